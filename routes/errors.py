@@ -1,0 +1,60 @@
+"""Domain errors of the route engine.
+
+Each error subclasses a built-in exception and carries a short machine code
+(`code`) that the web layer turns into its JSON error body and the command line
+turns into one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BikemapError",
+    "InvalidValueError",
+    "NoRouteError",
+    "OffNetworkError",
+    "SourceError",
+    "TooBigError",
+    "UnknownProfileError",
+]
+
+
+class BikemapError(Exception):
+    """Base class of every error a user may cause."""
+
+    code = "InvalidValue"
+
+
+class InvalidValueError(BikemapError, ValueError):
+    """A value (coordinate, option) that cannot be used."""
+
+    code = "InvalidValue"
+
+
+class UnknownProfileError(InvalidValueError):
+    """A cycling profile name that is not defined."""
+
+    code = "InvalidValue"
+
+
+class OffNetworkError(BikemapError, ValueError):
+    """A point too far from any routable street."""
+
+    code = "NoSegment"
+
+
+class NoRouteError(BikemapError, LookupError):
+    """No legal route connects the points."""
+
+    code = "NoRoute"
+
+
+class TooBigError(BikemapError, ValueError):
+    """A request asks for more than the engine allows (e.g. too many via points)."""
+
+    code = "TooBig"
+
+
+class SourceError(BikemapError, OSError):
+    """A network source that cannot be read, fetched or parsed."""
+
+    code = "SourceError"

@@ -1,0 +1,127 @@
+"""Turn-by-turn directions from the stretches of a route."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import settings
+
+__all__ = ["LANGUAGES", "build_instructions"]
+
+LANGUAGES = ("en", "id")
+_TURN_NEW_STEP_DEG = 50  # a turn this sharp starts a new instruction even on the same street
+
+
+@lru_cache(maxsize=1)
+def _wording() -> dict[str, dict[str, Any]]:
+    with open(settings.data_folder / "instructions.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _bearing(a: np.ndarray, b: np.ndarray) -> float:
+    """Compass bearing in degrees from point a to b (lon, lat)."""
+    dx = (b[0] - a[0]) * math.cos(math.radians((a[1] + b[1]) / 2))
+    dy = b[1] - a[1]
+    return math.degrees(math.atan2(dx, dy)) % 360
+
+
+def _end_bearings(coords: np.ndarray) -> tuple[float, float] | None:
+    if len(coords) < 2:
+        return None
+    return _bearing(coords[0], coords[1]), _bearing(coords[-2], coords[-1])
+
+
+def _modifier(delta: float) -> str:
+    """Turn name from the change in bearing (-180..180, positive = right)."""
+    a = abs(delta)
+    if a < 20:
+        return "continue"
+    side = "right" if delta > 0 else "left"
+    if a < 60:
+        return f"slight_{side}"
+    if a < 130:
+        return side
+    if a < 170:
+        return f"sharp_{side}"
+    return "uturn"
+
+
+def _street(step: dict[str, Any], words: dict[str, Any]) -> str:
+    tags = step["tags"]
+    name = tags.get("name") or tags.get("ref")
+    if name:
+        return name
+    ways = words["way"]
+    return ways.get(step["cls"], ways.get(tags.get("highway", ""), ways["default"]))
+
+
+def _key(step: dict[str, Any]) -> tuple:
+    tags = step["tags"]
+    return (tags.get("name") or tags.get("ref") or f"<{step['cls']}>", step["push"])
+
+
+def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en", n_legs: int = 1) -> list[dict[str, Any]]:
+    """Group route stretches into instructions ("Turn left onto Aeulestrasse").
+
+    Each instruction has ``type`` (depart, turn, via, arrive), ``modifier``,
+    ``text``, ``name``, ``distance_m`` and ``duration_s`` (of the ride that
+    follows it) and ``location`` ([lon, lat] where it applies).
+    """
+    words = _wording().get(lang) or _wording()["en"]
+    out: list[dict[str, Any]] = []
+    steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
+    prev = None
+    for st in steps:
+        bearings = _end_bearings(st["coords"])
+        start = [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
+        if prev is None or prev["leg"] != st["leg"]:
+            if prev is not None:  # a via point between legs
+                out.append(_instruction(words, "via", "", st, start, n=prev["leg"] + 1))
+            heading = bearings[0] if bearings else 0.0
+            compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
+            out.append(_instruction(words, "depart", "", st, start, direction=compass))
+        else:
+            pb = _end_bearings(prev["coords"])
+            delta = 0.0
+            if pb and bearings:
+                delta = (bearings[0] - pb[1] + 540) % 360 - 180
+            mod = _modifier(delta)
+            if _key(prev) == _key(st) and abs(delta) < _TURN_NEW_STEP_DEG:
+                out[-1]["distance_m"] += st["distance"]
+                out[-1]["duration_s"] += st["duration"]
+                prev = st
+                continue
+            out.append(_instruction(words, "turn", mod, st, start))
+        out[-1]["distance_m"] += st["distance"]
+        out[-1]["duration_s"] += st["duration"]
+        prev = st
+    if steps:
+        end = steps[-1]["coords"][-1]
+        out.append({"type": "arrive", "modifier": "", "text": words["arrive"], "name": "",
+                    "distance_m": 0.0, "duration_s": 0.0,
+                    "location": [round(float(end[0]), 7), round(float(end[1]), 7)]})  # fmt: skip
+    for ins in out:
+        ins["distance_m"] = round(ins["distance_m"], 1)
+        ins["duration_s"] = round(ins["duration_s"], 1)
+    return out
+
+
+def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[str, Any]:
+    name = _street(st, words)
+    if kind == "depart":
+        text = words["depart"].format(dir=direction, name=name)
+    elif kind == "via":
+        text = words["via"].format(n=n)
+        return {"type": "via", "modifier": "", "text": text, "name": "", "distance_m": 0.0,
+                "duration_s": 0.0, "location": location}  # fmt: skip
+    else:
+        text = words[mod].format(name=name)
+    if st["push"]:
+        text += words["push"]
+    return {"type": kind, "modifier": mod, "text": text, "name": name, "distance_m": 0.0, "duration_s": 0.0,
+            "location": location}  # fmt: skip

@@ -1,0 +1,163 @@
+"""The cycling network: street segments between junctions, in compact arrays.
+
+A `Network` is what every source turns into (see `routes.sources`): nodes with
+coordinates, and segments (one per stretch of OSM way between junctions, in the
+way's own direction) with their geometry, length and the cycling tags. Each
+segment gives two directed edges: ``2 * s`` along the way and ``2 * s + 1``
+against it. Per-profile routing structures are derived from it on demand and
+never stored.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .profiles import SegmentClass, classify_segment
+
+__all__ = ["EARTH_RADIUS_M", "Network"]
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass
+class Network:
+    """Street segments and junctions of one network source.
+
+    Attributes
+    ----------
+    name
+        Human-readable name of the source (file name, place name...).
+    node_id, node_lon, node_lat
+        OSM node id and WGS84 coordinates of every junction.
+    seg_u, seg_v
+        Node indices where each segment starts and ends (in the way's direction).
+    seg_length
+        Length of each segment in metres.
+    seg_way
+        OSM way id of each segment.
+    coords, offsets
+        Geometry of segment ``s``: ``coords[offsets[s]:offsets[s + 1]]``, (lon, lat).
+    tags
+        Per segment, the cycling tags it carries (`routes.settings.way_tags`).
+    pois
+        Tourist destinations and bike-share stations found in the source: dicts
+        with ``osm_type``, ``osm_id``, ``lon``, ``lat``, ``tags``.
+    meta
+        Where the network came from and how long it took to build.
+    """
+
+    name: str
+    node_id: np.ndarray
+    node_lon: np.ndarray
+    node_lat: np.ndarray
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    seg_length: np.ndarray
+    seg_way: np.ndarray
+    coords: np.ndarray
+    offsets: np.ndarray
+    tags: list[dict[str, str]]
+    pois: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    # pickling keeps only the data, never derived structures or locks
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_derived", None)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._derived = {}
+        self._lock = threading.RLock()
+
+    # ------------------------------------------------------------------ sizes
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_id)
+
+    @property
+    def n_segments(self) -> int:
+        return len(self.seg_u)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of all geometry."""
+        lon, lat = self.coords[:, 0], self.coords[:, 1]
+        return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+    # ------------------------------------------------------------------ derived
+
+    def _cached(self, key: str, build):
+        value = self._derived.get(key)
+        if value is None:
+            with self._lock:
+                value = self._derived.get(key)
+                if value is None:
+                    value = build()
+                    self._derived[key] = value
+        return value
+
+    @property
+    def classes(self) -> list[SegmentClass]:
+        """The `SegmentClass` of every segment (access, way class, surface...)."""
+        return self._cached("classes", lambda: [classify_segment(t) for t in self.tags])
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """(lon, lat) of the local projection's origin: the centre of the bounds."""
+        w, s, e, n = self.bounds
+        return (w + e) / 2, (s + n) / 2
+
+    def project(self, lon, lat):
+        """Project WGS84 to local metres (equirectangular about `origin`).
+
+        Accurate to well under a metre across a city-sized extract, and exactly
+        invertible with `unproject`.
+        """
+        lon0, lat0 = self.origin
+        k = math.pi / 180 * EARTH_RADIUS_M
+        return (np.asarray(lon) - lon0) * k * math.cos(math.radians(lat0)), (np.asarray(lat) - lat0) * k
+
+    def unproject(self, x, y):
+        lon0, lat0 = self.origin
+        k = math.pi / 180 * EARTH_RADIUS_M
+        return np.asarray(x) / (k * math.cos(math.radians(lat0))) + lon0, np.asarray(y) / k + lat0
+
+    @property
+    def xy(self) -> np.ndarray:
+        """Segment geometry in local metres, aligned with `coords`."""
+
+        def build():
+            x, y = self.project(self.coords[:, 0], self.coords[:, 1])
+            return np.column_stack([x, y])
+
+        return self._cached("xy", build)
+
+    def segment_coords(self, s: int) -> np.ndarray:
+        return self.coords[self.offsets[s] : self.offsets[s + 1]]
+
+    def router(self, profile: str = "safe"):
+        """The warm routing structure for a profile (built once, then reused)."""
+        from .routing import Router
+        from .profiles import get_profile
+
+        p = get_profile(profile)
+        return self._cached(f"router:{p.name}", lambda: Router(self, p))
+
+
+def haversine_m(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (vectorised)."""
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))

@@ -1,0 +1,337 @@
+"""Cycling profiles (data) and the legal access rules (the same for every profile).
+
+A profile is a table in ``data/profiles.toml``; this module reads it and turns
+the OSM tags of every street segment into, per travel direction, an access
+mode (no / push / ride) and per profile a riding duration and a routing cost.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import settings
+from .errors import UnknownProfileError
+
+__all__ = [
+    "NO",
+    "PUSH",
+    "RIDE",
+    "Profile",
+    "classify_segment",
+    "edge_costs",
+    "get_profile",
+    "load_profiles",
+    "profile_names",
+]
+
+NO, PUSH, RIDE = 0, 1, 2
+
+#: Highways nobody may cycle or walk on (motorways, roads under construction...).
+_FORBIDDEN = {
+    "motorway",
+    "motorway_link",
+    "construction",
+    "proposed",
+    "abandoned",
+    "disused",
+    "raceway",
+    "bus_guideway",
+    "busway",
+    "escape",
+    "platform",
+    "elevator",
+    "emergency_bay",
+    "rest_area",
+    "services",
+}
+#: Highways for pedestrians: a bicycle is pushed there unless bicycles are allowed.
+_PEDESTRIAN = {"footway", "pedestrian", "steps", "corridor", "bridleway"}
+_YES = {"yes", "designated", "permissive", "official", "destination", "customers", "use_sidepath_optional"}
+_NO = {"no", "private", "agricultural", "forestry", "delivery", "military", "emergency"}
+_ONEWAY_FWD = {"yes", "true", "1"}
+_ONEWAY_BWD = {"-1", "reverse"}
+_ONEWAY_NO = {"no", "false", "0"}
+_MAIN = {"trunk", "primary", "secondary", "tertiary"}
+_CYCLEWAY_KEYS = ("cycleway", "cycleway:both", "cycleway:left", "cycleway:right")
+_INFRA = {
+    "track": "track",
+    "opposite_track": "track",
+    "lane": "lane",
+    "opposite_lane": "lane",
+    "shared_lane": "shared",
+    "share_busway": "shared",
+    "opposite_share_busway": "shared",
+}
+_UNPAVED_TRACKTYPES = {"grade2", "grade3", "grade4", "grade5"}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One row set of ``data/profiles.toml``: speeds and factors by way type."""
+
+    name: str
+    mode: str
+    description: str
+    default_speed_kmh: float
+    push_speed_kmh: float
+    steps_speed_kmh: float
+    push_factor: float
+    highway: dict[str, tuple[float, float]]
+    infra: dict[str, float]
+    traffic: dict[float, float]
+    surface: dict[str, tuple[float, float]]
+    smoothness: dict[str, tuple[float, float]] = field(default_factory=dict)
+    sac_scale: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @classmethod
+    def from_table(cls, name: str, t: dict[str, Any]) -> Profile:
+        pairs = lambda key: {k: (float(v[0]), float(v[1])) for k, v in t.get(key, {}).items()}  # noqa: E731
+        return cls(
+            name=name,
+            mode=t.get("mode", "bicycle"),
+            description=t.get("description", ""),
+            default_speed_kmh=float(t.get("default_speed_kmh", 16)),
+            push_speed_kmh=float(t.get("push_speed_kmh", 4.5)),
+            steps_speed_kmh=float(t.get("steps_speed_kmh", 1.5)),
+            push_factor=float(t.get("push_factor", 2.0)),
+            highway=pairs("highway"),
+            infra={k: float(v) for k, v in t.get("infra", {}).items()},
+            traffic={float(k): float(v) for k, v in t.get("traffic", {}).items()},
+            surface=pairs("surface"),
+            smoothness=pairs("smoothness"),
+            sac_scale=pairs("sac_scale"),
+        )
+
+
+@lru_cache(maxsize=8)
+def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
+    """Read every profile from a TOML file (default ``data/profiles.toml``)."""
+    path = Path(path) if path else settings.data_folder / "profiles.toml"
+    with open(path, "rb") as f:
+        tables = tomllib.load(f)
+    return {name: Profile.from_table(name, t) for name, t in tables.items()}
+
+
+def profile_names() -> list[str]:
+    """Names of the defined profiles, cycling ones first."""
+    profiles = load_profiles()
+    return sorted(profiles, key=lambda n: (profiles[n].mode != "bicycle", n))
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """Return a profile by name, or raise `UnknownProfileError`."""
+    if isinstance(profile, Profile):
+        return profile
+    profiles = load_profiles()
+    if profile not in profiles:
+        raise UnknownProfileError(
+            f"unknown profile {profile!r}; choose one of: {', '.join(profile_names())}"
+        )
+    return profiles[profile]
+
+
+# --------------------------------------------------------------------------- access
+
+
+def _bike_access(t: dict[str, str]) -> int:
+    hw = t.get("highway")
+    if not hw or hw in _FORBIDDEN or t.get("motorroad") == "yes" or t.get("area") == "yes" and hw != "pedestrian":
+        return NO
+    bic = t.get("bicycle")
+    if bic in ("no", "use_sidepath", "private"):
+        return NO
+    if bic == "dismount":
+        return PUSH
+    if hw == "steps":
+        return PUSH
+    if bic in _YES:
+        return RIDE
+    if t.get("access") in _NO or t.get("vehicle") in _NO:
+        return NO
+    if hw in _PEDESTRIAN:
+        return PUSH
+    return RIDE
+
+
+def _foot_access(t: dict[str, str]) -> int:
+    hw = t.get("highway")
+    if not hw or hw in _FORBIDDEN or t.get("motorroad") == "yes":
+        return NO
+    foot = t.get("foot")
+    if foot in ("no", "private", "use_sidepath"):
+        return NO
+    if foot in _YES:
+        return RIDE
+    if t.get("access") in _NO:
+        return NO
+    return RIDE
+
+
+def _bike_oneway(t: dict[str, str]) -> tuple[bool, bool]:
+    """(forward allowed, backward allowed) by oneway rules for bicycles."""
+    owb = t.get("oneway:bicycle")
+    if owb in _ONEWAY_NO:
+        return True, True
+    if owb in _ONEWAY_FWD:
+        return True, False
+    if owb in _ONEWAY_BWD:
+        return False, True
+    ow = t.get("oneway")
+    fwd_only = ow in _ONEWAY_FWD or (ow is None and t.get("junction") in ("roundabout", "circular"))
+    bwd_only = ow in _ONEWAY_BWD
+    if not (fwd_only or bwd_only):
+        return True, True
+    # contraflow cycle lanes/tracks, or a side cycleway that is two-way
+    contraflow = any(str(t.get(k, "")).startswith("opposite") for k in _CYCLEWAY_KEYS) or any(
+        t.get(f"cycleway:{side}:oneway") in ("no", "-1") for side in ("left", "right")
+    )
+    if contraflow:
+        return True, True
+    return fwd_only, bwd_only
+
+
+@dataclass(frozen=True)
+class SegmentClass:
+    """What the engine needs to know of one street segment."""
+
+    cls: str  # key into a profile's highway table
+    fwd: int  # bicycle access along the way's direction (NO/PUSH/RIDE)
+    bwd: int  # against it
+    foot: int  # walking access (both directions)
+    infra: str  # "", "cycleway", "track", "lane" or "shared"
+    surface: str  # key into the surface table
+    smoothness: str
+    sac_scale: str
+    maxspeed: float  # km/h, 0 where unknown
+
+
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _maxspeed(value: str | None) -> float:
+    if not value:
+        return 0.0
+    m = _NUM.search(value)
+    if not m:
+        return {"walk": 7.0, "living_street": 20.0}.get(value.split(":")[-1], 0.0)
+    speed = float(m.group())
+    return speed * 1.609 if "mph" in value else speed
+
+
+def classify_segment(tags: dict[str, str]) -> SegmentClass:
+    """Classify one segment from its OSM tags.
+
+    >>> c = classify_segment({"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"})
+    >>> (c.cls, c.fwd, c.bwd)
+    ('residential', 2, 2)
+    """
+    hw = tags.get("highway", "")
+    base = hw[:-5] if hw.endswith("_link") else hw
+    access = _bike_access(tags)
+    fwd_ok, bwd_ok = _bike_oneway(tags)
+    bic = tags.get("bicycle")
+    infra = ""
+    cls = base
+    if base == "cycleway" or (bic == "designated" and base in ("path", "footway", "bridleway", "pedestrian", "track")):
+        cls, infra = "cycleway", "cycleway"
+    else:
+        kinds = {_INFRA.get(tags.get(k, "")) for k in _CYCLEWAY_KEYS} - {None}
+        for kind in ("track", "lane", "shared"):
+            if kind in kinds:
+                infra = kind
+                break
+    if access == PUSH and base != "steps":
+        cls = "footway" if base in _PEDESTRIAN else base
+    surface = tags.get("surface") or ""
+    if not surface:
+        if base in ("track", "path", "bridleway") and tags.get("tracktype", "grade2") in _UNPAVED_TRACKTYPES:
+            surface = "unknown_unpaved"
+        else:
+            surface = "unknown"
+    return SegmentClass(
+        cls=cls,
+        fwd=access if fwd_ok else NO,
+        bwd=access if bwd_ok else NO,
+        foot=_foot_access(tags),
+        infra=infra,
+        surface=surface,
+        smoothness=tags.get("smoothness") or "",
+        sac_scale=tags.get("sac_scale") or "",
+        maxspeed=_maxspeed(tags.get("maxspeed")),
+    )
+
+
+def is_main_road(cls: str) -> bool:
+    """Whether a class is a main road (trunk to tertiary)."""
+    return cls in _MAIN
+
+
+# --------------------------------------------------------------------------- costs
+
+
+def _segment_speed_factor(p: Profile, c: SegmentClass, access: int) -> tuple[float, float]:
+    """Riding (or pushing) speed in km/h and cost factor, for an allowed segment."""
+    if access == PUSH:
+        speed = p.steps_speed_kmh if c.cls == "steps" else p.push_speed_kmh
+        return speed, p.push_factor
+    if c.cls not in p.highway:
+        return 0.0, 0.0
+    speed, factor = p.highway[c.cls]
+    if c.infra in ("track", "lane", "shared") and c.infra in p.infra:
+        factor = max(min(factor, p.infra.get("floor", 1.0)), factor * p.infra[c.infra])
+    elif c.cls in _MAIN or c.cls == "unclassified":
+        above = [limit for limit in p.traffic if c.maxspeed > limit]
+        if above:
+            factor *= p.traffic[max(above)]
+    unknown = p.surface.get("unknown", (p.default_speed_kmh, 1.0))
+    s_speed, s_factor = p.surface.get(c.surface, unknown)
+    speed, factor = min(speed, s_speed), factor * s_factor
+    if c.smoothness in p.smoothness:
+        m_speed, m_factor = p.smoothness[c.smoothness]
+        speed, factor = min(speed, m_speed), factor * m_factor
+    if c.sac_scale in p.sac_scale:
+        h_speed, h_factor = p.sac_scale[c.sac_scale]
+        speed, factor = min(speed, h_speed), factor * h_factor
+    return speed, factor
+
+
+def edge_costs(
+    classes: list[SegmentClass], lengths: np.ndarray, profile: str | Profile
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per directed edge (2 per segment: along, against), duration, cost and access.
+
+    Returns
+    -------
+    duration_s, cost, access
+        Arrays of length ``2 * len(classes)``; cost is ``inf`` where the
+        direction may not be used.
+    """
+    p = get_profile(profile)
+    n = len(classes)
+    duration = np.full(2 * n, np.inf)
+    cost = np.full(2 * n, np.inf)
+    access = np.zeros(2 * n, dtype=np.int8)
+    memo: dict[tuple[SegmentClass, int], tuple[float, float]] = {}
+    for i, c in enumerate(classes):
+        dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
+        for d, acc in enumerate(dirs):
+            if acc == NO:
+                continue
+            key = (c, acc)
+            if key not in memo:
+                memo[key] = _segment_speed_factor(p, c, acc)
+            speed, factor = memo[key]
+            if speed <= 0:
+                continue
+            secs = lengths[i] / (speed / 3.6)
+            duration[2 * i + d] = secs
+            cost[2 * i + d] = secs * factor
+            access[2 * i + d] = acc
+    return duration, cost, access

