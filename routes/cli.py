@@ -1,0 +1,83 @@
+"""The ``bikemap`` command.
+
+Each feature adds a subcommand through a module listed in `COMMAND_MODULES`
+that defines ``register(subparsers)``; the parser it adds sets ``func``, which
+gets the parsed arguments and returns the exit code. Every `BikemapError` (and
+bad usage) ends as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from typing import Sequence
+
+from .errors import BikemapError
+
+__all__ = ["main"]
+
+#: Modules that add subcommands (each defines ``register(subparsers)``).
+COMMAND_MODULES = [
+    "routes.cli_route",
+    "webapp.cli",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints usage too)
+        self.exit(2, f"bikemap: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="bikemap", description="Cycling routes and tours on OpenStreetMap data.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a feature not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except BikemapError as exc:
+        print(f"bikemap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def add_source_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--source`` and ``--cache-dir`` options every network command shares."""
+    parser.add_argument("--source", default="demo",
+                        help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N")  # fmt: skip
+    parser.add_argument("--cache-dir", default=None, help="folder for built networks (default ~/.cache/bikemap)")
+
+
+def load_source(args: argparse.Namespace):
+    from .sources import load_network
+
+    return load_network(args.source, cache_folder=args.cache_dir)
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""``bikemap route``: plan a route on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .cli import add_source_argument, load_source, print_json
+from .errors import SourceError
+from .geo import parse_latlon
+from .profiles import get_profile
+
+
+def register(sub) -> None:
+    p = sub.add_parser("route", help="plan a cycling route", description="Plan a cycling route between points.")
+    add_source_argument(p)
+    p.add_argument("--from", dest="start", required=True, metavar="LAT,LON")
+    p.add_argument("--to", dest="end", required=True, metavar="LAT,LON")
+    p.add_argument("--via", action="append", default=[], metavar="LAT,LON", help="a via point (repeatable, in order)")
+    p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
+    p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
+    p.add_argument("--max-snap", type=float, default=None, metavar="M",
+                   help="farthest a point may be from a street, in metres (default 500)")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the route as a GeoJSON Feature")
+    p.add_argument("--gpx", metavar="FILE", help="also write the route as GPX 1.1")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .gpx import feature_to_gpx
+    from .routing import route
+
+    points = [parse_latlon(args.start, what="--from")]
+    points += [parse_latlon(v, what=f"--via {i + 1}") for i, v in enumerate(args.via)]
+    points.append(parse_latlon(args.end, what="--to"))
+    get_profile(args.profile)  # fail on a bad name before loading the network
+    if args.gpx:
+        target = Path(args.gpx).expanduser().resolve().parent
+        if not target.is_dir() or not os.access(target, os.W_OK):
+            raise SourceError(f"cannot write GPX file {args.gpx}: folder missing or not writable")
+    net = load_source(args)
+    feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
+    if args.gpx:
+        Path(args.gpx).write_text(feature_to_gpx(feature), encoding="utf-8")
+    if args.json:
+        print_json(feature)
+    else:
+        print(summary(feature))
+    return 0
+
+
+def _clock(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def summary(feature: dict) -> str:
+    """A readable summary of a route Feature."""
+    p = feature["properties"]
+    total = p["distance_m"] or 1.0
+    lines = [f"{p['distance_m'] / 1000:.2f} km, about {_clock(p['duration_s'])} by bike ({p['profile']} profile)"]
+    lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
+    lines.append(f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
+                 f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%")  # fmt: skip
+    if p.get("ascent_m") is not None:
+        lines.append(f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down")
+    lines.append("Directions:")
+    for i, ins in enumerate(p["instructions"], 1):
+        dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
+        lines.append(f"{i:3d}. {ins['text']}{dist}")
+    return "\n".join(lines)

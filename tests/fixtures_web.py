@@ -1,0 +1,1 @@
+"""Fixtures of the web app (app, client, runner)."""
