@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "BikemapError",
+    "FeedError",
     "InvalidValueError",
     "NoRouteError",
     "OffNetworkError",
@@ -58,3 +59,9 @@ class SourceError(BikemapError, OSError):
     """A network source that cannot be read, fetched or parsed."""
 
     code = "SourceError"
+
+
+class FeedError(SourceError):
+    """A live bike-share (GBFS) feed that cannot be read and has no good copy to fall back on."""
+
+    code = "FeedError"
