@@ -93,8 +93,12 @@ class Network:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) of all geometry."""
-        lon, lat = self.coords[:, 0], self.coords[:, 1]
-        return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+        def build():
+            lon, lat = self.coords[:, 0], self.coords[:, 1]
+            return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+        return self._cached("bounds", build)
 
     # ------------------------------------------------------------------ derived
 
@@ -119,6 +123,16 @@ class Network:
         w, s, e, n = self.bounds
         return (w + e) / 2, (s + n) / 2
 
+    @property
+    def _scale(self) -> tuple[float, float]:
+        """Metres per degree of longitude and latitude at `origin`."""
+
+        def build():
+            k = math.pi / 180 * EARTH_RADIUS_M
+            return k * math.cos(math.radians(self.origin[1])), k
+
+        return self._cached("scale", build)
+
     def project(self, lon, lat):
         """Project WGS84 to local metres (equirectangular about `origin`).
 
@@ -126,13 +140,13 @@ class Network:
         invertible with `unproject`.
         """
         lon0, lat0 = self.origin
-        k = math.pi / 180 * EARTH_RADIUS_M
-        return (np.asarray(lon) - lon0) * k * math.cos(math.radians(lat0)), (np.asarray(lat) - lat0) * k
+        kx, ky = self._scale
+        return (np.asarray(lon) - lon0) * kx, (np.asarray(lat) - lat0) * ky
 
     def unproject(self, x, y):
         lon0, lat0 = self.origin
-        k = math.pi / 180 * EARTH_RADIUS_M
-        return np.asarray(x) / (k * math.cos(math.radians(lat0))) + lon0, np.asarray(y) / k + lat0
+        kx, ky = self._scale
+        return np.asarray(x) / kx + lon0, np.asarray(y) / ky + lat0
 
     @property
     def xy(self) -> np.ndarray:

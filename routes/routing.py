@@ -286,6 +286,9 @@ def route(
 
 def piece_coords(network: Network, piece: Piece) -> np.ndarray:
     """(lon, lat) coordinates of a piece, in travel order."""
+    if piece.share == 1.0:  # a whole segment: its own coordinates, exactly
+        c = network.coords[network.offsets[piece.seg] : network.offsets[piece.seg + 1]]
+        return c[::-1] if piece.f1 < piece.f0 else c
     xy = network.xy[network.offsets[piece.seg] : network.offsets[piece.seg + 1]]
     lo, hi = sorted((piece.f0, piece.f1))
     seglen = np.hypot(*np.diff(xy, axis=0).T)
