@@ -32,6 +32,9 @@ requests_timeout: float = float(os.environ.get("BIKEMAP_REQUESTS_TIMEOUT", "30")
 #: Overpass API endpoint used by ``place:`` and ``bbox:`` sources.
 overpass_url: str = os.environ.get("BIKEMAP_OVERPASS_URL", "https://overpass-api.de/api")
 
+#: Whether to ask the Overpass server's /status for a pause before querying it.
+overpass_rate_limit: bool = os.environ.get("BIKEMAP_OVERPASS_RATE_LIMIT", "1") != "0"
+
 #: Nominatim endpoint used to geocode ``place:`` sources.
 nominatim_url: str = os.environ.get("BIKEMAP_NOMINATIM_URL", "https://nominatim.openstreetmap.org/")
 

@@ -127,6 +127,7 @@ def load_network(
     *,
     cache_folder: str | Path | None = None,
     use_cache: bool | None = None,
+    dem: str | os.PathLike | None = None,
 ) -> Network:
     """Build or load the cycling network of a source.
 
@@ -138,12 +139,19 @@ def load_network(
         Where built networks are kept (default `routes.settings.cache_folder`).
     use_cache
         Read and write the cache (default `routes.settings.use_cache`).
+    dem
+        Elevation data (SRTM ``.hgt`` tiles raw or zipped, a folder of them, or
+        a GeoTIFF): every junction and geometry point gets a height and routing
+        takes grades into account (see `routes.elevation`). Cached apart, keyed
+        by the network and the content of the tiles covering it.
 
     Raises
     ------
     SourceError
         The source is missing, unreadable, corrupt, or cannot be fetched.
     """
+    if dem is not None:
+        return _load_with_dem(source, dem, cache_folder=cache_folder, use_cache=use_cache)
     src = resolve_source(source)
     use_cache = settings.use_cache if use_cache is None else use_cache
     path = network_cache_path(src, cache_folder) if use_cache else None
@@ -160,6 +168,32 @@ def load_network(
     t0 = time.perf_counter()
     net = _build(src)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
+    if path is not None:
+        _write_atomically(path, net)
+    return net
+
+
+def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
+    from .elevation import open_dem, add_elevation
+
+    model = open_dem(dem)  # fails early on a bad path
+    net = load_network(source, cache_folder=cache_folder, use_cache=use_cache)
+    use_cache = settings.use_cache if use_cache is None else use_cache
+    path = None
+    if use_cache:
+        base = network_cache_path(resolve_source(source), cache_folder)
+        path = base.with_name(f"{base.stem}-dem-{model.content_hash(net.bounds)}.pkl")
+        if path.exists():
+            try:
+                with open(path, "rb") as f:
+                    cached = pickle.load(f)
+                cached.meta["from_cache"] = True
+                return cached
+            except Exception as exc:  # a damaged cache file is rebuilt, never fatal
+                log.warning("ignoring unreadable cache file %s: %s", path, exc)
+    t0 = time.perf_counter()
+    add_elevation(net, model)
+    net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
         _write_atomically(path, net)
     return net
@@ -233,6 +267,7 @@ def _with_osmnx_settings():
     ox.settings.all_oneway = True  # keeps the raw oneway tag; we apply cycling rules ourselves
     ox.settings.overpass_url = settings.overpass_url
     ox.settings.nominatim_url = settings.nominatim_url
+    ox.settings.overpass_rate_limit = settings.overpass_rate_limit
     ox.settings.requests_timeout = settings.requests_timeout
     ox.settings.use_cache = False
     ox.settings.log_console = False
@@ -252,18 +287,40 @@ def _read_xml(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
             plain = tmp
         try:
             G = ox.graph_from_xml(plain, bidirectional=False, simplify=False, retain_all=True)
+        except ValueError as exc:
+            if "missing nodes" not in str(exc):
+                raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
+            G = _graph_from_clipped_xml(ox, plain)
         except Exception as exc:
             raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
         try:
             pois = _pois_from_gdf(ox.features_from_xml(plain, tags=POI_TAGS))
         except Exception:
             pois = []
-    except OSError as exc:
+    except SourceError:
+        raise
+    except (OSError, EOFError) as exc:
         raise SourceError(f"cannot read {Path(path).name}: {_why(exc)}") from None
     finally:
         if tmp:
             os.unlink(tmp)
     return _normalise_osmnx_graph(G), pois
+
+
+def _graph_from_clipped_xml(ox, path: str) -> nx.MultiDiGraph:
+    """`graph_from_xml` for an extract whose ways reference nodes cut off at its edge.
+
+    OSMnx refuses such files (common in clipped extracts); we drop the missing
+    node references (the way ends at the border) and hand the rest to the same
+    OSMnx graph builder that `graph_from_xml` uses.
+    """
+    data = ox._osm_xml._overpass_json_from_xml(Path(path), "utf-8")
+    have = {e["id"] for e in data["elements"] if e["type"] == "node"}
+    for e in data["elements"]:
+        if e["type"] == "way":
+            e["nodes"] = [n for n in e["nodes"] if n in have]
+    data["elements"] = [e for e in data["elements"] if e["type"] != "way" or len(e["nodes"]) >= 2]
+    return ox.graph._create_graph([data], False)
 
 
 def _fetch_online(src: Source) -> tuple[nx.MultiDiGraph, list[dict]]:
@@ -300,8 +357,8 @@ def _normalise_osmnx_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for n, d in G.nodes(data=True):
         H.add_node(int(n), x=float(d["x"]), y=float(d["y"]))
     for u, v, d in G.edges(data=True):
-        if not d.get("highway") or isinstance(d.get("highway"), list):
-            continue
+        if not d.get("highway") or isinstance(d.get("highway"), list) or d.get("area") == "yes":
+            continue  # area outlines are not streets (pyrosm and our Overpass filter drop them too)
         attrs = {k: d[k] for k in settings.way_tags if isinstance(d.get(k), str) and d[k]}
         if attrs.get("oneway") in ("-1", "reverse", "T"):
             u, v = v, u  # OSMnx reversed the node order of this way
