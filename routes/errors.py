@@ -65,3 +65,15 @@ class FeedError(SourceError):
     """A live bike-share (GBFS) feed that cannot be read and has no good copy to fall back on."""
 
     code = "FeedError"
+
+
+class UnknownDestinationError(InvalidValueError):
+    """A destination id that is not in the destination list (tours)."""
+
+    code = "UnknownDestination"
+
+
+class BudgetTooSmallError(InvalidValueError):
+    """A time budget in which no destination can be visited (tours)."""
+
+    code = "BudgetTooSmall"
