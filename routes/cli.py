@@ -23,6 +23,7 @@ __all__ = ["main"]
 COMMAND_MODULES = [
     "routes.cli_route",
     "webapp.cli",
+    "routes.cli_stations",
 ]
 
 

@@ -1,0 +1,362 @@
+"""Dock-to-dock bike-share trips: walk to a station, ride, walk to the destination.
+
+`bikeshare_route` picks the pickup and drop-off stations that make the whole
+trip fastest, not merely the nearest ones: a station one street farther may
+sit on a quicker ride. It needs few searches, all one-to-many on the warm
+routers (`routes.routing.Router.costs_from`):
+
+1. a walk search from the start to every candidate pickup station,
+2. a reverse (many-to-one) walk search from the destination to every
+   candidate drop-off station,
+3. one ride search from each pickup candidate to every drop-off candidate.
+
+Each search follows its profile's cost (the walk and the ride a person
+would be given), and the duration of every path is summed along the search
+tree, so the pair chosen is the fastest of the trips `routes.route` would
+actually plan. The chosen legs are then planned with `routes.route`.
+
+>>> from routes import load_network                             # doctest: +SKIP
+>>> from routes.bikeshare import bikeshare_route                # doctest: +SKIP
+>>> f = bikeshare_route(load_network("paris.osm.pbf"), [(48.866, 2.363), (48.859, 2.352)])  # doctest: +SKIP
+>>> [leg["mode"] for leg in f["properties"]["legs"]]           # doctest: +SKIP
+['walk', 'bike', 'walk']
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
+from .geo import check_latlon
+from .network import haversine_m
+from .profiles import get_profile
+from .routing import Router, Snap, route
+
+__all__ = ["bikeshare_route", "choose_stations"]
+
+log = logging.getLogger(__name__)
+
+#: Farthest (straight line, metres) a station may be from the start or the destination.
+MAX_WALK_M = 1000.0
+#: Candidate stations kept at each end (the nearest by walking time).
+CANDIDATES = 8
+#: Seconds to take a bike out of its dock, and again to put it back.
+DOCK_S = 30.0
+
+_WORDS = {
+    "en": {"pickup": "Take a bike at {name}", "dropoff": "Return the bike at {name}"},
+    "id": {"pickup": "Ambil sepeda di stasiun {name}", "dropoff": "Kembalikan sepeda di stasiun {name}"},
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The fastest station pair and the durations (s) of the trip's parts."""
+
+    pickup: dict[str, Any]
+    dropoff: dict[str, Any]
+    walk_to_s: float
+    ride_s: float
+    walk_from_s: float
+    total_s: float
+    walk_only_s: float | None
+    pairs_compared: int
+
+
+# --------------------------------------------------------------------------- search trees
+
+
+class _Tree:
+    """One one-to-many search, with the duration of the cheapest path to any settled node."""
+
+    def __init__(self, router: Router, snap: Snap, targets: list[Snap], *, reverse: bool = False):
+        self.router, self.snap, self.reverse = router, snap, reverse
+        cost = router.cost
+        seeds = router._in_seeds(snap, cost) if reverse else router._out_seeds(snap, cost)
+        self.seed_s: dict[int, tuple[float, float]] = {}  # node -> (cost, duration) of its seed piece
+        for node, c, piece in seeds:
+            if node not in self.seed_s or c < self.seed_s[node][0]:
+                self.seed_s[node] = (c, float(router.duration[piece.edge] * piece.share))
+        nodes = [n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))]
+        if seeds:
+            self.dist, self.pred = router.costs_from(
+                list(self.seed_s), [v[0] for v in self.seed_s.values()], nodes or [seeds[0][0]], reverse=reverse
+            )
+        else:
+            self.dist, self.pred = np.full(router.n, np.inf), np.full(router.n, -1, np.int64)
+        self._dur: dict[int, float] = {}
+
+    def _node_s(self, node: int) -> float:
+        """Duration of the tree path from the search's point to ``node`` (or from ``node``, reversed)."""
+        chain = []
+        r = self.router
+        while node not in self._dur:
+            e = int(self.pred[node])
+            if e < 0:
+                self._dur[node] = self.seed_s[node][1] if node in self.seed_s else math.inf
+                break
+            chain.append((node, e))
+            node = int(r.dst[e]) if self.reverse else int(r.src[e])
+        t = self._dur[node]
+        for n, e in reversed(chain):
+            t += float(r.duration[e])
+            self._dur[n] = t
+        return self._dur[chain[0][0]] if chain else t
+
+    def to(self, other: Snap) -> tuple[float, float]:
+        """(cost, duration) of the cheapest way between the search's point and ``other``."""
+        r, cost = self.router, self.router.cost
+        a, b = (other, self.snap) if self.reverse else (self.snap, other)
+        best = (math.inf, math.inf)
+        if a.seg == b.seg:  # along one segment
+            e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
+            if np.isfinite(cost[e]):
+                share = abs(b.frac - a.frac)
+                best = (float(cost[e] * share), float(r.duration[e] * share))
+        ends = r._out_seeds(other, cost) if self.reverse else r._in_seeds(other, cost)
+        for node, c, piece in ends:
+            if np.isfinite(self.dist[node]) and self.dist[node] + c < best[0]:
+                best = (float(self.dist[node] + c), self._node_s(node) + float(r.duration[piece.edge] * piece.share))
+        return best
+
+
+# --------------------------------------------------------------------------- choosing stations
+
+
+def _near(stations: list[dict], lat: float, lon: float, max_m: float) -> list[dict]:
+    if not stations:
+        return []
+    lats = np.array([s["lat"] for s in stations])
+    lons = np.array([s["lon"] for s in stations])
+    d = haversine_m(lon, lat, lons, lats)
+    return [stations[i] for i in np.argsort(d) if d[i] <= max_m]
+
+
+def _snapped(router: Router, stations: list[dict]) -> list[tuple[dict, Snap]]:
+    out = []
+    for s in stations:
+        try:
+            out.append((s, router.snap(s["lat"], s["lon"], what=f"station {s['station_id']}")))
+        except OffNetworkError:
+            log.info("bike-share station %s is off the network; skipped", s["station_id"])
+    return out
+
+
+def choose_stations(
+    network,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    stations: list[dict[str, Any]],
+    *,
+    profile: str = "safe",
+    walk_profile: str = "walk",
+    max_walk_m: float = MAX_WALK_M,
+    candidates: int = CANDIDATES,
+    dock_s: float = DOCK_S,
+) -> Choice:
+    """The pickup and drop-off stations that make the whole trip fastest.
+
+    A station is a pickup candidate when ``can_rent`` is not false (``None``,
+    unknown, is allowed: OpenStreetMap stations), a drop-off candidate when
+    ``can_return`` is not false; both lie within ``max_walk_m`` (straight
+    line) of their end, and the ``candidates`` quickest to walk are kept.
+    """
+    walk, bike = network.router(walk_profile), network.router(profile)
+    o, d = walk.snap(*start, what="from"), walk.snap(*end, what="to")
+    rent = _snapped(walk, _near([s for s in stations if s.get("can_rent") is not False], *start, max_walk_m))
+    give = _snapped(walk, _near([s for s in stations if s.get("can_return") is not False], *end, max_walk_m))
+    if not rent:
+        raise NoRouteError(f"no bike-share station that can rent a bike within {max_walk_m:.0f} m of the start")
+    if not give:
+        raise NoRouteError(f"no bike-share station that can take a bike back within {max_walk_m:.0f} m of the destination")
+    out_tree = _Tree(walk, o, [sn for _, sn in rent] + [d])
+    in_tree = _Tree(walk, d, [sn for _, sn in give], reverse=True)
+    walk_only = out_tree.to(d)[1]
+    rent = sorted(((s, sn, out_tree.to(sn)[1]) for s, sn in rent), key=lambda x: x[2])
+    give = sorted(((s, sn, in_tree.to(sn)[1]) for s, sn in give), key=lambda x: x[2])
+    rent = [x for x in rent if math.isfinite(x[2])][:candidates]
+    give = [x for x in give if math.isfinite(x[2])][:candidates]
+    if not rent or not give:
+        raise NoRouteError("no station that can rent (near the start) or take back (near the destination) "
+                           "a bike can be reached on foot")  # fmt: skip
+    give_bike = _snapped(bike, [s for s, _, _ in give])
+    give_by_id = {s["station_id"]: (sn, w) for s, _, w in give for s2, sn in give_bike if s2 is s}
+    best: Choice | None = None
+    compared = 0
+    for a, a_bike in _snapped(bike, [s for s, _, _ in rent]):
+        walk_to = next(w for s, _, w in rent if s is a)
+        tree = _Tree(bike, a_bike, [sn for sn, _ in give_by_id.values()])
+        for b, _, _ in give:
+            if b["station_id"] == a["station_id"] or b["station_id"] not in give_by_id:
+                continue
+            b_bike, walk_from = give_by_id[b["station_id"]]
+            ride = tree.to(b_bike)[1]
+            compared += 1
+            total = walk_to + dock_s + ride + dock_s + walk_from
+            if math.isfinite(total) and (best is None or total < best.total_s):
+                best = Choice(a, b, walk_to, ride, walk_from, total, None, 0)
+    if best is None:
+        raise NoRouteError("no bike ride connects a station near the start with a station near the destination")
+    return Choice(best.pickup, best.dropoff, best.walk_to_s, best.ride_s, best.walk_from_s, best.total_s,
+                  walk_only if math.isfinite(walk_only) else None, compared)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the trip
+
+
+def _stations_for(network, stations, snapshot, gbfs_url) -> tuple[list[dict], dict[str, Any]]:
+    """Station dicts and what is known of their freshness."""
+    from .gbfs import client_for
+    from .stations import gbfs_stations, iso_time, osm_stations
+
+    if stations is not None:
+        return list(stations), {"live": any(s.get("source") == "gbfs" for s in stations), "stale": False}
+    if snapshot is None and gbfs_url:
+        try:
+            snapshot = client_for(gbfs_url).snapshot()
+        except FeedError as exc:
+            osm = osm_stations(network)
+            return osm, {"live": False, "stale": True, "stale_reason": str(exc)}
+    if snapshot is not None:
+        return gbfs_stations(snapshot), {
+            "live": True,
+            "stale": snapshot.stale,
+            "stale_reason": snapshot.stale_reason,
+            "last_updated": iso_time(snapshot.last_updated),
+            "included_minutes": snapshot.included_minutes,
+        }
+    return osm_stations(network), {"live": False, "stale": False}
+
+
+def _station_props(s: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in s.items() if k not in ("lat", "lon")} | {"location": [s["lon"], s["lat"]]}
+
+
+def bikeshare_route(
+    network,
+    points: Sequence[tuple[float, float]],
+    *,
+    stations: list[dict[str, Any]] | None = None,
+    snapshot=None,
+    gbfs_url: str | None = None,
+    profile: str = "safe",
+    walk_profile: str = "walk",
+    lang: str = "en",
+    max_walk_m: float = MAX_WALK_M,
+    candidates: int = CANDIDATES,
+    dock_s: float = DOCK_S,
+    included_minutes: float | None = None,
+) -> dict[str, Any]:
+    """Plan a bike-share trip from ``points[0]`` to ``points[-1]`` as a GeoJSON Feature.
+
+    Parameters
+    ----------
+    network
+        From `routes.load_network`.
+    points
+        ``(lat, lon)`` of the start and the destination (no via points).
+    stations, snapshot, gbfs_url
+        Where the stations come from, first given first: station dicts (see
+        `routes.stations`), a `routes.gbfs.Snapshot`, or a GBFS feed URL
+        (when it cannot be read, OpenStreetMap stations are used and the
+        result says ``stale``). Default: the network's OpenStreetMap stations
+        (no live availability).
+    profile, walk_profile
+        Cycling profile of the ride; profile of the walks.
+    max_walk_m, candidates, dock_s
+        See `choose_stations`; ``dock_s`` is counted twice in ``duration_s``.
+    included_minutes
+        Ride minutes the ticket includes; default: from the feed's pricing
+        plans. A longer ride adds a warning.
+
+    Returns
+    -------
+    dict
+        A Feature: the whole LineString; properties ``mode`` ("bikeshare"),
+        ``distance_m``, ``duration_s``, ``legs`` (``mode`` walk|bike,
+        ``distance_m``, ``duration_s``, ``from_station``, ``to_station``,
+        ``coordinates``, ``instructions``), ``stations`` (pickup, dropoff),
+        ``warnings``, ``included_minutes``, ``walk_only_duration_s``, ``live``,
+        ``stale``, ``instructions``.
+    """
+    if len(points) != 2:
+        raise InvalidValueError(f"a bike-share trip takes a start and a destination, got {len(points)} points")
+    start, end = (check_latlon(float(p[0]), float(p[1]), what=w) for p, w in zip(points, ("from", "to")))
+    get_profile(profile), get_profile(walk_profile)
+    pool, fresh = _stations_for(network, stations, snapshot, gbfs_url)
+    choice = choose_stations(network, start, end, pool, profile=profile, walk_profile=walk_profile,
+                             max_walk_m=max_walk_m, candidates=candidates, dock_s=dock_s)  # fmt: skip
+    a, b = choice.pickup, choice.dropoff
+    pa, pb = (a["lat"], a["lon"]), (b["lat"], b["lon"])
+    parts = [
+        ("walk", route(network, [start, pa], profile=walk_profile, lang=lang), None, a["station_id"]),
+        ("bike", route(network, [pa, pb], profile=profile, lang=lang), a["station_id"], b["station_id"]),
+        ("walk", route(network, [pb, end], profile=walk_profile, lang=lang), b["station_id"], None),
+    ]
+    words = _WORDS.get(lang, _WORDS["en"])
+    coords: list[list[float]] = []
+    legs, instructions = [], []
+    for mode, feat, frm, to in parts:
+        p, line = feat["properties"], feat["geometry"]["coordinates"]
+        legs.append({"mode": mode, "profile": p["profile"], "distance_m": p["distance_m"], "duration_s": p["duration_s"],
+                     "from_station": frm, "to_station": to, "coordinates": line,
+                     "instructions": p["instructions"]})  # fmt: skip
+        coords.extend(line if not coords or line[0] != coords[-1] else line[1:])
+        steps = [dict(i, mode=mode) for i in p["instructions"] if i.get("type") != "arrive" or to is None]
+        if mode == "bike":
+            steps.insert(0, {"type": "pickup", "modifier": "", "text": words["pickup"].format(name=a["name"]),
+                             "name": a["name"], "distance_m": 0.0, "duration_s": dock_s, "location": line[0],
+                             "mode": "bike"})  # fmt: skip
+            steps.append({"type": "dropoff", "modifier": "", "text": words["dropoff"].format(name=b["name"]),
+                          "name": b["name"], "distance_m": 0.0, "duration_s": dock_s, "location": line[-1],
+                          "mode": "bike"})  # fmt: skip
+        instructions.extend(steps)
+    ride_s = legs[1]["duration_s"]
+    total_s = sum(leg["duration_s"] for leg in legs) + 2 * dock_s
+    if included_minutes is None:
+        included_minutes = fresh.get("included_minutes")
+    warnings = []
+    if included_minutes is not None and ride_s > included_minutes * 60:
+        warnings.append(f"the ride takes about {math.ceil(ride_s / 60)} min, more than the {included_minutes:g} min "
+                        "the ticket includes: extra minutes are charged")  # fmt: skip
+    if fresh.get("stale"):
+        warnings.append(f"station availability may be out of date ({fresh.get('stale_reason')})")
+    elif not fresh.get("live"):
+        warnings.append("no live availability: stations from OpenStreetMap may be empty or full")
+    if choice.walk_only_s is not None and choice.walk_only_s <= total_s:
+        warnings.append(f"walking all the way is as quick (about {math.ceil(choice.walk_only_s / 60)} min)")
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": coords if len(coords) > 1 else coords * 2},
+        "properties": {
+            "mode": "bikeshare",
+            "profile": profile,
+            "walk_profile": walk_profile,
+            "distance_m": round(sum(leg["distance_m"] for leg in legs), 1),
+            "duration_s": round(total_s, 1),
+            "ride_duration_s": ride_s,
+            "dock_s": dock_s,
+            "legs": legs,
+            "stations": {"pickup": _station_props(a), "dropoff": _station_props(b)},
+            "pairs_compared": choice.pairs_compared,
+            "walk_only_duration_s": None if choice.walk_only_s is None else round(choice.walk_only_s, 1),
+            "included_minutes": included_minutes,
+            "warnings": warnings,
+            "live": fresh.get("live", False),
+            "stale": fresh.get("stale", False),
+            "stale_reason": fresh.get("stale_reason"),
+            "last_updated": fresh.get("last_updated"),
+            "waypoints": [
+                {"role": "from", "location": [start[1], start[0]]},
+                {"role": "pickup", "location": [a["lon"], a["lat"]], "station_id": a["station_id"]},
+                {"role": "dropoff", "location": [b["lon"], b["lat"]], "station_id": b["station_id"]},
+                {"role": "to", "location": [end[1], end[0]]},
+            ],
+            "instructions": instructions,
+        },
+    }
