@@ -142,7 +142,7 @@ class Router:
             seeds.append((int(self.network.seg_v[s.seg]), cost[2 * s.seg] * (1 - s.frac), Piece(s.seg, s.frac, 1.0)))
         if np.isfinite(cost[2 * s.seg + 1]):
             seeds.append((int(self.network.seg_u[s.seg]), cost[2 * s.seg + 1] * s.frac, Piece(s.seg, s.frac, 0.0)))
-        return seeds
+        return seeds + self._end_seeds(s)
 
     def _in_seeds(self, s: Snap, cost: np.ndarray) -> list[tuple[int, float, Piece]]:
         seeds = []
@@ -150,7 +150,20 @@ class Router:
             seeds.append((int(self.network.seg_u[s.seg]), cost[2 * s.seg] * s.frac, Piece(s.seg, 0.0, s.frac)))
         if np.isfinite(cost[2 * s.seg + 1]):
             seeds.append((int(self.network.seg_v[s.seg]), cost[2 * s.seg + 1] * (1 - s.frac), Piece(s.seg, 1.0, s.frac)))
-        return seeds
+        return seeds + self._end_seeds(s)
+
+    def _end_seeds(self, s: Snap) -> list[tuple[int, float, Piece]]:
+        """A snap at a segment's end is at that junction, whatever the segment's oneway rules.
+
+        Without this, a point on a junction that snaps onto a oneway leading into
+        a dead end (the edge of an extract) finds no route although the junction
+        connects everywhere.
+        """
+        if s.frac <= 0.0:
+            return [(int(self.network.seg_u[s.seg]), 0.0, Piece(s.seg, 0.0, 0.0))]
+        if s.frac >= 1.0:
+            return [(int(self.network.seg_v[s.seg]), 0.0, Piece(s.seg, 1.0, 1.0))]
+        return []
 
     def leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
         """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces)."""
