@@ -1,0 +1,69 @@
+"""Profiles as data and the legal access rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from routes.errors import UnknownProfileError
+from routes.profiles import NO, PUSH, RIDE, classify_segment, get_profile, load_profiles, profile_names
+
+
+def test_profiles_are_data():
+    profiles = load_profiles()
+    assert {"safe", "fast", "walk"} <= set(profiles)
+    assert profile_names()[:2] == ["fast", "safe"] or "safe" in profile_names()
+    safe, fast = profiles["safe"], profiles["fast"]
+    assert safe.highway["primary"][1] > safe.highway["residential"][1] > safe.highway["cycleway"][1]
+    assert all(f == 1.0 for _, f in fast.surface.values())
+
+
+def test_unknown_profile():
+    with pytest.raises(UnknownProfileError, match="choose one of"):
+        get_profile("nope")
+
+
+@pytest.mark.parametrize(
+    "tags, fwd, bwd",
+    [
+        ({"highway": "residential"}, RIDE, RIDE),
+        ({"highway": "residential", "oneway": "yes"}, RIDE, NO),
+        ({"highway": "residential", "oneway": "-1"}, NO, RIDE),
+        ({"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"}, RIDE, RIDE),
+        ({"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"}, RIDE, RIDE),
+        ({"highway": "residential", "oneway": "yes", "cycleway:left": "opposite_track"}, RIDE, RIDE),
+        ({"highway": "primary", "junction": "roundabout"}, RIDE, NO),
+        ({"highway": "motorway"}, NO, NO),
+        ({"highway": "trunk", "motorroad": "yes"}, NO, NO),
+        ({"highway": "secondary", "bicycle": "no"}, NO, NO),
+        ({"highway": "service", "access": "private"}, NO, NO),
+        ({"highway": "service", "access": "private", "bicycle": "yes"}, RIDE, RIDE),
+        ({"highway": "track", "access": "agricultural"}, NO, NO),
+        ({"highway": "footway"}, PUSH, PUSH),
+        ({"highway": "footway", "bicycle": "yes"}, RIDE, RIDE),
+        ({"highway": "pedestrian"}, PUSH, PUSH),
+        ({"highway": "path", "bicycle": "designated"}, RIDE, RIDE),
+        ({"highway": "cycleway", "oneway": "yes"}, RIDE, NO),
+        ({"highway": "steps"}, PUSH, PUSH),
+        ({"highway": "primary", "bicycle": "dismount"}, PUSH, PUSH),
+        ({"highway": "construction"}, NO, NO),
+    ],
+)
+def test_access_rules(tags, fwd, bwd):
+    c = classify_segment(tags)
+    assert (c.fwd, c.bwd) == (fwd, bwd)
+
+
+def test_infrastructure_detection():
+    assert classify_segment({"highway": "path", "bicycle": "designated"}).cls == "cycleway"
+    assert classify_segment({"highway": "primary", "cycleway:right": "track"}).infra == "track"
+    assert classify_segment({"highway": "secondary", "cycleway": "lane"}).infra == "lane"
+    assert classify_segment({"highway": "secondary"}).infra == ""
+
+
+def test_access_rules_on_real_tags(liechtenstein_net):
+    """Every footway ridden in the real data has bicycle permission; every oneway is one-way."""
+    for t, c in zip(liechtenstein_net.tags, liechtenstein_net.classes):
+        if t.get("highway") == "footway" and RIDE in (c.fwd, c.bwd):
+            assert t.get("bicycle") in ("yes", "designated", "permissive", "official", "destination")
+        if t.get("oneway") == "yes" and "oneway:bicycle" not in t and not any(k.startswith("cycleway") for k in t):
+            assert c.bwd == NO
