@@ -21,6 +21,7 @@ __all__ = ["main"]
 
 #: Modules that add subcommands (each defines ``register(subparsers)``).
 COMMAND_MODULES = [
+    "routes.cli_tour",
     "routes.cli_route",
     "webapp.cli",
     "routes.cli_stations",
