@@ -269,6 +269,16 @@ def _timestamp(value: Any, what: str, *, required: bool = True) -> float | None:
     return float(_number(value, what, lo=0))
 
 
+def _why(exc: Exception) -> str:
+    text = str(exc).lower()
+    for key, why in (("refused", "connection refused"), ("resolve", "host not found"),
+                     ("name or service", "host not found"), ("certificate", "bad TLS certificate"),
+                     ("reset", "connection reset")):  # fmt: skip
+        if key in text:
+            return why
+    return type(exc).__name__
+
+
 def _show(value: Any) -> str:
     text = json.dumps(value)[:40] if not isinstance(value, str) else repr(value[:40])
     return "missing" if value is None else f"{type(value).__name__} {text}"
@@ -492,7 +502,7 @@ class GbfsClient:
         snap = self._snapshot
         if snap is None:
             reasons = [f.error for f in (self._discovery, *self._feeds.values()) if f.error]
-            raise FeedError(f"cannot read the GBFS feed {self.url}: {reasons[0] if reasons else 'no data'}")
+            raise FeedError(f"GBFS feed unavailable: {reasons[0] if reasons else 'no station data in ' + self.url}")
         return snap
 
     def refresh(self) -> Snapshot:
@@ -594,8 +604,10 @@ class GbfsClient:
         return max(base + ttl, now + MIN_REFRESH_S)
 
     def _fail(self, feed: _Feed, now: float, reason: str) -> None:
+        # with a good copy the failure is only seen here; without one the caller gets FeedError
+        level = logging.WARNING if feed.value is not None else logging.INFO
         had = " (serving the last good copy)" if feed.value is not None else ""
-        log.warning("GBFS %s from %s failed%s: %s", feed.name, feed.url, had, reason)
+        log.log(level, "GBFS %s from %s failed%s: %s", feed.name, feed.url, had, reason)
         feed.error = reason
         feed.next_at = now + RETRY_AFTER_S
         self._dirty = True
@@ -619,7 +631,7 @@ class GbfsClient:
         except requests.ConnectionError as exc:
             if "timed out" in str(exc):  # a read timeout in the middle of the body
                 raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
-            raise FeedError(f"cannot reach {url}: {type(exc).__name__}") from None
+            raise FeedError(f"cannot reach {url}: {_why(exc)}") from None
         except requests.RequestException as exc:
             raise FeedError(f"cannot reach {url}: {type(exc).__name__}") from None
         try:

@@ -77,7 +77,7 @@ class FeedServer:
         return json.loads((self.root / path).read_text(encoding="utf-8"))
 
     def __enter__(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
