@@ -1,0 +1,119 @@
+"""Blueprint ``api``: the JSON API (``/api/...``), documented in `webapp.openapi`.
+
+Views stay thin: they check the query, call `routes`, and return JSON. Every
+error is a `routes.errors.BikemapError` that `webapp.errors` turns into
+``{"error": {"code", "message"}}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from routes import get_profile, parse_latlon, parse_points, profile_names, route, settings
+from routes.errors import InvalidValueError, TooBigError
+from routes.gpx import feature_to_gpx
+
+from .destinations import destination_features, feature_collection, filter_features, parse_bbox, station_features
+from .errors import InvalidQueryError
+from .network import get_network
+from .openapi import openapi_document
+
+__all__ = ["bp"]
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+GEOJSON = "application/geo+json"
+
+
+def query(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
+    """The request's query parameters, checked: no unknown or repeated ones, required ones present.
+
+    ``via`` may be repeated (its values are joined with ``;``).
+    """
+    args = request.args
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise InvalidQueryError(f"unknown query parameter {unknown[0]!r}; expected {', '.join(sorted(allowed))}")
+    out = {}
+    for key in args:
+        values = args.getlist(key)
+        if len(values) > 1 and key != "via":
+            raise InvalidQueryError(f"query parameter {key!r} given {len(values)} times")
+        out[key] = ";".join(values)
+    for key in required:
+        if not out.get(key, "").strip():
+            raise InvalidQueryError(f"missing query parameter {key!r}")
+    return out
+
+
+def _lang(q: dict[str, str]) -> str:
+    lang = q.get("lang") or "en"
+    if lang not in current_app.config["LANGUAGES"]:
+        raise InvalidValueError(f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}")
+    return lang
+
+
+def _geojson(obj) -> Response:
+    resp = jsonify(obj)
+    resp.mimetype = GEOJSON
+    return resp
+
+
+@bp.get("/route")
+def api_route():
+    q = query({"from", "to", "via", "profile", "lang", "format"}, required=("from", "to"))
+    fmt = q.get("format") or "geojson"
+    if fmt not in ("geojson", "json", "gpx"):
+        raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
+    lang = _lang(q)
+    profile = get_profile(q.get("profile") or "safe").name
+    start = parse_latlon(q["from"], what="from")
+    end = parse_latlon(q["to"], what="to")
+    parts = [p for p in q.get("via", "").split(";") if p.strip()]
+    if len(parts) > settings.max_via:  # refuse before parsing or snapping anything
+        raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
+    vias = parse_points(";".join(parts), what="via")
+    feature = route(get_network(), [start, *vias, end], profile=profile, lang=lang)
+    if fmt == "gpx":
+        body = feature_to_gpx(feature)
+        return Response(body, mimetype="application/gpx+xml",
+                        headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'})  # fmt: skip
+    return _geojson(feature)
+
+
+def _categories(text: str | None) -> set[str] | None:
+    if not text:
+        return None
+    cats = {c.strip().lower() for c in text.split(",") if c.strip()}
+    return cats or None
+
+
+@bp.get("/destinations")
+def api_destinations():
+    q = query({"bbox", "category", "lang"})
+    lang = _lang(q)
+    bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
+    feats = filter_features(destination_features(get_network(), lang=lang), bbox=bbox,
+                            categories=_categories(q.get("category")))  # fmt: skip
+    return _geojson(feature_collection(feats))
+
+
+@bp.get("/stations")
+def api_stations():
+    q = query({"bbox", "lang"})
+    lang = _lang(q)
+    bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
+    return _geojson(feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox)))
+
+
+@bp.get("/profiles")
+def api_profiles():
+    query(set())
+    return jsonify([{"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description}
+                    for n in profile_names()])  # fmt: skip
+
+
+@bp.get("/openapi.json")
+def api_openapi():
+    query(set())
+    return jsonify(openapi_document())

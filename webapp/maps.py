@@ -1,0 +1,70 @@
+"""Blueprint ``maps``: the map page with the route planner (``/``)."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, current_app, render_template, url_for
+from markupsafe import Markup
+
+from routes import get_profile, profile_names, settings
+
+from .i18n import get_lang, gettext, strings_for
+from .mapview import NETWORK_STYLES, NONCE, build_map, render_map
+from .network import get_network
+from .security import csp_nonce
+
+__all__ = ["bp", "map_parts"]
+
+bp = Blueprint("maps", __name__)
+
+_lock = threading.Lock()
+_KEY = "bikemap.map_parts"
+
+
+def map_parts(lang: str) -> dict[str, str]:
+    """The rendered Folium map in ``lang``, built once per app and language."""
+    cache = current_app.extensions.setdefault(_KEY, {})
+    parts = cache.get(lang)
+    if parts is None:
+        with _lock:
+            parts = cache.get(lang)
+            if parts is None:
+                cfg = current_app.config
+                m = build_map(get_network(), lambda key: gettext(key, lang), lang=lang,
+                              tiles_url=cfg.get("TILES_URL") or "", tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
+                              data_attribution=cfg.get("DATA_ATTRIBUTION") or "")  # fmt: skip
+                parts = cache[lang] = render_map(m, lambda path: url_for("static", filename=path))
+    return parts
+
+
+def _profiles(lang: str) -> list[dict[str, str]]:
+    out = []
+    for name in profile_names():
+        label = gettext(f"profile_{name}", lang)
+        out.append({"name": name, "label": label if label != f"profile_{name}" else name,
+                    "description": get_profile(name).description})  # fmt: skip
+    return out
+
+
+@bp.get("/")
+def index():
+    lang = get_lang()
+    net = get_network()
+    parts = map_parts(lang)
+    nonce = csp_nonce()
+    folium_parts = {k: Markup(v.replace(NONCE, nonce)) for k, v in parts.items() if k != "map_name"}
+    return render_template(
+        "map.html",
+        lang=lang,
+        languages=current_app.config["LANGUAGES"],
+        strings=strings_for(lang),
+        folium=folium_parts,
+        map_name=parts["map_name"],
+        profiles=_profiles(lang),
+        network_styles=NETWORK_STYLES,
+        network_name=net.name,
+        bounds=net.bounds,
+        api_base=url_for("api.api_route").rsplit("/", 1)[0],
+        max_via=settings.max_via,
+    )

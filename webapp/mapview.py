@@ -1,0 +1,232 @@
+"""The Folium map of a network: streets styled by class, destinations, stations.
+
+`build_map` makes the `folium.Map`; `render_map` turns it into the three
+pieces a page template needs (header, map element, script), with CDN links
+swapped for our static files (`webapp.assets`) and a nonce placeholder on
+every inline script so a Content-Security-Policy needs no 'unsafe-inline'.
+
+The street network is drawn as one GeoJSON layer per class (cycle paths,
+quiet streets, main roads, footpaths where the bike is pushed), each a single
+MultiLineString simplified to about a metre: a few hundred kB for a city
+centre, instead of one Leaflet layer per street.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Callable
+
+import folium
+import folium.plugins
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from routes import Network
+from routes.profiles import NO, PUSH, is_main_road
+
+from .assets import localize_header
+from .destinations import destination_features, station_features
+
+__all__ = ["NETWORK_STYLES", "NONCE", "build_map", "network_layers", "render_map", "segment_style_class"]
+
+#: Placeholder written where the per-request CSP nonce goes.
+NONCE = "__BIKEMAP_CSP_NONCE__"
+
+#: Style of each street class (Leaflet path options); the panel legend uses the same colours.
+NETWORK_STYLES: dict[str, dict[str, Any]] = {
+    "cycleway": {"color": "#1a9850", "weight": 3.5, "opacity": 0.9},
+    "quiet": {"color": "#4575b4", "weight": 2.5, "opacity": 0.75},
+    "main": {"color": "#d73027", "weight": 3.5, "opacity": 0.85},
+    "push": {"color": "#7f7f7f", "weight": 1.5, "opacity": 0.8, "dashArray": "4 4"},
+}
+
+#: Tolerance of the drawn network's simplification, in degrees (~1 m).
+SIMPLIFY_DEG = 1e-5
+
+
+def segment_style_class(cls) -> str | None:
+    """The drawing class of a `routes.profiles.SegmentClass`, or None (not for bikes or feet)."""
+    if cls.fwd == NO and cls.bwd == NO and cls.foot == NO:
+        return None
+    if cls.cls == "cycleway" or cls.infra in ("track", "lane", "cycleway"):
+        return "cycleway"
+    if max(cls.fwd, cls.bwd) <= PUSH:
+        return "push"
+    if is_main_road(cls.cls):
+        return "main"
+    return "quiet"
+
+
+def network_layers(net: Network, *, tolerance: float = SIMPLIFY_DEG) -> dict[str, dict[str, Any]]:
+    """One GeoJSON Feature (MultiLineString, simplified and merged) per drawing class."""
+    kinds = np.array([segment_style_class(c) or "" for c in net.classes], dtype=object)
+    counts = np.diff(net.offsets)
+    lines = shapely.linestrings(net.coords, indices=np.repeat(np.arange(net.n_segments), counts))
+    out = {}
+    for kind in NETWORK_STYLES:
+        chosen = lines[kinds == kind]
+        if len(chosen) == 0:
+            continue
+        merged = shapely.line_merge(shapely.multilinestrings(chosen))
+        simple = shapely.simplify(merged, tolerance, preserve_topology=False)
+        parts = shapely.get_parts(simple)
+        coords = [np.round(shapely.get_coordinates(p), 5).tolist() for p in parts if not p.is_empty]
+        out[kind] = {
+            "type": "Feature",
+            "properties": {"class": kind},
+            "geometry": {"type": "MultiLineString", "coordinates": coords},
+        }
+    return out
+
+
+class _Hook(MacroElement):
+    """Publishes the map and its layers to scripts as ``window.bikemapFolium``; adds the data attribution."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution|tojson }});
+        window.bikemapFolium = {map: {{ this._parent.get_name() }}, layers: {
+        {%- for key, layer in this.layers.items() %}{{ key|tojson }}: {{ layer.get_name() }},{% endfor -%}
+        }};
+        {% endmacro %}"""
+    )
+
+    def __init__(self, attribution: str, layers: dict[str, Any]):
+        super().__init__()
+        self._name = "BikemapHook"
+        self.attribution = attribution
+        self.layers = layers
+
+
+def _category_label(t: Callable[[str], str], category: str) -> str:
+    label = t(f"cat_{category}")
+    return label if label != f"cat_{category}" else category.replace("_", " ").capitalize()
+
+
+def _actions(t: Callable[[str], str], lon: float, lat: float) -> str:
+    buttons = "".join(
+        f'<button type="button" class="bm-act" data-act="{act}">{html.escape(t(key))}</button>'
+        for act, key in (("from", "start_here"), ("to", "go_here"), ("via", "add_as_via"))
+    )
+    return f'<div class="bm-actions" data-lat="{lat}" data-lon="{lon}">{buttons}</div>'
+
+
+def _website(url: str | None) -> str:
+    if not url or not url.startswith(("http://", "https://")):
+        return ""
+    return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(url[:60])}</a>'
+
+
+def _destination_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
+    p = f["properties"]
+    lon, lat = f["geometry"]["coordinates"]
+    category = _category_label(t, p["category"])
+    name = p["name"] or category
+    desc = p["description"] or ""
+    if len(desc) > 280:
+        desc = desc[:277] + "…"
+    body = (
+        f'<div class="bm-popup"><strong class="bm-name">{html.escape(name)}</strong>'
+        f'<div class="bm-cat">{html.escape(category)}</div>'
+        + (f'<p class="bm-desc">{html.escape(desc)}</p>' if desc else "")
+        + _website(p["website"])
+        + _actions(t, lon, lat)
+        + "</div>"
+    )
+    return body, html.escape(name)
+
+
+def _station_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
+    p = f["properties"]
+    lon, lat = f["geometry"]["coordinates"]
+    name = p["name"] or t("station")
+    rows = [(t("capacity"), p["capacity"]), (t("operator"), p["operator"] or p["network"])]
+    details = "".join(
+        f"<div>{html.escape(k)}: {html.escape(str(v))}</div>" for k, v in rows if v not in (None, "")
+    )
+    body = (
+        f'<div class="bm-popup bm-station" data-station="{html.escape(p["id"])}">'
+        f'<strong class="bm-name">{html.escape(name)}</strong><div class="bm-cat">{html.escape(t("station"))}</div>'
+        f'{details}<div class="bm-live"></div>{_actions(t, lon, lat)}</div>'
+    )
+    return body, html.escape(name)
+
+
+def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True):
+    data = []
+    for f in features:
+        popup, label = popup_of(f, t)
+        data.append({"type": "Feature", "geometry": f["geometry"],
+                     "properties": {"id": html.escape(f["id"]), "popup": popup, "label": label}})  # fmt: skip
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": data},
+        name=name,
+        show=show,
+        marker=marker,
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, class_name="bm-popup-wrap"),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    )
+
+
+def build_map(
+    net: Network,
+    t: Callable[[str], str],
+    *,
+    tiles_url: str = "",
+    tiles_attribution: str = "",
+    data_attribution: str = "© OpenStreetMap contributors",
+    lang: str = "en",
+) -> folium.Map:
+    """The Folium map of ``net`` with its UI text from ``t`` (key -> string)."""
+    w, s, e, n = net.bounds
+    m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
+                   prefer_canvas=True, max_zoom=19)  # fmt: skip
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or data_attribution, name=t("layer_tiles"),
+                         max_zoom=19, overlay=False, control=True).add_to(m)  # fmt: skip
+    layers: dict[str, Any] = {}
+    for kind, feature in network_layers(net).items():
+        style = NETWORK_STYLES[kind]
+        layer = folium.GeoJson(feature, name=t(f"layer_{kind}"), style_function=lambda _f, st=style: st,
+                               smooth_factor=1.0)  # fmt: skip
+        layer.add_to(m)
+        layers[f"network_{kind}"] = layer
+    dest = destination_features(net, lang=lang)
+    if dest:
+        # small circles (drawn on the canvas): a city centre has hundreds of destinations
+        marker = folium.CircleMarker(radius=7, color="#ffffff", weight=2, fill=True, fill_color="#f59e0b",
+                                     fill_opacity=1.0)  # fmt: skip
+        layers["destinations"] = _point_layer(dest, _destination_popup, t, name=t("layer_destinations"), marker=marker)
+        layers["destinations"].add_to(m)
+    stations = station_features(net, lang=lang)
+    if stations:
+        marker = folium.Marker(icon=folium.Icon(color="blue", icon="bicycle", prefix="fa"))
+        layers["stations"] = _point_layer(stations, _station_popup, t, name=t("layer_stations"), marker=marker)
+        layers["stations"].add_to(m)
+    folium.plugins.LocateControl(
+        strings={"title": t("locate_me"), "popup": t("locate_popup")}, keepCurrentZoomLevel=True, flyTo=False
+    ).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.fit_bounds([[s, w], [n, e]])
+    m.add_child(_Hook(data_attribution, layers))
+    return m
+
+
+def render_map(m: folium.Map, static_url: Callable[[str], str]) -> dict[str, str]:
+    """Header, body and script of a Folium map, ready for our page template.
+
+    Inline ``<script>`` tags get ``nonce="NONCE"`` (the view puts the request's
+    nonce there); external ones point at our static files.
+    """
+    root = m.get_root()
+    root.render()
+    header = localize_header(root.header.render(), static_url)
+    header = header.replace("<script>", f'<script nonce="{NONCE}">').replace("<style>", f'<style nonce="{NONCE}">')
+    return {
+        "header": header,
+        "html": root.html.render(),
+        "script": root.script.render(),
+        "map_name": m.get_name(),
+    }

@@ -1,0 +1,314 @@
+"""Tables of the destination layer: staff users, destinations, their history, closures.
+
+Plain SQLAlchemy 2 declarative models that work unchanged on SQLite and
+PostgreSQL (points are stored as lon/lat floats, documents as JSON). The schema
+itself is created and changed only by the Alembic migrations in ``migrations/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import tomllib
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from routes import settings
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "Base",
+    "Closure",
+    "Destination",
+    "DestinationHistory",
+    "User",
+    "categories",
+    "category_label",
+    "category_rules",
+    "hash_password",
+    "hash_token",
+    "new_token",
+    "utcnow",
+    "verify_password",
+]
+
+#: Staff roles, weakest first. Editors create, edit, move, (un)publish; admins also
+#: delete, restore old versions and manage users.
+ROLES = ("editor", "admin")
+
+#: The category vocabulary when ``data/categories.toml`` is absent.
+DEFAULT_CATEGORIES = ("nature", "beach", "culture", "heritage", "museum", "viewpoint",
+                      "park", "food", "market", "other")  # fmt: skip
+
+_vocab: dict[str, Any] | None = None
+
+
+def _vocabulary() -> dict[str, Any]:
+    global _vocab
+    if _vocab is None:
+        path = settings.data_folder / "categories.toml"
+        doc: dict[str, Any] = {}
+        if path.exists():
+            with open(path, "rb") as fh:
+                doc = tomllib.load(fh)
+        names = doc.get("vocabulary") or doc.get("categories")
+        names = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else DEFAULT_CATEGORIES
+        rules = [(r["key"], tuple(r.get("values") or ["*"]), r.get("category", ""))
+                 for r in doc.get("rule", []) if isinstance(r, dict) and "key" in r]  # fmt: skip
+        _vocab = {"names": names or DEFAULT_CATEGORIES, "rules": rules, "labels": doc.get("label", {})}
+    return _vocab
+
+
+def categories() -> tuple[str, ...]:
+    """The destination category vocabulary (``vocabulary`` in ``data/categories.toml``).
+
+    The file is shared with the tour planner; without it the built-in list
+    `DEFAULT_CATEGORIES` applies.
+    """
+    return _vocabulary()["names"]
+
+
+def category_rules() -> list[tuple[str, tuple[str, ...], str]]:
+    """(OSM key, values or ("*",), category) rules of ``data/categories.toml``; first match wins.
+
+    Category "" means "not a destination" (bike-share docks, for instance).
+    """
+    return _vocabulary()["rules"]
+
+
+def category_label(category: str, lang: str = "en") -> str:
+    labels = _vocabulary()["labels"]
+    return (labels.get(lang) or labels.get("en") or {}).get(category, category)
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, without tzinfo (stored the same way on SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# ----------------------------------------------------------------------------- secrets
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """scrypt hash with a random salt, as ``scrypt$n$r$p$salt$hash`` (hex)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a `hash_password` string (constant-time compare)."""
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+        if algo != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                             dklen=len(digest) // 2)  # fmt: skip
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def new_token() -> str:
+    """A new random API token (shown once; only its hash is stored)."""
+    return "bkm_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """sha256 hex of a token: tokens are long random strings, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- tables
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def can(self, role: str) -> bool:
+        """Whether this user has ``role`` or a stronger one."""
+        return self.active and ROLES.index(self.role) >= ROLES.index(role)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+#: Destination columns that staff can set (and that history records).
+EDITABLE = ("name", "names", "category", "description", "lon", "lat", "opening_hours",
+            "visit_minutes", "image_url", "website", "published")  # fmt: skip
+
+
+class Destination(Base):
+    __tablename__ = "destinations"
+    __table_args__ = (UniqueConstraint("osm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    opening_hours: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    visit_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    image_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    website: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: "osm" while the row is exactly what seeding wrote, "staff" once staff touched it
+    source: Mapped[str] = mapped_column(String(10), default="staff")
+    #: "node/123", "way/456"... for rows seeded from OpenStreetMap
+    osm_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    staff_edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+    def values(self) -> dict[str, Any]:
+        """The editable values plus bookkeeping, as JSON-ready data (history snapshots)."""
+        out = {k: getattr(self, k) for k in EDITABLE}
+        out["names"] = dict(out["names"] or {})
+        out.update(source=self.source, osm_id=self.osm_id, deleted=self.deleted, version=self.version)
+        return out
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
+
+    def to_feature(self) -> dict[str, Any]:
+        """The destination as a GeoJSON Feature."""
+        props = {k: getattr(self, k) for k in EDITABLE if k not in ("lon", "lat")}
+        props["names"] = dict(props["names"] or {})
+        props.update(
+            source=self.source,
+            osm_id=self.osm_id,
+            version=self.version,
+            updated_at=self.updated_at.isoformat(timespec="seconds") + "Z" if self.updated_at else None,
+            updated_by=self.updated_by,
+        )
+        return {
+            "type": "Feature",
+            "id": self.id,
+            "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
+            "properties": props,
+        }
+
+
+class DestinationHistory(Base):
+    """One change of a destination: who, when, and the values before and after.
+
+    No foreign key: the history outlives a deleted destination (it is how an
+    admin restores one).
+    """
+
+    __tablename__ = "destination_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    destination_id: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "destination_id": self.destination_id,
+            "version": self.version,
+            "action": self.action,
+            "who": self.changed_by,
+            "when": self.changed_at.isoformat(timespec="seconds") + "Z",
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+CLOSURE_KINDS = ("closure", "hazard")
+
+
+class Closure(Base):
+    """A closed road (routing avoids it) or a hazard (routing penalises it).
+
+    ``geometry`` is a GeoJSON Point or LineString (lon, lat); the closure counts
+    until ``ends_at`` (UTC, none: until removed).
+    """
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return not self.removed and (self.ends_at is None or self.ends_at > now)
+
+    def to_feature(self) -> dict[str, Any]:
+        return {
+            "type": "Feature",
+            "id": self.id,
+            "geometry": self.geometry,
+            "properties": {
+                "kind": self.kind,
+                "reason": self.reason,
+                "ends_at": self.ends_at.isoformat(timespec="seconds") + "Z" if self.ends_at else None,
+                "created_at": self.created_at.isoformat(timespec="seconds") + "Z",
+                "created_by": self.created_by,
+                "active": self.is_active(),
+            },
+        }

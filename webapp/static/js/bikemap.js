@@ -1,0 +1,131 @@
+/* bikemap core: the page's map, strings and API helpers as `window.bikemap`.
+ *
+ * Feature scripts (planner.js, tours, elevation, live stations...) build on it:
+ *   bikemap.map                  the Leaflet map (Folium's)
+ *   bikemap.layers               Folium layers: network_<class>, destinations, stations
+ *   bikemap.t(key, vars)         UI string in the page language
+ *   bikemap.api(path, params)    GET /api/<path> -> Promise of JSON (rejects with {code, message})
+ *   bikemap.drawFeature(name, geojson, options) / clearFeature(name)   one named overlay each
+ *   bikemap.section(id, title)   the panel section #panel-<id> (made if missing)
+ *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick"
+ */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("bm-config").textContent);
+  var folium = window.bikemapFolium || {};
+  var map = folium.map || window[cfg.map];
+  var listeners = {};
+  var drawn = {};
+
+  function t(key, vars) {
+    var s = Object.prototype.hasOwnProperty.call(cfg.strings, key) ? cfg.strings[key] : key;
+    if (vars) {
+      Object.keys(vars).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
+    }
+    return s;
+  }
+
+  function on(name, fn) { (listeners[name] = listeners[name] || []).push(fn); }
+
+  function emit(name, data) {
+    (listeners[name] || []).forEach(function (fn) {
+      try { fn(data); } catch (err) { if (window.console) console.error(err); }
+    });
+  }
+
+  function query(params) {
+    var q = new URLSearchParams();
+    Object.keys(params || {}).forEach(function (k) {
+      var v = params[k];
+      if (v !== undefined && v !== null && v !== "") q.append(k, v);
+    });
+    return q.toString();
+  }
+
+  function apiUrl(path, params) {
+    var q = query(params);
+    return cfg.api + "/" + path + (q ? "?" + q : "");
+  }
+
+  function api(path, params, options) {
+    return fetch(apiUrl(path, params), options || {}).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (body) {
+        if (resp.ok) return body;
+        var err = (body && body.error) || {code: "HTTP" + resp.status, message: resp.statusText};
+        err.status = resp.status;
+        throw err;
+      });
+    });
+  }
+
+  function clearFeature(name) {
+    if (drawn[name]) { map.removeLayer(drawn[name]); delete drawn[name]; }
+  }
+
+  function drawFeature(name, geojson, options) {
+    clearFeature(name);
+    var layer = L.geoJSON(geojson, options || {});
+    layer.addTo(map);
+    drawn[name] = layer;
+    return layer;
+  }
+
+  function section(id, title) {
+    var el = document.getElementById("panel-" + id);
+    if (el) return el;
+    el = document.createElement("section");
+    el.id = "panel-" + id;
+    el.className = "bm-section";
+    if (title) {
+      var h = document.createElement("h2");
+      h.textContent = title;
+      el.appendChild(h);
+    }
+    var panel = document.getElementById("panel");
+    panel.insertBefore(el, document.getElementById("panel-legend"));
+    return el;
+  }
+
+  function formatDistance(m) {
+    if (m < 950) return Math.round(m) + " " + t("m");
+    var km = m / 1000;
+    return (km < 100 ? km.toFixed(1) : Math.round(km)).toString().replace(".", cfg.lang === "id" ? "," : ".") + " " + t("km");
+  }
+
+  function formatDuration(s) {
+    var min = Math.max(1, Math.round(s / 60));
+    if (min < 60) return min + " " + t("min");
+    var m = min % 60;
+    return Math.floor(min / 60) + " " + t("h") + " " + (m < 10 ? "0" : "") + m + " " + t("min");
+  }
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  // popup buttons ("Start here", "Go here", "Add as stop") -> a "pick" event
+  map.getContainer().addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest(".bm-act");
+    if (!btn) return;
+    var box = btn.closest(".bm-actions");
+    var popup = btn.closest(".bm-popup");
+    var name = popup && popup.querySelector(".bm-name");
+    emit("pick", {
+      act: btn.getAttribute("data-act"),
+      lat: parseFloat(box.getAttribute("data-lat")),
+      lon: parseFloat(box.getAttribute("data-lon")),
+      name: name ? name.textContent : null
+    });
+    map.closePopup();
+  });
+
+  window.bikemap = {
+    config: cfg, lang: cfg.lang, map: map, layers: folium.layers || {},
+    t: t, on: on, emit: emit, api: api, apiUrl: apiUrl, query: query,
+    drawFeature: drawFeature, clearFeature: clearFeature, section: section,
+    formatDistance: formatDistance, formatDuration: formatDuration, el: el
+  };
+})();

@@ -1,0 +1,344 @@
+/* Route planner: start, stops and destination on the map; the route and its panel.
+ *
+ * The plan lives in the page URL (?from=LAT,LON&to=LAT,LON&via=LAT,LON;LAT,LON&profile=NAME),
+ * so a reload or a shared link shows the same route. Emits "plan" (the points)
+ * and "route" (the GeoJSON Feature) on window.bikemap.
+ */
+(function () {
+  "use strict";
+  var bm = window.bikemap;
+  var map = bm.map, t = bm.t, el = bm.el;
+  var maxVia = bm.config.maxVia || 25;
+  var state = {from: null, to: null, via: [], profile: "safe"};
+  var markers = [];
+  var pending = null;
+  var destinations = null;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var profileSelect = $("bm-profile"), pointsList = $("bm-points"), routeSection = $("panel-route");
+  var statusBox = $("bm-status"), summary = $("bm-summary"), shares = $("bm-shares");
+  var directions = $("bm-directions"), gpxLink = $("bm-gpx"), search = $("bm-search"), results = $("bm-results");
+
+  var WAY_COLORS = {
+    cycleway: "#1a9850", path: "#66bd63", track: "#a6d96a", footway: "#999999", pedestrian: "#bbbbbb",
+    steps: "#666666", living_street: "#74add1", residential: "#4575b4", service: "#91bfdb",
+    unclassified: "#313695", road: "#5e6fa8", tertiary: "#fdae61", secondary: "#f46d43",
+    primary: "#d73027", trunk: "#a50026"
+  };
+
+  // ------------------------------------------------------------------ points
+
+  function fmt(x) { return (Math.round(x * 1e6) / 1e6).toString(); }
+  function pointText(p) { return fmt(p.lat) + "," + fmt(p.lon); }
+  function parsePoint(text) {
+    var m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text || "");
+    if (!m) return null;
+    var lat = parseFloat(m[1]), lon = parseFloat(m[2]);
+    return Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? {lat: lat, lon: lon, name: null} : null;
+  }
+  function ordered() {
+    var pts = [];
+    if (state.from) pts.push({role: "from", p: state.from});
+    state.via.forEach(function (p, i) { pts.push({role: "via", p: p, i: i}); });
+    if (state.to) pts.push({role: "to", p: state.to});
+    return pts;
+  }
+  function dist2(a, b) {
+    var k = Math.cos(a.lat * Math.PI / 180);
+    var dx = (a.lon - b.lon) * k, dy = a.lat - b.lat;
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+  function insertVia(p) {
+    if (state.via.length >= maxVia) { showError({code: "TooBig"}); return; }
+    // where the stop adds the least straight-line detour
+    var chain = [state.from].concat(state.via, [state.to]);
+    var best = 0, bestCost = Infinity;
+    for (var i = 0; i < chain.length - 1; i++) {
+      var c = dist2(chain[i], p) + dist2(p, chain[i + 1]) - dist2(chain[i], chain[i + 1]);
+      if (c < bestCost) { bestCost = c; best = i; }
+    }
+    state.via.splice(best, 0, p);
+  }
+  function addPoint(p, act) {
+    if (act === "from") state.from = p;
+    else if (act === "to") state.to = p;
+    else if (act === "via" && state.from && state.to) insertVia(p);
+    else if (!state.from) state.from = p;
+    else if (!state.to) state.to = p;
+    else insertVia(p);
+    update(true);
+  }
+
+  // ------------------------------------------------------------------ markers and list
+
+  function icon(role, label) {
+    return L.divIcon({
+      className: "", iconSize: [26, 26], iconAnchor: [13, 28], popupAnchor: [0, -26],
+      html: '<div class="bm-marker bm-marker-' + role + '"><span>' + label + "</span></div>"
+    });
+  }
+  function labelOf(item) {
+    return item.role === "from" ? "A" : item.role === "to" ? "B" : String(item.i + 1);
+  }
+  function drawMarkers() {
+    markers.forEach(function (m) { map.removeLayer(m); });
+    markers = ordered().map(function (item) {
+      var m = L.marker([item.p.lat, item.p.lon], {
+        draggable: true, autoPan: true, icon: icon(item.role, labelOf(item)),
+        title: t(item.role === "from" ? "start" : item.role === "to" ? "end" : "via"),
+        keyboard: true, zIndexOffset: 1000
+      });
+      m.on("dragend", function () {
+        var ll = m.getLatLng();
+        item.p.lat = ll.lat; item.p.lon = ll.lng; item.p.name = null;
+        update(false);
+      });
+      m.addTo(map);
+      return m;
+    });
+  }
+  function removePoint(item) {
+    if (item.role === "from") state.from = null;
+    else if (item.role === "to") state.to = null;
+    else state.via.splice(item.i, 1);
+    update(false);
+  }
+  function drawList() {
+    pointsList.textContent = "";
+    var items = ordered();
+    var rows = [];
+    if (!state.from) rows.push({role: "from", empty: true});
+    items.forEach(function (it) { rows.push(it); });
+    if (!state.to) rows.push({role: "to", empty: true});
+    rows.forEach(function (item) {
+      var li = el("li");
+      li.appendChild(el("span", {"class": "bm-pin bm-pin-" + item.role, "aria-hidden": "true"},
+                        item.empty ? (item.role === "from" ? "A" : "B") : labelOf(item)));
+      var text = el("span", {"class": "bm-ptext"});
+      var roleName = t(item.role === "from" ? "start" : item.role === "to" ? "end" : "via");
+      text.appendChild(el("strong", {}, roleName + ": "));
+      if (item.empty) text.appendChild(el("em", {}, t("not_set")));
+      else text.appendChild(document.createTextNode(item.p.name || pointText(item.p)));
+      li.appendChild(text);
+      if (!item.empty) {
+        var rm = el("button", {type: "button", "aria-label": t("remove") + " " + roleName, title: t("remove")}, "\u00d7");
+        rm.addEventListener("click", function () { removePoint(item); });
+        li.appendChild(rm);
+      }
+      pointsList.appendChild(li);
+    });
+  }
+
+  // ------------------------------------------------------------------ URL
+
+  function planParams() {
+    var p = {};
+    if (state.from) p.from = pointText(state.from);
+    if (state.to) p.to = pointText(state.to);
+    if (state.via.length) p.via = state.via.map(pointText).join(";");
+    if (state.profile !== "safe") p.profile = state.profile;
+    return p;
+  }
+  function writeUrl() {
+    var p = planParams();
+    p.lang = bm.lang;
+    var url = location.pathname + "?" + bm.query(p);
+    history.replaceState(null, "", url);
+    document.querySelectorAll(".bm-langs a[data-lang]").forEach(function (a) {
+      var q = planParams();
+      q.lang = a.getAttribute("data-lang");
+      a.setAttribute("href", location.pathname + "?" + bm.query(q));
+    });
+  }
+  function readUrl() {
+    var q = new URLSearchParams(location.search);
+    state.from = parsePoint(q.get("from"));
+    state.to = parsePoint(q.get("to"));
+    state.via = (q.get("via") || "").split(";").map(parsePoint).filter(Boolean).slice(0, maxVia);
+    var prof = q.get("profile");
+    if (prof && Array.prototype.some.call(profileSelect.options, function (o) { return o.value === prof; })) {
+      state.profile = prof;
+    }
+    profileSelect.value = state.profile;
+  }
+
+  // ------------------------------------------------------------------ route
+
+  function showError(err) {
+    routeSection.hidden = false;
+    var key = "err_" + (err && err.code);
+    var text = t(key);
+    statusBox.textContent = text !== key ? text : (err && err.message) || t("err_network");
+    statusBox.className = "bm-status bm-error";
+  }
+  function routeParams() {
+    var p = planParams();
+    p.lang = bm.lang;
+    if (!p.profile) p.profile = state.profile;
+    return p;
+  }
+  function update(fit) {
+    drawMarkers();
+    drawList();
+    writeUrl();
+    bm.emit("plan", {from: state.from, to: state.to, via: state.via.slice(), profile: state.profile});
+    if (!(state.from && state.to)) {
+      bm.clearFeature("route");
+      routeSection.hidden = true;
+      return;
+    }
+    requestRoute(fit);
+  }
+  function requestRoute(fit) {
+    if (pending) pending.abort();
+    pending = window.AbortController ? new AbortController() : null;
+    routeSection.hidden = false;
+    statusBox.className = "bm-status";
+    statusBox.textContent = t("routing");
+    document.body.classList.add("bm-busy");
+    var params = routeParams();
+    bm.api("route", params, pending ? {signal: pending.signal} : {}).then(function (feature) {
+      pending = null;
+      document.body.classList.remove("bm-busy");
+      statusBox.textContent = "";
+      var layer = bm.drawFeature("route", feature, {
+        style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
+      });
+      if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17});
+      var gp = routeParams();
+      gp.format = "gpx";
+      gpxLink.setAttribute("href", bm.apiUrl("route", gp));
+      showRoute(feature);
+      bm.emit("route", feature);
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") return;
+      pending = null;
+      document.body.classList.remove("bm-busy");
+      bm.clearFeature("route");
+      summary.textContent = ""; shares.textContent = ""; directions.textContent = "";
+      gpxLink.setAttribute("href", "#");
+      showError(err && err.code ? err : {code: "network"});
+    });
+  }
+  function wayName(hw) {
+    var s = t("hw_" + hw);
+    return s !== "hw_" + hw ? s : hw.replace(/_/g, " ");
+  }
+  function showRoute(f) {
+    var p = f.properties, total = p.distance_m || 1;
+    summary.textContent = "";
+    [[t("distance"), bm.formatDistance(p.distance_m), "bm-distance"],
+     [t("duration"), bm.formatDuration(p.duration_s), "bm-duration"]].forEach(function (row) {
+      var box = el("div");
+      box.appendChild(el("dt", {}, row[0]));
+      box.appendChild(el("dd", {id: row[2]}, row[1]));
+      summary.appendChild(box);
+    });
+    shares.textContent = "";
+    shares.appendChild(el("h3", {}, t("way_types")));
+    var bar = el("div", {"class": "bm-bar", role: "img", "aria-label": t("way_types")});
+    var list = el("ul");
+    Object.keys(p.highway_m).forEach(function (hw) {
+      var share = p.highway_m[hw] / total;
+      if (share < 0.005) return;
+      var color = WAY_COLORS[hw] || "#bbbbbb";
+      var seg = el("span", {title: wayName(hw)});
+      seg.style.width = (100 * share).toFixed(1) + "%";
+      seg.style.background = color;
+      bar.appendChild(seg);
+      var li = el("li");
+      var dot = el("span", {"class": "bm-dot"});
+      dot.style.background = color;
+      li.appendChild(dot);
+      li.appendChild(document.createTextNode(wayName(hw) + " " + Math.round(100 * share) + "%"));
+      list.appendChild(li);
+    });
+    shares.appendChild(bar);
+    shares.appendChild(list);
+    var infra = [[t("on_cycle_infra"), p.cycle_infra_m], [t("on_main_roads"), p.main_road_m], [t("pushing"), p.push_m]];
+    infra.forEach(function (row) {
+      if (row[1] > 0 || row[0] === t("on_cycle_infra")) {
+        shares.appendChild(el("p", {"class": "bm-infra"}, row[0] + ": " + Math.round(100 * row[1] / total) + "%"));
+      }
+    });
+    directions.textContent = "";
+    (p.instructions || []).forEach(function (ins) {
+      var li = el("li", {}, ins.text);
+      if (ins.distance_m) li.appendChild(el("small", {}, bm.formatDistance(ins.distance_m)));
+      directions.appendChild(li);
+    });
+  }
+
+  // ------------------------------------------------------------------ destinations search
+
+  function norm(s) {
+    return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+  function catName(c) {
+    var s = t("cat_" + c);
+    return s !== "cat_" + c ? s : c.replace(/_/g, " ");
+  }
+  function loadDestinations() {
+    if (destinations) return Promise.resolve(destinations);
+    return bm.api("destinations", {lang: bm.lang}).then(function (fc) {
+      destinations = fc.features.map(function (f) {
+        var pr = f.properties, cat = catName(pr.category);
+        return {name: pr.name || cat, cat: cat, key: norm((pr.name || "") + " " + cat + " " + pr.category),
+                lat: f.geometry.coordinates[1], lon: f.geometry.coordinates[0]};
+      }).sort(function (a, b) { return a.name.localeCompare(b.name); });
+      return destinations;
+    });
+  }
+  function showResults() {
+    var words = norm(search.value).split(/\s+/).filter(Boolean);
+    results.textContent = "";
+    if (!words.length) return;
+    loadDestinations().then(function (all) {
+      results.textContent = "";
+      var hits = all.filter(function (d) {
+        return words.every(function (w) { return d.key.indexOf(w) >= 0; });
+      }).slice(0, 40);
+      if (!hits.length) { results.appendChild(el("li", {"aria-disabled": "true"}, t("no_matches"))); return; }
+      hits.forEach(function (d) {
+        var li = el("li", {role: "option", tabindex: "0"}, d.name);
+        li.appendChild(el("small", {}, d.cat));
+        var pick = function () {
+          addPoint({lat: d.lat, lon: d.lon, name: d.name});
+          search.value = ""; results.textContent = "";
+        };
+        li.addEventListener("click", pick);
+        li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") pick(); });
+        results.appendChild(li);
+      });
+    }).catch(function () { results.appendChild(el("li", {}, t("err_network"))); });
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  map.on("click", function (e) {
+    addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: null});
+  });
+  bm.on("pick", function (d) { addPoint({lat: d.lat, lon: d.lon, name: d.name}, d.act); });
+  profileSelect.addEventListener("change", function () { state.profile = profileSelect.value; update(false); });
+  $("bm-clear").addEventListener("click", function () {
+    state.from = state.to = null; state.via = []; update(false);
+  });
+  $("bm-reverse").addEventListener("click", function () {
+    var a = state.from; state.from = state.to; state.to = a; state.via.reverse(); update(false);
+  });
+  $("bm-share").addEventListener("click", function () {
+    var btn = this;
+    var done = function () { btn.textContent = t("copied"); setTimeout(function () { btn.textContent = t("share"); }, 2000); };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(location.href).then(done, done);
+    else { window.prompt(t("share"), location.href); }
+  });
+  gpxLink.addEventListener("click", function (ev) { if (gpxLink.getAttribute("href") === "#") ev.preventDefault(); });
+  search.addEventListener("input", showResults);
+  search.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var first = results.querySelector("li[role=option]"); if (first) first.click(); }
+  });
+
+  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams};
+  readUrl();
+  update(true);
+})();

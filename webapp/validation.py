@@ -1,0 +1,353 @@
+"""Checks of what staff type in: destinations, closures, OSM ``opening_hours``.
+
+Every check collects plain-language messages per field, so a form can show all
+of them at once; `DestinationInvalid` carries them (``.fields``).
+
+The ``opening_hours`` check is a compact grammar of the forms that make up
+nearly all real tags (``24/7``; weekday ranges and lists with ``PH``/``SH``;
+month and date ranges; several time spans, ``+`` open ends, sunrise/sunset;
+``off``/``closed``; comments; rules joined by ``;``, ``,`` or ``||``). The
+reference parser is JavaScript (opening_hours.js); no maintained Python
+package covers the syntax, hence this one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from routes.errors import InvalidValueError
+
+from .models import CLOSURE_KINDS, categories
+
+__all__ = [
+    "DestinationInvalid",
+    "check_opening_hours",
+    "clean_closure",
+    "clean_destination",
+    "clean_url",
+]
+
+
+class DestinationInvalid(InvalidValueError):
+    """Values that cannot be stored; ``fields`` maps each field to its message."""
+
+    code = "InvalidValue"
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = fields
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+
+
+# ----------------------------------------------------------------------------- opening_hours
+
+_WD = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
+_NTH = r"\[-?[1-5](?:-[1-5])?(?:,-?[1-5](?:-[1-5])?)*\]"
+_WD_ITEM = rf"(?:{_WD}(?:-{_WD})?(?:{_NTH})?|PH|SH)(?:\s*[+-]\d+\s+days?)?"
+_WD_SEL = rf"{_WD_ITEM}(?:\s*,\s*{_WD_ITEM})*"
+_EVENT = r"(?:sunrise|sunset|dawn|dusk)"
+_HM = r"\d{1,2}:\d{2}"
+_TIME = rf"(?:{_HM}|{_EVENT}|\({_EVENT}[+-]{_HM}\))"
+_SPAN = rf"{_TIME}(?:\s*-\s*{_TIME}(?:\+)?|\+)?"
+_TIME_SEL = rf"{_SPAN}(?:\s*,\s*{_SPAN})*"
+_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_DATE = rf"(?:\d{{4}}\s+)?{_MON}(?:\s+{_DAY})?|easter"
+_MON_ITEM = rf"(?:{_DATE})(?:\s*-\s*(?:{_DATE}|{_DAY}))?"
+_MON_SEL = rf"{_MON_ITEM}(?:\s*,\s*{_MON_ITEM})*"
+_YEAR_SEL = r"\d{4}(?:-\d{4})?(?:/\d+)?(?:\s*,\s*\d{4}(?:-\d{4})?)*"
+_WEEK_SEL = r"week\s+\d{1,2}(?:-\d{1,2})?(?:/\d)?(?:\s*,\s*\d{1,2}(?:-\d{1,2})?(?:/\d)?)*"
+_MOD = r"(?:open|closed|off|unknown)"
+_COMMENT = r'"[^"]*"'
+_RULE = re.compile(
+    rf"""^(?:
+        24/7
+      | (?:{_YEAR_SEL}\s+)?(?:(?:{_MON_SEL})\s*:?\s*)?(?:{_WEEK_SEL}\s*:?\s*)?
+        (?:(?:{_WD_SEL})\s*:?)?\s*(?:{_TIME_SEL})?
+    )\s*(?:{_MOD})?\s*(?:{_COMMENT})?$""",
+    re.VERBOSE,
+)
+_HM_RE = re.compile(r"(\d{1,2}):(\d{2})")
+OPENING_HOURS_EXAMPLES = "'Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off' or '24/7'"
+
+
+def _check_rule(rule: str) -> bool:
+    if not rule or not _RULE.match(rule):
+        return False
+    for h, m in _HM_RE.findall(rule):
+        if int(m) > 59 or int(h) > 48:  # up to 48:00 for spans past midnight
+            return False
+    return True
+
+
+def check_opening_hours(value: str) -> str | None:
+    """Return ``None`` when ``value`` is valid OSM ``opening_hours``, else a message.
+
+    >>> check_opening_hours("Mo-Fr 08:00-12:00,13:00-17:30; Sa 10:00-14:00; PH off") is None
+    True
+    >>> check_opening_hours("Apr-Oct: Tu-Su 10:00-18:00") is None
+    True
+    >>> check_opening_hours("monday to friday 9-5")[:30]
+    "'monday to friday 9-5' is not v"
+    """
+    text = value.strip().rstrip(";").strip()
+    if not text:
+        return "is empty"
+    for part in re.split(r"\s*(?:;|\|\|)\s*", text):
+        if _check_rule(part):
+            continue
+        # ``,`` may also join rules: "Mo-Fr 09:00-17:00, Sa 10:00-12:00"
+        pieces = re.split(r",\s+(?=(?:\d{4}\s+)?(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+                          r"|Sep|Oct|Nov|Dec|week)\b)", part)  # fmt: skip
+        if len(pieces) > 1 and all(_check_rule(p) for p in pieces):
+            continue
+        return (f"'{part}' is not valid OpenStreetMap opening_hours syntax "
+                f"(for example {OPENING_HOURS_EXAMPLES})")  # fmt: skip
+    return None
+
+
+# ----------------------------------------------------------------------------- fields
+
+
+def clean_url(value: Any) -> tuple[str | None, str | None]:
+    """(url or None, error message or None): only absolute http/https links."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if not isinstance(value, str):
+        return None, "must be a link (text)"
+    url = value.strip()
+    if len(url) > 1000:
+        return None, "is longer than 1000 characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None, "must be a web link starting with http:// or https://"
+    if any(c.isspace() for c in url):
+        return None, "must not contain spaces"
+    return url, None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        f = float(value)
+    elif isinstance(value, str) and value.strip():
+        try:
+            f = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v in ("true", "yes", "1", "on"):
+            return True
+        if v in ("false", "no", "0", "off", ""):
+            return False
+    return None
+
+
+_LANG = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+
+
+def clean_destination(
+    data: dict[str, Any],
+    *,
+    current: dict[str, Any] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> dict[str, Any]:
+    """Check and normalise destination values; raise `DestinationInvalid` listing every problem.
+
+    ``data`` holds the fields to set (``lon``/``lat`` included). With ``current``
+    (the stored values) only the fields present in ``data`` change; without it
+    the result is a complete new destination. ``bounds`` (west, south, east,
+    north) is the network's area: a point must lie inside it.
+    """
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    full = current is None
+
+    def given(key: str) -> bool:
+        return key in data or (full and key in ("name", "category", "lon", "lat"))
+
+    if given("name"):
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            errors["name"] = "a name is required"
+        elif len(name.strip()) > 200:
+            errors["name"] = "must be at most 200 characters"
+        else:
+            out["name"] = name.strip()
+    if "names" in data:
+        names = data["names"] if data["names"] is not None else {}
+        if not isinstance(names, dict) or not all(
+            isinstance(k, str) and _LANG.match(k) and isinstance(v, str) and len(v) <= 200 for k, v in names.items()
+        ):
+            errors["names"] = "must map language codes (such as 'id' or 'en') to names of at most 200 characters"
+        else:
+            out["names"] = {k: v.strip() for k, v in names.items() if v.strip()}
+    elif full:
+        out["names"] = {}
+    if given("category"):
+        cat = data.get("category")
+        cat = cat.strip().lower() if isinstance(cat, str) else cat
+        if cat not in categories():
+            errors["category"] = "choose one of: " + ", ".join(categories())
+        else:
+            out["category"] = cat
+    if "description" in data or full:
+        desc = data.get("description") or ""
+        if not isinstance(desc, str):
+            errors["description"] = "must be text"
+        elif len(desc) > 5000:
+            errors["description"] = "must be at most 5000 characters"
+        else:
+            out["description"] = desc
+    if "lon" in data or "lat" in data or full:
+        lon = _number(data.get("lon", current["lon"] if current else None))
+        lat = _number(data.get("lat", current["lat"] if current else None))
+        if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            errors["location"] = "place the point on the map (longitude and latitude numbers are needed)"
+        elif bounds is not None and not _inside(lon, lat, bounds):
+            w, s, e, n = bounds
+            errors["location"] = (f"the point ({lat:.5f}, {lon:.5f}) is outside the area of the map "
+                                  f"(latitude {s:.4f} to {n:.4f}, longitude {w:.4f} to {e:.4f})")  # fmt: skip
+        else:
+            out["lon"], out["lat"] = round(lon, 7), round(lat, 7)
+    if "opening_hours" in data:
+        oh = data["opening_hours"]
+        if oh is None or (isinstance(oh, str) and not oh.strip()):
+            out["opening_hours"] = None
+        elif not isinstance(oh, str) or len(oh) > 500:
+            errors["opening_hours"] = "must be text of at most 500 characters"
+        elif msg := check_opening_hours(oh):
+            errors["opening_hours"] = msg
+        else:
+            out["opening_hours"] = oh.strip()
+    elif full:
+        out["opening_hours"] = None
+    if "visit_minutes" in data:
+        vm = data["visit_minutes"]
+        if vm is None or (isinstance(vm, str) and not vm.strip()):
+            out["visit_minutes"] = None
+        else:
+            n = _number(vm)
+            if n is None or n != int(n) or not 0 <= n <= 1440:
+                errors["visit_minutes"] = "must be a whole number of minutes from 0 to 1440"
+            else:
+                out["visit_minutes"] = int(n)
+    elif full:
+        out["visit_minutes"] = None
+    for key in ("image_url", "website"):
+        if key in data:
+            url, msg = clean_url(data[key])
+            if msg:
+                errors[key] = msg
+            else:
+                out[key] = url
+        elif full:
+            out[key] = None
+    if "published" in data:
+        pub = _bool(data["published"])
+        if pub is None:
+            errors["published"] = "must be true or false"
+        else:
+            out["published"] = pub
+    elif full:
+        out["published"] = True
+    if errors:
+        raise DestinationInvalid(errors)
+    return out
+
+
+def _inside(lon: float, lat: float, bounds: tuple[float, float, float, float], pad: float = 0.01) -> bool:
+    w, s, e, n = bounds
+    return w - pad <= lon <= e + pad and s - pad <= lat <= n + pad
+
+
+def parse_end(value: Any) -> tuple[datetime | None, str | None]:
+    """An end date or date-time (ISO 8601, UTC) -> naive UTC datetime.
+
+    A plain date means the end of that day (the closure still counts on it).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if not isinstance(value, str):
+        return None, "must be a date such as 2026-12-31 (or a date and time)"
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return datetime.combine(datetime.fromisoformat(text).date(), time()) + timedelta(days=1), None
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None, "must be a date such as 2026-12-31 (or a date and time)"
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt, None
+
+
+def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """Check a closure/hazard GeoJSON Feature -> values for `webapp.models.Closure`."""
+    errors: dict[str, str] = {}
+    if not isinstance(feature, dict):
+        raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
+    props = feature.get("properties") or {}
+    geom = feature.get("geometry")
+    out: dict[str, Any] = {}
+    kind = props.get("kind", "closure")
+    if kind not in CLOSURE_KINDS:
+        errors["kind"] = "must be 'closure' (road closed) or 'hazard' (road dangerous)"
+    else:
+        out["kind"] = kind
+    reason = props.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        errors["reason"] = "a reason is required (for example 'road works')"
+    elif len(reason) > 500:
+        errors["reason"] = "must be at most 500 characters"
+    else:
+        out["reason"] = reason.strip()
+    ends, msg = parse_end(props.get("ends_at"))
+    if msg:
+        errors["ends_at"] = msg
+    else:
+        out["ends_at"] = ends
+    coords = _closure_coords(geom)
+    if coords is None:
+        errors["geometry"] = "draw a point or a line (GeoJSON Point or LineString with 2 to 500 points)"
+    elif bounds is not None and not all(_inside(x, y, bounds) for x, y in coords):
+        errors["geometry"] = "the closure is outside the area of the map"
+    else:
+        typ = "Point" if len(coords) == 1 else "LineString"
+        out["geometry"] = {"type": typ, "coordinates": coords[0] if typ == "Point" else coords}
+    if errors:
+        raise DestinationInvalid(errors)
+    return out
+
+
+def _closure_coords(geom: Any) -> list[list[float]] | None:
+    if not isinstance(geom, dict):
+        return None
+    typ, c = geom.get("type"), geom.get("coordinates")
+    pts = [c] if typ == "Point" else c if typ == "LineString" else None
+    if not isinstance(pts, list) or not 1 <= len(pts) <= 500 or (typ == "LineString" and len(pts) < 2):
+        return None
+    out = []
+    for p in pts:
+        if not isinstance(p, (list, tuple)) or len(p) < 2:
+            return None
+        x, y = _number(p[0]), _number(p[1])
+        if x is None or y is None or not (-180 <= x <= 180 and -90 <= y <= 90):
+            return None
+        out.append([round(x, 7), round(y, 7)])
+    return out
