@@ -1,0 +1,140 @@
+"""OpenStreetMap ``opening_hours`` for the common forms, as weekly intervals.
+
+Understood: ``24/7``; ``off``/``closed``; rules separated by ``;`` made of an
+optional weekday selector (``Mo-Fr``, ``Sa,Su``, ``Tu-Th,Sa``) and times
+(``09:00-17:00``, ``10:00-12:00,13:00-18:00``, ``22:00-02:00`` past
+midnight) or ``off``. A later rule replaces earlier ones on the days it names,
+as in the OSM specification. ``PH`` (public holiday) and ``SH`` rules are
+ignored (bikemap knows no holiday calendar). Anything else (month ranges,
+sunrise, week numbers, comments...) makes the whole value unknown: ``None``,
+which the tour planner treats as "may be visited at any time".
+
+Hand-written because the one maintained Python parser (``humanized_opening_hours``)
+is unmaintained for recent Python and pulls a grammar engine; the forms above
+cover nearly every tagged tourist destination.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+__all__ = ["parse_opening_hours", "open_windows"]
+
+_DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+_TIME = r"(\d{1,2}):(\d{2})"
+_SPAN = re.compile(rf"^{_TIME}\s*-\s*{_TIME}\+?$")
+_DAYSEL = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(\s*-\s*(Mo|Tu|We|Th|Fr|Sa|Su))?$")
+
+#: Weekly opening hours: for each weekday (0 = Monday) a list of (open, close)
+#: minutes since that day's midnight; ``close`` may exceed 1440 (past midnight).
+Week = list[list[tuple[int, int]]]
+
+
+def _days(text: str) -> list[int] | None:
+    out: list[int] = []
+    for part in text.split(","):
+        m = _DAYSEL.match(part.strip())
+        if not m:
+            return None
+        a = _DAYS.index(m.group(1))
+        b = _DAYS.index(m.group(3)) if m.group(3) else a
+        out += [(a + k) % 7 for k in range(((b - a) % 7) + 1)]
+    return out
+
+
+def _spans(text: str) -> list[tuple[int, int]] | None:
+    spans = []
+    for part in text.split(","):
+        m = _SPAN.match(part.strip())
+        if not m:
+            return None
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 24 or h2 > 48 or m1 > 59 or m2 > 59:
+            return None
+        a, b = h1 * 60 + m1, h2 * 60 + m2
+        if b <= a:  # past midnight: 22:00-02:00
+            b += 1440
+        spans.append((a, b))
+    return spans
+
+
+def parse_opening_hours(value: str | None) -> Week | None:
+    """Parse an ``opening_hours`` value into a `Week`, or ``None`` when unknown.
+
+    >>> parse_opening_hours("Mo-Fr 09:00-17:00; Sa 10:00-14:00")[5]
+    [(600, 840)]
+    >>> parse_opening_hours("24/7")[0]
+    [(0, 1440)]
+    >>> parse_opening_hours("Mo-Fr 08:00-12:00; PH off")[6]
+    []
+    >>> parse_opening_hours("sunrise-sunset") is None
+    True
+    """
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text == "24/7":
+        return [[(0, 1440)] for _ in range(7)]
+    if text.lower() in ("off", "closed"):
+        return [[] for _ in range(7)]
+    week: Week = [[] for _ in range(7)]
+    seen = False
+    for rule in (r.strip() for r in text.split(";")):
+        if not rule:
+            continue
+        head, _, rest = rule.partition(" ")
+        if head.startswith(("PH", "SH")):
+            continue  # holidays: no calendar, ignored
+        if rule[0].isdigit():  # times without days: every day
+            days, times = list(range(7)), rule
+        else:
+            # the day selector may contain ", " (Sa, Su): split at the first digit or off/closed
+            m = re.match(r"^([A-Za-z,\s-]+?)\s+(\d.*|off|closed|24/7)$", rule)
+            if not m:
+                return None
+            days, times = _days(m.group(1)), m.group(2).strip()
+            if days is None:
+                return None
+        if times in ("off", "closed"):
+            spans: list[tuple[int, int]] | None = []
+        elif times == "24/7":
+            spans = [(0, 1440)]
+        else:
+            spans = _spans(times)
+        if spans is None:
+            return None
+        for d in days:
+            week[d] = list(spans)
+        seen = True
+    return week if seen else None
+
+
+def open_windows(week: Week, start: dt.datetime, horizon_s: float) -> list[tuple[float, float]]:
+    """Open intervals as seconds after ``start`` (an aware datetime), up to ``horizon_s``.
+
+    Intervals that touch are merged (``Mo 10:00-24:00; Tu 00:00-02:00`` is one).
+    """
+    out: list[tuple[float, float]] = []
+    day0 = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    n_days = int(horizon_s // 86400) + 2
+    for k in range(-1, n_days):
+        day = day0 + dt.timedelta(days=k)
+        for a, b in week[day.weekday()]:
+            t0 = _local(day, a) - start
+            t1 = _local(day, b) - start
+            lo, hi = t0.total_seconds(), t1.total_seconds()
+            if hi <= 0 or lo >= horizon_s:
+                continue
+            lo, hi = max(lo, 0.0), min(hi, float(horizon_s))
+            if out and lo <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], hi))
+            else:
+                out.append((lo, hi))
+    return out
+
+
+def _local(day: dt.datetime, minutes: int) -> dt.datetime:
+    """Wall-clock time ``minutes`` after the midnight of ``day``, in its time zone."""
+    naive = day.replace(tzinfo=None) + dt.timedelta(minutes=minutes)
+    return naive.replace(tzinfo=day.tzinfo).astimezone(dt.timezone.utc)

@@ -1,0 +1,118 @@
+"""``bikemap tour`` and ``bikemap destinations``: plan tours on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .cli import add_source_argument, load_source, print_json
+from .errors import InvalidValueError, SourceError
+from .geo import parse_latlon
+from .profiles import get_profile
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "tour",
+        help="plan a tour: best order of stops, discovery in a time budget, or a round trip",
+        description="Plan a tour from --start: visit --stops in the best order, discover the most "
+        "interesting destinations within --budget-min, or ride a loop of --distance-km.",
+    )
+    add_source_argument(p)
+    p.add_argument("--start", metavar="LAT,LON", help="where the tour starts (required unless --list)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--stops", metavar="ID,ID,...", help="destination ids to visit, in any order")
+    mode.add_argument("--budget-min", type=float, metavar="N", help="discovery tour: minutes for riding and visits")
+    mode.add_argument("--distance-km", type=float, metavar="N", help="round trip of about this length")
+    mode.add_argument("--list", action="store_true", help="list the destinations (ids) and exit")
+    p.add_argument("--interests", metavar="CAT[:W],...",
+                   help="discovery: categories, optionally weighted, e.g. museum:2,nature (default: all)")  # fmt: skip
+    p.add_argument("--end", metavar="LAT,LON", help="where the tour ends (default: back at the start)")
+    p.add_argument("--start-time", metavar="ISO",
+                   help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now)")  # fmt: skip
+    p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
+    p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
+    p.add_argument("--json", action="store_true", help="print the tour as a GeoJSON Feature")
+    p.add_argument("--gpx", metavar="FILE", help="also write the tour as GPX 1.1 (destinations as waypoints)")
+    p.set_defaults(func=run)
+
+    d = sub.add_parser("destinations", help="list tour destinations of a source",
+                       description="List the destinations tours can visit (id, category, visit minutes, name).")  # fmt: skip
+    add_source_argument(d)
+    d.add_argument("--json", action="store_true", help="print the destinations as JSON")
+    d.set_defaults(func=run_destinations)
+
+
+def run_destinations(args: argparse.Namespace) -> int:
+    from .tours import destinations_from_network
+
+    dests = destinations_from_network(load_source(args))
+    if getattr(args, "json", False):
+        print_json(dests)
+        return 0
+    for d in dests:
+        hours = f"  [{d['opening_hours']}]" if d.get("opening_hours") else ""
+        print(f"{d['id']:<24} {d['category']:<10} {d['visit_min']:>4.0f} min  {d['name']}{hours}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from .tours import plan_tour, tour_to_gpx
+
+    if args.list:
+        return run_destinations(args)
+    if not args.start:
+        raise InvalidValueError("--start LAT,LON is required")
+    start = parse_latlon(args.start, what="--start")
+    end = parse_latlon(args.end, what="--end") if args.end else None
+    if args.stops is None and args.budget_min is None and args.distance_km is None:
+        raise InvalidValueError("give one of --stops, --budget-min or --distance-km")
+    if args.interests and args.budget_min is None:
+        raise InvalidValueError("--interests goes with --budget-min")
+    get_profile(args.profile)  # fail on a bad name before loading the network
+    if args.gpx:
+        target = Path(args.gpx).expanduser().resolve().parent
+        if not target.is_dir() or not os.access(target, os.W_OK):
+            raise SourceError(f"cannot write GPX file {args.gpx}: folder missing or not writable")
+    net = load_source(args)
+    stops = [s for s in args.stops.split(",") if s.strip()] if args.stops is not None else None
+    feature = plan_tour(net, start, stops=stops, budget_min=args.budget_min, distance_km=args.distance_km,
+                        interests=args.interests, end=end, profile=args.profile, start_time=args.start_time,
+                        lang=args.lang)  # fmt: skip
+    if args.gpx:
+        Path(args.gpx).write_text(tour_to_gpx(feature), encoding="utf-8")
+    if args.json:
+        print_json(feature)
+    else:
+        print(summary(feature))
+    return 0
+
+
+def _clock(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def summary(feature: dict) -> str:
+    """A readable timeline of a tour Feature."""
+    p = feature["properties"]
+    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(p["kind"], "Tour")
+    lines = [f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {_clock(p['duration_s'])}, "
+             f"total {_clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
+             f"Start {p['start_time']} ({p['timezone']})"]  # fmt: skip
+    stops = {s["id"]: s for s in p["stops"]}
+    n = 0
+    for step in p["timeline"]:
+        if step["type"] == "ride":
+            lines.append(f"  ride  {_clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km")
+        elif step["type"] == "wait":
+            lines.append(f"  wait  {_clock(step['duration_s']):>10}  until {step['name']} opens")
+        else:
+            n += 1
+            s = stops[step["id"]]
+            lines.append(f"  {n:>2}. visit {_clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
+                         f"arrive {s['arrival_time'][11:16]})  {s['id']}")  # fmt: skip
+    if p["kind"] == "round_trip" and p["stops"]:
+        lines.append("Passing: " + ", ".join(s["name"] for s in p["stops"]))
+    return "\n".join(lines)

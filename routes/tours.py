@@ -1,0 +1,775 @@
+"""Tours: the best order of chosen stops, a discovery tour in a time budget, a round trip.
+
+A visitor rarely rides from A to B: they want to see several places and be
+back at the bike-share dock before the rental runs out. Three planners share
+one travel-time matrix (one-to-many searches on the real network and profile)
+and one result, a GeoJSON Feature:
+
+- `plan_order`: visit every chosen destination once, in the order that makes
+  the ride shortest in time (exact up to `EXACT_MAX_STOPS`, iterated local
+  search beyond).
+- `plan_discovery`: choose and order the most interesting destinations that
+  fit a budget of riding plus visiting, respecting opening hours at the
+  planned arrival (an orienteering problem with time windows).
+- `plan_round_trip`: a loop of about a given length through destinations,
+  avoiding riding the same street twice.
+
+Destinations are plain dicts (``id``, ``name``, ``category``, ``lat``,
+``lon``, ``visit_min``, optional ``opening_hours``, ``description``, ``rank``)
+so any layer can supply them; `destinations_from_network` makes them from the
+OpenStreetMap features of a network.
+
+>>> from routes import load_network                                # doctest: +SKIP
+>>> from routes.tours import plan_discovery                        # doctest: +SKIP
+>>> net = load_network("demo")                                      # doctest: +SKIP
+>>> tour = plan_discovery(net, (60.1699, 24.9384), 120, interests="museum:2,park")  # doctest: +SKIP
+>>> tour["properties"]["order"]                                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from functools import lru_cache
+from typing import Any, Iterable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numba import njit
+
+from . import settings
+from ._hours import open_windows, parse_opening_hours
+from ._tsp import held_karp, orienteering, order_heuristic
+from .errors import (
+    BikemapError,
+    BudgetTooSmallError,
+    InvalidValueError,
+    NoRouteError,
+    TooBigError,
+    UnknownDestinationError,
+)
+from .geo import check_latlon
+from .network import Network, haversine_m
+from .profiles import get_profile
+from .routing import Piece, Router, Snap, feature_from_legs
+
+__all__ = [
+    "EXACT_MAX_STOPS",
+    "MAX_ORDER_STOPS",
+    "category_of",
+    "destinations_from_network",
+    "load_categories",
+    "network_timezone",
+    "parse_interests",
+    "plan_discovery",
+    "plan_order",
+    "plan_round_trip",
+    "plan_tour",
+    "tour_to_gpx",
+    "travel_matrix",
+]
+
+#: Up to this many stops the best order is proven (Held-Karp); beyond, a heuristic.
+EXACT_MAX_STOPS = 10
+#: Most stops `plan_order` accepts.
+MAX_ORDER_STOPS = 40
+#: Most candidates a discovery tour considers (the most interesting nearest ones).
+MAX_CANDIDATES = 100
+#: Longest budget of a discovery tour, and longest round trip.
+MAX_BUDGET_MIN = 24 * 60
+MAX_ROUND_TRIP_KM = 200.0
+#: Search effort (fixed, so results are repeatable).
+ORDER_RESTARTS, ORDER_KICKS = 6, 60
+DISCOVERY_ITERATIONS = 150
+
+
+# --------------------------------------------------------------------------- destinations
+
+
+@lru_cache(maxsize=4)
+def _read_categories(path: str) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    vocab = list(data["vocabulary"])
+    for rule in data.get("rule", []):
+        if rule["category"] and rule["category"] not in vocab:
+            raise ValueError(f"{path}: rule category {rule['category']!r} is not in the vocabulary")
+    return data
+
+
+def load_categories() -> dict[str, Any]:
+    """The category vocabulary, default visit minutes, labels and OSM tag rules.
+
+    Read from ``data/categories.toml`` in `routes.settings.data_folder`.
+    """
+    return _read_categories(str(settings.data_folder / "categories.toml"))
+
+
+def category_of(tags: Mapping[str, str]) -> str | None:
+    """Category of an OSM feature from its tags; ``None`` when it is not a destination.
+
+    >>> category_of({"tourism": "museum"}), category_of({"natural": "peak"})
+    ('museum', 'nature')
+    >>> category_of({"amenity": "bicycle_rental"}) is None
+    True
+    """
+    for rule in load_categories().get("rule", []):
+        value = tags.get(rule["key"])
+        if value is not None and ("*" in rule["values"] or value in rule["values"]):
+            return rule["category"] or None
+    return "other"
+
+
+def destinations_from_network(net: Network) -> list[dict[str, Any]]:
+    """Tourist destinations among the OSM features of a network, as plain dicts.
+
+    Each has ``id`` (``osm:node/123``), ``name`` (the English name where
+    tagged, else the local one, else the category), ``category``, ``lat``,
+    ``lon``, ``visit_min`` (the category default), ``opening_hours`` (the OSM
+    value or ``None``), ``description`` and ``rank`` (an interest multiplier:
+    1.5 for features with a Wikipedia/Wikidata article, 0.5 without a name,
+    else 1). Bike-share docks and other non-destinations are left out.
+    """
+
+    def build():
+        cats = load_categories()
+        out = []
+        for p in net.pois:
+            tags = p.get("tags", {})
+            cat = category_of(tags)
+            if cat is None:
+                continue
+            name = tags.get("name:en") or tags.get("name")
+            rank = 1.5 if ("wikipedia" in tags or "wikidata" in tags) else 1.0
+            if not name:
+                name, rank = cats["label"]["en"][cat], 0.5
+            elif any(o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250 for o in out):
+                continue  # one place mapped twice (a castle node and its area): keep the first
+            out.append({
+                "id": f"osm:{p['osm_type']}/{p['osm_id']}",
+                "name": name,
+                "category": cat,
+                "lat": float(p["lat"]),
+                "lon": float(p["lon"]),
+                "visit_min": float(cats["visit_min"][cat]),
+                "opening_hours": tags.get("opening_hours"),
+                "description": tags.get("description:en") or tags.get("description") or tags.get("inscription"),
+                "rank": rank,
+            })  # fmt: skip
+        return out
+
+    return [dict(d) for d in net._cached("tour_destinations", build)]
+
+
+def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Check destination dicts and index them by id."""
+    cats = load_categories()
+    out: dict[str, dict[str, Any]] = {}
+    for d in destinations:
+        try:
+            did = str(d["id"])
+            lat, lon = check_latlon(float(d["lat"]), float(d["lon"]), what=f"destination {did}")
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, BikemapError):
+                raise
+            raise InvalidValueError(f"a destination needs id, lat and lon: {str(dict(d))[:120]}") from None
+        cat = d.get("category") or "other"
+        if cat not in cats["vocabulary"]:
+            cat = "other"
+        visit = d.get("visit_min")
+        visit = float(cats["visit_min"][cat]) if visit is None else float(visit)
+        if not math.isfinite(visit) or visit < 0:
+            raise InvalidValueError(f"destination {did} has a bad visit_min {d.get('visit_min')!r}")
+        out[did] = {**d, "id": did, "lat": lat, "lon": lon, "category": cat, "visit_min": visit,
+                    "name": d.get("name") or cats["label"]["en"][cat], "rank": float(d.get("rank", 1.0) or 1.0)}  # fmt: skip
+    return out
+
+
+def parse_interests(interests: str | Mapping[str, float] | Sequence[str] | None) -> dict[str, float]:
+    """Interest weights per category from ``"museum:2,nature"`` (weight 1 when not given).
+
+    No interests means every category with weight 1.
+
+    >>> parse_interests("museum:2,nature")
+    {'museum': 2.0, 'nature': 1.0}
+    """
+    vocab = load_categories()["vocabulary"]
+    if not interests:
+        return {c: 1.0 for c in vocab}
+    if isinstance(interests, str):
+        items = []
+        for part in (p.strip() for p in interests.split(",")):
+            if not part:
+                continue
+            name, _, w = part.partition(":")
+            items.append((name.strip(), w.strip() or "1"))
+    elif isinstance(interests, Mapping):
+        items = list(interests.items())
+    else:
+        items = [(str(c), 1) for c in interests]
+    out: dict[str, float] = {}
+    for name, w in items:
+        if name not in vocab:
+            raise InvalidValueError(f"unknown interest {name!r}; choose from {', '.join(vocab)}")
+        try:
+            weight = float(w)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"interest weight of {name!r} must be a number, got {w!r}") from None
+        if not (math.isfinite(weight) and 0 <= weight <= 100):
+            raise InvalidValueError(f"interest weight of {name!r} must be between 0 and 100, got {w!r}")
+        out[name] = weight
+    if not any(v > 0 for v in out.values()):
+        raise InvalidValueError("at least one interest needs a weight above 0")
+    return out
+
+
+# --------------------------------------------------------------------------- time
+
+
+def network_timezone(net: Network) -> ZoneInfo:
+    """The time zone at the centre of the network (timezonefinder), UTC when unknown."""
+
+    def build():
+        try:
+            from timezonefinder import TimezoneFinder
+
+            lon, lat = net.origin
+            name = TimezoneFinder().timezone_at(lng=lon, lat=lat)
+        except Exception:  # package missing or point in no zone
+            name = None
+        return ZoneInfo(name or "UTC")
+
+    return net._cached("timezone", build)
+
+
+def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.datetime:
+    """An aware start time: given (naive means the network's local time) or now."""
+    if start_time is None or start_time == "":
+        return dt.datetime.now(tz).replace(microsecond=0)
+    if isinstance(start_time, str):
+        try:
+            start_time = dt.datetime.fromisoformat(start_time.strip())
+        except ValueError:
+            raise InvalidValueError(
+                f"start time must be ISO 8601 like 2026-07-01T09:30, got {start_time[:40]!r}"
+            ) from None
+    if start_time.tzinfo is None:
+        return start_time.replace(tzinfo=tz)
+    return start_time.astimezone(tz)
+
+
+# --------------------------------------------------------------------------- travel times
+
+
+@njit(cache=True)
+def _path_values(targets, pred, src, val, seed_val):
+    """Sum of ``val`` along the search tree from the seeds to each target node."""
+    known = np.full(len(pred), np.nan)
+    stack = np.empty(len(pred), np.int64)
+    out = np.full(len(targets), np.inf)
+    for ti in range(len(targets)):
+        u = targets[ti]
+        k = 0
+        while np.isnan(known[u]):
+            e = pred[u]
+            if e < 0:
+                known[u] = seed_val[u]
+                break
+            stack[k] = u
+            k += 1
+            u = src[e]
+        for q in range(k - 1, -1, -1):
+            w = stack[q]
+            known[w] = known[src[pred[w]]] + val[pred[w]]
+        out[ti] = known[targets[ti]]
+    return out
+
+
+def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarray | None = None):
+    """Riding times and costs between snapped points: ``(T, C)``, ``inf`` where unreachable.
+
+    One one-to-many search per point (on the profile's cost, the way the rider
+    will actually go), with the riding time summed along each cheapest path.
+    """
+    cost = router.cost if edge_cost is None else edge_cost
+    dur = router.duration
+    m = len(snaps)
+    T = np.full((m, m), np.inf)
+    C = np.full((m, m), np.inf)
+    ins = [router._in_seeds(s, cost) for s in snaps]
+    in_nodes = np.array([n for seeds in ins for n, _, _ in seeds] or [0], np.int64)
+    for i, a in enumerate(snaps):
+        T[i, i] = C[i, i] = 0.0
+        out = router._out_seeds(a, cost)
+        if not out:
+            continue
+        dist, pred = router.costs_from([n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost)
+        seed_dur = np.full(router.n, np.inf)
+        seed_cost = np.full(router.n, np.inf)
+        for n, c, piece in out:
+            if c < seed_cost[n]:
+                seed_cost[n], seed_dur[n] = c, dur[piece.edge] * piece.share
+        node_dur = _path_values(in_nodes, pred, router.src, dur, seed_dur)
+        at = dict(zip(in_nodes.tolist(), node_dur.tolist()))
+        for j, b in enumerate(snaps):
+            if i == j:
+                continue
+            best_c, best_t = np.inf, np.inf
+            if a.seg == b.seg:  # along the one segment
+                e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
+                if np.isfinite(cost[e]):
+                    best_c, best_t = cost[e] * abs(b.frac - a.frac), dur[e] * abs(b.frac - a.frac)
+            for n, c, piece in ins[j]:
+                cc = dist[n] + c
+                if cc < best_c:
+                    best_c, best_t = cc, at[n] + dur[piece.edge] * piece.share
+            C[i, j], T[i, j] = best_c, best_t
+    return T, C
+
+
+# --------------------------------------------------------------------------- planners
+
+
+def _snap_point(router: Router, point, what: str) -> Snap:
+    lat, lon = check_latlon(float(point[0]), float(point[1]), what=what)
+    return router.snap(lat, lon, what=what)
+
+
+def plan_order(
+    net: Network,
+    start: tuple[float, float],
+    stops: Sequence[str],
+    *,
+    end: tuple[float, float] | None = None,
+    profile: str = "safe",
+    destinations: Iterable[Mapping[str, Any]] | None = None,
+    start_time: dt.datetime | str | None = None,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """Visit every stop once in the order that makes the ride shortest in time.
+
+    Parameters
+    ----------
+    net
+        From `routes.load_network`.
+    start, end
+        ``(lat, lon)``; without ``end`` the tour comes back to ``start``.
+    stops
+        Destination ids (from ``destinations``, default `destinations_from_network`).
+    profile
+        Cycling profile name.
+    start_time
+        When the ride starts (naive: the network's local time; default now);
+        used for the arrival clock times and the opening hours shown per stop.
+
+    Returns
+    -------
+    dict
+        A GeoJSON Feature (see `plan_tour`); ``properties.method`` says
+        ``exact`` (proven best, up to `EXACT_MAX_STOPS` stops) or ``heuristic``.
+    """
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+    ids = [str(s).strip() for s in stops if str(s).strip()]
+    if not ids:
+        raise InvalidValueError("a tour needs at least one stop")
+    if len(ids) > MAX_ORDER_STOPS:
+        raise TooBigError(f"at most {MAX_ORDER_STOPS} stops in one tour, got {len(ids)}")
+    seen = set()
+    for i in ids:
+        if i not in index:
+            raise UnknownDestinationError(f"unknown destination id {i!r}")
+        if i in seen:
+            raise InvalidValueError(f"destination {i!r} is listed twice")
+        seen.add(i)
+    get_profile(profile)
+    router = net.router(profile)
+    dests = [index[i] for i in ids]
+    snaps = [_snap_point(router, start, "start")]
+    if end is not None:
+        snaps.append(_snap_point(router, end, "end"))
+    first = len(snaps)
+    snaps += [_snap_point(router, (d["lat"], d["lon"]), f"destination {d['id']}") for d in dests]
+    e = 1 if end is not None else 0
+    T, _ = travel_matrix(router, snaps)
+    for k, d in enumerate(dests, first):
+        if not (np.isfinite(T[0, k]) and np.isfinite(T[k, e])):
+            raise NoRouteError(f"no legal route with the '{router.profile.name}' profile to and from {d['name']} ({d['id']})")
+    idx = np.arange(first, len(snaps), dtype=np.int64)
+    if len(ids) <= EXACT_MAX_STOPS:
+        _, order = held_karp(T, 0, idx, e)
+        method = "exact"
+    else:
+        _, order = order_heuristic(T, 0, idx, e, ORDER_RESTARTS, ORDER_KICKS, 0)
+        method = "heuristic"
+    seq = [int(k) for k in order]
+    tz = network_timezone(net)
+    t0 = _start_time(start_time, tz)
+    return _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="order", method=method,
+                         start_time=t0, lang=lang, windows=False)  # fmt: skip
+
+
+def plan_discovery(
+    net: Network,
+    start: tuple[float, float],
+    budget_min: float,
+    *,
+    interests: str | Mapping[str, float] | Sequence[str] | None = None,
+    end: tuple[float, float] | None = None,
+    profile: str = "safe",
+    destinations: Iterable[Mapping[str, Any]] | None = None,
+    start_time: dt.datetime | str | None = None,
+    max_candidates: int = MAX_CANDIDATES,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """Choose and order the most interesting destinations that fit a time budget.
+
+    A destination's interest is its category's weight in ``interests`` times
+    its ``rank``. The budget counts riding, visiting (``visit_min``) and any
+    wait for a place to open; a destination with known opening hours is only
+    visited when the whole visit fits an opening at the planned arrival.
+
+    Raises
+    ------
+    BudgetTooSmallError
+        Not even the nearest interesting destination fits the budget.
+    """
+    try:
+        budget = float(budget_min)
+    except (TypeError, ValueError):
+        raise InvalidValueError(f"budget must be a number of minutes, got {budget_min!r}") from None
+    if not (math.isfinite(budget) and 0 < budget <= MAX_BUDGET_MIN):
+        raise InvalidValueError(f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}")
+    weights = parse_interests(interests)
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+    get_profile(profile)
+    router = net.router(profile)
+    budget_s = budget * 60
+    start = check_latlon(float(start[0]), float(start[1]), what="start")
+    end_pt = start if end is None else check_latlon(float(end[0]), float(end[1]), what="end")
+    # candidates the budget could reach at all (straight line at a brisk 30 km/h), best first
+    reach_m = budget_s * 30 / 3.6
+    pool = []
+    for d in index.values():
+        prize = weights.get(d["category"], 0.0) * d["rank"]
+        if prize <= 0:
+            continue
+        crow = float(haversine_m(start[1], start[0], d["lon"], d["lat"]) + haversine_m(d["lon"], d["lat"], end_pt[1], end_pt[0]))
+        if crow <= reach_m:
+            pool.append((-prize, crow, d["id"], d, prize))
+    pool.sort(key=lambda x: x[:3])
+    snaps = [_snap_point(router, start, "start")]
+    if end is not None:
+        snaps.append(_snap_point(router, end_pt, "end"))
+    e = 1 if end is not None else 0
+    first = len(snaps)
+    dests, prizes = [], []
+    for *_, d, prize in pool:
+        if len(dests) >= max_candidates:
+            break
+        try:
+            snaps.append(router.snap(d["lat"], d["lon"], what=d["id"]))
+        except BikemapError:  # a peak far from any street: not a cycling destination
+            continue
+        dests.append(d)
+        prizes.append(prize)
+    if not dests:
+        raise BudgetTooSmallError(f"no destination matching the interests is within reach of {budget:.0f} minutes")
+    tz = network_timezone(net)
+    t0 = _start_time(start_time, tz)
+    T, _ = travel_matrix(router, snaps)
+    m = len(snaps)
+    prize = np.zeros(m)
+    prize[first:] = prizes
+    visit = np.zeros(m)
+    visit[first:] = [d["visit_min"] * 60 for d in dests]
+    wn, wa, wb = _windows(dests, first, m, t0, budget_s)
+    reachable = np.isfinite(T[0, first:]) & np.isfinite(T[first:, e])
+    cands = np.arange(first, m, dtype=np.int64)[reachable]
+    if len(cands) == 0:
+        raise BudgetTooSmallError("no destination matching the interests can be reached from the start")
+    _, _, route = orienteering(T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0)
+    if len(route) == 0:
+        need = min(T[0, c] + visit[c] + T[c, e] for c in cands) / 60
+        raise BudgetTooSmallError(
+            f"a budget of {budget:.0f} minutes is too small to visit anything: the quickest visit "
+            f"({'there and back' if end is None else 'on the way'}) needs about {math.ceil(need)} minutes"
+        )
+    seq = [int(k) for k in route]
+    feature = _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="discovery",
+                            method="heuristic", start_time=t0, lang=lang, windows=True)  # fmt: skip
+    p = feature["properties"]
+    p["budget_min"] = budget
+    p["interests"] = weights
+    p["candidates"] = int(len(cands))
+    return feature
+
+
+def _windows(dests, first: int, m: int, t0: dt.datetime, horizon_s: float):
+    """Opening windows (seconds after the start) as padded arrays for the solver."""
+    wn = np.full(m, -1, np.int64)
+    lists: dict[int, list] = {}
+    for k, d in enumerate(dests, first):
+        week = parse_opening_hours(d.get("opening_hours"))
+        if week is not None:
+            lists[k] = open_windows(week, t0, horizon_s)
+            wn[k] = len(lists[k])
+    width = max([len(v) for v in lists.values()] + [1])
+    wa = np.zeros((m, width))
+    wb = np.zeros((m, width))
+    for k, spans in lists.items():
+        for w, (a, b) in enumerate(spans):
+            wa[k, w], wb[k, w] = a, b
+    return wn, wa, wb
+
+
+def plan_round_trip(
+    net: Network,
+    start: tuple[float, float],
+    distance_km: float,
+    *,
+    profile: str = "safe",
+    destinations: Iterable[Mapping[str, Any]] | None = None,
+    start_time: dt.datetime | str | None = None,
+    directions: int = 8,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """A loop from ``start`` of about ``distance_km``, through destinations where it can.
+
+    Three waypoints on a circle through the start (moved onto a destination
+    when one is near), routed one after the other with the edges already
+    ridden made five times dearer, so the loop does not ride a street twice
+    where it can avoid it; the circle is scaled until the length is within 5%
+    of the target (or the best try is kept). Several directions are tried;
+    the loop with the fewest repeated metres and quietest streets (profile
+    cost per second) that is within 15% of the length wins.
+    """
+    try:
+        target_km = float(distance_km)
+    except (TypeError, ValueError):
+        raise InvalidValueError(f"distance must be a number of kilometres, got {distance_km!r}") from None
+    if not (math.isfinite(target_km) and 0.5 <= target_km <= MAX_ROUND_TRIP_KM):
+        raise InvalidValueError(f"round trip distance must be between 0.5 and {MAX_ROUND_TRIP_KM:.0f} km, got {distance_km!r}")
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+    get_profile(profile)
+    router = net.router(profile)
+    start = check_latlon(float(start[0]), float(start[1]), what="start")
+    s0 = router.snap(*start, what="start")
+    target = target_km * 1000
+    x0, y0 = (float(v) for v in net.project(s0.lon, s0.lat))
+    dlist = list(index.values())
+    dxy = np.array([net.project(d["lon"], d["lat"]) for d in dlist], float).reshape(-1, 2)
+    best = None
+    for k in range(directions):
+        theta = 2 * math.pi * k / directions
+        r = target / (2 * math.pi) / 1.3  # streets are ~30% longer than the circle
+        tried, below, above = None, None, None
+        for _ in range(6):
+            plan = _loop(router, net, s0, (x0, y0), r, theta, dlist, dxy)
+            if plan is None:
+                break
+            if tried is None or abs(plan["length"] - target) < abs(tried["length"] - target):
+                tried = plan
+            ratio = target / max(plan["length"], 1.0)
+            if abs(ratio - 1) <= 0.05:
+                break
+            if ratio > 1:
+                below = r if below is None else max(below, r)
+            else:
+                above = r if above is None else min(above, r)
+            # scale the circle; once the target is bracketed, bisect (length is not monotone in r)
+            r = math.sqrt(below * above) if below and above else r * ratio**0.8
+        if tried is None:
+            continue
+        err = abs(tried["length"] / target - 1)
+        n_dest = sum(d is not None for d in tried["stops"])
+        score = (err > 0.15, tried["reused"] / tried["length"] + 0.1 * tried["quiet"] - 0.05 * n_dest + err)
+        if best is None or score < best[0]:
+            best = (score, tried)
+    if best is None:
+        raise NoRouteError(f"no loop of {target_km:g} km with the '{router.profile.name}' profile starts here")
+    plan = best[1]
+    tz = network_timezone(net)
+    t0 = _start_time(start_time, tz)
+    snaps = [s0, *plan["snaps"], s0]
+    order = list(range(1, len(snaps) - 1))
+    stop_dests = [dict(d, visit_min=0.0) if d is not None else None for d in plan["stops"]]
+    feature = _tour_feature(router, snaps, order, len(snaps) - 1, stop_dests, kind="round_trip", method="heuristic",
+                            start_time=t0, lang=lang, windows=False, legs=plan["legs"])  # fmt: skip
+    p = feature["properties"]
+    p["target_km"] = target_km
+    p["repeated_m"] = round(plan["reused"], 1)
+    return feature
+
+
+def _loop(router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy) -> dict | None:
+    """Route one loop: start, three points around a circle of radius ``r``, start."""
+    cx, cy = xy0[0] + r * math.cos(theta), xy0[1] + r * math.sin(theta)
+    snaps, stops = [], []
+    for q in (1, 2, 3):
+        phi = theta + math.pi + q * math.pi / 2
+        px, py = cx + r * math.cos(phi), cy + r * math.sin(phi)
+        snap, dest = None, None
+        if len(dxy):  # the most interesting destination near the point, if a street reaches it
+            dd = np.hypot(dxy[:, 0] - px, dxy[:, 1] - py)
+            near = [j for j in np.argsort(dd)[:8] if dd[j] <= 0.35 * r]
+            near.sort(key=lambda j: (-dlist[j]["rank"], dd[j]))
+            for j in near:
+                if any(s is not None and s["id"] == dlist[j]["id"] for s in stops):
+                    continue
+                try:
+                    snap = router.snap(dlist[j]["lat"], dlist[j]["lon"], max_snap_m=250.0)
+                except BikemapError:
+                    continue
+                dest = dlist[j]
+                break
+        if snap is None:
+            lon, lat = net.unproject(px, py)
+            try:
+                snap = router.snap(float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r))
+            except BikemapError:
+                continue
+        snaps.append(snap)
+        stops.append(dest)
+    if not snaps:
+        return None
+    cost = router.cost.copy()
+    legs, seq = [], [s0, *snaps, s0]
+    used: dict[int, float] = {}
+    for a, b in zip(seq, seq[1:]):
+        try:
+            _, pieces = router.leg(a, b, edge_cost=cost)
+        except BikemapError:
+            return None
+        legs.append(pieces)
+        for p in pieces:
+            cost[2 * p.seg] *= 5.0
+            cost[2 * p.seg + 1] *= 5.0
+            used[p.seg] = used.get(p.seg, 0.0) + p.share
+    length = sum(net.seg_length[p.seg] * p.share for pieces in legs for p in pieces)
+    reused = sum(net.seg_length[s] * (v - 1) for s, v in used.items() if v > 1.0 + 1e-6)
+    ride = sum(router.duration[p.edge] * p.share for pieces in legs for p in pieces)
+    pcost = sum(router.cost[p.edge] * p.share for pieces in legs for p in pieces)
+    return {"snaps": snaps, "stops": stops, "legs": legs, "length": float(length), "reused": float(reused),
+            "quiet": float(pcost / max(ride, 1.0))}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, dests: list, *, kind: str, method: str,
+                  start_time: dt.datetime, lang: str, windows: bool, legs: list[list[Piece]] | None = None) -> dict:  # fmt: skip
+    """Route the legs of ``start -> seq... -> end`` and build the tour Feature."""
+    path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
+    if legs is None:
+        legs = [router.leg(a, b)[1] for a, b in zip(path, path[1:])]
+    feature = feature_from_legs(router, path, legs, lang=lang)
+    p = feature["properties"]
+    t = 0.0
+    stops_out, timeline = [], []
+    for i, d in enumerate(dests):
+        ride = p["legs"][i]["duration_s"]
+        timeline.append({"type": "ride", "duration_s": round(ride, 1), "distance_m": p["legs"][i]["distance_m"]})
+        t += ride
+        if d is None:  # a round-trip turning point with no destination
+            continue
+        week = parse_opening_hours(d.get("opening_hours"))
+        visit_s = d["visit_min"] * 60
+        wait, is_open = 0.0, None
+        if week is not None and visit_s > 0:
+            spans = open_windows(week, start_time, t + 86400 * 7)
+            fit = next(((a, b) for a, b in spans if max(t, a) + visit_s <= b), None)
+            if windows and fit is not None:
+                wait = max(0.0, fit[0] - t)
+            is_open = any(a <= t + wait and t + wait + visit_s <= b for a, b in spans)
+        if wait > 0:
+            timeline.append({"type": "wait", "id": d["id"], "name": d["name"], "duration_s": round(wait, 1)})
+        t += wait
+        arrival = t
+        if visit_s > 0:
+            timeline.append({"type": "visit", "id": d["id"], "name": d["name"], "duration_s": round(visit_s, 1)})
+        t += visit_s
+        stops_out.append({
+            "id": d["id"], "name": d["name"], "category": d.get("category", "other"),
+            "lat": d["lat"], "lon": d["lon"], "arrival_s": round(arrival, 1),
+            "arrival_time": (start_time + dt.timedelta(seconds=round(arrival))).isoformat(),
+            "wait_s": round(wait, 1), "visit_min": d["visit_min"], "opening_hours": d.get("opening_hours"),
+            "open": is_open, "description": d.get("description"),
+        })  # fmt: skip
+    last = p["legs"][-1]
+    timeline.append({"type": "ride", "duration_s": last["duration_s"], "distance_m": last["distance_m"]})
+    t += last["duration_s"]
+    roles = ["start", *["stop"] * (len(path) - 2), "end"]
+    for w, role in zip(p["waypoints"], roles):
+        w["role"] = role
+    p.update({
+        "kind": kind, "method": method, "order": [s["id"] for s in stops_out], "stops": stops_out,
+        "total_s": round(t, 1), "timeline": timeline, "start_time": start_time.isoformat(),
+        "timezone": str(start_time.tzinfo),
+    })  # fmt: skip
+    return feature
+
+
+def tour_to_gpx(feature: dict[str, Any], *, name: str | None = None) -> str:
+    """GPX 1.1 of a tour: the line, and one ``<wpt>`` per destination in visit order."""
+    from .gpx import route_to_gpx
+
+    p = feature["properties"]
+    wpts = []
+    for i, s in enumerate(p.get("stops", []), 1):
+        bits = [s.get("category", "").capitalize()]
+        if s.get("visit_min"):
+            bits.append(f"visit {s['visit_min']:.0f} min")
+        bits.append(f"arrive {_clock(s['arrival_s'])} after the start")
+        if s.get("opening_hours"):
+            bits.append(f"open {s['opening_hours']}")
+        if s.get("description"):
+            bits.append(str(s["description"]))
+        wpts.append({"lon": s["lon"], "lat": s["lat"], "name": f"{i}. {s['name']}", "description": ". ".join(bits)})
+    km = p.get("distance_m", 0) / 1000
+    title = name or f"bikemap {p.get('kind', 'tour').replace('_', ' ')}, {km:.1f} km, {len(wpts)} stops"
+    desc = f"Riding {_clock(p.get('duration_s', 0))}, total with visits {_clock(p.get('total_s', 0))} ({p.get('profile')} profile)"
+    return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title, description=desc)
+
+
+def _clock(seconds: float) -> str:
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
+def plan_tour(
+    net: Network,
+    start: tuple[float, float],
+    *,
+    stops: Sequence[str] | None = None,
+    budget_min: float | None = None,
+    distance_km: float | None = None,
+    interests: str | Mapping[str, float] | Sequence[str] | None = None,
+    end: tuple[float, float] | None = None,
+    profile: str = "safe",
+    destinations: Iterable[Mapping[str, Any]] | None = None,
+    start_time: dt.datetime | str | None = None,
+    lang: str = "en",
+) -> dict[str, Any]:
+    """Plan the tour asked for by exactly one of ``stops``, ``budget_min`` or ``distance_km``.
+
+    The result is a GeoJSON Feature: the whole line, and the properties of
+    `routes.route` plus ``kind``, ``method``, ``order`` (destination ids in
+    visit order), ``stops`` (id, name, category, lat, lon, ``arrival_s`` after
+    the start, ``arrival_time``, ``wait_s``, ``visit_min``, ``open``),
+    ``duration_s`` (riding), ``total_s`` (riding, waiting and visiting),
+    ``timeline`` (ride / wait / visit steps), ``start_time`` and ``timezone``.
+    """
+    modes = [n for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km)) if v is not None]
+    if len(modes) != 1:
+        raise InvalidValueError("give exactly one of stops, budget_min or distance_km" + (f" (got {', '.join(modes)})" if modes else ""))  # fmt: skip
+    if stops is not None:
+        return plan_order(net, start, stops, end=end, profile=profile, destinations=destinations,
+                          start_time=start_time, lang=lang)  # fmt: skip
+    if budget_min is not None:
+        return plan_discovery(net, start, budget_min, interests=interests, end=end, profile=profile,
+                              destinations=destinations, start_time=start_time, lang=lang)  # fmt: skip
+    if end is not None:
+        raise InvalidValueError("a round trip starts and ends at the start; end is not allowed with distance_km")
+    return plan_round_trip(net, start, distance_km, profile=profile, destinations=destinations,
+                           start_time=start_time, lang=lang)  # fmt: skip
