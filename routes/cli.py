@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "routes.cli_route",
     "webapp.cli",
     "routes.cli_stations",
+    "webapp.users_cli",
 ]
 
 
