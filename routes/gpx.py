@@ -34,9 +34,10 @@ def _check(lon: float, lat: float) -> tuple[float, float]:
     lon, lat = float(lon), float(lat)
     if not (math.isfinite(lon) and math.isfinite(lat)) or not -90 <= lat <= 90 or not -180 <= lon <= 180:
         raise InvalidValueError(f"cannot write a GPX point at lon={lon}, lat={lat}")
+    lon, lat = round(lon, 7), round(lat, 7)
     if lon == 180.0:  # the schema's longitude type is [-180, 180)
         lon = -180.0
-    return round(lon, 7), round(lat, 7)
+    return lon, lat
 
 
 def route_to_gpx(
