@@ -24,12 +24,14 @@ def register(sub) -> None:
                    help="farthest a point may be from a street, in metres (default 500)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the route as a GeoJSON Feature")
     p.add_argument("--gpx", metavar="FILE", help="also write the route as GPX 1.1")
+    p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from .gpx import feature_to_gpx
     from .routing import route
+    from .sources import load_network
 
     points = [parse_latlon(args.start, what="--from")]
     points += [parse_latlon(v, what=f"--via {i + 1}") for i, v in enumerate(args.via)]
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.gpx).expanduser().resolve().parent
         if not target.is_dir() or not os.access(target, os.W_OK):
             raise SourceError(f"cannot write GPX file {args.gpx}: folder missing or not writable")
-    net = load_source(args)
+    net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
     if args.gpx:
         Path(args.gpx).write_text(feature_to_gpx(feature), encoding="utf-8")

@@ -49,6 +49,10 @@ class Network:
         with ``osm_type``, ``osm_id``, ``lon``, ``lat``, ``tags``.
     meta
         Where the network came from and how long it took to build.
+    node_ele, ele
+        Height in metres (float32, NaN where unknown) of every junction and of
+        every geometry point (aligned with ``coords``); None without elevation
+        data (see `routes.elevation.add_elevation`).
     """
 
     name: str
@@ -64,6 +68,8 @@ class Network:
     tags: list[dict[str, str]]
     pois: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    node_ele: np.ndarray | None = None
+    ele: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -167,7 +173,16 @@ class Network:
         from .profiles import get_profile
 
         p = get_profile(profile)
-        return self._cached(f"router:{p.name}", lambda: Router(self, p))
+
+        def build():
+            router = Router(self, p)
+            if self.ele is not None:  # grade-dependent speeds and climb costs
+                from .elevation import apply_climbs
+
+                apply_climbs(router)
+            return router
+
+        return self._cached(f"router:{p.name}", build)
 
 
 def haversine_m(lon1, lat1, lon2, lat2):

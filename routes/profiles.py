@@ -89,6 +89,7 @@ class Profile:
     surface: dict[str, tuple[float, float]]
     smoothness: dict[str, tuple[float, float]] = field(default_factory=dict)
     sac_scale: dict[str, tuple[float, float]] = field(default_factory=dict)
+    climb: dict[str, Any] = field(default_factory=dict)  # hills, see routes.elevation.ClimbRules
 
     @classmethod
     def from_table(cls, name: str, t: dict[str, Any]) -> Profile:
@@ -107,6 +108,7 @@ class Profile:
             surface=pairs("surface"),
             smoothness=pairs("smoothness"),
             sac_scale=pairs("sac_scale"),
+            climb=dict(t.get("climb", {})),
         )
 
 

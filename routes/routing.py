@@ -298,13 +298,18 @@ def route(
 
 
 def piece_coords(network: Network, piece: Piece) -> np.ndarray:
-    """(lon, lat) coordinates of a piece, in travel order."""
+    """(lon, lat) coordinates of a piece, in travel order; (lon, lat, ele) if the network has heights."""
+    span = slice(network.offsets[piece.seg], network.offsets[piece.seg + 1])
     if piece.share == 1.0:  # a whole segment: its own coordinates, exactly
-        c = network.coords[network.offsets[piece.seg] : network.offsets[piece.seg + 1]]
+        c = network.coords[span]
+        if network.ele is not None:
+            c = np.column_stack([c, network.ele[span]])
         return c[::-1] if piece.f1 < piece.f0 else c
-    xy = network.xy[network.offsets[piece.seg] : network.offsets[piece.seg + 1]]
+    xy = network.xy[span]
+    if network.ele is not None:  # heights ride along as a third column
+        xy = np.column_stack([xy, network.ele[span]])
     lo, hi = sorted((piece.f0, piece.f1))
-    seglen = np.hypot(*np.diff(xy, axis=0).T)
+    seglen = np.hypot(*np.diff(xy[:, :2], axis=0).T)
     cum = np.concatenate([[0.0], np.cumsum(seglen)])
     total = cum[-1]
     if total <= 0:
@@ -312,13 +317,13 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
     else:
         a, b = lo * total, hi * total
         inner = xy[(cum > a) & (cum < b)]
-        start = [np.interp(a, cum, xy[:, 0]), np.interp(a, cum, xy[:, 1])]
-        end = [np.interp(b, cum, xy[:, 0]), np.interp(b, cum, xy[:, 1])]
+        start = [np.interp(a, cum, col) for col in xy.T]
+        end = [np.interp(b, cum, col) for col in xy.T]
         out = np.vstack([start, inner, end]) if len(inner) else np.array([start, end])
     if piece.f1 < piece.f0:
         out = out[::-1]
     lon, lat = network.unproject(out[:, 0], out[:, 1])
-    return np.column_stack([lon, lat])
+    return np.column_stack([lon, lat, *out.T[2:]])
 
 
 def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]], *, lang: str = "en") -> dict[str, Any]:
@@ -355,7 +360,7 @@ def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]]
             for c in pc.tolist():
                 if not coords or abs(coords[-1][0] - c[0]) > 1e-9 or abs(coords[-1][1] - c[1]) > 1e-9:
                     coords.append(c)
-            steps_in.append({"coords": pc, "tags": tags, "cls": cls.cls, "push": bool(pushed),
+            steps_in.append({"coords": pc[:, :2], "tags": tags, "cls": cls.cls, "push": bool(pushed),
                              "distance": dist, "duration": dur, "leg": li})  # fmt: skip
         totals["distance"] += leg_d
         totals["duration"] += leg_t
@@ -368,9 +373,11 @@ def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]]
          "distance_m": round(s.distance_m, 1)}
         for r, s in zip(roles, snaps)
     ]  # fmt: skip
+    line = [[round(c[0], 7), round(c[1], 7)] for c in coords]
+    hills = _hills(line, coords) if net.ele is not None else {}
     return {
         "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in coords]},
+        "geometry": {"type": "LineString", "coordinates": line},
         "properties": {
             "profile": router.profile.name,
             "distance_m": round(totals["distance"], 1),
@@ -381,8 +388,21 @@ def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]]
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),
+            **hills,
             "legs": leg_props,
             "waypoints": waypoints,
             "instructions": build_instructions(steps_in, net, lang=lang, n_legs=len(legs)),
         },
     }
+
+
+def _hills(line: list[list[float]], coords: list[list[float]]) -> dict[str, Any]:
+    """Climbing properties of a route; puts the height on every position of ``line``."""
+    from .elevation import route_elevation
+
+    hills = route_elevation(coords)
+    if hills is None:
+        return {"ascent_m": None, "descent_m": None, "max_grade_pct": None, "elevation_profile": None}
+    for pos, z in zip(line, hills.pop("ele")):
+        pos.append(round(float(z), 1))
+    return hills
