@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import math
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -87,12 +88,21 @@ class DEM:
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) covered by all rasters."""
         b = np.array([r.bounds for r in self.rasters])
-        return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+        return (
+            float(b[:, 0].min()),
+            float(b[:, 1].min()),
+            float(b[:, 2].max()),
+            float(b[:, 3].max()),
+        )
 
     def covering(self, bounds: tuple[float, float, float, float]) -> list[_Raster]:
         """The rasters that overlap ``bounds`` (west, south, east, north)."""
         w, s, e, n = bounds
-        return [r for r in self.rasters if r.bounds[0] <= e and r.bounds[2] >= w and r.bounds[1] <= n and r.bounds[3] >= s]
+        return [
+            r
+            for r in self.rasters
+            if r.bounds[0] <= e and r.bounds[2] >= w and r.bounds[1] <= n and r.bounds[3] >= s
+        ]
 
     def content_hash(self, bounds: tuple[float, float, float, float] | None = None) -> str:
         """Hash of the content of the files covering ``bounds`` (all files when None)."""
@@ -146,7 +156,9 @@ def open_dem(path: str | Path | DEM) -> DEM:
     elif _is_dem_file(p):
         files = [p]
     else:
-        raise SourceError(f"unknown elevation file type: {path} (expected .hgt, .hgt.zip, .zip, .tif or .tiff)")
+        raise SourceError(
+            f"unknown elevation file type: {path} (expected .hgt, .hgt.zip, .zip, .tif or .tiff)"
+        )
     rasters: list[_Raster] = []
     for f in files:
         rasters.extend(_open_file(f))
@@ -167,7 +179,9 @@ def _open_file(f: Path) -> list[_Raster]:
             with zipfile.ZipFile(f) as z:
                 members = [m for m in z.namelist() if m.lower().endswith(_RASTER_SUFFIXES)]
         except (OSError, zipfile.BadZipFile) as exc:
-            raise SourceError(f"cannot read elevation file {f.name}: not a valid zip file ({exc})") from None
+            raise SourceError(
+                f"cannot read elevation file {f.name}: not a valid zip file ({exc})"
+            ) from None
         if not members:
             raise SourceError(f"elevation file {f.name} holds no .hgt or .tif file")
         paths = [f"/vsizip/{f}/{m}" for m in members]
@@ -195,13 +209,21 @@ def _describe(gdal_path: str, file: str) -> _Raster:
                 raise SourceError(f"elevation file {name} has no coordinate reference system")
             t = ds.transform
             if t.b != 0 or t.d != 0:
-                raise SourceError(f"elevation file {name} is rotated; warp it north-up first (gdalwarp)")
+                raise SourceError(
+                    f"elevation file {name} is rotated; warp it north-up first (gdalwarp)"
+                )
             bounds = tuple(float(v) for v in transform_bounds(ds.crs, "EPSG:4326", *ds.bounds))
     except SourceError:
         raise
     except Exception as exc:
-        hint = " (SRTM tiles must keep their names, e.g. N42E001.hgt)" if name.lower().endswith(".hgt") else ""
-        raise SourceError(f"cannot read elevation file {name}{hint}: {' '.join(str(exc).split())[:200]}") from None
+        hint = (
+            " (SRTM tiles must keep their names, e.g. N42E001.hgt)"
+            if name.lower().endswith(".hgt")
+            else ""
+        )
+        raise SourceError(
+            f"cannot read elevation file {name}{hint}: {' '.join(str(exc).split())[:200]}"
+        ) from None
     return _Raster(gdal_path, file, bounds)  # type: ignore[arg-type]
 
 
@@ -253,7 +275,12 @@ def bilinear(grid: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     i1, j1 = np.minimum(i0 + 1, w - 1), np.minimum(j0 + 1, h - 1)
     t = np.clip(col - i0, 0, 1)
     u = np.clip(row - j0, 0, 1)
-    corners = [(j0, i0, (1 - t) * (1 - u)), (j0, i1, t * (1 - u)), (j1, i0, (1 - t) * u), (j1, i1, t * u)]
+    corners = [
+        (j0, i0, (1 - t) * (1 - u)),
+        (j0, i1, t * (1 - u)),
+        (j1, i0, (1 - t) * u),
+        (j1, i1, t * u),
+    ]
     num = np.zeros(len(col))
     den = np.zeros(len(col))
     anyv = np.zeros(len(col))
@@ -266,7 +293,9 @@ def bilinear(grid: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
         anyv += np.where(ok, v, 0.0)
         count += ok
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den > 1e-9, num / den, anyv / count)  # on a void sample: mean of valid neighbours
+        out = np.where(
+            den > 1e-9, num / den, anyv / count
+        )  # on a void sample: mean of valid neighbours
     out[count == 0] = np.nan
     return out
 
@@ -389,7 +418,6 @@ def edge_climbs(network) -> dict[str, np.ndarray]:
 
     def build():
         xy, off = network.xy, network.offsets
-        n = network.n_segments
         step = np.hypot(*np.diff(xy, axis=0).T)
         step[off[1:-1] - 1] = 0.0  # no distance between one segment's end and the next one's start
         dist = np.concatenate([[0.0], np.cumsum(step)])
@@ -460,8 +488,12 @@ def climb_durations(
         v0 = np.where(ride, length / duration, 1.0)
         g_up = np.where(up_m > 0, 100 * asc / up_m, 0.0)
         g_down = np.where(down_m > 0, 100 * desc / down_m, 0.0)
-        v_up = np.maximum(v0 / (1 + rules.uphill_slowdown * g_up), np.minimum(rules.min_speed_kmh / 3.6, v0))
-        v_down = np.minimum(v0 * (1 + rules.downhill_speedup * g_down), np.maximum(rules.max_downhill_kmh / 3.6, v0))
+        v_up = np.maximum(
+            v0 / (1 + rules.uphill_slowdown * g_up), np.minimum(rules.min_speed_kmh / 3.6, v0)
+        )
+        v_down = np.minimum(
+            v0 * (1 + rules.downhill_speedup * g_down), np.maximum(rules.max_downhill_kmh / 3.6, v0)
+        )
         flat = np.maximum(length - up_m - down_m, 0.0)
         t = flat / v0 + up_m / v_up + down_m / v_down
     out[ride] = t[ride]
@@ -514,12 +546,19 @@ def route_elevation(coords: Sequence[Sequence[float]], *, project=None) -> dict[
         `GRADE_WINDOW_M`), and ``elevation_profile``: ``[distance_m, ele_m]``
         per position (aligned with ``coords``).
     """
-    arr = np.array([[c[0], c[1], np.nan if len(c) < 3 or c[2] is None else c[2]] for c in coords], dtype=np.float64)
+    arr = np.array(
+        [[c[0], c[1], np.nan if len(c) < 3 or c[2] is None else c[2]] for c in coords],
+        dtype=np.float64,
+    )
     if len(arr) == 0 or not np.isfinite(arr[:, 2]).any():
         return None
     from .network import haversine_m
 
-    step = haversine_m(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1]) if len(arr) > 1 else np.zeros(0)
+    step = (
+        haversine_m(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1])
+        if len(arr) > 1
+        else np.zeros(0)
+    )
     dist = np.concatenate([[0.0], np.cumsum(step)])
     z = arr[:, 2]
     ok = np.isfinite(z)

@@ -17,8 +17,8 @@ from conftest import shared_file
 
 from routes import load_network, route
 from routes.elevation import (
-    ClimbRules,
     DEM,
+    ClimbRules,
     add_elevation,
     bilinear,
     climb_durations,
@@ -225,13 +225,15 @@ def _zip_of(path: Path, member: str) -> Path:
 def test_climbs_along_hysteresis():
     dist = np.arange(8) * 50.0
     z = np.array([100, 104, 101, 115, 112, 130, 125, 127], dtype=float)
-    (asc, desc, up_m, down_m), = climbs_along(np.array([0, 8]), dist, z)
+    ((asc, desc, up_m, down_m),) = climbs_along(np.array([0, 8]), dist, z)
     assert asc - desc == pytest.approx(z[-1] - z[0])  # always exact
     assert asc == pytest.approx(30)  # 100 -> 115 -> 130, the 3 m dips are noise
     assert desc == pytest.approx(3)  # only the rest at the end
     assert up_m + down_m == pytest.approx(dist[-1])
     # a steady climb of 5 m is kept although smaller than the threshold
-    assert climbs_along(np.array([0, 3]), np.array([0.0, 50, 100]), np.array([0.0, 2, 5]))[0][0] == 5
+    assert (
+        climbs_along(np.array([0, 3]), np.array([0.0, 50, 100]), np.array([0.0, 2, 5]))[0][0] == 5
+    )
 
 
 def test_max_grade_uses_a_window():
@@ -268,7 +270,7 @@ def test_climb_durations_slow_uphill_capped_downhill():
 def _toy_network(lons, lats) -> Network:
     """Two segments, a-b-c, straight lines with three points each::
 
-        a ---- b ---- c
+    a ---- b ---- c
     """
     coords = np.array(list(zip(lons, lats)), dtype=float)
     return Network(
@@ -367,7 +369,9 @@ def test_route_over_the_envalira_pass(andorra_dem):
 def test_safe_profile_picks_the_flatter_alternative(andorra_dem, andorra_flat):
     """Sant Antoni (CG-3) to Encamp: over the mountain roads, or round by the valleys."""
     blind = andorra_flat.router("safe").cost  # the same profile, blind to hills
-    ignoring = route(andorra_dem, [SANT_ANTONI, ENCAMP], profile="safe", edge_cost=blind)["properties"]
+    ignoring = route(andorra_dem, [SANT_ANTONI, ENCAMP], profile="safe", edge_cost=blind)[
+        "properties"
+    ]
     aware = route(andorra_dem, [SANT_ANTONI, ENCAMP], profile="safe")["properties"]
     assert aware["ascent_m"] < ignoring["ascent_m"] - 200
     assert aware["distance_m"] > ignoring["distance_m"]  # a longer way round, but flatter
@@ -405,11 +409,18 @@ def test_without_dem_nothing_changes(andorra_flat):
         assert np.array_equal(r.cost, cost) and np.array_equal(r.duration, duration)
     f = route(andorra_flat, [ANDORRA_LA_VELLA, ENCAMP], profile="safe")
     assert all(len(c) == 2 for c in f["geometry"]["coordinates"])
-    assert not {"ascent_m", "descent_m", "max_grade_pct", "elevation_profile"} & set(f["properties"])
+    assert not {"ascent_m", "descent_m", "max_grade_pct", "elevation_profile"} & set(
+        f["properties"]
+    )
 
 
 def test_route_elevation_fills_missing_heights():
-    coords = [[1.5, 42.5, 1000.0], [1.501, 42.5, None], [1.502, 42.5, float("nan")], [1.503, 42.5, 1030.0]]
+    coords = [
+        [1.5, 42.5, 1000.0],
+        [1.501, 42.5, None],
+        [1.502, 42.5, float("nan")],
+        [1.503, 42.5, 1030.0],
+    ]
     got = route_elevation(coords)
     assert np.allclose(got["ele"], [1000, 1010, 1020, 1030], atol=0.2)
     assert got["ascent_m"] == pytest.approx(30)
