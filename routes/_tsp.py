@@ -232,8 +232,11 @@ def schedule(T, s, route, e, visit, wn, wa, wb):
 
 
 @njit(cache=True)
-def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route):
-    """Insert candidates by best prize per added second while the budget allows."""
+def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha=1.0, noise=0.0):
+    """Insert candidates by best prize**alpha per added second while the budget allows.
+
+    ``noise`` > 0 multiplies each score by a random factor in [1 - noise, 1 + noise].
+    """
     cur = schedule(T, s, route, e, visit, wn, wa, wb)
     while True:
         best_ratio, best_c, best_pos, best_t = -1.0, -1, -1, 0.0
@@ -244,7 +247,9 @@ def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_r
                 r2 = np.concatenate((route[:pos], np.array([c]), route[pos:]))
                 t2 = schedule(T, s, r2, e, visit, wn, wa, wb)
                 if t2 <= budget:
-                    ratio = prize[c] / (t2 - cur + 1.0)
+                    ratio = prize[c] ** alpha / (t2 - cur + 1.0)
+                    if noise > 0:
+                        ratio *= 1.0 + noise * (2.0 * np.random.random() - 1.0)
                     if ratio > best_ratio:
                         best_ratio, best_c, best_pos, best_t = ratio, c, pos, t2
         if best_c < 0:
@@ -300,9 +305,14 @@ def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, s
     route, cur = _shorten(T, s, route, e, visit, wn, wa, wb)
     route, cur = _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route)
     best, best_p, best_t = route.copy(), _prize(route, prize), cur
-    for _ in range(iterations):
-        # ruin: drop a random part of the best route, recreate greedily
-        r = best.copy()
+    cur_r, cur_p = best.copy(), best_p
+    alphas = np.array([1.0, 1.0, 1.5, 2.0, 3.0])
+    for it in range(iterations):
+        # ruin: drop a random part of the current route, recreate greedily with a random
+        # preference between cheap and valuable stops; every 10th try restarts from the best
+        if it % 10 == 0:
+            cur_r, cur_p = best.copy(), best_p
+        r = cur_r.copy()
         if len(r) > 0:
             k = np.random.randint(1, max(2, (len(r) + 1) // 2 + 1))
             keep = np.ones(len(r), np.bool_)
@@ -320,10 +330,13 @@ def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, s
                     r = r2
                     in_route[c0] = True
                     break
-        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route)
+        alpha = alphas[np.random.randint(len(alphas))]
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha, 0.2)
         r, t = _shorten(T, s, r, e, visit, wn, wa, wb)
-        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route)
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0)
         p = _prize(r, prize)
+        if p >= cur_p - 1.0:  # accept sideways and slightly worse moves to wander
+            cur_r, cur_p = r.copy(), p
         if p > best_p + 1e-9 or (p > best_p - 1e-9 and t < best_t - 1e-9):
             best, best_p, best_t = r.copy(), p, t
     return best_p, best_t, best
