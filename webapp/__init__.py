@@ -26,6 +26,7 @@ __all__ = ["BLUEPRINTS", "DEFAULT_CONFIG", "create_app"]
 BLUEPRINTS: list[str] = [
     "webapp.maps:bp",
     "webapp.api:bp",
+    "webapp.tour_api:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).
@@ -36,6 +37,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "CACHE_DIR": None,
     # an already loaded routes.Network (tests, scripts); SOURCE is then not read
     "NETWORK": None,
+    # elevation data (SRTM .hgt/.hgt.zip tiles, a folder of them, or a GeoTIFF): hills and climbs
+    "DEM": None,
     # build the routing structures of every profile at start, not on the first request
     "WARM_PROFILES": True,
     # background tiles; "" draws the network on a plain background (works offline)
