@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
     """Load (or build) the network of ``SOURCE`` and keep it in ``app.extensions``."""
     net = app.config.get("NETWORK")
     if net is None:
-        net = load_network(app.config["SOURCE"], cache_folder=app.config.get("CACHE_DIR"))
+        net = load_network(app.config["SOURCE"], cache_folder=app.config.get("CACHE_DIR"),
+                           dem=app.config.get("DEM") or None)  # fmt: skip
     app.extensions[_KEY] = net
     if app.config.get("WARM_PROFILES"):
         for name in profile_names():

@@ -491,7 +491,7 @@ def api_add_closure():
 
         if not segments_of_geometry(net, values["geometry"]):
             raise DestinationInvalid({"geometry": "draw the closure on a street of the map (nothing routable "
-                                                  "lies within 20 m of it)"})  # fmt: skip
+                                                  "lies within 15 m of it)"})  # fmt: skip
     row = Closure(**values, created_by=user.name, created_at=utcnow())
     session = get_session()
     session.add(row)
