@@ -53,6 +53,7 @@ __all__ = [
     "Vehicle",
     "client_for",
     "included_minutes",
+    "ride_budget_minutes",
 ]
 
 log = logging.getLogger(__name__)
@@ -688,3 +689,21 @@ def client_for(url: str, *, language: str | None = None, timeout: float | None =
         if client is None:
             client = _clients[key] = GbfsClient(url, language=language, timeout=timeout)
         return client
+
+
+def ride_budget_minutes(url: str | None) -> float | None:
+    """Riding minutes a bike-share ticket includes, for a tour's time budget.
+
+    From the system's pricing plans (see `included_minutes`); ``None`` when no
+    URL is given, no plan limits the ride, or the feed cannot be read (never
+    raises: a tour is still planned without it).
+
+    >>> ride_budget_minutes(None)
+    """
+    if not url:
+        return None
+    try:
+        return client_for(url).snapshot().included_minutes
+    except FeedError as exc:
+        log.info("no ride budget from %s: %s", url, exc)
+        return None

@@ -292,3 +292,11 @@ def test_included_minutes_from_plans():
     plans = [gbfs.PricingPlan("a", "A", "EUR", 1.0, 0.0), gbfs.PricingPlan("b", "B", "EUR", 1.0, 45.0)]
     assert included_minutes(plans) == 45  # "0 included" is not a budget
     assert included_minutes([]) is None
+
+
+def test_ride_budget_minutes(srv):
+    assert gbfs.ride_budget_minutes(srv.url("v2/gbfs.json")) == 30
+    assert gbfs.ride_budget_minutes(None) is None
+    with FeedServer() as other:
+        gone = other.url("v2/gbfs.json")
+    assert gbfs.ride_budget_minutes(gone) is None
