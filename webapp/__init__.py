@@ -39,6 +39,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "NETWORK": None,
     # elevation data (SRTM .hgt/.hgt.zip tiles, a folder of them, or a GeoTIFF): hills and climbs
     "DEM": None,
+    # elevation data (SRTM .hgt/.hgt.zip tiles, a folder of them, or a GeoTIFF): hills and climbs
+    "DEM": None,
     # build the routing structures of every profile at start, not on the first request
     "WARM_PROFILES": True,
     # background tiles; "" draws the network on a plain background (works offline)
