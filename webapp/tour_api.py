@@ -1,4 +1,4 @@
-"""Blueprint ``tour_api``: ``GET /api/tour`` and ``GET /api/tour/destinations``.
+"""Blueprint ``tour_api``: ``GET /api/tour``, ``/api/tour/destinations`` and ``/api/tour/categories``.
 
 Thin views over `routes.tours`. Destinations come from the staff-edited
 database when the app has one with rows in it (published, not deleted; ids
@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from routes import get_profile, parse_latlon
 from routes.errors import InvalidValueError
-from routes.tours import destinations_from_network, plan_tour, tour_to_gpx
+from routes.tours import destinations_from_network, load_categories, plan_tour, tour_to_gpx
 
 from .api import query
 from .network import get_network
@@ -64,6 +64,15 @@ def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
                 "description": r.description or None,
             } for r in rows]  # fmt: skip
     return destinations_from_network(get_network())
+
+
+@bp.get("/tour/categories")
+def api_tour_categories():
+    q = query({"lang"})
+    lang = _lang(q)
+    cats = load_categories()
+    labels = cats["label"].get(lang) or cats["label"]["en"]
+    return jsonify([{"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]} for c in cats["vocabulary"]])
 
 
 @bp.get("/tour/destinations")

@@ -1,0 +1,318 @@
+/* Tour panel: a discovery tour in a time budget, the best order of chosen places, or a round trip.
+ *
+ * The tour starts at the route planner's start (A) and, when asked, ends at its end (B).
+ * It calls GET /api/tour, draws the line with numbered stops, lists a timeline
+ * (ride 12 min, visit 30 min...) and offers the GPX. Uses window.bikemap (bikemap.js).
+ */
+(function () {
+  "use strict";
+  var bm = window.bikemap;
+  if (!bm) return;
+  var map = bm.map, t = bm.t, el = bm.el;
+  var state = {mode: "discovery", places: [], interests: {}};
+  var destinations = null, categories = null, markers = null, pending = null;
+
+  var css = el("style", {}, [
+    ".bm-marker-tour { background: #ea580c; } .bm-pin-tour { background: #ea580c; }",
+    ".bm-check { display: block; font-size: .85rem; margin: .3rem 0; }",
+    ".bm-tour-interests { border: 0; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 0 .9rem; }",
+    ".bm-tour-interests legend { width: 100%; } .bm-tour-cat { display: inline-block; }",
+    ".bm-tour-timeline { list-style: none; padding: 0; margin: .5rem 0 0; font-size: .85rem; }",
+    ".bm-tour-timeline li { display: flex; align-items: center; gap: .4rem; padding: .25rem 0; border-bottom: 1px solid #f0f0f0; }",
+    ".bm-tour-timeline .bm-tl-ride, .bm-tour-timeline .bm-tl-wait { color: #555; padding-left: 2rem; }",
+    ".bm-tour-timeline .bm-pin { flex: 0 0 1.5rem; height: 1.5rem; border-radius: 50%; color: #fff; font-weight: 700;",
+    "  font-size: .75rem; display: flex; align-items: center; justify-content: center; }",
+    ".bm-tour-timeline small { color: #666; margin-left: auto; white-space: nowrap; }"
+  ].join("\n"));
+  document.head.appendChild(css);
+
+  var box = bm.section("tour", t("tour_title"));
+  box.setAttribute("aria-live", "polite");
+
+  function labelled(id, text, input) {
+    var wrap = el("div");
+    wrap.appendChild(el("label", {"class": "bm-label", "for": id}, text));
+    input.id = id;
+    wrap.appendChild(input);
+    return wrap;
+  }
+
+  // ------------------------------------------------------------------ form
+
+  var modeSel = el("select", {"class": "form-select form-select-sm"});
+  [["discovery", "tour_mode_discovery"], ["order", "tour_mode_order"], ["loop", "tour_mode_loop"]].forEach(function (m) {
+    modeSel.appendChild(el("option", {value: m[0]}, t(m[1])));
+  });
+  box.appendChild(labelled("bm-tour-mode", t("tour_mode"), modeSel));
+  var startNote = el("p", {"class": "bm-help", id: "bm-tour-start"});
+  box.appendChild(startNote);
+
+  // discovery: interests, budget, start time
+  var disc = el("div", {id: "bm-tour-discovery"});
+  var interestsBox = el("fieldset", {"class": "bm-tour-interests"});
+  interestsBox.appendChild(el("legend", {"class": "bm-label"}, t("tour_interests")));
+  disc.appendChild(interestsBox);
+  var budget = el("input", {type: "number", min: "10", max: "1440", step: "10", value: "120", "class": "form-control form-control-sm"});
+  disc.appendChild(labelled("bm-tour-budget", t("tour_budget"), budget));
+  box.appendChild(disc);
+
+  // order: chosen places
+  var order = el("div", {id: "bm-tour-order", hidden: "hidden"});
+  var placeSearch = el("input", {type: "search", autocomplete: "off", "class": "form-control form-control-sm",
+                                 placeholder: t("search_placeholder")});
+  order.appendChild(labelled("bm-tour-search", t("tour_add_place"), placeSearch));
+  var placeResults = el("ul", {"class": "bm-results", role: "listbox", id: "bm-tour-results"});
+  order.appendChild(placeResults);
+  order.appendChild(el("h3", {}, t("tour_places")));
+  var placeList = el("ol", {"class": "bm-points", id: "bm-tour-places"});
+  order.appendChild(placeList);
+  box.appendChild(order);
+
+  // round trip: distance
+  var loop = el("div", {id: "bm-tour-loop", hidden: "hidden"});
+  var distance = el("input", {type: "number", min: "1", max: "200", step: "1", value: "15", "class": "form-control form-control-sm"});
+  loop.appendChild(labelled("bm-tour-distance", t("tour_distance"), distance));
+  box.appendChild(loop);
+
+  var when = el("input", {type: "datetime-local", "class": "form-control form-control-sm"});
+  var whenWrap = labelled("bm-tour-when", t("tour_start_time"), when);
+  box.appendChild(whenWrap);
+  var endWrap = el("label", {"class": "bm-check"});
+  var endAtB = el("input", {type: "checkbox", id: "bm-tour-end"});
+  endWrap.appendChild(endAtB);
+  endWrap.appendChild(document.createTextNode(" " + t("tour_end_at_b")));
+  box.appendChild(endWrap);
+
+  var row = el("div", {"class": "bm-row"});
+  var planBtn = el("button", {type: "button", id: "bm-tour-plan", "class": "btn btn-sm btn-primary"}, t("tour_plan"));
+  var gpx = el("a", {id: "bm-tour-gpx", "class": "btn btn-sm btn-outline-primary", href: "#", download: "bikemap-tour.gpx", hidden: "hidden"},
+               t("download_gpx"));
+  var clearBtn = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary"}, t("clear"));
+  row.appendChild(planBtn); row.appendChild(gpx); row.appendChild(clearBtn);
+  box.appendChild(row);
+  var status = el("div", {"class": "bm-status", role: "status", id: "bm-tour-status"});
+  box.appendChild(status);
+  var summary = el("dl", {"class": "bm-summary", id: "bm-tour-summary"});
+  box.appendChild(summary);
+  var timeline = el("ol", {"class": "bm-tour-timeline", id: "bm-tour-timeline", "aria-label": t("tour_timeline")});
+  box.appendChild(timeline);
+
+  // ------------------------------------------------------------------ data
+
+  function loadCategories() {
+    if (categories) return Promise.resolve(categories);
+    return bm.api("tour/categories", {lang: bm.lang}).then(function (cats) {
+      categories = cats;
+      cats.forEach(function (c) {
+        if (c.id === "other") return;
+        var lab = el("label", {"class": "bm-check bm-tour-cat"});
+        var cb = el("input", {type: "checkbox", value: c.id});
+        cb.addEventListener("change", function () {
+          if (cb.checked) state.interests[c.id] = 1; else delete state.interests[c.id];
+        });
+        lab.appendChild(cb);
+        lab.appendChild(document.createTextNode(" " + c.label));
+        interestsBox.appendChild(lab);
+      });
+      return cats;
+    });
+  }
+  function catLabel(id) {
+    var c = (categories || []).filter(function (x) { return x.id === id; })[0];
+    return c ? c.label : id;
+  }
+  function loadDestinations() {
+    if (destinations) return Promise.resolve(destinations);
+    return bm.api("tour/destinations", {lang: bm.lang}).then(function (list) {
+      destinations = list.sort(function (a, b) { return a.name.localeCompare(b.name); });
+      return destinations;
+    });
+  }
+  function norm(s) { return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
+
+  // ------------------------------------------------------------------ chosen places
+
+  function drawPlaces() {
+    placeList.textContent = "";
+    if (!state.places.length) { placeList.appendChild(el("li", {}, t("tour_no_places"))); return; }
+    state.places.forEach(function (d, i) {
+      var li = el("li");
+      li.appendChild(el("span", {"class": "bm-pin bm-pin-tour", "aria-hidden": "true"}, String(i + 1)));
+      li.appendChild(el("span", {"class": "bm-ptext"}, d.name));
+      var rm = el("button", {type: "button", "aria-label": t("remove") + " " + d.name, title: t("remove")}, "\u00d7");
+      rm.addEventListener("click", function () { state.places.splice(i, 1); drawPlaces(); });
+      li.appendChild(rm);
+      placeList.appendChild(li);
+    });
+  }
+  function showPlaceResults() {
+    var words = norm(placeSearch.value).split(/\s+/).filter(Boolean);
+    placeResults.textContent = "";
+    if (!words.length) return;
+    loadDestinations().then(function (all) {
+      placeResults.textContent = "";
+      var hits = all.filter(function (d) {
+        var key = norm(d.name + " " + catLabel(d.category) + " " + d.category);
+        return words.every(function (w) { return key.indexOf(w) >= 0; });
+      }).slice(0, 30);
+      if (!hits.length) { placeResults.appendChild(el("li", {"aria-disabled": "true"}, t("no_matches"))); return; }
+      hits.forEach(function (d) {
+        var li = el("li", {role: "option", tabindex: "0"}, d.name);
+        li.appendChild(el("small", {}, catLabel(d.category)));
+        var pick = function () {
+          if (!state.places.some(function (p) { return p.id === d.id; })) state.places.push(d);
+          placeSearch.value = ""; placeResults.textContent = "";
+          drawPlaces();
+        };
+        li.addEventListener("click", pick);
+        li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") pick(); });
+        placeResults.appendChild(li);
+      });
+    });
+  }
+
+  // ------------------------------------------------------------------ plan
+
+  function plannerState() { return (bm.planner && bm.planner.state) || {}; }
+  function pt(p) { return (Math.round(p.lat * 1e6) / 1e6) + "," + (Math.round(p.lon * 1e6) / 1e6); }
+  function drawStart() {
+    var s = plannerState();
+    startNote.textContent = s.from ? t("start") + ": " + (s.from.name || pt(s.from)) : t("tour_need_start");
+    endWrap.hidden = state.mode === "loop" || !s.to;
+  }
+  function params() {
+    var s = plannerState();
+    if (!s.from) return {error: "tour_need_start"};
+    var p = {start: pt(s.from), profile: s.profile || "safe", lang: bm.lang};
+    if (endAtB.checked && s.to && state.mode !== "loop") p.end = pt(s.to);
+    if (when.value && state.mode !== "loop") p.start_time = when.value;
+    if (state.mode === "discovery") {
+      p.budget_min = budget.value;
+      p.interests = Object.keys(state.interests).join(",");
+    } else if (state.mode === "order") {
+      if (!state.places.length) return {error: "tour_need_places"};
+      p.stops = state.places.map(function (d) { return d.id; }).join(",");
+    } else {
+      p.distance_km = distance.value;
+    }
+    return p;
+  }
+  function showError(err) {
+    var key = "err_" + (err && err.code);
+    var text = t(key);
+    status.textContent = text !== key ? text : (err && err.message) || t("err_network");
+    status.className = "bm-status bm-error";
+  }
+  function clearTour() {
+    bm.clearFeature("tour");
+    if (markers) { map.removeLayer(markers); markers = null; }
+    summary.textContent = ""; timeline.textContent = "";
+    gpx.hidden = true; gpx.setAttribute("href", "#");
+  }
+  function plan() {
+    var p = params();
+    clearTour();
+    if (p.error) { showError({code: "x", message: t(p.error)}); return; }
+    if (pending) pending.abort();
+    pending = window.AbortController ? new AbortController() : null;
+    status.className = "bm-status";
+    status.textContent = t("tour_planning");
+    document.body.classList.add("bm-busy");
+    bm.api("tour", p, pending ? {signal: pending.signal} : {}).then(function (feature) {
+      pending = null;
+      document.body.classList.remove("bm-busy");
+      status.textContent = "";
+      draw(feature);
+      var g = Object.assign({}, p, {format: "gpx"});
+      gpx.setAttribute("href", bm.apiUrl("tour", g));
+      gpx.hidden = false;
+      bm.emit("tour", feature);
+    }).catch(function (err) {
+      if (err && err.name === "AbortError") return;
+      pending = null;
+      document.body.classList.remove("bm-busy");
+      showError(err && err.code ? err : {code: "network"});
+    });
+  }
+  function stopIcon(n) {
+    return L.divIcon({className: "", iconSize: [26, 26], iconAnchor: [13, 28], popupAnchor: [0, -26],
+                      html: '<div class="bm-marker bm-marker-tour"><span>' + n + "</span></div>"});
+  }
+  function clock(iso) { return iso ? iso.slice(11, 16) : ""; }
+  function draw(f) {
+    var pr = f.properties;
+    var layer = bm.drawFeature("tour", f, {style: {color: "#ea580c", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false});
+    map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 16});
+    markers = L.layerGroup();
+    pr.stops.forEach(function (s, i) {
+      var m = L.marker([s.lat, s.lon], {icon: stopIcon(i + 1), title: (i + 1) + ". " + s.name, keyboard: true, zIndexOffset: 900});
+      var pop = el("div", {"class": "bm-popup"});
+      pop.appendChild(el("strong", {"class": "bm-name"}, (i + 1) + ". " + s.name));
+      pop.appendChild(el("div", {"class": "bm-cat"}, catLabel(s.category)));
+      if (s.arrival_time) pop.appendChild(el("div", {}, t("tour_arrive", {clock: clock(s.arrival_time)})));
+      m.bindPopup(pop);
+      markers.addLayer(m);
+    });
+    markers.addTo(map);
+    summary.textContent = "";
+    [[t("distance"), bm.formatDistance(pr.distance_m), "bm-tour-distance-out"],
+     [t("tour_riding"), bm.formatDuration(pr.duration_s), "bm-tour-riding"],
+     [t("tour_total"), bm.formatDuration(pr.total_s), "bm-tour-total"]].forEach(function (r) {
+      var d = el("div");
+      d.appendChild(el("dt", {}, r[0]));
+      d.appendChild(el("dd", {id: r[2]}, r[1]));
+      summary.appendChild(d);
+    });
+    timeline.textContent = "";
+    var byId = {}, n = 0;
+    pr.stops.forEach(function (s, i) { byId[s.id] = {s: s, n: i + 1}; });
+    timeline.appendChild(el("li", {"class": "bm-tl-start"}, t("start") + (pr.start_time ? " " + clock(pr.start_time) : "")));
+    pr.timeline.forEach(function (step) {
+      if (step.type === "ride") {
+        timeline.appendChild(el("li", {"class": "bm-tl-ride"},
+          t("tour_ride", {time: bm.formatDuration(step.duration_s), dist: bm.formatDistance(step.distance_m)})));
+      } else if (step.type === "wait") {
+        timeline.appendChild(el("li", {"class": "bm-tl-wait"}, t("tour_wait", {time: bm.formatDuration(step.duration_s)})));
+      } else {
+        var hit = byId[step.id];
+        var li = el("li", {"class": "bm-tl-visit"});
+        li.appendChild(el("span", {"class": "bm-pin bm-pin-tour", "aria-hidden": "true"}, String(hit ? hit.n : ++n)));
+        li.appendChild(el("strong", {}, step.name));
+        li.appendChild(el("small", {}, t("tour_visit", {time: bm.formatDuration(step.duration_s)}) +
+          (hit && hit.s.arrival_time ? " · " + t("tour_arrive", {clock: clock(hit.s.arrival_time)}) : "")));
+        timeline.appendChild(li);
+      }
+    });
+    if (pr.kind === "round_trip") {
+      pr.stops.forEach(function (s, i) {
+        timeline.appendChild(el("li", {"class": "bm-tl-visit"}, (i + 1) + ". " + s.name));
+      });
+    }
+    timeline.appendChild(el("li", {"class": "bm-tl-end"}, t(endAtB.checked && pr.kind !== "round_trip" ? "tour_finish" : "tour_back")));
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  function setMode(m) {
+    state.mode = m;
+    disc.hidden = m !== "discovery";
+    order.hidden = m !== "order";
+    loop.hidden = m !== "loop";
+    whenWrap.hidden = m === "loop";
+    drawStart();
+  }
+  modeSel.addEventListener("change", function () { setMode(modeSel.value); });
+  planBtn.addEventListener("click", plan);
+  clearBtn.addEventListener("click", function () { clearTour(); status.textContent = ""; });
+  gpx.addEventListener("click", function (ev) { if (gpx.getAttribute("href") === "#") ev.preventDefault(); });
+  placeSearch.addEventListener("input", showPlaceResults);
+  placeSearch.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var first = placeResults.querySelector("li[role=option]"); if (first) first.click(); }
+  });
+  bm.on("plan", drawStart);
+
+  bm.tours = {state: state, plan: plan, setMode: setMode, params: params};
+  loadCategories().catch(function () { showError({code: "network"}); });
+  drawPlaces();
+  setMode("discovery");
+})();
