@@ -209,16 +209,18 @@ def choose_stations(
 # --------------------------------------------------------------------------- the trip
 
 
-def _stations_for(network, stations, snapshot, gbfs_url) -> tuple[list[dict], dict[str, Any]]:
+def _stations_for(network, stations, snapshot, gbfs_url, client) -> tuple[list[dict], dict[str, Any]]:
     """Station dicts and what is known of their freshness."""
     from .gbfs import client_for
     from .stations import gbfs_stations, iso_time, osm_stations
 
     if stations is not None:
         return list(stations), {"live": any(s.get("source") == "gbfs" for s in stations), "stale": False}
-    if snapshot is None and gbfs_url:
+    if client is None and gbfs_url:
+        client = client_for(gbfs_url)
+    if snapshot is None and client is not None:
         try:
-            snapshot = client_for(gbfs_url).snapshot()
+            snapshot = client.snapshot()
         except FeedError as exc:
             osm = osm_stations(network)
             return osm, {"live": False, "stale": True, "stale_reason": str(exc)}
@@ -244,6 +246,7 @@ def bikeshare_route(
     stations: list[dict[str, Any]] | None = None,
     snapshot=None,
     gbfs_url: str | None = None,
+    client=None,
     profile: str = "safe",
     walk_profile: str = "walk",
     lang: str = "en",
@@ -260,12 +263,12 @@ def bikeshare_route(
         From `routes.load_network`.
     points
         ``(lat, lon)`` of the start and the destination (no via points).
-    stations, snapshot, gbfs_url
+    stations, snapshot, gbfs_url, client
         Where the stations come from, first given first: station dicts (see
-        `routes.stations`), a `routes.gbfs.Snapshot`, or a GBFS feed URL
-        (when it cannot be read, OpenStreetMap stations are used and the
-        result says ``stale``). Default: the network's OpenStreetMap stations
-        (no live availability).
+        `routes.stations`), a `routes.gbfs.Snapshot`, a GBFS feed URL or a
+        `routes.gbfs.GbfsClient` (when the feed cannot be read at all,
+        OpenStreetMap stations are used and the result says ``stale``).
+        Default: the network's OpenStreetMap stations (no live availability).
     profile, walk_profile
         Cycling profile of the ride; profile of the walks.
     max_walk_m, candidates, dock_s
@@ -288,7 +291,7 @@ def bikeshare_route(
         raise InvalidValueError(f"a bike-share trip takes a start and a destination, got {len(points)} points")
     start, end = (check_latlon(float(p[0]), float(p[1]), what=w) for p, w in zip(points, ("from", "to")))
     get_profile(profile), get_profile(walk_profile)
-    pool, fresh = _stations_for(network, stations, snapshot, gbfs_url)
+    pool, fresh = _stations_for(network, stations, snapshot, gbfs_url, client)
     choice = choose_stations(network, start, end, pool, profile=profile, walk_profile=walk_profile,
                              max_walk_m=max_walk_m, candidates=candidates, dock_s=dock_s)  # fmt: skip
     a, b = choice.pickup, choice.dropoff
@@ -353,10 +356,12 @@ def bikeshare_route(
             "last_updated": fresh.get("last_updated"),
             "waypoints": [
                 {"role": "from", "location": [start[1], start[0]]},
-                {"role": "pickup", "location": [a["lon"], a["lat"]], "station_id": a["station_id"]},
-                {"role": "dropoff", "location": [b["lon"], b["lat"]], "station_id": b["station_id"]},
+                {"role": "pickup", "location": [a["lon"], a["lat"]], "station_id": a["station_id"],
+                 "name": words["pickup"].format(name=a["name"])},
+                {"role": "dropoff", "location": [b["lon"], b["lat"]], "station_id": b["station_id"],
+                 "name": words["dropoff"].format(name=b["name"])},
                 {"role": "to", "location": [end[1], end[0]]},
-            ],
+            ],  # fmt: skip
             "instructions": instructions,
         },
     }

@@ -222,3 +222,15 @@ def test_cli_bikeshare(capsys, shared_data, serve):
     out = capsys.readouterr().out
     assert "Take a bike at" in out and "door to door" in out
     assert main(["bikeshare", "--source", src, "--from", "x", "--to", f"{c},{d}"]) == 2
+
+
+def test_trip_exports_to_gpx(paris_net, gpx_schema):
+    from lxml import etree
+
+    from routes.gpx import feature_to_gpx
+
+    f = bikeshare_route(paris_net, list(TRIPS[0]))
+    doc = etree.fromstring(feature_to_gpx(f).encode())
+    assert gpx_schema.validate(doc), gpx_schema.error_log
+    names = [w.findtext("{http://www.topografix.com/GPX/1/1}name") for w in doc.iter("{http://www.topografix.com/GPX/1/1}wpt")]
+    assert names[0] == "Start" and names[1].startswith("Take a bike at") and names[2].startswith("Return the bike at")

@@ -1,0 +1,100 @@
+/* Live bike-share stations: counts from GET /api/stations in the station popups.
+ *
+ * When the server has a GBFS feed (GBFS_URL), the stations layer shows the
+ * feed's stations, coloured by what they can do now (green: bikes and free
+ * docks; amber: only one of them; grey: neither), refreshed every minute.
+ * A stale feed (the server could not read it lately) is said in the panel.
+ * Every text goes in through textContent: names from a feed are never HTML.
+ */
+(function () {
+  "use strict";
+  var bm = window.bikemap;
+  if (!bm || !window.L) return;
+  var REFRESH_MS = 60000;
+  var osmHidden = false;
+  var layer = null;
+
+  function s(key, fallback, vars) {
+    var v = bm.t(key, vars);
+    if (v !== key) return v;
+    Object.keys(vars || {}).forEach(function (k) { fallback = fallback.split("{" + k + "}").join(String(vars[k])); });
+    return fallback;
+  }
+
+  function clock(iso) {
+    if (!iso) return "?";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "?";
+    return d.toLocaleTimeString(bm.lang, {hour: "2-digit", minute: "2-digit"});
+  }
+
+  function colour(p) {
+    if (p.can_rent && p.can_return) return "#1a9850";
+    if (p.can_rent || p.can_return) return "#f59e0b";
+    return "#888888";
+  }
+
+  function popup(f) {
+    var p = f.properties, el = bm.el;
+    var lon = f.geometry.coordinates[0], lat = f.geometry.coordinates[1];
+    var box = el("div", {"class": "bm-popup bm-station", "data-station": String(p.station_id)});
+    box.appendChild(el("strong", {"class": "bm-name"}, p.name || s("station", "Station")));
+    box.appendChild(el("div", {"class": "bm-cat"}, s("station", "Station")));
+    var live = el("div", {"class": "bm-live"});
+    live.appendChild(el("div", {"class": "bm-live-bikes"},
+      s("live_bikes", "Bikes: {n}", {n: p.num_bikes_available === null ? "?" : p.num_bikes_available})));
+    if (p.num_docks_available !== null && p.num_docks_available !== undefined) {
+      live.appendChild(el("div", {"class": "bm-live-docks"}, s("live_docks", "Free docks: {n}", {n: p.num_docks_available})));
+    }
+    if (p.is_renting === false) live.appendChild(el("div", {"class": "bm-live-off"}, s("live_not_renting", "Not renting bikes now")));
+    if (p.is_returning === false) live.appendChild(el("div", {"class": "bm-live-off"}, s("live_not_returning", "Not taking bikes back now")));
+    if (p.last_reported) live.appendChild(el("div", {"class": "bm-note"}, s("live_updated", "Updated {time}", {time: clock(p.last_reported)})));
+    box.appendChild(live);
+    var acts = el("div", {"class": "bm-actions", "data-lat": String(lat), "data-lon": String(lon)});
+    [["from", "start_here"], ["to", "go_here"]].forEach(function (a) {
+      acts.appendChild(el("button", {type: "button", "class": "bm-act", "data-act": a[0]}, bm.t(a[1])));
+    });
+    box.appendChild(acts);
+    return box;
+  }
+
+  function notice(fc) {
+    var id = "bm-live-stale";
+    var old = document.getElementById(id);
+    if (!fc.stale) { if (old) old.remove(); return; }
+    var sec = bm.section("stations", s("layer_stations", "Bike-share stations"));
+    var p = old || bm.el("p", {id: id, "class": "bm-status bm-stale", role: "status"});
+    p.textContent = s("live_stale", "Live availability may be out of date (last update {time}).", {time: clock(fc.last_good)});
+    if (!old) sec.appendChild(p);
+  }
+
+  function draw(fc) {
+    if (!fc || !fc.live) return;  // OpenStreetMap stations: the map already shows them
+    if (!osmHidden && bm.layers.stations) { bm.map.removeLayer(bm.layers.stations); osmHidden = true; }
+    var open = null;
+    if (layer) {
+      layer.eachLayer(function (m) { if (m.isPopupOpen && m.isPopupOpen()) open = m.feature.properties.station_id; });
+    }
+    layer = bm.drawFeature("live-stations", fc, {
+      pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, {radius: 8, weight: 2, color: "#ffffff", fillColor: colour(f.properties), fillOpacity: 1});
+      },
+      onEachFeature: function (f, m) {
+        m.bindPopup(function () { return popup(f); });
+        m.bindTooltip(function () { return bm.el("span", {}, f.properties.name || ""); });
+        if (open !== null && f.properties.station_id === open) setTimeout(function () { m.openPopup(); }, 0);
+      }
+    });
+    notice(fc);
+    bm.emit("stations", fc);
+  }
+
+  function refresh() {
+    bm.api("stations", {lang: bm.lang}).then(draw).catch(function (err) {
+      if (window.console) console.warn("stations:", err && err.message);
+    });
+  }
+
+  refresh();
+  setInterval(refresh, REFRESH_MS);
+})();

@@ -1,0 +1,48 @@
+"""Live bike share in the web app: the GBFS feed of ``GBFS_URL``.
+
+Set ``GBFS_URL`` (config, ``BIKEMAP_GBFS_URL``, or ``bikemap serve --gbfs URL``)
+to a system's ``gbfs.json``; without it, stations come from the network's
+OpenStreetMap data and have no live counts. The views in `webapp.api` call
+one function each:
+
+- ``GET /api/stations``: `stations_collection` (live counts, ``stale`` flag);
+- ``GET /api/route?...&mode=bikeshare``: `bikeshare_feature`.
+
+One `routes.gbfs.GbfsClient` per URL serves every thread of the process
+(`routes.gbfs.client_for`), so the feed is read at most once per ``ttl``. A
+feed that fails never fails a request: the last good copy is served marked
+``stale``, or, before any good read, the OpenStreetMap stations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from routes.bikeshare import bikeshare_route
+from routes.gbfs import GbfsClient, client_for
+from routes.stations import station_collection
+
+__all__ = ["bikeshare_feature", "gbfs_client", "stations_collection"]
+
+
+def gbfs_client() -> GbfsClient | None:
+    """The shared client of the app's ``GBFS_URL`` (None when not set)."""
+    url = current_app.config.get("GBFS_URL")
+    return client_for(url, timeout=current_app.config.get("GBFS_TIMEOUT")) if url else None
+
+
+def stations_collection(network, *, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """Stations as a FeatureCollection: live from GBFS when configured, else from OSM."""
+    fc = station_collection(network, client=gbfs_client(), fallback=True)
+    if bbox:
+        w, s, e, n = bbox
+        fc["features"] = [f for f in fc["features"]
+                          if w <= f["geometry"]["coordinates"][0] <= e and s <= f["geometry"]["coordinates"][1] <= n]  # fmt: skip
+    return fc
+
+
+def bikeshare_feature(network, start, end, *, profile: str = "safe", lang: str = "en") -> dict[str, Any]:
+    """A dock-to-dock trip Feature (see `routes.bikeshare.bikeshare_route`)."""
+    return bikeshare_route(network, [start, end], client=gbfs_client(), profile=profile, lang=lang)
