@@ -482,6 +482,9 @@ class GbfsClient:
         self._feeds: dict[str, _Feed] = {}
         self._snapshot: Snapshot | None = None
         self._dirty = True
+        # read without the lock by other threads: plain values replaced whole, never mutated
+        self._next_due = 0.0
+        self._last_error = "no data yet"
 
     # ------------------------------------------------------------------ public
 
@@ -502,8 +505,7 @@ class GbfsClient:
                     self._lock.release()
         snap = self._snapshot
         if snap is None:
-            reasons = [f.error for f in (self._discovery, *self._feeds.values()) if f.error]
-            raise FeedError(f"GBFS feed unavailable: {reasons[0] if reasons else 'no station data in ' + self.url}")
+            raise FeedError(f"GBFS feed unavailable: {self._last_error}")
         return snap
 
     def refresh(self) -> Snapshot:
@@ -517,8 +519,7 @@ class GbfsClient:
     # ------------------------------------------------------------------ refresh
 
     def _due(self) -> bool:
-        now = self.clock()
-        return now >= self._discovery.next_at or any(now >= f.next_at for f in self._feeds.values())
+        return self.clock() >= self._next_due
 
     def _refresh_locked(self) -> None:
         now = self.clock()
@@ -530,6 +531,10 @@ class GbfsClient:
         if self._dirty or self._snapshot is None:
             self._snapshot = self._merge()
             self._dirty = False
+        feeds = (self._discovery, *self._feeds.values())
+        self._next_due = min(f.next_at for f in feeds)
+        errors = [f.error for f in feeds if f.error]
+        self._last_error = errors[0] if errors else f"no station data in {self.url}"
 
     def _discover(self, now: float) -> None:
         feed = self._discovery
@@ -656,7 +661,7 @@ class GbfsClient:
             log.info("GBFS station_status: %d stations not in station_information ignored", orphans)
         vehicles = self._value("vehicle_status") or self._value("free_bike_status") or []
         problems = {f.name: f.error for f in (self._discovery, *self._feeds.values()) if f.error}
-        reasons = [f"{n}: {problems[n]}" for n in ("gbfs", *REQUIRED_FEEDS) if n in problems]
+        reasons = [f"{n}: {problems[n]}" for n in REQUIRED_FEEDS if n in problems]  # the counts are old
         return Snapshot(
             url=self.url,
             version=self._version,

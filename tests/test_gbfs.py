@@ -300,3 +300,14 @@ def test_ride_budget_minutes(srv):
     with FeedServer() as other:
         gone = other.url("v2/gbfs.json")
     assert gbfs.ride_budget_minutes(gone) is None
+
+
+def test_failed_discovery_alone_is_not_stale(srv):
+    clock = Clock()
+    c = client(srv, "v2", clock=clock)
+    c.snapshot()
+    srv.set("v2/gbfs.json", b"", status=503)
+    clock.t += 120
+    snap = c.snapshot()
+    assert not snap.stale and "HTTP 503" in snap.problems["gbfs"]
+    assert srv.hits["v2/station_status.json"] == 2  # the feeds it listed are still read
