@@ -196,8 +196,8 @@ def build_map(
     dest = destination_features(net, lang=lang)
     if dest:
         # small circles (drawn on the canvas): a city centre has hundreds of destinations
-        marker = folium.CircleMarker(radius=7, color="#ffffff", weight=2, fill=True, fill_color="#f59e0b",
-                                     fill_opacity=1.0)  # fmt: skip
+        marker = folium.CircleMarker(radius=6, color="#ffffff", weight=1.5, fill=True, fill_color="#f59e0b",
+                                     fill_opacity=1.0, bubbling_mouse_events=False)  # fmt: skip
         layers["destinations"] = _point_layer(dest, _destination_popup, t, name=t("layer_destinations"), marker=marker)
         layers["destinations"].add_to(m)
     stations = station_features(net, lang=lang)

@@ -59,14 +59,14 @@
     }
     state.via.splice(best, 0, p);
   }
-  function addPoint(p, act) {
+  function addPoint(p, act, fit) {
     if (act === "from") state.from = p;
     else if (act === "to") state.to = p;
     else if (act === "via" && state.from && state.to) insertVia(p);
     else if (!state.from) state.from = p;
     else if (!state.to) state.to = p;
     else insertVia(p);
-    update(true);
+    update(!!fit);
   }
 
   // ------------------------------------------------------------------ markers and list
@@ -204,7 +204,7 @@
       var layer = bm.drawFeature("route", feature, {
         style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
       });
-      if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17});
+      if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17, animate: fit !== "instant"});
       var gp = routeParams();
       gp.format = "gpx";
       gpxLink.setAttribute("href", bm.apiUrl("route", gp));
@@ -303,7 +303,7 @@
         var li = el("li", {role: "option", tabindex: "0"}, d.name);
         li.appendChild(el("small", {}, d.cat));
         var pick = function () {
-          addPoint({lat: d.lat, lon: d.lon, name: d.name});
+          addPoint({lat: d.lat, lon: d.lon, name: d.name}, null, true);
           search.value = ""; results.textContent = "";
         };
         li.addEventListener("click", pick);
@@ -340,5 +340,5 @@
 
   bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams};
   readUrl();
-  update(true);
+  update("instant");
 })();

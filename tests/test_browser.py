@@ -1,0 +1,179 @@
+"""The map page in a real browser: Debian's chromium driven by Playwright.
+
+Against the production server (waitress, in a thread on 127.0.0.1) serving the
+demo network: click two points, see the route and its distance, drag a marker,
+pick a destination, download the GPX and validate it, reload the shared URL,
+switch to Indonesian, and a 375 px phone screen. Screenshots go to artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+START, END = (60.1716, 24.9410), (60.1660, 24.9500)
+DISTANCE = re.compile(r"^\d+([.,]\d)? (km|m)$")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page that records same-origin bytes and every script error or CSP violation."""
+
+    def __init__(self, browser, base: str, width: int, height: int):
+        self.base = base
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.bytes: dict[str, int] = {}
+        origin = urlsplit(base).netloc
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+
+        def on_response(resp):
+            if urlsplit(resp.url).netloc == origin:
+                try:
+                    self.bytes[resp.url] = len(resp.body())
+                except Exception:  # redirects and aborted requests have no body
+                    pass
+
+        self.page.on("response", on_response)
+
+    def wait_for(self, js: str, timeout_s: float = 20.0):
+        """Poll a JS expression until truthy (``wait_for_function`` evaluates strings with eval,
+        which the page's Content-Security-Policy forbids, as it should)."""
+        for _ in range(int(timeout_s * 10)):
+            if self.page.evaluate(f"() => !!({js})"):
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"timed out waiting for {js}")
+
+    def goto(self, path: str):
+        self.page.goto(self.base + path)
+        self.wait_for("window.bikemap && window.bikemap.map && window.bikemap.planner")
+
+    def click_latlon(self, lat: float, lon: float):
+        pt = self.page.evaluate(f"(() => {{ const p = bikemap.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
+        box = self.page.locator(".folium-map").bounding_box()
+        self.page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+
+    def distance(self) -> str:
+        self.wait_for("document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')")
+        return self.page.locator("#bm-distance").inner_text().strip()
+
+    def screenshot(self, path, **kw):
+        self.wait_for("!bikemap.map._animatingZoom && !document.body.classList.contains('bm-busy')")
+        self.page.wait_for_timeout(400)  # let Leaflet finish redrawing after a pan
+        self.page.screenshot(path=str(path), **kw)
+
+    def close(self):
+        self.ctx.close()
+
+
+def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
+    from lxml import etree
+
+    p = Page(browser, live_server, 1280, 800)
+    p.goto("/?lang=en")
+    page = p.page
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-locate").count() == 1
+    assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
+    assert page.locator(".awesome-marker-icon-blue").count() == 15  # bike-share stations
+    # click start, then end on the map
+    p.click_latlon(*START)
+    page.wait_for_selector(".bm-marker-from")
+    p.click_latlon(*END)
+    dist = p.distance()
+    assert DISTANCE.match(dist), dist
+    assert page.locator("#bm-directions li").count() > 2
+    assert page.locator("#bm-shares li").count() >= 1
+    assert "from=" in page.url and "to=" in page.url
+    p.screenshot(artifacts_dir / "browser-desktop-route.png")
+
+    # the GPX button downloads the same route as GPX 1.1
+    with page.expect_download() as dl:
+        page.click("#bm-gpx")
+    path = dl.value.path()
+    assert dl.value.suggested_filename.endswith(".gpx")
+    gpx_schema.assertValid(etree.parse(path))
+
+    # drag the destination marker: the route is planned again
+    marker = page.locator(".bm-marker-to").bounding_box()
+    page.mouse.move(marker["x"] + 13, marker["y"] + 13)
+    page.mouse.down()
+    page.mouse.move(marker["x"] + 13 - 120, marker["y"] + 13 - 60, steps=8)
+    page.mouse.up()
+    p.wait_for(f"document.getElementById('bm-distance').textContent.trim() !== {json.dumps(dist)}")
+    moved = p.distance()
+    assert DISTANCE.match(moved) and moved != dist
+
+    # pick a destination from the searchable list: it becomes a stop
+    page.fill("#bm-search", "museum")
+    page.wait_for_selector("#bm-results li[role=option]")
+    page.locator("#bm-results li[role=option]").first.click()
+    page.wait_for_selector(".bm-marker-via")
+    p.distance()
+    assert page.locator("#bm-points li").count() == 3
+    assert "via=" in page.url
+
+    # reload: the plan comes back from the URL
+    shared = page.url
+    page.reload()
+    p.wait_for("window.bikemap && window.bikemap.planner")
+    again = p.distance()
+    assert page.url == shared
+    assert page.locator(".bm-marker-via").count() == 1 and DISTANCE.match(again)
+
+    # switch to Indonesian: same plan, Indonesian UI
+    page.click(".bm-langs a[data-lang=id]")
+    p.wait_for("document.documentElement.lang === 'id' && window.bikemap && window.bikemap.planner")
+    assert p.distance() == again.replace(".", ",")
+    assert page.locator("#panel-route h2").inner_text().strip() == "Rute Anda"
+    assert "Unduh GPX" in page.locator("#bm-gpx").inner_text()
+    p.screenshot(artifacts_dir / "browser-desktop-id.png")
+
+    total = sum(p.bytes.values())
+    (artifacts_dir / "browser_page_bytes.json").write_text(json.dumps({"total": total, "files": p.bytes}, indent=1))
+    assert not p.errors, p.errors
+    p.close()
+
+
+def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
+    p = Page(browser, live_server, 375, 740)
+    p.goto(f"/?from={START[0]},{START[1]}&to={END[0]},{END[1]}&lang=id")
+    page = p.page
+    assert DISTANCE.match(p.distance())
+    page.wait_for_load_state("networkidle")
+    # usable at 375 px: nothing wider than the screen, map and panel visible
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, width
+    box = page.locator(".folium-map").bounding_box()
+    assert box["width"] >= 370 and box["height"] >= 300
+    assert page.locator("#bm-gpx").is_visible()
+    p.screenshot(artifacts_dir / "browser-phone-id.png", full_page=True)
+    total = sum(p.bytes.values())
+    (artifacts_dir / "browser_first_load_bytes.json").write_text(json.dumps({"total": total, "files": p.bytes}, indent=1))
+    assert total <= 1_500_000, total
+    assert not p.errors, p.errors
+    p.close()
