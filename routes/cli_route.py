@@ -66,7 +66,7 @@ def summary(feature: dict) -> str:
     lines.append(f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
                  f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%")  # fmt: skip
     if p.get("ascent_m") is not None:
-        lines.append(f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down")
+        lines.append(f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %")
     lines.append("Directions:")
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
