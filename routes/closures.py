@@ -30,7 +30,7 @@ __all__ = ["HAZARD_FACTOR", "ClosureEffect", "closure_edge_cost", "closure_segme
 HAZARD_FACTOR = 4.0
 
 #: How far (metres) a drawn point or line may lie from the street it means.
-TOLERANCE_M = 20.0
+TOLERANCE_M = 15.0
 
 #: A segment counts as "on" a drawn line when at least this share of its
 #: length lies within `TOLERANCE_M` of the line (cross streets only touch it).

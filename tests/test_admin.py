@@ -1,0 +1,165 @@
+"""The staff UI at /admin: log in, roles, CSRF, rate limiting, forms, escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+XSS = "<img src=x onerror=alert(1)>"
+XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, name, password, *, status=302):
+    page = client.get("/admin/login").get_data(as_text=True)
+    resp = client.post("/admin/login", data={"name": name, "password": password, "csrf_token": csrf_of(page)})
+    assert resp.status_code == status, resp.get_data(as_text=True)[:500]
+    return resp
+
+
+def logged_in(staff, who):
+    client = staff.app.test_client()
+    login(client, {"editor": "eddie", "admin": "ada"}[who], f"{who}-pass")
+    return client, csrf_of(client.get("/admin/").get_data(as_text=True))
+
+
+def form(csrf, **values):
+    base = {"csrf_token": csrf, "name": "Kauppatori", "category": "market", "lon": "24.9525", "lat": "60.1675",
+            "description": "", "opening_hours": "", "visit_minutes": "", "website": "", "image_url": "",
+            "published": "on"}  # fmt: skip
+    base.update(values)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def new_id(resp) -> int:
+    return int(re.search(r"/admin/destinations/(\d+)", resp.headers["Location"]).group(1))
+
+
+def test_anonymous_is_sent_to_login(staff):
+    client = staff.app.test_client()
+    resp = client.get("/admin/")
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
+    assert client.post("/admin/destinations/new", data={"name": "x"}).status_code == 401
+    assert client.get("/admin/login").status_code == 200
+
+
+def test_login_rate_limited(staff):
+    client = staff.app.test_client()
+    for _ in range(5):
+        login(client, "eddie", "wrong-pass", status=401)
+    # the sixth attempt within a minute is refused even with the right password
+    resp = login(client, "eddie", "editor-pass", status=429)
+    assert "wait" in resp.get_data(as_text=True).lower() or "admin_too_many_logins" in resp.get_data(as_text=True)
+    # another user name from the same address is not blocked
+    login(client, "ada", "admin-pass")
+
+
+def test_csrf_required(staff):
+    client, csrf = logged_in(staff, "editor")
+    assert client.post("/admin/destinations/new", data=form("forged")).status_code == 400
+    assert client.post("/admin/destinations/new", data=form(csrf)).status_code == 302
+    # a session-authenticated API write needs the token in a header too
+    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
+            "properties": {"name": "A", "category": "park"}}  # fmt: skip
+    assert client.post("/api/destinations", json=feat).status_code == 403
+    assert client.post("/api/destinations", json=feat, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_editor_crud_through_the_ui(staff):
+    client, csrf = logged_in(staff, "editor")
+    resp = client.post("/admin/destinations/new", data=form(csrf, name=XSS, description=XSS))
+    assert resp.status_code == 302
+    dest_id = new_id(resp)
+    page = client.get(f"/admin/destinations/{dest_id}").get_data(as_text=True)
+    assert XSS not in page and XSS_ESCAPED in page
+    listing = client.get("/admin/").get_data(as_text=True)
+    assert XSS not in listing and XSS_ESCAPED in listing
+    # the map data block is JSON with <, > escaped, so it cannot end the script element
+    data = re.search(r'id="bm-map-data">(.*?)</script>', listing, re.S).group(1)
+    assert "<" not in data and json.loads(data)["features"][0]["properties"]["name"] == XSS
+    # the API stores the text exactly
+    assert client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == XSS
+    # edit (move the point) with the version the form was loaded at
+    resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="Kauppatori", version="1", lon="24.953"))
+    assert resp.status_code == 302
+    assert client.get(f"/api/destinations/{dest_id}").get_json()["geometry"]["coordinates"] == [24.953, 60.1675]
+    # saving again from version 1 is stale: 409 and nothing changes
+    resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="Lost", version="1"))
+    assert resp.status_code == 409
+    assert client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == "Kauppatori"
+    # validation messages, the typed values kept
+    resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="", version="2", website="javascript:x",
+                                                                    category="castle", lat="48.85", lon="2.35"))  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    for text in ("a name is required", "http:// or https://", "choose one of", "outside the area"):
+        assert text in body
+    # unpublish from the list: the public no longer sees it
+    resp = client.post(f"/admin/destinations/{dest_id}/publish", data={"csrf_token": csrf, "version": "2", "published": "0"})
+    assert resp.status_code == 302
+    assert staff.app.test_client().get(f"/api/destinations/{dest_id}").status_code == 404
+    # editors cannot delete
+    assert client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "3"}).status_code == 403
+    history = client.get(f"/admin/destinations/{dest_id}/history").get_data(as_text=True)
+    assert XSS_ESCAPED in history and XSS not in history
+
+
+def test_admin_deletes_restores_and_manages_users(staff):
+    client, csrf = logged_in(staff, "admin")
+    dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
+    assert client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "1"}).status_code == 302
+    assert client.get(f"/api/destinations/{dest_id}").status_code == 404
+    resp = client.post(f"/admin/destinations/{dest_id}/restore",
+                        data={"csrf_token": csrf, "version": "2", "to_version": "1"})  # fmt: skip
+    assert resp.status_code == 302 and client.get(f"/api/destinations/{dest_id}").status_code == 200
+    # users: add, wrong second password, editors are refused
+    resp = client.post("/admin/users", data={"csrf_token": csrf, "action": "add", "name": "clerk", "role": "editor",
+                                             "password": "long-enough", "password2": "long-enough"})  # fmt: skip
+    assert resp.status_code == 200 and "clerk" in resp.get_data(as_text=True)
+    resp = client.post("/admin/users", data={"csrf_token": csrf, "action": "add", "name": "clerk2", "role": "editor",
+                                             "password": "long-enough", "password2": "different"})  # fmt: skip
+    assert resp.status_code == 422
+    other = staff.app.test_client()
+    login(other, "clerk", "long-enough")
+    assert other.get("/admin/users").status_code == 403
+    assert other.get("/admin/").status_code == 200
+    # disabling a user ends their session
+    client.post("/admin/users", data={"csrf_token": csrf, "action": "disable", "name": "clerk"})
+    assert other.get("/admin/").status_code == 302
+
+
+def test_closures_through_the_ui(staff, demo_net):
+    client, csrf = logged_in(staff, "editor")
+    seg = max(range(demo_net.n_segments), key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)
+    line = {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()}
+    resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": XSS,
+                                                "ends_at": "2099-01-31", "geometry": json.dumps(line)})  # fmt: skip
+    assert resp.status_code == 302
+    page = client.get("/admin/closures").get_data(as_text=True)
+    assert XSS_ESCAPED in page and XSS not in page
+    public = staff.app.test_client().get("/api/closures").get_json()["features"]
+    assert len(public) == 1 and public[0]["properties"]["reason"] == XSS
+    resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": "",
+                                                "geometry": ""})  # fmt: skip
+    assert resp.status_code == 422
+    closure_id = public[0]["id"]
+    assert client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": csrf}).status_code == 302
+    assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
+
+
+def test_import_page_reports_rows(staff):
+    client, csrf = logged_in(staff, "editor")
+    csv_text = "name,category,lon,lat\nGood,park,24.95,60.17\nBad,sea,24.95,60.17\n"
+    import io
+
+    resp = client.post("/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(csv_text.encode()), "x.csv")},
+                       content_type="multipart/form-data")  # fmt: skip
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "<td>3</td>" in body
+    assert client.get("/api/destinations/export?format=geojson", headers={}).status_code == 200
+    assert json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"] == []
