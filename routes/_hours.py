@@ -137,4 +137,4 @@ def open_windows(week: Week, start: dt.datetime, horizon_s: float) -> list[tuple
 def _local(day: dt.datetime, minutes: int) -> dt.datetime:
     """Wall-clock time ``minutes`` after the midnight of ``day``, in its time zone."""
     naive = day.replace(tzinfo=None) + dt.timedelta(minutes=minutes)
-    return naive.replace(tzinfo=day.tzinfo).astimezone(dt.timezone.utc)
+    return naive.replace(tzinfo=day.tzinfo).astimezone(dt.UTC)

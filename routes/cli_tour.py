@@ -20,21 +20,34 @@ def register(sub) -> None:
         "interesting destinations within --budget-min, or ride a loop of --distance-km.",
     )
     add_source_argument(p)
-    p.add_argument("--start", metavar="LAT,LON", help="where the tour starts (required unless --list)")
+    p.add_argument(
+        "--start", metavar="LAT,LON", help="where the tour starts (required unless --list)"
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--stops", metavar="ID,ID,...", help="destination ids to visit, in any order")
-    mode.add_argument("--budget-min", type=float, metavar="N", help="discovery tour: minutes for riding and visits")
-    mode.add_argument("--distance-km", type=float, metavar="N", help="round trip of about this length")
+    mode.add_argument(
+        "--budget-min",
+        type=float,
+        metavar="N",
+        help="discovery tour: minutes for riding and visits",
+    )
+    mode.add_argument(
+        "--distance-km", type=float, metavar="N", help="round trip of about this length"
+    )
     mode.add_argument("--list", action="store_true", help="list the destinations (ids) and exit")
     p.add_argument("--interests", metavar="CAT[:W],...",
                    help="discovery: categories, optionally weighted, e.g. museum:2,nature (default: all)")  # fmt: skip
-    p.add_argument("--end", metavar="LAT,LON", help="where the tour ends (default: back at the start)")
+    p.add_argument(
+        "--end", metavar="LAT,LON", help="where the tour ends (default: back at the start)"
+    )
     p.add_argument("--start-time", metavar="ISO",
                    help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now)")  # fmt: skip
     p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
     p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
     p.add_argument("--json", action="store_true", help="print the tour as a GeoJSON Feature")
-    p.add_argument("--gpx", metavar="FILE", help="also write the tour as GPX 1.1 (destinations as waypoints)")
+    p.add_argument(
+        "--gpx", metavar="FILE", help="also write the tour as GPX 1.1 (destinations as waypoints)"
+    )
     p.set_defaults(func=run)
 
     d = sub.add_parser("destinations", help="list tour destinations of a source",
@@ -97,7 +110,9 @@ def _clock(seconds: float) -> str:
 def summary(feature: dict) -> str:
     """A readable timeline of a tour Feature."""
     p = feature["properties"]
-    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(p["kind"], "Tour")
+    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(
+        p["kind"], "Tour"
+    )
     lines = [f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {_clock(p['duration_s'])}, "
              f"total {_clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
              f"Start {p['start_time']} ({p['timezone']})"]  # fmt: skip
@@ -105,7 +120,9 @@ def summary(feature: dict) -> str:
     n = 0
     for step in p["timeline"]:
         if step["type"] == "ride":
-            lines.append(f"  ride  {_clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km")
+            lines.append(
+                f"  ride  {_clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km"
+            )
         elif step["type"] == "wait":
             lines.append(f"  wait  {_clock(step['duration_s']):>10}  until {step['name']} opens")
         else:

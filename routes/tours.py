@@ -31,8 +31,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -40,7 +41,7 @@ from numba import njit
 
 from . import settings
 from ._hours import open_windows, parse_opening_hours
-from ._tsp import held_karp, orienteering, order_heuristic
+from ._tsp import held_karp, order_heuristic, orienteering
 from .errors import (
     BikemapError,
     BudgetTooSmallError,
@@ -144,7 +145,10 @@ def destinations_from_network(net: Network) -> list[dict[str, Any]]:
             rank = 1.5 if ("wikipedia" in tags or "wikidata" in tags) else 1.0
             if not name:
                 name, rank = cats["label"]["en"][cat], 0.5
-            elif any(o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250 for o in out):
+            elif any(
+                o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250
+                for o in out
+            ):
                 continue  # one place mapped twice (a castle node and its area): keep the first
             out.append({
                 "id": f"osm:{p['osm_type']}/{p['osm_id']}",
@@ -173,7 +177,9 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, BikemapError):
                 raise
-            raise InvalidValueError(f"a destination needs id, lat and lon: {str(dict(d))[:120]}") from None
+            raise InvalidValueError(
+                f"a destination needs id, lat and lon: {str(dict(d))[:120]}"
+            ) from None
         cat = d.get("category") or "other"
         if cat not in cats["vocabulary"]:
             cat = "other"
@@ -186,7 +192,9 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
     return out
 
 
-def parse_interests(interests: str | Mapping[str, float] | Sequence[str] | None) -> dict[str, float]:
+def parse_interests(
+    interests: str | Mapping[str, float] | Sequence[str] | None,
+) -> dict[str, float]:
     """Interest weights per category from ``"museum:2,nature"`` (weight 1 when not given).
 
     No interests means every category with weight 1.
@@ -215,9 +223,13 @@ def parse_interests(interests: str | Mapping[str, float] | Sequence[str] | None)
         try:
             weight = float(w)
         except (TypeError, ValueError):
-            raise InvalidValueError(f"interest weight of {name!r} must be a number, got {w!r}") from None
+            raise InvalidValueError(
+                f"interest weight of {name!r} must be a number, got {w!r}"
+            ) from None
         if not (math.isfinite(weight) and 0 <= weight <= 100):
-            raise InvalidValueError(f"interest weight of {name!r} must be between 0 and 100, got {w!r}")
+            raise InvalidValueError(
+                f"interest weight of {name!r} must be between 0 and 100, got {w!r}"
+            )
         out[name] = weight
     if not any(v > 0 for v in out.values()):
         raise InvalidValueError("at least one interest needs a weight above 0")
@@ -304,14 +316,16 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
         out = router._out_seeds(a, cost)
         if not out:
             continue
-        dist, pred = router.costs_from([n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost)
+        dist, pred = router.costs_from(
+            [n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost
+        )
         seed_dur = np.full(router.n, np.inf)
         seed_cost = np.full(router.n, np.inf)
         for n, c, piece in out:
             if c < seed_cost[n]:
                 seed_cost[n], seed_dur[n] = c, dur[piece.edge] * piece.share
         node_dur = _path_values(in_nodes, pred, router.src, dur, seed_dur)
-        at = dict(zip(in_nodes.tolist(), node_dur.tolist()))
+        at = dict(zip(in_nodes.tolist(), node_dur.tolist(), strict=False))
         for j, b in enumerate(snaps):
             if i == j:
                 continue
@@ -369,7 +383,9 @@ def plan_order(
         A GeoJSON Feature (see `plan_tour`); ``properties.method`` says
         ``exact`` (proven best, up to `EXACT_MAX_STOPS` stops) or ``heuristic``.
     """
-    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+    index = _destination_index(
+        destinations if destinations is not None else destinations_from_network(net)
+    )
     ids = [str(s).strip() for s in stops if str(s).strip()]
     if not ids:
         raise InvalidValueError("a tour needs at least one stop")
@@ -394,7 +410,9 @@ def plan_order(
     T, _ = travel_matrix(router, snaps)
     for k, d in enumerate(dests, first):
         if not (np.isfinite(T[0, k]) and np.isfinite(T[k, e])):
-            raise NoRouteError(f"no legal route with the '{router.profile.name}' profile to and from {d['name']} ({d['id']})")
+            raise NoRouteError(
+                f"no legal route with the '{router.profile.name}' profile to and from {d['name']} ({d['id']})"
+            )
     idx = np.arange(first, len(snaps), dtype=np.int64)
     if len(ids) <= EXACT_MAX_STOPS:
         _, order = held_karp(T, 0, idx, e)
@@ -439,9 +457,13 @@ def plan_discovery(
     except (TypeError, ValueError):
         raise InvalidValueError(f"budget must be a number of minutes, got {budget_min!r}") from None
     if not (math.isfinite(budget) and 0 < budget <= MAX_BUDGET_MIN):
-        raise InvalidValueError(f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}")
+        raise InvalidValueError(
+            f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}"
+        )
     weights = parse_interests(interests)
-    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+    index = _destination_index(
+        destinations if destinations is not None else destinations_from_network(net)
+    )
     get_profile(profile)
     router = net.router(profile)
     budget_s = budget * 60
@@ -454,7 +476,10 @@ def plan_discovery(
         prize = weights.get(d["category"], 0.0) * d["rank"]
         if prize <= 0:
             continue
-        crow = float(haversine_m(start[1], start[0], d["lon"], d["lat"]) + haversine_m(d["lon"], d["lat"], end_pt[1], end_pt[0]))
+        crow = float(
+            haversine_m(start[1], start[0], d["lon"], d["lat"])
+            + haversine_m(d["lon"], d["lat"], end_pt[1], end_pt[0])
+        )
         if crow <= reach_m:
             pool.append((-prize, crow, d["id"], d, prize))
     pool.sort(key=lambda x: x[:3])
@@ -474,7 +499,9 @@ def plan_discovery(
         dests.append(d)
         prizes.append(prize)
     if not dests:
-        raise BudgetTooSmallError(f"no destination matching the interests is within reach of {budget:.0f} minutes")
+        raise BudgetTooSmallError(
+            f"no destination matching the interests is within reach of {budget:.0f} minutes"
+        )
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     T, _ = travel_matrix(router, snaps)
@@ -487,8 +514,12 @@ def plan_discovery(
     reachable = np.isfinite(T[0, first:]) & np.isfinite(T[first:, e])
     cands = np.arange(first, m, dtype=np.int64)[reachable]
     if len(cands) == 0:
-        raise BudgetTooSmallError("no destination matching the interests can be reached from the start")
-    _, _, route = orienteering(T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0)
+        raise BudgetTooSmallError(
+            "no destination matching the interests can be reached from the start"
+        )
+    _, _, route = orienteering(
+        T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0
+    )
     if len(route) == 0:
         need = min(T[0, c] + visit[c] + T[c, e] for c in cands) / 60
         raise BudgetTooSmallError(
@@ -547,10 +578,16 @@ def plan_round_trip(
     try:
         target_km = float(distance_km)
     except (TypeError, ValueError):
-        raise InvalidValueError(f"distance must be a number of kilometres, got {distance_km!r}") from None
+        raise InvalidValueError(
+            f"distance must be a number of kilometres, got {distance_km!r}"
+        ) from None
     if not (math.isfinite(target_km) and 0.5 <= target_km <= MAX_ROUND_TRIP_KM):
-        raise InvalidValueError(f"round trip distance must be between 0.5 and {MAX_ROUND_TRIP_KM:.0f} km, got {distance_km!r}")
-    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
+        raise InvalidValueError(
+            f"round trip distance must be between 0.5 and {MAX_ROUND_TRIP_KM:.0f} km, got {distance_km!r}"
+        )
+    index = _destination_index(
+        destinations if destinations is not None else destinations_from_network(net)
+    )
     get_profile(profile)
     router = net.router(profile)
     start = check_latlon(float(start[0]), float(start[1]), what="start")
@@ -583,11 +620,16 @@ def plan_round_trip(
             continue
         err = abs(tried["length"] / target - 1)
         n_dest = sum(d is not None for d in tried["stops"])
-        score = (err > 0.15, tried["reused"] / tried["length"] + 0.1 * tried["quiet"] - 0.05 * n_dest + err)
+        score = (
+            err > 0.15,
+            tried["reused"] / tried["length"] + 0.1 * tried["quiet"] - 0.05 * n_dest + err,
+        )
         if best is None or score < best[0]:
             best = (score, tried)
     if best is None:
-        raise NoRouteError(f"no loop of {target_km:g} km with the '{router.profile.name}' profile starts here")
+        raise NoRouteError(
+            f"no loop of {target_km:g} km with the '{router.profile.name}' profile starts here"
+        )
     plan = best[1]
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
@@ -602,7 +644,9 @@ def plan_round_trip(
     return feature
 
 
-def _loop(router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy) -> dict | None:
+def _loop(
+    router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy
+) -> dict | None:
     """Route one loop: start, three points around a circle of radius ``r``, start."""
     cx, cy = xy0[0] + r * math.cos(theta), xy0[1] + r * math.sin(theta)
     snaps, stops = [], []
@@ -626,7 +670,9 @@ def _loop(router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, d
         if snap is None:
             lon, lat = net.unproject(px, py)
             try:
-                snap = router.snap(float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r))
+                snap = router.snap(
+                    float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r)
+                )
             except BikemapError:
                 continue
         snaps.append(snap)
@@ -636,7 +682,7 @@ def _loop(router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, d
     cost = router.cost.copy()
     legs, seq = [], [s0, *snaps, s0]
     used: dict[int, float] = {}
-    for a, b in zip(seq, seq[1:]):
+    for a, b in zip(seq, seq[1:], strict=False):
         try:
             _, pieces = router.leg(a, b, edge_cost=cost)
         except BikemapError:
@@ -662,14 +708,16 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
     """Route the legs of ``start -> seq... -> end`` and build the tour Feature."""
     path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
     if legs is None:
-        legs = [router.leg(a, b)[1] for a, b in zip(path, path[1:])]
+        legs = [router.leg(a, b)[1] for a, b in zip(path, path[1:], strict=False)]
     feature = feature_from_legs(router, path, legs, lang=lang)
     p = feature["properties"]
     t = 0.0
     stops_out, timeline = [], []
     for i, d in enumerate(dests):
         ride = p["legs"][i]["duration_s"]
-        timeline.append({"type": "ride", "duration_s": round(ride, 1), "distance_m": p["legs"][i]["distance_m"]})
+        timeline.append(
+            {"type": "ride", "duration_s": round(ride, 1), "distance_m": p["legs"][i]["distance_m"]}
+        )
         t += ride
         if d is None:  # a round-trip turning point with no destination
             continue
@@ -683,11 +731,15 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
                 wait = max(0.0, fit[0] - t)
             is_open = any(a <= t + wait and t + wait + visit_s <= b for a, b in spans)
         if wait > 0:
-            timeline.append({"type": "wait", "id": d["id"], "name": d["name"], "duration_s": round(wait, 1)})
+            timeline.append(
+                {"type": "wait", "id": d["id"], "name": d["name"], "duration_s": round(wait, 1)}
+            )
         t += wait
         arrival = t
         if visit_s > 0:
-            timeline.append({"type": "visit", "id": d["id"], "name": d["name"], "duration_s": round(visit_s, 1)})
+            timeline.append(
+                {"type": "visit", "id": d["id"], "name": d["name"], "duration_s": round(visit_s, 1)}
+            )
         t += visit_s
         stops_out.append({
             "id": d["id"], "name": d["name"], "category": d.get("category", "other"),
@@ -697,10 +749,12 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
             "open": is_open, "description": d.get("description"),
         })  # fmt: skip
     last = p["legs"][-1]
-    timeline.append({"type": "ride", "duration_s": last["duration_s"], "distance_m": last["distance_m"]})
+    timeline.append(
+        {"type": "ride", "duration_s": last["duration_s"], "distance_m": last["distance_m"]}
+    )
     t += last["duration_s"]
     roles = ["start", *["stop"] * (len(path) - 2), "end"]
-    for w, role in zip(p["waypoints"], roles):
+    for w, role in zip(p["waypoints"], roles, strict=False):
         w["role"] = role
     p.update({
         "kind": kind, "method": method, "order": [s["id"] for s in stops_out], "stops": stops_out,
@@ -725,9 +779,18 @@ def tour_to_gpx(feature: dict[str, Any], *, name: str | None = None) -> str:
             bits.append(f"open {s['opening_hours']}")
         if s.get("description"):
             bits.append(str(s["description"]))
-        wpts.append({"lon": s["lon"], "lat": s["lat"], "name": f"{i}. {s['name']}", "description": ". ".join(bits)})
+        wpts.append(
+            {
+                "lon": s["lon"],
+                "lat": s["lat"],
+                "name": f"{i}. {s['name']}",
+                "description": ". ".join(bits),
+            }
+        )
     km = p.get("distance_m", 0) / 1000
-    title = name or f"bikemap {p.get('kind', 'tour').replace('_', ' ')}, {km:.1f} km, {len(wpts)} stops"
+    title = (
+        name or f"bikemap {p.get('kind', 'tour').replace('_', ' ')}, {km:.1f} km, {len(wpts)} stops"
+    )
     desc = f"Riding {_clock(p.get('duration_s', 0))}, total with visits {_clock(p.get('total_s', 0))} ({p.get('profile')} profile)"
     return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title, description=desc)
 
@@ -760,7 +823,11 @@ def plan_tour(
     ``duration_s`` (riding), ``total_s`` (riding, waiting and visiting),
     ``timeline`` (ride / wait / visit steps), ``start_time`` and ``timezone``.
     """
-    modes = [n for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km)) if v is not None]
+    modes = [
+        n
+        for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km))
+        if v is not None
+    ]
     if len(modes) != 1:
         raise InvalidValueError("give exactly one of stops, budget_min or distance_km" + (f" (got {', '.join(modes)})" if modes else ""))  # fmt: skip
     if stops is not None:
@@ -770,6 +837,8 @@ def plan_tour(
         return plan_discovery(net, start, budget_min, interests=interests, end=end, profile=profile,
                               destinations=destinations, start_time=start_time, lang=lang)  # fmt: skip
     if end is not None:
-        raise InvalidValueError("a round trip starts and ends at the start; end is not allowed with distance_km")
+        raise InvalidValueError(
+            "a round trip starts and ends at the start; end is not allowed with distance_km"
+        )
     return plan_round_trip(net, start, distance_km, profile=profile, destinations=destinations,
                            start_time=start_time, lang=lang)  # fmt: skip

@@ -22,7 +22,12 @@ from routes._tsp import (
     schedule,
 )
 from routes.cli import main
-from routes.errors import BudgetTooSmallError, InvalidValueError, TooBigError, UnknownDestinationError
+from routes.errors import (
+    BudgetTooSmallError,
+    InvalidValueError,
+    TooBigError,
+    UnknownDestinationError,
+)
 from routes.tours import (
     category_of,
     destinations_from_network,
@@ -61,7 +66,9 @@ def test_held_karp_matches_brute_force(seed):
         best, _ = brute_force_order(T, 0, list(stops), end)
         assert cost == pytest.approx(best)
         assert sorted(order.tolist()) == stops.tolist()
-        assert T[0, order[0]] + sum(T[a, b] for a, b in zip(order, order[1:])) + T[order[-1], end] == pytest.approx(best)
+        assert T[0, order[0]] + sum(T[a, b] for a, b in zip(order, order[1:], strict=False)) + T[
+            order[-1], end
+        ] == pytest.approx(best)
 
 
 def test_heuristic_near_exact_optimum():
@@ -148,7 +155,18 @@ def test_opening_hours_common_forms():
     assert parse_opening_hours("10:00-18:00")[2] == [(600, 1080)]
 
 
-@pytest.mark.parametrize("value", ["sunrise-sunset", "Apr-Sep Mo-Fr 09:00-17:00", "Mo-Fr 9-17", "yes", "", None, "Xx 10:00-12:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sunrise-sunset",
+        "Apr-Sep Mo-Fr 09:00-17:00",
+        "Mo-Fr 9-17",
+        "yes",
+        "",
+        None,
+        "Xx 10:00-12:00",
+    ],
+)
 def test_opening_hours_unknown_forms(value):
     assert parse_opening_hours(value) is None
 
@@ -167,8 +185,24 @@ def test_open_windows_relative_to_start():
 
 def test_categories_file_and_mapping():
     cats = load_categories()
-    assert cats["vocabulary"] == ["nature", "beach", "culture", "heritage", "museum", "viewpoint", "park", "food", "market", "other"]
-    assert set(cats["visit_min"]) == set(cats["vocabulary"]) == set(cats["label"]["en"]) == set(cats["label"]["id"])
+    assert cats["vocabulary"] == [
+        "nature",
+        "beach",
+        "culture",
+        "heritage",
+        "museum",
+        "viewpoint",
+        "park",
+        "food",
+        "market",
+        "other",
+    ]
+    assert (
+        set(cats["visit_min"])
+        == set(cats["vocabulary"])
+        == set(cats["label"]["en"])
+        == set(cats["label"]["id"])
+    )
     assert category_of({"tourism": "museum"}) == "museum"
     assert category_of({"historic": "castle", "tourism": "attraction"}) == "heritage"
     assert category_of({"natural": "beach"}) == "beach"
@@ -214,11 +248,15 @@ def test_travel_matrix_equals_routed_legs(liechtenstein_net):
     for i, j in itertools.permutations(range(len(pts)), 2):
         cost, pieces = router.leg(snaps[i], snaps[j])
         assert C[i, j] == pytest.approx(cost, rel=1e-9)
-        assert T[i, j] == pytest.approx(sum(router.duration[p.edge] * p.share for p in pieces), rel=1e-6)
+        assert T[i, j] == pytest.approx(
+            sum(router.duration[p.edge] * p.share for p in pieces), rel=1e-6
+        )
 
 
 def test_order_is_proven_best_on_demo(demo_net):
-    dests = [d for d in destinations_from_network(demo_net) if d["category"] in ("museum", "park")][:6]
+    dests = [d for d in destinations_from_network(demo_net) if d["category"] in ("museum", "park")][
+        :6
+    ]
     ids = [d["id"] for d in dests]
     tour = plan_order(demo_net, HELSINKI, list(reversed(ids)), start_time="2026-07-01T10:00")
     p = tour["properties"]
@@ -231,16 +269,24 @@ def test_order_is_proven_best_on_demo(demo_net):
     pos = {d: k for k, d in enumerate(ids, 1)}
     best, _ = brute_force_order(T, 0, list(range(1, len(snaps))), 0)
     mine = [pos[i] for i in p["order"]]
-    assert T[0, mine[0]] + sum(T[a, b] for a, b in zip(mine, mine[1:])) + T[mine[-1], 0] == pytest.approx(best)
+    assert T[0, mine[0]] + sum(T[a, b] for a, b in zip(mine, mine[1:], strict=False)) + T[
+        mine[-1], 0
+    ] == pytest.approx(best)
     assert p["duration_s"] == pytest.approx(best, rel=1e-3)
     # the result: a line that starts and ends at the start, stops with arrival offsets
     coords = tour["geometry"]["coordinates"]
-    assert tour["type"] == "Feature" and tour["geometry"]["type"] == "LineString" and len(coords) > 10
+    assert (
+        tour["type"] == "Feature" and tour["geometry"]["type"] == "LineString" and len(coords) > 10
+    )
     assert coords[0] == pytest.approx(coords[-1], abs=1e-6)
     arrivals = [s["arrival_s"] for s in p["stops"]]
     assert arrivals == sorted(arrivals) and arrivals[0] > 0
-    assert p["total_s"] == pytest.approx(p["duration_s"] + sum(s["visit_min"] * 60 for s in p["stops"]), abs=1)
-    assert p["timezone"] == "Europe/Helsinki" and p["start_time"].startswith("2026-07-01T10:00:00+03:00")
+    assert p["total_s"] == pytest.approx(
+        p["duration_s"] + sum(s["visit_min"] * 60 for s in p["stops"]), abs=1
+    )
+    assert p["timezone"] == "Europe/Helsinki" and p["start_time"].startswith(
+        "2026-07-01T10:00:00+03:00"
+    )
     assert [w["role"] for w in p["waypoints"]] == ["start", *["stop"] * 6, "end"]
 
 
@@ -258,24 +304,34 @@ def test_many_stops_heuristic_within_3pct_of_exact(liechtenstein_net):
     tour = plan_order(liechtenstein_net, VADUZ, ids, end=(47.2303, 9.5300))
     p = tour["properties"]
     assert p["method"] == "heuristic" and sorted(p["order"]) == sorted(ids)
-    snaps = [router.snap(*VADUZ), router.snap(47.2303, 9.5300), *(router.snap(d["lat"], d["lon"]) for d in usable[:12])]
+    snaps = [
+        router.snap(*VADUZ),
+        router.snap(47.2303, 9.5300),
+        *(router.snap(d["lat"], d["lon"]) for d in usable[:12]),
+    ]
     T, _ = travel_matrix(router, snaps)
     exact, _ = held_karp(T, 0, np.arange(2, 14), 1)
     assert p["duration_s"] <= exact * 1.03 + 1
 
 
 def test_discovery_respects_budget_and_interests(liechtenstein_net):
-    tour = plan_discovery(liechtenstein_net, VADUZ, 150, interests="museum:2,heritage", start_time="2026-07-01T09:00")
+    tour = plan_discovery(
+        liechtenstein_net, VADUZ, 150, interests="museum:2,heritage", start_time="2026-07-01T09:00"
+    )
     p = tour["properties"]
     assert p["kind"] == "discovery" and len(p["stops"]) >= 2
     assert p["total_s"] <= 150 * 60
     assert {s["category"] for s in p["stops"]} <= {"museum", "heritage"}
     assert all(s["open"] is not False for s in p["stops"])
-    assert p["total_s"] == pytest.approx(p["duration_s"] + sum(s["visit_min"] * 60 + s["wait_s"] for s in p["stops"]), abs=1)
+    assert p["total_s"] == pytest.approx(
+        p["duration_s"] + sum(s["visit_min"] * 60 + s["wait_s"] for s in p["stops"]), abs=1
+    )
     kinds = [s["type"] for s in p["timeline"]]
     assert kinds[0] == "ride" and kinds[-1] == "ride" and kinds.count("visit") == len(p["stops"])
     # a bigger budget never sees less
-    more = plan_discovery(liechtenstein_net, VADUZ, 300, interests="museum:2,heritage", start_time="2026-07-01T09:00")
+    more = plan_discovery(
+        liechtenstein_net, VADUZ, 300, interests="museum:2,heritage", start_time="2026-07-01T09:00"
+    )
     prize = lambda f: sum(2 if s["category"] == "museum" else 1 for s in f["properties"]["stops"])  # noqa: E731
     assert prize(more) >= prize(tour) and more["properties"]["total_s"] <= 300 * 60
 
@@ -294,21 +350,29 @@ def test_discovery_respects_opening_hours(demo_net):
     saturday_10 = "2026-07-04T10:00"
     # museum opens at 14:00 on Saturdays: not in a 90-minute tour
     dests = _near_dests(demo_net, "Mo-Fr 09:00-17:00; Sa 14:00-18:00")
-    p = plan_discovery(demo_net, HELSINKI, 90, destinations=dests, start_time=saturday_10)["properties"]
+    p = plan_discovery(demo_net, HELSINKI, 90, destinations=dests, start_time=saturday_10)[
+        "properties"
+    ]
     assert p["order"] == ["test:b"]
     # with a whole afternoon the tour waits for it to open
-    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)["properties"]
+    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)[
+        "properties"
+    ]
     assert "test:a" in p["order"]
     a = next(s for s in p["stops"] if s["id"] == "test:a")
     assert a["arrival_time"] >= "2026-07-04T14:00" and a["open"] is True and a["wait_s"] > 0
     assert p["total_s"] <= 6 * 3600
     # closed all day: never visited, even with time to spare
     dests = _near_dests(demo_net, "Su 10:00-18:00")
-    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)["properties"]
+    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)[
+        "properties"
+    ]
     assert p["order"] == ["test:b"]
     # unparseable hours are unknown: visited
     dests = _near_dests(demo_net, "sunrise-sunset")
-    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)["properties"]
+    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)[
+        "properties"
+    ]
     assert set(p["order"]) == {"test:a", "test:b"}
 
 
@@ -323,7 +387,9 @@ def test_start_time_is_network_local(liechtenstein_net):
     assert str(network_timezone(liechtenstein_net)) == "Europe/Vaduz"
     p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T09:30")["properties"]
     assert p["start_time"] == "2026-01-15T09:30:00+01:00"
-    p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T08:30:00+00:00")["properties"]
+    p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T08:30:00+00:00")[
+        "properties"
+    ]
     assert p["start_time"] == "2026-01-15T09:30:00+01:00"
     with pytest.raises(InvalidValueError, match="ISO 8601"):
         plan_discovery(liechtenstein_net, VADUZ, 90, start_time="tomorrow")
@@ -358,7 +424,10 @@ def test_tour_errors(demo_net):
         plan_round_trip(demo_net, HELSINKI, 0.1)
     with pytest.raises(InvalidValueError):
         plan_order(demo_net, (95.0, 24.9), ids[:2])
-    assert UnknownDestinationError.code == "UnknownDestination" and BudgetTooSmallError.code == "BudgetTooSmall"
+    assert (
+        UnknownDestinationError.code == "UnknownDestination"
+        and BudgetTooSmallError.code == "BudgetTooSmall"
+    )
 
 
 def test_tour_gpx_is_valid_with_stops_in_order(demo_net, gpx_schema):
@@ -388,7 +457,18 @@ def test_cli_tour(tmp_path, capsys, gpx_schema):
     assert len(listing) > 50 and listing[0].startswith("osm:")
     ids = [line.split()[0] for line in listing if " museum " in line][:3]
     gpx = tmp_path / "tour.gpx"
-    args = ["tour", "--source", "demo", "--start", "60.1699,24.9384", "--stops", ",".join(ids), "--json", "--gpx", str(gpx)]
+    args = [
+        "tour",
+        "--source",
+        "demo",
+        "--start",
+        "60.1699,24.9384",
+        "--stops",
+        ",".join(ids),
+        "--json",
+        "--gpx",
+        str(gpx),
+    ]
     assert main(args) == 0
     feature = json.loads(capsys.readouterr().out)
     assert sorted(feature["properties"]["order"]) == sorted(ids)

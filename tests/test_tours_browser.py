@@ -45,10 +45,17 @@ def wait_for(pg, js: str, timeout_s: float = 30.0):
 
 
 def plan_and_wait(pg):
-    pg.evaluate("() => { const t = document.getElementById('bm-tour-total'); if (t) t.id = 'old-total'; }")
+    pg.evaluate(
+        "() => { const t = document.getElementById('bm-tour-total'); if (t) t.id = 'old-total'; }"
+    )
     pg.click("#bm-tour-plan")
-    wait_for(pg, "document.getElementById('bm-tour-total') || document.querySelector('#bm-tour-status.bm-error')")
-    assert not pg.locator("#bm-tour-status.bm-error").count(), pg.locator("#bm-tour-status").inner_text()
+    wait_for(
+        pg,
+        "document.getElementById('bm-tour-total') || document.querySelector('#bm-tour-status.bm-error')",
+    )
+    assert not pg.locator("#bm-tour-status.bm-error").count(), pg.locator(
+        "#bm-tour-status"
+    ).inner_text()
 
 
 def test_tour_panel(page, live_server, artifacts_dir, gpx_schema):
@@ -56,7 +63,10 @@ def test_tour_panel(page, live_server, artifacts_dir, gpx_schema):
 
     pg = page
     pg.goto(live_server + "/?from=60.1699,24.9384&lang=en")
-    wait_for(pg, "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5")
+    wait_for(
+        pg,
+        "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5",
+    )
     assert pg.locator("#panel-tour h2").inner_text() == "Tour"
     assert "60.1699" in pg.locator("#bm-tour-start").inner_text()
 
@@ -104,14 +114,22 @@ def test_tour_panel(page, live_server, artifacts_dir, gpx_schema):
 def test_tour_panel_indonesian_and_errors(page, live_server):
     pg = page
     pg.goto(live_server + "/?lang=id")
-    wait_for(pg, "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5")
+    wait_for(
+        pg,
+        "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5",
+    )
     assert pg.locator("#panel-tour h2").inner_text() == "Tur"
     assert pg.locator("#bm-tour-plan").inner_text() == "Rencanakan tur"
-    assert "Alam" in pg.locator(".bm-tour-interests").inner_text()  # category labels from data/categories.toml
+    assert (
+        "Alam" in pg.locator(".bm-tour-interests").inner_text()
+    )  # category labels from data/categories.toml
     pg.click("#bm-tour-plan")  # no start yet: a message, no request
     assert "titik awal" in pg.locator("#bm-tour-status").inner_text()
     pg.goto(live_server + "/?from=60.1699,24.9384&lang=id")
-    wait_for(pg, "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5")
+    wait_for(
+        pg,
+        "window.bikemap && window.bikemap.tours && document.querySelectorAll('.bm-tour-cat input').length > 5",
+    )
     pg.fill("#bm-tour-budget", "10")
     pg.check(".bm-tour-cat input[value=museum]")
     pg.click("#bm-tour-plan")

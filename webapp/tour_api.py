@@ -23,13 +23,26 @@ __all__ = ["bp", "tour_destinations"]
 
 bp = Blueprint("tour_api", __name__, url_prefix="/api")
 
-_PARAMS = {"start", "stops", "budget_min", "distance_km", "interests", "end", "profile", "lang", "start_time", "format"}
+_PARAMS = {
+    "start",
+    "stops",
+    "budget_min",
+    "distance_km",
+    "interests",
+    "end",
+    "profile",
+    "lang",
+    "start_time",
+    "format",
+}
 
 
 def _lang(q: dict[str, str]) -> str:
     lang = q.get("lang") or "en"
     if lang not in current_app.config["LANGUAGES"]:
-        raise InvalidValueError(f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}")
+        raise InvalidValueError(
+            f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}"
+        )
     return lang
 
 
@@ -72,7 +85,12 @@ def api_tour_categories():
     lang = _lang(q)
     cats = load_categories()
     labels = cats["label"].get(lang) or cats["label"]["en"]
-    return jsonify([{"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]} for c in cats["vocabulary"]])
+    return jsonify(
+        [
+            {"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]}
+            for c in cats["vocabulary"]
+        ]
+    )
 
 
 @bp.get("/tour/destinations")
