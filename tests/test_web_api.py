@@ -218,7 +218,7 @@ def test_openapi_document(client, app):
     api_rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/")}
     assert api_rules <= set(doc["paths"])
     route = doc["paths"]["/api/route"]["get"]
-    assert {p["name"] for p in route["parameters"]} == {"from", "to", "via", "profile", "lang", "format"}
+    assert {p["name"] for p in route["parameters"]} == {"from", "to", "via", "profile", "lang", "format", "mode"}
     assert {"200", "400", "422"} <= set(route["responses"])
     assert "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]
     err = doc["components"]["schemas"]["Error"]

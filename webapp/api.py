@@ -13,10 +13,12 @@ from routes import get_profile, parse_latlon, parse_points, profile_names, route
 from routes.errors import InvalidValueError, TooBigError
 from routes.gpx import feature_to_gpx
 
-from .destinations import destination_features, feature_collection, filter_features, parse_bbox, station_features
+from .destinations import feature_collection, filter_features, parse_bbox, station_features
 from .errors import InvalidQueryError
 from .network import get_network
 from .openapi import openapi_document
+from .staff_api import closure_edge_cost_for, published_features
+from .stations_api import bikeshare_feature, gbfs_client, stations_collection
 
 __all__ = ["bp"]
 
@@ -61,7 +63,7 @@ def _geojson(obj) -> Response:
 
 @bp.get("/route")
 def api_route():
-    q = query({"from", "to", "via", "profile", "lang", "format"}, required=("from", "to"))
+    q = query({"from", "to", "via", "profile", "lang", "format", "mode"}, required=("from", "to"))
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
@@ -73,7 +75,11 @@ def api_route():
     if len(parts) > settings.max_via:  # refuse before parsing or snapping anything
         raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
     vias = parse_points(";".join(parts), what="via")
-    feature = route(get_network(), [start, *vias, end], profile=profile, lang=lang)
+    if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.stations_api
+        feature = bikeshare_feature(get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
+    else:
+        feature = route(get_network(), [start, *vias, end], profile=profile, lang=lang,
+                        edge_cost=closure_edge_cost_for(get_network(), profile))  # closures: webapp.staff_api
     if fmt == "gpx":
         body = feature_to_gpx(feature)
         return Response(body, mimetype="application/gpx+xml",
@@ -93,7 +99,7 @@ def api_destinations():
     q = query({"bbox", "category", "lang"})
     lang = _lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
-    feats = filter_features(destination_features(get_network(), lang=lang), bbox=bbox,
+    feats = filter_features(published_features(lang=lang), bbox=bbox,
                             categories=_categories(q.get("category")))  # fmt: skip
     return _geojson(feature_collection(feats))
 
@@ -103,6 +109,8 @@ def api_stations():
     q = query({"bbox", "lang"})
     lang = _lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
+    if gbfs_client():  # live counts and "stale" from the GBFS feed: webapp.stations_api
+        return _geojson(stations_collection(get_network(), bbox=bbox))
     return _geojson(feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox)))
 
 

@@ -26,7 +26,9 @@ def register(sub) -> None:
     p.add_argument("--tiles", default=None, metavar="URL|none",
                    help="background tile URL template ({z}/{x}/{y}), or none for a plain background")  # fmt: skip
     p.add_argument("--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles")
+    p.add_argument("--gbfs", default=None, metavar="URL", help="GBFS feed (gbfs.json) of the bike-share system: live stations")
     p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
+    p.add_argument("--db", metavar="URL", help="destination database (SQLAlchemy URL; default: SQLite file in the instance folder)")
     p.add_argument("--debug", action="store_true", help="Flask development server with debug mode (never in production)")
     p.set_defaults(func=run)
 
@@ -41,6 +43,10 @@ def _config(args: argparse.Namespace) -> dict:
         cfg["TILES_URL"] = "" if args.tiles.lower() in ("", "none", "off") else args.tiles
     if args.tiles_attribution is not None:
         cfg["TILES_ATTRIBUTION"] = args.tiles_attribution
+    if getattr(args, "db", None):
+        cfg["DATABASE_URL"] = args.db
+    if getattr(args, "gbfs", None):
+        cfg["GBFS_URL"] = args.gbfs
     return cfg
 
 

@@ -182,6 +182,9 @@ PATHS: dict[str, Any] = {
                 LANG,
                 _param("format", "geojson (default) or gpx (a GPX 1.1 download)",
                        {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"}),  # fmt: skip
+                _param("mode", "bike (default) or bikeshare: walk to a station with a bike, ride to one with a "
+                       "free dock, walk on (no via points); properties.legs list the walk and bike legs",
+                       {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"}),  # fmt: skip
             ],
             "responses": {
                 "200": {

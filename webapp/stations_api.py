@@ -21,10 +21,14 @@ from typing import Any
 from flask import current_app
 
 from routes.bikeshare import bikeshare_route
+from routes.errors import InvalidValueError
 from routes.gbfs import GbfsClient, client_for
 from routes.stations import station_collection
 
-__all__ = ["bikeshare_feature", "gbfs_client", "stations_collection"]
+#: Values of ``mode`` in ``GET /api/route``.
+MODES = ("bike", "bikeshare")
+
+__all__ = ["MODES", "bikeshare_feature", "gbfs_client", "stations_collection"]
 
 
 def gbfs_client() -> GbfsClient | None:
@@ -36,6 +40,8 @@ def gbfs_client() -> GbfsClient | None:
 def stations_collection(network, *, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """Stations as a FeatureCollection: live from GBFS when configured, else from OSM."""
     fc = station_collection(network, client=gbfs_client(), fallback=True)
+    for f in fc["features"]:  # the API's Station schema names the id "id" (as OSM stations do)
+        f["properties"].setdefault("id", f["properties"]["station_id"])
     if bbox:
         w, s, e, n = bbox
         fc["features"] = [f for f in fc["features"]
@@ -43,6 +49,11 @@ def stations_collection(network, *, bbox: tuple[float, float, float, float] | No
     return fc
 
 
-def bikeshare_feature(network, start, end, *, profile: str = "safe", lang: str = "en") -> dict[str, Any]:
-    """A dock-to-dock trip Feature (see `routes.bikeshare.bikeshare_route`)."""
+def bikeshare_feature(network, start, end, *, mode: str = "bikeshare", vias=(), profile: str = "safe",
+                      lang: str = "en") -> dict[str, Any]:  # fmt: skip
+    """A dock-to-dock trip Feature (see `routes.bikeshare.bikeshare_route`); checks ``mode`` and ``vias``."""
+    if mode not in MODES:
+        raise InvalidValueError(f"mode must be {' or '.join(MODES)}, got {str(mode)[:20]!r}")
+    if vias:
+        raise InvalidValueError("a bike-share trip goes from a start to a destination: via points are not allowed")
     return bikeshare_route(network, [start, end], client=gbfs_client(), profile=profile, lang=lang)
