@@ -212,6 +212,8 @@ class SegmentClass:
     smoothness: str
     sac_scale: str
     maxspeed: float  # km/h, 0 where unknown
+    infra_fwd: str = ""  # `infra` riding along the way's direction (a lane on one side only counts one way)
+    infra_bwd: str = ""  # ... and against it
 
 
 _NUM = re.compile(r"\d+(?:\.\d+)?")
@@ -225,6 +227,43 @@ def _maxspeed(value: str | None) -> float:
         return {"walk": 7.0, "living_street": 20.0}.get(value.split(":")[-1], 0.0)
     speed = float(m.group())
     return speed * 1.609 if "mph" in value else speed
+
+
+def _infra_by_direction(t: dict[str, str]) -> tuple[str, str]:
+    """Best cycle track, lane or shared lane a road offers (along the way, against it).
+
+    ``cycleway``/``cycleway:both`` serve both directions of a two-way road; on a
+    oneway they run with the traffic (``opposite_*``: against it). A side
+    (``cycleway:right``/``:left``) runs with the traffic on that side: right-hand
+    traffic, so ``right`` along the way and ``left`` against it on a two-way
+    road, both with the traffic on a oneway; ``cycleway:SIDE:oneway`` overrides.
+    """
+    ow = t.get("oneway")
+    oneway = ow in _ONEWAY_FWD or ow in _ONEWAY_BWD or (ow is None and t.get("junction") in ("roundabout", "circular"))
+    reverse = ow in _ONEWAY_BWD  # the traffic runs against the way
+    fwd: set[str] = set()
+    bwd: set[str] = set()
+    for key in _CYCLEWAY_KEYS:
+        value = t.get(key, "")
+        kind = _INFRA.get(value)
+        if not kind:
+            continue
+        side = key.partition(":")[2]
+        side_oneway = t.get(f"cycleway:{side}:oneway") if side in ("left", "right") else None
+        opposite = value.startswith("opposite")
+        if side_oneway == "no" or (not oneway and side in ("", "both")) or (opposite and not oneway):
+            fwd.add(kind)
+            bwd.add(kind)
+            continue
+        if side_oneway in ("yes", "-1"):
+            along = side_oneway == "yes"
+        else:
+            along = (side == "right" or oneway) != reverse
+            if opposite:
+                along = not along
+        (fwd if along else bwd).add(kind)
+    best = lambda kinds: next((k for k in ("track", "lane", "shared") if k in kinds), "")  # noqa: E731
+    return best(fwd), best(bwd)
 
 
 def classify_segment(tags: dict[str, str]) -> SegmentClass:
@@ -243,7 +282,9 @@ def classify_segment(tags: dict[str, str]) -> SegmentClass:
     cls = base
     if base == "cycleway" or (bic == "designated" and base in ("path", "footway", "bridleway", "pedestrian", "track")):
         cls, infra = "cycleway", "cycleway"
+        infra_fwd = infra_bwd = infra
     else:
+        infra_fwd, infra_bwd = _infra_by_direction(tags)
         kinds = {_INFRA.get(tags.get(k, "")) for k in _CYCLEWAY_KEYS} - {None}
         for kind in ("track", "lane", "shared"):
             if kind in kinds:
@@ -267,6 +308,8 @@ def classify_segment(tags: dict[str, str]) -> SegmentClass:
         smoothness=tags.get("smoothness") or "",
         sac_scale=tags.get("sac_scale") or "",
         maxspeed=_maxspeed(tags.get("maxspeed")),
+        infra_fwd=infra_fwd,
+        infra_bwd=infra_bwd,
     )
 
 
@@ -278,16 +321,20 @@ def is_main_road(cls: str) -> bool:
 # --------------------------------------------------------------------------- costs
 
 
-def _segment_speed_factor(p: Profile, c: SegmentClass, access: int) -> tuple[float, float]:
-    """Riding (or pushing) speed in km/h and cost factor, for an allowed segment."""
+def _segment_speed_factor(p: Profile, c: SegmentClass, access: int, infra: str | None = None) -> tuple[float, float]:
+    """Riding (or pushing) speed in km/h and cost factor, for an allowed segment.
+
+    ``infra`` is the cycle infrastructure in the direction of travel (default: ``c.infra``).
+    """
+    infra = c.infra if infra is None else infra
     if access == PUSH:
         speed = p.steps_speed_kmh if c.cls == "steps" else p.push_speed_kmh
         return speed, p.push_factor
     if c.cls not in p.highway:
         return 0.0, 0.0
     speed, factor = p.highway[c.cls]
-    if c.infra in ("track", "lane", "shared") and c.infra in p.infra:
-        factor = max(min(factor, p.infra.get("floor", 1.0)), factor * p.infra[c.infra])
+    if infra in ("track", "lane", "shared") and infra in p.infra:
+        factor = max(min(factor, p.infra.get("floor", 1.0)), factor * p.infra[infra])
     elif c.cls in _MAIN or c.cls == "unclassified":
         above = [limit for limit in p.traffic if c.maxspeed > limit]
         if above:
@@ -320,15 +367,15 @@ def edge_costs(
     duration = np.full(2 * n, np.inf)
     cost = np.full(2 * n, np.inf)
     access = np.zeros(2 * n, dtype=np.int8)
-    memo: dict[tuple[SegmentClass, int], tuple[float, float]] = {}
+    memo: dict[tuple[SegmentClass, int, int], tuple[float, float]] = {}
     for i, c in enumerate(classes):
         dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
         for d, acc in enumerate(dirs):
             if acc == NO:
                 continue
-            key = (c, acc)
+            key = (c, acc, d)
             if key not in memo:
-                memo[key] = _segment_speed_factor(p, c, acc)
+                memo[key] = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
             speed, factor = memo[key]
             if speed <= 0:
                 continue

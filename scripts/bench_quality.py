@@ -54,10 +54,6 @@ from routes.errors import BikemapError  # noqa: E402
 from routes.profiles import NO, PUSH, classify_segment, is_main_road  # noqa: E402
 
 CATEGORIES = ("infra", "quiet", "main", "push")
-_ONEWAY_FWD = {"yes", "true", "1"}
-_ONEWAY_BWD = {"-1", "reverse"}
-_LANE_OR_TRACK = {"lane", "track", "opposite_lane", "opposite_track"}
-_CLOSED = {"no", "private", "agricultural", "forestry", "delivery", "military", "emergency"}
 
 
 # --------------------------------------------------------------------------- the metric
@@ -66,48 +62,19 @@ _CLOSED = {"no", "private", "agricultural", "forestry", "delivery", "military", 
 def travel_infra(tags: dict[str, str], forward: bool) -> bool:
     """Whether a way offers cycle infrastructure in the direction of travel.
 
-    Cycleways and designated paths count both ways. On a road, a lane or track
-    counts where it runs the way one travels: ``cycleway``/``cycleway:both``
-    on both sides (``opposite_*`` only against a oneway); ``cycleway:right``
-    along the way (against it if ``cycleway:right:oneway=-1``, both if ``no``);
-    ``cycleway:left`` along a oneway road, against a two-way road
-    (right-hand traffic), both if ``cycleway:left:oneway=no``. Shared lanes
-    (sharrows) are paint on the carriageway, not infrastructure.
+    Cycleways and designated paths count both ways; on a road, a cycle lane or
+    track counts where it runs the way one travels (`routes.profiles`'
+    ``infra_fwd``/``infra_bwd``: right-hand traffic, ``opposite_*`` and
+    ``cycleway:SIDE:oneway`` honoured). Shared lanes (sharrows, bus lanes open
+    to bicycles) are paint on the carriageway, not infrastructure.
 
     >>> travel_infra({"highway": "primary", "cycleway:right": "lane"}, forward=False)
     False
     >>> travel_infra({"highway": "primary", "cycleway:left": "track"}, forward=False)
     True
     """
-    if classify_segment(tags).infra == "cycleway":
-        return True
-    oneway = tags.get("oneway") in _ONEWAY_FWD | _ONEWAY_BWD or (
-        "oneway" not in tags and tags.get("junction") in ("roundabout", "circular")
-    )
-    # with oneway=-1 the traffic runs against the way: swap the meaning of forward
-    along = forward != (tags.get("oneway") in _ONEWAY_BWD)
-    for key in ("cycleway", "cycleway:both"):
-        value = tags.get(key, "")
-        if value in _LANE_OR_TRACK:
-            if not oneway:
-                return True
-            if value.startswith("opposite") != along:
-                return True
-    for side in ("right", "left"):
-        value = tags.get(f"cycleway:{side}", "")
-        if value not in _LANE_OR_TRACK:
-            continue
-        side_oneway = tags.get(f"cycleway:{side}:oneway")
-        if side_oneway == "no" or value.startswith("opposite") and not oneway:
-            return True
-        runs_along = side == "right" or oneway
-        if side_oneway == "-1" or value.startswith("opposite"):
-            runs_along = not runs_along
-        elif side_oneway == "yes":
-            runs_along = True
-        if runs_along == forward:
-            return True
-    return False
+    c = classify_segment(tags)
+    return (c.infra_fwd if forward else c.infra_bwd) in ("cycleway", "track", "lane")
 
 
 def classify_stretch(tags: dict[str, str], *, forward: bool, pushed: bool) -> tuple[str, str]:

@@ -238,3 +238,28 @@ def test_live_osrm_route_maps_onto_ways(paris_pbf, paris_ways):
     stats = bq.osrm_stats(got, paris_ways)
     assert stats.unmapped == 0
     assert stats.length == pytest.approx(got["distance"], rel=0.01)
+
+
+def test_safe_costs_count_a_one_sided_lane_only_in_its_direction(paris_net):
+    """On a Paris primary with a lane on the right only, riding against the way costs more."""
+    router = paris_net.router("safe")
+    one_sided = [
+        s
+        for s, t in enumerate(paris_net.tags)
+        if t.get("highway") == "primary" and t.get("cycleway:right") == "lane" and set(t) <= {
+            "highway", "cycleway:right", "name", "surface", "maxspeed", "lanes", "lit", "oneway"
+        } and t.get("oneway", "no") == "no"
+    ]  # fmt: skip
+    assert one_sided
+    for s in one_sided:
+        assert router.cost[2 * s] < router.cost[2 * s + 1]
+    contraflow = [
+        s
+        for s, t in enumerate(paris_net.tags)
+        if t.get("highway") == "residential" and t.get("oneway") == "yes" and t.get("cycleway") == "opposite_lane"
+        and not any(k.startswith("cycleway:") for k in t)
+    ]  # fmt: skip
+    assert contraflow
+    for s in contraflow:  # the lane runs against the traffic only
+        c = paris_net.classes[s]
+        assert (c.infra_fwd, c.infra_bwd) == ("", "lane")
