@@ -91,11 +91,12 @@ def table(fc: dict) -> str:
 
 def run_bikeshare(args: argparse.Namespace) -> int:
     from .bikeshare import MAX_WALK_M, bikeshare_route
+    from .gbfs import GbfsClient
 
     start, end = parse_latlon(args.start, what="--from"), parse_latlon(args.end, what="--to")
     get_profile(args.profile)
     # the user asked for live data: a feed that cannot be read is an error (exit 2)
-    snapshot = _client(argparse.Namespace(gbfs=args.gbfs, lang=None, timeout=None)).snapshot() if args.gbfs else None
+    snapshot = GbfsClient(args.gbfs).snapshot() if args.gbfs else None
     net = load_source(args)
     feature = bikeshare_route(net, [start, end], snapshot=snapshot, profile=args.profile, lang=args.lang,
                               max_walk_m=args.max_walk or MAX_WALK_M)  # fmt: skip
