@@ -181,9 +181,12 @@ def choose_stations(
     give = sorted(((s, sn, in_tree.to(sn)[1]) for s, sn in give), key=lambda x: x[2])
     rent = [x for x in rent if math.isfinite(x[2])][:candidates]
     give = [x for x in give if math.isfinite(x[2])][:candidates]
-    if not rent or not give:
-        raise NoRouteError("no station that can rent (near the start) or take back (near the destination) "
-                           "a bike can be reached on foot")  # fmt: skip
+    if not rent:
+        raise NoRouteError("no bike-share station that can rent a bike can be reached on foot from the start "
+                           "(is it on a walkway cut off from the streets?)")  # fmt: skip
+    if not give:
+        raise NoRouteError("the destination cannot be reached on foot from any bike-share station that can "
+                           "take a bike back (is it on a walkway cut off from the streets?)")  # fmt: skip
     give_bike = _snapped(bike, [s for s, _, _ in give])
     give_by_id = {s["station_id"]: (sn, w) for s, _, w in give for s2, sn in give_bike if s2 is s}
     best: Choice | None = None

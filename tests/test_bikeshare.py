@@ -234,3 +234,9 @@ def test_trip_exports_to_gpx(paris_net, gpx_schema):
     assert gpx_schema.validate(doc), gpx_schema.error_log
     names = [w.findtext("{http://www.topografix.com/GPX/1/1}name") for w in doc.iter("{http://www.topografix.com/GPX/1/1}wpt")]
     assert names[0] == "Start" and names[1].startswith("Take a bike at") and names[2].startswith("Return the bike at")
+
+
+def test_destination_cut_off_from_the_streets(paris_net):
+    # the Forum des Halles footways (access=customers) form a walkable island without any station
+    with pytest.raises(NoRouteError, match="destination cannot be reached on foot"):
+        bikeshare_route(paris_net, [(48.86028, 2.36493), (48.86116, 2.35213)])
