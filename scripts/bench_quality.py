@@ -247,8 +247,9 @@ class OsrmServer:
         )
         if setup.returncode != 0:
             raise SystemExit(f"OSRM setup failed: {setup.stderr.strip().splitlines()[-1:]}")
-        base = setup.stdout.strip().splitlines()[-1]
-        binary = Path(base).parents[2] / "pkg" / "osrm" / "bin" / "osrm-routed"
+        bin_dir, base = setup.stdout.strip().splitlines()[-2:]
+        binary = Path(bin_dir) / "osrm-routed"
+        self.log = open(Path(base).parent / "routed.log", "wb")  # noqa: SIM115 (closed in close())
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -256,12 +257,14 @@ class OsrmServer:
         self.proc = subprocess.Popen(
             [str(binary), "-i", "127.0.0.1", "-p", str(self.port), "-a", "CH", "-t", "1", base],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"osrm-routed stopped: {self.proc.stderr.read().decode()[-500:]}")
+                self.log.close()
+                tail = (Path(base).parent / "routed.log").read_text(errors="replace")[-500:]
+                raise SystemExit(f"osrm-routed stopped: {tail}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
@@ -274,6 +277,7 @@ class OsrmServer:
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+        self.log.close()
 
 
 def osrm_route(url: str, a: tuple[float, float], b: tuple[float, float]) -> dict | None:

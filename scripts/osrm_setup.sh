@@ -12,29 +12,35 @@
 # contraction (CH) on the file. OSRM is a benchmark dependency only: bikemap
 # never needs it.
 #
-# With a file argument, the last line printed is the path of the prepared
-# `.osrm` data set (pass it to `osrm-routed`). Preparation is skipped when the
-# data set for the same file content already exists.
+# Prints the folder holding the OSRM binaries; with a file argument, then the
+# path of the prepared `.osrm` data set (pass it to `osrm-routed`). Preparation
+# is skipped when the data set for the same file content already exists.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OSRM_DIR="${BIKEMAP_OSRM_DIR:-$ROOT/.cache/osrm}"
 PKG="$OSRM_DIR/pkg"
-BIN="$PKG/osrm/bin"
-PROFILE="$PKG/osrm/share/profiles/bicycle.lua"
+find_in_pkg() { find "$PKG" -name "$1" -type f 2>/dev/null | head -n 1; }
 
-if [[ ! -x "$BIN/osrm-routed" ]]; then
+if [[ -z "$(find_in_pkg osrm-routed)" ]]; then
     mkdir -p "$OSRM_DIR/wheel" "$PKG"
     echo "downloading osrm-bindings (PyPI wheel) into $OSRM_DIR/wheel" >&2
     python -m pip download osrm-bindings --no-deps --only-binary=:all: \
         --python-version 3.12 --platform manylinux_2_28_x86_64 -d "$OSRM_DIR/wheel" >&2
     wheel="$(ls -t "$OSRM_DIR"/wheel/osrm_bindings-*.whl | head -n 1)"
     python -m zipfile -e "$wheel" "$PKG"
-    chmod +x "$BIN"/*
 fi
+BIN="$(dirname "$(find_in_pkg osrm-routed)")"
+PROFILE="$(find_in_pkg bicycle.lua)"
+for tool in osrm-extract osrm-contract osrm-routed; do
+    [[ -f "$BIN/$tool" ]] || { echo "$tool not found in the osrm-bindings wheel" >&2; exit 2; }
+    chmod +x "$BIN/$tool"
+done
+[[ -f "$PROFILE" ]] || { echo "bicycle.lua not found in the osrm-bindings wheel" >&2; exit 2; }
 "$BIN/osrm-extract" --version >/dev/null || { echo "osrm-extract does not run on this machine" >&2; exit 2; }
 
-[[ $# -eq 0 ]] && { echo "$BIN"; exit 0; }
+echo "$BIN"
+[[ $# -eq 0 ]] && exit 0
 
 pbf="$(readlink -f "$1")"
 [[ -f "$pbf" ]] || { echo "no such file: $1" >&2; exit 2; }

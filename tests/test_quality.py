@@ -263,3 +263,19 @@ def test_safe_costs_count_a_one_sided_lane_only_in_its_direction(paris_net):
     for s in contraflow:  # the lane runs against the traffic only
         c = paris_net.classes[s]
         assert (c.infra_fwd, c.infra_bwd) == ("", "lane")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--source", "README.md"],
+        ["--source", "no-such-file.osm.pbf"],
+        ["--source", "{paris}", "--pairs", "0"],
+        ["--source", "{paris}", "--profiles", "no-such-profiles.toml"],
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(argv, paris_pbf, capsys):
+    argv = [a.replace("{paris}", str(paris_pbf)) for a in argv]
+    assert bq.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench_quality: ") and err.count("\n") == 1
