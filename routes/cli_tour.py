@@ -128,8 +128,9 @@ def summary(feature: dict) -> str:
         else:
             n += 1
             s = stops[step["id"]]
+            closed = ", closed then" if s.get("open") is False else ""
             lines.append(f"  {n:>2}. visit {_clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
-                         f"arrive {s['arrival_time'][11:16]})  {s['id']}")  # fmt: skip
+                         f"arrive {s['arrival_time'][11:16]}{closed})  {s['id']}")  # fmt: skip
     if p["kind"] == "round_trip" and p["stops"]:
         lines.append("Passing: " + ", ".join(s["name"] for s in p["stops"]))
     return "\n".join(lines)

@@ -266,6 +266,10 @@ def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.dateti
             raise InvalidValueError(
                 f"start time must be ISO 8601 like 2026-07-01T09:30, got {start_time[:40]!r}"
             ) from None
+    if not 1900 <= start_time.year <= 2200:
+        raise InvalidValueError(
+            f"start time must be between the years 1900 and 2200, got {start_time.year}"
+        )
     if start_time.tzinfo is None:
         return start_time.replace(tzinfo=tz)
     return start_time.astimezone(tz)
@@ -830,6 +834,8 @@ def plan_tour(
     ]
     if len(modes) != 1:
         raise InvalidValueError("give exactly one of stops, budget_min or distance_km" + (f" (got {', '.join(modes)})" if modes else ""))  # fmt: skip
+    if interests and budget_min is None:
+        raise InvalidValueError("interests go with budget_min (a discovery tour)")
     if stops is not None:
         return plan_order(net, start, stops, end=end, profile=profile, destinations=destinations,
                           start_time=start_time, lang=lang)  # fmt: skip

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from routes import BikemapError
 from routes._hours import open_windows, parse_opening_hours
@@ -393,6 +395,8 @@ def test_start_time_is_network_local(liechtenstein_net):
     assert p["start_time"] == "2026-01-15T09:30:00+01:00"
     with pytest.raises(InvalidValueError, match="ISO 8601"):
         plan_discovery(liechtenstein_net, VADUZ, 90, start_time="tomorrow")
+    with pytest.raises(InvalidValueError, match="1900"):
+        plan_discovery(liechtenstein_net, VADUZ, 90, start_time="0001-01-01T00:00")
 
 
 @pytest.mark.parametrize("km", [8, 25])
@@ -420,6 +424,8 @@ def test_tour_errors(demo_net):
         plan_tour(demo_net, HELSINKI, stops=ids[:2], budget_min=60)
     with pytest.raises(InvalidValueError, match="exactly one"):
         plan_tour(demo_net, HELSINKI)
+    with pytest.raises(InvalidValueError, match="interests go with"):
+        plan_tour(demo_net, HELSINKI, stops=ids[:2], interests="museum")
     with pytest.raises(InvalidValueError):
         plan_round_trip(demo_net, HELSINKI, 0.1)
     with pytest.raises(InvalidValueError):
@@ -493,3 +499,42 @@ def test_cli_tour_errors(capsys, extra, message):
     assert main(["tour", "--source", "demo", "--start", "60.1699,24.9384", *extra]) == 2
     err = capsys.readouterr().err
     assert err.startswith("bikemap: error:") and message in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- properties
+
+
+_OH_PARTS = st.sampled_from(
+    [
+        "Mo",
+        "Tu",
+        "Sa",
+        "Su",
+        "-",
+        ",",
+        " ",
+        ";",
+        "09:00",
+        "17:30",
+        "24:00",
+        "off",
+        "PH",
+        "24/7",
+        "x",
+        ":",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(_OH_PARTS, max_size=12).map("".join)))
+def test_opening_hours_never_crash(text):
+    week = parse_opening_hours(text)
+    assert week is None or (
+        len(week) == 7 and all(0 <= a < b <= 2880 for day in week for a, b in day)
+    )
+    if week is not None:
+        start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=ZoneInfo("Europe/Vaduz"))
+        spans = open_windows(week, start, 3 * 86400)
+        assert all(0 <= a < b <= 3 * 86400 for a, b in spans)
+        assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))

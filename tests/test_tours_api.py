@@ -76,6 +76,10 @@ def test_gpx_download(client, museum_ids, gpx_schema):
         ("budget_min=60&profile=rocket", 400, "InvalidValue"),
         ("budget_min=60&colour=red", 400, "InvalidQuery"),
         ("budget_min=60&start_time=soon", 400, "InvalidValue"),
+        ("budget_min=60&start_time=9999-12-31T23:00", 400, "InvalidValue"),
+        ("budget_min=nan", 400, "InvalidValue"),
+        ("budget_min=100000", 400, "InvalidValue"),
+        ("distance_km=inf", 400, "InvalidValue"),
     ],
 )
 def test_errors(client, qs, status, code):
