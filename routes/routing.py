@@ -27,9 +27,11 @@ from .profiles import PUSH, Profile, get_profile, is_main_road
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
-#: Strongly connected pieces smaller than this many junctions are avoided when
-#: snapping (they are usually mapping errors: an isolated footway, a car park).
-SMALL_COMPONENT = 50
+#: Strongly connected pieces smaller than this many junctions (or than half the
+#: largest piece, on a small extract) are avoided when snapping: they are mapping
+#: errors or places cut off from the streets (an isolated footway, a car park, an
+#: underground mall). OSRM's default for the same rule is 1000.
+SMALL_COMPONENT = 1000
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Router:
         graph = csr_matrix((np.ones(len(usable)), (src[usable], dst[usable])), shape=(n, n))
         _, labels = connected_components(graph, directed=True, connection="strong")
         sizes = np.bincount(labels)
-        big_node = sizes[labels] >= min(SMALL_COMPONENT, sizes.max())
+        big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
         xy, off = network.xy, network.offsets
