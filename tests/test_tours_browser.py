@@ -100,6 +100,11 @@ def test_tour_panel(page, live_server, artifacts_dir, gpx_schema):
     plan_and_wait(pg)
     assert pg.locator("#bm-tour-timeline .bm-tl-visit").count() == 2
     assert pg.locator(".bm-marker-tour").count() == 2
+    # at 03:00 a place with known opening hours is closed on arrival: the timeline says so
+    pg.fill("#bm-tour-when", "2026-07-01T03:00")
+    plan_and_wait(pg)
+    opened = pg.evaluate("() => bikemap.tours.last.properties.stops.map(s => s.open)")
+    assert False in opened and pg.locator(".bm-tl-closed-note").count() == opened.count(False)
 
     # round trip of 5 km
     pg.select_option("#bm-tour-mode", "loop")

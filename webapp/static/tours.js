@@ -22,7 +22,8 @@
     ".bm-tour-timeline .bm-tl-ride, .bm-tour-timeline .bm-tl-wait { color: #555; padding-left: 2rem; }",
     ".bm-tour-timeline .bm-pin { flex: 0 0 1.5rem; height: 1.5rem; border-radius: 50%; color: #fff; font-weight: 700;",
     "  font-size: .75rem; display: flex; align-items: center; justify-content: center; }",
-    ".bm-tour-timeline small { color: #666; margin-left: auto; white-space: nowrap; }"
+    ".bm-tour-timeline small { color: #666; margin-left: auto; white-space: nowrap; }",
+    ".bm-tour-timeline .bm-tl-closed { flex-wrap: wrap; } .bm-tl-closed-note { color: #b91c1c; width: 100%; padding-left: 1.9rem; }"
   ].join("\n"));
   document.head.appendChild(css);
 
@@ -222,6 +223,7 @@
       pending = null;
       document.body.classList.remove("bm-busy");
       status.textContent = "";
+      bm.tours.last = feature;
       draw(feature);
       var g = Object.assign({}, p, {format: "gpx"});
       gpx.setAttribute("href", bm.apiUrl("tour", g));
@@ -250,6 +252,8 @@
       pop.appendChild(el("strong", {"class": "bm-name"}, (i + 1) + ". " + s.name));
       pop.appendChild(el("div", {"class": "bm-cat"}, catLabel(s.category)));
       if (s.arrival_time) pop.appendChild(el("div", {}, t("tour_arrive", {clock: clock(s.arrival_time)})));
+      if (s.opening_hours) pop.appendChild(el("div", {"class": "bm-desc"}, s.opening_hours));
+      if (s.open === false) pop.appendChild(el("em", {}, t("tour_closed")));
       m.bindPopup(pop);
       markers.addLayer(m);
     });
@@ -280,6 +284,10 @@
         li.appendChild(el("strong", {}, step.name));
         li.appendChild(el("small", {}, t("tour_visit", {time: bm.formatDuration(step.duration_s)}) +
           (hit && hit.s.arrival_time ? " · " + t("tour_arrive", {clock: clock(hit.s.arrival_time)}) : "")));
+        if (hit && hit.s.open === false) {
+          li.classList.add("bm-tl-closed");
+          li.appendChild(el("em", {"class": "bm-tl-closed-note"}, t("tour_closed")));
+        }
         timeline.appendChild(li);
       }
     });
