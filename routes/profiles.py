@@ -212,7 +212,7 @@ class SegmentClass:
     smoothness: str
     sac_scale: str
     maxspeed: float  # km/h, 0 where unknown
-    infra_fwd: str = ""  # `infra` riding along the way's direction (a lane on one side only counts one way)
+    infra_fwd: str = ""  # `infra` serving travel along the way (a one-sided lane: one way only)
     infra_bwd: str = ""  # ... and against it
 
 
@@ -239,7 +239,8 @@ def _infra_by_direction(t: dict[str, str]) -> tuple[str, str]:
     road, both with the traffic on a oneway; ``cycleway:SIDE:oneway`` overrides.
     """
     ow = t.get("oneway")
-    oneway = ow in _ONEWAY_FWD or ow in _ONEWAY_BWD or (ow is None and t.get("junction") in ("roundabout", "circular"))
+    roundabout = ow is None and t.get("junction") in ("roundabout", "circular")
+    oneway = ow in _ONEWAY_FWD or ow in _ONEWAY_BWD or roundabout
     reverse = ow in _ONEWAY_BWD  # the traffic runs against the way
     fwd: set[str] = set()
     bwd: set[str] = set()
@@ -251,7 +252,8 @@ def _infra_by_direction(t: dict[str, str]) -> tuple[str, str]:
         side = key.partition(":")[2]
         side_oneway = t.get(f"cycleway:{side}:oneway") if side in ("left", "right") else None
         opposite = value.startswith("opposite")
-        if side_oneway == "no" or (not oneway and side in ("", "both")) or (opposite and not oneway):
+        both_ways = side_oneway == "no" or (not oneway and (side in ("", "both") or opposite))
+        if both_ways:
             fwd.add(kind)
             bwd.add(kind)
             continue
@@ -321,7 +323,9 @@ def is_main_road(cls: str) -> bool:
 # --------------------------------------------------------------------------- costs
 
 
-def _segment_speed_factor(p: Profile, c: SegmentClass, access: int, infra: str | None = None) -> tuple[float, float]:
+def _segment_speed_factor(
+    p: Profile, c: SegmentClass, access: int, infra: str | None = None
+) -> tuple[float, float]:
     """Riding (or pushing) speed in km/h and cost factor, for an allowed segment.
 
     ``infra`` is the cycle infrastructure in the direction of travel (default: ``c.infra``).

@@ -178,10 +178,14 @@ class WayIndex:
         tags: list[dict[str, str]] = []
         pairs: dict[tuple[int, int], tuple[int, bool]] = {}
         nodes: list[list[int]] = []
-        for row, more in zip(edges[["u", "v", "id", *columns]].itertuples(index=False), extra):
+        for row, more in zip(
+            edges[["u", "v", "id", *columns]].itertuples(index=False), extra, strict=True
+        ):
             u, v, way = int(row[0]), int(row[1]), int(row[2])
             if way not in way_row:
-                attrs = {c: x for c, x in zip(columns, row[3:]) if isinstance(x, str) and x}
+                attrs = {
+                    c: x for c, x in zip(columns, row[3:], strict=True) if isinstance(x, str) and x
+                }
                 if isinstance(more, str) and more:
                     try:
                         for k, x in json.loads(more).items():
@@ -231,7 +235,12 @@ def bikemap_stats(router, legs) -> RouteStats:
     for pieces in legs:
         for p in pieces:
             dist = float(net.seg_length[p.seg] * p.share)
-            stats.add(net.tags[p.seg], dist, forward=p.f1 >= p.f0, pushed=bool(router.access[p.edge] == PUSH))
+            stats.add(
+                net.tags[p.seg],
+                dist,
+                forward=p.f1 >= p.f0,
+                pushed=bool(router.access[p.edge] == PUSH),
+            )
     return stats
 
 
@@ -243,7 +252,9 @@ class OsrmServer:
 
     def __init__(self, pbf: Path):
         setup = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "osrm_setup.sh"), str(pbf)], capture_output=True, text=True
+            ["bash", str(ROOT / "scripts" / "osrm_setup.sh"), str(pbf)],
+            capture_output=True,
+            text=True,
         )
         if setup.returncode != 0:
             raise SystemExit(f"OSRM setup failed: {setup.stderr.strip().splitlines()[-1:]}")
@@ -305,7 +316,9 @@ def legal_distance_cost(router) -> np.ndarray:
     return np.where(router.access > 0, length, np.inf)
 
 
-def pick_pairs(net, router, n: int, seed: int) -> tuple[list[tuple[tuple[float, float], tuple[float, float]]], float, float]:
+def pick_pairs(
+    net, router, n: int, seed: int
+) -> tuple[list[tuple[tuple[float, float], tuple[float, float]]], float, float]:
     """``n`` random junction pairs of the legal network's largest strong component."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
@@ -333,7 +346,12 @@ def pick_pairs(net, router, n: int, seed: int) -> tuple[list[tuple[tuple[float, 
         a, b = rng.choice(nodes, 2, replace=False)
         d = float(haversine_m(net.node_lon[a], net.node_lat[a], net.node_lon[b], net.node_lat[b]))
         if lo <= d <= hi:
-            pairs.append(((float(net.node_lat[a]), float(net.node_lon[a])), (float(net.node_lat[b]), float(net.node_lon[b]))))
+            pairs.append(
+                (
+                    (float(net.node_lat[a]), float(net.node_lon[a])),
+                    (float(net.node_lat[b]), float(net.node_lon[b])),
+                )
+            )
     return pairs, lo, hi
 
 
@@ -385,7 +403,10 @@ def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str,
     safe = net.router("safe")
     cost = legal_distance_cost(safe)
     pairs, lo, hi = pick_pairs(net, safe, pairs_n, seed)
-    print(f"source {net.name}: {net.n_segments} segments; {len(pairs)} pairs {lo / 1000:.2f}-{hi / 1000:.2f} km apart, seed {seed}")
+    print(
+        f"source {net.name}: {net.n_segments} segments; {len(pairs)} pairs "
+        f"{lo / 1000:.2f}-{hi / 1000:.2f} km apart, seed {seed}"
+    )
     server = None if osrm_url else OsrmServer(Path(source))
     url = osrm_url or server.url
     ways = WayIndex.from_pbf(source)
@@ -420,29 +441,46 @@ def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str,
             t.ratios.append(results[k][i].length / shortest[i])
         totals[k] = t
     missed = sum(1 for i in range(len(pairs)) if results["osrm"][i] and not results["safe"][i])
-    print(f"{len(common)} pairs routed by all three; safe missed {missed} pair(s) OSRM routed; {time.perf_counter() - t0:.0f} s")
+    print(
+        f"{len(common)} pairs routed by all three; safe missed {missed} pair(s) OSRM routed; "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
     return totals
 
 
+def _ratio(a: float, b: float) -> float:
+    """a / b; nan where neither has any (no cycle infrastructure at all), inf where only b is 0."""
+    if b > 0:
+        return a / b
+    return math.nan if a == 0 else math.inf
+
+
 def report(totals: dict[str, Totals], n_pairs: int) -> None:
-    head = f"{'router':6} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} {'main':>7} {'push':>7} {'illegal':>8} {'unmapped':>9}"
+    head = (
+        f"{'router':6} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} "
+        f"{'main':>7} {'push':>7} {'illegal':>8} {'unmapped':>9}"
+    )
     print(head)
     for k, t in totals.items():
         s = t.shares()
-        p50, p95 = (np.percentile(t.ratios, [50, 95]) if t.ratios else (math.nan, math.nan))
+        p50, p95 = np.percentile(t.ratios, [50, 95]) if t.ratios else (math.nan, math.nan)
         print(
-            f"{k:6} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} {s['infra']:7.1%} {s['quiet']:7.1%} "
+            f"{k:6} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} "
+            f"{s['infra']:7.1%} {s['quiet']:7.1%} "
             f"{s['main']:7.1%} {s['push']:7.1%} {s['illegal']:8.2%} {s['unmapped']:9.2%}"
         )
     for k, t in totals.items():
         reasons = t.reasons()
         if reasons:
-            print(f"illegal/doubtful on {k}: " + ", ".join(f"{r} {v:.2%}" for r, v in sorted(reasons.items())))
+            print(
+                f"illegal/doubtful on {k}: "
+                + ", ".join(f"{r} {v:.2%}" for r, v in sorted(reasons.items()))
+            )
     safe, osrm = totals["safe"].shares(), totals["osrm"].shares()
-    ratio = lambda a, b: a / b if b > 0 else math.inf  # noqa: E731
     p50 = float(np.median(totals["safe"].ratios)) if totals["safe"].ratios else math.nan
     print(
-        f"infra_ratio={ratio(safe['infra'], osrm['infra']):.2f} main_ratio={ratio(safe['main'], osrm['main']):.2f} "
+        f"infra_ratio={_ratio(safe['infra'], osrm['infra']):.2f} "
+        f"main_ratio={_ratio(safe['main'], osrm['main']):.2f} "
         f"illegal_pct={100 * safe['illegal']:.2f} length_p50={p50:.3f}"
     )
 
@@ -452,11 +490,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", required=True, help=".osm.pbf file (OSRM needs the file)")
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead")
+    ap.add_argument(
+        "--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead"
+    )
     ap.add_argument("--profiles", help="a profiles TOML file to use instead of data/profiles.toml")
     args = ap.parse_args(argv)
     if not Path(args.source).is_file() or not args.source.endswith(".osm.pbf"):
-        print(f"bench_quality: --source must be an .osm.pbf file, got {args.source!r}", file=sys.stderr)
+        print(
+            f"bench_quality: --source must be an .osm.pbf file, got {args.source!r}",
+            file=sys.stderr,
+        )
         return 2
     if args.pairs < 1:
         print("bench_quality: --pairs must be at least 1", file=sys.stderr)

@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, shared_file
 
-_spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "scripts" / "bench_quality.py")
+_spec = importlib.util.spec_from_file_location(
+    "bench_quality", ROOT / "scripts" / "bench_quality.py"
+)
 bq = importlib.util.module_from_spec(_spec)
 sys.modules["bench_quality"] = bq
 _spec.loader.exec_module(bq)
@@ -39,14 +40,30 @@ _spec.loader.exec_module(bq)
         ({"highway": "secondary", "cycleway:right": "lane"}, False, False),
         ({"highway": "secondary", "cycleway:left": "lane"}, False, True),
         ({"highway": "secondary", "cycleway:left": "lane"}, True, False),
-        ({"highway": "secondary", "cycleway:left": "track", "cycleway:left:oneway": "no"}, True, True),
-        ({"highway": "secondary", "cycleway:right": "lane", "cycleway:right:oneway": "-1"}, False, True),
-        ({"highway": "secondary", "cycleway:right": "lane", "cycleway:right:oneway": "-1"}, True, False),
+        (
+            {"highway": "secondary", "cycleway:left": "track", "cycleway:left:oneway": "no"},
+            True,
+            True,
+        ),
+        (
+            {"highway": "secondary", "cycleway:right": "lane", "cycleway:right:oneway": "-1"},
+            False,
+            True,
+        ),
+        (
+            {"highway": "secondary", "cycleway:right": "lane", "cycleway:right:oneway": "-1"},
+            True,
+            False,
+        ),
         # oneway street: a left-hand lane runs with the traffic; a contraflow lane against it
         ({"highway": "tertiary", "oneway": "yes", "cycleway:left": "lane"}, True, True),
         ({"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"}, False, True),
         ({"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"}, True, False),
-        ({"highway": "residential", "oneway": "yes", "cycleway:left": "opposite_lane"}, False, True),
+        (
+            {"highway": "residential", "oneway": "yes", "cycleway:left": "opposite_lane"},
+            False,
+            True,
+        ),
         ({"highway": "residential", "oneway": "yes", "cycleway": "lane"}, True, True),
         ({"highway": "residential", "oneway": "-1", "cycleway": "lane"}, False, True),
         ({"highway": "residential", "oneway": "-1", "cycleway": "lane"}, True, False),
@@ -78,7 +95,12 @@ def test_travel_infra(tags, forward, expected):
         ({"highway": "cycleway", "bicycle": "dismount"}, True, True, ("push", "")),
         # illegal or doubtful
         ({"highway": "footway"}, True, False, ("push", "footway ridden")),
-        ({"highway": "pedestrian", "cycleway": "opposite", "oneway": "yes"}, True, False, ("push", "footway ridden")),
+        (
+            {"highway": "pedestrian", "cycleway": "opposite", "oneway": "yes"},
+            True,
+            False,
+            ("push", "footway ridden"),
+        ),
         ({"highway": "residential", "oneway": "yes"}, False, False, ("quiet", "oneway")),
         ({"highway": "residential", "oneway": "yes"}, False, True, ("push", "oneway (pushed)")),
         ({"highway": "residential", "oneway": "-1"}, True, False, ("quiet", "oneway")),
@@ -88,9 +110,24 @@ def test_travel_infra(tags, forward, expected):
         ({"highway": "motorway"}, True, False, ("quiet", "motorway")),
         ({"highway": "trunk", "motorroad": "yes"}, True, False, ("main", "motorway")),
         # bicycle exceptions make it legal
-        ({"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"}, False, False, ("quiet", "")),
-        ({"highway": "residential", "oneway": "yes", "cycleway": "opposite"}, False, False, ("quiet", "")),
-        ({"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"}, False, False, ("infra", "")),
+        (
+            {"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"},
+            False,
+            False,
+            ("quiet", ""),
+        ),
+        (
+            {"highway": "residential", "oneway": "yes", "cycleway": "opposite"},
+            False,
+            False,
+            ("quiet", ""),
+        ),
+        (
+            {"highway": "residential", "oneway": "yes", "cycleway": "opposite_lane"},
+            False,
+            False,
+            ("infra", ""),
+        ),
         ({"highway": "service", "access": "private", "bicycle": "yes"}, True, False, ("quiet", "")),
     ],
 )
@@ -129,7 +166,7 @@ def paris_ways(paris_pbf):
 def test_way_index_holds_node_pairs_in_way_order(paris_ways):
     assert len(paris_ways.tags) > 1000
     for row, nodes in enumerate(paris_ways.nodes):
-        for a, b in zip(nodes, nodes[1:]):
+        for a, b in zip(nodes, nodes[1:], strict=False):
             tags, forward = paris_ways.lookup(a, b)
             assert tags is not None
             if paris_ways.pairs[(a, b)][0] == row:
@@ -170,15 +207,22 @@ def test_osrm_node_list_mapped_onto_a_oneway(paris_ways):
     row = next(
         i
         for i, t in enumerate(paris_ways.tags)
-        if t == {"highway": "residential", "name": "Rue Barbette", "oneway": "yes", "surface": "asphalt"}
+        if t
+        == {"highway": "residential", "name": "Rue Barbette", "oneway": "yes", "surface": "asphalt"}
     )
     n = len(paris_ways.nodes[row]) - 1
-    along = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=False, mode="cycling"), paris_ways)
+    along = bq.osrm_stats(
+        _fake_osrm_leg(paris_ways, row, reverse=False, mode="cycling"), paris_ways
+    )
     assert along.length == pytest.approx(10.0 * n)
     assert along.by_category["quiet"] == pytest.approx(10.0 * n) and along.illegal == {}
-    against = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=True, mode="cycling"), paris_ways)
+    against = bq.osrm_stats(
+        _fake_osrm_leg(paris_ways, row, reverse=True, mode="cycling"), paris_ways
+    )
     assert against.illegal == {"oneway": pytest.approx(10.0 * n)}
-    walked = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=True, mode="pushing bike"), paris_ways)
+    walked = bq.osrm_stats(
+        _fake_osrm_leg(paris_ways, row, reverse=True, mode="pushing bike"), paris_ways
+    )
     assert walked.illegal == {"oneway (pushed)": pytest.approx(10.0 * n)}
     assert walked.by_category["push"] == pytest.approx(10.0 * n)
     assert against.unmapped == 0
@@ -231,7 +275,9 @@ def test_live_osrm_route_maps_onto_ways(paris_pbf, paris_ways):
     server = bq.OsrmServer(Path(paris_pbf))
     try:
         got = bq.osrm_route(server.url, (48.8576782, 2.3607458), (48.8667216, 2.3651351))
-        invalid = bq.osrm_route(server.url, (48.8576782, 2.3607458), (95.0, 2.36))  # OSRM answers 400
+        invalid = bq.osrm_route(
+            server.url, (48.8576782, 2.3607458), (95.0, 2.36)
+        )  # OSRM answers 400
     finally:
         server.close()
     assert got is not None and invalid is None
@@ -256,7 +302,8 @@ def test_safe_costs_count_a_one_sided_lane_only_in_its_direction(paris_net):
     contraflow = [
         s
         for s, t in enumerate(paris_net.tags)
-        if t.get("highway") == "residential" and t.get("oneway") == "yes" and t.get("cycleway") == "opposite_lane"
+        if (t.get("highway"), t.get("oneway")) == ("residential", "yes")
+        and t.get("cycleway") == "opposite_lane"
         and not any(k.startswith("cycleway:") for k in t)
     ]  # fmt: skip
     assert contraflow
