@@ -283,6 +283,12 @@ def test_live_osrm_route_maps_onto_ways(paris_pbf, paris_ways):
     assert got is not None and invalid is None
     stats = bq.osrm_stats(got, paris_ways)
     assert stats.unmapped == 0
+    # step geometries tile the node pairs (the arrive step is one zero-length pair beyond)
+    leg = got["legs"][0]
+    steps = leg["steps"]
+    assert steps[-1]["maneuver"]["type"] == "arrive"
+    tiled = sum(len(st["geometry"]["coordinates"]) - 1 for st in steps[:-1])
+    assert tiled == len(leg["annotation"]["distance"]) == len(leg["annotation"]["nodes"]) - 1
     assert stats.length == pytest.approx(got["distance"], rel=0.01)
 
 
