@@ -215,3 +215,55 @@ def test_import_size_limit(staff):
     resp = client.post("/api/destinations/import", json=doc, headers=staff.headers("editor"))
     assert resp.status_code == 413 and "error" in resp.get_json()
     assert json.loads(_export(client, staff, "geojson").get_data())["features"] == []
+
+
+def test_public_map_shows_published_layer_and_closures(staff, demo_net):
+    client = staff.app.test_client()
+    resp = create(client, staff, name=XSS, description=XSS)
+    hidden = create(client, staff, name="Secret garden", published=False)
+    seg = max(range(demo_net.n_segments), key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)
+    closure = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()},
+               "properties": {"kind": "closure", "reason": "Bridge works " + XSS}}  # fmt: skip
+    assert client.post("/api/closures", json=closure, headers=staff.headers("editor")).status_code == 201
+    html = client.get("/").get_data(as_text=True)
+    # escaped for HTML (then JSON-escaped inside the map's data: & -> \u0026)
+    escaped = ("&lt;img src=x onerror=alert(1)&gt;", "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;")
+    assert XSS not in html and sum(html.count(e) for e in escaped) >= 4  # popups and tooltips
+    assert "Secret garden" not in html
+    assert "Bridge works" in html
+    # the public list: raw text in JSON, unpublished left out
+    names = [f["properties"]["name"] for f in client.get("/api/destinations").get_json()["features"]]
+    assert XSS in names and "Secret garden" not in names
+    # an edit shows on the next page load
+    url, etag = f"/api/destinations/{hidden.get_json()['id']}", hidden.headers["ETag"]
+    client.patch(url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag}))
+    assert "Secret garden" in client.get("/").get_data(as_text=True)
+    assert resp.status_code == 201
+
+
+def test_seeding_never_overwrites_staff_edits(database, demo_net):
+    from webapp.db import seed_destinations, update_destination
+    from webapp.models import Destination
+    from sqlalchemy import select
+
+    with database.session() as s:
+        first = seed_destinations(s, demo_net.pois)
+        assert first["created"] > 100 and first["updated"] == 0
+        rows = list(s.scalars(select(Destination).order_by(Destination.id)))
+        assert all(r.source == "osm" and r.osm_id and r.published for r in rows)
+        staff_row, osm_row = rows[0], rows[1]
+        update_destination(s, staff_row.id, 1, {"description": "Checked by the tourism office"}, user="clerk")
+        # OSM changes: both rows differ from what was seeded
+        pois = []
+        for p in demo_net.pois:
+            p = {**p, "tags": dict(p["tags"])}
+            if f"{p['osm_type']}/{p['osm_id']}" in (staff_row.osm_id, osm_row.osm_id):
+                p["tags"]["name"] = "Renamed in OSM"
+            pois.append(p)
+        again = seed_destinations(s, pois)
+        assert again == {"created": 0, "updated": 1, "unchanged": first["created"] - 2, "kept_staff": 1}
+        s.expire_all()
+        assert s.get(Destination, staff_row.id).name != "Renamed in OSM"
+        assert s.get(Destination, staff_row.id).description == "Checked by the tourism office"
+        assert s.get(Destination, osm_row.id).name == "Renamed in OSM"
+        assert s.get(Destination, osm_row.id).version == 2

@@ -228,7 +228,15 @@ def _form_values() -> dict[str, Any]:
     }
 
 
+def _localise(errors: dict[str, str]) -> dict[str, str]:
+    """Field messages in the page's language (the checks word them in English)."""
+    if get_lang() == "en":
+        return errors
+    return {k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m) for k, m in errors.items()}
+
+
 def _edit_page(row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200):
+    errors = _localise(errors or {})
     return _page("admin/edit.html", status, row=row, v=values, errors=errors or {}, message=message, bad=status >= 400,
                  categories=categories(), map_config=_map_config())  # fmt: skip
 
@@ -379,7 +387,7 @@ def closures():
                 if not segments_of_geometry(net, values["geometry"]):
                     raise DestinationInvalid({"geometry": t("admin_closure_off_street")})
         except DestinationInvalid as exc:
-            errors, status = exc.fields, 422
+            errors, status = _localise(exc.fields), 422
         else:
             session.add(Closure(**values, created_by=user.name, created_at=utcnow()))
             session.commit()

@@ -13,6 +13,7 @@ from .i18n import get_lang, gettext, strings_for
 from .mapview import NETWORK_STYLES, NONCE, build_map, render_map
 from .network import get_network
 from .security import csp_nonce
+from .staff_api import closures_map_layer, layer_state, public_closures, published_features
 
 __all__ = ["bp", "map_parts"]
 
@@ -25,16 +26,22 @@ _KEY = "bikemap.map_parts"
 def map_parts(lang: str) -> dict[str, str]:
     """The rendered Folium map in ``lang``, built once per app and language."""
     cache = current_app.extensions.setdefault(_KEY, {})
-    parts = cache.get(lang)
+    key = (lang, layer_state())  # staff edits and closures: rebuilt on the next page load
+    parts = cache.get(key)
     if parts is None:
         with _lock:
-            parts = cache.get(lang)
+            parts = cache.get(key)
             if parts is None:
                 cfg = current_app.config
-                m = build_map(get_network(), lambda key: gettext(key, lang), lang=lang,
+                t = lambda k: gettext(k, lang)  # noqa: E731
+                closures = public_closures()
+                m = build_map(get_network(), t, lang=lang,
                               tiles_url=cfg.get("TILES_URL") or "", tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
-                              data_attribution=cfg.get("DATA_ATTRIBUTION") or "")  # fmt: skip
-                parts = cache[lang] = render_map(m, lambda path: url_for("static", filename=path))
+                              data_attribution=cfg.get("DATA_ATTRIBUTION") or "", destinations=published_features(lang=lang),
+                              extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None)  # fmt: skip
+                for old in [k for k in cache if k[0] == lang]:
+                    del cache[old]
+                parts = cache[key] = render_map(m, lambda path: url_for("static", filename=path))
     return parts
 
 

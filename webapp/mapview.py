@@ -178,6 +178,8 @@ def build_map(
     tiles_attribution: str = "",
     data_attribution: str = "© OpenStreetMap contributors",
     lang: str = "en",
+    destinations: list[dict[str, Any]] | None = None,
+    extra_layers: dict[str, Any] | None = None,
 ) -> folium.Map:
     """The Folium map of ``net`` with its UI text from ``t`` (key -> string)."""
     w, s, e, n = net.bounds
@@ -193,7 +195,7 @@ def build_map(
                                smooth_factor=1.0)  # fmt: skip
         layer.add_to(m)
         layers[f"network_{kind}"] = layer
-    dest = destination_features(net, lang=lang)
+    dest = destination_features(net, lang=lang) if destinations is None else destinations
     if dest:
         # small circles (drawn on the canvas): a city centre has hundreds of destinations
         marker = folium.CircleMarker(radius=6, color="#ffffff", weight=1.5, fill=True, fill_color="#f59e0b",
@@ -205,6 +207,8 @@ def build_map(
         marker = folium.Marker(icon=folium.Icon(color="blue", icon="bicycle", prefix="fa"))
         layers["stations"] = _point_layer(stations, _station_popup, t, name=t("layer_stations"), marker=marker)
         layers["stations"].add_to(m)
+    for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.staff_api)
+        layers[key] = layer.add_to(m)
     folium.plugins.LocateControl(
         strings={"title": t("locate_me"), "popup": t("locate_popup")}, keepCurrentZoomLevel=True, flyTo=False
     ).add_to(m)

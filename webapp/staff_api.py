@@ -40,7 +40,8 @@ from .db import (
 from .models import EDITABLE, ApiToken, Closure, Destination, User, hash_token, utcnow
 from .validation import DestinationInvalid, clean_closure, clean_destination
 
-__all__ = ["bp", "closure_edge_cost_for", "current_user", "published_features", "require"]
+__all__ = ["bp", "closure_edge_cost_for", "closures_map_layer", "current_user", "layer_state", "public_closures",
+           "published_features", "require"]
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api")
 
@@ -442,8 +443,21 @@ def api_import():
 # ----------------------------------------------------------------------------- public layer
 
 
+def _has_db() -> bool:
+    return "bikemap_db" in current_app.extensions
+
+
 def published_features(*, lang: str = "en") -> list[dict[str, Any]]:
-    """GeoJSON Features of the published destinations (what visitors see)."""
+    """GeoJSON Features of the published destinations (what visitors see).
+
+    Without a destination database (this blueprint not registered), the OSM
+    features of the network, as before the layer existed.
+    """
+    if not _has_db():
+        from .destinations import destination_features
+        from .network import get_network
+
+        return destination_features(get_network(), lang=lang)
     rows = get_session().scalars(
         select(Destination).where(Destination.published.is_(True), Destination.deleted.is_(False))
         .order_by(Destination.id)
@@ -451,12 +465,71 @@ def published_features(*, lang: str = "en") -> list[dict[str, Any]]:
     out = []
     for r in rows:
         f = r.to_feature()
+        f["id"] = str(r.id)  # string ids, like the OSM ids ("node/123") the layer had before
         p = f["properties"]
+        p["id"] = f["id"]
         p["name"] = (r.names or {}).get(lang) or r.name
         for k in ("published", "updated_by", "source"):
             p.pop(k, None)
         out.append(f)
     return out
+
+
+def layer_state() -> tuple:
+    """A value that changes whenever the public layer does (any destination saved, closures on/off).
+
+    The public map is rendered once per state: a staff edit or a closure shows on
+    the next page load, in every process serving the same database.
+    """
+    from sqlalchemy import func
+
+    if not _has_db():
+        return ()
+    session = get_session()
+    count, last, versions = session.execute(
+        select(func.count(), func.max(Destination.updated_at), func.sum(Destination.version))
+    ).one()
+    return (count, str(last), versions, tuple(c.id for c in active_closures(session)))
+
+
+def public_closures() -> dict[str, Any]:
+    """Active closures and hazards as a FeatureCollection (no staff names)."""
+    feats = []
+    for c in active_closures(get_session()) if _has_db() else []:
+        f = c.to_feature()
+        f["properties"].pop("created_by", None)
+        feats.append(f)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def closures_map_layer(closures: dict[str, Any], t):
+    """A Folium layer of closures (red) and hazards (orange) with escaped popups."""
+    import html
+
+    import folium
+
+    data = []
+    for f in closures.get("features", []):
+        p = f["properties"]
+        label = t("closure_closed") if p["kind"] == "closure" else t("closure_hazard")
+        until = f" · {t('closure_until')} {p['ends_at'][:10]}" if p.get("ends_at") else ""
+        popup = (f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
+                 f'<div>{html.escape(p["reason"])}{html.escape(until)}</div></div>')  # fmt: skip
+        data.append({"type": "Feature", "geometry": f["geometry"],
+                     "properties": {"kind": p["kind"], "popup": popup, "label": html.escape(label)}})  # fmt: skip
+
+    def style(feature):
+        colour = "#dc2626" if feature["properties"]["kind"] == "closure" else "#f59e0b"
+        return {"color": colour, "weight": 7, "opacity": 0.9, "dashArray": "8 6"}
+
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": data},
+        name=t("closures_layer"),
+        style_function=style,
+        marker=folium.CircleMarker(radius=9, color="#dc2626", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    )
 
 
 # ----------------------------------------------------------------------------- closures
@@ -470,11 +543,7 @@ def api_closures():
         rows = list(session.scalars(select(Closure).order_by(Closure.id)))
         feats = [c.to_feature() for c in rows]
     else:
-        feats = []
-        for c in active_closures(session):
-            f = c.to_feature()
-            f["properties"].pop("created_by", None)
-            feats.append(f)
+        feats = public_closures()["features"]
     resp = jsonify({"type": "FeatureCollection", "features": feats})
     resp.mimetype = GEOJSON
     resp.headers["Cache-Control"] = "no-store"
@@ -528,6 +597,8 @@ def closure_edge_cost_for(net, profile: str):
     """
     from routes.closures import closure_edge_cost
 
+    if not _has_db():
+        return None
     rows = active_closures(get_session())
     if not rows:
         return None
@@ -550,3 +621,84 @@ def _layer_changed() -> None:
     """Hook: the published layer changed (nothing cached yet; kept for the map's caches)."""
     current_app.extensions["bikemap.layer_version"] = current_app.extensions.get("bikemap.layer_version", 0) + 1
 
+
+
+# ----------------------------------------------------------------------------- OpenAPI
+
+
+def _openapi() -> None:
+    """Add the staff paths to the app's OpenAPI document (`webapp.openapi.PATHS`)."""
+    from .openapi import PATHS, SCHEMAS, error_response
+
+    codes = SCHEMAS["Error"]["properties"]["error"]["properties"]["code"].setdefault("enum", [])
+    for code in ("Unauthorized", "Forbidden", "CSRF", "PreconditionFailed", "PreconditionRequired", "InvalidJSON",
+                 "InvalidRows", "InvalidFile", "Conflict", "RequestEntityTooLarge"):  # fmt: skip
+        if code not in codes:
+            codes.append(code)
+    SCHEMAS["Error"]["properties"]["error"]["properties"].setdefault(
+        "fields", {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "per field, what is wrong (422 InvalidValue)"})  # fmt: skip
+    SCHEMAS["Error"]["properties"]["error"]["properties"].setdefault(
+        "rows", {"type": "array", "description": "every bad import row: {row, fields} (422 InvalidRows)",
+                 "items": {"type": "object"}})  # fmt: skip
+    SCHEMAS.setdefault("StaffDestination", {
+        "type": "object", "description": "GeoJSON Feature of a destination (id, Point, properties with version)",
+        "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "geometry": {"type": "object"},
+                       "properties": {"type": "object", "properties": {k: {} for k in (*EDITABLE, "version")}}}})  # fmt: skip
+    SCHEMAS.setdefault("Closure", {"type": "object", "description": "GeoJSON Feature: Point or LineString; "
+                                   "properties kind (closure|hazard), reason, ends_at"})  # fmt: skip
+    dest = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/StaffDestination"}}}}
+    errs = {
+        "401": error_response("No or bad API token", ["Unauthorized"]),
+        "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
+        "404": error_response("No such destination", ["NotFound"]),
+    }
+    lock = {"412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
+            "428": error_response("If-Match is missing", ["PreconditionRequired"])}  # fmt: skip
+    invalid = {"422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])}
+    path_id = [{"name": "dest_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+                "description": "the ETag of the version you edited"}  # fmt: skip
+    PATHS.setdefault("/api/destinations", {})["post"] = {
+        "summary": "Add a destination (editor)", "operationId": "createDestination", 
+        "requestBody": dest, "responses": {"201": {"description": "Stored, with ETag", **dest}, **errs, **invalid}}
+    PATHS["/api/destinations/{dest_id}"] = {
+        "parameters": path_id,
+        "get": {"summary": "One destination (unpublished ones only for staff)", "operationId": "getDestination",
+                "responses": {"200": {"description": "The destination, with ETag", **dest}, "404": errs["404"]}},
+        "patch": {"summary": "Change fields (editor); partial Feature", "operationId": "updateDestination",
+                  "parameters": [if_match], "requestBody": dest,
+                  "responses": {"200": {"description": "Saved, new ETag", **dest}, **errs, **lock, **invalid}},
+        "delete": {"summary": "Delete (admin)", "operationId": "deleteDestination",  "parameters": [if_match], "responses": {"204": {"description": "Deleted"}, **errs, **lock}},
+    }  # fmt: skip
+    PATHS["/api/destinations/{dest_id}/history"] = {"parameters": path_id, "get": {
+        "summary": "Every change: who, when, before, after (editor)", "operationId": "destinationHistory",
+        "responses": {"200": {"description": "Changes"}, **errs}}}
+    PATHS["/api/destinations/{dest_id}/restore"] = {"parameters": path_id, "post": {
+        "summary": "Restore the values of an earlier version {\"version\": N} (admin)", "operationId": "restoreDestination",
+        "responses": {"200": {"description": "Restored as a new version", **dest}, **errs, **lock}}}
+    PATHS["/api/destinations/export"] = {"get": {
+        "summary": "All destinations as GeoJSON or CSV (editor)", "operationId": "exportDestinations", 
+        "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["geojson", "csv"]}}],
+        "responses": {"200": {"description": "A file"}, **errs}}}
+    PATHS["/api/destinations/import"] = {"post": {
+        "summary": "Import a GeoJSON FeatureCollection or CSV: all rows or nothing (editor)",
+        "operationId": "importDestinations", 
+        "responses": {"200": {"description": "Counts of created and updated rows"}, **errs,
+                      "413": error_response("The file is too large", ["RequestEntityTooLarge"]),
+                      "422": error_response("Rows with problems, by number; nothing imported", ["InvalidRows"])}}}
+    closure = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/Closure"}}}}
+    PATHS["/api/closures"] = {
+        "get": {"summary": "Active road closures and hazards", "operationId": "closures",
+                "responses": {"200": {"description": "FeatureCollection", **closure}}},
+        "post": {"summary": "Add a closure or hazard (editor); routing obeys it on the next request",
+                 "operationId": "createClosure", "requestBody": closure,
+                 "responses": {"201": {"description": "Stored", **closure}, **errs, **invalid}},
+    }  # fmt: skip
+    PATHS["/api/closures/{closure_id}"] = {"delete": {
+        "summary": "Remove a closure (editor)", "operationId": "removeClosure", 
+        "parameters": [{"name": "closure_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"204": {"description": "Removed"}, **errs}}}
+
+
+_openapi()
