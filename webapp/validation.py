@@ -95,7 +95,7 @@ def check_opening_hours(value: str) -> str | None:
     """
     text = value.strip().rstrip(";").strip()
     if not text:
-        return "is empty"
+        return f"is empty; leave opening_hours out, or write it as {OPENING_HOURS_EXAMPLES}"
     for part in re.split(r"\s*(?:;|\|\|)\s*", text):
         if _check_rule(part):
             continue
