@@ -23,6 +23,7 @@ import random
 import re
 import socket
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -44,11 +45,14 @@ def start_server(args, port: int) -> subprocess.Popen:
            "--threads", str(args.threads), "--tiles", "none"]  # fmt: skip
     if args.cache_dir:
         cmd += ["--cache-dir", args.cache_dir]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # the server's log goes to a file: an unread pipe fills up and blocks the server
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench_http-", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.log_path = log.name
     deadline = time.monotonic() + args.startup_timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().strip()}")
+            raise SystemExit(f"server exited: {Path(log.name).read_text().strip()[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/api/profiles")
@@ -124,6 +128,8 @@ def page_weight(port: int, path: str = "/") -> tuple[int, dict[str, int]]:
             for ref in re.findall(r"""url\(["']?([^)"']+)["']?\)""", data.decode()):
                 if ref.startswith(("data:", "#", "http")) or "@2x" in ref or ref.endswith(".ttf"):
                     continue
+                if ref.endswith(".woff2") and "fa-solid" not in ref:  # fonts no glyph on the page uses
+                    continue
                 get(posixpath.normpath(posixpath.join(posixpath.dirname(url), ref)))
     get("/api/destinations?lang=en")
     return sum(sizes.values()), sizes
@@ -142,6 +148,7 @@ def main(argv=None) -> int:
     ap.add_argument("--page-weight", action="store_true", help="also measure the map page's weight")
     args = ap.parse_args(argv)
 
+    status: Counter = Counter()
     queries = route_queries(args.source, args.cache_dir, 2000, args.seed)
     port = free_port()
     t0 = time.perf_counter()
@@ -159,7 +166,6 @@ def main(argv=None) -> int:
             warm.getresponse().read()
         warm.close()
         lat: list[float] = []
-        status: Counter = Counter()
         lock = threading.Lock()
         stop_at = time.monotonic() + args.seconds
         t_start = time.perf_counter()
@@ -173,6 +179,10 @@ def main(argv=None) -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if status.get("error"):
+            print(f"server log: {proc.log_path}")
+        else:
+            Path(proc.log_path).unlink(missing_ok=True)
     if not lat:
         print("no request completed")
         return 1

@@ -43,7 +43,8 @@ class Page:
         self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
-        self.bytes: dict[str, int] = {}
+        self.bytes: dict[str, int] = {}  # decoded body bytes
+        self.sent: dict[str, int] = {}  # bytes on the wire (gzip where the server compressed)
         origin = urlsplit(base).netloc
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
@@ -52,6 +53,7 @@ class Page:
             if urlsplit(resp.url).netloc == origin:
                 try:
                     self.bytes[resp.url] = len(resp.body())
+                    self.sent[resp.url] = resp.request.sizes()["responseBodySize"]
                 except Exception:  # redirects and aborted requests have no body
                     pass
 
@@ -172,8 +174,9 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     assert box["width"] >= 370 and box["height"] >= 300
     assert page.locator("#bm-gpx").is_visible()
     p.screenshot(artifacts_dir / "browser-phone-id.png", full_page=True)
-    total = sum(p.bytes.values())
-    (artifacts_dir / "browser_first_load_bytes.json").write_text(json.dumps({"total": total, "files": p.bytes}, indent=1))
+    total, sent = sum(p.bytes.values()), sum(p.sent.values())
+    (artifacts_dir / "browser_first_load_bytes.json").write_text(
+        json.dumps({"total": total, "sent": sent, "files": p.bytes, "files_sent": p.sent}, indent=1))
     assert total <= 1_500_000, total
     assert not p.errors, p.errors
     p.close()

@@ -186,24 +186,36 @@ def test_unknown_page_is_json_404(client):
     assert r.get_json()["error"]["code"] == "NotFound"
 
 
-def page_weight(client, path: str = "/") -> dict[str, int]:
-    """Bytes of the page and every same-origin file it references (scripts, styles, their url()s, the
-    destinations the planner fetches); counts every web font the CSS names and the 1x images."""
+#: Web fonts a browser downloads for the page: only the families whose glyphs it shows
+#: (Font Awesome's solid icons); a font the CSS declares but no text uses is never fetched.
+USED_FONTS = ("fa-solid-900.woff2",)
+
+
+def page_weight(client, path: str = "/", *, gzip: bool = False) -> dict[str, int]:
+    """Bytes of the page and every same-origin file it loads: scripts, styles, the images and
+    used web fonts those name, and the destinations list the planner fetches (1x images).
+    With ``gzip``, the bytes sent to a browser that accepts gzip."""
     sizes: dict[str, int] = {}
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
 
-    def get(url: str) -> bytes:
-        r = client.get(url)
+    def get(url: str) -> str:
+        r = client.get(url, headers=headers)
         assert r.status_code == 200, url
-        data = r.get_data()
-        sizes[url] = len(data)
-        return data
+        sizes[url] = len(r.data)
+        if r.headers.get("Content-Encoding") == "gzip":
+            import gzip as gz
 
-    html = get(path).decode()
+            return gz.decompress(r.data).decode("utf-8", "replace")
+        return r.data.decode("utf-8", "replace")
+
+    html = get(path)
     for url in _assets(html):
-        data = get(url)
+        text = get(url)
         if url.endswith(".css"):
-            for ref in re.findall(r"""url\(["']?([^)"']+)["']?\)""", data.decode()):
+            for ref in re.findall(r"""url\(["']?([^)"']+)["']?\)""", text):
                 if ref.startswith(("data:", "#", "http")) or "@2x" in ref or ref.endswith(".ttf"):
+                    continue
+                if ref.endswith(".woff2") and not ref.endswith(USED_FONTS):
                     continue
                 get(posixpath.normpath(posixpath.join(posixpath.dirname(url), ref)))
     get("/api/destinations?lang=en")
@@ -213,5 +225,22 @@ def page_weight(client, path: str = "/") -> dict[str, int]:
 def test_page_weight_within_budget(client, artifacts_dir):
     sizes = page_weight(client)
     total = sum(sizes.values())
-    (artifacts_dir / "page_weight.json").write_text(json.dumps({"total": total, "files": sizes}, indent=1))
+    sent = sum(page_weight(client, gzip=True).values())
+    (artifacts_dir / "page_weight.json").write_text(json.dumps({"total": total, "gzip_total": sent, "files": sizes},
+                                                               indent=1))  # fmt: skip
     assert total <= PAGE_BUDGET, total
+    assert sent < total / 2
+
+
+def test_gzip_only_when_accepted(client):
+    plain = client.get("/static/js/planner.js")
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get("/static/js/planner.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    import gzip
+
+    assert gzip.decompress(packed.data) == plain.data
+    again = client.get("/static/js/planner.js", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+    err = client.get("/api/route", headers={"Accept-Encoding": "gzip"})
+    assert err.status_code == 400 and "Content-Encoding" not in err.headers

@@ -318,6 +318,10 @@
   map.on("click", function (e) {
     addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: null});
   });
+  // "show my location" (the locate control): the first fix becomes the start when none is set
+  map.on("locationfound", function (e) {
+    if (!state.from) addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: t("my_location")}, "from");
+  });
   bm.on("pick", function (d) { addPoint({lat: d.lat, lon: d.lon, name: d.name}, d.act); });
   profileSelect.addEventListener("change", function () { state.profile = profileSelect.value; update(false); });
   $("bm-clear").addEventListener("click", function () {

@@ -1,0 +1,65 @@
+"""gzip for text responses (page, scripts, styles, JSON), when the browser accepts it.
+
+Waitress sends bodies as they are, and a phone on a slow mobile connection feels
+every kilobyte: the map page and its scripts shrink to about a third. Static
+files are compressed once and kept (keyed by path and ETag); dynamic responses
+(the page carries a per-request nonce, routes differ) are compressed each time
+at a fast level. Set ``COMPRESS = False`` to turn it off (e.g. behind a proxy
+that compresses).
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+
+from flask import Flask, request
+
+__all__ = ["COMPRESSIBLE", "init_app"]
+
+#: Mimetypes worth compressing.
+COMPRESSIBLE = frozenset({
+    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript", "application/json",
+    "application/geo+json", "application/gpx+xml", "application/xml", "image/svg+xml",
+})  # fmt: skip
+MIN_SIZE = 1024
+
+_static_cache: dict[tuple[str, str], bytes] = {}
+_lock = threading.Lock()
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings.quality("gzip") > 0
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS", True)
+
+    @app.after_request
+    def _gzip(resp):
+        if (
+            not app.config.get("COMPRESS")
+            or resp.status_code != 200
+            or resp.mimetype not in COMPRESSIBLE
+            or "Content-Encoding" in resp.headers
+            or not _accepts_gzip()
+        ):
+            return resp
+        resp.headers.add("Vary", "Accept-Encoding")
+        static = request.endpoint == "static"
+        key = (request.path, resp.headers.get("ETag", "")) if static else None
+        body = _static_cache.get(key) if key else None
+        if body is None:
+            resp.direct_passthrough = False  # static files: read the file into the response
+            data = resp.get_data()
+            if len(data) < MIN_SIZE:
+                return resp
+            body = gzip.compress(data, compresslevel=6 if static else 4)
+            if key:
+                with _lock:
+                    _static_cache[key] = body
+        resp.set_data(body)
+        resp.headers["Content-Encoding"] = "gzip"
+        if resp.headers.get("ETag"):  # another representation of the same file: a weak validator
+            resp.set_etag(resp.get_etag()[0], weak=True)
+        return resp
