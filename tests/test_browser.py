@@ -174,6 +174,14 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     assert box["width"] >= 370 and box["height"] >= 300
     assert page.locator("#bm-gpx").is_visible()
     p.screenshot(artifacts_dir / "browser-phone-id.png", full_page=True)
+    # a bike-share station's popup: "Mulai di sini" (start here) moves the start there
+    before = page.url
+    station = page.locator(".awesome-marker-icon-blue").first
+    station.scroll_into_view_if_needed()
+    station.click()
+    page.locator(".leaflet-popup .bm-act[data-act=from]").click()
+    p.wait_for(f"location.href !== {json.dumps(before)}")
+    assert DISTANCE.match(p.distance())
     total, sent = sum(p.bytes.values()), sum(p.sent.values())
     (artifacts_dir / "browser_first_load_bytes.json").write_text(
         json.dumps({"total": total, "sent": sent, "files": p.bytes, "files_sent": p.sent}, indent=1))

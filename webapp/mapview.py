@@ -106,11 +106,9 @@ def _category_label(t: Callable[[str], str], category: str) -> str:
 
 
 def _actions(t: Callable[[str], str], lon: float, lat: float) -> str:
-    buttons = "".join(
-        f'<button type="button" class="bm-act" data-act="{act}">{html.escape(t(key))}</button>'
-        for act, key in (("from", "start_here"), ("to", "go_here"), ("via", "add_as_via"))
-    )
-    return f'<div class="bm-actions" data-lat="{lat}" data-lon="{lon}">{buttons}</div>'
+    """Where a popup's "Start here / Go here / Add as stop" buttons go (bikemap.js adds them
+    when the popup opens, so the page does not carry them for every destination)."""
+    return f'<div class="bm-actions" data-lat="{lat}" data-lon="{lon}"></div>'
 
 
 def _website(url: str | None) -> str:

@@ -106,7 +106,18 @@
     return e;
   }
 
-  // popup buttons ("Start here", "Go here", "Add as stop") -> a "pick" event
+  // popups of destinations and stations get "Start here", "Go here", "Add as stop" buttons
+  map.on("popupopen", function (ev) {
+    var root = ev.popup.getElement && ev.popup.getElement();
+    var box = root && root.querySelector(".bm-actions");
+    if (!box || box.childElementCount) return;
+    [["from", "start_here"], ["to", "go_here"], ["via", "add_as_via"]].forEach(function (a) {
+      var b = el("button", {type: "button", "class": "bm-act", "data-act": a[0]}, t(a[1]));
+      box.appendChild(b);
+    });
+  });
+
+  // popup buttons -> a "pick" event
   map.getContainer().addEventListener("click", function (ev) {
     var btn = ev.target.closest && ev.target.closest(".bm-act");
     if (!btn) return;
