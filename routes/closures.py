@@ -15,8 +15,9 @@ both directions of closed segments, and multiplied by a factor on hazards.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import shapely
@@ -24,7 +25,13 @@ import shapely
 from .errors import InvalidValueError
 from .network import Network
 
-__all__ = ["HAZARD_FACTOR", "ClosureEffect", "closure_edge_cost", "closure_segments", "segments_of_geometry"]
+__all__ = [
+    "HAZARD_FACTOR",
+    "ClosureEffect",
+    "closure_edge_cost",
+    "closure_segments",
+    "segments_of_geometry",
+]
 
 #: A hazard multiplies the cost of the streets it lies on by this factor.
 HAZARD_FACTOR = 4.0
@@ -58,7 +65,9 @@ def _segment_index(net: Network):
     return net._cached("closure_index", build)
 
 
-def segments_of_geometry(net: Network, geometry: Mapping[str, Any], *, tolerance_m: float = TOLERANCE_M) -> list[int]:
+def segments_of_geometry(
+    net: Network, geometry: Mapping[str, Any], *, tolerance_m: float = TOLERANCE_M
+) -> list[int]:
     """Segments a drawn GeoJSON Point or LineString lies on.
 
     A point marks the nearest segment within ``tolerance_m``; a line marks every

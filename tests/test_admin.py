@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
@@ -17,7 +15,9 @@ def csrf_of(html: str) -> str:
 
 def login(client, name, password, *, status=302):
     page = client.get("/admin/login").get_data(as_text=True)
-    resp = client.post("/admin/login", data={"name": name, "password": password, "csrf_token": csrf_of(page)})
+    resp = client.post(
+        "/admin/login", data={"name": name, "password": password, "csrf_token": csrf_of(page)}
+    )
     assert resp.status_code == status, resp.get_data(as_text=True)[:500]
     return resp
 
@@ -54,7 +54,9 @@ def test_login_rate_limited(staff):
         login(client, "eddie", "wrong-pass", status=401)
     # the sixth attempt within a minute is refused even with the right password
     resp = login(client, "eddie", "editor-pass", status=429)
-    assert "wait" in resp.get_data(as_text=True).lower() or "admin_too_many_logins" in resp.get_data(as_text=True)
+    assert "wait" in resp.get_data(
+        as_text=True
+    ).lower() or "admin_too_many_logins" in resp.get_data(as_text=True)
     # another user name from the same address is not blocked
     login(client, "ada", "admin-pass")
 
@@ -67,7 +69,10 @@ def test_csrf_required(staff):
     feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
             "properties": {"name": "A", "category": "park"}}  # fmt: skip
     assert client.post("/api/destinations", json=feat).status_code == 403
-    assert client.post("/api/destinations", json=feat, headers={"X-CSRF-Token": csrf}).status_code == 201
+    assert (
+        client.post("/api/destinations", json=feat, headers={"X-CSRF-Token": csrf}).status_code
+        == 201
+    )
 
 
 def test_editor_crud_through_the_ui(staff):
@@ -85,13 +90,21 @@ def test_editor_crud_through_the_ui(staff):
     # the API stores the text exactly
     assert client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == XSS
     # edit (move the point) with the version the form was loaded at
-    resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="Kauppatori", version="1", lon="24.953"))
+    resp = client.post(
+        f"/admin/destinations/{dest_id}",
+        data=form(csrf, name="Kauppatori", version="1", lon="24.953"),
+    )
     assert resp.status_code == 302
-    assert client.get(f"/api/destinations/{dest_id}").get_json()["geometry"]["coordinates"] == [24.953, 60.1675]
+    assert client.get(f"/api/destinations/{dest_id}").get_json()["geometry"]["coordinates"] == [
+        24.953,
+        60.1675,
+    ]
     # saving again from version 1 is stale: 409 and nothing changes
     resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="Lost", version="1"))
     assert resp.status_code == 409
-    assert client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == "Kauppatori"
+    assert (
+        client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == "Kauppatori"
+    )
     # validation messages, the typed values kept
     resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="", version="2", website="javascript:x",
                                                                     category="castle", lat="48.85", lon="2.35"))  # fmt: skip
@@ -100,11 +113,19 @@ def test_editor_crud_through_the_ui(staff):
     for text in ("a name is required", "http:// or https://", "choose one of", "outside the area"):
         assert text in body
     # unpublish from the list: the public no longer sees it
-    resp = client.post(f"/admin/destinations/{dest_id}/publish", data={"csrf_token": csrf, "version": "2", "published": "0"})
+    resp = client.post(
+        f"/admin/destinations/{dest_id}/publish",
+        data={"csrf_token": csrf, "version": "2", "published": "0"},
+    )
     assert resp.status_code == 302
     assert staff.app.test_client().get(f"/api/destinations/{dest_id}").status_code == 404
     # editors cannot delete
-    assert client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "3"}).status_code == 403
+    assert (
+        client.post(
+            f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "3"}
+        ).status_code
+        == 403
+    )
     history = client.get(f"/admin/destinations/{dest_id}/history").get_data(as_text=True)
     assert XSS_ESCAPED in history and XSS not in history
 
@@ -112,7 +133,12 @@ def test_editor_crud_through_the_ui(staff):
 def test_admin_deletes_restores_and_manages_users(staff):
     client, csrf = logged_in(staff, "admin")
     dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
-    assert client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "1"}).status_code == 302
+    assert (
+        client.post(
+            f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "1"}
+        ).status_code
+        == 302
+    )
     assert client.get(f"/api/destinations/{dest_id}").status_code == 404
     resp = client.post(f"/admin/destinations/{dest_id}/restore",
                         data={"csrf_token": csrf, "version": "2", "to_version": "1"})  # fmt: skip
@@ -135,7 +161,12 @@ def test_admin_deletes_restores_and_manages_users(staff):
 
 def test_closures_through_the_ui(staff, demo_net):
     client, csrf = logged_in(staff, "editor")
-    seg = max(range(demo_net.n_segments), key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)
+    seg = max(
+        range(demo_net.n_segments),
+        key=lambda s: (
+            demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0
+        ),
+    )
     line = {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()}
     resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": XSS,
                                                 "ends_at": "2099-01-31", "geometry": json.dumps(line)})  # fmt: skip
@@ -148,7 +179,10 @@ def test_closures_through_the_ui(staff, demo_net):
                                                 "geometry": ""})  # fmt: skip
     assert resp.status_code == 422
     closure_id = public[0]["id"]
-    assert client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": csrf}).status_code == 302
+    assert (
+        client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": csrf}).status_code
+        == 302
+    )
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
 
 
@@ -162,4 +196,7 @@ def test_import_page_reports_rows(staff):
     body = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "<td>3</td>" in body
     assert client.get("/api/destinations/export?format=geojson", headers={}).status_code == 200
-    assert json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"] == []
+    assert (
+        json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"]
+        == []
+    )

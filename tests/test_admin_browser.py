@@ -17,15 +17,20 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+]
 XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, demo_net):
-    from waitress.server import create_server
-
     from fixtures_db import add_user, make_staff_app
+    from waitress.server import create_server
 
     db = tmp_path_factory.mktemp("admin") / "bikemap.sqlite3"
     app = make_staff_app(f"sqlite:///{db}", demo_net)
@@ -92,7 +97,10 @@ def test_place_and_drag_a_destination(site, page):
     page.click("#bm-edit button[type=submit]")
     page.wait_for_selector(".bm-msg")
     moved = _api(site, f"/api/destinations/{dest_id}")
-    assert moved["properties"]["version"] == 2 and moved["geometry"]["coordinates"][0] > stored["geometry"]["coordinates"][0]
+    assert (
+        moved["properties"]["version"] == 2
+        and moved["geometry"]["coordinates"][0] > stored["geometry"]["coordinates"][0]
+    )
     assert not page.errors and not page.dialogs
 
 
@@ -101,7 +109,12 @@ def test_popups_show_text_not_html(site, page):
     client = site[1].test_client()
     feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9500, 60.1700]},
             "properties": {"name": XSS, "category": "culture"}}  # fmt: skip
-    assert client.post("/api/destinations", json=feat, headers={"Authorization": f"Bearer {site[2]}"}).status_code == 201
+    assert (
+        client.post(
+            "/api/destinations", json=feat, headers={"Authorization": f"Bearer {site[2]}"}
+        ).status_code
+        == 201
+    )
     page.goto(base + "/admin/")
     markers = page.locator("path.leaflet-interactive")
     assert markers.count() >= 1

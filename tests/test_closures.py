@@ -30,7 +30,10 @@ def _line_of(net, seg):
 
 def _midpoint(net, seg):
     c = net.segment_coords(seg)
-    return {"type": "Point", "coordinates": c[len(c) // 2].tolist() if len(c) > 2 else c.mean(axis=0).tolist()}
+    return {
+        "type": "Point",
+        "coordinates": c[len(c) // 2].tolist() if len(c) > 2 else c.mean(axis=0).tolist(),
+    }
 
 
 def _crossing(net):
@@ -73,7 +76,9 @@ def test_closure_on_a_routes_street_changes_the_route(demo_net):
     router = demo_net.router("safe")
     cost = closure_edge_cost(router, [{"kind": "closure", "geometry": _line_of(demo_net, seg)}])
     assert np.isinf(cost[2 * seg]) and np.isinf(cost[2 * seg + 1])
-    assert np.isfinite(router.cost).sum() > np.isfinite(cost).sum()  # the router itself is untouched
+    assert (
+        np.isfinite(router.cost).sum() > np.isfinite(cost).sum()
+    )  # the router itself is untouched
     detour = route(demo_net, [A, B], edge_cost=cost)
     assert seg not in _route_segments(demo_net, cost)
     assert detour["geometry"]["coordinates"] != plain["geometry"]["coordinates"]
@@ -102,7 +107,11 @@ def test_closure_off_the_network_is_unmatched(demo_net):
 
 
 def _closure(geometry, **props):
-    return {"type": "Feature", "geometry": geometry, "properties": {"reason": "road works", **props}}
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"reason": "road works", **props},
+    }
 
 
 def test_closure_api_and_routing(staff, demo_net):
@@ -120,7 +129,10 @@ def test_closure_api_and_routing(staff, demo_net):
     after = client.get(q).get_json()
     assert after["geometry"]["coordinates"] != before["geometry"]["coordinates"]
     assert client.delete(f"/api/closures/{closure_id}").status_code == 401
-    assert client.delete(f"/api/closures/{closure_id}", headers=staff.headers("editor")).status_code == 204
+    assert (
+        client.delete(f"/api/closures/{closure_id}", headers=staff.headers("editor")).status_code
+        == 204
+    )
     assert client.get("/api/closures").get_json()["features"] == []
     assert client.get(q).get_json()["geometry"] == before["geometry"]
 
@@ -128,8 +140,13 @@ def test_closure_api_and_routing(staff, demo_net):
 def test_closure_validation(staff):
     client = staff.app.test_client()
     h = staff.headers("editor")
-    resp = client.post("/api/closures", json=_closure({"type": "Polygon", "coordinates": []}, reason=""), headers=h)
-    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {"geometry", "reason"}
+    resp = client.post(
+        "/api/closures", json=_closure({"type": "Polygon", "coordinates": []}, reason=""), headers=h
+    )
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {
+        "geometry",
+        "reason",
+    }
     lake = _closure({"type": "Point", "coordinates": [24.9585, 60.1640]})  # in the harbour basin
     resp = client.post("/api/closures", json=lake, headers=h)
     assert resp.status_code == 422 and "street" in resp.get_json()["error"]["fields"]["geometry"]

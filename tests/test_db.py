@@ -13,16 +13,25 @@ from webapp.validation import check_opening_hours
 
 
 def test_migrations_create_every_table(database):
-    from alembic.migration import MigrationContext
     from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
 
     from webapp.db import upgrade
     from webapp.models import Base
 
     names = set(inspect(database.engine).get_table_names())
-    assert {"users", "api_tokens", "destinations", "destination_history", "closures", "alembic_version"} <= names
+    assert {
+        "users",
+        "api_tokens",
+        "destinations",
+        "destination_history",
+        "closures",
+        "alembic_version",
+    } <= names
     with database.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []  # models == migrations
+        assert (
+            compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        )  # models == migrations
     upgrade(database.engine)  # running again changes nothing
 
 
@@ -46,7 +55,11 @@ def test_first_start_creates_the_database_in_the_instance_folder(tmp_path, demo_
     init_app(app)
     path = tmp_path / "instance" / "bikemap.sqlite3"
     assert path.exists() and (tmp_path / "instance" / "secret_key").exists()
-    count = sqlite3.connect(path).execute("select count(*) from destinations where source = 'osm'").fetchone()[0]
+    count = (
+        sqlite3.connect(path)
+        .execute("select count(*) from destinations where source = 'osm'")
+        .fetchone()[0]
+    )
     assert count > 100  # seeded from the network's OSM features
     app.extensions["bikemap_db"].dispose()
 
@@ -77,9 +90,21 @@ def test_user_commands(db_url, monkeypatch, capsys, demo_net):
     code, out, _ = _run(["user", "add", "clerk", "--role", "editor", "--db", db_url], monkeypatch, capsys,
                         "s3cret-pass\ns3cret-pass\n")  # fmt: skip
     assert code == 0 and "clerk" in out
-    code, _, err = _run(["user", "add", "other", "--role", "admin", "--db", db_url], monkeypatch, capsys, "one-pass1\ntwo-pass2\n")
-    assert code == 2 and err.startswith("bikemap: error:") and "differ" in err and len(err.strip().splitlines()) == 1
-    code, _, err = _run(["user", "add", "clerk", "--role", "admin", "--db", db_url], monkeypatch, capsys, "x\nx\n")
+    code, _, err = _run(
+        ["user", "add", "other", "--role", "admin", "--db", db_url],
+        monkeypatch,
+        capsys,
+        "one-pass1\ntwo-pass2\n",
+    )
+    assert (
+        code == 2
+        and err.startswith("bikemap: error:")
+        and "differ" in err
+        and len(err.strip().splitlines()) == 1
+    )
+    code, _, err = _run(
+        ["user", "add", "clerk", "--role", "admin", "--db", db_url], monkeypatch, capsys, "x\nx\n"
+    )
     assert code == 2 and "exists" in err
     code, out, _ = _run(["user", "token", "clerk", "--db", db_url], monkeypatch, capsys)
     token = out.strip().splitlines()[-1]
@@ -98,12 +123,21 @@ def test_user_commands(db_url, monkeypatch, capsys, demo_net):
     # stored hashed: neither the token nor the password appears in the database
     db = app.extensions["bikemap_db"]
     with db.engine.connect() as conn:
-        dump = " ".join(str(r) for t in ("users", "api_tokens") for r in conn.execute(text(f"select * from {t}")))
+        dump = " ".join(
+            str(r)
+            for t in ("users", "api_tokens")
+            for r in conn.execute(text(f"select * from {t}"))
+        )
     assert token not in dump and "s3cret-pass" not in dump and "scrypt$" in dump
     # disabling revokes the token
     code, _, _ = _run(["user", "disable", "clerk", "--db", db_url], monkeypatch, capsys)
     assert code == 0
-    assert client.post("/api/destinations", json=feat, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        client.post(
+            "/api/destinations", json=feat, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 401
+    )
     db.dispose()
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -27,8 +25,13 @@ def test_roles_on_create_edit_delete(staff):
     assert client.post("/api/destinations", json=body).status_code == 401
     bad = client.post("/api/destinations", json=body, headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "Unauthorized"
-    resp = create(client, staff, opening_hours="Mo-Sa 08:00-18:00", visit_minutes=30,
-                  website="https://example.org/")
+    resp = create(
+        client,
+        staff,
+        opening_hours="Mo-Sa 08:00-18:00",
+        visit_minutes=30,
+        website="https://example.org/",
+    )
     feat, etag = resp.get_json(), resp.headers["ETag"]
     assert feat["properties"]["version"] == 1 and isinstance(feat["id"], int)
     assert feat["properties"]["opening_hours"] == "Mo-Sa 08:00-18:00"
@@ -36,7 +39,11 @@ def test_roles_on_create_edit_delete(staff):
     got = client.get(url)
     assert got.status_code == 200 and got.headers["ETag"] == etag
     # move it (editor), anonymous cannot
-    move = {"geometry": {"type": "Point", "coordinates": [24.953, 60.168]}, "type": "Feature", "properties": {}}
+    move = {
+        "geometry": {"type": "Point", "coordinates": [24.953, 60.168]},
+        "type": "Feature",
+        "properties": {},
+    }
     assert client.patch(url, json=move, headers={"If-Match": etag}).status_code == 401
     resp = client.patch(url, json=move, headers=staff.headers("editor", **{"If-Match": etag}))
     assert resp.status_code == 200, resp.get_json()
@@ -47,8 +54,12 @@ def test_roles_on_create_edit_delete(staff):
     resp = client.delete(url, headers=staff.headers("editor", **{"If-Match": etag2}))
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "Forbidden"
     assert client.delete(url, headers=staff.headers("admin")).status_code == 428
-    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 412
-    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag2})).status_code == 204
+    assert (
+        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 412
+    )
+    assert (
+        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag2})).status_code == 204
+    )
     assert client.get(url).status_code == 404
     assert client.get(url, headers=staff.headers("admin")).status_code == 404
 
@@ -59,10 +70,14 @@ def test_patch_preconditions(staff):
     url, etag = f"/api/destinations/{resp.get_json()['id']}", resp.headers["ETag"]
     change = {"description": "Market square by the harbour"}
     missing = client.patch(url, json=change, headers=staff.headers("editor"))
-    assert missing.status_code == 428 and missing.get_json()["error"]["code"] == "PreconditionRequired"
+    assert (
+        missing.status_code == 428 and missing.get_json()["error"]["code"] == "PreconditionRequired"
+    )
     ok = client.patch(url, json=change, headers=staff.headers("editor", **{"If-Match": etag}))
     assert ok.status_code == 200
-    stale = client.patch(url, json={"description": "lost"}, headers=staff.headers("admin", **{"If-Match": etag}))
+    stale = client.patch(
+        url, json={"description": "lost"}, headers=staff.headers("admin", **{"If-Match": etag})
+    )
     assert stale.status_code == 412 and stale.get_json()["error"]["code"] == "PreconditionFailed"
     now = client.get(url).get_json()
     assert now["properties"]["description"] == "Market square by the harbour"
@@ -79,7 +94,9 @@ def test_two_editors_from_the_same_version_exactly_one_wins(staff):
     def save(who, text):
         c = staff.app.test_client()
         barrier.wait()
-        r = c.patch(url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag}))
+        r = c.patch(
+            url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag})
+        )
         results.append((r.status_code, text))
 
     threads = [threading.Thread(target=save, args=(w, f"{w}-{i}")) for i, w in
@@ -99,18 +116,36 @@ def test_two_editors_from_the_same_version_exactly_one_wins(staff):
 
 def test_validation_messages(staff):
     client = staff.app.test_client()
-    bad = feature(name=" ", lon=2.35, lat=48.85, category="castle", website="javascript:alert(1)",
-                  image_url="ftp://x/y.png", opening_hours="every day 9 to 5", visit_minutes=-3)
+    bad = feature(
+        name=" ",
+        lon=2.35,
+        lat=48.85,
+        category="castle",
+        website="javascript:alert(1)",
+        image_url="ftp://x/y.png",
+        opening_hours="every day 9 to 5",
+        visit_minutes=-3,
+    )
     resp = client.post("/api/destinations", json=bad, headers=staff.headers("editor"))
     assert resp.status_code == 422
     fields = resp.get_json()["error"]["fields"]
-    assert set(fields) == {"name", "location", "category", "website", "image_url", "opening_hours", "visit_minutes"}
+    assert set(fields) == {
+        "name",
+        "location",
+        "category",
+        "website",
+        "image_url",
+        "opening_hours",
+        "visit_minutes",
+    }
     assert "outside the area" in fields["location"]
     assert "http" in fields["website"]
     assert "opening_hours" in fields["opening_hours"]
     resp = client.post("/api/destinations", data="not json", headers=staff.headers("editor"))
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "InvalidJSON"
-    resp = client.post("/api/destinations", json=feature(colour="red"), headers=staff.headers("editor"))
+    resp = client.post(
+        "/api/destinations", json=feature(colour="red"), headers=staff.headers("editor")
+    )
     assert resp.status_code == 422 and "colour" in resp.get_json()["error"]["fields"]
 
 
@@ -123,7 +158,9 @@ def test_unpublished_hidden_from_public(staff):
     public = client.get("/api/destinations").get_json()["features"]
     assert all(f["properties"]["name"] != "Kauppatori" for f in public)
     etag = resp.headers["ETag"]
-    client.patch(url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag}))
+    client.patch(
+        url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag})
+    )
     assert client.get(url).status_code == 200
 
 
@@ -139,19 +176,33 @@ def test_history_and_restore(staff):
     resp = create(client, staff, description="first")
     dest_id, etag = resp.get_json()["id"], resp.headers["ETag"]
     url = f"/api/destinations/{dest_id}"
-    etag = client.patch(url, json={"description": "second"}, headers=staff.headers("editor", **{"If-Match": etag})).headers["ETag"]
+    etag = client.patch(
+        url, json={"description": "second"}, headers=staff.headers("editor", **{"If-Match": etag})
+    ).headers["ETag"]
     assert client.get(url + "/history").status_code == 401
     changes = client.get(url + "/history", headers=staff.headers("editor")).get_json()["changes"]
-    assert [(c["version"], c["who"], c["after"]["description"]) for c in changes] == [(1, "eddie", "first"), (2, "eddie", "second")]
+    assert [(c["version"], c["who"], c["after"]["description"]) for c in changes] == [
+        (1, "eddie", "first"),
+        (2, "eddie", "second"),
+    ]
     assert changes[1]["before"]["description"] == "first"
     body = {"version": 1}
-    assert client.post(url + "/restore", json=body, headers=staff.headers("editor", **{"If-Match": etag})).status_code == 403
-    resp = client.post(url + "/restore", json=body, headers=staff.headers("admin", **{"If-Match": etag}))
+    assert (
+        client.post(
+            url + "/restore", json=body, headers=staff.headers("editor", **{"If-Match": etag})
+        ).status_code
+        == 403
+    )
+    resp = client.post(
+        url + "/restore", json=body, headers=staff.headers("admin", **{"If-Match": etag})
+    )
     assert resp.status_code == 200 and resp.get_json()["properties"]["description"] == "first"
     assert resp.get_json()["properties"]["version"] == 3
     # a deleted destination comes back by restoring a version
     etag = resp.headers["ETag"]
-    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 204
+    assert (
+        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 204
+    )
     resp = client.post(url + "/restore", json={"version": 2}, headers=staff.headers("admin"))
     assert resp.status_code == 200 and resp.get_json()["properties"]["description"] == "second"
     assert client.get(url).status_code == 200
@@ -200,7 +251,11 @@ def test_import_csv_and_export_round_trip(staff):
     resp = client.post("/api/destinations/import?format=csv", data=upload.encode(),
                        headers=staff.headers("editor", **{"Content-Type": "text/csv"}))  # fmt: skip
     assert resp.status_code == 422 and resp.get_json()["error"]["rows"] == [
-        {"row": 3, "fields": {"category": resp.get_json()["error"]["rows"][0]["fields"]["category"]}}]
+        {
+            "row": 3,
+            "fields": {"category": resp.get_json()["error"]["rows"][0]["fields"]["category"]},
+        }
+    ]
     resp = client.post("/api/destinations/import?format=csv", data=("\n".join([lines[0], rows[0]]) + "\n").encode(),
                        headers=staff.headers("editor", **{"Content-Type": "text/csv"}))  # fmt: skip
     assert resp.status_code == 200 and resp.get_json()["created"] == 1
@@ -221,30 +276,46 @@ def test_public_map_shows_published_layer_and_closures(staff, demo_net):
     client = staff.app.test_client()
     resp = create(client, staff, name=XSS, description=XSS)
     hidden = create(client, staff, name="Secret garden", published=False)
-    seg = max(range(demo_net.n_segments), key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)
+    seg = max(
+        range(demo_net.n_segments),
+        key=lambda s: (
+            demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0
+        ),
+    )
     closure = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()},
                "properties": {"kind": "closure", "reason": "Bridge works " + XSS}}  # fmt: skip
-    assert client.post("/api/closures", json=closure, headers=staff.headers("editor")).status_code == 201
+    assert (
+        client.post("/api/closures", json=closure, headers=staff.headers("editor")).status_code
+        == 201
+    )
     html = client.get("/").get_data(as_text=True)
     # escaped for HTML (then JSON-escaped inside the map's data: & -> \u0026)
-    escaped = ("&lt;img src=x onerror=alert(1)&gt;", "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;")
+    escaped = (
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;",
+    )
     assert XSS not in html and sum(html.count(e) for e in escaped) >= 4  # popups and tooltips
     assert "Secret garden" not in html
     assert "Bridge works" in html
     # the public list: raw text in JSON, unpublished left out
-    names = [f["properties"]["name"] for f in client.get("/api/destinations").get_json()["features"]]
+    names = [
+        f["properties"]["name"] for f in client.get("/api/destinations").get_json()["features"]
+    ]
     assert XSS in names and "Secret garden" not in names
     # an edit shows on the next page load
     url, etag = f"/api/destinations/{hidden.get_json()['id']}", hidden.headers["ETag"]
-    client.patch(url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag}))
+    client.patch(
+        url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag})
+    )
     assert "Secret garden" in client.get("/").get_data(as_text=True)
     assert resp.status_code == 201
 
 
 def test_seeding_never_overwrites_staff_edits(database, demo_net):
+    from sqlalchemy import select
+
     from webapp.db import seed_destinations, update_destination
     from webapp.models import Destination
-    from sqlalchemy import select
 
     with database.session() as s:
         first = seed_destinations(s, demo_net.pois)
@@ -252,7 +323,9 @@ def test_seeding_never_overwrites_staff_edits(database, demo_net):
         rows = list(s.scalars(select(Destination).order_by(Destination.id)))
         assert all(r.source == "osm" and r.osm_id and r.published for r in rows)
         staff_row, osm_row = rows[0], rows[1]
-        update_destination(s, staff_row.id, 1, {"description": "Checked by the tourism office"}, user="clerk")
+        update_destination(
+            s, staff_row.id, 1, {"description": "Checked by the tourism office"}, user="clerk"
+        )
         # OSM changes: both rows differ from what was seeded
         pois = []
         for p in demo_net.pois:
@@ -261,7 +334,12 @@ def test_seeding_never_overwrites_staff_edits(database, demo_net):
                 p["tags"]["name"] = "Renamed in OSM"
             pois.append(p)
         again = seed_destinations(s, pois)
-        assert again == {"created": 0, "updated": 1, "unchanged": first["created"] - 2, "kept_staff": 1}
+        assert again == {
+            "created": 0,
+            "updated": 1,
+            "unchanged": first["created"] - 2,
+            "kept_staff": 1,
+        }
         s.expire_all()
         assert s.get(Destination, staff_row.id).name != "Renamed in OSM"
         assert s.get(Destination, staff_row.id).description == "Checked by the tourism office"

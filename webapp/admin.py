@@ -32,7 +32,17 @@ from .db import (
     update_destination,
 )
 from .i18n import get_lang, strings_for
-from .models import ROLES, Closure, Destination, User, categories, category_label, hash_password, utcnow, verify_password
+from .models import (
+    ROLES,
+    Closure,
+    Destination,
+    User,
+    categories,
+    category_label,
+    hash_password,
+    utcnow,
+    verify_password,
+)
 from .staff_api import _network, network_bounds, staff_destinations
 from .validation import DestinationInvalid, clean_closure
 
@@ -85,7 +95,9 @@ def _template_globals():
 def _check_csrf() -> None:
     sent = request.form.get("csrf_token", "")
     if not sent or not secrets.compare_digest(sent, cookie.get("csrf", "")):
-        abort(_page("admin/message.html", 400, title=t("admin_error"), message=t("admin_csrf_failed")))
+        abort(
+            _page("admin/message.html", 400, title=t("admin_error"), message=t("admin_csrf_failed"))
+        )
 
 
 def _page(template: str, status: int = 200, **ctx):
@@ -111,11 +123,20 @@ def _require(role: str = "editor") -> User:
     if user is None:
         if request.method == "GET":
             abort(redirect(url_for("admin.login", next=request.full_path.rstrip("?"))))
-        abort(_page("admin/message.html", 401, title=t("admin_login"), message=t("admin_need_login")))
+        abort(
+            _page("admin/message.html", 401, title=t("admin_login"), message=t("admin_need_login"))
+        )
     if request.method == "POST":
         _check_csrf()
     if not user.can(role):
-        abort(_page("admin/message.html", 403, title=t("admin_forbidden"), message=t("admin_need_role", role=t(f"admin_role_{role}"))))
+        abort(
+            _page(
+                "admin/message.html",
+                403,
+                title=t("admin_forbidden"),
+                message=t("admin_need_role", role=t(f"admin_role_{role}")),
+            )
+        )
     return user
 
 
@@ -207,7 +228,14 @@ def index():
     rows = staff_destinations(get_session())
     q = (request.args.get("q") or "").strip().lower()
     shown = [r for r in rows if q in r.name.lower()] if q else rows
-    return _page("admin/index.html", rows=shown, q=q, total=len(rows), map_data=_map_data(rows), map_config=_map_config())
+    return _page(
+        "admin/index.html",
+        rows=shown,
+        q=q,
+        total=len(rows),
+        map_data=_map_data(rows),
+        map_config=_map_config(),
+    )
 
 
 def _form_values() -> dict[str, Any]:
@@ -232,10 +260,15 @@ def _localise(errors: dict[str, str]) -> dict[str, str]:
     """Field messages in the page's language (the checks word them in English)."""
     if get_lang() == "en":
         return errors
-    return {k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m) for k, m in errors.items()}
+    return {
+        k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m)
+        for k, m in errors.items()
+    }
 
 
-def _edit_page(row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200):
+def _edit_page(
+    row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200
+):
     errors = _localise(errors or {})
     return _page("admin/edit.html", status, row=row, v=values, errors=errors or {}, message=message, bad=status >= 400,
                  categories=categories(), map_config=_map_config())  # fmt: skip
@@ -253,7 +286,9 @@ def new():
     try:
         row = create_destination(get_session(), values, user=user.name, bounds=network_bounds())
     except DestinationInvalid as exc:
-        return _edit_page(None, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
+        return _edit_page(
+            None, values, errors=exc.fields, message=t("admin_fix_errors"), status=422
+        )
     return redirect(url_for("admin.edit", dest_id=row.id, saved=1))
 
 
@@ -264,14 +299,18 @@ def edit(dest_id: int):
     try:
         row = get_destination(session, dest_id)
     except NotFoundError:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
     if request.method == "GET":
         msg = t("admin_saved") if request.args.get("saved") else None
         return _edit_page(row, row.values(), message=msg)
     values = _form_values()
     version = _int(request.form.get("version")) or 0
     try:
-        row = update_destination(session, dest_id, version, values, user=user.name, bounds=network_bounds())
+        row = update_destination(
+            session, dest_id, version, values, user=user.name, bounds=network_bounds()
+        )
     except DestinationInvalid as exc:
         return _edit_page(row, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
     except StaleVersionError as exc:
@@ -288,10 +327,18 @@ def publish(dest_id: int):
     try:
         update_destination(get_session(), dest_id, version, {"published": want}, user=user.name)
     except StaleVersionError:
-        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+        return _page(
+            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
+        )
     except NotFoundError:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/admin") else url_for("admin.index"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
+    return redirect(
+        request.form.get("back")
+        if (request.form.get("back") or "").startswith("/admin")
+        else url_for("admin.index")
+    )
 
 
 @bp.post("/destinations/<int:dest_id>/delete")
@@ -301,9 +348,13 @@ def delete(dest_id: int):
     try:
         delete_destination(get_session(), dest_id, version, user=user.name)
     except StaleVersionError:
-        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+        return _page(
+            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
+        )
     except NotFoundError:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
     return redirect(url_for("admin.index"))
 
 
@@ -314,7 +365,9 @@ def changes(dest_id: int):
     try:
         row = get_destination(session, dest_id, include_deleted=True)
     except NotFoundError:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
     items = history(session, dest_id)
     diffs = []
     for h in items:
@@ -331,9 +384,13 @@ def restore(dest_id: int):
         restore_destination(get_session(), dest_id, _int(request.form.get("version")) or 0,
                             _int(request.form.get("to_version")) or 0, user=user.name)  # fmt: skip
     except StaleVersionError:
-        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+        return _page(
+            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
+        )
     except NotFoundError:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
     return redirect(url_for("admin.edit", dest_id=dest_id, saved=1))
 
 
@@ -392,7 +449,11 @@ def closures():
             session.add(Closure(**values, created_by=user.name, created_at=utcnow()))
             session.commit()
             return redirect(url_for("admin.closures", saved=1))
-    rows = list(session.scalars(select(Closure).where(Closure.removed.is_(False)).order_by(Closure.id.desc())))
+    rows = list(
+        session.scalars(
+            select(Closure).where(Closure.removed.is_(False)).order_by(Closure.id.desc())
+        )
+    )
     active = [c for c in rows if c.is_active()]
     data = {"type": "FeatureCollection", "features": [c.to_feature() for c in active]}
     return _page("admin/closures.html", status, rows=rows, errors=errors, form=form, map_data=data,
@@ -405,7 +466,9 @@ def remove_closure(closure_id: int):
     session = get_session()
     row = session.get(Closure, closure_id)
     if row is None or row.removed:
-        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+        return _page(
+            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
+        )
     row.removed = True
     session.commit()
     return redirect(url_for("admin.closures"))
@@ -423,7 +486,11 @@ def users():
         action = request.form.get("action")
         name = (request.form.get("name") or "").strip()
         if action == "add":
-            pw, pw2, role = request.form.get("password", ""), request.form.get("password2", ""), request.form.get("role")
+            pw, pw2, role = (
+                request.form.get("password", ""),
+                request.form.get("password2", ""),
+                request.form.get("role"),
+            )
             if not name or len(name) > 80 or any(c.isspace() for c in name):
                 error = t("admin_user_bad_name")
             elif role not in ROLES:
@@ -437,7 +504,9 @@ def users():
                     find_user(session, name)
                     error = t("admin_user_exists")
                 except NotFoundError:
-                    session.add(User(name=name, role=role, password_hash=hash_password(pw), active=True))
+                    session.add(
+                        User(name=name, role=role, password_hash=hash_password(pw), active=True)
+                    )
                     session.commit()
         elif action in ("role", "disable", "enable"):
             try:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,7 +26,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routes.errors import BikemapError, InvalidValueError
 
-from .models import Closure, Destination, DestinationHistory, User, categories, category_rules, utcnow
+from .models import (
+    Closure,
+    Destination,
+    DestinationHistory,
+    User,
+    categories,
+    category_rules,
+    utcnow,
+)
 from .validation import check_opening_hours, clean_destination, clean_url
 
 __all__ = [
@@ -134,7 +143,9 @@ def open_database(url: str) -> Database:
     try:
         upgrade(engine)
     except OperationalError as exc:
-        raise InvalidValueError(f"cannot open database {engine.url!r}: {str(exc.orig).strip()}") from None
+        raise InvalidValueError(
+            f"cannot open database {engine.url!r}: {str(exc.orig).strip()}"
+        ) from None
     return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -213,7 +224,9 @@ def _close_session(_exc=None) -> None:
 # ----------------------------------------------------------------------------- destinations
 
 
-def _history(session: Session, row: Destination, action: str, user: str, before: dict | None) -> None:
+def _history(
+    session: Session, row: Destination, action: str, user: str, before: dict | None
+) -> None:
     session.add(DestinationHistory(destination_id=row.id, version=row.version, action=action, changed_by=user,
                                    changed_at=row.updated_at, before=_jsonable(before),
                                    after=_jsonable(row.values())))  # fmt: skip
@@ -223,7 +236,9 @@ def _jsonable(values: dict | None) -> dict | None:
     return None if values is None else {k: v for k, v in values.items()}
 
 
-def get_destination(session: Session, dest_id: int, *, include_deleted: bool = False) -> Destination:
+def get_destination(
+    session: Session, dest_id: int, *, include_deleted: bool = False
+) -> Destination:
     row = session.get(Destination, dest_id, populate_existing=True)
     if row is None or (row.deleted and not include_deleted):
         raise NotFoundError(f"no destination with id {dest_id}")
@@ -234,7 +249,9 @@ def create_destination(session: Session, data: dict[str, Any], *, user: str,
                        bounds=None, commit: bool = True) -> Destination:  # fmt: skip
     """Check ``data`` and store a new staff destination (version 1)."""
     values = clean_destination(data, bounds=bounds)
-    row = Destination(**values, source="staff", staff_edited=True, version=1, updated_at=utcnow(), updated_by=user)
+    row = Destination(
+        **values, source="staff", staff_edited=True, version=1, updated_at=utcnow(), updated_by=user
+    )
     session.add(row)
     session.flush()
     _history(session, row, "create", user, None)
@@ -287,11 +304,15 @@ def update_destination(session: Session, dest_id: int, expected_version: int, da
     return row
 
 
-def delete_destination(session: Session, dest_id: int, expected_version: int, *, user: str) -> Destination:
+def delete_destination(
+    session: Session, dest_id: int, expected_version: int, *, user: str
+) -> Destination:
     """Remove a destination from every list (kept with its history, so it can be restored)."""
     row = get_destination(session, dest_id)
     _check_version(row, expected_version)
-    row = _guarded_update(session, row, expected_version, {"deleted": True}, user=user, action="delete")
+    row = _guarded_update(
+        session, row, expected_version, {"deleted": True}, user=user, action="delete"
+    )
     session.commit()
     return row
 
@@ -302,8 +323,9 @@ def restore_destination(session: Session, dest_id: int, expected_version: int, t
     row = get_destination(session, dest_id, include_deleted=True)
     _check_version(row, expected_version)
     snap = session.scalars(
-        select(DestinationHistory).where(DestinationHistory.destination_id == dest_id,
-                                         DestinationHistory.version == to_version)  # fmt: skip
+        select(DestinationHistory).where(
+            DestinationHistory.destination_id == dest_id, DestinationHistory.version == to_version
+        )  # fmt: skip
     ).first()
     if snap is None or not snap.after or snap.after.get("deleted"):
         raise NotFoundError(f"destination {dest_id} has no version {to_version} to restore")
@@ -361,7 +383,11 @@ def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
     oh = tags.get("opening_hours")
     website, _ = clean_url(tags.get("website") or tags.get("contact:website"))
     image, _ = clean_url(tags.get("image"))
-    names = {k[5:]: v for k, v in tags.items() if k.startswith("name:") and len(k) <= 10 and v and "_" not in k}
+    names = {
+        k[5:]: v
+        for k, v in tags.items()
+        if k.startswith("name:") and len(k) <= 10 and v and "_" not in k
+    }
     return {
         "name": name[:200],
         "names": names,
@@ -376,7 +402,9 @@ def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm") -> dict[str, int]:
+def seed_destinations(
+    session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm"
+) -> dict[str, int]:
     """Add or refresh destinations from OpenStreetMap features, in one transaction.
 
     A new feature becomes a published ``source="osm"`` destination. A known one
@@ -384,7 +412,10 @@ def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user:
     never overwritten. Returns counts (created, updated, unchanged, kept_staff).
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_staff": 0}
-    known = {r.osm_id: r for r in session.scalars(select(Destination).where(Destination.osm_id.is_not(None)))}
+    known = {
+        r.osm_id: r
+        for r in session.scalars(select(Destination).where(Destination.osm_id.is_not(None)))
+    }
     seen: set[str] = set()
     now = utcnow()
     for poi in pois:

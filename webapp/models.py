@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -68,10 +68,18 @@ def _vocabulary() -> dict[str, Any]:
             with open(path, "rb") as fh:
                 doc = tomllib.load(fh)
         names = doc.get("vocabulary") or doc.get("categories")
-        names = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else DEFAULT_CATEGORIES
+        names = (
+            tuple(n for n in names if isinstance(n, str))
+            if isinstance(names, list)
+            else DEFAULT_CATEGORIES
+        )
         rules = [(r["key"], tuple(r.get("values") or ["*"]), r.get("category", ""))
                  for r in doc.get("rule", []) if isinstance(r, dict) and "key" in r]  # fmt: skip
-        _vocab = {"names": names or DEFAULT_CATEGORIES, "rules": rules, "labels": doc.get("label", {})}
+        _vocab = {
+            "names": names or DEFAULT_CATEGORIES,
+            "rules": rules,
+            "labels": doc.get("label", {}),
+        }
     return _vocab
 
 
@@ -99,7 +107,7 @@ def category_label(category: str, lang: str = "en") -> str:
 
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo (stored the same way on SQLite and PostgreSQL)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 # ----------------------------------------------------------------------------- secrets
@@ -162,7 +170,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     def can(self, role: str) -> bool:
         """Whether this user has ``role`` or a stronger one."""
@@ -216,7 +226,9 @@ class Destination(Base):
         """The editable values plus bookkeeping, as JSON-ready data (history snapshots)."""
         out = {k: getattr(self, k) for k in EDITABLE}
         out["names"] = dict(out["names"] or {})
-        out.update(source=self.source, osm_id=self.osm_id, deleted=self.deleted, version=self.version)
+        out.update(
+            source=self.source, osm_id=self.osm_id, deleted=self.deleted, version=self.version
+        )
         return out
 
     @property
@@ -231,7 +243,9 @@ class Destination(Base):
             source=self.source,
             osm_id=self.osm_id,
             version=self.version,
-            updated_at=self.updated_at.isoformat(timespec="seconds") + "Z" if self.updated_at else None,
+            updated_at=self.updated_at.isoformat(timespec="seconds") + "Z"
+            if self.updated_at
+            else None,
             updated_by=self.updated_by,
         )
         return {
@@ -306,7 +320,9 @@ class Closure(Base):
             "properties": {
                 "kind": self.kind,
                 "reason": self.reason,
-                "ends_at": self.ends_at.isoformat(timespec="seconds") + "Z" if self.ends_at else None,
+                "ends_at": self.ends_at.isoformat(timespec="seconds") + "Z"
+                if self.ends_at
+                else None,
                 "created_at": self.created_at.isoformat(timespec="seconds") + "Z",
                 "created_by": self.created_by,
                 "active": self.is_active(),

@@ -40,8 +40,16 @@ from .db import (
 from .models import EDITABLE, ApiToken, Closure, Destination, User, hash_token, utcnow
 from .validation import DestinationInvalid, clean_closure, clean_destination
 
-__all__ = ["bp", "closure_edge_cost_for", "closures_map_layer", "current_user", "layer_state", "public_closures",
-           "published_features", "require"]
+__all__ = [
+    "bp",
+    "closure_edge_cost_for",
+    "closures_map_layer",
+    "current_user",
+    "layer_state",
+    "public_closures",
+    "published_features",
+    "require",
+]
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api")
 
@@ -51,6 +59,7 @@ def _setup(state) -> None:  # the database comes with the blueprint: one line in
     from .db import init_app
 
     init_app(state.app)
+
 
 GEOJSON = "application/geo+json"
 
@@ -120,9 +129,15 @@ def current_user() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise StaffError(401, "Unauthorized", "use the header 'Authorization: Bearer TOKEN'")
-        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
+        row = session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
+        ).first()
         if row is None or not row.user.active:
-            raise StaffError(401, "Unauthorized", "this API token is not valid (create one with 'bikemap user token NAME')")
+            raise StaffError(
+                401,
+                "Unauthorized",
+                "this API token is not valid (create one with 'bikemap user token NAME')",
+            )
         user, via = row.user, "token"
     elif cookie.get("uid") is not None:
         found = session.get(User, cookie["uid"])
@@ -138,7 +153,9 @@ def check_csrf() -> None:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
     if not sent or sent != cookie.get("csrf"):
-        raise StaffError(403, "CSRF", "the form has expired or did not come from this site; reload the page")
+        raise StaffError(
+            403, "CSRF", "the form has expired or did not come from this site; reload the page"
+        )
 
 
 def require(role: str) -> User:
@@ -171,7 +188,11 @@ def _network():
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise StaffError(400, "InvalidJSON", "send a JSON object (a GeoJSON Feature) with Content-Type: application/json")
+        raise StaffError(
+            400,
+            "InvalidJSON",
+            "send a JSON object (a GeoJSON Feature) with Content-Type: application/json",
+        )
     return data
 
 
@@ -190,8 +211,15 @@ def feature_values(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in props.items() if k in EDITABLE}
     if geom is not None:
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
-        if not isinstance(geom, dict) or geom.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
-            raise DestinationInvalid({"location": "the geometry must be a GeoJSON Point [longitude, latitude]"})
+        if (
+            not isinstance(geom, dict)
+            or geom.get("type") != "Point"
+            or not isinstance(coords, list)
+            or len(coords) < 2
+        ):
+            raise DestinationInvalid(
+                {"location": "the geometry must be a GeoJSON Point [longitude, latitude]"}
+            )
         out["lon"], out["lat"] = coords[0], coords[1]
     return out
 
@@ -220,13 +248,17 @@ def expected_version(dest_id: int) -> int:
         m = _ETAG.match(tag.strip())
         if m and int(m.group(1)) == dest_id:
             return int(m.group(2))
-    raise StaffError(412, "PreconditionFailed", "the If-Match ETag does not name a version of this destination")
+    raise StaffError(
+        412, "PreconditionFailed", "the If-Match ETag does not name a version of this destination"
+    )
 
 
 @bp.post("/destinations")
 def api_create():
     user = require("editor")
-    row = create_destination(get_session(), feature_values(_json_body()), user=user.name, bounds=network_bounds())
+    row = create_destination(
+        get_session(), feature_values(_json_body()), user=user.name, bounds=network_bounds()
+    )
     _layer_changed()
     return _feature_response(row, 201)
 
@@ -244,7 +276,9 @@ def api_update(dest_id: int):
     user = require("editor")
     version = expected_version(dest_id)
     data = feature_values(_json_body())
-    row = update_destination(get_session(), dest_id, version, data, user=user.name, bounds=network_bounds())
+    row = update_destination(
+        get_session(), dest_id, version, data, user=user.name, bounds=network_bounds()
+    )
     _layer_changed()
     return _feature_response(row)
 
@@ -262,7 +296,9 @@ def api_history(dest_id: int):
     require("editor")
     session = get_session()
     get_destination(session, dest_id, include_deleted=True)
-    return jsonify({"destination_id": dest_id, "changes": [h.to_json() for h in history(session, dest_id)]})
+    return jsonify(
+        {"destination_id": dest_id, "changes": [h.to_json() for h in history(session, dest_id)]}
+    )
 
 
 @bp.post("/destinations/<int:dest_id>/restore")
@@ -271,7 +307,9 @@ def api_restore(dest_id: int):
     body = _json_body()
     to = body.get("version")
     if not isinstance(to, int) or isinstance(to, bool):
-        raise DestinationInvalid({"version": "name the version to restore (a number from the history)"})
+        raise DestinationInvalid(
+            {"version": "name the version to restore (a number from the history)"}
+        )
     session = get_session()
     row = get_destination(session, dest_id, include_deleted=True)
     current = expected_version(dest_id) if not row.deleted else _deleted_version(row)
@@ -292,7 +330,11 @@ EXPORT_COLUMNS = ["id", "version", "name", "category", "description", "lon", "la
 
 
 def staff_destinations(session) -> list[Destination]:
-    return list(session.scalars(select(Destination).where(Destination.deleted.is_(False)).order_by(Destination.id)))
+    return list(
+        session.scalars(
+            select(Destination).where(Destination.deleted.is_(False)).order_by(Destination.id)
+        )
+    )
 
 
 @bp.get("/destinations/export")
@@ -308,11 +350,17 @@ def api_export():
         for r in rows:
             vals = r.values()
             line = [r.id if c == "id" else vals.get(c) for c in EXPORT_COLUMNS]
-            line = ["true" if v is True else "false" if v is False else "" if v is None else v for v in line]
+            line = [
+                "true" if v is True else "false" if v is False else "" if v is None else v
+                for v in line
+            ]
             w.writerow(line + [(r.names or {}).get(lang, "") for lang in langs])
         body, mimetype, ext = "\ufeff" + buf.getvalue(), "text/csv", "csv"
     elif fmt in ("geojson", "json"):
-        body = json.dumps({"type": "FeatureCollection", "features": [r.to_feature() for r in rows]}, ensure_ascii=False)
+        body = json.dumps(
+            {"type": "FeatureCollection", "features": [r.to_feature() for r in rows]},
+            ensure_ascii=False,
+        )
         mimetype, ext = GEOJSON, "geojson"
     else:
         raise StaffError(400, "InvalidValue", f"format must be geojson or csv, got {fmt[:20]!r}")
@@ -330,7 +378,11 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         known = set(EXPORT_COLUMNS)
-        bad = [c for c in header if c not in known and not re.fullmatch(r"name:[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", c)]
+        bad = [
+            c
+            for c in header
+            if c not in known and not re.fullmatch(r"name:[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", c)
+        ]
         if bad or "name" not in header:
             msg = f"unknown columns {', '.join(bad)}" if bad else "a 'name' column is needed"
             raise StaffError(422, "InvalidRows", msg, rows=[{"row": 1, "fields": {"header": msg}}])
@@ -339,7 +391,9 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
             if None in rec:
                 out.append((i, {"_error": {"row": "has more cells than the header"}}))
                 continue
-            props = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
+            props = {
+                k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")
+            }
             names = {k[5:]: v for k, v in rec.items() if k.startswith("name:") and v}
             if names:
                 props["names"] = names
@@ -355,7 +409,11 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
         doc = json.loads(text)
     except ValueError as exc:
         raise StaffError(400, "InvalidFile", f"the file is not JSON: {exc}") from None
-    feats = doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else None
+    feats = (
+        doc.get("features")
+        if isinstance(doc, dict) and doc.get("type") == "FeatureCollection"
+        else None
+    )
     if not isinstance(feats, list):
         raise StaffError(400, "InvalidFile", "the file must be a GeoJSON FeatureCollection")
     return list(enumerate(feats, start=1))
@@ -367,7 +425,9 @@ def _row_id(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise DestinationInvalid({"id": "must be the number of an existing destination, or empty for a new one"})
+        raise DestinationInvalid(
+            {"id": "must be the number of an existing destination, or empty for a new one"}
+        ) from None
 
 
 @bp.post("/destinations/import")
@@ -394,7 +454,9 @@ def api_import():
     for number, feat in rows:
         try:
             if not isinstance(feat, dict) or "_error" in feat:
-                raise DestinationInvalid((feat or {}).get("_error") or {"row": "must be a GeoJSON Feature"})
+                raise DestinationInvalid(
+                    (feat or {}).get("_error") or {"row": "must be a GeoJSON Feature"}
+                )
             dest_id = _row_id(feat.get("id"))
             props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
             version = _row_id(props.get("version"))
@@ -403,7 +465,9 @@ def api_import():
                 clean_destination(data, bounds=bounds)
             else:
                 if dest_id in seen:
-                    raise DestinationInvalid({"id": f"destination {dest_id} appears twice in the file"})
+                    raise DestinationInvalid(
+                        {"id": f"destination {dest_id} appears twice in the file"}
+                    )
                 seen.add(dest_id)
                 row = get_destination(session, dest_id)
                 if version is not None and version != row.version:
@@ -426,7 +490,9 @@ def api_import():
                 create_destination(session, data, user=user.name, bounds=bounds, commit=False)
                 created += 1
             else:
-                update_destination(session, dest_id, version, data, user=user.name, bounds=bounds, commit=False)
+                update_destination(
+                    session, dest_id, version, data, user=user.name, bounds=bounds, commit=False
+                )
                 updated += 1
         session.commit()
     except StaleVersionError:
@@ -526,7 +592,9 @@ def closures_map_layer(closures: dict[str, Any], t):
         {"type": "FeatureCollection", "features": data},
         name=t("closures_layer"),
         style_function=style,
-        marker=folium.CircleMarker(radius=9, color="#dc2626", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1),
+        marker=folium.CircleMarker(
+            radius=9, color="#dc2626", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1
+        ),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
     )
@@ -619,8 +687,9 @@ def closure_edge_cost_for(net, profile: str):
 
 def _layer_changed() -> None:
     """Hook: the published layer changed (nothing cached yet; kept for the map's caches)."""
-    current_app.extensions["bikemap.layer_version"] = current_app.extensions.get("bikemap.layer_version", 0) + 1
-
+    current_app.extensions["bikemap.layer_version"] = (
+        current_app.extensions.get("bikemap.layer_version", 0) + 1
+    )
 
 
 # ----------------------------------------------------------------------------- OpenAPI
@@ -647,7 +716,11 @@ def _openapi() -> None:
                        "properties": {"type": "object", "properties": {k: {} for k in (*EDITABLE, "version")}}}})  # fmt: skip
     SCHEMAS.setdefault("Closure", {"type": "object", "description": "GeoJSON Feature: Point or LineString; "
                                    "properties kind (closure|hazard), reason, ends_at"})  # fmt: skip
-    dest = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/StaffDestination"}}}}
+    dest = {
+        "content": {
+            "application/geo+json": {"schema": {"$ref": "#/components/schemas/StaffDestination"}}
+        }
+    }
     errs = {
         "401": error_response("No or bad API token", ["Unauthorized"]),
         "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
@@ -655,13 +728,18 @@ def _openapi() -> None:
     }
     lock = {"412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
             "428": error_response("If-Match is missing", ["PreconditionRequired"])}  # fmt: skip
-    invalid = {"422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])}
+    invalid = {
+        "422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])
+    }
     path_id = [{"name": "dest_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
                 "description": "the ETag of the version you edited"}  # fmt: skip
     PATHS.setdefault("/api/destinations", {})["post"] = {
-        "summary": "Add a destination (editor)", "operationId": "createDestination", 
-        "requestBody": dest, "responses": {"201": {"description": "Stored, with ETag", **dest}, **errs, **invalid}}
+        "summary": "Add a destination (editor)",
+        "operationId": "createDestination",
+        "requestBody": dest,
+        "responses": {"201": {"description": "Stored, with ETag", **dest}, **errs, **invalid},
+    }
     PATHS["/api/destinations/{dest_id}"] = {
         "parameters": path_id,
         "get": {"summary": "One destination (unpublished ones only for staff)", "operationId": "getDestination",
@@ -671,23 +749,57 @@ def _openapi() -> None:
                   "responses": {"200": {"description": "Saved, new ETag", **dest}, **errs, **lock, **invalid}},
         "delete": {"summary": "Delete (admin)", "operationId": "deleteDestination",  "parameters": [if_match], "responses": {"204": {"description": "Deleted"}, **errs, **lock}},
     }  # fmt: skip
-    PATHS["/api/destinations/{dest_id}/history"] = {"parameters": path_id, "get": {
-        "summary": "Every change: who, when, before, after (editor)", "operationId": "destinationHistory",
-        "responses": {"200": {"description": "Changes"}, **errs}}}
-    PATHS["/api/destinations/{dest_id}/restore"] = {"parameters": path_id, "post": {
-        "summary": "Restore the values of an earlier version {\"version\": N} (admin)", "operationId": "restoreDestination",
-        "responses": {"200": {"description": "Restored as a new version", **dest}, **errs, **lock}}}
-    PATHS["/api/destinations/export"] = {"get": {
-        "summary": "All destinations as GeoJSON or CSV (editor)", "operationId": "exportDestinations", 
-        "parameters": [{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["geojson", "csv"]}}],
-        "responses": {"200": {"description": "A file"}, **errs}}}
-    PATHS["/api/destinations/import"] = {"post": {
-        "summary": "Import a GeoJSON FeatureCollection or CSV: all rows or nothing (editor)",
-        "operationId": "importDestinations", 
-        "responses": {"200": {"description": "Counts of created and updated rows"}, **errs,
-                      "413": error_response("The file is too large", ["RequestEntityTooLarge"]),
-                      "422": error_response("Rows with problems, by number; nothing imported", ["InvalidRows"])}}}
-    closure = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/Closure"}}}}
+    PATHS["/api/destinations/{dest_id}/history"] = {
+        "parameters": path_id,
+        "get": {
+            "summary": "Every change: who, when, before, after (editor)",
+            "operationId": "destinationHistory",
+            "responses": {"200": {"description": "Changes"}, **errs},
+        },
+    }
+    PATHS["/api/destinations/{dest_id}/restore"] = {
+        "parameters": path_id,
+        "post": {
+            "summary": 'Restore the values of an earlier version {"version": N} (admin)',
+            "operationId": "restoreDestination",
+            "responses": {
+                "200": {"description": "Restored as a new version", **dest},
+                **errs,
+                **lock,
+            },
+        },
+    }
+    PATHS["/api/destinations/export"] = {
+        "get": {
+            "summary": "All destinations as GeoJSON or CSV (editor)",
+            "operationId": "exportDestinations",
+            "parameters": [
+                {
+                    "name": "format",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["geojson", "csv"]},
+                }
+            ],
+            "responses": {"200": {"description": "A file"}, **errs},
+        }
+    }
+    PATHS["/api/destinations/import"] = {
+        "post": {
+            "summary": "Import a GeoJSON FeatureCollection or CSV: all rows or nothing (editor)",
+            "operationId": "importDestinations",
+            "responses": {
+                "200": {"description": "Counts of created and updated rows"},
+                **errs,
+                "413": error_response("The file is too large", ["RequestEntityTooLarge"]),
+                "422": error_response(
+                    "Rows with problems, by number; nothing imported", ["InvalidRows"]
+                ),
+            },
+        }
+    }
+    closure = {
+        "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/Closure"}}}
+    }
     PATHS["/api/closures"] = {
         "get": {"summary": "Active road closures and hazards", "operationId": "closures",
                 "responses": {"200": {"description": "FeatureCollection", **closure}}},
@@ -695,10 +807,21 @@ def _openapi() -> None:
                  "operationId": "createClosure", "requestBody": closure,
                  "responses": {"201": {"description": "Stored", **closure}, **errs, **invalid}},
     }  # fmt: skip
-    PATHS["/api/closures/{closure_id}"] = {"delete": {
-        "summary": "Remove a closure (editor)", "operationId": "removeClosure", 
-        "parameters": [{"name": "closure_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-        "responses": {"204": {"description": "Removed"}, **errs}}}
+    PATHS["/api/closures/{closure_id}"] = {
+        "delete": {
+            "summary": "Remove a closure (editor)",
+            "operationId": "removeClosure",
+            "parameters": [
+                {
+                    "name": "closure_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": {"204": {"description": "Removed"}, **errs},
+        }
+    }
 
 
 _openapi()

@@ -35,8 +35,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_used_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
@@ -78,7 +79,9 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_destination_history")),
     )
-    op.create_index(op.f("ix_destination_history_destination_id"), "destination_history", ["destination_id"])
+    op.create_index(
+        op.f("ix_destination_history_destination_id"), "destination_history", ["destination_id"]
+    )
     op.create_table(
         "closures",
         sa.Column("id", sa.Integer(), nullable=False),
