@@ -42,7 +42,7 @@ def free_port() -> int:
 
 def start_server(args, port: int) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", args.source, "--port", str(port),
-           "--threads", str(args.threads), "--tiles", "none"]  # fmt: skip
+           "--threads", str(args.threads), "--workers", str(args.workers), "--tiles", "none"]  # fmt: skip
     if args.cache_dir:
         cmd += ["--cache-dir", args.cache_dir]
     # the server's log goes to a file: an unread pipe fills up and blocks the server
@@ -141,7 +141,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cache-dir", default=None)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--threads", type=int, default=8, help="server threads")
+    ap.add_argument("--threads", type=int, default=8, help="server threads per process")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (bikemap serve --workers)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=20, help="requests sent before timing")
     ap.add_argument("--startup-timeout", type=float, default=600.0)
@@ -187,7 +188,8 @@ def main(argv=None) -> int:
         print("no request completed")
         return 1
     print("status counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(status.items(), key=str)))
-    print(f"source {args.source}, {args.clients} clients, {args.threads} server threads, {elapsed:.1f} s")
+    print(f"source {args.source}, {args.clients} clients, {args.workers} server process(es) x {args.threads} threads, "
+          f"{elapsed:.1f} s")  # fmt: skip
     print(f"p50 {1000 * percentile(lat, 50):.1f} ms  p95 {1000 * percentile(lat, 95):.1f} ms  "
           f"{len(lat) / elapsed:.1f} requests/s  ({len(lat)} requests)")  # fmt: skip
     return 0

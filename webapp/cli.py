@@ -2,12 +2,21 @@
 
 The network is built or loaded from the cache once, before the server starts
 listening. ``--debug`` runs Flask's development server (reloader off) instead.
+
+Waitress is one process, and route searches hold Python's GIL for most of
+their time, so one process uses about one core. ``--workers N`` (POSIX) loads
+the network once, opens the listening socket, then forks N waitress processes
+that share both (the network's arrays are shared copy-on-write; each worker
+builds its own app, so database connections are never shared across a fork).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
+import socket
 import sys
 
 from routes.cli import add_source_argument
@@ -22,7 +31,8 @@ def register(sub) -> None:
     add_source_argument(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads of the server (default 8)")
+    p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
+    p.add_argument("--workers", type=int, default=1, help="server processes sharing the socket (default 1; POSIX)")
     p.add_argument("--tiles", default=None, metavar="URL|none",
                    help="background tile URL template ({z}/{x}/{y}), or none for a plain background")  # fmt: skip
     p.add_argument("--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles")
@@ -55,12 +65,16 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--port must be 1..65535, got {args.port}")
     if not 1 <= args.threads <= 256:
         raise InvalidValueError(f"--threads must be 1..256, got {args.threads}")
+    if not 1 <= args.workers <= 64:
+        raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
+    if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
+        raise InvalidValueError("--workers needs a POSIX system and cannot be used with --debug")
+    if args.workers > 1:
+        return _serve_forked(args)
     from webapp import create_app
 
     app = create_app(config=_config(args))
-    net = app.extensions["bikemap.network"]
-    url = f"http://{args.host}:{args.port}/"
-    print(f"bikemap: serving {net.name} ({net.n_segments} street segments) on {url}", file=sys.stderr, flush=True)
+    _announce(args, app.extensions["bikemap.network"])
     try:
         if args.debug:
             app.run(host=args.host, port=args.port, debug=True, use_reloader=False)
@@ -71,3 +85,64 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
+
+
+def _announce(args: argparse.Namespace, net) -> None:
+    url = f"http://{args.host}:{args.port}/"
+    workers = f", {args.workers} processes" if args.workers > 1 else ""
+    print(f"bikemap: serving {net.name} ({net.n_segments} street segments) on {url}{workers}",
+          file=sys.stderr, flush=True)  # fmt: skip
+
+
+def _serve_forked(args: argparse.Namespace) -> int:
+    from routes import load_network
+
+    net = load_network(args.source, cache_folder=args.cache_dir)
+    try:
+        sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
+    except OSError as exc:
+        raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    _announce(args, net)
+    children = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own app (and database connections), the shared network and socket
+            code = 1
+            try:
+                import waitress
+
+                from webapp import create_app
+
+                app = create_app(config={**_config(args), "NETWORK": net})
+                waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap")
+                code = 0
+            except KeyboardInterrupt:
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum, _frame):
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    for pid in children:
+        while True:
+            try:
+                _, st = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                st = 0
+                break
+        if os.waitstatus_to_exitcode(st) not in (0, -signal.SIGTERM, -signal.SIGINT):
+            status = 1
+    return status
