@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import folium
 import folium.plugins
@@ -114,7 +115,8 @@ def _actions(t: Callable[[str], str], lon: float, lat: float) -> str:
 def _website(url: str | None) -> str:
     if not url or not url.startswith(("http://", "https://")):
         return ""
-    return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(url[:60])}</a>'
+    host = urlsplit(url).netloc.removeprefix("www.") or url[:40]
+    return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(host)}</a>'
 
 
 def _destination_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
