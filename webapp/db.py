@@ -174,7 +174,12 @@ def init_app(app) -> Database:
     app.extensions["bikemap_db"] = db
     app.teardown_appcontext(_close_session)
     if not app.secret_key:
-        app.secret_key = _instance_secret(Path(app.instance_path))
+        if app.config.get("TESTING"):
+            import secrets
+
+            app.secret_key = secrets.token_hex(32)
+        else:
+            app.secret_key = _instance_secret(Path(app.instance_path))
     net = app.extensions.get("bikemap.network") or app.config.get("NETWORK")
     if net is not None and app.config.get("SEED_DESTINATIONS", True):
         with db.session() as session:
