@@ -320,6 +320,7 @@ def add_elevation(network, dem: str | Path | DEM):
     starts, ends = off[:-1], off[1:] - 1
     ele[starts] = node_ele[network.seg_u]  # identical points: make them agree exactly
     ele[ends] = node_ele[network.seg_v]
+    _level_bridges_and_tunnels(network, ele)
     if np.isnan(ele).any():
         _fill_gaps(network, ele, node_ele)
     network.node_ele = node_ele.astype(np.float32)
@@ -332,6 +333,24 @@ def add_elevation(network, dem: str | Path | DEM):
     }
     network._derived.clear()  # routers built before now know nothing of the heights
     return network
+
+
+def _level_bridges_and_tunnels(network, ele: np.ndarray) -> None:
+    """Bridges and tunnels run straight between their ends, not over the terrain under them.
+
+    The DEM gives the valley floor under a bridge and the mountain over a
+    tunnel; both would invent climbs. Their inner points are interpolated
+    between the heights at their two ends (the abutments, portals).
+    """
+    off, xy = network.offsets, network.xy
+    for s, tags in enumerate(network.tags):
+        if tags.get("bridge", "no") == "no" and tags.get("tunnel", "no") in ("no", "building_passage"):
+            continue
+        a, b = off[s], off[s + 1]
+        if b - a < 3 or not (np.isfinite(ele[a]) and np.isfinite(ele[b - 1])):
+            continue
+        d = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy[a:b], axis=0).T))])
+        ele[a:b] = np.interp(d, [0.0, d[-1]], [ele[a], ele[b - 1]])
 
 
 def _nan_round(v: float) -> float | None:

@@ -67,4 +67,6 @@ way_tags: tuple[str, ...] = (
     "area",
     "sac_scale",
     "mtb:scale",
+    "bridge",
+    "tunnel",
 )

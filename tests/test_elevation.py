@@ -36,6 +36,8 @@ ANDORRA_LA_VELLA = (42.5078, 1.5211)  # (lat, lon), town centre, about 1,020-1,0
 PAS_DE_LA_CASA = (42.5424, 1.7336)  # about 2,080-2,100 m, beyond the Port d'Envalira (2,408 m)
 ENCAMP = (42.53506, 1.57697)
 SANT_ANTONI = (42.52961, 1.52055)  # on the CG-3 north of Andorra la Vella
+CANILLO_EAST = (42.550982, 1.5910858)  # above Canillo, on the CG-2 side
+LA_MASSANA_EAST = (42.5545546, 1.5373877)  # over the ridge towards La Massana
 
 
 # --------------------------------------------------------------------------- synthetic tiles
@@ -367,12 +369,15 @@ def test_route_over_the_envalira_pass(andorra_dem):
 
 
 def test_safe_profile_picks_the_flatter_alternative(andorra_dem, andorra_flat):
-    """Sant Antoni (CG-3) to Encamp: over the mountain roads, or round by the valleys."""
+    """Canillo to the La Massana side: over the ridge road, or round by the valleys.
+
+    (Sant Antoni to Encamp was the example until bridges and tunnels ran level:
+    now both take the tunnel.)
+    """
     blind = andorra_flat.router("safe").cost  # the same profile, blind to hills
-    ignoring = route(andorra_dem, [SANT_ANTONI, ENCAMP], profile="safe", edge_cost=blind)[
-        "properties"
-    ]
-    aware = route(andorra_dem, [SANT_ANTONI, ENCAMP], profile="safe")["properties"]
+    pts = [CANILLO_EAST, LA_MASSANA_EAST]
+    ignoring = route(andorra_dem, pts, profile="safe", edge_cost=blind)["properties"]
+    aware = route(andorra_dem, pts, profile="safe")["properties"]
     assert aware["ascent_m"] < ignoring["ascent_m"] - 200
     assert aware["distance_m"] > ignoring["distance_m"]  # a longer way round, but flatter
     assert aware["cost"] < ignoring["cost"]  # and cheaper by the hill-aware costs
@@ -459,3 +464,20 @@ def test_cli_dem_option(capsys, tmp_path):
     assert main([*args[:4], str(tmp_path / "nothing.hgt"), *args[5:]]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "elevation data not found" in err
+
+
+def test_bridges_run_straight_between_their_ends(andorra_dem):
+    """A bridge's inner points lie on the straight line between its ends, not on the valley floor."""
+    net = andorra_dem
+    seen = 0
+    for s, tags in enumerate(net.tags):
+        if tags.get("bridge", "no") == "no":
+            continue
+        a, b = net.offsets[s], net.offsets[s + 1]
+        if b - a < 3:
+            continue
+        z = net.ele[a:b]
+        lo, hi = sorted((float(z[0]), float(z[-1])))
+        assert np.all(z >= lo - 0.01) and np.all(z <= hi + 0.01)
+        seen += 1
+    assert seen > 0, "Andorra has bridges with inner points"
