@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Bump when the way heights are computed changes (part of the network cache key).
-ELEVATION_VERSION = 1
+ELEVATION_VERSION = 2  # bump when heights are computed differently
 
 #: Grades are measured over at least this distance (m) for ``max_grade_pct``:
 #: SRTM samples are 30-90 m apart and its heights err by about 10 m, so shorter
