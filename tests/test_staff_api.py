@@ -345,3 +345,14 @@ def test_seeding_never_overwrites_staff_edits(database, demo_net):
         assert s.get(Destination, staff_row.id).description == "Checked by the tourism office"
         assert s.get(Destination, osm_row.id).name == "Renamed in OSM"
         assert s.get(Destination, osm_row.id).version == 2
+
+
+def test_public_get_hides_staff_names_and_big_bodies_are_refused(staff):
+    client = staff.app.test_client()
+    resp = create(client, staff)
+    url = f"/api/destinations/{resp.get_json()['id']}"
+    assert "updated_by" not in client.get(url).get_json()["properties"]
+    assert client.get(url, headers=staff.headers("editor")).get_json()["properties"]["updated_by"] == "eddie"
+    big = feature(description="x" * 300_000)
+    resp = client.post("/api/destinations", json=big, headers=staff.headers("editor"))
+    assert resp.status_code == 413 and resp.get_json()["error"]["code"]

@@ -54,6 +54,16 @@ __all__ = [
 bp = Blueprint("staff_api", __name__, url_prefix="/api")
 
 
+#: Largest body of a staff request other than an import (bytes; config ``STAFF_MAX_BYTES``).
+STAFF_MAX_BYTES = 256 * 1024
+
+
+@bp.before_request
+def _limit_body() -> None:
+    if request.endpoint != "staff_api.api_import" and request.max_content_length is None:
+        request.max_content_length = current_app.config.get("STAFF_MAX_BYTES", STAFF_MAX_BYTES)
+
+
 @bp.record_once
 def _setup(state) -> None:  # the database comes with the blueprint: one line in BLUEPRINTS
     from .db import init_app
@@ -266,9 +276,15 @@ def api_create():
 @bp.get("/destinations/<int:dest_id>")
 def api_get(dest_id: int):
     row = get_destination(get_session(), dest_id)
-    if not row.published and (current_user() is None):
+    if current_user() is not None:
+        return _feature_response(row)
+    if not row.published:
         raise NotFoundError(f"no destination with id {dest_id}")
-    return _feature_response(row)
+    resp = _feature_response(row)
+    feature = resp.get_json()
+    feature["properties"].pop("updated_by", None)  # staff names stay among staff
+    resp.set_data(json.dumps(feature, ensure_ascii=False))
+    return resp
 
 
 @bp.patch("/destinations/<int:dest_id>")
