@@ -23,8 +23,8 @@ import random
 import re
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -41,8 +41,22 @@ def free_port() -> int:
 
 
 def start_server(args, port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", args.source, "--port", str(port),
-           "--threads", str(args.threads), "--workers", str(args.workers), "--tiles", "none"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "routes.cli",
+        "serve",
+        "--source",
+        args.source,
+        "--port",
+        str(port),
+        "--threads",
+        str(args.threads),
+        "--workers",
+        str(args.workers),
+        "--tiles",
+        "none",
+    ]
     if args.cache_dir:
         cmd += ["--cache-dir", args.cache_dir]
     # the server's log goes to a file: an unread pipe fills up and blocks the server
@@ -73,12 +87,22 @@ def route_queries(source: str, cache_dir: str | None, n: int, seed: int) -> list
     out = []
     for _ in range(n):
         a, b = rng.randrange(net.n_nodes), rng.randrange(net.n_nodes)
-        out.append(f"/api/route?from={net.node_lat[a]:.6f},{net.node_lon[a]:.6f}"
-                   f"&to={net.node_lat[b]:.6f},{net.node_lon[b]:.6f}")  # fmt: skip
+        out.append(
+            f"/api/route?from={net.node_lat[a]:.6f},{net.node_lon[a]:.6f}"
+            f"&to={net.node_lat[b]:.6f},{net.node_lon[b]:.6f}"
+        )
     return out
 
 
-def client(port: int, queries: list[str], start: int, stop_at: float, lat: list[float], status: Counter, lock):
+def client(
+    port: int,
+    queries: list[str],
+    start: int,
+    stop_at: float,
+    lat: list[float],
+    status: Counter,
+    lock,
+):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     i = start
     mine, codes = [], Counter()
@@ -128,7 +152,9 @@ def page_weight(port: int, path: str = "/") -> tuple[int, dict[str, int]]:
             for ref in re.findall(r"""url\(["']?([^)"']+)["']?\)""", data.decode()):
                 if ref.startswith(("data:", "#", "http")) or "@2x" in ref or ref.endswith(".ttf"):
                     continue
-                if ref.endswith(".woff2") and "fa-solid" not in ref:  # fonts no glyph on the page uses
+                if (
+                    ref.endswith(".woff2") and "fa-solid" not in ref
+                ):  # fonts no glyph on the page uses
                     continue
                 get(posixpath.normpath(posixpath.join(posixpath.dirname(url), ref)))
     get("/api/destinations?lang=en")
@@ -142,7 +168,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--threads", type=int, default=8, help="server threads per process")
-    ap.add_argument("--workers", type=int, default=1, help="server processes (bikemap serve --workers)")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes (bikemap serve --workers)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=20, help="requests sent before timing")
     ap.add_argument("--startup-timeout", type=float, default=600.0)
@@ -160,9 +188,12 @@ def main(argv=None) -> int:
             total, sizes = page_weight(port)
             for url, n in sorted(sizes.items(), key=lambda kv: -kv[1]):
                 print(f"{n:>9} {url}")
-            print(f"map page weight: {total} bytes ({total / 1e6:.2f} MB) in {len(sizes)} files", flush=True)
+            print(
+                f"map page weight: {total} bytes ({total / 1e6:.2f} MB) in {len(sizes)} files",
+                flush=True,
+            )
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for q in queries[-args.warmup:]:
+        for q in queries[-args.warmup :]:
             warm.request("GET", q)
             warm.getresponse().read()
         warm.close()
@@ -170,8 +201,12 @@ def main(argv=None) -> int:
         lock = threading.Lock()
         stop_at = time.monotonic() + args.seconds
         t_start = time.perf_counter()
-        threads = [threading.Thread(target=client, args=(port, queries, k * 250, stop_at, lat, status, lock))
-                   for k in range(args.clients)]  # fmt: skip
+        threads = [
+            threading.Thread(
+                target=client, args=(port, queries, k * 250, stop_at, lat, status, lock)
+            )
+            for k in range(args.clients)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -188,10 +223,15 @@ def main(argv=None) -> int:
         print("no request completed")
         return 1
     print("status counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(status.items(), key=str)))
-    print(f"source {args.source}, {args.clients} clients, {args.workers} server process(es) x {args.threads} threads, "
-          f"{elapsed:.1f} s")  # fmt: skip
-    print(f"p50 {1000 * percentile(lat, 50):.1f} ms  p95 {1000 * percentile(lat, 95):.1f} ms  "
-          f"{len(lat) / elapsed:.1f} requests/s  ({len(lat)} requests)")  # fmt: skip
+    print(
+        f"source {args.source}, {args.clients} clients, "
+        f"{args.workers} server process(es) x {args.threads} threads, "
+        f"{elapsed:.1f} s"
+    )
+    print(
+        f"p50 {1000 * percentile(lat, 50):.1f} ms  p95 {1000 * percentile(lat, 95):.1f} ms  "
+        f"{len(lat) / elapsed:.1f} requests/s  ({len(lat)} requests)"
+    )
     return 0
 
 

@@ -18,8 +18,15 @@ import pytest
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START, END = (60.1716, 24.9410), (60.1660, 24.9500)
 DISTANCE = re.compile(r"^\d+([.,]\d)? (km|m)$")
 
@@ -40,14 +47,18 @@ class Page:
 
     def __init__(self, browser, base: str, width: int, height: int):
         self.base = base
-        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.ctx = browser.new_context(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.bytes: dict[str, int] = {}  # decoded body bytes
         self.sent: dict[str, int] = {}  # bytes on the wire (gzip where the server compressed)
         origin = urlsplit(base).netloc
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on(
+            "console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}")
+        )
 
         def on_response(resp):
             if urlsplit(resp.url).netloc == origin:
@@ -73,12 +84,17 @@ class Page:
         self.wait_for("window.bikemap && window.bikemap.map && window.bikemap.planner")
 
     def click_latlon(self, lat: float, lon: float):
-        pt = self.page.evaluate(f"(() => {{ const p = bikemap.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()")
+        pt = self.page.evaluate(
+            f"(() => {{ const p = bikemap.map.latLngToContainerPoint([{lat}, {lon}]); "
+            "return [p.x, p.y]; })()"
+        )
         box = self.page.locator(".folium-map").bounding_box()
         self.page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
 
     def distance(self) -> str:
-        self.wait_for("document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')")
+        self.wait_for(
+            "document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')"
+        )
         return self.page.locator("#bm-distance").inner_text().strip()
 
     def screenshot(self, path, **kw):
@@ -156,7 +172,9 @@ def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
     p.screenshot(artifacts_dir / "browser-desktop-id.png")
 
     total = sum(p.bytes.values())
-    (artifacts_dir / "browser_page_bytes.json").write_text(json.dumps({"total": total, "files": p.bytes}, indent=1))
+    (artifacts_dir / "browser_page_bytes.json").write_text(
+        json.dumps({"total": total, "files": p.bytes}, indent=1)
+    )
     assert not p.errors, p.errors
     p.close()
 
@@ -184,7 +202,8 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     assert DISTANCE.match(p.distance())
     total, sent = sum(p.bytes.values()), sum(p.sent.values())
     (artifacts_dir / "browser_first_load_bytes.json").write_text(
-        json.dumps({"total": total, "sent": sent, "files": p.bytes, "files_sent": p.sent}, indent=1))
+        json.dumps({"total": total, "sent": sent, "files": p.bytes, "files_sent": p.sent}, indent=1)
+    )
     assert total <= 1_500_000, total
     assert not p.errors, p.errors
     p.close()

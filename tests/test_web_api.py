@@ -6,7 +6,9 @@ import json
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from lxml import etree
 
 from routes.cli import main as cli_main
@@ -36,7 +38,9 @@ def test_route_is_the_cli_feature(client, capsys):
     assert p["distance_m"] > 500 and p["duration_s"] > 0 and len(p["legs"]) == 2
     assert [w["role"] for w in p["waypoints"]] == ["from", "via", "to"]
     assert p["instructions"]
-    assert cli_main(["route", "--source", "demo", "--from", A, "--to", B, "--via", V, "--json"]) == 0
+    assert (
+        cli_main(["route", "--source", "demo", "--from", A, "--to", B, "--via", V, "--json"]) == 0
+    )
     assert json.loads(capsys.readouterr().out) == feature
 
 
@@ -113,12 +117,18 @@ def test_route_point_off_network(client):
 def test_route_no_route_status(demo_net):
     # every real pair on the demo network is connected (snapping avoids islands), so the
     # engine's NoRouteError is raised here by a view of this test's own app
-    app = create_app({"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False})
+    app = create_app(
+        {"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False}
+    )
 
     @app.get("/_raise/<kind>")
     def _raise(kind):
-        raise {"route": NoRouteError("no legal route"), "snap": OffNetworkError("too far"),
-               "source": SourceError("bad source"), "bug": RuntimeError("secret /etc/passwd")}[kind]  # fmt: skip
+        raise {
+            "route": NoRouteError("no legal route"),
+            "snap": OffNetworkError("too far"),
+            "source": SourceError("bad source"),
+            "bug": RuntimeError("secret /etc/passwd"),
+        }[kind]
 
     c = app.test_client()
     _error(c.get("/_raise/route"), 422, "NoRoute")
@@ -139,11 +149,16 @@ def test_unknown_api_path(client):
     _error(client.get("/api/nothing"), 404, "NotFound")
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.dictionaries(
         st.sampled_from(["from", "to", "via", "profile", "lang", "format", "x"]),
-        st.one_of(st.text(max_size=40), st.sampled_from([A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94"])),
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from([A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94"]),
+        ),
         max_size=6,
     )
 )
@@ -151,7 +166,13 @@ def test_route_never_fails_badly(client, params):
     r = client.get("/api/route", query_string=params)
     assert r.status_code in (200, 400, 422)
     if r.status_code != 200:
-        assert r.get_json()["error"]["code"] in {"InvalidQuery", "InvalidValue", "NoSegment", "NoRoute", "TooBig"}
+        assert r.get_json()["error"]["code"] in {
+            "InvalidQuery",
+            "InvalidValue",
+            "NoSegment",
+            "NoRoute",
+            "TooBig",
+        }
 
 
 def test_destinations(client, demo_net):
@@ -165,7 +186,9 @@ def test_destinations(client, demo_net):
     assert all(f["properties"]["category"] for f in feats)
     names = {f["properties"]["name"] for f in feats}
     assert "Ateneum" in names or any("museum" in (n or "").lower() for n in names)
-    station_ids = {f["properties"]["id"] for f in client.get("/api/stations").get_json()["features"]}
+    station_ids = {
+        f["properties"]["id"] for f in client.get("/api/stations").get_json()["features"]
+    }
     assert not station_ids & {f["properties"]["id"] for f in feats}  # docks are not destinations
     counts = Counter(f["properties"]["category"] for f in feats)
     (first, n1), (second, n2) = counts.most_common(2)
@@ -223,9 +246,19 @@ def test_openapi_document(client, app):
     api_rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     assert api_rules <= set(doc["paths"])
     route = doc["paths"]["/api/route"]["get"]
-    assert {p["name"] for p in route["parameters"]} == {"from", "to", "via", "profile", "lang", "format", "mode"}
+    assert {p["name"] for p in route["parameters"]} == {
+        "from",
+        "to",
+        "via",
+        "profile",
+        "lang",
+        "format",
+        "mode",
+    }
     assert {"200", "400", "422"} <= set(route["responses"])
-    assert "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]
+    assert (
+        "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]
+    )
     err = doc["components"]["schemas"]["Error"]
     assert set(err["properties"]["error"]["required"]) == {"code", "message"}
     # every $ref resolves

@@ -42,13 +42,33 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_runs_waitress(demo_net, workers):
     port = _port()
-    cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", "demo", "--cache-dir", str(settings.cache_folder),
-           "--port", str(port), "--threads", "2", "--workers", str(workers), "--tiles", "none"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "routes.cli",
+        "serve",
+        "--source",
+        "demo",
+        "--cache-dir",
+        str(settings.cache_folder),
+        "--port",
+        str(port),
+        "--threads",
+        "2",
+        "--workers",
+        str(workers),
+        "--tiles",
+        "none",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base + "/api/profiles", proc)
-        with urllib.request.urlopen(base + "/api/route?from=60.1716,24.9410&to=60.1660,24.9500") as r:
+        with urllib.request.urlopen(
+            base + "/api/route?from=60.1716,24.9410&to=60.1660,24.9500"
+        ) as r:
             assert r.headers["Server"] == "bikemap"  # waitress (ident), not the development server
             assert json.loads(r.read())["properties"]["distance_m"] > 500
         with pytest.raises(urllib.error.HTTPError) as err:

@@ -61,10 +61,18 @@ def test_every_ui_key_used_in_code_exists():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "webapp"
-    mine = ["templates/base.html", "templates/map.html", "mapview.py", "maps.py", "static/js/bikemap.js",
-            "static/js/planner.js"]
+    mine = [
+        "templates/base.html",
+        "templates/map.html",
+        "mapview.py",
+        "maps.py",
+        "static/js/bikemap.js",
+        "static/js/planner.js",
+    ]
     text = "".join((root / p).read_text(encoding="utf-8") for p in mine)
-    keys = set(re.findall(r"""\b_\(["']([a-z_A-Z]+)["']\)""", text)) | set(re.findall(r"""\bt\(["']([a-z_A-Z]+)["']\)""", text))
+    keys = set(re.findall(r"""\b_\(["']([a-z_A-Z]+)["']\)""", text)) | set(
+        re.findall(r"""\bt\(["']([a-z_A-Z]+)["']\)""", text)
+    )
     missing = keys - set(load_strings("en"))
     assert not missing
 
@@ -89,9 +97,21 @@ def test_localize_header_maps_every_folium_cdn_url():
     from folium import folium as ff
     from folium.plugins import LocateControl
 
-    urls = [u for _, u in [*ff._default_js, *ff._default_css, *LocateControl.default_js, *LocateControl.default_css]]
-    header = "".join(f'<script src="{u}"></script>' if u.endswith(".js") else f'<link rel="stylesheet" href="{u}"/>'
-                     for u in urls)  # fmt: skip
+    urls = [
+        u
+        for _, u in [
+            *ff._default_js,
+            *ff._default_css,
+            *LocateControl.default_js,
+            *LocateControl.default_css,
+        ]
+    ]
+    header = "".join(
+        f'<script src="{u}"></script>'
+        if u.endswith(".js")
+        else f'<link rel="stylesheet" href="{u}"/>'
+        for u in urls
+    )
     out = localize_header(header, lambda p: "/static/" + p)
     assert "http" not in out
     for path in filter(None, VENDOR.values()):
@@ -114,25 +134,47 @@ def test_csp_nonce_on_every_inline_script(client):
 
 
 def test_data_text_is_escaped(demo_net):
-    evil = {"osm_type": "node", "osm_id": 1, "lon": demo_net.pois[0]["lon"], "lat": demo_net.pois[0]["lat"],
-            "tags": {"tourism": "museum", "name": EVIL, "description": f"</script>{EVIL}`${{alert(2)}}`"}}  # fmt: skip
-    station = {"osm_type": "node", "osm_id": 2, "lon": demo_net.pois[1]["lon"], "lat": demo_net.pois[1]["lat"],
-               "tags": {"amenity": "bicycle_rental", "name": EVIL, "operator": EVIL}}  # fmt: skip
+    evil = {
+        "osm_type": "node",
+        "osm_id": 1,
+        "lon": demo_net.pois[0]["lon"],
+        "lat": demo_net.pois[0]["lat"],
+        "tags": {
+            "tourism": "museum",
+            "name": EVIL,
+            "description": f"</script>{EVIL}`${{alert(2)}}`",
+        },
+    }
+    station = {
+        "osm_type": "node",
+        "osm_id": 2,
+        "lon": demo_net.pois[1]["lon"],
+        "lat": demo_net.pois[1]["lat"],
+        "tags": {"amenity": "bicycle_rental", "name": EVIL, "operator": EVIL},
+    }
     net = dataclasses.replace(demo_net, pois=[*demo_net.pois, evil, station])
     app = create_app({"TESTING": True, "NETWORK": net, "TILES_URL": "", "WARM_PROFILES": False})
     c = app.test_client()
     html = c.get("/").get_data(as_text=True)
     assert EVIL not in html
     assert "</script><img" not in html
-    # html.escape'd in Python, then JSON-encoded by Folium (& as \u0026): popup and tooltip, destination and station
+    # html.escape'd in Python, then JSON-encoded by Folium (& as \u0026):
+    # popup and tooltip, destination and station
     assert html.count("lt;img src=x onerror=alert(1)") >= 4
     body = c.get("/api/destinations?category=museum").get_json()
     assert EVIL in [f["properties"]["name"] for f in body["features"]]  # JSON keeps the raw text
 
 
 def test_tiles_configurable(demo_net):
-    app = create_app({"TESTING": True, "NETWORK": demo_net, "WARM_PROFILES": False,
-                      "TILES_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png", "TILES_ATTRIBUTION": "Example"})  # fmt: skip
+    app = create_app(
+        {
+            "TESTING": True,
+            "NETWORK": demo_net,
+            "WARM_PROFILES": False,
+            "TILES_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+            "TILES_ATTRIBUTION": "Example",
+        }
+    )
     r = app.test_client().get("/")
     html = r.get_data(as_text=True)
     assert "tiles.example.org" in html and "Example" in html
@@ -226,8 +268,9 @@ def test_page_weight_within_budget(client, artifacts_dir):
     sizes = page_weight(client)
     total = sum(sizes.values())
     sent = sum(page_weight(client, gzip=True).values())
-    (artifacts_dir / "page_weight.json").write_text(json.dumps({"total": total, "gzip_total": sent, "files": sizes},
-                                                               indent=1))  # fmt: skip
+    (artifacts_dir / "page_weight.json").write_text(
+        json.dumps({"total": total, "gzip_total": sent, "files": sizes}, indent=1)
+    )
     assert total <= PAGE_BUDGET, total
     assert sent < total / 2
 
@@ -236,11 +279,16 @@ def test_gzip_only_when_accepted(client):
     plain = client.get("/static/js/planner.js")
     assert "Content-Encoding" not in plain.headers
     packed = client.get("/static/js/planner.js", headers={"Accept-Encoding": "gzip, br"})
-    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert (
+        packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    )
     import gzip
 
     assert gzip.decompress(packed.data) == plain.data
-    again = client.get("/static/js/planner.js", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    again = client.get(
+        "/static/js/planner.js",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
     assert again.status_code == 304
     err = client.get("/api/route", headers={"Accept-Encoding": "gzip"})
     assert err.status_code == 400 and "Content-Encoding" not in err.headers

@@ -35,7 +35,9 @@ def query(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
     args = request.args
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise InvalidQueryError(f"unknown query parameter {unknown[0]!r}; expected {', '.join(sorted(allowed))}")
+        raise InvalidQueryError(
+            f"unknown query parameter {unknown[0]!r}; expected {', '.join(sorted(allowed))}"
+        )
     out = {}
     for key in args:
         values = args.getlist(key)
@@ -51,7 +53,9 @@ def query(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
 def _lang(q: dict[str, str]) -> str:
     lang = q.get("lang") or "en"
     if lang not in current_app.config["LANGUAGES"]:
-        raise InvalidValueError(f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}")
+        raise InvalidValueError(
+            f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}"
+        )
     return lang
 
 
@@ -76,14 +80,24 @@ def api_route():
         raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
     vias = parse_points(";".join(parts), what="via")
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.stations_api
-        feature = bikeshare_feature(get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
+        feature = bikeshare_feature(
+            get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang
+        )
     else:
-        feature = route(get_network(), [start, *vias, end], profile=profile, lang=lang,
-                        edge_cost=closure_edge_cost_for(get_network(), profile))  # closures: webapp.staff_api
+        feature = route(
+            get_network(),
+            [start, *vias, end],
+            profile=profile,
+            lang=lang,
+            edge_cost=closure_edge_cost_for(get_network(), profile),
+        )  # closures: webapp.staff_api
     if fmt == "gpx":
         body = feature_to_gpx(feature)
-        return Response(body, mimetype="application/gpx+xml",
-                        headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'})  # fmt: skip
+        return Response(
+            body,
+            mimetype="application/gpx+xml",
+            headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'},
+        )
     return _geojson(feature)
 
 
@@ -99,8 +113,9 @@ def api_destinations():
     q = query({"bbox", "category", "lang"})
     lang = _lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
-    feats = filter_features(published_features(lang=lang), bbox=bbox,
-                            categories=_categories(q.get("category")))  # fmt: skip
+    feats = filter_features(
+        published_features(lang=lang), bbox=bbox, categories=_categories(q.get("category"))
+    )
     return _geojson(feature_collection(feats))
 
 
@@ -111,14 +126,20 @@ def api_stations():
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
     if gbfs_client():  # live counts and "stale" from the GBFS feed: webapp.stations_api
         return _geojson(stations_collection(get_network(), bbox=bbox))
-    return _geojson(feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox)))
+    return _geojson(
+        feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox))
+    )
 
 
 @bp.get("/profiles")
 def api_profiles():
     query(set())
-    return jsonify([{"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description}
-                    for n in profile_names()])  # fmt: skip
+    return jsonify(
+        [
+            {"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description}
+            for n in profile_names()
+        ]
+    )
 
 
 @bp.get("/openapi.json")

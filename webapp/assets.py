@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["VENDOR", "localize_header"]
 
 log = logging.getLogger(__name__)
 
-#: What each CDN file (matched by the end of its URL) becomes: a path under static/, or None to drop it.
+#: What each CDN file (matched by the end of its URL) becomes: a path under static/,
+#: or None to drop it.
 VENDOR: dict[str, str | None] = {
     "/leaflet.js": "vendor/leaflet/leaflet.js",
     "/leaflet.css": "vendor/leaflet/leaflet.css",

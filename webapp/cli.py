@@ -26,20 +26,55 @@ log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="run the web app (map and JSON API)",
-                       description="Serve the bikemap web app: the route planner map and the JSON API.")  # fmt: skip
+    p = sub.add_parser(
+        "serve",
+        help="run the web app (map and JSON API)",
+        description="Serve the bikemap web app: the route planner map and the JSON API.",
+    )
     add_source_argument(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+    )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
-    p.add_argument("--workers", type=int, default=1, help="server processes sharing the socket (default 1; POSIX)")
-    p.add_argument("--tiles", default=None, metavar="URL|none",
-                   help="background tile URL template ({z}/{x}/{y}), or none for a plain background")  # fmt: skip
-    p.add_argument("--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles")
-    p.add_argument("--gbfs", default=None, metavar="URL", help="GBFS feed (gbfs.json) of the bike-share system: live stations")
-    p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
-    p.add_argument("--db", metavar="URL", help="destination database (SQLAlchemy URL; default: SQLite file in the instance folder)")
-    p.add_argument("--debug", action="store_true", help="Flask development server with debug mode (never in production)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the socket (default 1; POSIX)",
+    )
+    p.add_argument(
+        "--tiles",
+        default=None,
+        metavar="URL|none",
+        help="background tile URL template ({z}/{x}/{y}), or none for a plain background",
+    )
+    p.add_argument(
+        "--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles"
+    )
+    p.add_argument(
+        "--gbfs",
+        default=None,
+        metavar="URL",
+        help="GBFS feed (gbfs.json) of the bike-share system: live stations",
+    )
+    p.add_argument(
+        "--dem",
+        metavar="PATH",
+        help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="destination database (SQLAlchemy URL; default: SQLite file in the instance folder)",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="Flask development server with debug mode (never in production)",
+    )
     p.set_defaults(func=run)
 
 
@@ -81,17 +116,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             import waitress
 
-            waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="bikemap")
+            waitress.serve(
+                app, host=args.host, port=args.port, threads=args.threads, ident="bikemap"
+            )
     except OSError as exc:
-        raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        raise InvalidValueError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
     return 0
 
 
 def _announce(args: argparse.Namespace, net) -> None:
     url = f"http://{args.host}:{args.port}/"
     workers = f", {args.workers} processes" if args.workers > 1 else ""
-    print(f"bikemap: serving {net.name} ({net.n_segments} street segments) on {url}{workers}",
-          file=sys.stderr, flush=True)  # fmt: skip
+    print(
+        f"bikemap: serving {net.name} ({net.n_segments} street segments) on {url}{workers}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _serve_forked(args: argparse.Namespace) -> int:
@@ -101,12 +143,16 @@ def _serve_forked(args: argparse.Namespace) -> int:
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
     except OSError as exc:
-        raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        raise InvalidValueError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
     _announce(args, net)
     children = []
     for _ in range(args.workers):
         pid = os.fork()
-        if pid == 0:  # a worker: its own app (and database connections), the shared network and socket
+        if (
+            pid == 0
+        ):  # a worker: its own app (and database connections), the shared network and socket
             code = 1
             try:
                 import waitress

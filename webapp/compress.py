@@ -18,10 +18,20 @@ from flask import Flask, request
 __all__ = ["COMPRESSIBLE", "init_app"]
 
 #: Mimetypes worth compressing.
-COMPRESSIBLE = frozenset({
-    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript", "application/json",
-    "application/geo+json", "application/gpx+xml", "application/xml", "image/svg+xml",
-})  # fmt: skip
+COMPRESSIBLE = frozenset(
+    {
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "application/gpx+xml",
+        "application/xml",
+        "image/svg+xml",
+    }
+)
 MIN_SIZE = 1024
 
 _static_cache: dict[tuple[str, str], bytes] = {}

@@ -10,7 +10,8 @@ HTML escapes it.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from routes import Network
 from routes.errors import InvalidValueError
@@ -84,7 +85,9 @@ def destination_features(net: Network, *, lang: str = "en") -> list[dict[str, An
             "osm_type": poi["osm_type"],
             "osm_id": poi["osm_id"],
         }
-        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
+        out.append(
+            {"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props}
+        )
     return out
 
 
@@ -112,7 +115,9 @@ def station_features(net: Network, *, lang: str = "en") -> list[dict[str, Any]]:
             "osm_type": poi["osm_type"],
             "osm_id": poi["osm_id"],
         }
-        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
+        out.append(
+            {"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props}
+        )
     return out
 
 
@@ -124,11 +129,15 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
             raise ValueError
         w, s, e, n = (float(p) for p in parts)
     except ValueError:
-        raise InvalidValueError(f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, got {text[:80]!r}") from None
+        raise InvalidValueError(
+            f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, got {text[:80]!r}"
+        ) from None
     if not all(math.isfinite(v) for v in (w, s, e, n)):
         raise InvalidValueError("bbox values must be finite numbers")
     if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise InvalidValueError(f"bbox {text[:80]!r} must have WEST<=EAST within ±180 and SOUTH<=NORTH within ±90")
+        raise InvalidValueError(
+            f"bbox {text[:80]!r} must have WEST<=EAST within ±180 and SOUTH<=NORTH within ±90"
+        )
     return w, s, e, n
 
 

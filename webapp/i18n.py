@@ -9,7 +9,7 @@ the page (`strings_for`).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, g, request
@@ -19,7 +19,7 @@ from routes import settings
 __all__ = ["get_lang", "gettext", "init_app", "load_strings", "strings_for"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_strings(lang: str, folder: str | None = None) -> dict[str, str]:
     """The UI strings of a language (cached)."""
     path = Path(folder or settings.data_folder / "i18n") / f"{lang}.json"

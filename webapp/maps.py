@@ -35,10 +35,18 @@ def map_parts(lang: str) -> dict[str, str]:
                 cfg = current_app.config
                 t = lambda k: gettext(k, lang)  # noqa: E731
                 closures = public_closures()
-                m = build_map(get_network(), t, lang=lang,
-                              tiles_url=cfg.get("TILES_URL") or "", tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
-                              data_attribution=cfg.get("DATA_ATTRIBUTION") or "", destinations=published_features(lang=lang),
-                              extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None)  # fmt: skip
+                m = build_map(
+                    get_network(),
+                    t,
+                    lang=lang,
+                    tiles_url=cfg.get("TILES_URL") or "",
+                    tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
+                    data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
+                    destinations=published_features(lang=lang),
+                    extra_layers={"closures": closures_map_layer(closures, t)}
+                    if closures["features"]
+                    else None,
+                )
                 for old in [k for k in cache if k[0] == lang]:
                     del cache[old]
                 parts = cache[key] = render_map(m, lambda path: url_for("static", filename=path))
@@ -49,8 +57,13 @@ def _profiles(lang: str) -> list[dict[str, str]]:
     out = []
     for name in profile_names():
         label = gettext(f"profile_{name}", lang)
-        out.append({"name": name, "label": label if label != f"profile_{name}" else name,
-                    "description": get_profile(name).description})  # fmt: skip
+        out.append(
+            {
+                "name": name,
+                "label": label if label != f"profile_{name}" else name,
+                "description": get_profile(name).description,
+            }
+        )
     return out
 
 

@@ -14,7 +14,8 @@ centre, instead of one Leaflet layer per street.
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import folium
@@ -30,7 +31,14 @@ from routes.profiles import NO, PUSH, is_main_road
 from .assets import localize_header
 from .destinations import destination_features, station_features
 
-__all__ = ["NETWORK_STYLES", "NONCE", "build_map", "network_layers", "render_map", "segment_style_class"]
+__all__ = [
+    "NETWORK_STYLES",
+    "NONCE",
+    "build_map",
+    "network_layers",
+    "render_map",
+    "segment_style_class",
+]
 
 #: Placeholder written where the per-request CSP nonce goes.
 NONCE = "__BIKEMAP_CSP_NONCE__"
@@ -83,13 +91,19 @@ def network_layers(net: Network, *, tolerance: float = SIMPLIFY_DEG) -> dict[str
 
 
 class _Hook(MacroElement):
-    """Publishes the map and its layers to scripts as ``window.bikemapFolium``; adds the data attribution."""
+    """Publishes the map and its layers to scripts as ``window.bikemapFolium``.
+
+    Also adds the data attribution, which shows with or without tiles.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution|tojson }});
-        window.bikemapFolium = {map: {{ this._parent.get_name() }}, layers: {
-        {%- for key, layer in this.layers.items() %}{{ key|tojson }}: {{ layer.get_name() }},{% endfor -%}
+        {%- set map = this._parent.get_name() %}
+        {{ map }}.attributionControl.addAttribution({{ this.attribution|tojson }});
+        window.bikemapFolium = {map: {{ map }}, layers: {
+        {%- for key, layer in this.layers.items() %}
+            {{ key|tojson }}: {{ layer.get_name() }},
+        {%- endfor %}
         }};
         {% endmacro %}"""
     )
@@ -116,7 +130,8 @@ def _website(url: str | None) -> str:
     if not url or not url.startswith(("http://", "https://")):
         return ""
     host = urlsplit(url).netloc.removeprefix("www.") or url[:40]
-    return f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">{html.escape(host)}</a>'
+    attrs = f'href="{html.escape(url)}" target="_blank" rel="noopener noreferrer"'
+    return f"<a {attrs}>{html.escape(host)}</a>"
 
 
 def _destination_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
@@ -144,11 +159,14 @@ def _station_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str
     name = p["name"] or t("station")
     rows = [(t("capacity"), p["capacity"]), (t("operator"), p["operator"] or p["network"])]
     details = "".join(
-        f"<div>{html.escape(k)}: {html.escape(str(v))}</div>" for k, v in rows if v not in (None, "")
+        f"<div>{html.escape(k)}: {html.escape(str(v))}</div>"
+        for k, v in rows
+        if v not in (None, "")
     )
     body = (
         f'<div class="bm-popup bm-station" data-station="{html.escape(p["id"])}">'
-        f'<strong class="bm-name">{html.escape(name)}</strong><div class="bm-cat">{html.escape(t("station"))}</div>'
+        f'<strong class="bm-name">{html.escape(name)}</strong>'
+        f'<div class="bm-cat">{html.escape(t("station"))}</div>'
         f'{details}<div class="bm-live"></div>{_actions(t, lon, lat)}</div>'
     )
     return body, html.escape(name)
@@ -158,8 +176,13 @@ def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True)
     data = []
     for f in features:
         popup, label = popup_of(f, t)
-        data.append({"type": "Feature", "geometry": f["geometry"],
-                     "properties": {"id": html.escape(f["id"]), "popup": popup, "label": label}})  # fmt: skip
+        data.append(
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {"id": html.escape(f["id"]), "popup": popup, "label": label},
+            }
+        )
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": data},
         name=name,
@@ -183,34 +206,63 @@ def build_map(
 ) -> folium.Map:
     """The Folium map of ``net`` with its UI text from ``t`` (key -> string)."""
     w, s, e, n = net.bounds
-    m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=14, tiles=None, control_scale=True,
-                   prefer_canvas=True, max_zoom=19)  # fmt: skip
+    m = folium.Map(
+        location=[(s + n) / 2, (w + e) / 2],
+        zoom_start=14,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        max_zoom=19,
+    )
     if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or data_attribution, name=t("layer_tiles"),
-                         max_zoom=19, overlay=False, control=True).add_to(m)  # fmt: skip
+        folium.TileLayer(
+            tiles=tiles_url,
+            attr=tiles_attribution or data_attribution,
+            name=t("layer_tiles"),
+            max_zoom=19,
+            overlay=False,
+            control=True,
+        ).add_to(m)
     layers: dict[str, Any] = {}
     for kind, feature in network_layers(net).items():
         style = NETWORK_STYLES[kind]
-        layer = folium.GeoJson(feature, name=t(f"layer_{kind}"), style_function=lambda _f, st=style: st,
-                               smooth_factor=1.0)  # fmt: skip
+        layer = folium.GeoJson(
+            feature,
+            name=t(f"layer_{kind}"),
+            style_function=lambda _f, st=style: st,
+            smooth_factor=1.0,
+        )
         layer.add_to(m)
         layers[f"network_{kind}"] = layer
     dest = destination_features(net, lang=lang) if destinations is None else destinations
     if dest:
         # small circles (drawn on the canvas): a city centre has hundreds of destinations
-        marker = folium.CircleMarker(radius=6, color="#ffffff", weight=1.5, fill=True, fill_color="#f59e0b",
-                                     fill_opacity=1.0, bubbling_mouse_events=False)  # fmt: skip
-        layers["destinations"] = _point_layer(dest, _destination_popup, t, name=t("layer_destinations"), marker=marker)
+        marker = folium.CircleMarker(
+            radius=6,
+            color="#ffffff",
+            weight=1.5,
+            fill=True,
+            fill_color="#f59e0b",
+            fill_opacity=1.0,
+            bubbling_mouse_events=False,
+        )
+        layers["destinations"] = _point_layer(
+            dest, _destination_popup, t, name=t("layer_destinations"), marker=marker
+        )
         layers["destinations"].add_to(m)
     stations = station_features(net, lang=lang)
     if stations:
         marker = folium.Marker(icon=folium.Icon(color="blue", icon="bicycle", prefix="fa"))
-        layers["stations"] = _point_layer(stations, _station_popup, t, name=t("layer_stations"), marker=marker)
+        layers["stations"] = _point_layer(
+            stations, _station_popup, t, name=t("layer_stations"), marker=marker
+        )
         layers["stations"].add_to(m)
     for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.staff_api)
         layers[key] = layer.add_to(m)
     folium.plugins.LocateControl(
-        strings={"title": t("locate_me"), "popup": t("locate_popup")}, keepCurrentZoomLevel=True, flyTo=False
+        strings={"title": t("locate_me"), "popup": t("locate_popup")},
+        keepCurrentZoomLevel=True,
+        flyTo=False,
     ).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.fit_bounds([[s, w], [n, e]])
@@ -227,7 +279,9 @@ def render_map(m: folium.Map, static_url: Callable[[str], str]) -> dict[str, str
     root = m.get_root()
     root.render()
     header = localize_header(root.header.render(), static_url)
-    header = header.replace("<script>", f'<script nonce="{NONCE}">').replace("<style>", f'<style nonce="{NONCE}">')
+    header = header.replace("<script>", f'<script nonce="{NONCE}">').replace(
+        "<style>", f'<style nonce="{NONCE}">'
+    )
     return {
         "header": header,
         "html": root.html.render(),

@@ -19,13 +19,18 @@ def init_app(app: Flask) -> None:
     """Load (or build) the network of ``SOURCE`` and keep it in ``app.extensions``."""
     net = app.config.get("NETWORK")
     if net is None:
-        net = load_network(app.config["SOURCE"], cache_folder=app.config.get("CACHE_DIR"),
-                           dem=app.config.get("DEM") or None)  # fmt: skip
+        net = load_network(
+            app.config["SOURCE"],
+            cache_folder=app.config.get("CACHE_DIR"),
+            dem=app.config.get("DEM") or None,
+        )
     app.extensions[_KEY] = net
     if app.config.get("WARM_PROFILES"):
         for name in profile_names():
             net.router(name)
-    log.info("network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois))
+    log.info(
+        "network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois)
+    )
 
 
 def get_network() -> Network:

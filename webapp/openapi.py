@@ -13,11 +13,23 @@ from routes import profile_names, settings
 
 __all__ = ["ERROR_RESPONSES", "PATHS", "SCHEMAS", "error_response", "openapi_document"]
 
-LATLON = {"type": "string", "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$", "example": "60.1699,24.9384"}
+LATLON = {
+    "type": "string",
+    "pattern": r"^-?\d+(\.\d+)?,-?\d+(\.\d+)?$",
+    "example": "60.1699,24.9384",
+}
 
 
-def _param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+def _param(
+    name: str, description: str, schema: dict[str, Any], *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def error_response(description: str, codes: list[str]) -> dict[str, Any]:
@@ -30,15 +42,24 @@ def error_response(description: str, codes: list[str]) -> dict[str, Any]:
 
 #: Error responses shared by the endpoints.
 ERROR_RESPONSES = {
-    "400": error_response("Bad query: missing, repeated or unknown parameter, or a value that cannot be used",
-                          ["InvalidQuery", "InvalidValue", "TooBig"]),  # fmt: skip
+    "400": error_response(
+        "Bad query: missing, repeated or unknown parameter, or a value that cannot be used",
+        ["InvalidQuery", "InvalidValue", "TooBig"],
+    ),
     "404": error_response("No such path", ["NotFound"]),
     "405": error_response("Method not allowed (only GET)", ["MethodNotAllowed"]),
 }
 
-LANG = _param("lang", "Language of names and directions", {"type": "string", "enum": ["en", "id"], "default": "en"})
-BBOX = _param("bbox", "Only features inside WEST,SOUTH,EAST,NORTH (degrees)",
-              {"type": "string", "example": "24.93,60.16,24.96,60.18"})  # fmt: skip
+LANG = _param(
+    "lang",
+    "Language of names and directions",
+    {"type": "string", "enum": ["en", "id"], "default": "en"},
+)
+BBOX = _param(
+    "bbox",
+    "Only features inside WEST,SOUTH,EAST,NORTH (degrees)",
+    {"type": "string", "example": "24.93,60.16,24.96,60.18"},
+)
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -49,8 +70,18 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["code", "message"],
                 "properties": {
-                    "code": {"type": "string", "enum": ["InvalidQuery", "InvalidValue", "NoSegment", "NoRoute",
-                                                        "TooBig", "NotFound", "MethodNotAllowed"]},  # fmt: skip
+                    "code": {
+                        "type": "string",
+                        "enum": [
+                            "InvalidQuery",
+                            "InvalidValue",
+                            "NoSegment",
+                            "NoRoute",
+                            "TooBig",
+                            "NotFound",
+                            "MethodNotAllowed",
+                        ],
+                    },
                     "message": {"type": "string"},
                 },
             }
@@ -74,8 +105,15 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "type": {"type": "string", "enum": ["LineString"]},
-                    "coordinates": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
-                                                               "minItems": 2, "maxItems": 3}},  # fmt: skip
+                    "coordinates": {
+                        "type": "array",
+                        "items": {
+                            "type": "array",
+                            "items": {"type": "number"},
+                            "minItems": 2,
+                            "maxItems": 3,
+                        },
+                    },
                 },
             },
             "properties": {
@@ -85,20 +123,47 @@ SCHEMAS: dict[str, Any] = {
                     "distance_m": {"type": "number"},
                     "duration_s": {"type": "number"},
                     "cost": {"type": "number"},
-                    "highway_m": {"type": "object", "additionalProperties": {"type": "number"},
-                                  "description": "metres per OSM highway value"},  # fmt: skip
+                    "highway_m": {
+                        "type": "object",
+                        "additionalProperties": {"type": "number"},
+                        "description": "metres per OSM highway value",
+                    },
                     "surface_m": {"type": "object", "additionalProperties": {"type": "number"}},
-                    "cycle_infra_m": {"type": "number", "description": "metres on cycle paths, tracks or lanes"},
-                    "main_road_m": {"type": "number", "description": "metres on main roads without cycle infrastructure"},
+                    "cycle_infra_m": {
+                        "type": "number",
+                        "description": "metres on cycle paths, tracks or lanes",
+                    },
+                    "main_road_m": {
+                        "type": "number",
+                        "description": "metres on main roads without cycle infrastructure",
+                    },
                     "push_m": {"type": "number", "description": "metres where the bike is pushed"},
-                    "legs": {"type": "array", "items": {"type": "object", "properties": {
-                        "distance_m": {"type": "number"}, "duration_s": {"type": "number"}}}},  # fmt: skip
-                    "waypoints": {"type": "array", "items": {"type": "object", "properties": {
-                        "role": {"type": "string", "enum": ["from", "via", "to"]},
-                        "input": {"type": "array", "items": {"type": "number"}},
-                        "location": {"type": "array", "items": {"type": "number"}},
-                        "distance_m": {"type": "number"}}}},  # fmt: skip
-                    "instructions": {"type": "array", "items": {"$ref": "#/components/schemas/Instruction"}},
+                    "legs": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "distance_m": {"type": "number"},
+                                "duration_s": {"type": "number"},
+                            },
+                        },
+                    },
+                    "waypoints": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "role": {"type": "string", "enum": ["from", "via", "to"]},
+                                "input": {"type": "array", "items": {"type": "number"}},
+                                "location": {"type": "array", "items": {"type": "number"}},
+                                "distance_m": {"type": "number"},
+                            },
+                        },
+                    },
+                    "instructions": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Instruction"},
+                    },
                 },
                 "additionalProperties": True,
             },
@@ -115,7 +180,10 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string"},
                     "name": {"type": "string", "nullable": True},
-                    "kind": {"type": "string", "enum": ["tourism", "historic", "leisure", "natural"]},
+                    "kind": {
+                        "type": "string",
+                        "enum": ["tourism", "historic", "leisure", "natural"],
+                    },
                     "category": {"type": "string", "example": "museum"},
                     "description": {"type": "string", "nullable": True},
                     "website": {"type": "string", "nullable": True},
@@ -153,19 +221,33 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "type": {"type": "string", "enum": ["Point"]},
-            "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            "coordinates": {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
         },
     },
     "Profile": {
         "type": "object",
-        "properties": {"name": {"type": "string"}, "mode": {"type": "string"}, "description": {"type": "string"}},
+        "properties": {
+            "name": {"type": "string"},
+            "mode": {"type": "string"},
+            "description": {"type": "string"},
+        },
     },
 }
 
 
 def _collection(ref: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]},
-                                             "features": {"type": "array", "items": {"$ref": ref}}}}  # fmt: skip
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"$ref": ref}},
+        },
+    }
 
 
 PATHS: dict[str, Any] = {
@@ -176,28 +258,43 @@ PATHS: dict[str, Any] = {
             "parameters": [
                 _param("from", "Start point LAT,LON", LATLON, required=True),
                 _param("to", "End point LAT,LON", LATLON, required=True),
-                _param("via", f"Via points in order, LAT,LON;LAT,LON;... (at most {settings.max_via}; "
-                       "the parameter may also be repeated)", {"type": "string"}),  # fmt: skip
+                _param(
+                    "via",
+                    f"Via points in order, LAT,LON;LAT,LON;... (at most {settings.max_via}; "
+                    "the parameter may also be repeated)",
+                    {"type": "string"},
+                ),
                 _param("profile", "Cycling profile", {"type": "string", "default": "safe"}),
                 LANG,
-                _param("format", "geojson (default) or gpx (a GPX 1.1 download)",
-                       {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"}),  # fmt: skip
-                _param("mode", "bike (default) or bikeshare: walk to a station with a bike, ride to one with a "
-                       "free dock, walk on (no via points); properties.legs list the walk and bike legs",
-                       {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"}),  # fmt: skip
+                _param(
+                    "format",
+                    "geojson (default) or gpx (a GPX 1.1 download)",
+                    {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"},
+                ),
+                _param(
+                    "mode",
+                    "bike (default) or bikeshare: walk to a station with a bike, ride to one "
+                    "with a free dock, walk on (no via points); properties.legs list the walk "
+                    "and bike legs",
+                    {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"},
+                ),
             ],
             "responses": {
                 "200": {
                     "description": "The route",
                     "content": {
                         "application/geo+json": {"schema": {"$ref": "#/components/schemas/Route"}},
-                        "application/gpx+xml": {"schema": {"type": "string"},
-                                                "description": "with format=gpx, sent as an attachment"},  # fmt: skip
+                        "application/gpx+xml": {
+                            "schema": {"type": "string"},
+                            "description": "with format=gpx, sent as an attachment",
+                        },
                     },
                 },
                 **ERROR_RESPONSES,
-                "422": error_response("A point is too far from any street, or no legal route joins the points",
-                                      ["NoSegment", "NoRoute"]),  # fmt: skip
+                "422": error_response(
+                    "A point is too far from any street, or no legal route joins the points",
+                    ["NoSegment", "NoRoute"],
+                ),
             },
         }
     },
@@ -207,13 +304,23 @@ PATHS: dict[str, Any] = {
             "operationId": "destinations",
             "parameters": [
                 BBOX,
-                _param("category", "Comma-separated categories (museum, park...) or kinds (tourism, historic, "
-                       "leisure, natural)", {"type": "string", "example": "museum,park"}),  # fmt: skip
+                _param(
+                    "category",
+                    "Comma-separated categories (museum, park...) or kinds (tourism, historic, "
+                    "leisure, natural)",
+                    {"type": "string", "example": "museum,park"},
+                ),
                 LANG,
             ],
             "responses": {
-                "200": {"description": "Destinations",
-                        "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Destination")}}},
+                "200": {
+                    "description": "Destinations",
+                    "content": {
+                        "application/geo+json": {
+                            "schema": _collection("#/components/schemas/Destination")
+                        }
+                    },
+                },
                 **ERROR_RESPONSES,
             },
         }
@@ -224,8 +331,14 @@ PATHS: dict[str, Any] = {
             "operationId": "stations",
             "parameters": [BBOX, LANG],
             "responses": {
-                "200": {"description": "Stations",
-                        "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Station")}}},
+                "200": {
+                    "description": "Stations",
+                    "content": {
+                        "application/geo+json": {
+                            "schema": _collection("#/components/schemas/Station")
+                        }
+                    },
+                },
                 **ERROR_RESPONSES,
             },
         }
@@ -235,9 +348,17 @@ PATHS: dict[str, Any] = {
             "summary": "Cycling profiles",
             "operationId": "profiles",
             "responses": {
-                "200": {"description": "Profiles",
-                        "content": {"application/json": {"schema": {"type": "array",
-                                                                    "items": {"$ref": "#/components/schemas/Profile"}}}}},
+                "200": {
+                    "description": "Profiles",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Profile"},
+                            }
+                        }
+                    },
+                },
                 **ERROR_RESPONSES,
             },
         }
@@ -246,8 +367,10 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "This document",
             "operationId": "openapi",
-            "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {}}},
-                          **ERROR_RESPONSES},  # fmt: skip
+            "responses": {
+                "200": {"description": "OpenAPI 3 document", "content": {"application/json": {}}},
+                **ERROR_RESPONSES,
+            },
         }
     },
 }
@@ -265,7 +388,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "bikemap API",
             "version": "1.0.0",
             "description": "Cycling routes to tourist destinations on OpenStreetMap data. "
-            "Every error is a 4xx JSON body {\"error\": {\"code\", \"message\"}}.",
+            'Every error is a 4xx JSON body {"error": {"code", "message"}}.',
             "license": {"name": "MIT"},
         },
         "paths": paths,

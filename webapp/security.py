@@ -42,5 +42,7 @@ def init_app(app: Flask) -> None:
         policy = app.config.get("CSP")
         if policy and resp.mimetype == "text/html":
             tiles = tiles_origin(app.config.get("TILES_URL") or "")
-            resp.headers["Content-Security-Policy"] = policy.format(nonce=csp_nonce(), tiles=tiles).replace("  ", " ")
+            resp.headers["Content-Security-Policy"] = policy.format(
+                nonce=csp_nonce(), tiles=tiles
+            ).replace("  ", " ")
         return resp
