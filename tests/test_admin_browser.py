@@ -143,3 +143,18 @@ def test_draw_a_closure(site, page, demo_net):
     page.click("#bm-clear-drawing")
     assert page.input_value("#geometry") == ""
     assert not page.errors and not page.dialogs
+
+
+def test_public_map_shows_closure(site, page, demo_net):
+    base, app, token = site
+    seg = max(range(demo_net.n_segments),
+              key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)  # fmt: skip
+    closure = {"type": "Feature", "properties": {"kind": "closure", "reason": "Bridge works " + XSS},
+               "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()}}  # fmt: skip
+    resp = app.test_client().post("/api/closures", json=closure, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 201
+    page.goto(base + "/")
+    page.wait_for_function("window.bikemapFolium && window.bikemapFolium.layers.closures")
+    n = page.evaluate("Object.keys(window.bikemapFolium.layers.closures.getLayers()).length")
+    assert n == 1
+    assert not page.errors and not page.dialogs
