@@ -39,8 +39,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "NETWORK": None,
     # elevation data (SRTM .hgt/.hgt.zip tiles, a folder of them, or a GeoTIFF): hills and climbs
     "DEM": None,
-    # elevation data (SRTM .hgt/.hgt.zip tiles, a folder of them, or a GeoTIFF): hills and climbs
-    "DEM": None,
     # build the routing structures of every profile at start, not on the first request
     "WARM_PROFILES": True,
     # background tiles; "" draws the network on a plain background (works offline)
@@ -60,7 +58,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, config: Mapping[str, Any] | None = None
+) -> Flask:
     """Create and configure the bikemap web app.
 
     Parameters
