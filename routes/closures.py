@@ -72,7 +72,8 @@ def segments_of_geometry(
 
     A point marks the nearest segment within ``tolerance_m``; a line marks every
     segment running along it (most of its length, or `MIN_METRES`, within the
-    tolerance), so streets merely crossing it stay open.
+    tolerance), so streets merely crossing it stay open, plus the segment under
+    the line's middle (a short line drawn on a long street).
     """
     typ, coords = geometry.get("type"), geometry.get("coordinates")
     if typ == "Point":
@@ -95,7 +96,11 @@ def segments_of_geometry(
     inside = shapely.length(shapely.intersection(lines[near], zone))
     total = shapely.length(lines[near])
     keep = (inside >= MIN_SHARE * total) | (inside >= MIN_METRES)
-    return sorted(int(s) for s in near[keep])
+    found = {int(s) for s in near[keep]}
+    # a short line drawn on a long street: the street under the line's middle
+    mid = tree.query_nearest(drawn.interpolate(0.5, normalized=True), max_distance=tolerance_m)
+    found.update(int(s) for s in mid[:1])
+    return sorted(found)
 
 
 def closure_segments(net: Network, closures: Iterable[Mapping[str, Any]], *,

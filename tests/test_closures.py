@@ -177,3 +177,18 @@ def test_expired_closures_stop_counting(staff, demo_net):
     with staff.app.test_request_context():
         assert closure_edge_cost_for(demo_net, "safe") is None
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
+
+
+def test_short_line_on_a_long_street(demo_net):
+    seg, _ = _crossing(demo_net)
+    c = demo_net.segment_coords(seg)
+    xy = demo_net.xy[demo_net.offsets[seg] : demo_net.offsets[seg + 1]]
+    # 20 m along the middle of the segment (a fraction of its length)
+    cum = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    mid = cum[-1] / 2
+    pts = [
+        [float(np.interp(d, cum, c[:, 0])), float(np.interp(d, cum, c[:, 1]))]
+        for d in (mid - 10, mid + 10)
+    ]
+    assert demo_net.seg_length[seg] > 60
+    assert seg in segments_of_geometry(demo_net, {"type": "LineString", "coordinates": pts})
