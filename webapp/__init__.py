@@ -27,6 +27,8 @@ BLUEPRINTS: list[str] = [
     "webapp.maps:bp",
     "webapp.api:bp",
     "webapp.tour_api:bp",
+    "webapp.staff_api:bp",
+    "webapp.admin:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).
