@@ -292,3 +292,24 @@ def test_gzip_only_when_accepted(client):
     assert again.status_code == 304
     err = client.get("/api/route", headers={"Accept-Encoding": "gzip"})
     assert err.status_code == 400 and "Content-Encoding" not in err.headers
+
+
+def test_network_drawing_simplified_harder_when_large(demo_net):
+    import shapely
+
+    def n_coords(layers):
+        return sum(len(line) for f in layers.values() for line in f["geometry"]["coordinates"])
+
+    fine = network_layers(demo_net)
+    coarse = network_layers(demo_net, max_coords=3000)
+    tol = next(iter(coarse.values()))["properties"]["tolerance_deg"]
+    assert tol > next(iter(fine.values()))["properties"]["tolerance_deg"]
+    assert n_coords(coarse) < n_coords(fine)
+
+    # still the same streets: every drawn point lies within the tolerance of the full geometry
+    def lines(layers):
+        return [line for f in layers.values() for line in f["geometry"]["coordinates"]]
+
+    full = shapely.MultiLineString(lines(fine))
+    pts = shapely.points([p for line in lines(coarse) for p in line])
+    assert float(shapely.distance(full, pts).max()) < 2 * tol

@@ -54,6 +54,12 @@ NETWORK_STYLES: dict[str, dict[str, Any]] = {
 #: Tolerance of the drawn network's simplification, in degrees (~1 m).
 SIMPLIFY_DEG = 1e-5
 
+#: Most points of the drawn network before it is simplified harder (about 10 bytes each).
+MAX_DRAWN_COORDS = 20_000
+
+#: Coarsest simplification of the drawn network, in degrees (~8 m): still on the right street.
+MAX_SIMPLIFY_DEG = 8e-5
+
 
 def segment_style_class(cls) -> str | None:
     """The drawing class of a `routes.profiles.SegmentClass`, or None (not for bikes or feet)."""
@@ -68,23 +74,38 @@ def segment_style_class(cls) -> str | None:
     return "quiet"
 
 
-def network_layers(net: Network, *, tolerance: float = SIMPLIFY_DEG) -> dict[str, dict[str, Any]]:
-    """One GeoJSON Feature (MultiLineString, simplified and merged) per drawing class."""
+def network_layers(
+    net: Network, *, tolerance: float = SIMPLIFY_DEG, max_coords: int = MAX_DRAWN_COORDS
+) -> dict[str, dict[str, Any]]:
+    """One GeoJSON Feature (MultiLineString, simplified and merged) per drawing class.
+
+    The simplification tolerance starts at ``tolerance`` and doubles (up to
+    `MAX_SIMPLIFY_DEG`) while the drawing has more than ``max_coords`` points,
+    so a whole region stays a page a phone can load.
+    """
     kinds = np.array([segment_style_class(c) or "" for c in net.classes], dtype=object)
     counts = np.diff(net.offsets)
     lines = shapely.linestrings(net.coords, indices=np.repeat(np.arange(net.n_segments), counts))
-    out = {}
+    merged = {}
     for kind in NETWORK_STYLES:
         chosen = lines[kinds == kind]
-        if len(chosen) == 0:
-            continue
-        merged = shapely.line_merge(shapely.multilinestrings(chosen))
-        simple = shapely.simplify(merged, tolerance, preserve_topology=False)
-        parts = shapely.get_parts(simple)
+        if len(chosen):
+            merged[kind] = shapely.line_merge(shapely.multilinestrings(chosen))
+    while True:
+        simple = {
+            k: shapely.simplify(g, tolerance, preserve_topology=False) for k, g in merged.items()
+        }
+        total = sum(int(shapely.get_num_coordinates(g)) for g in simple.values())
+        if total <= max_coords or tolerance * 2 > MAX_SIMPLIFY_DEG:
+            break
+        tolerance *= 2
+    out = {}
+    for kind, geom in simple.items():
+        parts = shapely.get_parts(geom)
         coords = [np.round(shapely.get_coordinates(p), 5).tolist() for p in parts if not p.is_empty]
         out[kind] = {
             "type": "Feature",
-            "properties": {"class": kind},
+            "properties": {"class": kind, "tolerance_deg": tolerance},
             "geometry": {"type": "MultiLineString", "coordinates": coords},
         }
     return out
