@@ -207,3 +207,42 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     assert total <= 1_500_000, total
     assert not p.errors, p.errors
     p.close()
+
+
+def test_unreachable_tiles_leave_a_usable_map(browser, demo_net, artifacts_dir):
+    """Tiles configured but no tile server reachable (an offline kiosk): network, destinations
+    and the route still show on the plain background."""
+    import socket
+    import threading
+
+    from waitress.server import create_server
+
+    from webapp import create_app
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    app = create_app(
+        {
+            "TESTING": True,
+            "NETWORK": demo_net,
+            "WARM_PROFILES": False,
+            "TILES_URL": f"http://127.0.0.1:{dead}/{{z}}/{{x}}/{{y}}.png",
+        }
+    )
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        p = Page(browser, f"http://127.0.0.1:{server.effective_port}", 1000, 700)
+        p.goto(f"/?from={START[0]},{START[1]}&to={END[0]},{END[1]}")
+        assert DISTANCE.match(p.distance())
+        assert (
+            p.page.locator(".leaflet-tile").count() > 0
+        )  # the tile layer is there, its images fail
+        assert p.page.locator(".leaflet-overlay-pane canvas").count() >= 1  # network and route
+        assert p.page.locator(".awesome-marker-icon-blue").count() == 15
+        p.screenshot(artifacts_dir / "browser-no-tiles.png")
+        assert not [e for e in p.errors if "Failed to load resource" not in e], p.errors
+        p.close()
+    finally:
+        server.close()
