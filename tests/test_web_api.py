@@ -265,3 +265,24 @@ def test_openapi_document(client, app):
     text = json.dumps(doc)
     for ref in set(__import__("re").findall(r'"\$ref": "#/components/schemas/(\w+)"', text)):
         assert ref in doc["components"]["schemas"]
+
+
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(["/", "/api/destinations", "/api/stations", "/api/profiles"]),
+    st.dictionaries(
+        st.sampled_from(["lang", "bbox", "category", "from", "q"]),
+        st.one_of(
+            st.text(max_size=30), st.sampled_from(["id", "en", "0,0,1,1", "1,2,3,4", "nan,0,1,1"])
+        ),
+        max_size=4,
+    ),
+    st.sampled_from(["", "id", "en-US,en;q=0.5", "*", "x;q=abc"]),
+)
+def test_pages_and_collections_never_fail_badly(client, path, params, accept_language):
+    r = client.get(path, query_string=params, headers={"Accept-Language": accept_language})
+    assert r.status_code in (200, 400)
+    if r.status_code == 400:
+        assert r.get_json()["error"]["code"] in {"InvalidQuery", "InvalidValue"}
