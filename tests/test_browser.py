@@ -169,6 +169,7 @@ def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
     assert p.distance() == again.replace(".", ",")
     assert page.locator("#panel-route h2").inner_text().strip() == "Rute Anda"
     assert "Unduh GPX" in page.locator("#bm-gpx").inner_text()
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Perbesar"
     p.screenshot(artifacts_dir / "browser-desktop-id.png")
 
     total = sum(p.bytes.values())

@@ -199,7 +199,7 @@ def test_map_layers_and_data(demo_net):
     assert len(dest) > 100
     assert any(isinstance(c, folium.LayerControl) for c in m._children.values())
     html = m.get_root().render()
-    assert "L.control.scale" in html or "control_scale" in html or "scale" in html
+    assert "L.control.scale({imperial: false" in html
     assert "L.control.locate" in html
 
 

@@ -121,6 +121,7 @@ class _Hook(MacroElement):
         """{% macro script(this, kwargs) %}
         {%- set map = this._parent.get_name() %}
         {{ map }}.attributionControl.addAttribution({{ this.attribution|tojson }});
+        L.control.scale({imperial: false, maxWidth: 120}).addTo({{ map }});
         window.bikemapFolium = {map: {{ map }}, layers: {
         {%- for key, layer in this.layers.items() %}
             {{ key|tojson }}: {{ layer.get_name() }},
@@ -231,7 +232,7 @@ def build_map(
         location=[(s + n) / 2, (w + e) / 2],
         zoom_start=14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added by _Hook
         prefer_canvas=True,
         max_zoom=19,
     )

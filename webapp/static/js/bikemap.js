@@ -106,6 +106,13 @@
     return e;
   }
 
+  // Leaflet's own control titles, in the page language
+  [[".leaflet-control-zoom-in", "zoom_in"], [".leaflet-control-zoom-out", "zoom_out"],
+   [".leaflet-control-layers-toggle", "layers"]].forEach(function (c) {
+    var node = map.getContainer().querySelector(c[0]);
+    if (node) { node.setAttribute("title", t(c[1])); node.setAttribute("aria-label", t(c[1])); }
+  });
+
   // popups of destinations and stations get "Start here", "Go here", "Add as stop" buttons
   map.on("popupopen", function (ev) {
     var root = ev.popup.getElement && ev.popup.getElement();
