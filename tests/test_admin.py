@@ -200,3 +200,18 @@ def test_import_page_reports_rows(staff):
         json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"]
         == []
     )
+
+
+def test_new_password_ends_sessions(staff, monkeypatch, capsys):
+    import io
+    import sys
+
+    from routes.cli import main
+
+    client, _ = logged_in(staff, "editor")
+    assert client.get("/admin/").status_code == 200
+    monkeypatch.setattr(sys, "stdin", io.StringIO("fresh-pass1\nfresh-pass1\n"))
+    url = staff.app.config["DATABASE_URL"]
+    assert main(["user", "password", "eddie", "--db", url]) == 0
+    assert client.get("/admin/").status_code == 302  # logged out
+    login(staff.app.test_client(), "eddie", "fresh-pass1")

@@ -4,6 +4,7 @@
     bikemap user token NAME [--db URL]                     # prints a new API token (last line)
     bikemap user list [--db URL]
     bikemap user role NAME editor|admin [--db URL]
+    bikemap user password NAME [--db URL]                  # asks twice; logs the user out
     bikemap user disable NAME [--db URL]                   # also revokes its tokens
 
 Without ``--db`` the database is ``BIKEMAP_DATABASE_URL``, else the web app's
@@ -128,6 +129,19 @@ def cmd_role(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_password(args: argparse.Namespace) -> int:
+    from .db import find_user
+    from .models import hash_password
+
+    db = _open(args)
+    with db.session() as session:
+        user = find_user(session, args.name)
+        user.password_hash = hash_password(read_password())
+        session.commit()
+    print(f"new password of {user.name} saved; its open sessions are logged out")
+    return 0
+
+
 def cmd_disable(args: argparse.Namespace) -> int:
     from .db import find_user
 
@@ -163,6 +177,11 @@ def register(subparsers) -> None:
     p.add_argument("name")
     p.add_argument("role", choices=["editor", "admin"])
     p.set_defaults(func=cmd_role)
+    p = db_arg(
+        sub.add_parser("password", help="set a new password (asks twice; ends the user's sessions)")
+    )
+    p.add_argument("name")
+    p.set_defaults(func=cmd_password)
     p = db_arg(sub.add_parser("disable", help="disable a user and revoke its API tokens"))
     p.add_argument("name")
     p.set_defaults(func=cmd_disable)
