@@ -138,8 +138,13 @@ def _announce(args: argparse.Namespace, net) -> None:
 
 def _serve_forked(args: argparse.Namespace) -> int:
     from routes import load_network
+    from webapp import create_app
 
     net = load_network(args.source, cache_folder=args.cache_dir)
+    # one app first, in this process: it warms the routers (shared copy-on-write with the
+    # workers) and does the one-time set-up (database, instance files) before any worker
+    # races for it; the workers then make their own apps (own database connections)
+    create_app(config={**_config(args), "NETWORK": net})
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
     except OSError as exc:
@@ -156,8 +161,6 @@ def _serve_forked(args: argparse.Namespace) -> int:
             code = 1
             try:
                 import waitress
-
-                from webapp import create_app
 
                 app = create_app(config={**_config(args), "NETWORK": net})
                 waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap")
