@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--threads", type=int, default=8, help="server threads per process")
     ap.add_argument(
-        "--workers", type=int, default=1, help="server processes (bikemap serve --workers)"
+        "--workers", type=int, default=2, help="server processes (bikemap serve --workers)"
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=20, help="requests sent before timing")
