@@ -2,7 +2,7 @@
 
 Plain SQLAlchemy 2 declarative models that work unchanged on SQLite and
 PostgreSQL (points are stored as lon/lat floats, documents as JSON). The schema
-itself is created and changed only by the Alembic migrations in ``migrations/``.
+itself is created and changed only by the Alembic migrations in ``webapp/migrations/``.
 """
 
 from __future__ import annotations
