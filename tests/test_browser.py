@@ -247,3 +247,14 @@ def test_unreachable_tiles_leave_a_usable_map(browser, demo_net, artifacts_dir):
         p.close()
     finally:
         server.close()
+
+
+def test_point_off_the_network_explains_itself(browser, live_server, artifacts_dir):
+    p = Page(browser, live_server, 800, 700)
+    p.goto(f"/?lang=id&from=59.9,24.0&to={END[0]},{END[1]}")
+    p.wait_for("document.querySelector('#bm-status.bm-error')")
+    text = p.page.locator("#bm-status").inner_text()
+    assert text.startswith("Sebuah titik terlalu jauh")  # err_NoSegment in Indonesian
+    assert p.page.locator("#bm-gpx").get_attribute("href") == "#"
+    assert not p.errors or all("422" in e for e in p.errors), p.errors
+    p.close()
