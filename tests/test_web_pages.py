@@ -313,3 +313,20 @@ def test_network_drawing_simplified_harder_when_large(demo_net):
     full = shapely.MultiLineString(lines(fine))
     pts = shapely.points([p for line in lines(coarse) for p in line])
     assert float(shapely.distance(full, pts).max()) < 2 * tol
+
+
+def test_http_errors_keep_their_headers(app):
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.wrappers import Response
+
+    class Moved(HTTPException):
+        code = 308
+
+        def get_response(self, environ=None, scope=None):
+            return Response("", 308, {"Location": "/"})
+
+    from webapp.errors import _http_error
+
+    with app.test_request_context("/old"):
+        resp = _http_error(Moved())
+    assert resp.status_code == 308 and resp.headers["Location"] == "/"

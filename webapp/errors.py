@@ -48,6 +48,8 @@ def _bikemap_error(exc: BikemapError):
 
 
 def _http_error(exc: HTTPException):
+    if exc.code is None or exc.code < 400:  # redirects keep their own response (Location)
+        return exc.get_response()
     code = (exc.name or "HTTPError").replace(" ", "")
     resp = error_response(code, exc.description or exc.name, exc.code or 400)
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
