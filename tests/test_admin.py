@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 
@@ -215,3 +217,20 @@ def test_new_password_ends_sessions(staff, monkeypatch, capsys):
     assert main(["user", "password", "eddie", "--db", url]) == 0
     assert client.get("/admin/").status_code == 302  # logged out
     login(staff.app.test_client(), "eddie", "fresh-pass1")
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_every_admin_page_fully_translated(staff, lang):
+    client, csrf = logged_in(staff, "admin")
+    dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
+    pages = ["/admin/", "/admin/destinations/new", f"/admin/destinations/{dest_id}",
+             f"/admin/destinations/{dest_id}/history", "/admin/closures", "/admin/users"]  # fmt: skip
+    for path in pages:
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        assert not re.findall(r"\badmin_[a-z_]+", html), path
+    bad = client.post(
+        f"/admin/destinations/{dest_id}?lang={lang}", data=form(csrf, name="", version="1")
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert ("nama wajib diisi" if lang == "id" else "a name is required") in text

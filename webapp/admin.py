@@ -43,7 +43,7 @@ from .models import (
     utcnow,
     verify_password,
 )
-from .staff_api import _network, network_bounds, staff_destinations
+from .staff_api import current_network, network_bounds, staff_destinations
 from .validation import DestinationInvalid, clean_closure
 
 __all__ = ["bp"]
@@ -437,7 +437,7 @@ def closures():
                    "properties": {"kind": form["kind"], "reason": form["reason"], "ends_at": form["ends_at"]}}  # fmt: skip
         try:
             values = clean_closure(feature, bounds=network_bounds())
-            net = _network()
+            net = current_network()
             if net is not None:
                 from routes.closures import segments_of_geometry
 

@@ -181,15 +181,13 @@ def require(role: str) -> User:
 
 def network_bounds() -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the app's network, if it serves one."""
-    net = _network()
+    net = current_network()
     return net.bounds if net is not None else None
 
 
-def _network():
-    for value in current_app.extensions.values():
-        if type(value).__name__ == "Network":
-            return value
-    return current_app.config.get("NETWORK")
+def current_network():
+    """The app's `routes.Network` (None in an app that serves none)."""
+    return current_app.extensions.get("bikemap.network") or current_app.config.get("NETWORK")
 
 
 # ----------------------------------------------------------------------------- destinations
@@ -638,7 +636,7 @@ def api_closures():
 def api_add_closure():
     user = require("editor")
     values = clean_closure(_json_body(), bounds=network_bounds())
-    net = _network()
+    net = current_network()
     if net is not None:
         from routes.closures import segments_of_geometry
 
