@@ -48,6 +48,9 @@ ERROR_RESPONSES = {
     ),
     "404": error_response("No such path", ["NotFound"]),
     "405": error_response("Method not allowed (only GET)", ["MethodNotAllowed"]),
+    "500": error_response(
+        "A bug in bikemap (logged on the server; no detail is sent)", ["InternalError"]
+    ),
 }
 
 LANG = _param(
@@ -80,6 +83,7 @@ SCHEMAS: dict[str, Any] = {
                             "TooBig",
                             "NotFound",
                             "MethodNotAllowed",
+                            "InternalError",
                         ],
                     },
                     "message": {"type": "string"},
