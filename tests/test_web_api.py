@@ -286,3 +286,10 @@ def test_pages_and_collections_never_fail_badly(client, path, params, accept_lan
     assert r.status_code in (200, 400)
     if r.status_code == 400:
         assert r.get_json()["error"]["code"] in {"InvalidQuery", "InvalidValue"}
+
+
+def test_openapi_document_is_valid_openapi(client):
+    validator = pytest.importorskip(
+        "openapi_spec_validator", reason="openapi-spec-validator is not installed"
+    )
+    validator.validate(client.get("/api/openapi.json").get_json())

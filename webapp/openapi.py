@@ -285,13 +285,10 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {
-                    "description": "The route",
+                    "description": "The route (with format=gpx: a GPX 1.1 file sent as an attachment)",
                     "content": {
                         "application/geo+json": {"schema": {"$ref": "#/components/schemas/Route"}},
-                        "application/gpx+xml": {
-                            "schema": {"type": "string"},
-                            "description": "with format=gpx, sent as an attachment",
-                        },
+                        "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
                     },
                 },
                 **ERROR_RESPONSES,
