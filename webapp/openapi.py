@@ -285,7 +285,7 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {
-                    "description": "The route (with format=gpx: a GPX 1.1 file sent as an attachment)",
+                    "description": "The route (format=gpx: a GPX 1.1 attachment)",
                     "content": {
                         "application/geo+json": {"schema": {"$ref": "#/components/schemas/Route"}},
                         "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
