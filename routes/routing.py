@@ -108,8 +108,19 @@ class Router:
 
     # ------------------------------------------------------------------ snapping
 
-    def snap(self, lat: float, lon: float, *, what: str = "point", max_snap_m: float | None = None) -> Snap:
-        """Place a point on the nearest routable street (not merely the nearest junction)."""
+    def snap(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        what: str = "point",
+        max_snap_m: float | None = None,
+        edge_cost: np.ndarray | None = None,
+    ) -> Snap:
+        """Place a point on the nearest routable street (not merely the nearest junction).
+
+        With ``edge_cost`` (closures), streets closed in both directions are passed over.
+        """
         check_latlon(lat, lon, what=what)
         limit = settings.max_snap_m if max_snap_m is None else max_snap_m
         x, y = self.network.project(lon, lat)
@@ -118,6 +129,8 @@ class Router:
             if len(ids) == 0:
                 continue
             hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True)
+            if len(hit) and edge_cost is not None and not self._open(int(ids[hit[0]]), edge_cost):
+                hit, dist = self._nearest_open(tree, ids, pt, limit, edge_cost)
             if len(hit):
                 seg = int(ids[hit[0]])
                 break
@@ -135,6 +148,21 @@ class Router:
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
         return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist[0]))
+
+    @staticmethod
+    def _open(seg: int, edge_cost: np.ndarray) -> bool:
+        return bool(np.isfinite(edge_cost[2 * seg]) or np.isfinite(edge_cost[2 * seg + 1]))
+
+    def _nearest_open(self, tree, ids, pt, limit, edge_cost):
+        """Like ``query_nearest``, skipping segments ``edge_cost`` closes."""
+        cand = tree.query(pt, predicate="dwithin", distance=limit)
+        if len(cand) == 0:
+            return cand, np.array([])
+        d = shapely.distance(tree.geometries[cand], pt)
+        for k in np.argsort(d, kind="stable"):
+            if self._open(int(ids[cand[k]]), edge_cost):
+                return cand[k : k + 1], d[k : k + 1]
+        return cand[:0], d[:0]
 
     # ------------------------------------------------------------------ search
 
@@ -259,7 +287,8 @@ def route_pieces(
         raise TooBigError(f"at most {settings.max_via} via points, got {len(points) - 2}")
     router = network.router(get_profile(profile).name)
     names = ["from", *(f"via {i}" for i in range(1, len(points) - 1)), "to"]
-    snaps = [router.snap(lat, lon, what=name, max_snap_m=max_snap_m) for (lat, lon), name in zip(points, names)]
+    snaps = [router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
+             for (lat, lon), name in zip(points, names)]  # fmt: skip
     legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:])]
     return router, snaps, legs
 

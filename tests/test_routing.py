@@ -79,7 +79,10 @@ def test_off_network_and_limit(demo_net):
 
 def test_no_route_says_so(demo_net):
     router = demo_net.router("safe")
-    closed = np.full_like(router.cost, np.inf)
+    closed = np.full_like(router.cost, np.inf)  # every street closed but the two the points are on
+    for p in (HELSINKI_A, HELSINKI_B):
+        s = router.snap(*p).seg
+        closed[2 * s : 2 * s + 2] = router.cost[2 * s : 2 * s + 2]
     with pytest.raises(NoRouteError, match="no legal route"):
         route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=closed)
 
@@ -216,3 +219,15 @@ def test_routes_on_other_extracts(request, fixture):
         ok += 1
         assert p["distance_m"] > 0 and p["duration_s"] > 0
     assert ok >= 5
+
+
+def test_snapping_passes_over_closed_streets(demo_net):
+    """A point on a street closed in both directions starts on the nearest open street."""
+    router = demo_net.router("safe")
+    plain = router.snap(*HELSINKI_A)
+    closed = router.cost.copy()
+    closed[2 * plain.seg] = closed[2 * plain.seg + 1] = np.inf
+    moved = router.snap(*HELSINKI_A, edge_cost=closed)
+    assert moved.seg != plain.seg and moved.distance_m >= plain.distance_m
+    f = route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=closed)
+    assert f["properties"]["waypoints"][0]["location"] == [round(moved.lon, 7), round(moved.lat, 7)]
