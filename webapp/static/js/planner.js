@@ -315,7 +315,11 @@
 
   // ------------------------------------------------------------------ wiring
 
+  // a tap that only closes an open popup does not also set a point
+  var popupClosedAt = 0;
+  map.on("popupclose", function () { popupClosedAt = Date.now(); });
   map.on("click", function (e) {
+    if (Date.now() - popupClosedAt < 400) return;
     addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: null});
   });
   // "show my location" (the locate control): the first fix becomes the start when none is set
