@@ -154,10 +154,12 @@ def test_unknown_api_path(client):
 )
 @given(
     st.dictionaries(
-        st.sampled_from(["from", "to", "via", "profile", "lang", "format", "x"]),
+        st.sampled_from(["from", "to", "via", "profile", "lang", "format", "mode", "x"]),
         st.one_of(
             st.text(max_size=40),
-            st.sampled_from([A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94"]),
+            st.sampled_from(
+                [A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94", "bikeshare", "gpx"]
+            ),
         ),
         max_size=6,
     )
