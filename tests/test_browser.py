@@ -192,6 +192,9 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     box = page.locator(".folium-map").bounding_box()
     assert box["width"] >= 370 and box["height"] >= 300
     assert page.locator("#bm-gpx").is_visible()
+    # the route's summary is on the map too (the panel is below it on a phone)
+    mini = page.locator(".bm-mini")
+    assert mini.is_visible() and p.distance() in mini.inner_text()
     p.screenshot(artifacts_dir / "browser-phone-id.png", full_page=True)
     # a bike-share station's popup: "Mulai di sini" (start here) moves the start there
     before = page.url

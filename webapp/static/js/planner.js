@@ -164,6 +164,25 @@
 
   // ------------------------------------------------------------------ route
 
+  // on a phone the panel is below the map: a small summary on the map leads to it
+  var mini = L.control({position: "bottomleft"});
+  mini.onAdd = function () {
+    var box = L.DomUtil.create("button", "bm-mini");
+    box.type = "button";
+    box.hidden = true;
+    box.setAttribute("aria-controls", "panel-route");
+    L.DomEvent.disableClickPropagation(box);
+    box.addEventListener("click", function () { routeSection.scrollIntoView({behavior: "smooth"}); });
+    return box;
+  };
+  mini.addTo(map);
+  function showMini(text) {
+    var box = mini.getContainer();
+    box.textContent = text || "";
+    box.hidden = !text;
+    if (text) box.setAttribute("title", t("route_title"));
+  }
+
   function showError(err) {
     routeSection.hidden = false;
     var key = "err_" + (err && err.code);
@@ -184,6 +203,7 @@
     bm.emit("plan", {from: state.from, to: state.to, via: state.via.slice(), profile: state.profile});
     if (!(state.from && state.to)) {
       bm.clearFeature("route");
+      showMini("");
       routeSection.hidden = true;
       return;
     }
@@ -215,6 +235,7 @@
       pending = null;
       document.body.classList.remove("bm-busy");
       bm.clearFeature("route");
+      showMini("");
       summary.textContent = ""; shares.textContent = ""; directions.textContent = "";
       gpxLink.setAttribute("href", "#");
       showError(err && err.code ? err : {code: "network"});
@@ -226,6 +247,7 @@
   }
   function showRoute(f) {
     var p = f.properties, total = p.distance_m || 1;
+    showMini(bm.formatDistance(p.distance_m) + " \u00b7 " + bm.formatDuration(p.duration_s) + " \u2193");
     summary.textContent = "";
     [[t("distance"), bm.formatDistance(p.distance_m), "bm-distance"],
      [t("duration"), bm.formatDuration(p.duration_s), "bm-duration"]].forEach(function (row) {
