@@ -74,9 +74,10 @@ class Choice:
 class _Tree:
     """One one-to-many search, with the duration of the cheapest path to any settled node."""
 
-    def __init__(self, router: Router, snap: Snap, targets: list[Snap], *, reverse: bool = False):
+    def __init__(self, router: Router, snap: Snap, targets: list[Snap], *, reverse: bool = False,
+                 edge_cost: np.ndarray | None = None):  # fmt: skip
         self.router, self.snap, self.reverse = router, snap, reverse
-        cost = router.cost
+        self.cost = cost = router.cost if edge_cost is None else edge_cost
         seeds = router._in_seeds(snap, cost) if reverse else router._out_seeds(snap, cost)
         self.seed_s: dict[int, tuple[float, float]] = {}  # node -> (cost, duration) of its seed piece
         for node, c, piece in seeds:
@@ -85,7 +86,8 @@ class _Tree:
         nodes = [n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))]
         if seeds:
             self.dist, self.pred = router.costs_from(
-                list(self.seed_s), [v[0] for v in self.seed_s.values()], nodes or [seeds[0][0]], reverse=reverse
+                list(self.seed_s), [v[0] for v in self.seed_s.values()], nodes or [seeds[0][0]], reverse=reverse,
+                edge_cost=cost,
             )
         else:
             self.dist, self.pred = np.full(router.n, np.inf), np.full(router.n, -1, np.int64)
@@ -110,7 +112,7 @@ class _Tree:
 
     def to(self, other: Snap) -> tuple[float, float]:
         """(cost, duration) of the cheapest way between the search's point and ``other``."""
-        r, cost = self.router, self.router.cost
+        r, cost = self.router, self.cost
         a, b = (other, self.snap) if self.reverse else (self.snap, other)
         best = (math.inf, math.inf)
         if a.seg == b.seg:  # along one segment
@@ -137,11 +139,11 @@ def _near(stations: list[dict], lat: float, lon: float, max_m: float) -> list[di
     return [stations[i] for i in np.argsort(d) if d[i] <= max_m]
 
 
-def _snapped(router: Router, stations: list[dict]) -> list[tuple[dict, Snap]]:
+def _snapped(router: Router, stations: list[dict], edge_cost: np.ndarray | None = None) -> list[tuple[dict, Snap]]:
     out = []
     for s in stations:
         try:
-            out.append((s, router.snap(s["lat"], s["lon"], what=f"station {s['station_id']}")))
+            out.append((s, router.snap(s["lat"], s["lon"], what=f"station {s['station_id']}", edge_cost=edge_cost)))
         except OffNetworkError:
             log.info("bike-share station %s is off the network; skipped", s["station_id"])
     return out
@@ -158,6 +160,8 @@ def choose_stations(
     max_walk_m: float = MAX_WALK_M,
     candidates: int = CANDIDATES,
     dock_s: float = DOCK_S,
+    edge_cost: np.ndarray | None = None,
+    walk_edge_cost: np.ndarray | None = None,
 ) -> Choice:
     """The pickup and drop-off stations that make the whole trip fastest.
 
@@ -165,17 +169,20 @@ def choose_stations(
     unknown, is allowed: OpenStreetMap stations), a drop-off candidate when
     ``can_return`` is not false; both lie within ``max_walk_m`` (straight
     line) of their end, and the ``candidates`` quickest to walk are kept.
+    ``edge_cost`` / ``walk_edge_cost`` replace the ride's / the walks' profile
+    costs (closures, `routes.closures.closure_edge_cost`).
     """
     walk, bike = network.router(walk_profile), network.router(profile)
-    o, d = walk.snap(*start, what="from"), walk.snap(*end, what="to")
-    rent = _snapped(walk, _near([s for s in stations if s.get("can_rent") is not False], *start, max_walk_m))
-    give = _snapped(walk, _near([s for s in stations if s.get("can_return") is not False], *end, max_walk_m))
+    wc = walk_edge_cost
+    o, d = walk.snap(*start, what="from", edge_cost=wc), walk.snap(*end, what="to", edge_cost=wc)
+    rent = _snapped(walk, _near([s for s in stations if s.get("can_rent") is not False], *start, max_walk_m), wc)
+    give = _snapped(walk, _near([s for s in stations if s.get("can_return") is not False], *end, max_walk_m), wc)
     if not rent:
         raise NoRouteError(f"no bike-share station that can rent a bike within {max_walk_m:.0f} m of the start")
     if not give:
         raise NoRouteError(f"no bike-share station that can take a bike back within {max_walk_m:.0f} m of the destination")
-    out_tree = _Tree(walk, o, [sn for _, sn in rent] + [d])
-    in_tree = _Tree(walk, d, [sn for _, sn in give], reverse=True)
+    out_tree = _Tree(walk, o, [sn for _, sn in rent] + [d], edge_cost=wc)
+    in_tree = _Tree(walk, d, [sn for _, sn in give], reverse=True, edge_cost=wc)
     walk_only = out_tree.to(d)[1]
     rent = sorted(((s, sn, out_tree.to(sn)[1]) for s, sn in rent), key=lambda x: x[2])
     give = sorted(((s, sn, in_tree.to(sn)[1]) for s, sn in give), key=lambda x: x[2])
@@ -187,13 +194,13 @@ def choose_stations(
     if not give:
         raise NoRouteError("the destination cannot be reached on foot from any bike-share station that can "
                            "take a bike back (is it on a walkway cut off from the streets?)")  # fmt: skip
-    give_bike = _snapped(bike, [s for s, _, _ in give])
+    give_bike = _snapped(bike, [s for s, _, _ in give], edge_cost)
     give_by_id = {s["station_id"]: (sn, w) for s, _, w in give for s2, sn in give_bike if s2 is s}
     best: Choice | None = None
     compared = 0
-    for a, a_bike in _snapped(bike, [s for s, _, _ in rent]):
+    for a, a_bike in _snapped(bike, [s for s, _, _ in rent], edge_cost):
         walk_to = next(w for s, _, w in rent if s is a)
-        tree = _Tree(bike, a_bike, [sn for sn, _ in give_by_id.values()])
+        tree = _Tree(bike, a_bike, [sn for sn, _ in give_by_id.values()], edge_cost=edge_cost)
         for b, _, _ in give:
             if b["station_id"] == a["station_id"] or b["station_id"] not in give_by_id:
                 continue
@@ -257,6 +264,8 @@ def bikeshare_route(
     candidates: int = CANDIDATES,
     dock_s: float = DOCK_S,
     included_minutes: float | None = None,
+    edge_cost: np.ndarray | None = None,
+    walk_edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Plan a bike-share trip from ``points[0]`` to ``points[-1]`` as a GeoJSON Feature.
 
@@ -279,6 +288,10 @@ def bikeshare_route(
     included_minutes
         Ride minutes the ticket includes; default: from the feed's pricing
         plans. A longer ride adds a warning.
+    edge_cost, walk_edge_cost
+        Per-directed-edge cost arrays replacing the ride's and the walks'
+        profile costs (closures: `routes.closures.closure_edge_cost`), used to
+        choose the stations and to route the legs.
 
     Returns
     -------
@@ -296,13 +309,17 @@ def bikeshare_route(
     get_profile(profile), get_profile(walk_profile)
     pool, fresh = _stations_for(network, stations, snapshot, gbfs_url, client)
     choice = choose_stations(network, start, end, pool, profile=profile, walk_profile=walk_profile,
-                             max_walk_m=max_walk_m, candidates=candidates, dock_s=dock_s)  # fmt: skip
+                             max_walk_m=max_walk_m, candidates=candidates, dock_s=dock_s,
+                             edge_cost=edge_cost, walk_edge_cost=walk_edge_cost)  # fmt: skip
     a, b = choice.pickup, choice.dropoff
     pa, pb = (a["lat"], a["lon"]), (b["lat"], b["lon"])
     parts = [
-        ("walk", route(network, [start, pa], profile=walk_profile, lang=lang), None, a["station_id"]),
-        ("bike", route(network, [pa, pb], profile=profile, lang=lang), a["station_id"], b["station_id"]),
-        ("walk", route(network, [pb, end], profile=walk_profile, lang=lang), b["station_id"], None),
+        ("walk", route(network, [start, pa], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost), None,
+         a["station_id"]),
+        ("bike", route(network, [pa, pb], profile=profile, lang=lang, edge_cost=edge_cost), a["station_id"],
+         b["station_id"]),
+        ("walk", route(network, [pb, end], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost),
+         b["station_id"], None),
     ]
     words = _WORDS.get(lang, _WORDS["en"])
     coords: list[list[float]] = []

@@ -349,9 +349,9 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
 # --------------------------------------------------------------------------- planners
 
 
-def _snap_point(router: Router, point, what: str) -> Snap:
+def _snap_point(router: Router, point, what: str, edge_cost: np.ndarray | None = None) -> Snap:
     lat, lon = check_latlon(float(point[0]), float(point[1]), what=what)
-    return router.snap(lat, lon, what=what)
+    return router.snap(lat, lon, what=what, edge_cost=edge_cost)
 
 
 def plan_order(
@@ -364,6 +364,7 @@ def plan_order(
     destinations: Iterable[Mapping[str, Any]] | None = None,
     start_time: dt.datetime | str | None = None,
     lang: str = "en",
+    edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Visit every stop once in the order that makes the ride shortest in time.
 
@@ -380,6 +381,10 @@ def plan_order(
     start_time
         When the ride starts (naive: the network's local time; default now);
         used for the arrival clock times and the opening hours shown per stop.
+    edge_cost
+        Optional per-directed-edge cost array replacing the profile's (closures,
+        see `routes.closures.closure_edge_cost`): used for snapping, the travel
+        times and the legs.
 
     Returns
     -------
@@ -405,13 +410,13 @@ def plan_order(
     get_profile(profile)
     router = net.router(profile)
     dests = [index[i] for i in ids]
-    snaps = [_snap_point(router, start, "start")]
+    snaps = [_snap_point(router, start, "start", edge_cost)]
     if end is not None:
-        snaps.append(_snap_point(router, end, "end"))
+        snaps.append(_snap_point(router, end, "end", edge_cost))
     first = len(snaps)
-    snaps += [_snap_point(router, (d["lat"], d["lon"]), f"destination {d['id']}") for d in dests]
+    snaps += [_snap_point(router, (d["lat"], d["lon"]), f"destination {d['id']}", edge_cost) for d in dests]
     e = 1 if end is not None else 0
-    T, _ = travel_matrix(router, snaps)
+    T, _ = travel_matrix(router, snaps, edge_cost=edge_cost)
     for k, d in enumerate(dests, first):
         if not (np.isfinite(T[0, k]) and np.isfinite(T[k, e])):
             raise NoRouteError(
@@ -428,7 +433,7 @@ def plan_order(
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     return _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="order", method=method,
-                         start_time=t0, lang=lang, windows=False)  # fmt: skip
+                         start_time=t0, lang=lang, windows=False, edge_cost=edge_cost)  # fmt: skip
 
 
 def plan_discovery(
@@ -443,6 +448,7 @@ def plan_discovery(
     start_time: dt.datetime | str | None = None,
     max_candidates: int = MAX_CANDIDATES,
     lang: str = "en",
+    edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Choose and order the most interesting destinations that fit a time budget.
 
@@ -450,6 +456,7 @@ def plan_discovery(
     its ``rank``. The budget counts riding, visiting (``visit_min``) and any
     wait for a place to open; a destination with known opening hours is only
     visited when the whole visit fits an opening at the planned arrival.
+    ``edge_cost``: as in `plan_order` (closures).
 
     Raises
     ------
@@ -487,9 +494,9 @@ def plan_discovery(
         if crow <= reach_m:
             pool.append((-prize, crow, d["id"], d, prize))
     pool.sort(key=lambda x: x[:3])
-    snaps = [_snap_point(router, start, "start")]
+    snaps = [_snap_point(router, start, "start", edge_cost)]
     if end is not None:
-        snaps.append(_snap_point(router, end_pt, "end"))
+        snaps.append(_snap_point(router, end_pt, "end", edge_cost))
     e = 1 if end is not None else 0
     first = len(snaps)
     dests, prizes = [], []
@@ -497,7 +504,7 @@ def plan_discovery(
         if len(dests) >= max_candidates:
             break
         try:
-            snaps.append(router.snap(d["lat"], d["lon"], what=d["id"]))
+            snaps.append(router.snap(d["lat"], d["lon"], what=d["id"], edge_cost=edge_cost))
         except BikemapError:  # a peak far from any street: not a cycling destination
             continue
         dests.append(d)
@@ -508,7 +515,7 @@ def plan_discovery(
         )
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
-    T, _ = travel_matrix(router, snaps)
+    T, _ = travel_matrix(router, snaps, edge_cost=edge_cost)
     m = len(snaps)
     prize = np.zeros(m)
     prize[first:] = prizes
@@ -532,7 +539,8 @@ def plan_discovery(
         )
     seq = [int(k) for k in route]
     feature = _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="discovery",
-                            method="heuristic", start_time=t0, lang=lang, windows=True)  # fmt: skip
+                            method="heuristic", start_time=t0, lang=lang, windows=True,
+                            edge_cost=edge_cost)  # fmt: skip
     p = feature["properties"]
     p["budget_min"] = budget
     p["interests"] = weights
@@ -568,6 +576,7 @@ def plan_round_trip(
     start_time: dt.datetime | str | None = None,
     directions: int = 8,
     lang: str = "en",
+    edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """A loop from ``start`` of about ``distance_km``, through destinations where it can.
 
@@ -577,7 +586,8 @@ def plan_round_trip(
     where it can avoid it; the circle is scaled until the length is within 5%
     of the target (or the best try is kept). Several directions are tried;
     the loop with the fewest repeated metres and quietest streets (profile
-    cost per second) that is within 15% of the length wins.
+    cost per second) that is within 15% of the length wins. ``edge_cost``: as
+    in `plan_order` (closures).
     """
     try:
         target_km = float(distance_km)
@@ -595,7 +605,7 @@ def plan_round_trip(
     get_profile(profile)
     router = net.router(profile)
     start = check_latlon(float(start[0]), float(start[1]), what="start")
-    s0 = router.snap(*start, what="start")
+    s0 = router.snap(*start, what="start", edge_cost=edge_cost)
     target = target_km * 1000
     x0, y0 = (float(v) for v in net.project(s0.lon, s0.lat))
     dlist = list(index.values())
@@ -606,7 +616,7 @@ def plan_round_trip(
         r = target / (2 * math.pi) / 1.3  # streets are ~30% longer than the circle
         tried, below, above = None, None, None
         for _ in range(6):
-            plan = _loop(router, net, s0, (x0, y0), r, theta, dlist, dxy)
+            plan = _loop(router, net, s0, (x0, y0), r, theta, dlist, dxy, edge_cost)
             if plan is None:
                 break
             if tried is None or abs(plan["length"] - target) < abs(tried["length"] - target):
@@ -649,7 +659,8 @@ def plan_round_trip(
 
 
 def _loop(
-    router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy
+    router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy,
+    edge_cost: np.ndarray | None = None,
 ) -> dict | None:
     """Route one loop: start, three points around a circle of radius ``r``, start."""
     cx, cy = xy0[0] + r * math.cos(theta), xy0[1] + r * math.sin(theta)
@@ -666,7 +677,7 @@ def _loop(
                 if any(s is not None and s["id"] == dlist[j]["id"] for s in stops):
                     continue
                 try:
-                    snap = router.snap(dlist[j]["lat"], dlist[j]["lon"], max_snap_m=250.0)
+                    snap = router.snap(dlist[j]["lat"], dlist[j]["lon"], max_snap_m=250.0, edge_cost=edge_cost)
                 except BikemapError:
                     continue
                 dest = dlist[j]
@@ -675,7 +686,8 @@ def _loop(
             lon, lat = net.unproject(px, py)
             try:
                 snap = router.snap(
-                    float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r)
+                    float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r),
+                    edge_cost=edge_cost,
                 )
             except BikemapError:
                 continue
@@ -683,7 +695,8 @@ def _loop(
         stops.append(dest)
     if not snaps:
         return None
-    cost = router.cost.copy()
+    base = router.cost if edge_cost is None else edge_cost
+    cost = base.copy()
     legs, seq = [], [s0, *snaps, s0]
     used: dict[int, float] = {}
     for a, b in zip(seq, seq[1:], strict=False):
@@ -699,7 +712,7 @@ def _loop(
     length = sum(net.seg_length[p.seg] * p.share for pieces in legs for p in pieces)
     reused = sum(net.seg_length[s] * (v - 1) for s, v in used.items() if v > 1.0 + 1e-6)
     ride = sum(router.duration[p.edge] * p.share for pieces in legs for p in pieces)
-    pcost = sum(router.cost[p.edge] * p.share for pieces in legs for p in pieces)
+    pcost = sum(base[p.edge] * p.share for pieces in legs for p in pieces)
     return {"snaps": snaps, "stops": stops, "legs": legs, "length": float(length), "reused": float(reused),
             "quiet": float(pcost / max(ride, 1.0))}  # fmt: skip
 
@@ -708,11 +721,12 @@ def _loop(
 
 
 def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, dests: list, *, kind: str, method: str,
-                  start_time: dt.datetime, lang: str, windows: bool, legs: list[list[Piece]] | None = None) -> dict:  # fmt: skip
+                  start_time: dt.datetime, lang: str, windows: bool, legs: list[list[Piece]] | None = None,
+                  edge_cost: np.ndarray | None = None) -> dict:  # fmt: skip
     """Route the legs of ``start -> seq... -> end`` and build the tour Feature."""
     path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
     if legs is None:
-        legs = [router.leg(a, b)[1] for a, b in zip(path, path[1:], strict=False)]
+        legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(path, path[1:], strict=False)]
     feature = feature_from_legs(router, path, legs, lang=lang)
     p = feature["properties"]
     t = 0.0
@@ -817,6 +831,7 @@ def plan_tour(
     destinations: Iterable[Mapping[str, Any]] | None = None,
     start_time: dt.datetime | str | None = None,
     lang: str = "en",
+    edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Plan the tour asked for by exactly one of ``stops``, ``budget_min`` or ``distance_km``.
 
@@ -826,6 +841,8 @@ def plan_tour(
     the start, ``arrival_time``, ``wait_s``, ``visit_min``, ``open``),
     ``duration_s`` (riding), ``total_s`` (riding, waiting and visiting),
     ``timeline`` (ride / wait / visit steps), ``start_time`` and ``timezone``.
+    ``edge_cost`` (optional, per directed edge, e.g. `routes.closures.closure_edge_cost`)
+    replaces the profile's cost: closed streets are avoided, hazards penalised.
     """
     modes = [
         n
@@ -838,13 +855,14 @@ def plan_tour(
         raise InvalidValueError("interests go with budget_min (a discovery tour)")
     if stops is not None:
         return plan_order(net, start, stops, end=end, profile=profile, destinations=destinations,
-                          start_time=start_time, lang=lang)  # fmt: skip
+                          start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip
     if budget_min is not None:
         return plan_discovery(net, start, budget_min, interests=interests, end=end, profile=profile,
-                              destinations=destinations, start_time=start_time, lang=lang)  # fmt: skip
+                              destinations=destinations, start_time=start_time, lang=lang,
+                              edge_cost=edge_cost)  # fmt: skip
     if end is not None:
         raise InvalidValueError(
             "a round trip starts and ends at the start; end is not allowed with distance_km"
         )
     return plan_round_trip(net, start, distance_km, profile=profile, destinations=destinations,
-                           start_time=start_time, lang=lang)  # fmt: skip
+                           start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip

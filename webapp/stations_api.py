@@ -56,4 +56,8 @@ def bikeshare_feature(network, start, end, *, mode: str = "bikeshare", vias=(), 
         raise InvalidValueError(f"mode must be {' or '.join(MODES)}, got {str(mode)[:20]!r}")
     if vias:
         raise InvalidValueError("a bike-share trip goes from a start to a destination: via points are not allowed")
-    return bikeshare_route(network, [start, end], client=gbfs_client(), profile=profile, lang=lang)
+    from .staff_api import closure_edge_cost_for  # closures apply to the ride and the walks
+
+    return bikeshare_route(network, [start, end], client=gbfs_client(), profile=profile, lang=lang,
+                           edge_cost=closure_edge_cost_for(network, profile),
+                           walk_edge_cost=closure_edge_cost_for(network, "walk"))  # fmt: skip

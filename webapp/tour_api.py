@@ -18,6 +18,7 @@ from routes.tours import destinations_from_network, load_categories, plan_tour, 
 
 from .api import query
 from .network import get_network
+from .staff_api import closure_edge_cost_for
 
 __all__ = ["bp", "tour_destinations"]
 
@@ -114,6 +115,7 @@ def api_tour():
         get_network(), start, stops=stops, budget_min=_number(q, "budget_min"),
         distance_km=_number(q, "distance_km"), interests=q.get("interests") or None, end=end,
         profile=profile, destinations=tour_destinations(lang), start_time=q.get("start_time") or None, lang=lang,
+        edge_cost=closure_edge_cost_for(get_network(), profile),  # closures: webapp.staff_api
     )  # fmt: skip
     if fmt == "gpx":
         return Response(tour_to_gpx(feature), mimetype="application/gpx+xml",
