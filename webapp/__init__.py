@@ -29,6 +29,7 @@ BLUEPRINTS: list[str] = [
     "webapp.tour_api:bp",
     "webapp.staff_api:bp",
     "webapp.admin:bp",
+    "webapp.featured:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).

@@ -328,3 +328,75 @@ class Closure(Base):
                 "active": self.is_active(),
             },
         }
+
+
+# ----------------------------------------------------------------------------- featured routes
+
+#: Featured-route columns that staff can set (and that history records).
+FEATURED_EDITABLE = ("name", "names", "description", "descriptions", "geometry", "stops", "summary",
+                     "published")  # fmt: skip
+
+
+class FeaturedRoute(Base):
+    """A tour or route staff recommend (like a city's own bike-share tours); see `webapp.featured`.
+
+    ``name``/``description`` are English, ``names``/``descriptions`` other
+    languages (``{"id": "..."}``); ``geometry`` the GeoJSON LineString,
+    ``stops`` the places visited in order (``name``, ``lat``, ``lon``, ...),
+    ``summary`` what the planner said (``kind``, ``profile``, ``distance_m``,
+    ``duration_s``, ``total_s``).
+    """
+
+    __tablename__ = "featured_routes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    descriptions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    geometry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    stops: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+    def values(self) -> dict[str, Any]:
+        """The editable values plus bookkeeping (history snapshots)."""
+        out = {k: getattr(self, k) for k in FEATURED_EDITABLE}
+        out.update(deleted=self.deleted, version=self.version)
+        return out
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
+
+
+class FeaturedRouteHistory(Base):
+    """One change of a featured route: who, when, before and after (outlives a deletion)."""
+
+    __tablename__ = "featured_route_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    featured_id: Mapped[int] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "featured_id": self.featured_id,
+            "version": self.version,
+            "action": self.action,
+            "who": self.changed_by,
+            "when": self.changed_at.isoformat(timespec="seconds") + "Z",
+            "before": self.before,
+            "after": self.after,
+        }
