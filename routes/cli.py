@@ -77,6 +77,36 @@ def load_source(args: argparse.Namespace):
     return load_network(args.source, cache_folder=args.cache_dir)
 
 
+def check_writable(path: str, what: str = "GPX file") -> None:
+    """Fail before any work when an output file's folder is missing or not writable."""
+    import os
+    from pathlib import Path
+
+    from .errors import SourceError
+
+    target = Path(path).expanduser().resolve().parent
+    if not target.is_dir() or not os.access(target, os.W_OK):
+        raise SourceError(f"cannot write {what} {path}: folder missing or not writable")
+
+
+def emit(feature: dict, args: argparse.Namespace, *, to_gpx, summary) -> None:
+    """Write ``--gpx`` if asked, then print the Feature (``--json``) or its summary."""
+    if getattr(args, "gpx", None):
+        from pathlib import Path
+
+        Path(args.gpx).write_text(to_gpx(feature), encoding="utf-8")
+    if args.json:
+        print_json(feature)
+    else:
+        print(summary(feature))
+
+
+def clock(seconds: float) -> str:
+    """``"12 min"`` or ``"1 h 05 min"``."""
+    m = round(seconds / 60)
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
 def print_json(obj) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
-from .cli import add_source_argument, load_source, print_json
-from .errors import SourceError
+from .cli import add_source_argument, check_writable, clock, emit, load_source
 from .geo import parse_latlon
 from .profiles import get_profile
 
@@ -38,30 +35,18 @@ def run(args: argparse.Namespace) -> int:
     points.append(parse_latlon(args.end, what="--to"))
     get_profile(args.profile)  # fail on a bad name before loading the network
     if args.gpx:
-        target = Path(args.gpx).expanduser().resolve().parent
-        if not target.is_dir() or not os.access(target, os.W_OK):
-            raise SourceError(f"cannot write GPX file {args.gpx}: folder missing or not writable")
+        check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
-    if args.gpx:
-        Path(args.gpx).write_text(feature_to_gpx(feature), encoding="utf-8")
-    if args.json:
-        print_json(feature)
-    else:
-        print(summary(feature))
+    emit(feature, args, to_gpx=feature_to_gpx, summary=summary)
     return 0
-
-
-def _clock(seconds: float) -> str:
-    m = round(seconds / 60)
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
 
 def summary(feature: dict) -> str:
     """A readable summary of a route Feature."""
     p = feature["properties"]
     total = p["distance_m"] or 1.0
-    lines = [f"{p['distance_m'] / 1000:.2f} km, about {_clock(p['duration_s'])} by bike ({p['profile']} profile)"]
+    lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
     lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
     lines.append(f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
                  f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%")  # fmt: skip

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
-from .cli import add_source_argument, load_source, print_json
-from .errors import InvalidValueError, SourceError
+from .cli import add_source_argument, check_writable, clock, emit, load_source, print_json
+from .errors import InvalidValueError
 from .geo import parse_latlon
 from .profiles import get_profile
 
@@ -85,26 +83,14 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError("--interests goes with --budget-min")
     get_profile(args.profile)  # fail on a bad name before loading the network
     if args.gpx:
-        target = Path(args.gpx).expanduser().resolve().parent
-        if not target.is_dir() or not os.access(target, os.W_OK):
-            raise SourceError(f"cannot write GPX file {args.gpx}: folder missing or not writable")
+        check_writable(args.gpx)
     net = load_source(args)
     stops = [s for s in args.stops.split(",") if s.strip()] if args.stops is not None else None
     feature = plan_tour(net, start, stops=stops, budget_min=args.budget_min, distance_km=args.distance_km,
                         interests=args.interests, end=end, profile=args.profile, start_time=args.start_time,
                         lang=args.lang)  # fmt: skip
-    if args.gpx:
-        Path(args.gpx).write_text(tour_to_gpx(feature), encoding="utf-8")
-    if args.json:
-        print_json(feature)
-    else:
-        print(summary(feature))
+    emit(feature, args, to_gpx=tour_to_gpx, summary=summary)
     return 0
-
-
-def _clock(seconds: float) -> str:
-    m = round(seconds / 60)
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 
 
 def summary(feature: dict) -> str:
@@ -113,23 +99,23 @@ def summary(feature: dict) -> str:
     kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(
         p["kind"], "Tour"
     )
-    lines = [f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {_clock(p['duration_s'])}, "
-             f"total {_clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
+    lines = [f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {clock(p['duration_s'])}, "
+             f"total {clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
              f"Start {p['start_time']} ({p['timezone']})"]  # fmt: skip
     stops = {s["id"]: s for s in p["stops"]}
     n = 0
     for step in p["timeline"]:
         if step["type"] == "ride":
             lines.append(
-                f"  ride  {_clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km"
+                f"  ride  {clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km"
             )
         elif step["type"] == "wait":
-            lines.append(f"  wait  {_clock(step['duration_s']):>10}  until {step['name']} opens")
+            lines.append(f"  wait  {clock(step['duration_s']):>10}  until {step['name']} opens")
         else:
             n += 1
             s = stops[step["id"]]
             closed = ", closed then" if s.get("open") is False else ""
-            lines.append(f"  {n:>2}. visit {_clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
+            lines.append(f"  {n:>2}. visit {clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
                          f"arrive {s['arrival_time'][11:16]}{closed})  {s['id']}")  # fmt: skip
     if p["kind"] == "round_trip" and p["stops"]:
         lines.append("Passing: " + ", ".join(s["name"] for s in p["stops"]))
