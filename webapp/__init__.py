@@ -58,6 +58,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "base-uri 'self'; frame-ancestors 'self'; form-action 'self'"
     ),
     "JSON_SORT_KEYS": False,
+    # number of proxies in front of the app whose X-Forwarded-* headers are trusted (webapp.security)
+    "PROXY_FIX": 0,
+    "REFERRER_POLICY": "same-origin",
 }
 
 

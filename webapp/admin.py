@@ -71,6 +71,27 @@ def _setup(state) -> None:
     state.app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
 
 
+#: Largest body of an admin form other than an import (bytes; config ``ADMIN_MAX_BYTES``).
+ADMIN_MAX_BYTES = 1024 * 1024
+
+
+@bp.before_request
+def _limit_body() -> None:
+    """Bodies are limited before the form is parsed (CSRF check): imports as the API's, forms 1 MB."""
+    if request.max_content_length is None:
+        from .staff_api import IMPORT_MAX_BYTES
+
+        cfg = current_app.config
+        request.max_content_length = (cfg.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES) if request.endpoint == "admin.import_file"
+                                      else cfg.get("ADMIN_MAX_BYTES", ADMIN_MAX_BYTES))  # fmt: skip
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    limit = (request.max_content_length or 0) // 1024
+    return _page("admin/import.html", 413, result={"error": f"the file is larger than {limit} KB"}, outcome=413)
+
+
 # ----------------------------------------------------------------------------- helpers
 
 

@@ -1,8 +1,18 @@
-"""Content-Security-Policy with a per-request nonce.
+"""Security headers (Content-Security-Policy with a per-request nonce) and cookies behind TLS.
 
 Folium writes inline ``<script>`` and ``<style>`` blocks; every inline script
 we send carries ``nonce="{{ csp_nonce() }}"`` so the policy needs no
-'unsafe-inline' for scripts. The policy text is the ``CSP`` setting.
+'unsafe-inline' for scripts. The policy text is the ``CSP`` setting; it is
+sent on every response (pages, JSON, errors, static files), with
+``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` (``REFERRER_POLICY``)
+and ``X-Frame-Options`` (``FRAME_OPTIONS``; the CSP's frame-ancestors says the same).
+
+Behind a TLS-terminating proxy set ``PROXY_FIX`` to the number of proxies in
+front of the app (``BIKEMAP_PROXY_FIX=1``): werkzeug's ProxyFix then trusts
+that many ``X-Forwarded-For``/``-Proto``/``-Host`` values, so ``request.is_secure``
+is true for https visitors. The session cookie gets ``Secure`` whenever the
+request is https (or always with ``SESSION_COOKIE_SECURE = True``), and is
+always ``HttpOnly`` and ``SameSite=Lax``.
 """
 
 from __future__ import annotations
@@ -11,7 +21,9 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 __all__ = ["csp_nonce", "init_app", "tiles_origin"]
 
@@ -33,14 +45,29 @@ def tiles_origin(url: str) -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session whose cookie is ``Secure`` on every https request."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.session_interface = SessionInterface()
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", app.config.get("REFERRER_POLICY") or "same-origin")
+        resp.headers.setdefault("X-Frame-Options", app.config.get("FRAME_OPTIONS") or "SAMEORIGIN")
         policy = app.config.get("CSP")
-        if policy and resp.mimetype == "text/html":
+        if policy:
             tiles = tiles_origin(app.config.get("TILES_URL") or "")
             resp.headers["Content-Security-Policy"] = policy.format(
                 nonce=csp_nonce(), tiles=tiles

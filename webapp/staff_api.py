@@ -75,6 +75,9 @@ GEOJSON = "application/geo+json"
 
 #: Import bodies larger than this many bytes get 413 (config ``IMPORT_MAX_BYTES``).
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
+#: Imports with more rows than this get 413 (config ``IMPORT_MAX_ROWS``).
+IMPORT_MAX_ROWS = 10_000
+GPX = "application/gpx+xml"
 
 #: Properties a Feature may carry that are bookkeeping (read-only, ignored on write).
 _READ_ONLY = {"id", "version", "source", "osm_id", "updated_at", "updated_by"}
@@ -384,6 +387,13 @@ def api_export():
 
 def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
     """(row number, GeoJSON-like Feature) pairs of an import file."""
+    if fmt == "gpx":  # waypoints, parsed with defusedxml: webapp.gpx_import
+        from .gpx_import import GpxFileError, gpx_rows
+
+        try:
+            return gpx_rows(raw)
+        except GpxFileError as exc:
+            raise StaffError(400, "InvalidFile", str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -457,10 +467,18 @@ def api_import():
     raw = upload.read() if upload is not None else request.get_data()
     name = (upload.filename if upload is not None else "") or ""
     fmt = request.args.get("format") or ("csv" if name.lower().endswith(".csv") or request.mimetype == "text/csv"
+                                         else "gpx" if name.lower().endswith(".gpx") or request.mimetype == GPX
                                          else "geojson")  # fmt: skip
-    if fmt not in ("csv", "geojson", "json"):
-        raise StaffError(400, "InvalidValue", f"format must be geojson or csv, got {fmt[:20]!r}")
-    rows = _import_rows(raw, fmt)
+    if fmt not in ("csv", "geojson", "json", "gpx"):
+        raise StaffError(400, "InvalidValue", f"format must be geojson, csv or gpx, got {fmt[:20]!r}")
+    try:
+        rows = _import_rows(raw, fmt)
+    except csv.Error as exc:  # a cell over csv's field limit (128 KiB), a NUL byte...
+        raise StaffError(400, "InvalidFile", f"the file is not readable CSV: {exc}") from None
+    limit = current_app.config.get("IMPORT_MAX_ROWS", IMPORT_MAX_ROWS)
+    if len(rows) > limit:
+        raise StaffError(413, "TooManyRows", f"at most {limit} rows per import, the file has {len(rows)}; "
+                                             "split it into several files")  # fmt: skip
     session = get_session()
     bounds = network_bounds()
     plan, problems = [], []
