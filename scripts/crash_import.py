@@ -1,0 +1,232 @@
+"""Crash test: ``kill -9`` the server during a large staff import, again and again.
+
+For each iteration, starts the production server (``bikemap serve``, waitress,
+demo network) as a subprocess on an SQLite file, sends a GeoJSON import of
+``--rows`` destinations through the staff API (``POST /api/destinations/import``),
+and kills the server with SIGKILL at a random moment of the import (the delay
+is drawn between 0 and 1.1 times the duration of an import that was not killed,
+measured first). After each kill the database file must pass
+``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check`` and hold either
+every row of that import (destinations and their history rows) or none.
+
+    python scripts/crash_import.py --iterations 20 --rows 5000
+
+Prints one line per iteration and, last, how many of the iterations passed.
+`tests/test_crash_import.py` runs the same code with a smaller import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare_database(path: Path) -> str:
+    """Create the database (schema, one editor) and return the editor's API token."""
+    from webapp.db import open_database
+    from webapp.models import ApiToken, User, hash_password, hash_token, new_token
+
+    db = open_database(f"sqlite:///{path}")
+    token = new_token()
+    with db.session() as s:
+        user = User(name="importer", role="editor", password_hash=hash_password("crash-test"), active=True)
+        s.add(user)
+        s.flush()
+        s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+        s.commit()
+    db.dispose()
+    return token
+
+
+def start_server(db_path: Path, log_path: Path, *, timeout: float = 120.0) -> tuple[subprocess.Popen, int]:
+    """``bikemap serve`` on the demo network and ``db_path``; returns once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", "demo", "--db", f"sqlite:///{db_path}",
+           "--port", str(port), "--threads", "4", "--tiles", "none"]  # fmt: skip
+    env = {**os.environ, "BIKEMAP_WARM_PROFILES": "false"}
+    with open(log_path, "a") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/api/profiles")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start in time")
+
+
+def import_body(prefix: str, rows: int, bounds, seed: int) -> bytes:
+    """A GeoJSON FeatureCollection of ``rows`` new destinations named ``prefix-N``."""
+    west, south, east, north = bounds
+    rng = random.Random(seed)
+    feats = []
+    for i in range(rows):
+        lon = west + (east - west) * (0.1 + 0.8 * rng.random())
+        lat = south + (north - south) * (0.1 + 0.8 * rng.random())
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                      "properties": {"name": f"{prefix}-{i}", "category": "park", "published": True,
+                                     "description": "crash test " * 5}})  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": feats}).encode()
+
+
+def post_import(port: int, token: str, body: bytes, out: dict) -> None:
+    t0 = time.perf_counter()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        conn.request("POST", "/api/destinations/import", body=body,
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+        resp = conn.getresponse()
+        out["status"] = resp.status
+        out["body"] = resp.read()[:500]
+    except (OSError, http.client.HTTPException) as exc:
+        out["status"] = None
+        out["error"] = type(exc).__name__
+    out["seconds"] = time.perf_counter() - t0
+
+
+def check_database(path: Path, prefix: str) -> dict:
+    """integrity_check, foreign_key_check, and the rows of the import named ``prefix``."""
+    conn = sqlite3.connect(path)  # opening recovers the WAL left by the killed server
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+        dests = conn.execute(
+            "SELECT count(*) FROM destinations WHERE name LIKE ? || '-%'", (prefix,)
+        ).fetchone()[0]
+        hist = conn.execute(
+            "SELECT count(*) FROM destination_history h JOIN destinations d ON d.id = h.destination_id "
+            "WHERE d.name LIKE ? || '-%'",
+            (prefix,),
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return {"integrity": integrity, "foreign_keys": fk, "destinations": dests, "history": hist}
+
+
+@dataclass
+class Outcome:
+    iteration: int
+    delay: float
+    status: int | None
+    destinations: int
+    history: int
+    integrity_ok: bool
+    foreign_keys_ok: bool
+    rows: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        state = "all" if self.destinations == self.rows else "none" if self.destinations == 0 else "PARTIAL"
+        verdict = "ok" if self.ok else "FAILED: " + "; ".join(self.problems)
+        return (f"#{self.iteration:>2} kill after {self.delay * 1000:6.0f} ms  response {self.status}  "
+                f"import {state} ({self.destinations} rows, {self.history} history)  "
+                f"integrity {'ok' if self.integrity_ok else 'BAD'}  {verdict}")  # fmt: skip
+
+
+def run(*, iterations: int, rows: int, seed: int = 1, folder: Path | None = None, echo=print) -> dict:
+    """Measure one import, then kill the server during ``iterations`` more; return the figures."""
+    from routes import load_network
+
+    rng = random.Random(seed)
+    folder = Path(folder or tempfile.mkdtemp(prefix="crash_import-"))
+    db_path = folder / "bikemap.sqlite3"
+    log_path = folder / "server.log"
+    token = prepare_database(db_path)
+    bounds = load_network("demo").bounds
+
+    # one import that is not killed: it must arrive whole, and it gives the duration to aim at
+    proc, port = start_server(db_path, log_path)
+    out: dict = {}
+    post_import(port, token, import_body("full", rows, bounds, seed), out)
+    proc.kill()
+    proc.wait()
+    full = check_database(db_path, "full")
+    if out.get("status") != 200 or full["destinations"] != rows:
+        raise RuntimeError(f"the reference import failed: {out} {full}")
+    duration = out["seconds"]
+    echo(f"reference import of {rows} rows: {duration * 1000:.0f} ms, HTTP 200, {full['destinations']} rows")
+
+    outcomes = []
+    for k in range(1, iterations + 1):
+        prefix = f"crash{k}"
+        body = import_body(prefix, rows, bounds, seed + k)
+        proc, port = start_server(db_path, log_path)
+        out = {}
+        client = threading.Thread(target=post_import, args=(port, token, body, out))
+        delay = rng.uniform(0.0, 1.1 * duration)
+        client.start()
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        client.join(timeout=60)
+        got = check_database(db_path, prefix)
+        o = Outcome(k, delay, out.get("status"), got["destinations"], got["history"],
+                    got["integrity"] == ["ok"], not got["foreign_keys"], rows)  # fmt: skip
+        if not o.integrity_ok:
+            o.problems.append(f"integrity_check: {got['integrity'][:5]}")
+        if not o.foreign_keys_ok:
+            o.problems.append(f"foreign_key_check: {got['foreign_keys'][:5]}")
+        if o.destinations not in (0, rows) or o.history != o.destinations:
+            o.problems.append("part of the import is stored")
+        if o.status == 200 and o.destinations != rows:
+            o.problems.append("answered 200 but the import is not stored")
+        echo(o.line())
+        outcomes.append(o)
+    # earlier imports are still whole after every crash
+    final = check_database(db_path, "full")
+    passed = sum(o.ok for o in outcomes)
+    echo(f"{passed} of {iterations} kills left an intact database holding all or none of the import "
+         f"({sum(o.destinations == rows for o in outcomes)} all, {sum(o.destinations == 0 for o in outcomes)} none); "
+         f"the first import still has {final['destinations']} of {rows} rows")  # fmt: skip
+    return {"duration": duration, "outcomes": outcomes, "passed": passed, "reference_rows": final["destinations"],
+            "folder": folder}  # fmt: skip
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--rows", type=int, default=5000, help="destinations per import (default 5000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--folder", type=Path, default=None, help="where the database goes (default: a temp folder)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    result = run(iterations=args.iterations, rows=args.rows, seed=args.seed, folder=args.folder)
+    print(f"{time.perf_counter() - t0:.0f} s in all; database in {result['folder']}")
+    return 0 if result["passed"] == args.iterations and result["reference_rows"] == args.rows else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
