@@ -187,7 +187,8 @@ def test_gpx_is_valid_with_stops_as_waypoints(client, staff, gpx_schema):
 
 def test_xss_is_stored_exactly_and_escaped(client, staff, gpx_schema):
     tour = _tour(client)
-    f = _create(client, staff, tour, name=XSS, description=XSS, names={"id": XSS}, published=True).get_json()
+    f = _create(client, staff, tour, name=XSS, description=XSS, names={"id": XSS}, descriptions={"id": XSS},
+                published=True).get_json()
     assert f["properties"]["name"] == XSS and f["properties"]["names"]["id"] == XSS
     listed = client.get("/api/featured?lang=id").get_json()["features"][0]["properties"]
     assert listed["title"] == XSS and listed["text"] == XSS
