@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",
+    "webapp.db_cli",
 ]
 
 

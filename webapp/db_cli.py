@@ -1,0 +1,327 @@
+"""``bikemap db backup FILE`` and ``bikemap db restore FILE``: copies of the destination database.
+
+    bikemap db backup FILE [--db URL] [--force]    # a consistent copy, taken while the app runs
+    bikemap db restore FILE [--db URL] [--force]   # --force: replace a database that has data
+
+Without ``--db`` the database is ``BIKEMAP_DATABASE_URL``, else the web app's
+SQLite file in its instance folder (as for ``bikemap user``).
+
+SQLite: the backup is made with SQLite's online backup API
+(`sqlite3.Connection.backup`, in one step, so it is one read transaction: a
+snapshot in which every committed transaction is whole, while the app keeps
+writing) into a temporary file next to ``FILE``, checked with
+``PRAGMA integrity_check``, then renamed to ``FILE``. A restore checks the file
+first (an SQLite database, ``integrity_check`` ok, bikemap's schema), then
+copies it into the target with the same backup API in one step: that is one
+write transaction of the target, so a crash leaves the old database, never
+half of the new one, and a running app sees the new data on its next query.
+A target that does not exist yet is written to a temporary file and renamed.
+
+PostgreSQL: ``pg_dump --format=custom`` (one transaction snapshot) into a
+temporary file, checked with ``pg_restore --list``, renamed to ``FILE``; the
+restore runs ``pg_restore --clean --if-exists --single-transaction``, so it is
+all or nothing. When the URL selects a schema (``options=-csearch_path=NAME``),
+only that schema is dumped and restored. The client tools are taken from PATH,
+else from ``/usr/lib/postgresql/*/bin``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote
+
+from routes.errors import InvalidValueError
+
+__all__ = ["backup", "register", "restore"]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _url(arg: str | None):
+    from sqlalchemy.engine import make_url
+
+    from .db import normalise_url
+    from .users_cli import database_url
+
+    raw = database_url(arg)
+    try:
+        return make_url(normalise_url(raw))
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a bad URL
+        raise InvalidValueError(f"cannot use database URL {raw!r}: {exc}") from None
+
+
+def _sqlite_path(url) -> Path:
+    if not url.database or url.database == ":memory:":
+        raise InvalidValueError("an in-memory SQLite database cannot be backed up or restored")
+    return Path(url.database)
+
+
+def _temp_next_to(path: Path, suffix: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """A clear error unless ``path`` is an intact SQLite file with bikemap's schema."""
+    if not path.is_file():
+        raise InvalidValueError(f"{path}: no such file")
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise InvalidValueError(f"{path} is not an SQLite database (a bikemap SQLite backup is expected)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise InvalidValueError(f"{path}: cannot open it: {exc}") from None
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            raise InvalidValueError(f"{path} is damaged (integrity_check: {'; '.join(result[:3])})")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise InvalidValueError(f"{path} is damaged (foreign_key_check found rows without their parent)")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise InvalidValueError(f"{path} is damaged: {exc}") from None
+    finally:
+        conn.close()
+    if not {"alembic_version", "destinations"} <= tables:
+        raise InvalidValueError(f"{path} is an SQLite file but not a bikemap database (no destinations table)")
+
+
+def _sqlite_has_data(path: Path) -> bool:
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+    except sqlite3.DatabaseError:
+        return True  # something that is not ours: never clobber it silently
+    finally:
+        conn.close()
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)  # fmt: skip
+    if candidates:
+        return candidates[-1]
+    raise InvalidValueError(f"{name} is not installed (apt-get install postgresql-client)")
+
+
+def _pg_target(url) -> tuple[str, str | None]:
+    """(libpq URI, schema of ``options=-csearch_path=NAME`` or None)."""
+    schema = None
+    options = url.query.get("options")
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    if options:
+        for part in unquote(options).replace("-c ", "-c").split():
+            if part.startswith("-csearch_path="):
+                schema = part.split("=", 1)[1].split(",")[0].strip().strip('"') or None
+    libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq, schema
+
+
+def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise InvalidValueError(f"{what} failed: {detail[-1] if detail else f'exit code {proc.returncode}'}")
+    return proc
+
+
+# ----------------------------------------------------------------------------- backup
+
+
+def backup(url, target: Path, *, force: bool = False) -> str:
+    """Write a consistent copy of the database at ``url`` to ``target``; return a summary."""
+    target = Path(target)
+    if target.exists() and not force:
+        raise InvalidValueError(f"{target} exists; use --force to replace it")
+    if url.get_backend_name() == "sqlite":
+        return _backup_sqlite(_sqlite_path(url), target)
+    if url.get_backend_name() == "postgresql":
+        return _backup_pg(url, target)
+    raise InvalidValueError(f"backups of {url.get_backend_name()} databases are not supported (SQLite, PostgreSQL)")
+
+
+def _backup_sqlite(source: Path, target: Path) -> str:
+    if not source.is_file():
+        raise InvalidValueError(f"{source}: no such database file")
+    tmp = _temp_next_to(target, ".part")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)  # pages=-1: the whole database in one read transaction (a snapshot)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            ok = [r[0] for r in dst.execute("PRAGMA integrity_check")]
+            count = dst.execute("SELECT count(*) FROM destinations").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+        if ok != ["ok"]:
+            raise InvalidValueError(f"the copy failed its integrity check: {ok[:3]}")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except sqlite3.Error as exc:
+        raise InvalidValueError(f"cannot back up {source}: {exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return f"backed up {source} ({count} destinations) to {target}"
+
+
+def _backup_pg(url, target: Path) -> str:
+    libpq, schema = _pg_target(url)
+    tmp = _temp_next_to(target, ".part")
+    try:
+        cmd = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp)]
+        if schema:
+            cmd += ["--schema", schema]
+        _run(cmd + ["--dbname", libpq], "pg_dump")
+        _run([_pg_tool("pg_restore"), "--list", str(tmp)], "checking the dump (pg_restore --list)")
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    where = f"schema {schema} of " if schema else ""
+    return f"backed up {where}{url.render_as_string(hide_password=True)} to {target} (pg_dump custom format)"
+
+
+# ----------------------------------------------------------------------------- restore
+
+
+def restore(url, source: Path, *, force: bool = False) -> str:
+    """Replace the database at ``url`` by the backup ``source`` (all or nothing)."""
+    source = Path(source)
+    if not source.is_file():
+        raise InvalidValueError(f"{source}: no such file")
+    if url.get_backend_name() == "sqlite":
+        return _restore_sqlite(source, _sqlite_path(url), force=force)
+    if url.get_backend_name() == "postgresql":
+        return _restore_pg(source, url, force=force)
+    raise InvalidValueError(f"restoring {url.get_backend_name()} databases is not supported (SQLite, PostgreSQL)")
+
+
+def _restore_sqlite(source: Path, target: Path, *, force: bool) -> str:
+    _check_sqlite_file(source)
+    if _sqlite_has_data(target) and not force:
+        raise InvalidValueError(f"{target} holds a database; use --force to replace it with {source}")
+    tmp = _temp_next_to(target, ".restore")
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            count = dst.execute("SELECT count(*) FROM destinations").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+        if not target.exists() or target.stat().st_size == 0:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            for extra in ("-wal", "-shm", "-journal"):  # left by an earlier, removed file
+                Path(f"{target}{extra}").unlink(missing_ok=True)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        else:
+            # the target may be open in running servers: never swap the file under them
+            # (their WAL would then belong to another file); copy into it in one transaction
+            src = sqlite3.connect(tmp)
+            dst = sqlite3.connect(target, timeout=60)
+            try:
+                dst.execute("PRAGMA busy_timeout=60000")
+                src.backup(dst)
+                ok = [r[0] for r in dst.execute("PRAGMA integrity_check")]
+            finally:
+                dst.close()
+                src.close()
+            if ok != ["ok"]:
+                raise InvalidValueError(f"{target} failed its integrity check after the restore: {ok[:3]}")
+    except sqlite3.Error as exc:
+        raise InvalidValueError(f"cannot restore into {target}: {exc}; it is unchanged") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return f"restored {target} from {source} ({count} destinations)"
+
+
+def _pg_has_data(url) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url.set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as conn:
+            return bool(inspect(conn).get_table_names())
+    except Exception as exc:  # noqa: BLE001 - connection problems become one clear line
+        raise InvalidValueError(f"cannot connect to {url.render_as_string(hide_password=True)}: "
+                                f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def _restore_pg(source: Path, url, *, force: bool) -> str:
+    listing = subprocess.run([_pg_tool("pg_restore"), "--list", str(source)], capture_output=True, text=True)
+    if listing.returncode != 0:
+        raise InvalidValueError(f"{source} is not a pg_dump custom-format file (make one with 'bikemap db backup')")
+    if "TABLE public destinations" not in listing.stdout and " destinations " not in listing.stdout:
+        raise InvalidValueError(f"{source} is a PostgreSQL dump but not of a bikemap database (no destinations)")
+    if _pg_has_data(url) and not force:
+        raise InvalidValueError("the database has tables; use --force to replace them with the backup")
+    libpq, _schema = _pg_target(url)
+    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+          "--exit-on-error", "--dbname", libpq, str(source)], "pg_restore (nothing was changed)")  # fmt: skip
+    return f"restored {url.render_as_string(hide_password=True)} from {source}"
+
+
+# ----------------------------------------------------------------------------- CLI
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    print(backup(_url(args.db), Path(args.file), force=args.force))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    print(restore(_url(args.db), Path(args.file), force=args.force))
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("db", help="back up or restore the destination database")
+    sub = parser.add_subparsers(dest="db_command", required=True, parser_class=type(parser))
+    for name, func, text in (
+        ("backup", cmd_backup, "write a consistent copy of the database to FILE (safe while the app runs)"),
+        ("restore", cmd_restore, "replace the database by the backup FILE (checked first; all or nothing)"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: BIKEMAP_DATABASE_URL, "
+                                                   "else the web app's SQLite file)")  # fmt: skip
+        p.add_argument("--force", action="store_true",
+                       help="replace FILE (backup) or a database holding data (restore)")  # fmt: skip
+        p.set_defaults(func=func)
