@@ -140,3 +140,14 @@ def test_editor_saves_the_planned_route(browser, site, artifacts_dir):
     saved = [f for f in feats if f["properties"]["name"] == "Station to Design District"]
     assert len(saved) == 1 and saved[0]["properties"]["title"] == "Dari stasiun ke Design District"
     assert saved[0]["properties"]["kind"] == "route" and saved[0]["properties"]["distance_m"] > 500
+
+    # an editor unpublishes a featured route from the list (PATCH with If-Match of the listed version)
+    first = pg.locator("#bm-featured-list li").first
+    assert first.locator(".bm-featured-publish").inner_text() == "Unpublish"
+    assert first.locator(".bm-featured-delete").count() == 0  # deleting is for admins
+    first.locator(".bm-featured-publish").click()
+    wait_for(pg, "document.querySelector('#bm-featured-list li .bm-featured-publish').textContent === 'Publish'")
+    with app.test_client() as c:
+        names = [f["properties"]["name"] for f in c.get("/api/featured").get_json()["features"]]
+    assert names == ["Station to Design District"]
+    assert pg.errors == []

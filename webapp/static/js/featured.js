@@ -20,7 +20,9 @@
       name_en: "Name (English)", name_id: "Name (Bahasa Indonesia)", desc_en: "Description (English)",
       desc_id: "Description (Bahasa Indonesia)", published: "Published (visitors see it)", save: "Save as featured route",
       nothing: "Plan a route or a tour first.", saved: "Saved: {name}", saved_tour: "Planned tour ready to save.",
-      saved_route: "Planned route ready to save.", name_needed: "Give the route a name.", stop: "Stop"
+      saved_route: "Planned route ready to save.", name_needed: "Give the route a name.", stop: "Stop",
+      publish: "Publish", unpublish: "Unpublish", remove: "Delete", confirm_remove: "Delete the featured route \u201c{name}\u201d?",
+      stale: "Someone else changed this featured route meanwhile; the list is reloaded."
     },
     id: {
       title: "Rute unggulan", none: "Belum ada rute unggulan.", show: "Tampilkan di peta", gpx: "GPX",
@@ -29,7 +31,9 @@
       name_en: "Nama (Inggris)", name_id: "Nama (Bahasa Indonesia)", desc_en: "Deskripsi (Inggris)",
       desc_id: "Deskripsi (Bahasa Indonesia)", published: "Diterbitkan (terlihat oleh pengunjung)", save: "Simpan sebagai rute unggulan",
       nothing: "Rencanakan rute atau tur terlebih dahulu.", saved: "Tersimpan: {name}", saved_tour: "Tur yang direncanakan siap disimpan.",
-      saved_route: "Rute yang direncanakan siap disimpan.", name_needed: "Beri nama rute ini.", stop: "Perhentian"
+      saved_route: "Rute yang direncanakan siap disimpan.", name_needed: "Beri nama rute ini.", stop: "Perhentian",
+      publish: "Terbitkan", unpublish: "Batalkan terbit", remove: "Hapus", confirm_remove: "Hapus rute unggulan \u201c{name}\u201d?",
+      stale: "Orang lain telah mengubah rute unggulan ini; daftar dimuat ulang."
     }
   };
   var S = STRINGS[bm.lang] || STRINGS.en;
@@ -122,8 +126,39 @@
                        href: bm.apiUrl("featured/" + encodeURIComponent(f.id), {format: "gpx", lang: bm.lang}),
                        download: "bikemap-featured-" + f.id + ".gpx"}, t("gpx"));
     row.appendChild(btn); row.appendChild(gpx);
+    if (staff) staffActions(f, row);
     li.appendChild(row);
     return li;
+  }
+
+  // staff: publish / unpublish (editors), delete (admins), guarded by the list's version (If-Match)
+  function write(method, f, body) {
+    var headers = {"X-CSRF-Token": staff.csrf || "", "If-Match": '"' + f.id + "." + f.properties.version + '"'};
+    if (body) headers["Content-Type"] = "application/json";
+    return fetch(bm.apiUrl("featured/" + encodeURIComponent(f.id)), {method: method, credentials: "same-origin",
+      headers: headers, body: body ? JSON.stringify(body) : undefined}).then(function (resp) {
+      if (resp.ok) return load();
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        status.className = "bm-status bm-error";
+        status.textContent = resp.status === 412 ? t("stale") : ((data.error && data.error.message) || resp.statusText);
+        if (resp.status === 412) load().then(function () { status.className = "bm-status bm-error"; status.textContent = t("stale"); });
+      });
+    });
+  }
+
+  function staffActions(f, row) {
+    var pub = f.properties.published;
+    var toggle = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary bm-featured-publish"},
+                    t(pub ? "unpublish" : "publish"));
+    toggle.addEventListener("click", function () { write("PATCH", f, {published: !pub}); });
+    row.appendChild(toggle);
+    if (staff.role === "admin") {
+      var del = el("button", {type: "button", "class": "btn btn-sm btn-outline-danger bm-featured-delete"}, t("remove"));
+      del.addEventListener("click", function () {
+        if (window.confirm(t("confirm_remove", {name: f.properties.title}))) write("DELETE", f);
+      });
+      row.appendChild(del);
+    }
   }
 
   function load() {
