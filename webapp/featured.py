@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from routes.errors import InvalidValueError
 
@@ -111,6 +112,8 @@ def _text(value: Any, field: str, limit: int, errors: dict[str, str], *, require
     value = value.strip()
     if required and not value:
         errors[field] = "a name is required"
+    elif "\x00" in value:  # PostgreSQL cannot store NUL in text
+        errors[field] = "must not contain NUL characters"
     elif len(value) > limit:
         errors[field] = f"at most {limit} characters"
     return value
@@ -191,7 +194,7 @@ def _stops(props: dict[str, Any], errors: dict[str, str]) -> list[dict[str, Any]
         for key, kind in _STOP_KEYS.items():
             v = st.get(key)
             if kind is str and isinstance(v, str):
-                clean[key] = v[:2000]
+                clean[key] = v[:2000].replace("\x00", "")
             elif kind is float and _number(v) is not None:
                 clean[key] = _number(v)
         clean.setdefault("name", "")
@@ -204,7 +207,7 @@ def _summary(props: dict[str, Any]) -> dict[str, Any]:
     for key, kind in _SUMMARY_KEYS.items():
         v = props.get(key)
         if kind is str and isinstance(v, str):
-            out[key] = v[:40]
+            out[key] = v[:40].replace("\x00", "")
         elif kind is float and _number(v) is not None:
             out[key] = _number(v)
     if "kind" not in out:
@@ -255,6 +258,8 @@ def clean_featured(data: dict[str, Any], *, current: dict[str, Any] | None = Non
         out["summary"] = _summary(props)
     if errors:
         raise DestinationInvalid(errors)
+    if "geometry" in out:  # lists show where a route is without loading its line
+        out["summary"] = {**(out.get("summary") or current["summary"]), "bbox": _bbox(out["geometry"])}
     return out
 
 
@@ -330,6 +335,8 @@ def featured_to_feature(row: FeaturedRoute, *, lang: str = "en", staff: bool = F
     are the stored values. Without ``geometry`` the line is left out (lists)
     and only ``bbox`` says where it is.
     """
+    summary = dict(row.summary or {})
+    bbox = summary.pop("bbox", None) or _bbox(row.geometry)
     props: dict[str, Any] = {
         "title": (row.names or {}).get(lang) or row.name,
         "text": (row.descriptions or {}).get(lang) or row.description,
@@ -337,7 +344,7 @@ def featured_to_feature(row: FeaturedRoute, *, lang: str = "en", staff: bool = F
         "names": dict(row.names or {}),
         "description": row.description,
         "descriptions": dict(row.descriptions or {}),
-        **(row.summary or {}),
+        **summary,
         "stops": list(row.stops or []),
         "published": row.published,
         "version": row.version,
@@ -348,7 +355,7 @@ def featured_to_feature(row: FeaturedRoute, *, lang: str = "en", staff: bool = F
     return {
         "type": "Feature",
         "id": row.id,
-        "bbox": _bbox(row.geometry),
+        "bbox": bbox,
         "geometry": row.geometry if geometry else None,
         "properties": props,
     }
@@ -418,7 +425,8 @@ def api_list():
     q = query({"lang", "all"})
     lang = _lang()
     session = get_session()
-    stmt = select(FeaturedRoute).where(FeaturedRoute.deleted.is_(False)).order_by(FeaturedRoute.id)
+    stmt = (select(FeaturedRoute).options(defer(FeaturedRoute.geometry))
+            .where(FeaturedRoute.deleted.is_(False)).order_by(FeaturedRoute.id))  # fmt: skip
     staff = bool(q.get("all")) and require("editor") is not None
     if not staff:
         stmt = stmt.where(FeaturedRoute.published.is_(True))
