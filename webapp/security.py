@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 __all__ = ["csp_nonce", "init_app", "tiles_origin"]
 
@@ -45,6 +47,16 @@ def tiles_origin(url: str) -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: ids beyond a 32-bit database integer match no route (404), not a 500."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**31 - 1:
+            raise NotFound(f"no such id: {value[:20]}")
+        return number
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session whose cookie is ``Secure`` on every https request."""
 
@@ -54,6 +66,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.session_interface = SessionInterface()

@@ -487,7 +487,7 @@ def api_import():
         try:
             if not isinstance(feat, dict) or "_error" in feat:
                 raise DestinationInvalid(
-                    (feat or {}).get("_error") or {"row": "must be a GeoJSON Feature"}
+                    (feat if isinstance(feat, dict) else {}).get("_error") or {"row": "must be a GeoJSON Feature"}
                 )
             dest_id = _row_id(feat.get("id"))
             props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}

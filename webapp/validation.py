@@ -271,9 +271,25 @@ def clean_destination(
             out["published"] = pub
     elif full:
         out["published"] = True
+    _refuse_nul(out, errors)
     if errors:
         raise DestinationInvalid(errors)
     return out
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+def _refuse_nul(out: dict[str, Any], errors: dict[str, str]) -> None:
+    """NUL characters are no text anyone types, and PostgreSQL cannot store them in text."""
+    for key, value in out.items():
+        if key not in errors and _has_nul(value):
+            errors[key] = "must not contain NUL characters"
 
 
 def _inside(
@@ -345,6 +361,7 @@ def clean_closure(
     else:
         typ = "Point" if len(coords) == 1 else "LineString"
         out["geometry"] = {"type": typ, "coordinates": coords[0] if typ == "Point" else coords}
+    _refuse_nul(out, errors)
     if errors:
         raise DestinationInvalid(errors)
     return out
