@@ -117,13 +117,22 @@ def run(args: argparse.Namespace) -> int:
             import waitress
 
             waitress.serve(
-                app, host=args.host, port=args.port, threads=args.threads, ident="bikemap"
+                app, host=args.host, port=args.port, threads=args.threads, ident="bikemap",
+                max_request_body_size=_max_body(app),
             )
     except OSError as exc:
         raise InvalidValueError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
     return 0
+
+
+def _max_body(app) -> int:
+    """waitress buffers a body (a chunked one too) before the app sees it: no more than the
+    largest the app accepts (an import) and 1 MB of form framing; the app's own limits answer 413."""
+    from webapp.staff_api import IMPORT_MAX_BYTES
+
+    return int(app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)) + 1024 * 1024
 
 
 def _announce(args: argparse.Namespace, net) -> None:
@@ -163,7 +172,8 @@ def _serve_forked(args: argparse.Namespace) -> int:
                 import waitress
 
                 app = create_app(config={**_config(args), "NETWORK": net})
-                waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap")
+                waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap",
+                               max_request_body_size=_max_body(app))
                 code = 0
             except KeyboardInterrupt:
                 code = 0

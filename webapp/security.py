@@ -21,11 +21,13 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+import flask
 from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from werkzeug.wsgi import LimitedStream
 
 __all__ = ["csp_nonce", "init_app", "tiles_origin"]
 
@@ -57,6 +59,27 @@ class DatabaseIdConverter(IntegerConverter):
         return number
 
 
+class Request(flask.Request):
+    """Flask's request, whose body limit also holds for a body streamed without a length.
+
+    A server that passes a chunked body on as a stream (``wsgi.input_terminated``:
+    werkzeug's, gunicorn's) gives no Content-Length; werkzeug then stops reading
+    at ``max_content_length`` without saying whether more was sent, so a too
+    large file would be cut and read as if complete. Here one more byte is read
+    from the stream: if there is one, the body is too large (413).
+    (waitress reads a chunked body whole and sets Content-Length itself.)
+    """
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
+        data = super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        stream = self.stream
+        if (limit is not None and self.content_length is None and isinstance(stream, LimitedStream)
+                and stream.is_exhausted and self.environ["wsgi.input"].read(1)):  # fmt: skip
+            raise RequestEntityTooLarge()
+        return data
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session whose cookie is ``Secure`` on every https request."""
 
@@ -67,6 +90,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.request_class = Request
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.session_interface = SessionInterface()
