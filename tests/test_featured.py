@@ -227,3 +227,12 @@ def test_openapi_lists_the_featured_paths(client):
     assert {"get", "patch", "delete"} <= set(doc["paths"]["/api/featured/{featured_id}"])
     validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed")
     validator.validate(doc)
+
+
+def test_too_large_body_is_413(client, staff):
+    staff.app.config["FEATURED_MAX_BYTES"] = 10_000
+    line = [[24.94 + i * 1e-5, 60.17] for i in range(2000)]
+    body = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": line}, "properties": {"name": "Big"}}
+    resp = client.post("/api/featured", json=body, headers=staff.headers("editor"))
+    assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "RequestEntityTooLarge"
+    assert client.get("/api/featured?all=1", headers=staff.headers("editor")).get_json()["features"] == []

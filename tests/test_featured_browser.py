@@ -151,3 +151,15 @@ def test_editor_saves_the_planned_route(browser, site, artifacts_dir):
         names = [f["properties"]["name"] for f in c.get("/api/featured").get_json()["features"]]
     assert names == ["Station to Design District"]
     assert pg.errors == []
+
+
+def test_a_link_opens_a_featured_route(browser, site):
+    base, app, _ = site
+    with app.test_client() as c:  # whichever is published now (the tests above may change that)
+        pub = c.get("/api/featured?lang=en").get_json()["features"][-1]
+    pg = _page(browser)
+    pg.goto(f"{base}/?featured={pub['id']}&lang=en")
+    wait_for(pg, "document.querySelectorAll('.bm-marker-featured').length > 0")
+    assert pg.locator(".bm-marker-featured").count() == len(pub["properties"]["stops"])
+    assert pub["properties"]["title"] in pg.locator("#bm-featured-status").inner_text()
+    assert pg.errors == []

@@ -62,6 +62,9 @@
   box.appendChild(status);
   box.appendChild(list);
   var markers = null, staff = null, lastPlan = null, lastKind = null;
+  // ?featured=ID opens one; read from the URL the page was loaded with (the planner rewrites location)
+  var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var wanted = new URL((nav && nav.name) || location.href).searchParams.get("featured");
 
   function summaryText(p) {
     var bits = [];
@@ -169,7 +172,7 @@
       status.className = "bm-status";
       status.textContent = fc.features.length ? "" : t("none");
       fc.features.forEach(function (f) { list.appendChild(item(f)); });
-      var want = new URLSearchParams(location.search).get("featured");
+      var want = wanted;
       if (want && !load.opened) {
         load.opened = true;
         var li = list.querySelector('li[data-id="' + String(parseInt(want, 10)) + '"]');
