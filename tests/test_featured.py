@@ -6,6 +6,7 @@ Every test runs on SQLite and on PostgreSQL (``staff`` fixture of tests/fixtures
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from lxml import etree
@@ -236,3 +237,29 @@ def test_too_large_body_is_413(client, staff):
     resp = client.post("/api/featured", json=body, headers=staff.headers("editor"))
     assert resp.status_code == 413 and resp.get_json()["error"]["code"] == "RequestEntityTooLarge"
     assert client.get("/api/featured?all=1", headers=staff.headers("editor")).get_json()["features"] == []
+
+
+def test_two_editors_from_the_same_version_exactly_one_wins(client, staff):
+    resp = _create(client, staff, _tour(client))
+    url, etag = f"/api/featured/{resp.get_json()['id']}", resp.headers["ETag"]
+    barrier = threading.Barrier(4)
+    results = []
+
+    def save(who, text):
+        c = staff.app.test_client()
+        barrier.wait()
+        r = c.patch(url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag}))
+        results.append((r.status_code, text))
+
+    threads = [threading.Thread(target=save, args=(w, f"{w}-{i}")) for i, w in
+               enumerate(["editor", "admin", "editor", "admin"])]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in results) == [200, 412, 412, 412], results
+    winner = next(text for code, text in results if code == 200)
+    now = client.get(url, headers=staff.headers("editor")).get_json()["properties"]
+    assert now["description"] == winner and now["version"] == 2
+    hist = client.get(url + "/history", headers=staff.headers("editor")).get_json()["changes"]
+    assert [h["action"] for h in hist] == ["create", "update"]
