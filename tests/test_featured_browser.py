@@ -150,6 +150,18 @@ def test_editor_saves_the_planned_route(browser, site, artifacts_dir):
     with app.test_client() as c:
         names = [f["properties"]["name"] for f in c.get("/api/featured").get_json()["features"]]
     assert names == ["Station to Design District"]
+
+    # ... and edits the texts of another (the form is filled in; PATCH with If-Match)
+    last = pg.locator("#bm-featured-list li").last
+    last.locator(".bm-featured-edit").click()
+    assert pg.input_value("#bm-featured-name-id") == "Dari stasiun ke Design District"
+    assert pg.is_checked("#bm-featured-published")
+    pg.fill("#bm-featured-name-id", "Rute tenang <b>baru</b>")
+    pg.click("#bm-featured-save-btn")
+    wait_for(pg, "document.getElementById('bm-featured-save-status').textContent.indexOf('Saved') === 0")
+    with app.test_client() as c:
+        feats = c.get("/api/featured?lang=id").get_json()["features"]
+    assert [(f["properties"]["title"], f["properties"]["version"]) for f in feats] == [("Rute tenang <b>baru</b>", 2)]
     assert pg.errors == []
 
 

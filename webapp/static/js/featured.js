@@ -22,7 +22,9 @@
       nothing: "Plan a route or a tour first.", saved: "Saved: {name}", saved_tour: "Planned tour ready to save.",
       saved_route: "Planned route ready to save.", name_needed: "Give the route a name.", stop: "Stop",
       publish: "Publish", unpublish: "Unpublish", remove: "Delete", confirm_remove: "Delete the featured route \u201c{name}\u201d?",
-      stale: "Someone else changed this featured route meanwhile; the list is reloaded."
+      stale: "Someone else changed this featured route meanwhile; the list is reloaded.",
+      edit: "Edit", edit_title: "Edit \u201c{name}\u201d", save_changes: "Save changes", cancel: "Cancel",
+      use_plan: "Replace its line with the route or tour planned last"
     },
     id: {
       title: "Rute unggulan", none: "Belum ada rute unggulan.", show: "Tampilkan di peta", gpx: "GPX",
@@ -33,7 +35,9 @@
       nothing: "Rencanakan rute atau tur terlebih dahulu.", saved: "Tersimpan: {name}", saved_tour: "Tur yang direncanakan siap disimpan.",
       saved_route: "Rute yang direncanakan siap disimpan.", name_needed: "Beri nama rute ini.", stop: "Perhentian",
       publish: "Terbitkan", unpublish: "Batalkan terbit", remove: "Hapus", confirm_remove: "Hapus rute unggulan \u201c{name}\u201d?",
-      stale: "Orang lain telah mengubah rute unggulan ini; daftar dimuat ulang."
+      stale: "Orang lain telah mengubah rute unggulan ini; daftar dimuat ulang.",
+      edit: "Ubah", edit_title: "Ubah \u201c{name}\u201d", save_changes: "Simpan perubahan", cancel: "Batal",
+      use_plan: "Ganti garisnya dengan rute atau tur yang terakhir direncanakan"
     }
   };
   var S = STRINGS[bm.lang] || STRINGS.en;
@@ -155,6 +159,9 @@
                     t(pub ? "unpublish" : "publish"));
     toggle.addEventListener("click", function () { write("PATCH", f, {published: !pub}); });
     row.appendChild(toggle);
+    var edit = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary bm-featured-edit"}, t("edit"));
+    edit.addEventListener("click", function () { if (editForm) editForm.edit(f); });
+    row.appendChild(edit);
     if (staff.role === "admin") {
       var del = el("button", {type: "button", "class": "btn btn-sm btn-outline-danger bm-featured-delete"}, t("remove"));
       del.addEventListener("click", function () {
@@ -198,9 +205,12 @@
     return wrap;
   }
 
+  var editForm = null;  // the staff form's parts, once it exists
+
   function staffForm(session) {
     var form = el("details", {"class": "bm-featured-save", id: "bm-featured-save"});
-    form.appendChild(el("summary", {}, t("save_title")));
+    var summary = el("summary", {}, t("save_title"));
+    form.appendChild(summary);
     form.appendChild(el("p", {"class": "bm-help"}, t("save_help")));
     if (lastPlan) note.textContent = t(lastKind === "tour" ? "saved_tour" : "saved_route");  // planned before we knew
     form.appendChild(note);
@@ -209,50 +219,93 @@
     var descEn = el("textarea", {rows: "2", maxlength: "5000", "class": "form-control form-control-sm"});
     var descId = el("textarea", {rows: "2", maxlength: "5000", "class": "form-control form-control-sm"});
     var pub = el("input", {type: "checkbox", id: "bm-featured-published"});
+    var useLine = el("input", {type: "checkbox", id: "bm-featured-use-plan"});
     form.appendChild(field("bm-featured-name-en", t("name_en"), nameEn));
     form.appendChild(field("bm-featured-name-id", t("name_id"), nameId));
     form.appendChild(field("bm-featured-desc-en", t("desc_en"), descEn));
     form.appendChild(field("bm-featured-desc-id", t("desc_id"), descId));
-    var pubLabel = el("label", {"for": "bm-featured-published"});
-    pubLabel.appendChild(pub);
-    pubLabel.appendChild(document.createTextNode(" " + t("published")));
-    form.appendChild(pubLabel);
+    function checkbox(input, text) {
+      var label = el("label", {"for": input.id});
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" " + text));
+      form.appendChild(label);
+      return label;
+    }
+    checkbox(pub, t("published"));
+    var useLabel = checkbox(useLine, t("use_plan"));
+    useLabel.hidden = true;
     var save = el("button", {type: "button", "class": "btn btn-sm btn-primary", id: "bm-featured-save-btn"}, t("save"));
+    var cancel = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary", id: "bm-featured-cancel", hidden: "hidden"},
+                    t("cancel"));
     var msg = el("div", {"class": "bm-status", role: "status", id: "bm-featured-save-status"});
-    form.appendChild(save);
+    var row = el("div", {"class": "bm-row"});
+    row.appendChild(save); row.appendChild(cancel);
+    form.appendChild(row);
     form.appendChild(msg);
+    var editing = null;
+
+    function reset() {
+      editing = null;
+      nameEn.value = nameId.value = descEn.value = descId.value = "";
+      pub.checked = useLine.checked = false;
+      useLabel.hidden = cancel.hidden = true;
+      summary.textContent = t("save_title");
+      save.textContent = t("save");
+    }
+    function edit(f) {  // fill the form with a listed route; saving then changes it (PATCH, If-Match)
+      var p = f.properties;
+      editing = f;
+      nameEn.value = p.name || ""; nameId.value = (p.names || {}).id || "";
+      descEn.value = p.description || ""; descId.value = (p.descriptions || {}).id || "";
+      pub.checked = !!p.published; useLine.checked = false;
+      useLabel.hidden = cancel.hidden = false;
+      summary.textContent = t("edit_title", {name: p.title});
+      save.textContent = t("save_changes");
+      msg.textContent = "";
+      form.open = true;
+      nameEn.focus();
+    }
+    cancel.addEventListener("click", function () { reset(); msg.textContent = ""; });
+
     save.addEventListener("click", function () {
       msg.className = "bm-status bm-error";
-      if (!lastPlan) { msg.textContent = t("nothing"); return; }
+      var withLine = !editing || useLine.checked;
+      if (withLine && !lastPlan) { msg.textContent = t("nothing"); return; }
       if (!nameEn.value.trim()) { msg.textContent = t("name_needed"); nameEn.focus(); return; }
-      var body = {type: "Feature", geometry: lastPlan.geometry, properties: Object.assign({}, lastPlan.properties, {
+      var props = {
         name: nameEn.value, names: nameId.value.trim() ? {id: nameId.value} : {},
         description: descEn.value, descriptions: descId.value.trim() ? {id: descId.value} : {},
         published: pub.checked
-      })};
-      delete body.properties.instructions; delete body.properties.legs;  // not stored; keeps the request small
+      };
+      var body = withLine ? {type: "Feature", geometry: lastPlan.geometry, properties: Object.assign({}, lastPlan.properties, props)}
+                          : props;
+      if (withLine) { delete body.properties.instructions; delete body.properties.legs; }  // not stored
+      var headers = {"Content-Type": "application/json", "X-CSRF-Token": session.csrf || ""};
+      if (editing) headers["If-Match"] = '"' + editing.id + "." + editing.properties.version + '"';
+      var url = editing ? bm.apiUrl("featured/" + encodeURIComponent(editing.id)) : bm.apiUrl("featured");
       save.disabled = true;
-      fetch(bm.apiUrl("featured"), {method: "POST", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRF-Token": session.csrf || ""}, body: JSON.stringify(body)
+      fetch(url, {method: editing ? "PATCH" : "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(body)
       }).then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (data) {
           save.disabled = false;
           if (!resp.ok) {
             var e = (data && data.error) || {};
             var fields = e.fields ? Object.keys(e.fields).map(function (k) { return k + ": " + e.fields[k]; }).join("; ") : "";
-            msg.textContent = fields || e.message || resp.statusText;
+            msg.textContent = resp.status === 412 ? t("stale") : (fields || e.message || resp.statusText);
+            if (resp.status === 412) { reset(); load(); }
             return;
           }
           msg.className = "bm-status";
           msg.textContent = t("saved", {name: data.properties.title});
-          nameEn.value = nameId.value = descEn.value = descId.value = "";
-          pub.checked = false;
+          reset();
           load();
         });
       }).catch(function () { save.disabled = false; msg.textContent = t("load_error"); });
     });
     box.appendChild(form);
+    editForm = {edit: edit};
   }
+
 
   bm.api("featured/session").then(function (session) {
     if (session && session.staff) { staff = session; staffForm(session); }
