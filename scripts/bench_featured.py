@@ -53,7 +53,7 @@ def main() -> int:
     ids = [d["id"] for d in dests[:40]]
     tour = None
     for k in range(0, len(ids) - 3, 4):  # the first group of 4 destinations a tour reaches
-        resp = c.get(f"/api/tour?start={start}&stops={','.join(ids[k:k + 4])}")
+        resp = c.get(f"/api/tour?start={start}&stops={','.join(ids[k : k + 4])}")
         if resp.status_code == 200:
             tour = resp.get_json()
             break

@@ -32,7 +32,8 @@ def _tour(client) -> dict:
 def _featured(feature, **props) -> dict:
     f = dict(feature)
     f["properties"] = {**feature["properties"], "name": "Museum ride", "names": {"id": "Bersepeda ke museum"},
-                       "description": "Three museums by bike", "descriptions": {"id": "Tiga museum"}, **props}  # fmt: skip
+                       "description": "Three museums by bike", "descriptions": {"id": "Tiga museum"},
+                       **props}  # fmt: skip
     return f
 
 
@@ -80,7 +81,7 @@ def test_crud_with_each_role(client, staff):
     # public: the published route in the page's language, without staff names
     pub = client.get("/api/featured?lang=id").get_json()["features"]
     assert len(pub) == 1 and pub[0]["geometry"] is None
-    xs, ys = zip(*(c[:2] for c in tour["geometry"]["coordinates"]))
+    xs, ys = zip(*(c[:2] for c in tour["geometry"]["coordinates"]), strict=True)
     assert pub[0]["bbox"] == pytest.approx([min(xs), min(ys), max(xs), max(ys)], abs=1e-6)
     assert "bbox" not in pub[0]["properties"]
     assert pub[0]["properties"]["title"] == "Bersepeda ke museum" and pub[0]["properties"]["text"] == "Tiga museum"
@@ -191,8 +192,9 @@ def test_gpx_is_valid_with_stops_as_waypoints(client, staff, gpx_schema):
 
 def test_xss_is_stored_exactly_and_escaped(client, staff, gpx_schema):
     tour = _tour(client)
-    f = _create(client, staff, tour, name=XSS, description=XSS, names={"id": XSS}, descriptions={"id": XSS},
-                published=True).get_json()
+    f = _create(
+        client, staff, tour, name=XSS, description=XSS, names={"id": XSS}, descriptions={"id": XSS}, published=True
+    ).get_json()
     assert f["properties"]["name"] == XSS and f["properties"]["names"]["id"] == XSS
     listed = client.get("/api/featured?lang=id").get_json()["features"][0]["properties"]
     assert listed["title"] == XSS and listed["text"] == XSS

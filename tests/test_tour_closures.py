@@ -22,7 +22,7 @@ PARIS_TRIP = ((48.86078, 2.35835), (48.86994, 2.36524))
 def _pairs(coords) -> set[tuple]:
     """Consecutive coordinate pairs of a line (both directions), rounded."""
     pts = [(round(x, 6), round(y, 6)) for x, y in coords]
-    return {p for a, b in zip(pts, pts[1:]) for p in ((a, b), (b, a))}
+    return {p for a, b in zip(pts, pts[1:], strict=False) for p in ((a, b), (b, a))}
 
 
 def _ridden_segment(net, feature, profile="safe") -> int:
@@ -90,9 +90,11 @@ def test_hazard_makes_a_tour_leave_the_street(demo_net, museums):
 
 
 def _bike_leg_feature(trip) -> dict:
-    leg = trip["properties"]["legs"][1]
-    return {"geometry": {"coordinates": leg["coordinates"]},
-            "properties": {"waypoints": [{"location": leg["coordinates"][0]}, {"location": leg["coordinates"][-1]}]}}  # fmt: skip
+    line = trip["properties"]["legs"][1]["coordinates"]
+    return {
+        "geometry": {"coordinates": line},
+        "properties": {"waypoints": [{"location": line[0]}, {"location": line[-1]}]},
+    }
 
 
 def test_closure_changes_a_bikeshare_ride(paris_net):

@@ -314,9 +314,7 @@ def _guarded_update(session, row: FeaturedRoute, expected: int, values: dict[str
 def _lang() -> str:
     lang = request.args.get("lang") or "en"
     if lang not in current_app.config["LANGUAGES"]:
-        raise InvalidValueError(
-            f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}"
-        )
+        raise InvalidValueError(f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}")
     return lang
 
 
@@ -479,8 +477,9 @@ def api_get(featured_id: int):
         raise NotFoundError(f"no featured route with id {featured_id}")
     if fmt == "gpx":
         name = re.sub(r"[^A-Za-z0-9]+", "-", row.name).strip("-").lower()[:60] or "route"
-        return Response(featured_gpx(row, lang=_lang()), mimetype="application/gpx+xml", headers={
-            "Content-Disposition": f'attachment; filename="bikemap-featured-{row.id}-{name}.gpx"', "ETag": row.etag})  # fmt: skip
+        disposition = f'attachment; filename="bikemap-featured-{row.id}-{name}.gpx"'
+        return Response(featured_gpx(row, lang=_lang()), mimetype="application/gpx+xml",
+                        headers={"Content-Disposition": disposition, "ETag": row.etag})  # fmt: skip
     return _feature_response(row, staff=staff)
 
 
@@ -551,9 +550,9 @@ def _openapi() -> None:
                        "properties": {"type": "object", "properties": {k: {} for k in
                                       ("title", "text", *FEATURED_EDITABLE, "version")}}}})  # fmt: skip
     one = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeaturedRoute"}}}}
+    ref = {"$ref": "#/components/schemas/FeaturedRoute"}
     many = {"content": {"application/geo+json": {"schema": {"type": "object", "properties": {
-        "type": {"type": "string"}, "features": {"type": "array",
-                                                 "items": {"$ref": "#/components/schemas/FeaturedRoute"}}}}}}}  # fmt: skip
+        "type": {"type": "string"}, "features": {"type": "array", "items": ref}}}}}}  # fmt: skip
     errs = {"401": error_response("No or bad API token", ["Unauthorized"]),
             "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
             "404": error_response("No such featured route (unpublished ones: staff only)", ["NotFound"])}  # fmt: skip
@@ -581,8 +580,9 @@ def _openapi() -> None:
         "parameters": path_id,
         "get": {"summary": "One featured route (GeoJSON or GPX)", "operationId": "getFeaturedRoute",
                 "parameters": [LANG, fmt],
-                "responses": {"200": {"description": "The route, with ETag", **one,
-                                      "content": {**one["content"], "application/gpx+xml": {"schema": {"type": "string"}}}},
+                "responses": {"200": {"description": "The route, with ETag",
+                                      "content": {**one["content"],
+                                                  "application/gpx+xml": {"schema": {"type": "string"}}}},
                               "404": errs["404"]}},
         "patch": {"summary": "Change fields or the line (editor)", "operationId": "updateFeaturedRoute",
                   "parameters": [if_match], "requestBody": one,

@@ -48,9 +48,7 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_featured_route_history")),
     )
-    op.create_index(
-        op.f("ix_featured_route_history_featured_id"), "featured_route_history", ["featured_id"]
-    )
+    op.create_index(op.f("ix_featured_route_history_featured_id"), "featured_route_history", ["featured_id"])
 
 
 def downgrade() -> None:
