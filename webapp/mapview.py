@@ -194,6 +194,16 @@ def _station_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str
     return body, html.escape(name)
 
 
+def inert_html(text: str) -> str:
+    """HTML that Folium may put in a template: ``{`` and ``}`` as character references.
+
+    Folium (branca) compiles the script it renders as a Jinja template once more,
+    so ``{{ ... }}`` in a name would run on the server (server-side template
+    injection; tests/test_xss.py). The browser shows the references as braces.
+    """
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True):
     data = []
     for f in features:
@@ -202,7 +212,8 @@ def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True)
             {
                 "type": "Feature",
                 "geometry": f["geometry"],
-                "properties": {"id": html.escape(f["id"]), "popup": popup, "label": label},
+                "properties": {"id": inert_html(html.escape(f["id"])), "popup": inert_html(popup),
+                               "label": inert_html(label)},
             }
         )
     return folium.GeoJson(

@@ -606,6 +606,8 @@ def closures_map_layer(closures: dict[str, Any], t):
 
     import folium
 
+    from .mapview import inert_html  # Folium renders its script as a Jinja template: no braces from data
+
     data = []
     for f in closures.get("features", []):
         p = f["properties"]
@@ -614,7 +616,7 @@ def closures_map_layer(closures: dict[str, Any], t):
         popup = (f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
                  f'<div>{html.escape(p["reason"])}{html.escape(until)}</div></div>')  # fmt: skip
         data.append({"type": "Feature", "geometry": f["geometry"],
-                     "properties": {"kind": p["kind"], "popup": popup, "label": html.escape(label)}})  # fmt: skip
+                     "properties": {"kind": p["kind"], "popup": inert_html(popup), "label": inert_html(html.escape(label))}})  # fmt: skip
 
     def style(feature):
         colour = "#dc2626" if feature["properties"]["kind"] == "closure" else "#f59e0b"
