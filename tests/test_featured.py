@@ -140,6 +140,8 @@ def test_a_plain_route_and_edits(client, staff):
         ({"geometry": {"type": "LineString", "coordinates": [[2.35, 48.86], [2.36, 48.87]]}}, "geometry"),
         ({"geometry": {"type": "LineString", "coordinates": [[24.9, "60.1"], [24.91, 60.1]]}}, "geometry"),
         ({"stops": [{"name": "no place"}]}, "stops"),
+        ({"name": "Ride\x00"}, "name"),
+        ({"descriptions": {"id": "a\x00b"}}, "descriptions.id"),
     ],
 )
 def test_bad_values_are_422(client, staff, change, field):
