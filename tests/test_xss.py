@@ -361,3 +361,23 @@ def test_chromium_admin_pages_run_no_payload(site, browser_page):
         for field in page.locator("input[type=text], textarea").all()[:3]:
             field.focus()  # autofocus/onfocus payloads would fire here
         _assert_quiet(page, url)
+
+
+@pytest.mark.parametrize("text", ["zq{{ 7*7 }}zq", "zq{{ cycler.__init__.__globals__.os.getpid() }}zq", "zq{% if 1 %}yes{% endif %}zq",
+                                  "zq{# comment #}zq"])  # fmt: skip
+def test_template_syntax_in_data_is_not_evaluated(site, text):
+    """Folium compiles its rendered script as a Jinja template: data braces must arrive inert
+    (before the fix, a destination name '{{ 7*7 }}' showed as 49 and '{{ cycler... }}' ran Python)."""
+    c = site["app"].test_client()
+    made = c.post("/api/destinations", headers=site["admin"], json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": _point(7)},
+        "properties": {"name": text, "description": text, "category": "culture"}})  # fmt: skip
+    assert made.status_code == 201
+    cl = c.post("/api/closures", headers=site["admin"], json={"type": "Feature", "geometry": {"type": "Point", "coordinates": STREET},
+                                                            "properties": {"kind": "hazard", "reason": text}})  # fmt: skip
+    assert cl.status_code == 201
+    page = c.get("/").get_data(as_text=True)
+    found = re.findall(r"zq.{0,120}?zq", page)
+    # every occurrence is the text with inert braces (evaluated it would read zq49zq, zq12345zq, zqyeszq, zqzq)
+    assert found and all("{" not in f and "#123;" in f for f in found), found
+    c.delete(f"/api/closures/{cl.get_json()['id']}", headers=site["admin"])
