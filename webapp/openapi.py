@@ -583,6 +583,10 @@ def _complete(paths: dict[str, Any]) -> None:
                     responses[status] = {**responses[status], "content": copy.deepcopy(content)}
             if op.get("operationId") in _REQUEST_BODIES and "requestBody" not in op:
                 op["requestBody"] = copy.deepcopy(_REQUEST_BODIES[op["operationId"]])
+            if op.get("operationId") == "importDestinations" and not op.get("parameters"):
+                op["parameters"] = [_param("format", "geojson, csv or gpx (default: from the Content-Type or "
+                                           "the uploaded file's name, else geojson)",
+                                           {"type": "string", "enum": ["geojson", "json", "csv", "gpx"]})]  # fmt: skip
             responses.setdefault("400", copy.deepcopy(_BAD_REQUEST))
             responses.setdefault("500", copy.deepcopy(ERROR_RESPONSES["500"]))
             if method in ("post", "put", "patch") or "requestBody" in op:
