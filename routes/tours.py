@@ -68,6 +68,7 @@ __all__ = [
     "plan_round_trip",
     "plan_tour",
     "tour_to_gpx",
+    "tour_warnings",
     "travel_matrix",
 ]
 
@@ -832,6 +833,7 @@ def plan_tour(
     start_time: dt.datetime | str | None = None,
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
+    included_minutes: float | None = None,
 ) -> dict[str, Any]:
     """Plan the tour asked for by exactly one of ``stops``, ``budget_min`` or ``distance_km``.
 
@@ -843,7 +845,75 @@ def plan_tour(
     ``timeline`` (ride / wait / visit steps), ``start_time`` and ``timezone``.
     ``edge_cost`` (optional, per directed edge, e.g. `routes.closures.closure_edge_cost`)
     replaces the profile's cost: closed streets are avoided, hazards penalised.
+
+    ``included_minutes``: the minutes a bike-share ticket includes (e.g.
+    `routes.gbfs.ride_budget_minutes`). With none of the three asked for, the
+    tour is a discovery tour in that budget (the bike is out for the whole
+    tour, visits included); the result gets ``included_minutes`` and
+    ``warnings`` (`tour_warnings`: riding, or the whole tour, longer than that).
     """
+    if included_minutes is not None:
+        try:
+            included_minutes = float(included_minutes)
+        except (TypeError, ValueError):
+            raise InvalidValueError(f"included_minutes must be a number, got {included_minutes!r}") from None
+        if not (math.isfinite(included_minutes) and included_minutes > 0):
+            raise InvalidValueError(f"included_minutes must be above 0, got {included_minutes!r}")
+        if stops is None and budget_min is None and distance_km is None:
+            budget_min = included_minutes
+    feature = _plan_tour(net, start, stops=stops, budget_min=budget_min, distance_km=distance_km,
+                         interests=interests, end=end, profile=profile, destinations=destinations,
+                         start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip
+    p = feature["properties"]
+    p["included_minutes"] = included_minutes
+    p["warnings"] = tour_warnings(p, included_minutes, lang=lang)
+    return feature
+
+
+_WARN = {
+    "en": {
+        "ride": "Riding takes about {ride} min, more than the {inc:g} min the bike-share ticket includes: "
+                "extra minutes are charged.",
+        "total": "With visits the tour takes about {total} min, more than the {inc:g} min the bike-share ticket "
+                 "includes: return the bike at a station during long visits, or extra minutes are charged.",
+    },
+    "id": {
+        "ride": "Waktu bersepeda sekitar {ride} menit, lebih dari {inc:g} menit yang termasuk dalam tiket "
+                "sepeda sewaan: menit tambahan dikenai biaya.",
+        "total": "Dengan kunjungan, tur memakan waktu sekitar {total} menit, lebih dari {inc:g} menit yang termasuk "
+                 "dalam tiket sepeda sewaan: kembalikan sepeda di stasiun saat kunjungan lama, atau menit "
+                 "tambahan dikenai biaya.",
+    },
+}  # fmt: skip
+
+
+def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, lang: str = "en") -> list[str]:
+    """Plain-language warnings when a tour outlasts the minutes a bike-share ticket includes.
+
+    ``props`` are a tour Feature's properties (``duration_s`` riding,
+    ``total_s`` with visits and waits). Riding longer than ``included_minutes``
+    is charged in any case; a whole tour longer than them only when the bike
+    is kept during the visits.
+
+    >>> tour_warnings({"duration_s": 2400, "total_s": 2400}, 30)
+    ['Riding takes about 40 min, more than the 30 min the bike-share ticket includes: extra minutes are charged.']
+    >>> tour_warnings({"duration_s": 600, "total_s": 1200}, 30)
+    []
+    """
+    if not included_minutes:
+        return []
+    words = _WARN.get(lang, _WARN["en"])
+    limit_s = included_minutes * 60
+    ride_s, total_s = float(props.get("duration_s") or 0), float(props.get("total_s") or 0)
+    if ride_s > limit_s:
+        return [words["ride"].format(ride=math.ceil(ride_s / 60), inc=included_minutes)]
+    if total_s > limit_s:
+        return [words["total"].format(total=math.ceil(total_s / 60), inc=included_minutes)]
+    return []
+
+
+def _plan_tour(net, start, *, stops, budget_min, distance_km, interests, end, profile, destinations, start_time,
+               lang, edge_cost) -> dict[str, Any]:  # fmt: skip
     modes = [
         n
         for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km))

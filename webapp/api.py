@@ -92,13 +92,31 @@ def api_route():
             edge_cost=closure_edge_cost_for(get_network(), profile),
         )  # closures: webapp.staff_api
     if fmt == "gpx":
-        body = feature_to_gpx(feature)
+        body = feature_to_gpx(feature, name=_gpx_name(feature, lang))
         return Response(
             body,
             mimetype="application/gpx+xml",
             headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'},
         )
     return _geojson(feature)
+
+
+_GPX_WORDS = {
+    "en": ("bikemap bike share", "walk", "ride"),
+    "id": ("bikemap sepeda sewaan", "jalan kaki", "bersepeda"),
+}
+
+
+def _gpx_name(feature: dict, lang: str) -> str | None:
+    """A bike-share trip's GPX title with its legs ("walk 2 min, ride 4 min, walk 4 min"); None: the default."""
+    p = feature["properties"]
+    if p.get("mode") != "bikeshare":
+        return None
+    title, walk, ride = _GPX_WORDS.get(lang, _GPX_WORDS["en"])
+    legs = ", ".join(f"{walk if leg['mode'] == 'walk' else ride} {max(1, round(leg['duration_s'] / 60))} min"
+                     for leg in p["legs"])  # fmt: skip
+    km = f"{p['distance_m'] / 1000:.1f}".replace(".", "," if lang == "id" else ".")
+    return f"{title}, {km} km ({legs})"
 
 
 def _categories(text: str | None) -> set[str] | None:

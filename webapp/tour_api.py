@@ -13,14 +13,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from routes import get_profile, parse_latlon
-from routes.errors import InvalidValueError
+from routes.errors import FeedError, InvalidValueError
 from routes.tours import destinations_from_network, load_categories, plan_tour, tour_to_gpx
 
 from .api import query
 from .network import get_network
+from .openapi import PATHS
 from .staff_api import closure_edge_cost_for
+from .stations_api import gbfs_client
 
-__all__ = ["bp", "tour_destinations"]
+__all__ = ["bp", "included_minutes", "tour_destinations"]
 
 bp = Blueprint("tour_api", __name__, url_prefix="/api")
 
@@ -35,7 +37,19 @@ _PARAMS = {
     "lang",
     "start_time",
     "format",
+    "budget",
 }
+
+# ``budget=included``: documented here, next to the code that reads it
+_BUDGET_DOC = {
+    "name": "budget", "in": "query", "required": False,
+    "description": "included: a discovery tour in the minutes the bike-share ticket includes (the pricing "
+                   "plans of the app's GBFS feed); the default when a feed gives them and none of stops, "
+                   "budget_min, distance_km is set",
+    "schema": {"type": "string", "enum": ["included"]},
+}  # fmt: skip
+if not any(p["name"] == "budget" for p in PATHS["/api/tour"]["get"]["parameters"]):
+    PATHS["/api/tour"]["get"]["parameters"].append(_BUDGET_DOC)
 
 
 def _lang(q: dict[str, str]) -> str:
@@ -55,6 +69,33 @@ def _number(q: dict[str, str], key: str) -> float | None:
         return float(text)
     except ValueError:
         raise InvalidValueError(f"{key} must be a number, got {text[:30]!r}") from None
+
+
+def included_minutes() -> float | None:
+    """Minutes the bike-share ticket includes, from the app's GBFS feed (None: no feed, or no such plan)."""
+    client = gbfs_client()
+    if client is None:
+        return None
+    try:
+        return client.snapshot().included_minutes
+    except FeedError:  # never read: tours are planned without it
+        return None
+
+
+def _budget(q: dict[str, str], included: float | None) -> float | None:
+    """``budget_min``, or the included minutes for ``budget=included``."""
+    budget_min = _number(q, "budget_min")
+    word = (q.get("budget") or "").strip()
+    if not word:
+        return budget_min
+    if word != "included":
+        raise InvalidValueError(f"budget must be 'included' (give minutes as budget_min), got {word[:20]!r}")
+    if budget_min is not None:
+        raise InvalidValueError("give budget_min or budget=included, not both")
+    if included is None:
+        raise InvalidValueError("budget=included needs a bike-share feed whose pricing plans say how many "
+                                "minutes a ride includes; give budget_min instead")  # fmt: skip
+    return included
 
 
 def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
@@ -111,11 +152,13 @@ def api_tour():
     start = parse_latlon(q["start"], what="start")
     end = parse_latlon(q["end"], what="end") if q.get("end", "").strip() else None
     stops = [s for s in q["stops"].split(",") if s.strip()] if "stops" in q else None
+    included = included_minutes()  # bike share: the default budget, and warnings (routes.tours.tour_warnings)
     feature = plan_tour(
-        get_network(), start, stops=stops, budget_min=_number(q, "budget_min"),
+        get_network(), start, stops=stops, budget_min=_budget(q, included),
         distance_km=_number(q, "distance_km"), interests=q.get("interests") or None, end=end,
         profile=profile, destinations=tour_destinations(lang), start_time=q.get("start_time") or None, lang=lang,
         edge_cost=closure_edge_cost_for(get_network(), profile),  # closures: webapp.staff_api
+        included_minutes=included,
     )  # fmt: skip
     if fmt == "gpx":
         return Response(tour_to_gpx(feature), mimetype="application/gpx+xml",

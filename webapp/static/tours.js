@@ -3,6 +3,9 @@
  * The tour starts at the route planner's start (A) and, when asked, ends at its end (B).
  * It calls GET /api/tour, draws the line with numbered stops, lists a timeline
  * (ride 12 min, visit 30 min...) and offers the GPX. Uses window.bikemap (bikemap.js).
+ * When the live bike-share feed (stations.js, "stations" event) says how many minutes a ticket
+ * includes, a discovery tour can take them as its budget (budget=included), and the tour's
+ * warnings (riding longer than those minutes) are shown.
  */
 (function () {
   "use strict";
@@ -55,6 +58,13 @@
   disc.appendChild(interestsBox);
   var budget = el("input", {type: "number", min: "10", max: "1440", step: "10", value: "120", "class": "form-control form-control-sm"});
   disc.appendChild(labelled("bm-tour-budget", t("tour_budget"), budget));
+  var freeWrap = el("label", {"class": "bm-check", hidden: "hidden"});
+  var useFree = el("input", {type: "checkbox", id: "bm-tour-included"});
+  var freeText = el("span");
+  freeWrap.appendChild(useFree);
+  freeWrap.appendChild(document.createTextNode(" "));
+  freeWrap.appendChild(freeText);
+  disc.appendChild(freeWrap);
   box.appendChild(disc);
 
   // order: chosen places
@@ -95,6 +105,8 @@
   box.appendChild(status);
   var summary = el("dl", {"class": "bm-summary", id: "bm-tour-summary"});
   box.appendChild(summary);
+  var warnings = el("ul", {"class": "bm-warnings", id: "bm-tour-warnings", "aria-label": t("tour_warnings"), hidden: "hidden"});
+  box.appendChild(warnings);
   var timeline = el("ol", {"class": "bm-tour-timeline", id: "bm-tour-timeline", "aria-label": t("tour_timeline")});
   box.appendChild(timeline);
 
@@ -187,7 +199,10 @@
     var p = {start: pt(s.from), profile: s.profile || "safe", lang: bm.lang};
     if (endAtB.checked && s.to && state.mode !== "loop") p.end = pt(s.to);
     if (when.value && state.mode !== "loop") p.start_time = when.value;
-    if (state.mode === "discovery") {
+    if (state.mode === "discovery" && useFree.checked && !freeWrap.hidden) {
+      p.budget = "included";
+      p.interests = Object.keys(state.interests).join(",");
+    } else if (state.mode === "discovery") {
       p.budget_min = budget.value;
       p.interests = Object.keys(state.interests).join(",");
     } else if (state.mode === "order") {
@@ -208,6 +223,7 @@
     bm.clearFeature("tour");
     if (markers) { map.removeLayer(markers); markers = null; }
     summary.textContent = ""; timeline.textContent = "";
+    warnings.textContent = ""; warnings.hidden = true;
     gpx.hidden = true; gpx.setAttribute("href", "#");
   }
   function plan() {
@@ -267,6 +283,9 @@
       d.appendChild(el("dd", {id: r[2]}, r[1]));
       summary.appendChild(d);
     });
+    warnings.textContent = "";
+    (pr.warnings || []).forEach(function (w) { warnings.appendChild(el("li", {}, w)); });
+    warnings.hidden = !warnings.childElementCount;
     timeline.textContent = "";
     var byId = {}, n = 0;
     pr.stops.forEach(function (s, i) { byId[s.id] = {s: s, n: i + 1}; });
@@ -318,6 +337,19 @@
     if (ev.key === "Enter") { var first = placeResults.querySelector("li[role=option]"); if (first) first.click(); }
   });
   bm.on("plan", drawStart);
+  // a live bike-share feed whose pricing says how many minutes a ride includes: offer them as the budget
+  function useFreeChanged() {
+    budget.disabled = useFree.checked && !freeWrap.hidden;
+    if (budget.disabled) budget.value = String(state.included);
+  }
+  bm.on("stations", function (fc) {
+    var inc = fc && fc.included_minutes;
+    state.included = inc > 0 ? inc : null;
+    freeWrap.hidden = !state.included;
+    if (state.included) freeText.textContent = t("tour_use_included", {min: state.included});
+    useFreeChanged();
+  });
+  useFree.addEventListener("change", useFreeChanged);
 
   bm.tours = {state: state, plan: plan, setMode: setMode, params: params};
   loadCategories().catch(function () { showError({code: "network"}); });

@@ -1,15 +1,20 @@
 /* Route planner: start, stops and destination on the map; the route and its panel.
  *
- * The plan lives in the page URL (?from=LAT,LON&to=LAT,LON&via=LAT,LON;LAT,LON&profile=NAME),
+ * The plan lives in the page URL (?from=LAT,LON&to=LAT,LON&via=LAT,LON;LAT,LON&profile=NAME&mode=bikeshare),
  * so a reload or a shared link shows the same route. Emits "plan" (the points)
  * and "route" (the GeoJSON Feature) on window.bikemap.
+ *
+ * Travel mode "My own bike" / "Bike share": a bike-share trip (GET /api/route?...&mode=bikeshare)
+ * walks to a station with a bike, rides to one with a free dock and walks on; its walks are drawn
+ * dashed, the ride solid, the two stations marked, and the panel lists the legs and warnings.
+ * Stops (via) are kept in the plan for the own bike, but a bike-share trip goes from A to B.
  */
 (function () {
   "use strict";
   var bm = window.bikemap;
   var map = bm.map, t = bm.t, el = bm.el;
   var maxVia = bm.config.maxVia || 25;
-  var state = {from: null, to: null, via: [], profile: "safe"};
+  var state = {from: null, to: null, via: [], profile: "safe", mode: "bike"};
   var markers = [];
   var pending = null;
   var destinations = null;
@@ -18,6 +23,72 @@
   var profileSelect = $("bm-profile"), pointsList = $("bm-points"), routeSection = $("panel-route");
   var statusBox = $("bm-status"), summary = $("bm-summary"), shares = $("bm-shares");
   var directions = $("bm-directions"), gpxLink = $("bm-gpx"), search = $("bm-search"), results = $("bm-results");
+
+  // ------------------------------------------------------------------ travel mode (own bike / bike share)
+
+  document.head.appendChild(el("style", {}, [
+    ".bm-modes { border: 0; padding: 0; margin: 0 0 .5rem; display: flex; flex-wrap: wrap; gap: .3rem; }",
+    ".bm-modes legend { width: 100%; font-size: .8rem; font-weight: 600; margin: 0 0 .2rem; float: none; }",
+    ".bm-modes label { flex: 1 1 8rem; display: flex; align-items: center; justify-content: center; gap: .35rem;",
+    "  min-height: 2.5rem; padding: .3rem .5rem; border: 1px solid #6d28d9; border-radius: .4rem; color: #6d28d9;",
+    "  font-size: .9rem; font-weight: 600; cursor: pointer; background: #fff; }",
+    ".bm-modes input { position: absolute; opacity: 0; width: 1px; height: 1px; }",
+    ".bm-modes label.bm-on { background: #6d28d9; color: #fff; }",
+    ".bm-modes input:focus-visible + i { outline: 2px solid #f59e0b; outline-offset: 2px; }",
+    ".bm-legs { list-style: none; padding: 0; margin: .5rem 0; }",
+    ".bm-legs li { display: flex; align-items: center; gap: .5rem; padding: .35rem 0; border-bottom: 1px solid #eee; }",
+    ".bm-legs li i { flex: 0 0 1.8rem; height: 1.8rem; border-radius: 50%; display: flex; align-items: center;",
+    "  justify-content: center; color: #fff; background: #475569; font-size: .85rem; }",
+    ".bm-legs li.bm-leg-bike i { background: #6d28d9; }",
+    ".bm-legs li span { flex: 1 1 auto; overflow-wrap: anywhere; }",
+    ".bm-legs small { color: #666; white-space: nowrap; }",
+    ".bm-warnings { margin: .5rem 0; padding: .4rem .6rem .4rem 1.6rem; background: #fff7ed; border-left: 4px solid #f59e0b;",
+    "  font-size: .85rem; }",
+    ".bm-warnings li { margin: .15rem 0; }",
+    ".bm-marker-station { background: #0369a1; } .bm-marker-station i { transform: rotate(45deg); color: #fff; font-size: 12px; line-height: 22px; }",
+    ".bm-marker-station { display: flex; align-items: center; justify-content: center; }"
+  ].join("\n")));
+
+  var modeBox = el("fieldset", {"class": "bm-modes", id: "bm-modes"});
+  modeBox.appendChild(el("legend", {}, t("travel_mode")));
+  var modeInputs = {};
+  [["bike", "mode_bike", "fa-bicycle"], ["bikeshare", "mode_bikeshare", "fa-square-parking"]].forEach(function (m) {
+    var lab = el("label", {"for": "bm-mode-" + m[0], id: "bm-mode-" + m[0] + "-label"});
+    var input = el("input", {type: "radio", name: "bm-mode", value: m[0], id: "bm-mode-" + m[0]});
+    lab.appendChild(input);
+    lab.appendChild(el("i", {"class": "fa-solid " + m[2], "aria-hidden": "true"}));
+    lab.appendChild(document.createTextNode(t(m[1])));
+    modeBox.appendChild(lab);
+    modeInputs[m[0]] = input;
+    input.addEventListener("change", function () { if (input.checked) setMode(m[0]); });
+  });
+  profileSelect.parentNode.insertBefore(modeBox, profileSelect.previousElementSibling);
+  var viaNote = el("p", {"class": "bm-help", id: "bm-via-note", hidden: "hidden"}, t("bs_stops_skipped"));
+  pointsList.parentNode.insertBefore(viaNote, pointsList.nextSibling);
+  var legsBox = el("ol", {"class": "bm-legs", id: "bm-legs", "aria-label": t("bs_legs"), hidden: "hidden"});
+  var warnBox = el("ul", {"class": "bm-warnings", id: "bm-warnings", "aria-label": t("bs_warnings"), hidden: "hidden"});
+  summary.parentNode.insertBefore(legsBox, summary.nextSibling);
+  summary.parentNode.insertBefore(warnBox, legsBox.nextSibling);
+  var stationMarkers = null;
+
+  function showModes() {
+    Object.keys(modeInputs).forEach(function (k) {
+      modeInputs[k].checked = state.mode === k;
+      modeInputs[k].parentNode.classList.toggle("bm-on", state.mode === k);
+    });
+    viaNote.hidden = !(state.mode === "bikeshare" && state.via.length);
+    modeBox.hidden = !(stationCount || state.mode === "bikeshare");
+  }
+  function setMode(m) {
+    state.mode = m === "bikeshare" ? "bikeshare" : "bike";
+    showModes();
+    update(false);
+  }
+  // the switch shows where there are stations: OpenStreetMap's, or a live feed's (stations.js)
+  var stationCount = bm.layers.stations && bm.layers.stations.getLayers ? bm.layers.stations.getLayers().length : 0;
+  bm.on("stations", function (fc) {
+    if (fc && fc.features && fc.features.length) { stationCount = fc.features.length; showModes(); }
+  });
 
   var WAY_COLORS = {
     cycleway: "#1a9850", path: "#66bd63", track: "#a6d96a", footway: "#999999", pedestrian: "#bbbbbb",
@@ -39,7 +110,7 @@
   function ordered() {
     var pts = [];
     if (state.from) pts.push({role: "from", p: state.from});
-    state.via.forEach(function (p, i) { pts.push({role: "via", p: p, i: i}); });
+    if (state.mode !== "bikeshare") state.via.forEach(function (p, i) { pts.push({role: "via", p: p, i: i}); });
     if (state.to) pts.push({role: "to", p: state.to});
     return pts;
   }
@@ -65,6 +136,7 @@
     else if (act === "via" && state.from && state.to) insertVia(p);
     else if (!state.from) state.from = p;
     else if (!state.to) state.to = p;
+    else if (state.mode === "bikeshare") state.to = p;  // a bike-share trip has no stops: a new destination
     else insertVia(p);
     update(!!fit);
   }
@@ -137,6 +209,7 @@
     if (state.to) p.to = pointText(state.to);
     if (state.via.length) p.via = state.via.map(pointText).join(";");
     if (state.profile !== "safe") p.profile = state.profile;
+    if (state.mode === "bikeshare") p.mode = "bikeshare";
     return p;
   }
   function writeUrl() {
@@ -160,6 +233,8 @@
       state.profile = prof;
     }
     profileSelect.value = state.profile;
+    state.mode = q.get("mode") === "bikeshare" ? "bikeshare" : "bike";
+    showModes();
   }
 
   // ------------------------------------------------------------------ route
@@ -186,6 +261,7 @@
   function showError(err) {
     routeSection.hidden = false;
     var key = "err_" + (err && err.code);
+    if (state.mode === "bikeshare" && err && err.code === "NoRoute") key = "bs_err_NoRoute";
     var text = t(key);
     statusBox.textContent = text !== key ? text : (err && err.message) || t("err_network");
     statusBox.className = "bm-status bm-error";
@@ -194,15 +270,18 @@
     var p = planParams();
     p.lang = bm.lang;
     if (!p.profile) p.profile = state.profile;
+    if (p.mode === "bikeshare") delete p.via;  // kept in the plan (URL) for the own bike
     return p;
   }
   function update(fit) {
     drawMarkers();
     drawList();
     writeUrl();
-    bm.emit("plan", {from: state.from, to: state.to, via: state.via.slice(), profile: state.profile});
+    showModes();
+    bm.emit("plan", {from: state.from, to: state.to, via: state.via.slice(), profile: state.profile, mode: state.mode});
     if (!(state.from && state.to)) {
       bm.clearFeature("route");
+      clearBikeshare();
       showMini("");
       routeSection.hidden = true;
       return;
@@ -221,20 +300,23 @@
       pending = null;
       document.body.classList.remove("bm-busy");
       statusBox.textContent = "";
-      var layer = bm.drawFeature("route", feature, {
+      var share = feature.properties && feature.properties.mode === "bikeshare";
+      var layer = share ? drawBikeshare(feature) : bm.drawFeature("route", feature, {
         style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
       });
+      if (!share) clearBikeshare();
       if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17, animate: fit !== "instant"});
       var gp = routeParams();
       gp.format = "gpx";
       gpxLink.setAttribute("href", bm.apiUrl("route", gp));
-      showRoute(feature);
+      if (share) showBikeshare(feature); else showRoute(feature);
       bm.emit("route", feature);
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
       pending = null;
       document.body.classList.remove("bm-busy");
       bm.clearFeature("route");
+      clearBikeshare();
       showMini("");
       summary.textContent = ""; shares.textContent = ""; directions.textContent = "";
       gpxLink.setAttribute("href", "#");
@@ -245,6 +327,101 @@
     var s = t("hw_" + hw);
     return s !== "hw_" + hw ? s : hw.replace(/_/g, " ");
   }
+  // ------------------------------------------------------------------ bike-share trip
+
+  function clearBikeshare() {
+    if (stationMarkers) { map.removeLayer(stationMarkers); stationMarkers = null; }
+    legsBox.hidden = true; legsBox.textContent = "";
+    warnBox.hidden = true; warnBox.textContent = "";
+  }
+  function stationName(s) { return (s && s.name) || t("station"); }
+  function drawBikeshare(f) {
+    var p = f.properties;
+    var legs = {type: "FeatureCollection", features: p.legs.map(function (leg) {
+      return {type: "Feature", properties: {mode: leg.mode}, geometry: {type: "LineString", coordinates: leg.coordinates}};
+    })};
+    var layer = bm.drawFeature("route", legs, {
+      interactive: false,
+      style: function (g) {
+        return g.properties.mode === "walk"
+          ? {color: "#334155", weight: 5, opacity: 0.9, dashArray: "2 9", lineCap: "round", className: "bm-leg-walk"}
+          : {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round", className: "bm-leg-bike"};
+      }
+    });
+    if (stationMarkers) map.removeLayer(stationMarkers);
+    stationMarkers = L.layerGroup();
+    [["pickup", "bs_pickup"], ["dropoff", "bs_dropoff"]].forEach(function (k) {
+      var s = p.stations[k[0]];
+      var text = t(k[1]) + ": " + stationName(s);
+      var m = L.marker([s.location[1], s.location[0]], {
+        title: text, alt: text, keyboard: true, zIndexOffset: 900,
+        icon: L.divIcon({className: "bm-bs-" + k[0], iconSize: [26, 26], iconAnchor: [13, 28], popupAnchor: [0, -26],
+                         html: '<div class="bm-marker bm-marker-station"><i class="fa-solid fa-bicycle" aria-hidden="true"></i></div>'})
+      });
+      m.bindTooltip(function () { return el("span", {}, text); }, {direction: "top", offset: [0, -26]});
+      stationMarkers.addLayer(m);
+    });
+    stationMarkers.addTo(map);
+    return layer;
+  }
+  function clockOf(iso) {
+    var d = iso ? new Date(iso) : null;
+    return d && !isNaN(d.getTime()) ? d.toLocaleTimeString(bm.lang, {hour: "2-digit", minute: "2-digit"}) : null;
+  }
+  function tripWarnings(p) {
+    // the server's warnings (routes/bikeshare.py) in the page language, from the trip's figures
+    var out = [], mins = function (s) { return Math.ceil(s / 60); };
+    if (p.included_minutes !== null && p.included_minutes !== undefined && p.ride_duration_s > p.included_minutes * 60) {
+      out.push(t("bs_warn_included", {ride: mins(p.ride_duration_s), inc: p.included_minutes}));
+    }
+    if (p.stale) {
+      var when = clockOf(p.last_updated);
+      out.push(when ? t("bs_warn_stale", {time: when}) : t("bs_warn_stale_nodata"));
+    } else if (!p.live) {
+      out.push(t("bs_warn_osm"));
+    }
+    if (p.walk_only_duration_s !== null && p.walk_only_duration_s !== undefined && p.walk_only_duration_s <= p.duration_s) {
+      out.push(t("bs_warn_walk", {time: bm.formatDuration(p.walk_only_duration_s)}));
+    }
+    return out;
+  }
+  function showBikeshare(f) {
+    var p = f.properties;
+    showMini(bm.formatDistance(p.distance_m) + " \u00b7 " + bm.formatDuration(p.duration_s) + " \u2193");
+    summary.textContent = "";
+    [[t("distance"), bm.formatDistance(p.distance_m), "bm-distance"],
+     [t("duration"), bm.formatDuration(p.duration_s), "bm-duration"],
+     [t("tour_riding"), bm.formatDuration(p.ride_duration_s), "bm-ride-duration"]].forEach(function (row) {
+      var box = el("div");
+      box.appendChild(el("dt", {}, row[0]));
+      box.appendChild(el("dd", {id: row[2]}, row[1]));
+      summary.appendChild(box);
+    });
+    shares.textContent = "";
+    legsBox.textContent = "";
+    var names = {pickup: stationName(p.stations.pickup), dropoff: stationName(p.stations.dropoff)};
+    p.legs.forEach(function (leg, i) {
+      var time = bm.formatDuration(leg.duration_s);
+      var text = leg.mode === "bike" ? t("bs_ride_to", {time: time, name: names.dropoff})
+        : i === 0 ? t("bs_walk_to", {time: time, name: names.pickup}) : t("bs_walk_end", {time: time});
+      var li = el("li", {"class": "bm-leg-" + leg.mode});
+      li.appendChild(el("i", {"class": "fa-solid " + (leg.mode === "bike" ? "fa-bicycle" : "fa-person-walking"), "aria-hidden": "true"}));
+      li.appendChild(el("span", {}, text));
+      li.appendChild(el("small", {}, bm.formatDistance(leg.distance_m)));
+      legsBox.appendChild(li);
+    });
+    legsBox.hidden = false;
+    warnBox.textContent = "";
+    tripWarnings(p).forEach(function (w) { warnBox.appendChild(el("li", {}, w)); });
+    warnBox.hidden = !warnBox.childElementCount;
+    directions.textContent = "";
+    (p.instructions || []).forEach(function (ins) {
+      var li = el("li", {}, ins.text);
+      if (ins.distance_m) li.appendChild(el("small", {}, bm.formatDistance(ins.distance_m)));
+      directions.appendChild(li);
+    });
+  }
+
   function showRoute(f) {
     var p = f.properties, total = p.distance_m || 1;
     showMini(bm.formatDistance(p.distance_m) + " \u00b7 " + bm.formatDuration(p.duration_s) + " \u2193");
@@ -368,7 +545,7 @@
     if (ev.key === "Enter") { var first = results.querySelector("li[role=option]"); if (first) first.click(); }
   });
 
-  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams};
+  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode};
   readUrl();
   update("instant");
 })();
