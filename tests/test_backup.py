@@ -6,7 +6,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
 BATCH = 7  # destinations per writer transaction

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -226,6 +226,11 @@ def test_eight_writers_two_server_processes_on_one_sqlite_file(tmp_path):
     assert statuses[412] > 0 and statuses[200] > 0
 
 
+def _patch_at_once(client, dest, etag, text, barrier, results, i) -> None:
+    barrier.wait()
+    results[i] = client.request("PATCH", f"/api/destinations/{dest}", {"description": text}, {"If-Match": etag})[0]
+
+
 @pytest.mark.parametrize("rounds", [20])
 def test_two_writers_from_one_version(db_url, demo_net, rounds):
     """Two writers PATCH from the same version at the same moment: one 200, one 412, every time."""
@@ -242,13 +247,11 @@ def test_two_writers_from_one_version(db_url, demo_net, rounds):
                 etag = headers["ETag"]
                 barrier = threading.Barrier(2)
                 results: dict[int, int] = {}
-
-                def go(i: int) -> None:
-                    barrier.wait()
-                    results[i] = clients[i].request("PATCH", f"/api/destinations/{dest}",
-                                                    {"description": f"round {r} by {i}"}, {"If-Match": etag})[0]  # fmt: skip
-
-                pair = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+                pair = [
+                    threading.Thread(target=_patch_at_once,
+                                     args=(clients[i], dest, etag, f"round {r} by {i}", barrier, results, i))
+                    for i in range(2)
+                ]  # fmt: skip
                 for t in pair:
                     t.start()
                 for t in pair:

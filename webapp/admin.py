@@ -2,22 +2,23 @@
 
 Plain HTML forms that work without JavaScript; ``static/admin.js`` adds the
 map (click to place, drag to move, draw closures). Every form carries the
-session's CSRF token; logging in is rate-limited per address and user name.
+session's CSRF token; logging in is rate-limited per address and user name
+(counted in the database, so across every app instance).
 Each change goes through `webapp.db` exactly as the JSON API's do (same
 checks, same history, same version guard).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie
-from sqlalchemy import select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
 
 from .db import (
     NotFoundError,
@@ -25,6 +26,7 @@ from .db import (
     create_destination,
     delete_destination,
     find_user,
+    get_db,
     get_destination,
     get_session,
     history,
@@ -36,6 +38,7 @@ from .models import (
     ROLES,
     Closure,
     Destination,
+    LoginFailure,
     User,
     categories,
     category_label,
@@ -53,13 +56,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: Failed logins allowed per (address, user name) within `LOGIN_WINDOW_S`.
 LOGIN_ATTEMPTS = 5
 LOGIN_WINDOW_S = 60.0
-
-_failures_lock = threading.Lock()
-
-
-def _failures() -> dict[tuple[str, str], deque]:
-    """Recent failed logins of this app (per process; a restart forgets them)."""
-    return current_app.extensions.setdefault("bikemap.login_failures", defaultdict(deque))
 
 
 @bp.record_once
@@ -171,22 +167,32 @@ def _int(value: str | None) -> int | None:
 # ----------------------------------------------------------------------------- log in / out
 
 
-def _client_key(name: str) -> tuple[str, str]:
-    return (request.remote_addr or "?", name.strip().lower())
+def _client_key(name: str) -> str:
+    """Address and (hashed, case-folded) user name: the unit the login rate limit counts."""
+    digest = hashlib.sha256(name.strip().lower().encode()).hexdigest()[:40]
+    return f"{(request.remote_addr or '?')[:100]}|{digest}"
 
 
-def _too_many(key: tuple[str, str]) -> bool:
-    now = time.monotonic()
-    with _failures_lock:
-        q = _failures()[key]
-        while q and now - q[0] > LOGIN_WINDOW_S:
-            q.popleft()
-        return len(q) >= LOGIN_ATTEMPTS
+# Failed logins live in the database (table login_failures), so that every app instance
+# behind a load balancer counts the same attempts; a restart forgets nothing.
 
 
-def _failed(key: tuple[str, str]) -> None:
-    with _failures_lock:
-        _failures()[key].append(time.monotonic())
+def _too_many(key: str) -> bool:
+    since = utcnow() - timedelta(seconds=LOGIN_WINDOW_S)
+    with get_db().session() as s:
+        count = s.scalar(
+            select(func.count()).select_from(LoginFailure)
+            .where(LoginFailure.key == key, LoginFailure.at > since)
+        )  # fmt: skip
+    return count >= LOGIN_ATTEMPTS
+
+
+def _failed(key: str) -> None:
+    now = utcnow()
+    with get_db().session() as s:
+        s.execute(sql_delete(LoginFailure).where(LoginFailure.at < now - timedelta(seconds=LOGIN_WINDOW_S)))
+        s.add(LoginFailure(key=key, at=now))
+        s.commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -118,8 +118,26 @@ def upgrade(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        _migration_lock(connection)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+#: Key of the PostgreSQL advisory lock held while migrating (any constant; "bikemap" in ASCII).
+MIGRATION_LOCK_KEY = 0x62696B656D6170
+
+
+def _migration_lock(connection) -> None:
+    """Serialise migrations of app instances starting at once on one database.
+
+    The lock is held until the migration transaction ends; the next instance then
+    finds the schema at head and does nothing. PostgreSQL: a transaction-level
+    advisory lock. SQLite: ``BEGIN IMMEDIATE`` (the write lock; DDL is transactional).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
+    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @dataclass

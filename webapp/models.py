@@ -400,3 +400,20 @@ class FeaturedRouteHistory(Base):
             "before": self.before,
             "after": self.after,
         }
+
+
+# ----------------------------------------------------------------------------- login rate limit
+
+
+class LoginFailure(Base):
+    """A failed staff login: address and hashed user name (``key``), and when (UTC).
+
+    Kept in the database so that every app instance behind a load balancer
+    counts the same failures; rows older than the rate-limit window are deleted.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)

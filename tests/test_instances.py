@@ -1,0 +1,152 @@
+"""Several app instances on one database (as behind a load balancer), SQLite and PostgreSQL.
+
+Two apps, each with its own engine and caches, each served by waitress on its
+own port: the login rate limit counts failures made on either; a destination
+or closure saved through one shows at once on the other (API, map page,
+routing); instances starting at once on an empty database migrate it once.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
+
+import pytest
+from sqlalchemy import text
+from test_closures import A, B, _closure, _line_of, _longest_segment, _route_segments
+from test_concurrency import serve_app
+
+
+class Browser:
+    """urllib with one cookie jar (cookies are per host, so it is shared by both instances)."""
+
+    def __init__(self):
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
+        )
+
+    def open(self, url: str, data: dict | None = None, headers: dict | None = None, method: str | None = None,
+             body: bytes | None = None) -> tuple[int, str]:  # fmt: skip
+        if data is not None:
+            body = urllib.parse.urlencode(data).encode()
+        req = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+        try:
+            with self.opener.open(req, timeout=60) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def instances(db_url, demo_net):
+    """Base URLs of two app instances on one database, with an editor (token) in it."""
+    from fixtures_db import add_user, make_staff_app
+
+    apps = [make_staff_app(db_url, demo_net), make_staff_app(db_url, demo_net)]
+    token = add_user(apps[0], "eddie", "editor", "editor-pass")
+    with ExitStack() as stack:
+        ports = [stack.enter_context(serve_app(app, threads=4)) for app in apps]
+        yield [f"http://127.0.0.1:{p}" for p in ports], token
+    for app in apps:
+        app.extensions["bikemap_db"].dispose()
+
+
+def _login(browser: Browser, base: str, name: str, password: str) -> int:
+    status, page = browser.open(base + "/admin/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return browser.open(base + "/admin/login", {"name": name, "password": password, "csrf_token": csrf})[0]
+
+
+def test_login_rate_limit_counts_failures_on_every_instance(instances):
+    (a, b), _ = instances
+    browser = Browser()
+    for base in (a, a, a, b, b):  # five failures, spread over the two instances
+        assert _login(browser, base, "eddie", "wrong-pass") == 401
+    # the sixth attempt is refused by both, even with the right password
+    assert _login(browser, a, "eddie", "editor-pass") == 429
+    assert _login(browser, b, "eddie", "editor-pass") == 429
+    # another name is not blocked
+    assert _login(browser, b, "someone", "wrong-pass") == 401
+
+
+def test_every_change_shows_on_every_instance_at_once(instances, demo_net):
+    (a, b), token = instances
+    browser = Browser()
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    # both instances have built (and cached) their map page and routed once
+    q = f"/api/route?from={A[0]},{A[1]}&to={B[0]},{B[1]}"
+    before = {base: json.loads(browser.open(base + q)[1])["geometry"] for base in (a, b)}
+    assert before[a] == before[b]
+    for base in (a, b):
+        assert browser.open(base + "/")[0] == 200
+
+    # a destination saved through A: B lists it and draws it on its map page
+    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9525, 60.1675]},
+            "properties": {"name": "Kauppahalli instance test", "category": "market", "published": True}}  # fmt: skip
+    status, body = browser.open(a + "/api/destinations", headers=auth, method="POST", body=json.dumps(feat).encode())
+    assert status == 201, body
+    dest = json.loads(body)
+    names = [f["properties"]["name"] for f in json.loads(browser.open(b + "/api/destinations")[1])["features"]]
+    assert "Kauppahalli instance test" in names
+    assert "Kauppahalli instance test" in browser.open(b + "/")[1]
+    # edited through B (with A's ETag): A's map page shows the new name
+    status, body = browser.open(b + f"/api/destinations/{dest['id']}", method="PATCH",
+                                headers={**auth, "If-Match": f'"{dest["id"]}.1"'},
+                                body=json.dumps({"name": "Vanha kauppahalli"}).encode())  # fmt: skip
+    assert status == 200, body
+    page = browser.open(a + "/")[1]
+    assert "Vanha kauppahalli" in page and "Kauppahalli instance test" not in page
+
+    # a closure drawn through A: B routes around it at once and draws it
+    seg = _longest_segment(demo_net, _route_segments(demo_net))
+    closure = _closure(_line_of(demo_net, seg), ends_at="2099-12-31")
+    status, body = browser.open(a + "/api/closures", headers=auth, method="POST", body=json.dumps(closure).encode())
+    assert status == 201, body
+    closure_id = json.loads(body)["id"]
+    after_b = json.loads(browser.open(b + q)[1])["geometry"]
+    assert after_b != before[b]
+    assert "road works" in browser.open(b + "/")[1]
+    # removed through B: A routes the old way again
+    assert browser.open(b + f"/api/closures/{closure_id}", headers=auth, method="DELETE")[0] == 204
+    assert json.loads(browser.open(a + q)[1])["geometry"] == before[a]
+    assert "road works" not in browser.open(a + "/")[1]
+
+
+def test_instances_starting_at_once_migrate_once(db_url):
+    """Four instances opening an empty database at the same moment: one migrates, none fails."""
+    from webapp.db import open_database
+
+    barrier = threading.Barrier(4)
+    errors: list = []
+    opened: list = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            opened.append(open_database(db_url))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)  # without the migration lock they can wait on each other for ever
+    assert not any(t.is_alive() for t in threads), "migrations of instances starting together deadlocked"
+    assert errors == []
+    with opened[0].engine.connect() as conn:
+        assert len(conn.execute(text("SELECT version_num FROM alembic_version")).all()) == 1
+        assert conn.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
+    for db in opened:
+        db.dispose()
