@@ -39,6 +39,9 @@ def register(sub) -> None:
     )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
+    p.add_argument("--connection-limit", type=int, default=500,
+                   help="open connections per server process before waitress stops accepting more "
+                        "(default 500; with waitress's default of 100 the 101st keep-alive client waits)")  # fmt: skip
     p.add_argument(
         "--workers",
         type=int,
@@ -100,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--port must be 1..65535, got {args.port}")
     if not 1 <= args.threads <= 256:
         raise InvalidValueError(f"--threads must be 1..256, got {args.threads}")
+    if not 1 <= getattr(args, "connection_limit", 500) <= 10000:
+        raise InvalidValueError(f"--connection-limit must be 1..10000, got {args.connection_limit}")
     if not 1 <= args.workers <= 64:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
@@ -118,13 +123,21 @@ def run(args: argparse.Namespace) -> int:
 
             waitress.serve(
                 app, host=args.host, port=args.port, threads=args.threads, ident="bikemap",
-                max_request_body_size=_max_body(app),
+                max_request_body_size=_max_body(app), **_connections(args),
             )
     except OSError as exc:
         raise InvalidValueError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
     return 0
+
+
+def _connections(args: argparse.Namespace) -> dict:
+    """waitress connection settings: ``--connection-limit``, and poll() (select() stops at 1024 sockets)."""
+    import select
+
+    return {"connection_limit": args.connection_limit, "backlog": 1024,
+            "asyncore_use_poll": hasattr(select, "poll")}  # fmt: skip
 
 
 def _max_body(app) -> int:
@@ -173,7 +186,7 @@ def _serve_forked(args: argparse.Namespace) -> int:
 
                 app = create_app(config={**_config(args), "NETWORK": net})
                 waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap",
-                               max_request_body_size=_max_body(app))
+                               max_request_body_size=_max_body(app), **_connections(args))
                 code = 0
             except KeyboardInterrupt:
                 code = 0
