@@ -23,6 +23,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from fixtures_db import PG_URL, _pg_admin, add_user, make_staff_app
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -32,8 +33,6 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-
-from fixtures_db import PG_URL, _pg_admin, add_user, make_staff_app
 
 #: Generated cases per operation and mode (hypothesis may stop earlier when an operation's inputs run out).
 EXAMPLES = 30
@@ -154,8 +153,15 @@ def test_zz_enough_cases(artifacts_dir):
         pytest.skip("run the whole file: the cases are counted by the tests above")
     total = sum(CASES.values())
     (artifacts_dir / "schemathesis_cases.json").write_text(
-        json.dumps({"total": total, "per_database": {db: sum(v for k, v in CASES.items() if k.startswith(db + " "))
-                                                     for db in ("sqlite", "postgresql")},
-                    "per_operation": dict(sorted(CASES.items()))}, indent=1)
+        json.dumps(
+            {
+                "total": total,
+                "per_database": {
+                    db: sum(v for k, v in CASES.items() if k.startswith(db + " ")) for db in ("sqlite", "postgresql")
+                },
+                "per_operation": dict(sorted(CASES.items())),
+            },
+            indent=1,
+        )
     )
     assert total >= MIN_CASES, f"{total} cases"

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fixtures_db import add_user, make_staff_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,15 +55,16 @@ def check_headers(resp, what: str) -> None:
     assert directives.get("frame-ancestors") in (["'self'"], ["'none'"]), what
     assert directives.get("object-src") == ["'none'"], what
     if resp.mimetype == "text/html":
-        nonces = [s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-")]
+        nonces = [s[len("'nonce-") : -1] for s in scripts if s.startswith("'nonce-")]
         page = resp.get_data(as_text=True)
         for tag in re.findall(r"<script\b[^>]*>", page):
             if "src=" in tag or 'type="application/json"' in tag:
                 continue
             m = re.search(r'nonce="([^"]+)"', tag)
             assert m and m.group(1) in nonces, f"{what}: inline script without the page's nonce: {tag}"
-        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script\b.*?</script>", "", page, flags=re.S)), \
+        assert not re.search(r"\son[a-z]+\s*=", re.sub(r"<script\b.*?</script>", "", page, flags=re.S)), (
             f"{what}: an inline event handler attribute (the CSP would block it)"
+        )
 
 
 def _get_urls(app) -> list[str]:
@@ -117,8 +117,8 @@ def test_too_large_answer_has_the_headers(sec_app):
 def test_every_admin_page_has_the_headers(sec_app):
     client = sec_app.test_client()
     login(client)
-    pages = ["/admin/", "/admin/?q=a", "/admin/destinations/new", "/admin/destinations/1", "/admin/destinations/1/history",
-             "/admin/closures", "/admin/users", "/admin/?lang=id"]  # fmt: skip
+    pages = ["/admin/", "/admin/?q=a", "/admin/destinations/new", "/admin/destinations/1",
+             "/admin/destinations/1/history", "/admin/closures", "/admin/users", "/admin/?lang=id"]  # fmt: skip
     for url in pages:
         resp = client.get(url)
         assert resp.status_code == 200, url
@@ -145,8 +145,11 @@ def _session_cookie(resp) -> str:
 
 
 def _flags(cookie: str) -> set[str]:
-    return {p.strip().split("=")[0].lower() + ("=" + p.split("=", 1)[1].strip().lower() if "samesite" in p.lower() else "")
-            for p in cookie.split(";")[1:]}  # fmt: skip
+    out = set()
+    for part in cookie.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        out.add(f"samesite={value.lower()}" if key.lower() == "samesite" else key.lower())
+    return out
 
 
 def test_session_cookie_over_http(sec_app):

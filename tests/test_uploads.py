@@ -15,7 +15,6 @@ import threading
 import time
 
 import pytest
-
 from fixtures_db import add_user, make_staff_app
 
 MB = 1024 * 1024
@@ -92,7 +91,9 @@ def test_admin_import_is_limited_before_the_form_is_parsed(up, client):
     with client.session_transaction() as s:
         csrf = s["csrf"]
     before = _count(up)
-    resp = client.post("/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(b"x" * (IMPORT_LIMIT + 1)), "a.csv")})
+    resp = client.post(
+        "/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(b"x" * (IMPORT_LIMIT + 1)), "a.csv")}
+    )
     assert resp.status_code == 413 and b"larger than" in resp.data and resp.mimetype == "text/html"
     form = client.post("/admin/closures", data={"csrf_token": csrf, "reason": "x" * (1 * MB + 1)})
     assert form.status_code == 413
@@ -118,8 +119,8 @@ def test_a_streamed_body_without_length_is_cut_at_the_limit(up, client):
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
     stream = Endless()
-    environ = EnvironBuilder(path="/api/destinations/import", method="POST", headers={
-        **up.config["EDITOR"], "Transfer-Encoding": "chunked", "Content-Type": "application/geo+json"}).get_environ()  # fmt: skip
+    headers = {**up.config["EDITOR"], "Transfer-Encoding": "chunked", "Content-Type": "application/geo+json"}
+    environ = EnvironBuilder(path="/api/destinations/import", method="POST", headers=headers).get_environ()
     environ.pop("CONTENT_LENGTH", None)
     environ["wsgi.input"] = io.BufferedReader(stream)
     environ["wsgi.input_terminated"] = True
@@ -215,7 +216,9 @@ def test_row_limit_boundary(up, client):
     up.config["IMPORT_MAX_ROWS"] = 30
     try:
         before = _count(up)
-        assert client.post("/api/destinations/import", json=_features(31), headers=up.config["EDITOR"]).status_code == 413
+        assert (
+            client.post("/api/destinations/import", json=_features(31), headers=up.config["EDITOR"]).status_code == 413
+        )
         ok = client.post("/api/destinations/import", json=_features(30), headers=up.config["EDITOR"])
         assert ok.status_code == 200 and ok.get_json()["created"] == 30
         assert _count(up) == before + 30
@@ -246,7 +249,11 @@ def test_gpx_waypoints_become_destinations(up, client):
     assert resp.get_json() == {"created": 2, "updated": 0, "rows": 2}
     by_name = {f["properties"]["name"]: f for f in _export(client, up)}
     cafe = by_name['Café <Ursula> & "friends"']["properties"]
-    assert cafe["category"] == "food" and cafe["description"] == "Sea view" and cafe["website"] == "https://example.org/ursula"
+    assert (
+        cafe["category"] == "food"
+        and cafe["description"] == "Sea view"
+        and cafe["website"] == "https://example.org/ursula"
+    )
     church = by_name["Old church"]
     assert church["properties"]["category"] == "other" and church["properties"]["description"] == "Tower open in summer"
     assert church["geometry"]["coordinates"] == [24.9412, 60.1686]
@@ -279,7 +286,7 @@ def _attacks(secret_file) -> dict[str, str]:
     uri = secret_file.as_uri()
     wpt = '<wpt lat="60.1699" lon="24.9384"><name>{}</name></wpt>'
     gpx = '<gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1" creator="x">' + wpt + "</gpx>"
-    laughs = "".join(f'<!ENTITY lol{i} "{"&lol%d;" % (i - 1) * 10}">' for i in range(1, 10))
+    laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     return {
         "xxe_file": f'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY x SYSTEM "{uri}">]>' + gpx.format("&x;"),
         "xxe_parameter_entity": f'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY % p SYSTEM "{uri}"> %p;]>'

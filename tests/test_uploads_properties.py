@@ -14,10 +14,9 @@ import io
 import math
 
 import pytest
+from fixtures_db import add_user, make_staff_app
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
-
-from fixtures_db import add_user, make_staff_app
 
 W, S, E, N = 24.9352, 60.1642, 24.9534, 60.1791  # inside the demo network (Helsinki)
 CATEGORIES = ["nature", "beach", "culture", "heritage", "museum", "viewpoint", "park", "food", "market", "other"]
@@ -163,7 +162,9 @@ def test_geojson_import_is_all_or_nothing(imp, rows):
 @SETTINGS
 @given(rows=files)
 def test_csv_import_is_all_or_nothing(imp, rows):
-    assume(all(isinstance(r.get("visit_minutes"), (str, int, type(None))) or r.get("visit_minutes") == 2.5 for r in rows))
+    assume(
+        all(isinstance(r.get("visit_minutes"), (str, int, type(None))) or r.get("visit_minutes") == 2.5 for r in rows)
+    )
     imp.config["_before"] = _stored(imp)
     resp = imp.test_client().post("/api/destinations/import?format=csv", data=_csv(rows), headers=imp.config["EDITOR"])
     if any("\x00" in str(r.get("description", "")) for r in rows):  # csv cannot read a NUL: the file is refused
@@ -181,9 +182,13 @@ def test_gpx_export_then_import_round_trips_names(imp, rows):
     from routes.gpx import route_to_gpx
 
     imp.config["_before"] = _stored(imp)
-    wpts = [{"lon": r["lon"], "lat": r["lat"], "name": r["name"], "description": r["description"] or None} for r in rows]
+    wpts = [
+        {"lon": r["lon"], "lat": r["lat"], "name": r["name"], "description": r["description"] or None} for r in rows
+    ]
     gpx = route_to_gpx([[W, S], [E, N]], wpts, name="export")
-    resp = imp.test_client().post("/api/destinations/import?format=gpx", data=gpx.encode(), headers=imp.config["EDITOR"])
+    resp = imp.test_client().post(
+        "/api/destinations/import?format=gpx", data=gpx.encode(), headers=imp.config["EDITOR"]
+    )
     expect = [dict(r, category="other", description=(r["description"] or "").strip()) for r in rows]
     _check(imp, resp, expect, first_row=1)
 

@@ -21,12 +21,10 @@ import json
 import os
 import re
 import threading
-from urllib.parse import quote
 
 import pytest
-from lxml import html as lxml_html
-
 from fixtures_db import add_user, make_staff_app
+from lxml import html as lxml_html
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -90,8 +88,15 @@ def _point(i: int) -> list[float]:
     return [round(24.935 + (i % 10) * 0.0015, 6), round(60.165 + (i // 10) * 0.0012, 6)]
 
 
+def _closure(reason: str) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": STREET},
+            "properties": {"kind": "hazard", "reason": reason}}  # fmt: skip
+
+
 def _link(p: str) -> str:
-    return "https://example.org/?q=" + p.replace(" ", "%20").replace("\u2028", "%E2%80%A8").replace("\u2029", "%E2%80%A9")
+    return "https://example.org/?q=" + p.replace(" ", "%20").replace("\u2028", "%E2%80%A8").replace(
+        "\u2029", "%E2%80%A9"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +114,7 @@ def site(tmp_path_factory, demo_net):
                            "website": _link(p), "image_url": _link(p), "published": True}})  # fmt: skip
         assert made.status_code == 201, (p, made.get_json())
         ids.append(made.get_json()["id"])
-        cl = c.post("/api/closures", headers=admin, json={"type": "Feature", "geometry": {"type": "Point", "coordinates": STREET},
-                                                          "properties": {"kind": "hazard", "reason": p}})  # fmt: skip
+        cl = c.post("/api/closures", headers=admin, json=_closure(p))
         assert cl.status_code == 201, (p, cl.get_json())
         closures.append(cl.get_json()["id"])
         feat = {**route, "properties": {**route["properties"], "name": p, "names": {"id": p}, "description": p,
@@ -144,7 +148,7 @@ def _login(client, name="ada", password="admin-pass"):
 
 def test_payloads_are_stored_exactly(site):
     c = site["app"].test_client()
-    for p, dest_id, fid in zip(PAYLOADS, site["ids"], site["featured"]):
+    for p, dest_id, fid in zip(PAYLOADS, site["ids"], site["featured"], strict=True):
         d = c.get(f"/api/destinations/{dest_id}", headers=site["admin"]).get_json()["properties"]
         assert (d["name"], d["names"], d["description"]) == (p.strip(), {"id": p.strip(), "en": p.strip()}, p)
         assert d["website"] == d["image_url"] == _link(p)
@@ -201,7 +205,9 @@ def check_page(page: str, what: str) -> int:
             assert not attr.lower().startswith("on"), f"{what}: <{el.tag} {attr}=...>"
             if attr.lower() in ("href", "src", "action", "formaction", "data", "xlink:href", "poster"):
                 v = re.sub(r"[\s\x00-\x1f]", "", value).lower()
-                assert not v.startswith(("javascript:", "vbscript:", "data:text")), f"{what}: <{el.tag} {attr}={value!r}>"
+                assert not v.startswith(("javascript:", "vbscript:", "data:text")), (
+                    f"{what}: <{el.tag} {attr}={value!r}>"
+                )
         tag = el.tag.lower()
         if tag == "meta":
             assert el.get("http-equiv", "").lower() != "refresh", what
@@ -219,8 +225,15 @@ def _escaped_forms(p: str) -> set[str]:
 
     q = p.strip()
     html_forms = {html.escape(q), str(escape(q)), inert_html(html.escape(q))}
+
     def safe_json(f: str) -> str:  # JSON inside a script as Jinja's tojson and Folium write it
-        return json.dumps(f)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+        return (
+            json.dumps(f)[1:-1]
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+            .replace("'", "\\u0027")
+        )
 
     json_forms = {json.dumps(f, ensure_ascii=a)[1:-1] for f in html_forms for a in (True, False)}
     return html_forms | json_forms | {safe_json(f) for f in html_forms | {q}}
@@ -261,7 +274,9 @@ def test_admin_pages_escape_every_payload(site):
                                             "password2": "y", "role": "editor"})  # fmt: skip
         assert resp.status_code == 422
         check_page(resp.get_data(as_text=True), "users form with errors")
-    bad_csv = "name,category,lon,lat\n" + "".join(f'"{p.replace(chr(34), chr(34) * 2)}",{p.replace(",", "")},x,y\n' for p in PAYLOADS)
+    bad_csv = "name,category,lon,lat\n" + "".join(
+        f'"{p.replace(chr(34), chr(34) * 2)}",{p.replace(",", "")},x,y\n' for p in PAYLOADS
+    )
     import io
 
     resp = c.post("/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(bad_csv.encode()), "x.csv")})
@@ -363,8 +378,8 @@ def test_chromium_admin_pages_run_no_payload(site, browser_page):
         _assert_quiet(page, url)
 
 
-@pytest.mark.parametrize("text", ["zq{{ 7*7 }}zq", "zq{{ cycler.__init__.__globals__.os.getpid() }}zq", "zq{% if 1 %}yes{% endif %}zq",
-                                  "zq{# comment #}zq"])  # fmt: skip
+@pytest.mark.parametrize("text", ["zq{{ 7*7 }}zq", "zq{{ cycler.__init__.__globals__.os.getpid() }}zq",
+                                  "zq{% if 1 %}yes{% endif %}zq", "zq{# comment #}zq"])  # fmt: skip
 def test_template_syntax_in_data_is_not_evaluated(site, text):
     """Folium compiles its rendered script as a Jinja template: data braces must arrive inert
     (before the fix, a destination name '{{ 7*7 }}' showed as 49 and '{{ cycler... }}' ran Python)."""
@@ -373,8 +388,7 @@ def test_template_syntax_in_data_is_not_evaluated(site, text):
         "type": "Feature", "geometry": {"type": "Point", "coordinates": _point(7)},
         "properties": {"name": text, "description": text, "category": "culture"}})  # fmt: skip
     assert made.status_code == 201
-    cl = c.post("/api/closures", headers=site["admin"], json={"type": "Feature", "geometry": {"type": "Point", "coordinates": STREET},
-                                                            "properties": {"kind": "hazard", "reason": text}})  # fmt: skip
+    cl = c.post("/api/closures", headers=site["admin"], json=_closure(text))
     assert cl.status_code == 201
     page = c.get("/").get_data(as_text=True)
     found = re.findall(r"zq.{0,120}?zq", page)

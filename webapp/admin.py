@@ -78,8 +78,10 @@ def _limit_body() -> None:
         from .staff_api import IMPORT_MAX_BYTES
 
         cfg = current_app.config
-        request.max_content_length = (cfg.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES) if request.endpoint == "admin.import_file"
-                                      else cfg.get("ADMIN_MAX_BYTES", ADMIN_MAX_BYTES))  # fmt: skip
+        if request.endpoint == "admin.import_file":
+            request.max_content_length = cfg.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+        else:
+            request.max_content_length = cfg.get("ADMIN_MAX_BYTES", ADMIN_MAX_BYTES)
 
 
 @bp.errorhandler(413)

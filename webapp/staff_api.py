@@ -615,8 +615,8 @@ def closures_map_layer(closures: dict[str, Any], t):
         until = f" · {t('closure_until')} {p['ends_at'][:10]}" if p.get("ends_at") else ""
         popup = (f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
                  f'<div>{html.escape(p["reason"])}{html.escape(until)}</div></div>')  # fmt: skip
-        data.append({"type": "Feature", "geometry": f["geometry"],
-                     "properties": {"kind": p["kind"], "popup": inert_html(popup), "label": inert_html(html.escape(label))}})  # fmt: skip
+        props = {"kind": p["kind"], "popup": inert_html(popup), "label": inert_html(html.escape(label))}
+        data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
 
     def style(feature):
         colour = "#dc2626" if feature["properties"]["kind"] == "closure" else "#f59e0b"
