@@ -164,6 +164,13 @@ def test_session_cookie_over_https(sec_app):
     assert {"httponly", "samesite=lax", "secure"} <= flags
 
 
+def test_hsts_only_over_https(sec_app):
+    secure = sec_app.test_client().get("/api/profiles", base_url="https://bikemap.example")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in sec_app.test_client().get("/api/profiles").headers
+    assert "geolocation=(self)" in secure.headers["Permissions-Policy"]
+
+
 def test_forwarded_proto_is_trusted_only_with_proxy_fix(tmp_path, demo_net):
     """Behind a TLS proxy (PROXY_FIX = 1) X-Forwarded-Proto: https makes the cookie Secure; without
     the setting the header is ignored (anyone can send it)."""

@@ -61,6 +61,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # number of proxies in front of the app whose X-Forwarded-* headers are trusted (webapp.security)
     "PROXY_FIX": 0,
     "REFERRER_POLICY": "same-origin",
+    # Strict-Transport-Security max-age on https responses (0: not sent)
+    "HSTS_SECONDS": 31536000,
 }
 
 

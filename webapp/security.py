@@ -5,7 +5,9 @@ we send carries ``nonce="{{ csp_nonce() }}"`` so the policy needs no
 'unsafe-inline' for scripts. The policy text is the ``CSP`` setting; it is
 sent on every response (pages, JSON, errors, static files), with
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy`` (``REFERRER_POLICY``)
-and ``X-Frame-Options`` (``FRAME_OPTIONS``; the CSP's frame-ancestors says the same).
+``X-Frame-Options`` (``FRAME_OPTIONS``; the CSP's frame-ancestors says the same) and a
+``Permissions-Policy`` (geolocation for "show my location" only); on https also
+``Strict-Transport-Security`` (``HSTS_SECONDS``, default one year; 0 turns it off).
 
 Behind a TLS-terminating proxy set ``PROXY_FIX`` to the number of proxies in
 front of the app (``BIKEMAP_PROXY_FIX=1``): werkzeug's ProxyFix then trusts
@@ -104,6 +106,9 @@ def init_app(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", app.config.get("REFERRER_POLICY") or "same-origin")
         resp.headers.setdefault("X-Frame-Options", app.config.get("FRAME_OPTIONS") or "SAMEORIGIN")
+        resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), payment=(), geolocation=(self)")
+        if request.is_secure and app.config.get("HSTS_SECONDS"):  # https only: browsers ignore it over http
+            resp.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}")
         policy = app.config.get("CSP")
         if policy:
             tiles = tiles_origin(app.config.get("TILES_URL") or "")
