@@ -229,3 +229,32 @@ def test_bandit_is_clean():
                 before = lines[i - 1].strip() if i else ""
                 reason = (before[1:] if before.startswith("#") else "") + line.split("# nosec", 1)[1]
                 assert len(re.findall(r"[A-Za-z]{2,}", reason)) >= 5, f"{path.name}:{i + 1}: '# nosec' without a reason"
+
+
+# ----------------------------------------------------------------------------- NUL in staff input
+
+
+def test_nul_characters_in_staff_input_never_fail(staff):
+    """A NUL in a user name, form field or API text is refused (PostgreSQL cannot hold one: it
+    answered 500 there before); runs on SQLite and PostgreSQL."""
+    client = staff.app.test_client()
+    client.get("/admin/login")
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    bad = client.post("/admin/login", data={"csrf_token": "t", "name": "a\x00da", "password": "x"})
+    assert bad.status_code == 401
+    assert login(client, "ada", "admin-pass").status_code == 302
+    with client.session_transaction() as s:
+        csrf = s["csrf"]
+    for action in ("add", "disable", "role"):
+        form = {"csrf_token": csrf, "action": action, "name": "x\x00y", "password": "12345678",
+                "password2": "12345678", "role": "editor"}  # fmt: skip
+        resp = client.post("/admin/users", data=form)
+        assert resp.status_code == 422, action
+    resp = client.post("/admin/destinations/new", data={"csrf_token": csrf, "name": "a\x00", "category": "museum",
+                                                        "lon": "24.94", "lat": "60.17"})  # fmt: skip
+    assert resp.status_code == 422
+    body = {"name": "ok", "description": "a\x00b", "category": "museum", "lon": 24.94, "lat": 60.17}
+    api = client.post("/api/destinations", headers=staff.headers("editor"), json=body)
+    assert api.status_code == 422
+    assert api.get_json()["error"]["fields"] == {"description": "must not contain NUL characters"}

@@ -520,7 +520,7 @@ def users():
                 request.form.get("password2", ""),
                 request.form.get("role"),
             )
-            if not name or len(name) > 80 or any(c.isspace() for c in name):
+            if not name or len(name) > 80 or not name.isprintable() or any(c.isspace() for c in name):
                 error = t("admin_user_bad_name")
             elif role not in ROLES:
                 error = t("admin_user_bad_role")

@@ -486,6 +486,8 @@ def active_closures(session: Session) -> list[Closure]:
 
 
 def find_user(session: Session, name: str) -> User:
+    if "\x00" in name:  # no user has one, and PostgreSQL refuses NUL in a query's text
+        raise NotFoundError(f"no user named {name!r}")
     user = session.scalars(select(User).where(func.lower(User.name) == name.lower())).first()
     if user is None:
         raise NotFoundError(f"no user named {name!r}")
