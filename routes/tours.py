@@ -906,10 +906,16 @@ def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, l
     limit_s = included_minutes * 60
     ride_s, total_s = float(props.get("duration_s") or 0), float(props.get("total_s") or 0)
     if ride_s > limit_s:
-        return [words["ride"].format(ride=math.ceil(ride_s / 60), inc=included_minutes)]
+        return [words["ride"].format(ride=_minutes_over(ride_s, included_minutes), inc=included_minutes)]
     if total_s > limit_s:
-        return [words["total"].format(total=math.ceil(total_s / 60), inc=included_minutes)]
+        return [words["total"].format(total=_minutes_over(total_s, included_minutes), inc=included_minutes)]
     return []
+
+
+def _minutes_over(seconds: float, limit_min: float) -> int:
+    """Whole minutes as the map shows them (rounded half up), but never "about 30 min, more than 30 min"."""
+    m = int(seconds / 60 + 0.5)
+    return m if m > limit_min else math.ceil(seconds / 60)
 
 
 def _plan_tour(net, start, *, stops, budget_min, distance_km, interests, end, profile, destinations, start_time,

@@ -52,7 +52,7 @@
   var modeBox = el("fieldset", {"class": "bm-modes", id: "bm-modes"});
   modeBox.appendChild(el("legend", {}, t("travel_mode")));
   var modeInputs = {};
-  [["bike", "mode_bike", "fa-bicycle"], ["bikeshare", "mode_bikeshare", "fa-square-parking"]].forEach(function (m) {
+  [["bike", "mode_bike", "fa-bicycle"], ["bikeshare", "mode_bikeshare", "fa-ticket"]].forEach(function (m) {
     var lab = el("label", {"for": "bm-mode-" + m[0], id: "bm-mode-" + m[0] + "-label"});
     var input = el("input", {type: "radio", name: "bm-mode", value: m[0], id: "bm-mode-" + m[0]});
     lab.appendChild(input);
@@ -71,7 +71,11 @@
   summary.parentNode.insertBefore(warnBox, legsBox.nextSibling);
   var stationMarkers = null;
 
+  var routeTitle = routeSection.querySelector("h2"), routeTitleText = routeTitle ? routeTitle.textContent : "";
+  var help = document.querySelector("#panel-plan .bm-help"), helpText = help ? help.textContent : "";
   function showModes() {
+    if (routeTitle) routeTitle.textContent = state.mode === "bikeshare" ? t("bs_title") : routeTitleText;
+    if (help) help.textContent = state.mode === "bikeshare" ? t("bs_help") : helpText;
     Object.keys(modeInputs).forEach(function (k) {
       modeInputs[k].checked = state.mode === k;
       modeInputs[k].parentNode.classList.toggle("bm-on", state.mode === k);
@@ -370,9 +374,12 @@
   }
   function tripWarnings(p) {
     // the server's warnings (routes/bikeshare.py) in the page language, from the trip's figures
-    var out = [], mins = function (s) { return Math.ceil(s / 60); };
-    if (p.included_minutes !== null && p.included_minutes !== undefined && p.ride_duration_s > p.included_minutes * 60) {
-      out.push(t("bs_warn_included", {ride: mins(p.ride_duration_s), inc: p.included_minutes}));
+    var out = [], inc = p.included_minutes;
+    if (inc !== null && inc !== undefined && p.ride_duration_s > inc * 60) {
+      // minutes as the legs show them (rounded), but never "about 3 min, more than the 3 min"
+      var ride = Math.round(p.ride_duration_s / 60);
+      if (ride <= inc) ride = Math.ceil(p.ride_duration_s / 60);
+      out.push(t("bs_warn_included", {ride: ride, inc: inc}));
     }
     if (p.stale) {
       var when = clockOf(p.last_updated);
