@@ -2,6 +2,9 @@
 
 Each kill must leave the SQLite file passing ``integrity_check`` and
 ``foreign_key_check``, holding every row of the import (and its history) or none.
+The servers are forked from one process that imported the app (``zygote=True``),
+so 20 iterations take about 30 s; ``python scripts/crash_import.py`` runs
+``bikemap serve`` itself each time.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def _script():
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs POSIX signals (kill -9)")
 def test_kill_during_import_leaves_all_or_nothing(tmp_path, demo_net):
     lines: list[str] = []
-    result = _script().run(iterations=20, rows=600, seed=7, folder=tmp_path, echo=lines.append)
+    result = _script().run(iterations=20, rows=600, seed=7, folder=tmp_path, echo=lines.append, zygote=True)
     report = "\n".join(lines)
     assert result["reference_rows"] == 600, report  # the import before the crashes is still whole
     outcomes = result["outcomes"]
