@@ -56,14 +56,17 @@ def server(paris_net):
 
 def _ready(p: Page):
     """The live stations are on the map (so the switch and the tour's free minutes are offered)."""
-    p.wait_for("Object.values(bikemap.map._layers).filter(l => l.feature && l.feature.properties && "
-               "'num_bikes_available' in l.feature.properties).length === 46 && "
-               "!document.getElementById('bm-modes').hidden")
+    p.wait_for(
+        "Object.values(bikemap.map._layers).filter(l => l.feature && l.feature.properties && "
+        "'num_bikes_available' in l.feature.properties).length === 46 && "
+        "!document.getElementById('bm-modes').hidden"
+    )
 
 
 def _plan_two_points(p: Page):
-    p.page.evaluate(f"bikemap.map.fitBounds([[{A[0]}, {A[1]}], [{B[0]}, {B[1]}]], "
-                    "{padding: [60, 60], animate: false})")
+    p.page.evaluate(
+        f"bikemap.map.fitBounds([[{A[0]}, {A[1]}], [{B[0]}, {B[1]}]], {{padding: [60, 60], animate: false}})"
+    )
     p.page.wait_for_timeout(300)
     p.click_latlon(*A)
     p.page.wait_for_timeout(450)  # two quick clicks would be a double-click zoom
@@ -140,8 +143,10 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     # the tour panel offers the free minutes; a tour that rides longer says so
     free = page.locator("#bm-tour-included")
     assert free.is_visible()
-    assert page.locator("label:has(#bm-tour-included)").inner_text().strip() == \
-        f"Use the free minutes of the bike share ({INCLUDED} min)"
+    assert (
+        page.locator("label:has(#bm-tour-included)").inner_text().strip()
+        == f"Use the free minutes of the bike share ({INCLUDED} min)"
+    )
     free.check()
     assert page.locator("#bm-tour-budget").is_disabled() and page.locator("#bm-tour-budget").input_value() == "3"
     assert page.evaluate("bikemap.tours.params().budget") == "included"
@@ -152,8 +157,9 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
         page.locator("#bm-tour-results li[role=option]").nth(i).click()
     assert page.locator("#bm-tour-places li").count() == 2
     page.locator("#bm-tour-plan").click()
-    p.wait_for("document.querySelectorAll('#bm-tour-timeline li').length && "
-               "!document.body.classList.contains('bm-busy')")
+    p.wait_for(
+        "document.querySelectorAll('#bm-tour-timeline li').length && !document.body.classList.contains('bm-busy')"
+    )
     tour_warn = page.locator("#bm-tour-warnings li").all_inner_texts()
     assert len(tour_warn) == 1 and f"more than the {INCLUDED} min the bike-share ticket includes" in tour_warn[0]
     riding = page.locator("#bm-tour-riding").inner_text().strip()  # "16 min": the warning says the same
@@ -195,5 +201,20 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     phone.screenshot(artifacts_dir / "bikeshare-planner-phone-id-map.png")  # the map, the switch below it
     ph.evaluate("document.querySelector('#panel-route h2').scrollIntoView()")
     phone.screenshot(artifacts_dir / "bikeshare-planner-phone-id.png")  # the legs and the warning
+    assert not phone.errors, phone.errors
+
+    # stops in the plan: kept in the URL for the own bike, left out of the bike-share trip (which has none)
+    q = urlsplit(url).query + "&via=48.8655,2.3612"
+    phone.goto("/?" + q)
+    phone.wait_for("document.querySelectorAll('#bm-legs li').length === 3")
+    assert ph.locator("#bm-via-note").is_visible() and ph.locator(".bm-marker-via").count() == 0
+    assert parse_qs(urlsplit(ph.url).query)["via"] == ["48.8655,2.3612"]
+    assert not ph.locator("#bm-status.bm-error").count()
+    phone.click_latlon(48.8672, 2.3600)  # a third tap moves the destination
+    phone.wait_for("!document.body.classList.contains('bm-busy') && document.querySelectorAll('#bm-legs li').length")
+    q2 = parse_qs(urlsplit(ph.url).query)
+    assert q2["to"] != parse_qs(q)["to"] and q2["via"] == ["48.8655,2.3612"]
+    ph.locator("#bm-mode-bike-label").click()
+    phone.wait_for("document.querySelectorAll('.bm-marker-via').length === 1")
     assert not phone.errors, phone.errors
     phone.close()
