@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -123,30 +122,46 @@ def test_every_change_shows_on_every_instance_at_once(instances, demo_net):
     assert "road works" not in browser.open(a + "/")[1]
 
 
+_STARTER = """
+import sys
+from webapp.db import open_database
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    open_database(sys.argv[1]).dispose()
+except Exception as exc:
+    print("error", type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "", flush=True)
+    sys.exit(1)
+print("ok", flush=True)
+"""
+
+
 def test_instances_starting_at_once_migrate_once(db_url):
-    """Four instances opening an empty database at the same moment: one migrates, none fails."""
+    """Four processes opening an empty database at the same moment: one migrates, none fails."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
     from webapp.db import open_database
 
-    barrier = threading.Barrier(4)
-    errors: list = []
-    opened: list = []
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            opened.append(open_database(db_url))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)  # without the migration lock they can wait on each other for ever
-    assert not any(t.is_alive() for t in threads), "migrations of instances starting together deadlocked"
-    assert errors == []
-    with opened[0].engine.connect() as conn:
+    root = Path(__file__).resolve().parent.parent
+    procs = [subprocess.Popen([sys.executable, "-c", _STARTER, db_url], cwd=root, text=True, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)]  # fmt: skip
+    try:
+        for p in procs:  # every process has imported the app
+            assert p.stdout.readline().strip() == "ready"
+        for p in procs:  # go
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outputs = [p.communicate(timeout=120)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert [o.strip().splitlines()[-1] for o in outputs] == ["ok"] * 4, outputs
+    db = open_database(db_url)
+    with db.engine.connect() as conn:
         assert len(conn.execute(text("SELECT version_num FROM alembic_version")).all()) == 1
         assert conn.execute(text("SELECT count(*) FROM login_failures")).scalar() == 0
-    for db in opened:
-        db.dispose()
+    db.dispose()
