@@ -318,3 +318,31 @@ def test_xml_entity_attacks_get_400(up, client, secret_file, attack):
 def test_not_gpx_gets_400(up, client, body):
     resp = client.post("/api/destinations/import?format=gpx", data=body, headers=up.config["EDITOR"])
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "InvalidFile"
+
+
+# ----------------------------------------------------------------------------- JSON nested too deeply
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB: under every limit, far past Python's recursion limit
+
+
+@pytest.mark.parametrize("path", ["/api/destinations", "/api/closures", "/api/featured", "/api/destinations/import",
+                                  "/api/destinations/1/restore", "/api/featured/1/restore"])  # fmt: skip
+def test_deeply_nested_json_is_a_bad_request(up, client, path):
+    resp = client.post(path, data=DEEP, headers=up.config["EDITOR"], content_type="application/json")
+    assert resp.status_code in (400, 403), resp.get_data(as_text=True)[:200]  # restore: admins only
+    assert resp.get_json()["error"]["code"] in ("InvalidJSON", "InvalidFile", "Forbidden")
+    deep_object = b'{"a":' * 50_000 + b"1" + b"}" * 50_000
+    resp = client.post(path, data=deep_object, headers=up.config["EDITOR"], content_type="application/json")
+    assert 400 <= resp.status_code < 500
+
+
+def test_deeply_nested_closure_geometry_in_the_admin_form(up, client):
+    client.get("/admin/login")
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    client.post("/admin/login", data={"csrf_token": "t", "name": "eddie", "password": "editor-pass"})
+    with client.session_transaction() as s:
+        csrf = s["csrf"]
+    deep = "[" * 20_000 + "]" * 20_000  # 120 KB as a form field (werkzeug keeps 500 KB of form fields)
+    resp = client.post("/admin/closures", data={"csrf_token": csrf, "reason": "x", "geometry": deep})
+    assert resp.status_code == 422

@@ -460,7 +460,7 @@ def closures():
 
         try:
             geometry = json.loads(form["geometry"]) if form["geometry"].strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             geometry = None
         feature = {"type": "Feature", "geometry": geometry,
                    "properties": {"kind": form["kind"], "reason": form["reason"], "ends_at": form["ends_at"]}}  # fmt: skip

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import flask
 from flask import Flask, g, has_request_context, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -82,6 +83,17 @@ class Request(flask.Request):
         return data
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a document nested too deeply for Python is invalid JSON (ValueError),
+    not a RecursionError (a 500): ``[[[[...]]]]`` fits easily in a 256 KB body."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON document is nested too deeply") from None
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session whose cookie is ``Secure`` on every https request."""
 
@@ -93,6 +105,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.url_map.converters["int"] = DatabaseIdConverter
     app.request_class = Request
+    provider = JSONProvider(app)
+    provider.sort_keys, provider.ensure_ascii = app.json.sort_keys, app.json.ensure_ascii
+    app.json = provider
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):  # Flask's default is None (no attribute): Lax unless set
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -431,7 +431,7 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
         return out
     try:
         doc = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise StaffError(400, "InvalidFile", f"the file is not JSON: {exc}") from None
     feats = (
         doc.get("features")
