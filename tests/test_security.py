@@ -258,3 +258,17 @@ def test_nul_characters_in_staff_input_never_fail(staff):
     api = client.post("/api/destinations", headers=staff.headers("editor"), json=body)
     assert api.status_code == 422
     assert api.get_json()["error"]["fields"] == {"description": "must not contain NUL characters"}
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/",
+                                    "https://evil.example/", "/\\/evil.example", "javascript:alert(1)"])  # fmt: skip
+def test_login_never_redirects_off_the_site(sec_app, target):
+    client = sec_app.test_client()
+    client.get("/admin/login")
+    with client.session_transaction() as s:
+        s["csrf"] = "t"
+    form = {"csrf_token": "t", "name": "ada", "password": "admin-pass", "next": target}
+    resp = client.post("/admin/login", data=form)
+    assert resp.status_code == 302 and resp.headers["Location"] == "/admin/"
+    page = sec_app.test_client().get("/admin/login", query_string={"next": target}).get_data(as_text=True)
+    assert "evil.example" not in page and "javascript:" not in page

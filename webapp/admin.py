@@ -200,7 +200,8 @@ def _failed(key: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = request.values.get("next") or url_for("admin.index")
-    if not next_url.startswith("/") or next_url.startswith("//"):
+    # same-site paths only: "//host", "/\host", "/<tab>/host" leave it (browsers read "\" as "/", drop tabs)
+    if not next_url.startswith("/") or next_url[1:2] in ("/", "\\") or not next_url.isprintable():
         next_url = url_for("admin.index")
     if request.method == "GET":
         return _page("admin/login.html", next_url=next_url, error=None)
