@@ -218,3 +218,31 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     phone.wait_for("document.querySelectorAll('.bm-marker-via').length === 1")
     assert not phone.errors, phone.errors
     phone.close()
+
+
+def test_no_switch_where_there_is_no_bike_share(browser, andorra_net):
+    """Andorra's extract has no bike-share station: no switch; a shared bike-share link still explains itself."""
+    from waitress.server import create_server
+
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "NETWORK": andorra_net, "TILES_URL": "", "WARM_PROFILES": False})
+    srv = create_server(app, host="127.0.0.1", port=0, threads=2)
+    threading.Thread(target=srv.run, daemon=True).start()
+    try:
+        p = Page(browser, f"http://127.0.0.1:{srv.effective_port}", 1280, 800)
+        p.goto("/?lang=en")
+        p.page.wait_for_timeout(500)
+        assert not p.page.locator("#bm-modes").is_visible()
+        p.goto("/?from=42.5078,1.5211&to=42.53506,1.57697&mode=bikeshare&lang=en")
+        p.wait_for("document.querySelector('#bm-status.bm-error')")
+        assert p.page.locator("#bm-modes").is_visible() and p.page.locator("#bm-mode-bikeshare").is_checked()
+        assert p.page.locator("#bm-status").inner_text().startswith("No bike-share trip found")
+        p.page.locator("#bm-mode-bike-label").click()
+        p.wait_for("document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')")
+        assert not p.page.locator("#bm-status.bm-error").count()
+        # the only thing chromium logs is the 422 of the trip no station can serve
+        assert [e for e in p.errors if "status of 422" not in e] == [] and len(p.errors) == 1, p.errors
+        p.close()
+    finally:
+        srv.close()
