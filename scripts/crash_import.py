@@ -4,8 +4,8 @@ For each iteration, starts the production server (``bikemap serve``, waitress,
 demo network) as a subprocess on an SQLite file, sends a GeoJSON import of
 ``--rows`` destinations through the staff API (``POST /api/destinations/import``),
 and kills the server with SIGKILL at a random moment of the import (the delay
-is drawn between 0 and 1.25 times the duration of an import that was not killed,
-measured first). After each kill the database file must pass
+is drawn between 0 and 1.25 times the duration of the faster of two imports
+that were not killed, measured first). After each kill the database file must pass
 ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check`` and hold either
 every row of that import (destinations and their history rows) or none.
 
@@ -280,16 +280,21 @@ def run(*, iterations: int, rows: int, seed: int = 1, folder: Path | None = None
 
 
 def _iterations(server, kill, *, iterations, rows, seed, rng, db_path, token, bounds, folder, echo) -> dict:
-    # one import that is not killed: it must arrive whole, and it gives the duration to aim at
+    # two imports that are not killed: they must arrive whole, and the faster one gives the
+    # duration to aim at (the first request of a server is slower)
     pid, port = server()
-    out: dict = {}
-    post_import(port, token, import_body("full", rows, bounds, seed), out)
+    times = []
+    for name in ("full", "full2"):
+        out: dict = {}
+        post_import(port, token, import_body(name, rows, bounds, seed), out)
+        got = check_database(db_path, name)
+        if out.get("status") != 200 or got["destinations"] != rows:
+            raise RuntimeError(f"the reference import failed: {out} {got}")
+        times.append(out["seconds"])
     kill(pid)
-    full = check_database(db_path, "full")
-    if out.get("status") != 200 or full["destinations"] != rows:
-        raise RuntimeError(f"the reference import failed: {out} {full}")
-    duration = out["seconds"]
-    echo(f"reference import of {rows} rows: {duration * 1000:.0f} ms, HTTP 200, {full['destinations']} rows")
+    duration = min(times)
+    echo(f"reference imports of {rows} rows: {times[0] * 1000:.0f} and {times[1] * 1000:.0f} ms, HTTP 200, "
+         f"{rows} rows each")  # fmt: skip
 
     outcomes = []
     for k in range(1, iterations + 1):
@@ -319,8 +324,10 @@ def _iterations(server, kill, *, iterations, rows, seed, rng, db_path, token, bo
     # earlier imports are still whole after every crash
     final = check_database(db_path, "full")
     passed = sum(o.ok for o in outcomes)
+    lost_answer = sum(o.destinations == rows and o.status is None for o in outcomes)
     echo(f"{passed} of {iterations} kills left an intact database holding all or none of the import "
-         f"({sum(o.destinations == rows for o in outcomes)} all, {sum(o.destinations == 0 for o in outcomes)} none); "
+         f"({sum(o.destinations == rows for o in outcomes)} all, of which {lost_answer} killed after the commit "
+         f"but before the answer; {sum(o.destinations == 0 for o in outcomes)} none); "
          f"the first import still has {final['destinations']} of {rows} rows")  # fmt: skip
     return {"duration": duration, "outcomes": outcomes, "passed": passed, "reference_rows": final["destinations"],
             "folder": folder}  # fmt: skip
