@@ -165,9 +165,7 @@ def page_weight(port: int, path: str = "/") -> tuple[int, dict[str, int]]:
             for ref in re.findall(r"""url\(["']?([^)"']+)["']?\)""", data.decode()):
                 if ref.startswith(("data:", "#", "http")) or "@2x" in ref or ref.endswith(".ttf"):
                     continue
-                if (
-                    ref.endswith(".woff2") and "fa-solid" not in ref
-                ):  # fonts no glyph on the page uses
+                if ref.endswith(".woff2") and "fa-solid" not in ref:  # fonts no glyph on the page uses
                     continue
                 get(posixpath.normpath(posixpath.join(posixpath.dirname(url), ref)))
     get("/api/destinations?lang=en")
@@ -259,9 +257,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--clients", default="8", help="concurrent clients: a number or a list (8,32,128)")
     ap.add_argument("--threads", type=int, default=8, help="server threads per process")
-    ap.add_argument(
-        "--workers", type=int, default=2, help="server processes (bikemap serve --workers)"
-    )
+    ap.add_argument("--workers", type=int, default=2, help="server processes (bikemap serve --workers)")
     ap.add_argument("--connection-limit", type=int, default=None,
                     help="bikemap serve --connection-limit (default: the server's)")  # fmt: skip
     ap.add_argument("--seed", type=int, default=1)

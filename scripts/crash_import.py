@@ -203,9 +203,7 @@ def check_database(path: Path, prefix: str) -> dict:
     try:
         integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-        dests = conn.execute(
-            "SELECT count(*) FROM destinations WHERE name LIKE ? || '-%'", (prefix,)
-        ).fetchone()[0]
+        dests = conn.execute("SELECT count(*) FROM destinations WHERE name LIKE ? || '-%'", (prefix,)).fetchone()[0]
         hist = conn.execute(
             "SELECT count(*) FROM destination_history h JOIN destinations d ON d.id = h.destination_id "
             "WHERE d.name LIKE ? || '-%'",
