@@ -43,6 +43,21 @@ def _days(text: str) -> list[int] | None:
     return out
 
 
+_HOLIDAY = re.compile(r"^(?:PH|SH)(?:\s*[+-]\d+\s*days?)?$")
+
+
+def _drop_holidays(rule: str) -> str:
+    """A rule without its ``PH``/``SH`` selectors (``"Su,PH off"`` -> ``"Su off"``); "" if only those."""
+    m = re.match(r"^([A-Za-z,\s+-]+?)\s+(\d.*|off|closed|24/7)$", rule)
+    if not m:
+        return rule
+    parts = [p.strip() for p in m.group(1).split(",")]
+    kept = [p for p in parts if not _HOLIDAY.match(p)]
+    if len(kept) == len(parts):
+        return rule
+    return f"{','.join(kept)} {m.group(2)}" if kept else ""
+
+
 def _spans(text: str) -> list[tuple[int, int]] | None:
     spans = []
     for part in text.split(","):
@@ -83,9 +98,9 @@ def parse_opening_hours(value: str | None) -> Week | None:
     for rule in (r.strip() for r in text.split(";")):
         if not rule:
             continue
-        head, _, rest = rule.partition(" ")
-        if head.startswith(("PH", "SH")):
-            continue  # holidays: no calendar, ignored
+        rule = _drop_holidays(rule)  # no holiday calendar: PH/SH selectors are ignored
+        if not rule:
+            continue
         if rule[0].isdigit():  # times without days: every day
             days, times = list(range(7)), rule
         else:
@@ -115,22 +130,22 @@ def open_windows(week: Week, start: dt.datetime, horizon_s: float) -> list[tuple
 
     Intervals that touch are merged (``Mo 10:00-24:00; Tu 00:00-02:00`` is one).
     """
-    out: list[tuple[float, float]] = []
+    spans: list[tuple[float, float]] = []
     day0 = start.replace(hour=0, minute=0, second=0, microsecond=0)
     n_days = int(horizon_s // 86400) + 2
     for k in range(-1, n_days):
         day = day0 + dt.timedelta(days=k)
         for a, b in week[day.weekday()]:
-            t0 = _local(day, a) - start
-            t1 = _local(day, b) - start
-            lo, hi = t0.total_seconds(), t1.total_seconds()
-            if hi <= 0 or lo >= horizon_s:
-                continue
-            lo, hi = max(lo, 0.0), min(hi, float(horizon_s))
-            if out and lo <= out[-1][1]:
-                out[-1] = (out[-1][0], max(out[-1][1], hi))
-            else:
-                out.append((lo, hi))
+            lo = (_local(day, a) - start).total_seconds()
+            hi = (_local(day, b) - start).total_seconds()
+            if hi > 0 and lo < horizon_s:
+                spans.append((max(lo, 0.0), min(hi, float(horizon_s))))
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(spans):  # a day's spans may be written in any order
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
     return out
 
 

@@ -35,7 +35,7 @@ from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
 from .geo import check_latlon
 from .network import haversine_m
 from .profiles import get_profile
-from .routing import Router, Snap, route
+from .routing import Router, Snap, direct_piece, route
 
 __all__ = ["bikeshare_route", "choose_stations"]
 
@@ -82,7 +82,7 @@ class _Tree:
         self.seed_s: dict[int, tuple[float, float]] = {}  # node -> (cost, duration) of its seed piece
         for node, c, piece in seeds:
             if node not in self.seed_s or c < self.seed_s[node][0]:
-                self.seed_s[node] = (c, float(router.duration[piece.edge] * piece.share))
+                self.seed_s[node] = (c, piece.value(router.duration))
         nodes = [n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))]
         if seeds:
             self.dist, self.pred = router.costs_from(
@@ -115,15 +115,13 @@ class _Tree:
         r, cost = self.router, self.cost
         a, b = (other, self.snap) if self.reverse else (self.snap, other)
         best = (math.inf, math.inf)
-        if a.seg == b.seg:  # along one segment
-            e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
-            if np.isfinite(cost[e]):
-                share = abs(b.frac - a.frac)
-                best = (float(cost[e] * share), float(r.duration[e] * share))
+        direct = direct_piece(a, b, cost)  # along one segment
+        if direct is not None:
+            best = (direct.value(cost), direct.value(r.duration))
         ends = r._out_seeds(other, cost) if self.reverse else r._in_seeds(other, cost)
         for node, c, piece in ends:
             if np.isfinite(self.dist[node]) and self.dist[node] + c < best[0]:
-                best = (float(self.dist[node] + c), self._node_s(node) + float(r.duration[piece.edge] * piece.share))
+                best = (float(self.dist[node] + c), self._node_s(node) + piece.value(r.duration))
         return best
 
 

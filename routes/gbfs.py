@@ -267,7 +267,12 @@ def _timestamp(value: Any, what: str, *, required: bool = True) -> float | None:
         if t.tzinfo is None:
             t = t.replace(tzinfo=dt.timezone.utc)
         return t.timestamp()
-    return float(_number(value, what, lo=0))
+    t = float(_number(value, what, lo=0))
+    if t > 1e11:  # milliseconds (a common feed mistake): seconds would be past the year 5000
+        t /= 1000.0
+    if t > 1e11:
+        raise _Bad(f"{what} {_show(value)} is not a POSIX time")
+    return t
 
 
 def _why(exc: Exception) -> str:

@@ -80,8 +80,9 @@ def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en"
         bearings = _end_bearings(st["coords"])
         start = [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
         if prev is None or prev["leg"] != st["leg"]:
-            if prev is not None:  # a via point between legs
-                out.append(_instruction(words, "via", "", st, start, n=prev["leg"] + 1))
+            # a via point at every leg boundary passed, zero-length legs included
+            for n in range(1 if prev is None else prev["leg"] + 1, st["leg"] + 1):
+                out.append(_instruction(words, "via", "", st, start, n=n))
             heading = bearings[0] if bearings else 0.0
             compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
             out.append(_instruction(words, "depart", "", st, start, direction=compass))
@@ -102,6 +103,9 @@ def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en"
         prev = st
     if steps:
         end = steps[-1]["coords"][-1]
+        end_loc = [round(float(end[0]), 7), round(float(end[1]), 7)]
+        for n in range(steps[-1]["leg"] + 1, n_legs):  # vias on the destination itself
+            out.append(_instruction(words, "via", "", steps[-1], end_loc, n=n))
         out.append({"type": "arrive", "modifier": "", "text": words["arrive"], "name": "",
                     "distance_m": 0.0, "duration_s": 0.0,
                     "location": [round(float(end[0]), 7), round(float(end[1]), 7)]})  # fmt: skip

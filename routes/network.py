@@ -167,12 +167,17 @@ class Network:
     def segment_coords(self, s: int) -> np.ndarray:
         return self.coords[self.offsets[s] : self.offsets[s + 1]]
 
-    def router(self, profile: str = "safe"):
-        """The warm routing structure for a profile (built once, then reused)."""
+    def router(self, profile="safe"):
+        """The warm routing structure for a profile (built once, then reused).
+
+        ``profile`` is a name from ``data/profiles.toml`` or a `Profile` object
+        (a changed copy of a named profile gets a router of its own).
+        """
+        from .profiles import get_profile, load_profiles
         from .routing import Router
-        from .profiles import get_profile
 
         p = get_profile(profile)
+        key = p.name if load_profiles().get(p.name) == p else f"{p.name}:{hash(repr(p))}"
 
         def build():
             router = Router(self, p)
@@ -182,7 +187,7 @@ class Network:
                 apply_climbs(router)
             return router
 
-        return self._cached(f"router:{p.name}", build)
+        return self._cached(f"router:{key}", build)
 
 
 def haversine_m(lon1, lat1, lon2, lat2):

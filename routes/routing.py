@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from . import settings
 from ._search import bidirectional, one_to_many
-from .errors import NoRouteError, OffNetworkError, TooBigError
+from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
@@ -62,6 +62,22 @@ class Piece:
     @property
     def share(self) -> float:
         return abs(self.f1 - self.f0)
+
+    def value(self, per_edge: np.ndarray) -> float:
+        """``per_edge[edge] * share``: this piece's part of a per-edge cost or duration.
+
+        An empty piece (a point at a junction, or two equal points) is worth 0,
+        whichever way its segment may be ridden.
+        """
+        return float(per_edge[self.edge]) * self.share if self.share > 0 else 0.0
+
+
+def direct_piece(a: Snap, b: Snap, cost: np.ndarray) -> Piece | None:
+    """The piece from ``a`` to ``b`` along their one segment, if they share one and may ride it."""
+    if a.seg != b.seg:
+        return None
+    piece = Piece(a.seg, a.frac, b.frac)
+    return piece if piece.share == 0 or np.isfinite(cost[piece.edge]) else None
 
 
 class Router:
@@ -123,6 +139,8 @@ class Router:
         """
         check_latlon(lat, lon, what=what)
         limit = settings.max_snap_m if max_snap_m is None else max_snap_m
+        if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
+            raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
         pt = shapely.Point(float(x), float(y))
         for tree, ids in ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all)):
@@ -200,10 +218,9 @@ class Router:
         cost = self.cost if edge_cost is None else edge_cost
         out, inn = self._out_seeds(a, cost), self._in_seeds(b, cost)
         best, pieces = math.inf, []
-        if a.seg == b.seg:  # both on one segment: maybe just ride along it
-            e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
-            if np.isfinite(cost[e]):
-                best, pieces = cost[e] * abs(b.frac - a.frac), [Piece(a.seg, a.frac, b.frac)]
+        direct = direct_piece(a, b, cost)  # both on one segment: maybe just ride along it
+        if direct is not None:
+            best, pieces = direct.value(cost), [direct]
         if out and inn:
             total, edges = self.node_path(
                 [s[0] for s in out], [s[1] for s in out], [s[0] for s in inn], [s[1] for s in inn], edge_cost=cost
@@ -285,7 +302,7 @@ def route_pieces(
         raise NoRouteError("a route needs at least a start and an end point")
     if len(points) - 2 > settings.max_via:
         raise TooBigError(f"at most {settings.max_via} via points, got {len(points) - 2}")
-    router = network.router(get_profile(profile).name)
+    router = network.router(get_profile(profile))
     names = ["from", *(f"via {i}" for i in range(1, len(points) - 1)), "to"]
     snaps = [router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
              for (lat, lon), name in zip(points, names)]  # fmt: skip
@@ -325,7 +342,7 @@ def route(
         A GeoJSON Feature with a LineString and the route's properties.
     """
     router, snaps, legs = route_pieces(network, points, profile=profile, edge_cost=edge_cost, max_snap_m=max_snap_m)
-    return feature_from_legs(router, snaps, legs, lang=lang)
+    return feature_from_legs(router, snaps, legs, lang=lang, edge_cost=edge_cost)
 
 
 def piece_coords(network: Network, piece: Piece) -> np.ndarray:
@@ -357,8 +374,15 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
     return np.column_stack([lon, lat, *out.T[2:]])
 
 
-def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]], *, lang: str = "en") -> dict[str, Any]:
-    """Assemble the GeoJSON Feature of a routed plan."""
+def feature_from_legs(
+    router: Router,
+    snaps: list[Snap],
+    legs: list[list[Piece]],
+    *,
+    lang: str = "en",
+    edge_cost: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given)."""
     net = router.network
     classes = net.classes
     coords: list[list[float]] = []
@@ -369,12 +393,12 @@ def feature_from_legs(router: Router, snaps: list[Snap], legs: list[list[Piece]]
     for li, pieces in enumerate(legs):
         leg_d = leg_t = 0.0
         for k, p in enumerate(pieces):
-            e, share = p.edge, p.share
-            dist = float(net.seg_length[p.seg] * share)
-            dur = float(router.duration[e] * share)
+            e = p.edge
+            dist = float(net.seg_length[p.seg] * p.share)
+            dur = p.value(router.duration)
             leg_d += dist
             leg_t += dur
-            totals["cost"] += float(router.cost[e] * share)
+            totals["cost"] += p.value(router.cost if edge_cost is None else edge_cost)
             tags, cls = net.tags[p.seg], classes[p.seg]
             hw = tags.get("highway", "unknown")
             highway_m[hw] = highway_m.get(hw, 0.0) + dist

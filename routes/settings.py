@@ -7,7 +7,23 @@ and most have a ``BIKEMAP_*`` environment variable that sets the default.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+def _env_float(name: str, default: float) -> float:
+    """A positive number from the environment; a bad value is reported in one line and ignored."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+        if value > 0 and value != float("inf"):
+            return value
+    except ValueError:
+        pass
+    sys.stderr.write(f"bikemap: warning: ignoring {name}={text!r} (not a positive number); using {default}\n")
+    return default
+
 
 #: Folder of the project's own data files (profiles, vocabularies, translations).
 data_folder: Path = Path(os.environ.get("BIKEMAP_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
@@ -21,13 +37,13 @@ cache_folder: Path = Path(
 use_cache: bool = os.environ.get("BIKEMAP_NO_CACHE", "") == ""
 
 #: A point farther than this many metres from every routable street is an error.
-max_snap_m: float = float(os.environ.get("BIKEMAP_MAX_SNAP_M", "500"))
+max_snap_m: float = _env_float("BIKEMAP_MAX_SNAP_M", 500.0)
 
 #: Most via points a single route may have.
 max_via: int = 25
 
 #: Seconds to wait for OpenStreetMap's Overpass and Nominatim servers.
-requests_timeout: float = float(os.environ.get("BIKEMAP_REQUESTS_TIMEOUT", "30"))
+requests_timeout: float = _env_float("BIKEMAP_REQUESTS_TIMEOUT", 30.0)
 
 #: Overpass API endpoint used by ``place:`` and ``bbox:`` sources.
 overpass_url: str = os.environ.get("BIKEMAP_OVERPASS_URL", "https://overpass-api.de/api")

@@ -67,7 +67,7 @@ class Source:
 
     def cache_key(self) -> str:
         h = hashlib.sha256()
-        h.update(f"v{BUILD_VERSION}|{self.kind}|{','.join(settings.way_tags)}|".encode())
+        h.update(f"v{BUILD_VERSION}|{self.kind}|{','.join(settings.way_tags)}|{_builder_fingerprint()}|".encode())
         if self.kind in ("pbf", "xml"):
             with open(self.spec, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -75,6 +75,20 @@ class Source:
         else:
             h.update(self.spec.encode())
         return h.hexdigest()[:24]
+
+
+def _builder_fingerprint() -> str:
+    """What else decides a built network: the filters and the reading libraries' versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    return repr((sorted((k, str(v)) for k, v in POI_TAGS.items()), sorted(_TOURISM_SKIP), _HIGHWAY_FILTER,
+                 ver("osmnx"), ver("pyrosm"), ver("shapely")))  # fmt: skip
 
 
 def resolve_source(source: str | os.PathLike | None = "demo") -> Source:

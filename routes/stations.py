@@ -42,7 +42,10 @@ def iso_time(t: float | None) -> str | None:
     """POSIX seconds as ``2023-11-14T22:13:20Z`` (``None`` stays ``None``)."""
     if t is None:
         return None
-    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # out of datetime's range: no usable time
+        return None
 
 
 def _int_tag(value: str | None) -> int | None:

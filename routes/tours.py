@@ -53,7 +53,7 @@ from .errors import (
 from .geo import check_latlon
 from .network import Network, haversine_m
 from .profiles import get_profile
-from .routing import Piece, Router, Snap, feature_from_legs
+from .routing import Piece, Router, Snap, direct_piece, feature_from_legs
 
 __all__ = [
     "EXACT_MAX_STOPS",
@@ -328,21 +328,20 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
         seed_cost = np.full(router.n, np.inf)
         for n, c, piece in out:
             if c < seed_cost[n]:
-                seed_cost[n], seed_dur[n] = c, dur[piece.edge] * piece.share
+                seed_cost[n], seed_dur[n] = c, piece.value(dur)
         node_dur = _path_values(in_nodes, pred, router.src, dur, seed_dur)
         at = dict(zip(in_nodes.tolist(), node_dur.tolist(), strict=False))
         for j, b in enumerate(snaps):
             if i == j:
                 continue
             best_c, best_t = np.inf, np.inf
-            if a.seg == b.seg:  # along the one segment
-                e = 2 * a.seg + (0 if b.frac >= a.frac else 1)
-                if np.isfinite(cost[e]):
-                    best_c, best_t = cost[e] * abs(b.frac - a.frac), dur[e] * abs(b.frac - a.frac)
+            direct = direct_piece(a, b, cost)  # along the one segment
+            if direct is not None:
+                best_c, best_t = direct.value(cost), direct.value(dur)
             for n, c, piece in ins[j]:
                 cc = dist[n] + c
                 if cc < best_c:
-                    best_c, best_t = cc, at[n] + dur[piece.edge] * piece.share
+                    best_c, best_t = cc, at[n] + piece.value(dur)
             C[i, j], T[i, j] = best_c, best_t
     return T, C
 
@@ -712,8 +711,8 @@ def _loop(
             used[p.seg] = used.get(p.seg, 0.0) + p.share
     length = sum(net.seg_length[p.seg] * p.share for pieces in legs for p in pieces)
     reused = sum(net.seg_length[s] * (v - 1) for s, v in used.items() if v > 1.0 + 1e-6)
-    ride = sum(router.duration[p.edge] * p.share for pieces in legs for p in pieces)
-    pcost = sum(base[p.edge] * p.share for pieces in legs for p in pieces)
+    ride = sum(p.value(router.duration) for pieces in legs for p in pieces)
+    pcost = sum(p.value(base) for pieces in legs for p in pieces)
     return {"snaps": snaps, "stops": stops, "legs": legs, "length": float(length), "reused": float(reused),
             "quiet": float(pcost / max(ride, 1.0))}  # fmt: skip
 
@@ -728,7 +727,7 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
     path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
     if legs is None:
         legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(path, path[1:], strict=False)]
-    feature = feature_from_legs(router, path, legs, lang=lang)
+    feature = feature_from_legs(router, path, legs, lang=lang, edge_cost=edge_cost)
     p = feature["properties"]
     t = 0.0
     stops_out, timeline = [], []

@@ -311,3 +311,19 @@ def test_failed_discovery_alone_is_not_stale(srv):
     snap = c.snapshot()
     assert not snap.stale and "HTTP 503" in snap.problems["gbfs"]
     assert srv.hits["v2/station_status.json"] == 2  # the feeds it listed are still read
+
+
+def test_millisecond_timestamps_are_read_as_seconds(srv):
+    """Some feeds send last_reported in milliseconds; the stations still come out, with a real time."""
+    from routes.stations import station_collection
+
+    status = srv.load("v2/station_status.json")
+    for st in status["data"]["stations"]:
+        st["last_reported"] = int(st["last_reported"]) * 1000
+    srv.set("v2/station_status.json", status)
+    c = client(srv, "v2")
+    by_id = {s.station_id: s for s in c.snapshot().stations}
+    assert by_id["s1"].last_reported == 1699999990
+    fc = station_collection(client=c)
+    times = [f["properties"]["last_reported"] for f in fc["features"] if f["properties"].get("last_reported")]
+    assert times and all(t.startswith("2023-") for t in times)

@@ -231,3 +231,55 @@ def test_snapping_passes_over_closed_streets(demo_net):
     assert moved.seg != plain.seg and moved.distance_m >= plain.distance_m
     f = route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=closed)
     assert f["properties"]["waypoints"][0]["location"] == [round(moved.lon, 7), round(moved.lat, 7)]
+
+
+def test_point_at_the_end_of_a_reverse_oneway(liechtenstein_net):
+    """A point on the junction where an oneway=-1 street starts: finite times, never NaN."""
+    net = liechtenstein_net
+    s = next(i for i, t in enumerate(net.tags) if t.get("oneway") == "-1" and "oneway:bicycle" not in t)
+    lon, lat = net.segment_coords(s)[0]
+    f = route(net, [(lat, lon), (lat, lon)])
+    p = f["properties"]
+    assert p["distance_m"] == 0 and p["duration_s"] == 0 and p["cost"] == 0
+    mid = net.segment_coords(s)[len(net.segment_coords(s)) // 2]
+    same = route(net, [(mid[1], mid[0]), (mid[1], mid[0])])["properties"]
+    assert same["distance_m"] < 1, "the same point twice is no loop round the block"
+    far = route(net, [(lat, lon), (47.1410, 9.5209)])["properties"]
+    assert math.isfinite(far["duration_s"]) and math.isfinite(far["cost"])
+
+
+def test_vias_at_the_same_place_each_get_an_instruction(demo_net):
+    via = (60.1650, 24.9400)
+    for pts, n_via in (([HELSINKI_A, via, via, HELSINKI_B], 2), ([HELSINKI_A, HELSINKI_A, HELSINKI_B], 1),
+                       ([HELSINKI_A, HELSINKI_B, HELSINKI_B], 1)):  # fmt: skip
+        ins = route(demo_net, pts)["properties"]["instructions"]
+        assert [i["text"] for i in ins if i["type"] == "via"] == [f"Reach via point {k}" for k in range(1, n_via + 1)]
+
+
+@pytest.mark.parametrize("limit", [0, -5, float("nan"), float("inf")])
+def test_bad_snapping_distance(demo_net, limit):
+    from routes.errors import InvalidValueError
+
+    with pytest.raises(InvalidValueError, match="positive number"):
+        route(demo_net, [HELSINKI_A, HELSINKI_B], max_snap_m=limit)
+
+
+def test_profile_objects_are_used_as_given(demo_net):
+    from dataclasses import replace
+
+    from routes.profiles import get_profile
+
+    safe = get_profile("safe")
+    hw = dict(safe.highway)
+    hw["cycleway"] = (17, 5.0)  # cycle paths made unattractive
+    changed = route(demo_net, [HELSINKI_A, HELSINKI_B], profile=replace(safe, highway=hw))["properties"]
+    plain = route(demo_net, [HELSINKI_A, HELSINKI_B])["properties"]
+    assert changed["cost"] != plain["cost"]
+    assert route(demo_net, [HELSINKI_A, HELSINKI_B], profile=replace(get_profile("fast"), name="custom"))["properties"]["profile"] == "custom"
+
+
+def test_route_cost_counts_closures_and_hazards(demo_net):
+    router = demo_net.router("safe")
+    plain = route(demo_net, [HELSINKI_A, HELSINKI_B])["properties"]
+    doubled = router.cost * 2
+    assert route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=doubled)["properties"]["cost"] == pytest.approx(2 * plain["cost"], rel=1e-3)

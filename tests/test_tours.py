@@ -538,3 +538,17 @@ def test_opening_hours_never_crash(text):
         spans = open_windows(week, start, 3 * 86400)
         assert all(0 <= a < b <= 3 * 86400 for a, b in spans)
         assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+
+
+def test_opening_hours_holiday_selectors_and_span_order():
+    """PH/SH inside a day list are dropped, not the rule; spans written out of order all count."""
+    import datetime as dt
+
+    from routes._hours import open_windows, parse_opening_hours
+
+    assert parse_opening_hours("Mo-Su 09:00-18:00; PH,Su off")[6] == []
+    week = parse_opening_hours("Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off")
+    assert week is not None and week[6] == [] and week[5] == [(600, 840)]
+    w = parse_opening_hours("Mo-Su 14:00-18:00,08:00-12:00")
+    monday_7 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone.utc)
+    assert open_windows(w, monday_7, 86400)[:2] == [(3600.0, 18000.0), (25200.0, 39600.0)]
