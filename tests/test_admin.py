@@ -188,6 +188,31 @@ def test_closures_through_the_ui(staff, demo_net):
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
 
 
+def test_admin_maps_draw_the_network(staff, demo_net):
+    """Every staff map gets the public map's street classes (drawn with or without tiles)."""
+    from webapp.mapview import NETWORK_STYLES, network_layers
+
+    assert staff.app.test_client().get("/admin/network.json").status_code == 302  # log in first
+    client, _csrf = logged_in(staff, "editor")
+    for path in ("/admin/", "/admin/destinations/new", "/admin/closures"):
+        page = client.get(path).get_data(as_text=True)
+        cfg = json.loads(re.search(r'id="bm-map-config">(.*?)</script>', page).group(1))
+        assert cfg["network_url"] == "/admin/network.json", path
+    resp = client.get("/admin/network.json")
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    fc = resp.get_json()
+    assert fc["styles"] == NETWORK_STYLES
+    expected = network_layers(demo_net)
+    assert [f["properties"]["class"] for f in fc["features"]] == list(expected)
+    assert {"cycleway", "quiet"} <= set(expected)
+    for f in fc["features"]:
+        assert f["geometry"] == expected[f["properties"]["class"]]["geometry"]
+    lon, lat = fc["features"][0]["geometry"]["coordinates"][0][0]
+    w, s, e, n = demo_net.bounds
+    assert w - 1e-4 <= lon <= e + 1e-4 and s - 1e-4 <= lat <= n + 1e-4
+    assert client.get("/admin/network.json").get_data() == resp.get_data()  # cached
+
+
 def test_import_page_reports_rows(staff):
     client, csrf = logged_in(staff, "editor")
     csv_text = "name,category,lon,lat\nGood,park,24.95,60.17\nBad,sea,24.95,60.17\n"

@@ -131,15 +131,28 @@ def test_popups_show_text_not_html(site, page):
     assert not page.errors and not page.dialogs
 
 
-def test_draw_a_closure(site, page, demo_net):
+def test_draw_a_closure(site, page, demo_net, artifacts_dir):
     base = site[0]
     page.goto(base + "/admin/closures")
+    # the streets are drawn (no tiles here), one path per street class, under the drawing
+    page.wait_for_function("document.querySelectorAll('.leaflet-bm-network-pane path').length >= 2")
+    classes = page.evaluate(
+        "window.bikemapAdminNetwork.getLayers().map(l => l.feature.properties['class'])"
+    )
+    assert {"cycleway", "quiet"} <= set(classes)
+    d = page.locator(".leaflet-bm-network-pane path").first.get_attribute("d")
+    assert d and d.count("L") > 10  # a real street drawing, not an empty path
+    assert page.evaluate(
+        "+getComputedStyle(document.querySelector('.leaflet-bm-network-pane')).zIndex"
+        " < +getComputedStyle(document.querySelector('.leaflet-overlay-pane')).zIndex"
+    )
     box = page.locator("#bm-admin-map").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.click(cx - 30, cy)
     page.mouse.click(cx + 30, cy)
     geometry = json.loads(page.input_value("#geometry"))
     assert geometry["type"] == "LineString" and len(geometry["coordinates"]) == 2
+    page.screenshot(path=str(artifacts_dir / "admin_closure_network.png"))
     page.click("#bm-clear-drawing")
     assert page.input_value("#geometry") == ""
     assert not page.errors and not page.dialogs

@@ -34,6 +34,7 @@ from .db import (
     update_destination,
 )
 from .i18n import get_lang, strings_for
+from .mapview import NETWORK_STYLES, network_layers
 from .models import (
     ROLES,
     Closure,
@@ -249,7 +250,32 @@ def _map_config() -> dict[str, Any]:
     bounds = network_bounds()
     return {"tiles": cfg.get("TILES_URL") or "", "attribution": cfg.get("TILES_ATTRIBUTION") or cfg.get("DATA_ATTRIBUTION") or "",
             "bounds": list(bounds) if bounds else None,
+            "network_url": url_for("admin.network_json") if current_network() is not None else "",
             "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")}}  # fmt: skip
+
+
+_NETWORK_KEY = "bikemap.admin_network_json"
+
+
+@bp.get("/network.json")
+def network_json():
+    """The streets the staff maps draw under their markers (with or without tiles).
+
+    The same merged, simplified class layers as the public map
+    (`webapp.mapview.network_layers`), built once per network and app.
+    """
+    _require("editor")
+    net = current_network()
+    if net is None:
+        abort(404)
+    cached = current_app.extensions.get(_NETWORK_KEY)
+    if cached is None or cached[0] is not net:
+        layers = network_layers(net)
+        body = {"type": "FeatureCollection", "features": list(layers.values()), "styles": NETWORK_STYLES}
+        cached = current_app.extensions[_NETWORK_KEY] = (net, current_app.json.dumps(body))
+    resp = current_app.response_class(cached[1], mimetype="application/json")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 @bp.get("/")

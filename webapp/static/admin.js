@@ -42,6 +42,24 @@
     map.setView([0, 0], 2);
   }
   window.bikemapAdminMap = map;  // for tests and debugging
+
+  // the streets (as on the public map), always, in a pane under every marker and drawing:
+  // without tiles (--tiles none, offline) they are the only map there is
+  if (cfg.network_url && window.fetch) {
+    map.createPane("bm-network").style.zIndex = 350;  // tiles 200 < streets < overlays 400
+    fetch(cfg.network_url, { credentials: "same-origin" }).then(function (resp) {
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      return resp.json();
+    }).then(function (fc) {
+      var styles = fc.styles || {};
+      window.bikemapAdminNetwork = L.geoJSON(fc, {
+        pane: "bm-network", interactive: false,
+        style: function (f) { return styles[f.properties["class"]] || { color: "#4575b4", weight: 2 }; }
+      }).addTo(map);
+    }).catch(function (err) {
+      if (window.console) console.warn("network:", err && err.message);
+    });
+  }
   var mode = box.getAttribute("data-mode");
 
   function popupFor(name, extra, link, linkText) {
