@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
-    emit(feature, args, to_gpx=feature_to_gpx, summary=summary)
+    emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
     return 0
 
 

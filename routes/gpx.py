@@ -81,18 +81,24 @@ def route_to_gpx(
     return gpx.to_xml(version="1.1")
 
 
-def feature_to_gpx(feature: dict[str, Any], *, name: str | None = None) -> str:
-    """GPX of a route Feature from `routes.route`: its line and its start, vias and end."""
+def feature_to_gpx(feature: dict[str, Any], *, name: str | None = None, lang: str = "en") -> str:
+    """GPX of a route Feature from `routes.route`: its line and its start, vias and end.
+
+    Waypoint names and the default title are in ``lang`` (``data/instructions.toml``).
+    """
+    from .instructions import wording
+
+    words = wording(lang)
     props = feature.get("properties", {})
-    labels = {"from": "Start", "to": "End"}
     wpts, via_n = [], 0
     for w in props.get("waypoints", []):
         role = w.get("role", "")
         if role == "via":
             via_n += 1
+        label = {"from": words["gpx_start"], "to": words["gpx_end"]}.get(role) or words["gpx_via"].format(n=via_n)
         lon, lat = w["location"][:2]
-        wpts.append({"lon": lon, "lat": lat, "name": w.get("name") or labels.get(role, f"Via {via_n}"),
-                     "description": w.get("description")})  # fmt: skip
-    km = props.get("distance_m", 0) / 1000
-    title = name or props.get("name") or f"bikemap {props.get('profile', '')} route, {km:.1f} km".replace("  ", " ")
-    return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title, description=props.get("description"))
+        wpts.append({"lon": lon, "lat": lat, "name": w.get("name") or label, "description": w.get("description")})
+    km = f"{props.get('distance_m', 0) / 1000:.1f}"
+    title = name or props.get("name") or words["gpx_title"].format(profile=props.get("profile", ""), km=km)
+    return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title.replace("  ", " "),
+                        description=props.get("description"))  # fmt: skip

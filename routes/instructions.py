@@ -23,6 +23,11 @@ def _wording() -> dict[str, dict[str, Any]]:
         return tomllib.load(f)
 
 
+def wording(lang: str = "en") -> dict[str, Any]:
+    """The wording table of a language (English when unknown)."""
+    return _wording().get(lang) or _wording()["en"]
+
+
 def _bearing(a: np.ndarray, b: np.ndarray) -> float:
     """Compass bearing in degrees from point a to b (lon, lat)."""
     dx = (b[0] - a[0]) * math.cos(math.radians((a[1] + b[1]) / 2))
@@ -72,7 +77,7 @@ def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en"
     ``text``, ``name``, ``distance_m`` and ``duration_s`` (of the ride that
     follows it) and ``location`` ([lon, lat] where it applies).
     """
-    words = _wording().get(lang) or _wording()["en"]
+    words = wording(lang)
     out: list[dict[str, Any]] = []
     steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
     prev = None

@@ -61,3 +61,12 @@ def test_longitude_180_is_written_as_minus_180(gpx_schema):
 def test_invalid_points_are_refused(bad):
     with pytest.raises(InvalidValueError):
         route_to_gpx([bad, [1.0, 1.0]])
+
+
+def test_gpx_in_indonesian(demo_net, gpx_schema):
+    f = route(demo_net, [(60.1699, 24.9384), (60.1650, 24.9400), (60.1618, 24.9510)], lang="id")
+    text = feature_to_gpx(f, lang="id")
+    doc = _valid(gpx_schema, text)
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    assert [w.findtext("g:name", namespaces=ns) for w in doc.findall("g:wpt", ns)] == ["Awal", "Singgah 1", "Tujuan"]
+    assert doc.find("g:metadata/g:name", ns).text.startswith("Rute bikemap safe")

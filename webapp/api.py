@@ -35,9 +35,8 @@ def query(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
     args = request.args
     unknown = sorted(set(args) - allowed)
     if unknown:
-        raise InvalidQueryError(
-            f"unknown query parameter {unknown[0]!r}; expected {', '.join(sorted(allowed))}"
-        )
+        expected = f"expected {', '.join(sorted(allowed))}" if allowed else "this endpoint takes no query parameters"
+        raise InvalidQueryError(f"unknown query parameter {unknown[0]!r}; {expected}")
     out = {}
     for key in args:
         values = args.getlist(key)
@@ -92,7 +91,7 @@ def api_route():
             edge_cost=closure_edge_cost_for(get_network(), profile),
         )  # closures: webapp.staff_api
     if fmt == "gpx":
-        body = feature_to_gpx(feature, name=_gpx_name(feature, lang))
+        body = feature_to_gpx(feature, name=_gpx_name(feature, lang), lang=lang)
         return Response(
             body,
             mimetype="application/gpx+xml",

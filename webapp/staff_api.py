@@ -619,15 +619,16 @@ def closures_map_layer(closures: dict[str, Any], t):
         data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
 
     def style(feature):
-        colour = "#dc2626" if feature["properties"]["kind"] == "closure" else "#f59e0b"
-        return {"color": colour, "weight": 7, "opacity": 0.9, "dashArray": "8 6"}
+        # dark for closures, amber for hazards: no street class is drawn in either
+        colour = "#1f2937" if feature["properties"]["kind"] == "closure" else "#f59e0b"
+        return {"color": colour, "weight": 7, "opacity": 0.95, "dashArray": "8 6"}
 
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": data},
         name=t("closures_layer"),
         style_function=style,
         marker=folium.CircleMarker(
-            radius=9, color="#dc2626", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1
+            radius=9, color="#1f2937", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1
         ),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
@@ -640,6 +641,9 @@ def closures_map_layer(closures: dict[str, Any], t):
 @bp.get("/closures")
 def api_closures():
     """Active closures and hazards (GeoJSON); staff add ``?all=1`` for ended and removed ones too."""
+    from .api import query  # api imports this module
+
+    query({"all"})
     session = get_session()
     if request.args.get("all") and require("editor"):
         rows = list(session.scalars(select(Closure).order_by(Closure.id)))

@@ -81,7 +81,7 @@
 
   // round trip: distance
   var loop = el("div", {id: "bm-tour-loop", hidden: "hidden"});
-  var distance = el("input", {type: "number", min: "1", max: "200", step: "1", value: "15", "class": "form-control form-control-sm"});
+  var distance = el("input", {type: "number", min: "1", max: "200", step: "1", value: "8", "class": "form-control form-control-sm"});
   loop.appendChild(labelled("bm-tour-distance", t("tour_distance"), distance));
   box.appendChild(loop);
 
@@ -215,7 +215,8 @@
   }
   function showError(err) {
     var key = "err_" + (err && err.code);
-    var text = t(key);
+    if (err && err.code === "NoRoute" && modeSel.value === "loop") key = "tour_err_loop";
+    var text = t(key).replace("{km}", distance.value);
     status.textContent = text !== key ? text : (err && err.message) || t("err_network");
     status.className = "bm-status bm-error";
   }
