@@ -29,7 +29,7 @@ from routes.errors import InvalidValueError
 from .api import query
 from .db import NotFoundError, StaleVersionError, get_session
 from .models import FEATURED_EDITABLE, FeaturedRoute, FeaturedRouteHistory, utcnow
-from .staff_api import StaffError, current_user, network_bounds, require
+from .staff_api import StaffError, current_user, network_bounds, register_staff_errors, require
 from .validation import DestinationInvalid
 
 __all__ = ["bp", "clean_featured", "featured_gpx", "featured_to_feature"]
@@ -69,35 +69,7 @@ def _limit_body() -> None:
 # ----------------------------------------------------------------------------- errors
 
 
-def _error(status: int, code: str, message: str, **extra: Any) -> Response:
-    resp = jsonify({"error": {"code": code, "message": message, **extra}})
-    resp.status_code = status
-    if status == 401:
-        resp.headers["WWW-Authenticate"] = 'Bearer realm="bikemap staff"'
-    return resp
-
-
-@bp.errorhandler(StaffError)
-def _staff_error(exc: StaffError):
-    return _error(exc.status, exc.code, str(exc), **exc.extra)
-
-
-@bp.errorhandler(DestinationInvalid)
-def _invalid(exc: DestinationInvalid):
-    return _error(422, "InvalidValue", str(exc), fields=exc.fields)
-
-
-@bp.errorhandler(NotFoundError)
-def _not_found(exc: NotFoundError):
-    return _error(404, "NotFound", str(exc))
-
-
-@bp.errorhandler(StaleVersionError)
-def _stale(exc: StaleVersionError):
-    resp = _error(412, "PreconditionFailed", str(exc))
-    if exc.current is not None and not exc.current.deleted:
-        resp.headers["ETag"] = exc.current.etag
-    return resp
+register_staff_errors(bp)
 
 
 # ----------------------------------------------------------------------------- values

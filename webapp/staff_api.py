@@ -102,27 +102,34 @@ def _error(status: int, code: str, message: str, **extra: Any) -> Response:
     return resp
 
 
-@bp.errorhandler(StaffError)
 def _staff_error(exc: StaffError):
     return _error(exc.status, exc.code, str(exc), **exc.extra)
 
 
-@bp.errorhandler(DestinationInvalid)
 def _invalid(exc: DestinationInvalid):
     return _error(422, "InvalidValue", str(exc), fields=exc.fields)
 
 
-@bp.errorhandler(NotFoundError)
 def _not_found(exc: NotFoundError):
     return _error(404, "NotFound", str(exc))
 
 
-@bp.errorhandler(StaleVersionError)
 def _stale(exc: StaleVersionError):
     resp = _error(412, "PreconditionFailed", str(exc))
     if exc.current is not None and not exc.current.deleted:
         resp.headers["ETag"] = exc.current.etag
     return resp
+
+
+def register_staff_errors(blueprint: Blueprint) -> None:
+    """The staff API's JSON answers to its errors (401/403/404/412/422...), on a blueprint."""
+    blueprint.register_error_handler(StaffError, _staff_error)
+    blueprint.register_error_handler(DestinationInvalid, _invalid)
+    blueprint.register_error_handler(NotFoundError, _not_found)
+    blueprint.register_error_handler(StaleVersionError, _stale)
+
+
+register_staff_errors(bp)
 
 
 # ----------------------------------------------------------------------------- who is asking
