@@ -256,7 +256,29 @@ class Destination(Base):
         }
 
 
-class DestinationHistory(Base):
+class _Change:
+    """Columns every history table shares: which version, what was done, by whom, when, before/after."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(80))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    def _change_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "action": self.action,
+            "who": self.changed_by,
+            "when": self.changed_at.isoformat(timespec="seconds") + "Z",
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+class DestinationHistory(_Change, Base):
     """One change of a destination: who, when, and the values before and after.
 
     No foreign key: the history outlives a deleted destination (it is how an
@@ -265,26 +287,10 @@ class DestinationHistory(Base):
 
     __tablename__ = "destination_history"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     destination_id: Mapped[int] = mapped_column(Integer, index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(20))
-    changed_by: Mapped[str] = mapped_column(String(80))
-    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "destination_id": self.destination_id,
-            "version": self.version,
-            "action": self.action,
-            "who": self.changed_by,
-            "when": self.changed_at.isoformat(timespec="seconds") + "Z",
-            "before": self.before,
-            "after": self.after,
-        }
+        return {"id": self.id, "destination_id": self.destination_id, **self._change_json()}
 
 
 CLOSURE_KINDS = ("closure", "hazard")
@@ -375,31 +381,15 @@ class FeaturedRoute(Base):
         return f'"{self.id}.{self.version}"'
 
 
-class FeaturedRouteHistory(Base):
+class FeaturedRouteHistory(_Change, Base):
     """One change of a featured route: who, when, before and after (outlives a deletion)."""
 
     __tablename__ = "featured_route_history"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     featured_id: Mapped[int] = mapped_column(Integer, index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(20))
-    changed_by: Mapped[str] = mapped_column(String(80))
-    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "featured_id": self.featured_id,
-            "version": self.version,
-            "action": self.action,
-            "who": self.changed_by,
-            "when": self.changed_at.isoformat(timespec="seconds") + "Z",
-            "before": self.before,
-            "after": self.after,
-        }
+        return {"id": self.id, "featured_id": self.featured_id, **self._change_json()}
 
 
 # ----------------------------------------------------------------------------- login rate limit
