@@ -49,7 +49,8 @@ def query(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
-def _lang(q: dict[str, str]) -> str:
+def query_lang(q: dict[str, str]) -> str:
+    """The checked ``lang`` query parameter (default ``en``)."""
     lang = q.get("lang") or "en"
     if lang not in current_app.config["LANGUAGES"]:
         raise InvalidValueError(
@@ -70,7 +71,7 @@ def api_route():
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
-    lang = _lang(q)
+    lang = query_lang(q)
     profile = get_profile(q.get("profile") or "safe").name
     start = parse_latlon(q["from"], what="from")
     end = parse_latlon(q["to"], what="to")
@@ -128,7 +129,7 @@ def _categories(text: str | None) -> set[str] | None:
 @bp.get("/destinations")
 def api_destinations():
     q = query({"bbox", "category", "lang"})
-    lang = _lang(q)
+    lang = query_lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
     feats = filter_features(
         published_features(lang=lang), bbox=bbox, categories=_categories(q.get("category"))
@@ -139,7 +140,7 @@ def api_destinations():
 @bp.get("/stations")
 def api_stations():
     q = query({"bbox", "lang"})
-    lang = _lang(q)
+    lang = query_lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
     if gbfs_client():  # live counts and "stale" from the GBFS feed: webapp.stations_api
         return _geojson(stations_collection(get_network(), bbox=bbox))

@@ -16,7 +16,7 @@ from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
 from routes.tours import destinations_from_network, load_categories, plan_tour, tour_to_gpx
 
-from .api import query
+from .api import query, query_lang
 from .network import get_network
 from .openapi import PATHS
 from .staff_api import closure_edge_cost_for
@@ -50,15 +50,6 @@ _BUDGET_DOC = {
 }  # fmt: skip
 if not any(p["name"] == "budget" for p in PATHS["/api/tour"]["get"]["parameters"]):
     PATHS["/api/tour"]["get"]["parameters"].append(_BUDGET_DOC)
-
-
-def _lang(q: dict[str, str]) -> str:
-    lang = q.get("lang") or "en"
-    if lang not in current_app.config["LANGUAGES"]:
-        raise InvalidValueError(
-            f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}"
-        )
-    return lang
 
 
 def _number(q: dict[str, str], key: str) -> float | None:
@@ -124,7 +115,7 @@ def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
 @bp.get("/tour/categories")
 def api_tour_categories():
     q = query({"lang"})
-    lang = _lang(q)
+    lang = query_lang(q)
     cats = load_categories()
     labels = cats["label"].get(lang) or cats["label"]["en"]
     return jsonify(
@@ -138,7 +129,7 @@ def api_tour_categories():
 @bp.get("/tour/destinations")
 def api_tour_destinations():
     q = query({"lang"})
-    return jsonify(tour_destinations(_lang(q)))
+    return jsonify(tour_destinations(query_lang(q)))
 
 
 @bp.get("/tour")
@@ -147,7 +138,7 @@ def api_tour():
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
-    lang = _lang(q)
+    lang = query_lang(q)
     profile = get_profile(q.get("profile") or "safe").name
     start = parse_latlon(q["start"], what="start")
     end = parse_latlon(q["end"], what="end") if q.get("end", "").strip() else None
