@@ -117,7 +117,14 @@ def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-locate").count() == 1
     assert "OpenStreetMap contributors" in page.locator(".leaflet-control-attribution").inner_text()
-    assert page.locator(".awesome-marker-icon-blue").count() == 15  # bike-share stations
+    # bike-share stations: small bicycle badges (not pins), a popup but no hover tooltip
+    stations = page.locator(".bm-station-icon")
+    assert stations.count() == 15 and page.locator(".awesome-marker-icon").count() == 0
+    badge = stations.first.bounding_box()
+    assert badge["width"] <= 28 and badge["height"] <= 24, badge
+    stations.first.hover()
+    page.wait_for_timeout(200)
+    assert page.locator(".leaflet-tooltip").count() == 0
     # click start, then end on the map
     p.click_latlon(*START)
     page.wait_for_selector(".bm-marker-from")
@@ -149,19 +156,24 @@ def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
     # pick a destination from the searchable list: it becomes a stop
     page.fill("#bm-search", "museum")
     page.wait_for_selector("#bm-results li[role=option]")
+    picked = page.locator("#bm-results li[role=option]").first.evaluate("li => li.firstChild.data")
     page.locator("#bm-results li[role=option]").first.click()
     page.wait_for_selector(".bm-marker-via")
     p.distance()
     assert page.locator("#bm-points li").count() == 3
     assert "via=" in page.url
+    assert picked in page.locator("#bm-points li").nth(1).inner_text()
 
-    # reload: the plan comes back from the URL
+    # reload: the plan comes back from the URL, the stop with its name (not its coordinates)
     shared = page.url
     page.reload()
     p.wait_for("window.bikemap && window.bikemap.planner")
     again = p.distance()
     assert page.url == shared
     assert page.locator(".bm-marker-via").count() == 1 and DISTANCE.match(again)
+    p.wait_for(f"document.querySelectorAll('#bm-points li')[1].textContent.includes({json.dumps(picked)})")
+    assert re.search(r"\d\.\d{3}", page.locator("#bm-points li").nth(1).inner_text()) is None
+    assert bool(re.search(r"\d\.\d{3}", page.locator("#bm-points li").nth(0).inner_text()))  # a clicked point
 
     # switch to Indonesian: same plan, Indonesian UI
     page.click(".bm-langs a[data-lang=id]")
@@ -198,7 +210,7 @@ def test_first_load_weight_and_phone(browser, live_server, artifacts_dir):
     p.screenshot(artifacts_dir / "browser-phone-id.png", full_page=True)
     # a bike-share station's popup: "Mulai di sini" (start here) moves the start there
     before = page.url
-    station = page.locator(".awesome-marker-icon-blue").first
+    station = page.locator(".bm-station-icon").first
     station.scroll_into_view_if_needed()
     station.click()
     page.locator(".leaflet-popup .bm-act[data-act=from]").click()
@@ -244,7 +256,7 @@ def test_unreachable_tiles_leave_a_usable_map(browser, demo_net, artifacts_dir):
             p.page.locator(".leaflet-tile").count() > 0
         )  # the tile layer is there, its images fail
         assert p.page.locator(".leaflet-overlay-pane canvas").count() >= 1  # network and route
-        assert p.page.locator(".awesome-marker-icon-blue").count() == 15
+        assert p.page.locator(".bm-station-icon").count() == 15
         p.screenshot(artifacts_dir / "browser-no-tiles.png")
         assert not [e for e in p.errors if "Failed to load resource" not in e], p.errors
         p.close()

@@ -204,26 +204,29 @@ def inert_html(text: str) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
-def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True):
+def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True, tooltip: bool = True):
     data = []
     for f in features:
         popup, label = popup_of(f, t)
-        data.append(
-            {
-                "type": "Feature",
-                "geometry": f["geometry"],
-                "properties": {"id": inert_html(html.escape(f["id"])), "popup": inert_html(popup),
-                               "label": inert_html(label)},
-            }
-        )
+        props = {"id": inert_html(html.escape(f["id"])), "popup": inert_html(popup)}
+        if tooltip:
+            props["label"] = inert_html(label)
+        data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": data},
         name=name,
         show=show,
         marker=marker,
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, class_name="bm-popup-wrap"),
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if tooltip else None,
     )
+
+
+#: A bike-share station on the map: a small bicycle badge (the legend's swatch, about
+#: 22 x 16 px, centred in a 26 x 22 box), not a full-size pin, so that on a phone
+#: it leaves the streets around it free for taps; anchored at its centre.
+STATION_ICON_HTML = '<i class="fa-solid fa-bicycle bm-swatch-station" aria-hidden="true"></i>'
+STATION_ICON_SIZE = (26, 22)
 
 
 def build_map(
@@ -285,9 +288,16 @@ def build_map(
         layers["destinations"].add_to(m)
     stations = station_features(net, lang=lang)
     if stations:
-        marker = folium.Marker(icon=folium.Icon(color="blue", icon="bicycle", prefix="fa"))
+        # no tooltip: on a touch screen it stays open over the map; the popup has the name
+        icon = folium.DivIcon(
+            html=STATION_ICON_HTML,
+            class_name="bm-station-icon",
+            icon_size=STATION_ICON_SIZE,
+            icon_anchor=(STATION_ICON_SIZE[0] // 2, STATION_ICON_SIZE[1] // 2),
+        )
+        marker = folium.Marker(icon=icon)
         layers["stations"] = _point_layer(
-            stations, _station_popup, t, name=t("layer_stations"), marker=marker
+            stations, _station_popup, t, name=t("layer_stations"), marker=marker, tooltip=False
         )
         layers["stations"].add_to(m)
     for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.staff_api)

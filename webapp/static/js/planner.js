@@ -239,6 +239,27 @@
     profileSelect.value = state.profile;
     state.mode = q.get("mode") === "bikeshare" ? "bikeshare" : "bike";
     showModes();
+    restoreNames();
+  }
+  // a URL holds coordinates only: a point at a destination's place (to the URL's 6 decimals)
+  // gets the destination's name back once the destinations are loaded (a reload, a shared link)
+  function restoreNames() {
+    if (!(state.from || state.to || state.via.length)) return;
+    loadDestinations().then(function (all) {
+      var named = {};
+      all.forEach(function (d) {
+        var key = pointText(d);
+        if (!(key in named)) named[key] = d.name;
+      });
+      var changed = false;
+      [state.from, state.to].concat(state.via).forEach(function (p) {
+        var name = p && !p.name ? named[pointText(p)] : null;
+        if (name) { p.name = name; changed = true; }
+      });
+      if (changed) drawList();
+    }).catch(function (err) {
+      if (window.console) console.warn("destination names:", err && err.message);
+    });
   }
 
   // ------------------------------------------------------------------ route

@@ -81,7 +81,10 @@
       },
       onEachFeature: function (f, m) {
         m.bindPopup(function () { return popup(f); });
-        m.bindTooltip(function () { return bm.el("span", {}, f.properties.name || ""); });
+        // a tooltip only where there is hover: on a touch screen it stays open over the map
+        if (window.matchMedia && window.matchMedia("(hover: hover)").matches) {
+          m.bindTooltip(function () { return bm.el("span", {}, f.properties.name || ""); });
+        }
         if (open !== null && f.properties.station_id === open) setTimeout(function () { m.openPopup(); }, 0);
       }
     });
