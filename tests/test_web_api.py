@@ -256,6 +256,7 @@ def test_openapi_document(client, app):
         "lang",
         "format",
         "mode",
+        "names",
     }
     assert {"200", "400", "422"} <= set(route["responses"])
     assert (
@@ -295,3 +296,18 @@ def test_openapi_document_is_valid_openapi(client):
         "openapi_spec_validator", reason="openapi-spec-validator is not installed"
     )
     validator.validate(client.get("/api/openapi.json").get_json())
+
+
+def test_route_names_name_the_gpx_waypoints(client, gpx_schema):
+    from lxml import etree
+
+    nasty = "Café <b>&</b> \"'"
+    r = client.get("/api/route", query_string={"from": "60.1699,24.9384", "to": "60.1618,24.9510", "format": "gpx",
+                                               "names": f"|{nasty}"})  # fmt: skip
+    assert r.status_code == 200
+    doc = etree.fromstring(r.data)
+    gpx_schema.assertValid(doc)
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    assert [w.findtext("g:name", namespaces=ns) for w in doc.findall("g:wpt", ns)] == ["Start", nasty]
+    bad = client.get("/api/route?from=60.1699,24.9384&to=60.1618,24.9510&names=a|b|c")
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "InvalidValue"

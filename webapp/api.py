@@ -67,7 +67,7 @@ def _geojson(obj) -> Response:
 
 @bp.get("/route")
 def api_route():
-    q = query({"from", "to", "via", "profile", "lang", "format", "mode"}, required=("from", "to"))
+    q = query({"from", "to", "via", "profile", "lang", "format", "mode", "names"}, required=("from", "to"))
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
@@ -91,6 +91,8 @@ def api_route():
             lang=lang,
             edge_cost=closure_edge_cost_for(get_network(), profile),
         )  # closures: webapp.staff_api
+    if q.get("names") and (q.get("mode") or "bike") == "bike":
+        _name_waypoints(feature, q["names"])
     if fmt == "gpx":
         body = feature_to_gpx(feature, name=_gpx_name(feature, lang), lang=lang)
         return Response(
@@ -99,6 +101,20 @@ def api_route():
             headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'},
         )
     return _geojson(feature)
+
+
+def _name_waypoints(feature: dict, text: str) -> None:
+    """Give the route's waypoints the names the planner knows ("Amos Anderson Art Museum")."""
+    names = text.split("|")
+    waypoints = feature["properties"]["waypoints"]
+    if len(names) != len(waypoints):
+        raise InvalidValueError(f"names must have one entry per point ({len(waypoints)}), separated by '|'; got {len(names)}")
+    for w, name in zip(waypoints, names):
+        name = name.strip()
+        if len(name) > 200 or "\x00" in name:
+            raise InvalidValueError("each name must be at most 200 characters of text")
+        if name:
+            w["name"] = name
 
 
 _GPX_WORDS = {

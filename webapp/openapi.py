@@ -299,6 +299,12 @@ PATHS: dict[str, Any] = {
                     "and bike legs",
                     {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"},
                 ),
+                _param(
+                    "names",
+                    "Names of the points, in order from, vias, to, separated by '|' (empty: unnamed); "
+                    "they name the waypoints of the Feature and the GPX",
+                    {"type": "string", "maxLength": 5400},
+                ),
             ],
             "responses": {
                 "200": {

@@ -333,6 +333,12 @@
       if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17, animate: fit !== "instant"});
       var gp = routeParams();
       gp.format = "gpx";
+      if (!share) {  // named points (picked destinations) name the GPX waypoints
+        var pts = [state.from].concat(state.via, [state.to]);
+        if (pts.some(function (p) { return p && p.name; })) {
+          gp.names = pts.map(function (p) { return ((p && p.name) || "").replace(/\|/g, "/"); }).join("|");
+        }
+      }
       gpxLink.setAttribute("href", bm.apiUrl("route", gp));
       if (share) showBikeshare(feature); else showRoute(feature);
       bm.emit("route", feature);
