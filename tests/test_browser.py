@@ -273,3 +273,29 @@ def test_point_off_the_network_explains_itself(browser, live_server, artifacts_d
     assert p.page.locator("#bm-gpx").get_attribute("href") == "#"
     assert not p.errors or all("422" in e for e in p.errors), p.errors
     p.close()
+
+
+def test_shared_link_shows_the_whole_plan(browser, live_server):
+    """A shared link zooms to its route and markers, even while the page's first fit is still animating.
+
+    The destination here lies 270 m off the network's edge, and the plan's zoom equals the
+    network's: the case where the first fit's zoom animation used to undo the plan's fit.
+    """
+    p = Page(browser, live_server, 1280, 800)
+    p.goto("/?from=60.1699,24.9384&to=60.1618,24.9510&via=60.1650,24.9400")
+    p.wait_for("document.querySelector('#bm-summary') && document.querySelector('#bm-summary').textContent.includes('km')")
+    p.page.wait_for_timeout(800)  # past every fit animation
+    # replay the race on purpose: an animated zoom to the network is running when the route arrives
+    p.page.evaluate(
+        """() => { var m = window.bikemap.map, c = JSON.parse(document.getElementById('bm-config').textContent).bounds;
+                   m.setView(m.getCenter(), 18, {animate: false});
+                   m.fitBounds([[c[1], c[0]], [c[3], c[2]]]);
+                   window.bikemap.planner.update("instant"); }"""
+    )
+    p.page.wait_for_timeout(1000)
+    inside = p.page.evaluate(
+        """() => { var b = window.bikemap.map.getBounds(), s = window.bikemap.planner.state;
+                   return [s.from, s.to].concat(s.via).map(function (q) { return b.contains([q.lat, q.lon]); }); }"""
+    )
+    assert inside == [True, True, True]
+    p.close()

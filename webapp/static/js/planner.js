@@ -313,7 +313,9 @@
     }
     requestRoute(fit);
   }
+  var fitWanted = false;  // a fit asked for by a request that a newer one replaced still happens
   function requestRoute(fit) {
+    if (fit) fitWanted = fit;
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
     routeSection.hidden = false;
@@ -330,7 +332,16 @@
         style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
       });
       if (!share) clearBikeshare();
-      if (fit) map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 17, animate: fit !== "instant"});
+      var doFit = fitWanted;
+      fitWanted = false;
+      if (doFit) {  // the route and every marker (a point may lie off the street it snapped to)
+        var bounds = L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
+        [state.from, state.to].concat(state.via).forEach(function (p) { if (p) bounds.extend([p.lat, p.lon]); });
+        var opts = {padding: [30, 30], maxZoom: 17, animate: doFit !== "instant"};
+        // the page's first fit (to the network) may still be zooming: its end would undo ours
+        if (map._animatingZoom) map.once("zoomend", function () { map.fitBounds(bounds, opts); });
+        else map.fitBounds(bounds, opts);
+      }
       var gp = routeParams();
       gp.format = "gpx";
       if (!share) {  // named points (picked destinations) name the GPX waypoints
@@ -345,6 +356,7 @@
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
       pending = null;
+      fitWanted = false;
       document.body.classList.remove("bm-busy");
       bm.clearFeature("route");
       clearBikeshare();
