@@ -7,6 +7,7 @@ production server (waitress) in a thread on 127.0.0.1 for browser tests.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -62,3 +63,24 @@ def live_server(web_app):
             time.sleep(0.05)
     yield url
     server.close()
+
+
+# ----------------------------------------------------------------------------- chromium
+
+#: Debian's chromium (``apt-get install chromium``); Playwright never downloads a browser here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for every browser test (skips when chromium or Playwright is missing)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    pw = sync_api.sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+    pw.stop()

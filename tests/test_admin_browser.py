@@ -9,21 +9,12 @@ script error and no Content-Security-Policy violation on any page.
 from __future__ import annotations
 
 import json
-import os
 import threading
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-]
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -44,26 +35,22 @@ def site(tmp_path_factory, demo_net):
 
 
 @pytest.fixture(scope="module")
-def page(site):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+def page(site, browser):
     base = site[0]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1100, "height": 900})
-        pg.errors, pg.dialogs = [], []
-        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-        pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
-        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-        pg.on("response", lambda r: r.status >= 400 and pg.errors.append(f"{r.status} {r.url}"))
-        pg.goto(base + "/admin/")
-        pg.fill("#name", "eddie")
-        pg.fill("#password", "editor-pass")
-        pg.click("button[type=submit]")
-        pg.wait_for_url(base + "/admin/")
-        yield pg
-        browser.close()
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    pg = ctx.new_page()
+    pg.errors, pg.dialogs = [], []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("response", lambda r: r.status >= 400 and pg.errors.append(f"{r.status} {r.url}"))
+    pg.goto(base + "/admin/")
+    pg.fill("#name", "eddie")
+    pg.fill("#password", "editor-pass")
+    pg.click("button[type=submit]")
+    pg.wait_for_url(base + "/admin/")
+    yield pg
+    ctx.close()
 
 
 def _api(site, path):

@@ -15,26 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from gbfs_fixtures.feedserver import FeedServer
 from test_bikeshare import TRIPS, _feed
-from test_browser import ARGS, CHROMIUM, Page
+from test_browser import Page
 
 from routes.stations import osm_stations
 
 pytestmark = pytest.mark.browser
 INCLUDED = 3
 (A, B) = TRIPS[0]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -138,13 +138,9 @@ def test_serve_gbfs_option():
 
 
 @pytest.mark.browser
-def test_live_popups_in_chromium(paris_net, feed):
-    import os
+def test_live_popups_in_chromium(paris_net, feed, browser):
     import threading
 
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("/usr/bin/chromium is missing")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     from waitress.server import create_server
 
     server = create_server(_app(paris_net, GBFS_URL=feed.url("paris/gbfs.json")), host="127.0.0.1", port=0, threads=2)
@@ -152,23 +148,22 @@ def test_live_popups_in_chromium(paris_net, feed):
     base = f"http://127.0.0.1:{server.effective_port}/"
     errors = []
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
-            page.goto(base)
-            find = """() => Object.values(window.bikemap.map._layers).filter(
-                         l => l.feature && l.feature.properties && 'num_bikes_available' in l.feature.properties)"""
-            page.wait_for_function(f"({find})().length === 46", timeout=20000)
-            text = page.evaluate(f"""() => {{
-                const m = ({find})().find(l => l.feature.properties.name.startsWith('<img'));
-                m.openPopup();
-                const box = document.querySelector('.leaflet-popup-content .bm-station');
-                return {{text: box.textContent, imgs: box.querySelectorAll('img').length,
-                         acts: box.querySelectorAll('.bm-act').length}};
-            }}""")
-            browser.close()
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+        page.goto(base)
+        find = """() => Object.values(window.bikemap.map._layers).filter(
+                     l => l.feature && l.feature.properties && 'num_bikes_available' in l.feature.properties)"""
+        page.wait_for_function(f"({find})().length === 46", timeout=20000)
+        text = page.evaluate(f"""() => {{
+            const m = ({find})().find(l => l.feature.properties.name.startsWith('<img'));
+            m.openPopup();
+            const box = document.querySelector('.leaflet-popup-content .bm-station');
+            return {{text: box.textContent, imgs: box.querySelectorAll('img').length,
+                     acts: box.querySelectorAll('.bm-act').length}};
+        }}""")
+        ctx.close()
     finally:
         server.close()
     assert EVIL in text["text"] and text["imgs"] == 0  # the name is text, not markup

@@ -9,7 +9,6 @@ switch to Indonesian, and a 375 px phone screen. Screenshots go to artifacts/.
 from __future__ import annotations
 
 import json
-import os
 import re
 from urllib.parse import urlsplit
 
@@ -17,29 +16,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START, END = (60.1716, 24.9410), (60.1660, 24.9500)
 DISTANCE = re.compile(r"^\d+([.,]\d)? (km|m)$")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Page:

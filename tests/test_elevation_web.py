@@ -5,7 +5,6 @@ the route API and its GPX carry heights, and the map page draws the elevation ch
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
@@ -78,44 +77,39 @@ def hill_server(hill_app):
 
 
 @pytest.mark.browser
-def test_chart_in_the_browser(hill_server, artifacts_dir):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("no chromium on this machine")
+def test_chart_in_the_browser(hill_server, artifacts_dir, browser):
     errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 800})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{hill_server}/?from={FROM}&to={TO}&lang=id")
-            page.wait_for_selector("#bm-elevation svg .bm-elev-line", timeout=30_000)
-            assert page.inner_text("#bm-ascent").startswith("\u2197 ")
-            assert page.inner_text("#bm-max-grade").endswith("%")
-            assert "Ketinggian" in page.inner_text("#bm-elevation h3")  # Indonesian UI
-            d = page.get_attribute("#bm-elevation .bm-elev-line", "d")
-            assert d.startswith("M") and d.count("L") > 20
-            label = page.get_attribute("#bm-elevation svg", "aria-label")
-            assert "naik" in label
-            # hovering the chart shows the place on the map
-            box = page.locator("#bm-elevation svg").bounding_box()
-            page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
-            assert page.inner_text("#bm-elevation .bm-elev-readout").endswith(" m")
-            at = page.evaluate(
-                "() => { var m = bikemap.elevation.marker();"
-                " return m && bikemap.map.hasLayer(m) ? [m.getLatLng().lat, m.getLatLng().lng] : null; }"
-            )
-            assert at is not None and 42.5 < at[0] < 42.56 and 1.5 < at[1] < 1.6
-            page.screenshot(path=str(artifacts_dir / "elevation-chart.png"))
-            page.mouse.move(box["x"] - 20, box["y"] - 20)  # leaving the chart hides it again
-            assert page.evaluate("() => bikemap.elevation.marker()") is None
-            # keyboard: the chart takes focus and arrows move along it
-            page.focus("#bm-elevation svg")
-            page.keyboard.press("Home")
-            first = page.inner_text("#bm-elevation .bm-elev-readout")
-            page.keyboard.press("ArrowRight")
-            assert page.inner_text("#bm-elevation .bm-elev-readout") != first
-        finally:
-            browser.close()
+    try:
+        ctx = browser.new_context(viewport={"width": 1000, "height": 800})
+        page = ctx.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{hill_server}/?from={FROM}&to={TO}&lang=id")
+        page.wait_for_selector("#bm-elevation svg .bm-elev-line", timeout=30_000)
+        assert page.inner_text("#bm-ascent").startswith("\u2197 ")
+        assert page.inner_text("#bm-max-grade").endswith("%")
+        assert "Ketinggian" in page.inner_text("#bm-elevation h3")  # Indonesian UI
+        d = page.get_attribute("#bm-elevation .bm-elev-line", "d")
+        assert d.startswith("M") and d.count("L") > 20
+        label = page.get_attribute("#bm-elevation svg", "aria-label")
+        assert "naik" in label
+        # hovering the chart shows the place on the map
+        box = page.locator("#bm-elevation svg").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+        assert page.inner_text("#bm-elevation .bm-elev-readout").endswith(" m")
+        at = page.evaluate(
+            "() => { var m = bikemap.elevation.marker();"
+            " return m && bikemap.map.hasLayer(m) ? [m.getLatLng().lat, m.getLatLng().lng] : null; }"
+        )
+        assert at is not None and 42.5 < at[0] < 42.56 and 1.5 < at[1] < 1.6
+        page.screenshot(path=str(artifacts_dir / "elevation-chart.png"))
+        page.mouse.move(box["x"] - 20, box["y"] - 20)  # leaving the chart hides it again
+        assert page.evaluate("() => bikemap.elevation.marker()") is None
+        # keyboard: the chart takes focus and arrows move along it
+        page.focus("#bm-elevation svg")
+        page.keyboard.press("Home")
+        first = page.inner_text("#bm-elevation .bm-elev-readout")
+        page.keyboard.press("ArrowRight")
+        assert page.inner_text("#bm-elevation .bm-elev-readout") != first
+    finally:
+        ctx.close()
     assert not errors

@@ -8,7 +8,6 @@ the route planned on the page as a new featured route.
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
@@ -16,9 +15,6 @@ from fixtures_db import add_user, make_staff_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
 START = "60.1699,24.9384"
 XSS = "<img src=x onerror=window.__xss=1>"
 
@@ -45,17 +41,6 @@ def site(demo_net, tmp_path_factory):
     yield f"http://127.0.0.1:{server.effective_port}", app, pub
     server.close()
     app.extensions["bikemap_db"].dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser):

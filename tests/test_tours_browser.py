@@ -8,31 +8,20 @@ go to artifacts/.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        ctx = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
-        pg = ctx.new_page()
-        pg.errors = []
-        pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
-        pg.on("console", lambda m: m.type == "error" and pg.errors.append(f"console: {m.text}"))
-        yield pg
-        browser.close()
+def page(live_server, browser):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(f"console: {m.text}"))
+    yield pg
+    ctx.close()
 
 
 def wait_for(pg, js: str, timeout_s: float = 30.0):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import threading
 
@@ -286,30 +285,22 @@ def test_admin_pages_escape_every_payload(site):
 
 # ----------------------------------------------------------------------------- chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
 @pytest.fixture(scope="module")
-def browser_page(site):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+def browser_page(site, browser):
     from waitress.server import create_server
 
     server = create_server(site["app"], host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.base, page.dialogs, page.problems = base, [], []
-        page.on("dialog", lambda d: (page.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
-        page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
-        page.on("console", lambda m: (m.type == "error" or "Content Security Policy" in m.text)
-                and page.problems.append(f"console: {m.text}"))  # fmt: skip
-        yield page
-        browser.close()
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = ctx.new_page()
+    page.base, page.dialogs, page.problems = base, [], []
+    page.on("dialog", lambda d: (page.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+    page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
+    page.on("console", lambda m: (m.type == "error" or "Content Security Policy" in m.text)
+            and page.problems.append(f"console: {m.text}"))  # fmt: skip
+    yield page
+    ctx.close()
     server.close()
 
 
