@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +23,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
 def _median(fn, n=7):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    """Median seconds of ``n`` single runs of ``fn``."""
+    return statistics.median(timeit.repeat(fn, number=1, repeat=n))
 
 
 def main() -> int:
