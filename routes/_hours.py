@@ -1,4 +1,9 @@
-"""OpenStreetMap ``opening_hours`` for the common forms, as weekly intervals.
+"""OpenStreetMap ``opening_hours``: one module checks the syntax and evaluates it.
+
+`check_opening_hours` accepts the wider OSM grammar (month and week ranges,
+sunrise/sunset, comments...) and is what staff input must pass;
+`parse_opening_hours` evaluates the common forms as weekly intervals for the
+tour planner.
 
 Understood: ``24/7``; ``off``/``closed``; rules separated by ``;`` made of an
 optional weekday selector (``Mo-Fr``, ``Sa,Su``, ``Tu-Th,Sa``) and times
@@ -19,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-__all__ = ["parse_opening_hours", "open_windows"]
+__all__ = ["OPENING_HOURS_EXAMPLES", "check_opening_hours", "open_windows", "parse_opening_hours"]
 
 _DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
 _TIME = r"(\d{1,2}):(\d{2})"
@@ -153,3 +158,70 @@ def _local(day: dt.datetime, minutes: int) -> dt.datetime:
     """Wall-clock time ``minutes`` after the midnight of ``day``, in its time zone."""
     naive = day.replace(tzinfo=None) + dt.timedelta(minutes=minutes)
     return naive.replace(tzinfo=day.tzinfo).astimezone(dt.UTC)
+
+
+# --------------------------------------------------------------------------- checking the syntax (staff input)
+
+_G_WD = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
+_G_NTH = r"\[-?[1-5](?:-[1-5])?(?:,-?[1-5](?:-[1-5])?)*\]"
+_G_WD_ITEM = rf"(?:{_G_WD}(?:-{_G_WD})?(?:{_G_NTH})?|PH|SH)(?:\s*[+-]\d+\s+days?)?"
+_G_WD_SEL = rf"{_G_WD_ITEM}(?:\s*,\s*{_G_WD_ITEM})*"
+_G_EVENT = r"(?:sunrise|sunset|dawn|dusk)"
+_G_HM = r"\d{1,2}:\d{2}"
+_G_TIME = rf"(?:{_G_HM}|{_G_EVENT}|\({_G_EVENT}[+-]{_G_HM}\))"
+_G_SPAN = rf"{_G_TIME}(?:\s*-\s*{_G_TIME}(?:\+)?|\+)?"
+_G_TIME_SEL = rf"{_G_SPAN}(?:\s*,\s*{_G_SPAN})*"
+_G_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_G_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_G_DATE = rf"(?:\d{{4}}\s+)?{_G_MON}(?:\s+{_G_DAY})?|easter"
+_G_MON_ITEM = rf"(?:{_G_DATE})(?:\s*-\s*(?:{_G_DATE}|{_G_DAY}))?"
+_G_MON_SEL = rf"{_G_MON_ITEM}(?:\s*,\s*{_G_MON_ITEM})*"
+_G_YEAR_SEL = r"\d{4}(?:-\d{4})?(?:/\d+)?(?:\s*,\s*\d{4}(?:-\d{4})?)*"
+_G_WEEK_SEL = r"week\s+\d{1,2}(?:-\d{1,2})?(?:/\d)?(?:\s*,\s*\d{1,2}(?:-\d{1,2})?(?:/\d)?)*"
+_G_MOD = r"(?:open|closed|off|unknown)"
+_G_COMMENT = r'"[^"]*"'
+_G_RULE = re.compile(
+    rf"""^(?:
+        24/7
+      | (?:{_G_YEAR_SEL}\s+)?(?:(?:{_G_MON_SEL})\s*:?\s*)?(?:{_G_WEEK_SEL}\s*:?\s*)?
+        (?:(?:{_G_WD_SEL})\s*:?)?\s*(?:{_G_TIME_SEL})?
+    )\s*(?:{_G_MOD})?\s*(?:{_G_COMMENT})?$""",
+    re.VERBOSE,
+)
+_G_HM_RE = re.compile(r"(\d{1,2}):(\d{2})")
+OPENING_HOURS_EXAMPLES = "'Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off' or '24/7'"
+
+
+def _G_check_rule(rule: str) -> bool:
+    if not rule or not _G_RULE.match(rule):
+        return False
+    for h, m in _G_HM_RE.findall(rule):
+        if int(m) > 59 or int(h) > 48:  # up to 48:00 for spans past midnight
+            return False
+    return True
+
+
+def check_opening_hours(value: str) -> str | None:
+    """Return ``None`` when ``value`` is valid OSM ``opening_hours``, else a message.
+
+    >>> check_opening_hours("Mo-Fr 08:00-12:00,13:00-17:30; Sa 10:00-14:00; PH off") is None
+    True
+    >>> check_opening_hours("Apr-Oct: Tu-Su 10:00-18:00") is None
+    True
+    >>> check_opening_hours("monday to friday 9-5").startswith("'monday to friday 9-5' is not valid")
+    True
+    """
+    text = value.strip().rstrip(";").strip()
+    if not text:
+        return f"is empty; leave opening_hours out, or write it as {OPENING_HOURS_EXAMPLES}"
+    for part in re.split(r"\s*(?:;|\|\|)\s*", text):
+        if _G_check_rule(part):
+            continue
+        # ``,`` may also join rules: "Mo-Fr 09:00-17:00, Sa 10:00-12:00"
+        pieces = re.split(r",\s+(?=(?:\d{4}\s+)?(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+                          r"|Sep|Oct|Nov|Dec|week)\b)", part)  # fmt: skip
+        if len(pieces) > 1 and all(_G_check_rule(p) for p in pieces):
+            continue
+        return (f"'{part}' is not valid OpenStreetMap opening_hours syntax "
+                f"(for example {OPENING_HOURS_EXAMPLES})")  # fmt: skip
+    return None

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from routes._hours import OPENING_HOURS_EXAMPLES, check_opening_hours  # noqa: F401 (re-exported)
 from routes.errors import InvalidValueError
 
 from .models import CLOSURE_KINDS, categories
@@ -40,73 +41,6 @@ class DestinationInvalid(InvalidValueError):
     def __init__(self, fields: dict[str, str]):
         self.fields = fields
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-
-
-# ----------------------------------------------------------------------------- opening_hours
-
-_WD = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
-_NTH = r"\[-?[1-5](?:-[1-5])?(?:,-?[1-5](?:-[1-5])?)*\]"
-_WD_ITEM = rf"(?:{_WD}(?:-{_WD})?(?:{_NTH})?|PH|SH)(?:\s*[+-]\d+\s+days?)?"
-_WD_SEL = rf"{_WD_ITEM}(?:\s*,\s*{_WD_ITEM})*"
-_EVENT = r"(?:sunrise|sunset|dawn|dusk)"
-_HM = r"\d{1,2}:\d{2}"
-_TIME = rf"(?:{_HM}|{_EVENT}|\({_EVENT}[+-]{_HM}\))"
-_SPAN = rf"{_TIME}(?:\s*-\s*{_TIME}(?:\+)?|\+)?"
-_TIME_SEL = rf"{_SPAN}(?:\s*,\s*{_SPAN})*"
-_MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-_DATE = rf"(?:\d{{4}}\s+)?{_MON}(?:\s+{_DAY})?|easter"
-_MON_ITEM = rf"(?:{_DATE})(?:\s*-\s*(?:{_DATE}|{_DAY}))?"
-_MON_SEL = rf"{_MON_ITEM}(?:\s*,\s*{_MON_ITEM})*"
-_YEAR_SEL = r"\d{4}(?:-\d{4})?(?:/\d+)?(?:\s*,\s*\d{4}(?:-\d{4})?)*"
-_WEEK_SEL = r"week\s+\d{1,2}(?:-\d{1,2})?(?:/\d)?(?:\s*,\s*\d{1,2}(?:-\d{1,2})?(?:/\d)?)*"
-_MOD = r"(?:open|closed|off|unknown)"
-_COMMENT = r'"[^"]*"'
-_RULE = re.compile(
-    rf"""^(?:
-        24/7
-      | (?:{_YEAR_SEL}\s+)?(?:(?:{_MON_SEL})\s*:?\s*)?(?:{_WEEK_SEL}\s*:?\s*)?
-        (?:(?:{_WD_SEL})\s*:?)?\s*(?:{_TIME_SEL})?
-    )\s*(?:{_MOD})?\s*(?:{_COMMENT})?$""",
-    re.VERBOSE,
-)
-_HM_RE = re.compile(r"(\d{1,2}):(\d{2})")
-OPENING_HOURS_EXAMPLES = "'Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off' or '24/7'"
-
-
-def _check_rule(rule: str) -> bool:
-    if not rule or not _RULE.match(rule):
-        return False
-    for h, m in _HM_RE.findall(rule):
-        if int(m) > 59 or int(h) > 48:  # up to 48:00 for spans past midnight
-            return False
-    return True
-
-
-def check_opening_hours(value: str) -> str | None:
-    """Return ``None`` when ``value`` is valid OSM ``opening_hours``, else a message.
-
-    >>> check_opening_hours("Mo-Fr 08:00-12:00,13:00-17:30; Sa 10:00-14:00; PH off") is None
-    True
-    >>> check_opening_hours("Apr-Oct: Tu-Su 10:00-18:00") is None
-    True
-    >>> check_opening_hours("monday to friday 9-5")[:30]
-    "'monday to friday 9-5' is not v"
-    """
-    text = value.strip().rstrip(";").strip()
-    if not text:
-        return f"is empty; leave opening_hours out, or write it as {OPENING_HOURS_EXAMPLES}"
-    for part in re.split(r"\s*(?:;|\|\|)\s*", text):
-        if _check_rule(part):
-            continue
-        # ``,`` may also join rules: "Mo-Fr 09:00-17:00, Sa 10:00-12:00"
-        pieces = re.split(r",\s+(?=(?:\d{4}\s+)?(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
-                          r"|Sep|Oct|Nov|Dec|week)\b)", part)  # fmt: skip
-        if len(pieces) > 1 and all(_check_rule(p) for p in pieces):
-            continue
-        return (f"'{part}' is not valid OpenStreetMap opening_hours syntax "
-                f"(for example {OPENING_HOURS_EXAMPLES})")  # fmt: skip
-    return None
 
 
 # ----------------------------------------------------------------------------- fields
