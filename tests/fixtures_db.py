@@ -29,14 +29,13 @@ def _pg_admin():
         pytest.skip(f"PostgreSQL at {PG_URL} is unreachable: {str(exc).strip().splitlines()[0]}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """An empty database URL: an SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bikemap.sqlite3'}"
+def empty_database(kind: str, folder, prefix: str = "bikemap_test"):
+    """Yield the URL of an empty database: an SQLite file in ``folder``, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bikemap.sqlite3'}"
         return
     conn = _pg_admin()
-    schema = f"bikemap_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
     try:
@@ -44,6 +43,12 @@ def db_url(request, tmp_path):
     finally:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database URL: an SQLite file, or a fresh PostgreSQL schema."""
+    yield from empty_database(request.param, tmp_path)
 
 
 @pytest.fixture

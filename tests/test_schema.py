@@ -18,12 +18,11 @@ checked by `test_zz_enough_cases` (the last test of this file).
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 
 import pytest
 import schemathesis
-from fixtures_db import PG_URL, _pg_admin, add_user, make_staff_app
+from fixtures_db import add_user, empty_database, make_staff_app
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
@@ -50,18 +49,7 @@ PLAIN = {"Accept-Encoding": "identity"}
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def schema_db(request, tmp_path_factory):
     """An SQLite file, or a fresh PostgreSQL schema (NUL in text, say, fails only there)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('schema') / 'bikemap.sqlite3'}"
-        return
-    conn = _pg_admin()
-    name = f"bikemap_schema_{uuid.uuid4().hex[:12]}"
-    conn.execute(f'CREATE SCHEMA "{name}"')
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{name}"
-    finally:
-        conn.execute(f'DROP SCHEMA "{name}" CASCADE')
-        conn.close()
+    yield from empty_database(request.param, tmp_path_factory.mktemp("schema"), "bikemap_schema")
 
 
 @pytest.fixture(scope="module")
