@@ -177,7 +177,8 @@ class Network:
         from .routing import Router
 
         p = get_profile(profile)
-        key = p.name if load_profiles().get(p.name) == p else f"{p.name}:{hash(repr(p))}"
+        named = load_profiles().get(p.name)
+        key = p.name if named is p or named == p else f"{p.name}:{hash(repr(p))}"
 
         def build():
             router = Router(self, p)
