@@ -218,10 +218,12 @@ def check_opening_hours(value: str) -> str | None:
         if _G_check_rule(part):
             continue
         # ``,`` may also join rules: "Mo-Fr 09:00-17:00, Sa 10:00-12:00"
-        pieces = re.split(r",\s+(?=(?:\d{4}\s+)?(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
-                          r"|Sep|Oct|Nov|Dec|week)\b)", part)  # fmt: skip
+        pieces = re.split(
+            r",\s+(?=(?:\d{4}\s+)?(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+            r"|Sep|Oct|Nov|Dec|week)\b)",
+            part,
+        )
         if len(pieces) > 1 and all(_G_check_rule(p) for p in pieces):
             continue
-        return (f"'{part}' is not valid OpenStreetMap opening_hours syntax "
-                f"(for example {OPENING_HOURS_EXAMPLES})")  # fmt: skip
+        return f"'{part}' is not valid OpenStreetMap opening_hours syntax (for example {OPENING_HOURS_EXAMPLES})"
     return None

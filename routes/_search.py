@@ -18,9 +18,7 @@ __all__ = ["bidirectional", "one_to_many"]
 
 
 @njit(cache=True)
-def bidirectional(
-    n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_nodes, src_costs, dst_nodes, dst_costs
-):
+def bidirectional(n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_nodes, src_costs, dst_nodes, dst_costs):
     """Bidirectional Dijkstra from seed nodes to seed nodes.
 
     Returns ``(best, meet, f_pred, b_pred)``: the cost, the node where the two

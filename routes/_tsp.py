@@ -190,9 +190,7 @@ def order_heuristic(T, s, stops, e, restarts, kicks, seed):
             # double bridge on the inner part
             cut = np.sort(np.random.choice(n - 1, 3, replace=False) + 1)
             inner = P[1:-1]
-            Q = np.concatenate(
-                (inner[: cut[0]], inner[cut[2] :], inner[cut[1] : cut[2]], inner[cut[0] : cut[1]])
-            )
+            Q = np.concatenate((inner[: cut[0]], inner[cut[2] :], inner[cut[1] : cut[2]], inner[cut[0] : cut[1]]))
             P2 = np.concatenate((np.array([s]), Q, np.array([e])))
             _local_search(T, P2)
             c2 = path_cost(T, s, P2[1:-1], e)
@@ -234,9 +232,7 @@ def schedule(T, s, route, e, visit, wn, wa, wb):
 
 
 @njit(cache=True)
-def _insert_greedy(
-    T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha=1.0, noise=0.0
-):
+def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha=1.0, noise=0.0):
     """Insert candidates by best prize**alpha per added second while the budget allows.
 
     ``noise`` > 0 multiplies each score by a random factor in [1 - noise, 1 + noise].
@@ -305,9 +301,7 @@ def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, s
     np.random.seed(seed)
     m = T.shape[0]
     in_route = np.zeros(m, np.bool_)
-    route, cur = _insert_greedy(
-        T, s, np.empty(0, np.int64), e, cands, prize, visit, wn, wa, wb, budget, in_route
-    )
+    route, cur = _insert_greedy(T, s, np.empty(0, np.int64), e, cands, prize, visit, wn, wa, wb, budget, in_route)
     route, cur = _shorten(T, s, route, e, visit, wn, wa, wb)
     route, cur = _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route)
     best, best_p, best_t = route.copy(), _prize(route, prize), cur
@@ -337,13 +331,9 @@ def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, s
                     in_route[c0] = True
                     break
         alpha = alphas[np.random.randint(len(alphas))]
-        r, t = _insert_greedy(
-            T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha, 0.2
-        )
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha, 0.2)
         r, t = _shorten(T, s, r, e, visit, wn, wa, wb)
-        r, t = _insert_greedy(
-            T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0
-        )
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0)
         p = _prize(r, prize)
         if p >= cur_p - 1.0:  # accept sideways and slightly worse moves to wander
             cur_r, cur_p = r.copy(), p
@@ -365,9 +355,7 @@ def brute_force_order(T: np.ndarray, s: int, stops, e: int) -> tuple[float, tupl
     return best
 
 
-def brute_force_orienteering(
-    T, s, cands, e, prize, visit, wn, wa, wb, budget
-) -> tuple[float, float]:
+def brute_force_orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget) -> tuple[float, float]:
     """The proven best (prize, time) by trying every ordered subset (up to ~7 candidates)."""
     best_p, best_t = 0.0, float(schedule(T, s, np.empty(0, np.int64), e, visit, wn, wa, wb))
     for k in range(1, len(cands) + 1):

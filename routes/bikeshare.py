@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -74,8 +75,15 @@ class Choice:
 class _Tree:
     """One one-to-many search, with the duration of the cheapest path to any settled node."""
 
-    def __init__(self, router: Router, snap: Snap, targets: list[Snap], *, reverse: bool = False,
-                 edge_cost: np.ndarray | None = None):  # fmt: skip
+    def __init__(
+        self,
+        router: Router,
+        snap: Snap,
+        targets: list[Snap],
+        *,
+        reverse: bool = False,
+        edge_cost: np.ndarray | None = None,
+    ):
         self.router, self.snap, self.reverse = router, snap, reverse
         self.cost = cost = router.cost if edge_cost is None else edge_cost
         seeds = router._in_seeds(snap, cost) if reverse else router._out_seeds(snap, cost)
@@ -83,10 +91,15 @@ class _Tree:
         for node, c, piece in seeds:
             if node not in self.seed_s or c < self.seed_s[node][0]:
                 self.seed_s[node] = (c, piece.value(router.duration))
-        nodes = [n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))]
+        nodes = [
+            n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))
+        ]
         if seeds:
             self.dist, self.pred = router.costs_from(
-                list(self.seed_s), [v[0] for v in self.seed_s.values()], nodes or [seeds[0][0]], reverse=reverse,
+                list(self.seed_s),
+                [v[0] for v in self.seed_s.values()],
+                nodes or [seeds[0][0]],
+                reverse=reverse,
                 edge_cost=cost,
             )
         else:
@@ -178,7 +191,9 @@ def choose_stations(
     if not rent:
         raise NoRouteError(f"no bike-share station that can rent a bike within {max_walk_m:.0f} m of the start")
     if not give:
-        raise NoRouteError(f"no bike-share station that can take a bike back within {max_walk_m:.0f} m of the destination")
+        raise NoRouteError(
+            f"no bike-share station that can take a bike back within {max_walk_m:.0f} m of the destination"
+        )
     out_tree = _Tree(walk, o, [sn for _, sn in rent] + [d], edge_cost=wc)
     in_tree = _Tree(walk, d, [sn for _, sn in give], reverse=True, edge_cost=wc)
     walk_only = out_tree.to(d)[1]
@@ -187,11 +202,15 @@ def choose_stations(
     rent = [x for x in rent if math.isfinite(x[2])][:candidates]
     give = [x for x in give if math.isfinite(x[2])][:candidates]
     if not rent:
-        raise NoRouteError("no bike-share station that can rent a bike can be reached on foot from the start "
-                           "(is it on a walkway cut off from the streets?)")  # fmt: skip
+        raise NoRouteError(
+            "no bike-share station that can rent a bike can be reached on foot from the start "
+            "(is it on a walkway cut off from the streets?)"
+        )
     if not give:
-        raise NoRouteError("the destination cannot be reached on foot from any bike-share station that can "
-                           "take a bike back (is it on a walkway cut off from the streets?)")  # fmt: skip
+        raise NoRouteError(
+            "the destination cannot be reached on foot from any bike-share station that can "
+            "take a bike back (is it on a walkway cut off from the streets?)"
+        )
     give_bike = _snapped(bike, [s for s, _, _ in give], edge_cost)
     give_by_id = {s["station_id"]: (sn, w) for s, _, w in give for s2, sn in give_bike if s2 is s}
     best: Choice | None = None
@@ -210,8 +229,16 @@ def choose_stations(
                 best = Choice(a, b, walk_to, ride, walk_from, total, None, 0)
     if best is None:
         raise NoRouteError("no bike ride connects a station near the start with a station near the destination")
-    return Choice(best.pickup, best.dropoff, best.walk_to_s, best.ride_s, best.walk_from_s, best.total_s,
-                  walk_only if math.isfinite(walk_only) else None, compared)  # fmt: skip
+    return Choice(
+        best.pickup,
+        best.dropoff,
+        best.walk_to_s,
+        best.ride_s,
+        best.walk_from_s,
+        best.total_s,
+        walk_only if math.isfinite(walk_only) else None,
+        compared,
+    )
 
 
 # --------------------------------------------------------------------------- the trip
@@ -303,39 +330,89 @@ def bikeshare_route(
     """
     if len(points) != 2:
         raise InvalidValueError(f"a bike-share trip takes a start and a destination, got {len(points)} points")
-    start, end = (check_latlon(float(p[0]), float(p[1]), what=w) for p, w in zip(points, ("from", "to")))
+    start, end = (check_latlon(float(p[0]), float(p[1]), what=w) for p, w in zip(points, ("from", "to"), strict=False))
     get_profile(profile), get_profile(walk_profile)
     pool, fresh = _stations_for(network, stations, snapshot, gbfs_url, client)
-    choice = choose_stations(network, start, end, pool, profile=profile, walk_profile=walk_profile,
-                             max_walk_m=max_walk_m, candidates=candidates, dock_s=dock_s,
-                             edge_cost=edge_cost, walk_edge_cost=walk_edge_cost)  # fmt: skip
+    choice = choose_stations(
+        network,
+        start,
+        end,
+        pool,
+        profile=profile,
+        walk_profile=walk_profile,
+        max_walk_m=max_walk_m,
+        candidates=candidates,
+        dock_s=dock_s,
+        edge_cost=edge_cost,
+        walk_edge_cost=walk_edge_cost,
+    )
     a, b = choice.pickup, choice.dropoff
     pa, pb = (a["lat"], a["lon"]), (b["lat"], b["lon"])
     parts = [
-        ("walk", route(network, [start, pa], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost), None,
-         a["station_id"]),
-        ("bike", route(network, [pa, pb], profile=profile, lang=lang, edge_cost=edge_cost), a["station_id"],
-         b["station_id"]),
-        ("walk", route(network, [pb, end], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost),
-         b["station_id"], None),
+        (
+            "walk",
+            route(network, [start, pa], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost),
+            None,
+            a["station_id"],
+        ),
+        (
+            "bike",
+            route(network, [pa, pb], profile=profile, lang=lang, edge_cost=edge_cost),
+            a["station_id"],
+            b["station_id"],
+        ),
+        (
+            "walk",
+            route(network, [pb, end], profile=walk_profile, lang=lang, edge_cost=walk_edge_cost),
+            b["station_id"],
+            None,
+        ),
     ]
     words = _WORDS.get(lang, _WORDS["en"])
     coords: list[list[float]] = []
     legs, instructions = [], []
     for mode, feat, frm, to in parts:
         p, line = feat["properties"], feat["geometry"]["coordinates"]
-        legs.append({"mode": mode, "profile": p["profile"], "distance_m": p["distance_m"], "duration_s": p["duration_s"],
-                     "from_station": frm, "to_station": to, "coordinates": line,
-                     "instructions": p["instructions"]})  # fmt: skip
+        legs.append(
+            {
+                "mode": mode,
+                "profile": p["profile"],
+                "distance_m": p["distance_m"],
+                "duration_s": p["duration_s"],
+                "from_station": frm,
+                "to_station": to,
+                "coordinates": line,
+                "instructions": p["instructions"],
+            }
+        )
         coords.extend(line if not coords or line[0] != coords[-1] else line[1:])
         steps = [dict(i, mode=mode) for i in p["instructions"] if i.get("type") != "arrive" or to is None]
         if mode == "bike":
-            steps.insert(0, {"type": "pickup", "modifier": "", "text": words["pickup"].format(name=a["name"]),
-                             "name": a["name"], "distance_m": 0.0, "duration_s": dock_s, "location": line[0],
-                             "mode": "bike"})  # fmt: skip
-            steps.append({"type": "dropoff", "modifier": "", "text": words["dropoff"].format(name=b["name"]),
-                          "name": b["name"], "distance_m": 0.0, "duration_s": dock_s, "location": line[-1],
-                          "mode": "bike"})  # fmt: skip
+            steps.insert(
+                0,
+                {
+                    "type": "pickup",
+                    "modifier": "",
+                    "text": words["pickup"].format(name=a["name"]),
+                    "name": a["name"],
+                    "distance_m": 0.0,
+                    "duration_s": dock_s,
+                    "location": line[0],
+                    "mode": "bike",
+                },
+            )
+            steps.append(
+                {
+                    "type": "dropoff",
+                    "modifier": "",
+                    "text": words["dropoff"].format(name=b["name"]),
+                    "name": b["name"],
+                    "distance_m": 0.0,
+                    "duration_s": dock_s,
+                    "location": line[-1],
+                    "mode": "bike",
+                }
+            )
         instructions.extend(steps)
     ride_s = legs[1]["duration_s"]
     total_s = sum(leg["duration_s"] for leg in legs) + 2 * dock_s
@@ -343,8 +420,10 @@ def bikeshare_route(
         included_minutes = fresh.get("included_minutes")
     warnings = []
     if included_minutes is not None and ride_s > included_minutes * 60:
-        warnings.append(f"the ride takes about {math.ceil(ride_s / 60)} min, more than the {included_minutes:g} min "
-                        "the ticket includes: extra minutes are charged")  # fmt: skip
+        warnings.append(
+            f"the ride takes about {math.ceil(ride_s / 60)} min, more than the {included_minutes:g} min "
+            "the ticket includes: extra minutes are charged"
+        )
     if fresh.get("stale"):
         warnings.append(f"station availability may be out of date ({fresh.get('stale_reason')})")
     elif not fresh.get("live"):
@@ -374,12 +453,20 @@ def bikeshare_route(
             "last_updated": fresh.get("last_updated"),
             "waypoints": [
                 {"role": "from", "location": [start[1], start[0]]},
-                {"role": "pickup", "location": [a["lon"], a["lat"]], "station_id": a["station_id"],
-                 "name": words["pickup"].format(name=a["name"])},
-                {"role": "dropoff", "location": [b["lon"], b["lat"]], "station_id": b["station_id"],
-                 "name": words["dropoff"].format(name=b["name"])},
+                {
+                    "role": "pickup",
+                    "location": [a["lon"], a["lat"]],
+                    "station_id": a["station_id"],
+                    "name": words["pickup"].format(name=a["name"]),
+                },
+                {
+                    "role": "dropoff",
+                    "location": [b["lon"], b["lat"]],
+                    "station_id": b["station_id"],
+                    "name": words["dropoff"].format(name=b["name"]),
+                },
                 {"role": "to", "location": [end[1], end[0]]},
-            ],  # fmt: skip
+            ],
             "instructions": instructions,
         },
     }

@@ -13,7 +13,7 @@ import importlib
 import json
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import BikemapError
 
@@ -67,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def add_source_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--source`` and ``--cache-dir`` options every network command shares."""
-    parser.add_argument("--source", default="demo",
-                        help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N")  # fmt: skip
+    parser.add_argument(
+        "--source", default="demo", help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N"
+    )
     parser.add_argument("--cache-dir", default=None, help="folder for built networks (default ~/.cache/bikemap)")
 
 

@@ -17,8 +17,13 @@ def register(sub) -> None:
     p.add_argument("--via", action="append", default=[], metavar="LAT,LON", help="a via point (repeatable, in order)")
     p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
     p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
-    p.add_argument("--max-snap", type=float, default=None, metavar="M",
-                   help="farthest a point may be from a street, in metres (default 500)")  # fmt: skip
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        default=None,
+        metavar="M",
+        help="farthest a point may be from a street, in metres (default 500)",
+    )
     p.add_argument("--json", action="store_true", help="print the route as a GeoJSON Feature")
     p.add_argument("--gpx", metavar="FILE", help="also write the route as GPX 1.1")
     p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
@@ -48,10 +53,14 @@ def summary(feature: dict) -> str:
     total = p["distance_m"] or 1.0
     lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
     lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
-    lines.append(f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
-                 f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%")  # fmt: skip
+    lines.append(
+        f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
+        f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%"
+    )
     if p.get("ascent_m") is not None:
-        lines.append(f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %")
+        lines.append(
+            f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %"
+        )
     lines.append("Directions:")
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""

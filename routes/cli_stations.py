@@ -11,9 +11,12 @@ from .profiles import get_profile
 
 
 def register(sub) -> None:
-    p = sub.add_parser("stations", help="list bike-share stations (live with --gbfs)",
-                       description="List bike-share stations: from the network source (OpenStreetMap "
-                                   "amenity=bicycle_rental) or live from a GBFS feed.")  # fmt: skip
+    p = sub.add_parser(
+        "stations",
+        help="list bike-share stations (live with --gbfs)",
+        description="List bike-share stations: from the network source (OpenStreetMap "
+        "amenity=bicycle_rental) or live from a GBFS feed.",
+    )
     add_source_argument(p)
     p.add_argument("--gbfs", metavar="URL", help="the system's GBFS auto-discovery file (.../gbfs.json)")
     p.add_argument("--lang", default=None, help="preferred language of station names in the feed (e.g. fr)")
@@ -21,9 +24,12 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print a GeoJSON FeatureCollection")
     p.set_defaults(func=run_stations)
 
-    t = sub.add_parser("bikeshare", help="plan a dock-to-dock bike-share trip",
-                       description="Walk to a station with a bike, ride to a station with a free dock near the "
-                                   "destination, walk on: the stations that make the whole trip fastest.")  # fmt: skip
+    t = sub.add_parser(
+        "bikeshare",
+        help="plan a dock-to-dock bike-share trip",
+        description="Walk to a station with a bike, ride to a station with a free dock near the "
+        "destination, walk on: the stations that make the whole trip fastest.",
+    )
     add_source_argument(t)
     t.add_argument("--from", dest="start", required=True, metavar="LAT,LON")
     t.add_argument("--to", dest="end", required=True, metavar="LAT,LON")
@@ -79,13 +85,20 @@ def table(fc: dict) -> str:
     else:
         head += " from OpenStreetMap (no live availability)"
     cols = ["station_id", "name", "capacity"]
-    cols += ["num_bikes_available", "num_docks_available", "can_rent", "can_return"] if live else ["network", "operator"]
-    titles = {"station_id": "id", "num_bikes_available": "bikes", "num_docks_available": "docks",
-              "can_rent": "rent", "can_return": "return"}  # fmt: skip
+    cols += (
+        ["num_bikes_available", "num_docks_available", "can_rent", "can_return"] if live else ["network", "operator"]
+    )
+    titles = {
+        "station_id": "id",
+        "num_bikes_available": "bikes",
+        "num_docks_available": "docks",
+        "can_rent": "rent",
+        "can_return": "return",
+    }
     rows = [[titles.get(c, c) for c in cols]]
     rows += [[_cell(f["properties"].get(c))[:40] for c in cols] for f in feats]
     widths = [max(len(r[i]) for r in rows) for i in range(len(cols))]
-    lines = [head] + ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    lines = [head] + ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     return "\n".join(lines)
 
 
@@ -98,8 +111,14 @@ def run_bikeshare(args: argparse.Namespace) -> int:
     # the user asked for live data: a feed that cannot be read is an error (exit 2)
     snapshot = GbfsClient(args.gbfs).snapshot() if args.gbfs else None
     net = load_source(args)
-    feature = bikeshare_route(net, [start, end], snapshot=snapshot, profile=args.profile, lang=args.lang,
-                              max_walk_m=args.max_walk or MAX_WALK_M)  # fmt: skip
+    feature = bikeshare_route(
+        net,
+        [start, end],
+        snapshot=snapshot,
+        profile=args.profile,
+        lang=args.lang,
+        max_walk_m=args.max_walk or MAX_WALK_M,
+    )
     if args.json:
         print_json(feature)
     else:

@@ -18,9 +18,7 @@ def register(sub) -> None:
         "interesting destinations within --budget-min, or ride a loop of --distance-km.",
     )
     add_source_argument(p)
-    p.add_argument(
-        "--start", metavar="LAT,LON", help="where the tour starts (required unless --list)"
-    )
+    p.add_argument("--start", metavar="LAT,LON", help="where the tour starts (required unless --list)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--stops", metavar="ID,ID,...", help="destination ids to visit, in any order")
     mode.add_argument(
@@ -29,27 +27,30 @@ def register(sub) -> None:
         metavar="N",
         help="discovery tour: minutes for riding and visits",
     )
-    mode.add_argument(
-        "--distance-km", type=float, metavar="N", help="round trip of about this length"
-    )
+    mode.add_argument("--distance-km", type=float, metavar="N", help="round trip of about this length")
     mode.add_argument("--list", action="store_true", help="list the destinations (ids) and exit")
-    p.add_argument("--interests", metavar="CAT[:W],...",
-                   help="discovery: categories, optionally weighted, e.g. museum:2,nature (default: all)")  # fmt: skip
     p.add_argument(
-        "--end", metavar="LAT,LON", help="where the tour ends (default: back at the start)"
+        "--interests",
+        metavar="CAT[:W],...",
+        help="discovery: categories, optionally weighted, e.g. museum:2,nature (default: all)",
     )
-    p.add_argument("--start-time", metavar="ISO",
-                   help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now)")  # fmt: skip
+    p.add_argument("--end", metavar="LAT,LON", help="where the tour ends (default: back at the start)")
+    p.add_argument(
+        "--start-time",
+        metavar="ISO",
+        help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now)",
+    )
     p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
     p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
     p.add_argument("--json", action="store_true", help="print the tour as a GeoJSON Feature")
-    p.add_argument(
-        "--gpx", metavar="FILE", help="also write the tour as GPX 1.1 (destinations as waypoints)"
-    )
+    p.add_argument("--gpx", metavar="FILE", help="also write the tour as GPX 1.1 (destinations as waypoints)")
     p.set_defaults(func=run)
 
-    d = sub.add_parser("destinations", help="list tour destinations of a source",
-                       description="List the destinations tours can visit (id, category, visit minutes, name).")  # fmt: skip
+    d = sub.add_parser(
+        "destinations",
+        help="list tour destinations of a source",
+        description="List the destinations tours can visit (id, category, visit minutes, name).",
+    )
     add_source_argument(d)
     d.add_argument("--json", action="store_true", help="print the destinations as JSON")
     d.set_defaults(func=run_destinations)
@@ -86,9 +87,18 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.gpx)
     net = load_source(args)
     stops = [s for s in args.stops.split(",") if s.strip()] if args.stops is not None else None
-    feature = plan_tour(net, start, stops=stops, budget_min=args.budget_min, distance_km=args.distance_km,
-                        interests=args.interests, end=end, profile=args.profile, start_time=args.start_time,
-                        lang=args.lang)  # fmt: skip
+    feature = plan_tour(
+        net,
+        start,
+        stops=stops,
+        budget_min=args.budget_min,
+        distance_km=args.distance_km,
+        interests=args.interests,
+        end=end,
+        profile=args.profile,
+        start_time=args.start_time,
+        lang=args.lang,
+    )
     emit(feature, args, to_gpx=tour_to_gpx, summary=summary)
     return 0
 
@@ -96,27 +106,27 @@ def run(args: argparse.Namespace) -> int:
 def summary(feature: dict) -> str:
     """A readable timeline of a tour Feature."""
     p = feature["properties"]
-    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(
-        p["kind"], "Tour"
-    )
-    lines = [f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {clock(p['duration_s'])}, "
-             f"total {clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
-             f"Start {p['start_time']} ({p['timezone']})"]  # fmt: skip
+    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(p["kind"], "Tour")
+    lines = [
+        f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {clock(p['duration_s'])}, "
+        f"total {clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
+        f"Start {p['start_time']} ({p['timezone']})",
+    ]
     stops = {s["id"]: s for s in p["stops"]}
     n = 0
     for step in p["timeline"]:
         if step["type"] == "ride":
-            lines.append(
-                f"  ride  {clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km"
-            )
+            lines.append(f"  ride  {clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km")
         elif step["type"] == "wait":
             lines.append(f"  wait  {clock(step['duration_s']):>10}  until {step['name']} opens")
         else:
             n += 1
             s = stops[step["id"]]
             closed = ", closed then" if s.get("open") is False else ""
-            lines.append(f"  {n:>2}. visit {clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
-                         f"arrive {s['arrival_time'][11:16]}{closed})  {s['id']}")  # fmt: skip
+            lines.append(
+                f"  {n:>2}. visit {clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
+                f"arrive {s['arrival_time'][11:16]}{closed})  {s['id']}"
+            )
     if p["kind"] == "round_trip" and p["stops"]:
         lines.append("Passing: " + ", ".join(s["name"] for s in p["stops"]))
     return "\n".join(lines)

@@ -65,9 +65,7 @@ def _segment_index(net: Network):
     return net._cached("closure_index", build)
 
 
-def segments_of_geometry(
-    net: Network, geometry: Mapping[str, Any], *, tolerance_m: float = TOLERANCE_M
-) -> list[int]:
+def segments_of_geometry(net: Network, geometry: Mapping[str, Any], *, tolerance_m: float = TOLERANCE_M) -> list[int]:
     """Segments a drawn GeoJSON Point or LineString lies on.
 
     A point marks the nearest segment within ``tolerance_m``; a line marks every
@@ -103,8 +101,9 @@ def segments_of_geometry(
     return sorted(found)
 
 
-def closure_segments(net: Network, closures: Iterable[Mapping[str, Any]], *,
-                     hazard_factor: float = HAZARD_FACTOR) -> ClosureEffect:  # fmt: skip
+def closure_segments(
+    net: Network, closures: Iterable[Mapping[str, Any]], *, hazard_factor: float = HAZARD_FACTOR
+) -> ClosureEffect:
     """Map closures/hazards (``kind``, ``geometry``, optional ``factor``) onto segments."""
     effect = ClosureEffect()
     for i, c in enumerate(closures):
@@ -120,14 +119,18 @@ def closure_segments(net: Network, closures: Iterable[Mapping[str, Any]], *,
     return effect
 
 
-def closure_edge_cost(router, closures: Iterable[Mapping[str, Any]] | ClosureEffect, *,
-                      hazard_factor: float = HAZARD_FACTOR) -> np.ndarray | None:  # fmt: skip
+def closure_edge_cost(
+    router, closures: Iterable[Mapping[str, Any]] | ClosureEffect, *, hazard_factor: float = HAZARD_FACTOR
+) -> np.ndarray | None:
     """The router's cost per directed edge with closures (``inf``) and hazards (x factor).
 
     Returns None when nothing applies (route with the plain costs).
     """
-    effect = closures if isinstance(closures, ClosureEffect) else closure_segments(
-        router.network, closures, hazard_factor=hazard_factor)  # fmt: skip
+    effect = (
+        closures
+        if isinstance(closures, ClosureEffect)
+        else closure_segments(router.network, closures, hazard_factor=hazard_factor)
+    )
     if not effect.closed and not effect.hazard:
         return None
     cost = np.array(router.cost, dtype=np.float64, copy=True)

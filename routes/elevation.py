@@ -99,9 +99,7 @@ class DEM:
         """The rasters that overlap ``bounds`` (west, south, east, north)."""
         w, s, e, n = bounds
         return [
-            r
-            for r in self.rasters
-            if r.bounds[0] <= e and r.bounds[2] >= w and r.bounds[1] <= n and r.bounds[3] >= s
+            r for r in self.rasters if r.bounds[0] <= e and r.bounds[2] >= w and r.bounds[1] <= n and r.bounds[3] >= s
         ]
 
     def content_hash(self, bounds: tuple[float, float, float, float] | None = None) -> str:
@@ -156,9 +154,7 @@ def open_dem(path: str | Path | DEM) -> DEM:
     elif _is_dem_file(p):
         files = [p]
     else:
-        raise SourceError(
-            f"unknown elevation file type: {path} (expected .hgt, .hgt.zip, .zip, .tif or .tiff)"
-        )
+        raise SourceError(f"unknown elevation file type: {path} (expected .hgt, .hgt.zip, .zip, .tif or .tiff)")
     rasters: list[_Raster] = []
     for f in files:
         rasters.extend(_open_file(f))
@@ -179,9 +175,7 @@ def _open_file(f: Path) -> list[_Raster]:
             with zipfile.ZipFile(f) as z:
                 members = [m for m in z.namelist() if m.lower().endswith(_RASTER_SUFFIXES)]
         except (OSError, zipfile.BadZipFile) as exc:
-            raise SourceError(
-                f"cannot read elevation file {f.name}: not a valid zip file ({exc})"
-            ) from None
+            raise SourceError(f"cannot read elevation file {f.name}: not a valid zip file ({exc})") from None
         if not members:
             raise SourceError(f"elevation file {f.name} holds no .hgt or .tif file")
         paths = [f"/vsizip/{f}/{m}" for m in members]
@@ -209,21 +203,13 @@ def _describe(gdal_path: str, file: str) -> _Raster:
                 raise SourceError(f"elevation file {name} has no coordinate reference system")
             t = ds.transform
             if t.b != 0 or t.d != 0:
-                raise SourceError(
-                    f"elevation file {name} is rotated; warp it north-up first (gdalwarp)"
-                )
+                raise SourceError(f"elevation file {name} is rotated; warp it north-up first (gdalwarp)")
             bounds = tuple(float(v) for v in transform_bounds(ds.crs, "EPSG:4326", *ds.bounds))
     except SourceError:
         raise
     except Exception as exc:
-        hint = (
-            " (SRTM tiles must keep their names, e.g. N42E001.hgt)"
-            if name.lower().endswith(".hgt")
-            else ""
-        )
-        raise SourceError(
-            f"cannot read elevation file {name}{hint}: {' '.join(str(exc).split())[:200]}"
-        ) from None
+        hint = " (SRTM tiles must keep their names, e.g. N42E001.hgt)" if name.lower().endswith(".hgt") else ""
+        raise SourceError(f"cannot read elevation file {name}{hint}: {' '.join(str(exc).split())[:200]}") from None
     return _Raster(gdal_path, file, bounds)  # type: ignore[arg-type]
 
 
@@ -293,9 +279,7 @@ def bilinear(grid: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
         anyv += np.where(ok, v, 0.0)
         count += ok
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(
-            den > 1e-9, num / den, anyv / count
-        )  # on a void sample: mean of valid neighbours
+        out = np.where(den > 1e-9, num / den, anyv / count)  # on a void sample: mean of valid neighbours
     out[count == 0] = np.nan
     return out
 
@@ -446,8 +430,12 @@ def edge_climbs(network) -> dict[str, np.ndarray]:
         up, down = fwd[:, 0], fwd[:, 1]
         up_m, down_m = fwd[:, 2] * scale, fwd[:, 3] * scale
         both = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731
-        return {"ascent": both(up, down), "descent": both(down, up), "up_m": both(up_m, down_m),
-                "down_m": both(down_m, up_m)}  # fmt: skip
+        return {
+            "ascent": both(up, down),
+            "descent": both(down, up),
+            "up_m": both(up_m, down_m),
+            "down_m": both(down_m, up_m),
+        }
 
     return network._cached("climbs", build)
 
@@ -507,12 +495,8 @@ def climb_durations(
         v0 = np.where(ride, length / duration, 1.0)
         g_up = np.where(up_m > 0, 100 * asc / up_m, 0.0)
         g_down = np.where(down_m > 0, 100 * desc / down_m, 0.0)
-        v_up = np.maximum(
-            v0 / (1 + rules.uphill_slowdown * g_up), np.minimum(rules.min_speed_kmh / 3.6, v0)
-        )
-        v_down = np.minimum(
-            v0 * (1 + rules.downhill_speedup * g_down), np.maximum(rules.max_downhill_kmh / 3.6, v0)
-        )
+        v_up = np.maximum(v0 / (1 + rules.uphill_slowdown * g_up), np.minimum(rules.min_speed_kmh / 3.6, v0))
+        v_down = np.minimum(v0 * (1 + rules.downhill_speedup * g_down), np.maximum(rules.max_downhill_kmh / 3.6, v0))
         flat = np.maximum(length - up_m - down_m, 0.0)
         t = flat / v0 + up_m / v_up + down_m / v_down
     out[ride] = t[ride]
@@ -573,11 +557,7 @@ def route_elevation(coords: Sequence[Sequence[float]], *, project=None) -> dict[
         return None
     from .network import haversine_m
 
-    step = (
-        haversine_m(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1])
-        if len(arr) > 1
-        else np.zeros(0)
-    )
+    step = haversine_m(arr[:-1, 0], arr[:-1, 1], arr[1:, 0], arr[1:, 1]) if len(arr) > 1 else np.zeros(0)
     dist = np.concatenate([[0.0], np.cumsum(step)])
     z = arr[:, 2]
     ok = np.isfinite(z)
@@ -589,7 +569,7 @@ def route_elevation(coords: Sequence[Sequence[float]], *, project=None) -> dict[
         "ascent_m": round(float(climb[0]), 1),
         "descent_m": round(float(climb[1]), 1),
         "max_grade_pct": round(max_grade(dist, z), 1),
-        "elevation_profile": [[round(float(d), 1), round(float(e), 1)] for d, e in zip(dist, z)],
+        "elevation_profile": [[round(float(d), 1), round(float(e), 1)] for d, e in zip(dist, z, strict=False)],
     }
 
 

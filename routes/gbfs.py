@@ -38,8 +38,9 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -265,7 +266,7 @@ def _timestamp(value: Any, what: str, *, required: bool = True) -> float | None:
         except ValueError:
             raise _Bad(f"{what} {_show(value)} is not an RFC 3339 time") from None
         if t.tzinfo is None:
-            t = t.replace(tzinfo=dt.timezone.utc)
+            t = t.replace(tzinfo=dt.UTC)
         return t.timestamp()
     t = float(_number(value, what, lo=0))
     if t > 1e11:  # milliseconds (a common feed mistake): seconds would be past the year 5000
@@ -277,9 +278,13 @@ def _timestamp(value: Any, what: str, *, required: bool = True) -> float | None:
 
 def _why(exc: Exception) -> str:
     text = str(exc).lower()
-    for key, why in (("refused", "connection refused"), ("resolve", "host not found"),
-                     ("name or service", "host not found"), ("certificate", "bad TLS certificate"),
-                     ("reset", "connection reset")):  # fmt: skip
+    for key, why in (
+        ("refused", "connection refused"),
+        ("resolve", "host not found"),
+        ("name or service", "host not found"),
+        ("certificate", "bad TLS certificate"),
+        ("reset", "connection reset"),
+    ):
         if key in text:
             return why
     return type(exc).__name__
@@ -323,11 +328,21 @@ def _each(items: list, name: str, parse: Callable[[dict], Any]) -> list:
                 raise _Bad(f"entry is {type(item).__name__}, not an object")
             out.append(parse(item))
         except _Bad as exc:
-            ident = item.get("station_id") or item.get("vehicle_id") or item.get("bike_id") if isinstance(item, dict) else None
+            ident = (
+                item.get("station_id") or item.get("vehicle_id") or item.get("bike_id")
+                if isinstance(item, dict)
+                else None
+            )
             bad.append(f"#{i}{f' ({ident})' if isinstance(ident, (str, int)) else ''}: {exc}")
     if bad:
-        log.warning("GBFS %s: skipped %d of %d entries: %s%s", name, len(bad), len(items),
-                    "; ".join(bad[:5]), " ..." if len(bad) > 5 else "")  # fmt: skip
+        log.warning(
+            "GBFS %s: skipped %d of %d entries: %s%s",
+            name,
+            len(bad),
+            len(items),
+            "; ".join(bad[:5]),
+            " ..." if len(bad) > 5 else "",
+        )
     return out
 
 
@@ -344,7 +359,9 @@ def _parse_station_information(data: dict, lang: str | None) -> dict[str, dict]:
             "is_virtual_station": bool(_flag(s.get("is_virtual_station"), "is_virtual_station", required=False)),
         }
 
-    return {s["station_id"]: s for s in _each(_items(data, "stations", "station_information"), "station_information", one)}
+    return {
+        s["station_id"]: s for s in _each(_items(data, "stations", "station_information"), "station_information", one)
+    }
 
 
 def _parse_station_status(data: dict) -> dict[str, dict]:
@@ -371,11 +388,15 @@ def _parse_vehicles(data: dict, name: str) -> list[Vehicle]:
         station = v.get("station_id")
         lat = _number(v.get("lat"), "lat", required=station is None, lo=-90, hi=90)
         lon = _number(v.get("lon"), "lon", required=station is None, lo=-180, hi=180)
-        return Vehicle(vid, None if lat is None else float(lat), None if lon is None else float(lon),
-                       _ident(station, "station_id") if station is not None else None,
-                       bool(_flag(v.get("is_reserved"), "is_reserved", required=False)),
-                       bool(_flag(v.get("is_disabled"), "is_disabled", required=False)),
-                       v.get("vehicle_type_id") if isinstance(v.get("vehicle_type_id"), str) else None)  # fmt: skip
+        return Vehicle(
+            vid,
+            None if lat is None else float(lat),
+            None if lon is None else float(lon),
+            _ident(station, "station_id") if station is not None else None,
+            bool(_flag(v.get("is_reserved"), "is_reserved", required=False)),
+            bool(_flag(v.get("is_disabled"), "is_disabled", required=False)),
+            v.get("vehicle_type_id") if isinstance(v.get("vehicle_type_id"), str) else None,
+        )
 
     return _each(_items(data, key, name), name, one)
 
@@ -470,8 +491,15 @@ class GbfsClient:
         Wall clock (seconds); tests pass a fake one to step through ``ttl``.
     """
 
-    def __init__(self, url: str, *, timeout: float | None = None, language: str | None = None,
-                 clock: Callable[[], float] = time.time, session: requests.Session | None = None):  # fmt: skip
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = None,
+        language: str | None = None,
+        clock: Callable[[], float] = time.time,
+        session: requests.Session | None = None,
+    ):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise FeedError(f"GBFS URL must start with http:// or https://, got {str(url)[:80]!r}")
         self.url = url
@@ -563,9 +591,13 @@ class GbfsClient:
             if name in urls:
                 old = self._feeds.get(name)
                 if old is None or old.url != urls[name]:
-                    self._feeds[name] = _Feed(name, urls[name], value=old.value if old else None,
-                                              last_updated=old.last_updated if old else None,
-                                              fetched_at=old.fetched_at if old else None)  # fmt: skip
+                    self._feeds[name] = _Feed(
+                        name,
+                        urls[name],
+                        value=old.value if old else None,
+                        last_updated=old.last_updated if old else None,
+                        fetched_at=old.fetched_at if old else None,
+                    )
         for name in [n for n in self._feeds if n not in urls]:
             del self._feeds[name]
         feed.error = None
@@ -584,7 +616,9 @@ class GbfsClient:
         want = [self.language, "en"] if self.language else ["en"]
         lang = next((w for w in want if w in langs), None)
         if lang is None:  # e.g. "fr" asked, "fr-FR" offered
-            lang = next((k for k in langs if self.language and k.split("-")[0] == self.language.split("-")[0]), langs[0])
+            lang = next(
+                (k for k in langs if self.language and k.split("-")[0] == self.language.split("-")[0]), langs[0]
+            )
         return data[lang]["feeds"], lang
 
     def _read(self, feed: _Feed, now: float) -> None:

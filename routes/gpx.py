@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import gpxpy.gpx
 
@@ -61,7 +62,7 @@ def route_to_gpx(
     gpx.creator = CREATOR
     gpx.name = _clean(name, 200)
     gpx.description = _clean(description, 2000)
-    gpx.time = (time or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+    gpx.time = (time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     for w in waypoints:
         lon, lat = _check(w["lon"], w["lat"])
         pt = gpxpy.gpx.GPXWaypoint(latitude=lat, longitude=lon, name=_clean(w.get("name"), 200))
@@ -100,5 +101,6 @@ def feature_to_gpx(feature: dict[str, Any], *, name: str | None = None, lang: st
         wpts.append({"lon": lon, "lat": lat, "name": w.get("name") or label, "description": w.get("description")})
     km = f"{props.get('distance_m', 0) / 1000:.1f}"
     title = name or props.get("name") or words["gpx_title"].format(profile=props.get("profile", ""), km=km)
-    return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title.replace("  ", " "),
-                        description=props.get("description"))  # fmt: skip
+    return route_to_gpx(
+        feature["geometry"]["coordinates"], wpts, name=title.replace("  ", " "), description=props.get("description")
+    )

@@ -70,7 +70,9 @@ def _key(step: dict[str, Any]) -> tuple:
     return (tags.get("name") or tags.get("ref") or f"<{step['cls']}>", step["push"])
 
 
-def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en", n_legs: int = 1) -> list[dict[str, Any]]:
+def build_instructions(
+    steps: list[dict[str, Any]], network, *, lang: str = "en", n_legs: int = 1
+) -> list[dict[str, Any]]:
     """Group route stretches into instructions ("Turn left onto Aeulestrasse").
 
     Each instruction has ``type`` (depart, turn, via, arrive), ``modifier``,
@@ -111,9 +113,17 @@ def build_instructions(steps: list[dict[str, Any]], network, *, lang: str = "en"
         end_loc = [round(float(end[0]), 7), round(float(end[1]), 7)]
         for n in range(steps[-1]["leg"] + 1, n_legs):  # vias on the destination itself
             out.append(_instruction(words, "via", "", steps[-1], end_loc, n=n))
-        out.append({"type": "arrive", "modifier": "", "text": words["arrive"], "name": "",
-                    "distance_m": 0.0, "duration_s": 0.0,
-                    "location": [round(float(end[0]), 7), round(float(end[1]), 7)]})  # fmt: skip
+        out.append(
+            {
+                "type": "arrive",
+                "modifier": "",
+                "text": words["arrive"],
+                "name": "",
+                "distance_m": 0.0,
+                "duration_s": 0.0,
+                "location": [round(float(end[0]), 7), round(float(end[1]), 7)],
+            }
+        )
     for ins in out:
         ins["distance_m"] = round(ins["distance_m"], 1)
         ins["duration_s"] = round(ins["duration_s"], 1)
@@ -126,11 +136,25 @@ def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[s
         text = words["depart"].format(dir=direction, name=name)
     elif kind == "via":
         text = words["via"].format(n=n)
-        return {"type": "via", "modifier": "", "text": text, "name": "", "distance_m": 0.0,
-                "duration_s": 0.0, "location": location}  # fmt: skip
+        return {
+            "type": "via",
+            "modifier": "",
+            "text": text,
+            "name": "",
+            "distance_m": 0.0,
+            "duration_s": 0.0,
+            "location": location,
+        }
     else:
         text = words[mod].format(name=name)
     if st["push"]:
         text += words["push"]
-    return {"type": kind, "modifier": mod, "text": text, "name": name, "distance_m": 0.0, "duration_s": 0.0,
-            "location": location}  # fmt: skip
+    return {
+        "type": kind,
+        "modifier": mod,
+        "text": text,
+        "name": name,
+        "distance_m": 0.0,
+        "duration_s": 0.0,
+        "location": location,
+    }

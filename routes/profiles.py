@@ -133,9 +133,7 @@ def get_profile(profile: str | Profile) -> Profile:
         return profile
     profiles = load_profiles()
     if profile not in profiles:
-        raise UnknownProfileError(
-            f"unknown profile {profile!r}; choose one of: {', '.join(profile_names())}"
-        )
+        raise UnknownProfileError(f"unknown profile {profile!r}; choose one of: {', '.join(profile_names())}")
     return profiles[profile]
 
 
@@ -323,9 +321,7 @@ def is_main_road(cls: str) -> bool:
 # --------------------------------------------------------------------------- costs
 
 
-def _segment_speed_factor(
-    p: Profile, c: SegmentClass, access: int, infra: str | None = None
-) -> tuple[float, float]:
+def _segment_speed_factor(p: Profile, c: SegmentClass, access: int, infra: str | None = None) -> tuple[float, float]:
     """Riding (or pushing) speed in km/h and cost factor, for an allowed segment.
 
     ``infra`` is the cycle infrastructure in the direction of travel (default: ``c.infra``).

@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
@@ -197,7 +198,9 @@ class Router:
         if np.isfinite(cost[2 * s.seg]):
             seeds.append((int(self.network.seg_u[s.seg]), cost[2 * s.seg] * s.frac, Piece(s.seg, 0.0, s.frac)))
         if np.isfinite(cost[2 * s.seg + 1]):
-            seeds.append((int(self.network.seg_v[s.seg]), cost[2 * s.seg + 1] * (1 - s.frac), Piece(s.seg, 1.0, s.frac)))
+            seeds.append(
+                (int(self.network.seg_v[s.seg]), cost[2 * s.seg + 1] * (1 - s.frac), Piece(s.seg, 1.0, s.frac))
+            )
         return seeds + self._end_seeds(s)
 
     def _end_seeds(self, s: Snap) -> list[tuple[int, float, Piece]]:
@@ -234,7 +237,11 @@ class Router:
                     pairs = [(o, i) for o in out for i in inn if o[0] == i[0]]
                     start, end = min(pairs, key=lambda p: p[0][1] + p[1][1])
                 best = total
-                pieces = [start[2], *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges), end[2]]
+                pieces = [
+                    start[2],
+                    *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges),
+                    end[2],
+                ]
         if not math.isfinite(best):
             raise NoRouteError(
                 f"no legal route with the '{self.profile.name}' profile between "
@@ -246,10 +253,19 @@ class Router:
         """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none."""
         cost = self.cost if edge_cost is None else edge_cost
         best, meet, f_pred, b_pred = bidirectional(
-            self.n, self.f_ptr, self.f_adj, self.f_edge, self.b_ptr, self.b_adj, self.b_edge, cost,
-            np.asarray(src_nodes, np.int64), np.asarray(src_costs, np.float64),
-            np.asarray(dst_nodes, np.int64), np.asarray(dst_costs, np.float64),
-        )  # fmt: skip
+            self.n,
+            self.f_ptr,
+            self.f_adj,
+            self.f_edge,
+            self.b_ptr,
+            self.b_adj,
+            self.b_edge,
+            cost,
+            np.asarray(src_nodes, np.int64),
+            np.asarray(src_costs, np.float64),
+            np.asarray(dst_nodes, np.int64),
+            np.asarray(dst_costs, np.float64),
+        )
         if meet < 0 or not math.isfinite(best):
             return math.inf, []
         edges: list[int] = []
@@ -274,9 +290,16 @@ class Router:
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
         return one_to_many(
-            self.n, ptr, adj, edge, cost, np.asarray(seeds_nodes, np.int64), np.asarray(seeds_costs, np.float64),
-            np.asarray(targets, np.int64), float(limit),
-        )  # fmt: skip
+            self.n,
+            ptr,
+            adj,
+            edge,
+            cost,
+            np.asarray(seeds_nodes, np.int64),
+            np.asarray(seeds_costs, np.float64),
+            np.asarray(targets, np.int64),
+            float(limit),
+        )
 
 
 def _csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
@@ -304,9 +327,11 @@ def route_pieces(
         raise TooBigError(f"at most {settings.max_via} via points, got {len(points) - 2}")
     router = network.router(get_profile(profile))
     names = ["from", *(f"via {i}" for i in range(1, len(points) - 1)), "to"]
-    snaps = [router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
-             for (lat, lon), name in zip(points, names)]  # fmt: skip
-    legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:])]
+    snaps = [
+        router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
+        for (lat, lon), name in zip(points, names, strict=False)
+    ]
+    legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:], strict=False)]
     return router, snaps, legs
 
 
@@ -392,7 +417,7 @@ def feature_from_legs(
     leg_props, steps_in = [], []
     for li, pieces in enumerate(legs):
         leg_d = leg_t = 0.0
-        for k, p in enumerate(pieces):
+        for _k, p in enumerate(pieces):
             e = p.edge
             dist = float(net.seg_length[p.seg] * p.share)
             dur = p.value(router.duration)
@@ -415,8 +440,17 @@ def feature_from_legs(
             for c in pc.tolist():
                 if not coords or abs(coords[-1][0] - c[0]) > 1e-9 or abs(coords[-1][1] - c[1]) > 1e-9:
                     coords.append(c)
-            steps_in.append({"coords": pc[:, :2], "tags": tags, "cls": cls.cls, "push": bool(pushed),
-                             "distance": dist, "duration": dur, "leg": li})  # fmt: skip
+            steps_in.append(
+                {
+                    "coords": pc[:, :2],
+                    "tags": tags,
+                    "cls": cls.cls,
+                    "push": bool(pushed),
+                    "distance": dist,
+                    "duration": dur,
+                    "leg": li,
+                }
+            )
         totals["distance"] += leg_d
         totals["duration"] += leg_t
         leg_props.append({"distance_m": round(leg_d, 1), "duration_s": round(leg_t, 1)})
@@ -424,10 +458,14 @@ def feature_from_legs(
         coords.append(list(coords[0]))
     roles = ["from", *["via"] * (len(snaps) - 2), "to"]
     waypoints = [
-        {"role": r, "input": [s.input_lon, s.input_lat], "location": [round(s.lon, 7), round(s.lat, 7)],
-         "distance_m": round(s.distance_m, 1)}
-        for r, s in zip(roles, snaps)
-    ]  # fmt: skip
+        {
+            "role": r,
+            "input": [s.input_lon, s.input_lat],
+            "location": [round(s.lon, 7), round(s.lat, 7)],
+            "distance_m": round(s.distance_m, 1),
+        }
+        for r, s in zip(roles, snaps, strict=False)
+    ]
     line = [[round(c[0], 7), round(c[1], 7)] for c in coords]
     hills = _hills(line, coords) if net.ele is not None else {}
     return {
@@ -458,6 +496,6 @@ def _hills(line: list[list[float]], coords: list[list[float]]) -> dict[str, Any]
     hills = route_elevation(coords)
     if hills is None:
         return {"ascent_m": None, "descent_m": None, "max_grade_pct": None, "elevation_profile": None}
-    for pos, z in zip(line, hills.pop("ele")):
+    for pos, z in zip(line, hills.pop("ele"), strict=False):
         pos.append(round(float(z), 1))
     return hills

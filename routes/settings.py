@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+
 def _env_float(name: str, default: float) -> float:
     """A positive number from the environment; a bad value is reported in one line and ignored."""
     text = os.environ.get(name)

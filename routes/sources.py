@@ -48,9 +48,19 @@ POI_TAGS: dict[str, Any] = {
     "natural": ["beach", "peak", "waterfall"],
 }
 _TOURISM_SKIP = {
-    "hotel", "hostel", "guest_house", "motel", "apartment", "chalet", "camp_pitch",
-    "information", "caravan_site", "alpine_hut", "wilderness_hut", "yes",
-}  # fmt: skip
+    "hotel",
+    "hostel",
+    "guest_house",
+    "motel",
+    "apartment",
+    "chalet",
+    "camp_pitch",
+    "information",
+    "caravan_site",
+    "alpine_hut",
+    "wilderness_hut",
+    "yes",
+}
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
     '["highway"!~"motorway|motorway_link|proposed|construction|abandoned|platform|raceway|bus_guideway"]'
@@ -87,8 +97,16 @@ def _builder_fingerprint() -> str:
         except PackageNotFoundError:
             return "-"
 
-    return repr((sorted((k, str(v)) for k, v in POI_TAGS.items()), sorted(_TOURISM_SKIP), _HIGHWAY_FILTER,
-                 ver("osmnx"), ver("pyrosm"), ver("shapely")))  # fmt: skip
+    return repr(
+        (
+            sorted((k, str(v)) for k, v in POI_TAGS.items()),
+            sorted(_TOURISM_SKIP),
+            _HIGHWAY_FILTER,
+            ver("osmnx"),
+            ver("pyrosm"),
+            ver("shapely"),
+        )
+    )
 
 
 def resolve_source(source: str | os.PathLike | None = "demo") -> Source:
@@ -189,7 +207,7 @@ def load_network(
 
 
 def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
-    from .elevation import open_dem, add_elevation
+    from .elevation import add_elevation, open_dem
 
     model = open_dem(dem)  # fails early on a bad path
     net = load_network(source, cache_folder=cache_folder, use_cache=use_cache)
@@ -254,12 +272,13 @@ def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
     nodes, edges = got
     G = nx.MultiDiGraph()
     G.add_nodes_from(
-        (int(i), {"x": float(x), "y": float(y)}) for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"])
+        (int(i), {"x": float(x), "y": float(y)})
+        for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"], strict=False)
     )
     columns = [c for c in settings.way_tags if c in edges.columns]
     extra = edges["tags"] if "tags" in edges.columns else [None] * len(edges)
-    for row, more in zip(edges[["u", "v", "id", "length", *columns]].itertuples(index=False), extra):
-        attrs = {c: v for c, v in zip(columns, row[4:]) if isinstance(v, str) and v}
+    for row, more in zip(edges[["u", "v", "id", "length", *columns]].itertuples(index=False), extra, strict=False):
+        attrs = {c: v for c, v in zip(columns, row[4:], strict=False) if isinstance(v, str) and v}
         if isinstance(more, str) and more:
             try:
                 for k, v in json.loads(more).items():
@@ -379,8 +398,13 @@ def _normalise_osmnx_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
         if attrs.get("oneway") in ("-1", "reverse", "T"):
             u, v = v, u  # OSMnx reversed the node order of this way
         osmid = d.get("osmid")
-        H.add_edge(int(u), int(v), osmid=int(osmid[0] if isinstance(osmid, list) else osmid),
-                   length=float(d["length"]), **attrs)  # fmt: skip
+        H.add_edge(
+            int(u),
+            int(v),
+            osmid=int(osmid[0] if isinstance(osmid, list) else osmid),
+            length=float(d["length"]),
+            **attrs,
+        )
     H.remove_nodes_from([n for n in list(H.nodes) if H.degree(n) == 0])
     return H
 
@@ -397,7 +421,7 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
         if geom is None or geom.is_empty:
             continue
         pt = geom if geom.geom_type == "Point" else geom.representative_point()
-        rec = dict(zip(gdf.columns, row))
+        rec = dict(zip(gdf.columns, row, strict=False))
         tags = {c: str(rec[c]) for c in cols if isinstance(rec.get(c), str) and rec[c] and c not in ("id", "osm_type")}
         more = rec.get("tags")
         if isinstance(more, str) and more:
@@ -413,8 +437,15 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
             osm_type, osm_id = gdf.index[i]
         else:
             osm_type, osm_id = rec.get("osm_type", "node"), rec.get("id", 0)
-        pois.append({"osm_type": str(osm_type), "osm_id": int(osm_id), "lon": round(float(pt.x), 7),
-                     "lat": round(float(pt.y), 7), "tags": tags})  # fmt: skip
+        pois.append(
+            {
+                "osm_type": str(osm_type),
+                "osm_id": int(osm_id),
+                "lon": round(float(pt.x), 7),
+                "lat": round(float(pt.y), 7),
+                "tags": tags,
+            }
+        )
     return pois
 
 

@@ -43,7 +43,7 @@ def iso_time(t: float | None) -> str | None:
     if t is None:
         return None
     try:
-        return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):  # out of datetime's range: no usable time
         return None
 
@@ -68,19 +68,21 @@ def osm_stations(network) -> list[dict[str, Any]]:
         if tags.get("amenity") != "bicycle_rental":
             continue
         sid = f"{poi['osm_type']}/{poi['osm_id']}"
-        out.append({
-            "station_id": sid,
-            "name": tags.get("name") or (f"Station {tags['ref']}" if tags.get("ref") else sid),
-            "capacity": _int_tag(tags.get("capacity")),
-            "network": tags.get("network"),
-            "operator": tags.get("operator"),
-            "ref": tags.get("ref"),
-            "lat": float(poi["lat"]),
-            "lon": float(poi["lon"]),
-            "source": "osm",
-            "can_rent": None,
-            "can_return": None,
-        })  # fmt: skip
+        out.append(
+            {
+                "station_id": sid,
+                "name": tags.get("name") or (f"Station {tags['ref']}" if tags.get("ref") else sid),
+                "capacity": _int_tag(tags.get("capacity")),
+                "network": tags.get("network"),
+                "operator": tags.get("operator"),
+                "ref": tags.get("ref"),
+                "lat": float(poi["lat"]),
+                "lon": float(poi["lon"]),
+                "source": "osm",
+                "can_rent": None,
+                "can_return": None,
+            }
+        )
     return out
 
 
@@ -88,24 +90,26 @@ def gbfs_stations(snapshot: Snapshot) -> list[dict[str, Any]]:
     """The stations of a GBFS snapshot with their live counts."""
     out = []
     for s in snapshot.stations:
-        out.append({
-            "station_id": s.station_id,
-            "name": s.name,
-            "capacity": s.capacity,
-            "address": s.address,
-            "is_virtual_station": s.is_virtual_station,
-            "lat": s.lat,
-            "lon": s.lon,
-            "source": "gbfs",
-            "num_bikes_available": s.num_bikes_available,
-            "num_docks_available": s.num_docks_available,
-            "is_installed": s.is_installed,
-            "is_renting": s.is_renting,
-            "is_returning": s.is_returning,
-            "last_reported": iso_time(s.last_reported),
-            "can_rent": s.can_rent,
-            "can_return": s.can_return,
-        })  # fmt: skip
+        out.append(
+            {
+                "station_id": s.station_id,
+                "name": s.name,
+                "capacity": s.capacity,
+                "address": s.address,
+                "is_virtual_station": s.is_virtual_station,
+                "lat": s.lat,
+                "lon": s.lon,
+                "source": "gbfs",
+                "num_bikes_available": s.num_bikes_available,
+                "num_docks_available": s.num_docks_available,
+                "is_installed": s.is_installed,
+                "is_renting": s.is_renting,
+                "is_returning": s.is_returning,
+                "last_reported": iso_time(s.last_reported),
+                "can_rent": s.can_rent,
+                "can_return": s.can_return,
+            }
+        )
     return out
 
 
@@ -136,10 +140,16 @@ def _snapshot_members(snap: Snapshot) -> dict[str, Any]:
         "system": snap.system,
         "included_minutes": snap.included_minutes,
         "pricing_plans": [
-            {"plan_id": p.plan_id, "name": p.name, "currency": p.currency, "price": p.price,
-             "included_minutes": p.included_minutes, "description": p.description}
+            {
+                "plan_id": p.plan_id,
+                "name": p.name,
+                "currency": p.currency,
+                "price": p.price,
+                "included_minutes": p.included_minutes,
+                "description": p.description,
+            }
             for p in snap.pricing_plans
-        ],  # fmt: skip
+        ],
         "free_vehicles": len(free),
     }
 
@@ -181,10 +191,24 @@ def station_collection(
             if not fallback or network is None:
                 raise
             log.warning("serving OpenStreetMap stations: %s", exc)
-            return stations_to_geojson(osm_stations(network), source="osm", live=False, stale=True,
-                                       stale_reason=str(exc), last_updated=None, last_good=None)  # fmt: skip
+            return stations_to_geojson(
+                osm_stations(network),
+                source="osm",
+                live=False,
+                stale=True,
+                stale_reason=str(exc),
+                last_updated=None,
+                last_good=None,
+            )
         return stations_to_geojson(gbfs_stations(snap), **_snapshot_members(snap))
     if network is None:
         raise InvalidValueError("no bike-share stations: give a network source or a GBFS feed")
-    return stations_to_geojson(osm_stations(network), source="osm", live=False, stale=False,
-                               stale_reason=None, last_updated=None, last_good=None)  # fmt: skip
+    return stations_to_geojson(
+        osm_stations(network),
+        source="osm",
+        live=False,
+        stale=False,
+        stale_reason=None,
+        last_updated=None,
+        last_good=None,
+    )

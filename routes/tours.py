@@ -146,22 +146,21 @@ def destinations_from_network(net: Network) -> list[dict[str, Any]]:
             rank = 1.5 if ("wikipedia" in tags or "wikidata" in tags) else 1.0
             if not name:
                 name, rank = cats["label"]["en"][cat], 0.5
-            elif any(
-                o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250
-                for o in out
-            ):
+            elif any(o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250 for o in out):
                 continue  # one place mapped twice (a castle node and its area): keep the first
-            out.append({
-                "id": f"osm:{p['osm_type']}/{p['osm_id']}",
-                "name": name,
-                "category": cat,
-                "lat": float(p["lat"]),
-                "lon": float(p["lon"]),
-                "visit_min": float(cats["visit_min"][cat]),
-                "opening_hours": tags.get("opening_hours"),
-                "description": tags.get("description:en") or tags.get("description") or tags.get("inscription"),
-                "rank": rank,
-            })  # fmt: skip
+            out.append(
+                {
+                    "id": f"osm:{p['osm_type']}/{p['osm_id']}",
+                    "name": name,
+                    "category": cat,
+                    "lat": float(p["lat"]),
+                    "lon": float(p["lon"]),
+                    "visit_min": float(cats["visit_min"][cat]),
+                    "opening_hours": tags.get("opening_hours"),
+                    "description": tags.get("description:en") or tags.get("description") or tags.get("inscription"),
+                    "rank": rank,
+                }
+            )
         return out
 
     return [dict(d) for d in net._cached("tour_destinations", build)]
@@ -178,9 +177,7 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, BikemapError):
                 raise
-            raise InvalidValueError(
-                f"a destination needs id, lat and lon: {str(dict(d))[:120]}"
-            ) from None
+            raise InvalidValueError(f"a destination needs id, lat and lon: {str(dict(d))[:120]}") from None
         cat = d.get("category") or "other"
         if cat not in cats["vocabulary"]:
             cat = "other"
@@ -188,8 +185,16 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
         visit = float(cats["visit_min"][cat]) if visit is None else float(visit)
         if not math.isfinite(visit) or visit < 0:
             raise InvalidValueError(f"destination {did} has a bad visit_min {d.get('visit_min')!r}")
-        out[did] = {**d, "id": did, "lat": lat, "lon": lon, "category": cat, "visit_min": visit,
-                    "name": d.get("name") or cats["label"]["en"][cat], "rank": float(d.get("rank", 1.0) or 1.0)}  # fmt: skip
+        out[did] = {
+            **d,
+            "id": did,
+            "lat": lat,
+            "lon": lon,
+            "category": cat,
+            "visit_min": visit,
+            "name": d.get("name") or cats["label"]["en"][cat],
+            "rank": float(d.get("rank", 1.0) or 1.0),
+        }
     return out
 
 
@@ -224,13 +229,9 @@ def parse_interests(
         try:
             weight = float(w)
         except (TypeError, ValueError):
-            raise InvalidValueError(
-                f"interest weight of {name!r} must be a number, got {w!r}"
-            ) from None
+            raise InvalidValueError(f"interest weight of {name!r} must be a number, got {w!r}") from None
         if not (math.isfinite(weight) and 0 <= weight <= 100):
-            raise InvalidValueError(
-                f"interest weight of {name!r} must be between 0 and 100, got {w!r}"
-            )
+            raise InvalidValueError(f"interest weight of {name!r} must be between 0 and 100, got {w!r}")
         out[name] = weight
     if not any(v > 0 for v in out.values()):
         raise InvalidValueError("at least one interest needs a weight above 0")
@@ -268,9 +269,7 @@ def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.dateti
                 f"start time must be ISO 8601 like 2026-07-01T09:30, got {start_time[:40]!r}"
             ) from None
     if not 1900 <= start_time.year <= 2200:
-        raise InvalidValueError(
-            f"start time must be between the years 1900 and 2200, got {start_time.year}"
-        )
+        raise InvalidValueError(f"start time must be between the years 1900 and 2200, got {start_time.year}")
     if start_time.tzinfo is None:
         return start_time.replace(tzinfo=tz)
     return start_time.astimezone(tz)
@@ -321,9 +320,7 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
         out = router._out_seeds(a, cost)
         if not out:
             continue
-        dist, pred = router.costs_from(
-            [n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost
-        )
+        dist, pred = router.costs_from([n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost)
         seed_dur = np.full(router.n, np.inf)
         seed_cost = np.full(router.n, np.inf)
         for n, c, piece in out:
@@ -392,9 +389,7 @@ def plan_order(
         A GeoJSON Feature (see `plan_tour`); ``properties.method`` says
         ``exact`` (proven best, up to `EXACT_MAX_STOPS` stops) or ``heuristic``.
     """
-    index = _destination_index(
-        destinations if destinations is not None else destinations_from_network(net)
-    )
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
     ids = [str(s).strip() for s in stops if str(s).strip()]
     if not ids:
         raise InvalidValueError("a tour needs at least one stop")
@@ -432,8 +427,19 @@ def plan_order(
     seq = [int(k) for k in order]
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
-    return _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="order", method=method,
-                         start_time=t0, lang=lang, windows=False, edge_cost=edge_cost)  # fmt: skip
+    return _tour_feature(
+        router,
+        snaps,
+        seq,
+        e,
+        [dests[k - first] for k in seq],
+        kind="order",
+        method=method,
+        start_time=t0,
+        lang=lang,
+        windows=False,
+        edge_cost=edge_cost,
+    )
 
 
 def plan_discovery(
@@ -468,13 +474,9 @@ def plan_discovery(
     except (TypeError, ValueError):
         raise InvalidValueError(f"budget must be a number of minutes, got {budget_min!r}") from None
     if not (math.isfinite(budget) and 0 < budget <= MAX_BUDGET_MIN):
-        raise InvalidValueError(
-            f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}"
-        )
+        raise InvalidValueError(f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}")
     weights = parse_interests(interests)
-    index = _destination_index(
-        destinations if destinations is not None else destinations_from_network(net)
-    )
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
     get_profile(profile)
     router = net.router(profile)
     budget_s = budget * 60
@@ -488,8 +490,7 @@ def plan_discovery(
         if prize <= 0:
             continue
         crow = float(
-            haversine_m(start[1], start[0], d["lon"], d["lat"])
-            + haversine_m(d["lon"], d["lat"], end_pt[1], end_pt[0])
+            haversine_m(start[1], start[0], d["lon"], d["lat"]) + haversine_m(d["lon"], d["lat"], end_pt[1], end_pt[0])
         )
         if crow <= reach_m:
             pool.append((-prize, crow, d["id"], d, prize))
@@ -510,9 +511,7 @@ def plan_discovery(
         dests.append(d)
         prizes.append(prize)
     if not dests:
-        raise BudgetTooSmallError(
-            f"no destination matching the interests is within reach of {budget:.0f} minutes"
-        )
+        raise BudgetTooSmallError(f"no destination matching the interests is within reach of {budget:.0f} minutes")
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     T, _ = travel_matrix(router, snaps, edge_cost=edge_cost)
@@ -525,12 +524,8 @@ def plan_discovery(
     reachable = np.isfinite(T[0, first:]) & np.isfinite(T[first:, e])
     cands = np.arange(first, m, dtype=np.int64)[reachable]
     if len(cands) == 0:
-        raise BudgetTooSmallError(
-            "no destination matching the interests can be reached from the start"
-        )
-    _, _, route = orienteering(
-        T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0
-    )
+        raise BudgetTooSmallError("no destination matching the interests can be reached from the start")
+    _, _, route = orienteering(T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0)
     if len(route) == 0:
         need = min(T[0, c] + visit[c] + T[c, e] for c in cands) / 60
         raise BudgetTooSmallError(
@@ -538,9 +533,19 @@ def plan_discovery(
             f"({'there and back' if end is None else 'on the way'}) needs about {math.ceil(need)} minutes"
         )
     seq = [int(k) for k in route]
-    feature = _tour_feature(router, snaps, seq, e, [dests[k - first] for k in seq], kind="discovery",
-                            method="heuristic", start_time=t0, lang=lang, windows=True,
-                            edge_cost=edge_cost)  # fmt: skip
+    feature = _tour_feature(
+        router,
+        snaps,
+        seq,
+        e,
+        [dests[k - first] for k in seq],
+        kind="discovery",
+        method="heuristic",
+        start_time=t0,
+        lang=lang,
+        windows=True,
+        edge_cost=edge_cost,
+    )
     p = feature["properties"]
     p["budget_min"] = budget
     p["interests"] = weights
@@ -592,16 +597,12 @@ def plan_round_trip(
     try:
         target_km = float(distance_km)
     except (TypeError, ValueError):
-        raise InvalidValueError(
-            f"distance must be a number of kilometres, got {distance_km!r}"
-        ) from None
+        raise InvalidValueError(f"distance must be a number of kilometres, got {distance_km!r}") from None
     if not (math.isfinite(target_km) and 0.5 <= target_km <= MAX_ROUND_TRIP_KM):
         raise InvalidValueError(
             f"round trip distance must be between 0.5 and {MAX_ROUND_TRIP_KM:.0f} km, got {distance_km!r}"
         )
-    index = _destination_index(
-        destinations if destinations is not None else destinations_from_network(net)
-    )
+    index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
     get_profile(profile)
     router = net.router(profile)
     start = check_latlon(float(start[0]), float(start[1]), what="start")
@@ -641,17 +642,26 @@ def plan_round_trip(
         if best is None or score < best[0]:
             best = (score, tried)
     if best is None:
-        raise NoRouteError(
-            f"no loop of {target_km:g} km with the '{router.profile.name}' profile starts here"
-        )
+        raise NoRouteError(f"no loop of {target_km:g} km with the '{router.profile.name}' profile starts here")
     plan = best[1]
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     snaps = [s0, *plan["snaps"], s0]
     order = list(range(1, len(snaps) - 1))
     stop_dests = [dict(d, visit_min=0.0) if d is not None else None for d in plan["stops"]]
-    feature = _tour_feature(router, snaps, order, len(snaps) - 1, stop_dests, kind="round_trip", method="heuristic",
-                            start_time=t0, lang=lang, windows=False, legs=plan["legs"])  # fmt: skip
+    feature = _tour_feature(
+        router,
+        snaps,
+        order,
+        len(snaps) - 1,
+        stop_dests,
+        kind="round_trip",
+        method="heuristic",
+        start_time=t0,
+        lang=lang,
+        windows=False,
+        legs=plan["legs"],
+    )
     p = feature["properties"]
     p["target_km"] = target_km
     p["repeated_m"] = round(plan["reused"], 1)
@@ -659,7 +669,14 @@ def plan_round_trip(
 
 
 def _loop(
-    router: Router, net: Network, s0: Snap, xy0, r: float, theta: float, dlist, dxy,
+    router: Router,
+    net: Network,
+    s0: Snap,
+    xy0,
+    r: float,
+    theta: float,
+    dlist,
+    dxy,
     edge_cost: np.ndarray | None = None,
 ) -> dict | None:
     """Route one loop: start, three points around a circle of radius ``r``, start."""
@@ -686,7 +703,10 @@ def _loop(
             lon, lat = net.unproject(px, py)
             try:
                 snap = router.snap(
-                    float(lat), float(lon), what="loop point", max_snap_m=max(500.0, 0.3 * r),
+                    float(lat),
+                    float(lon),
+                    what="loop point",
+                    max_snap_m=max(500.0, 0.3 * r),
                     edge_cost=edge_cost,
                 )
             except BikemapError:
@@ -713,16 +733,34 @@ def _loop(
     reused = sum(net.seg_length[s] * (v - 1) for s, v in used.items() if v > 1.0 + 1e-6)
     ride = sum(p.value(router.duration) for pieces in legs for p in pieces)
     pcost = sum(p.value(base) for pieces in legs for p in pieces)
-    return {"snaps": snaps, "stops": stops, "legs": legs, "length": float(length), "reused": float(reused),
-            "quiet": float(pcost / max(ride, 1.0))}  # fmt: skip
+    return {
+        "snaps": snaps,
+        "stops": stops,
+        "legs": legs,
+        "length": float(length),
+        "reused": float(reused),
+        "quiet": float(pcost / max(ride, 1.0)),
+    }
 
 
 # --------------------------------------------------------------------------- the result
 
 
-def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, dests: list, *, kind: str, method: str,
-                  start_time: dt.datetime, lang: str, windows: bool, legs: list[list[Piece]] | None = None,
-                  edge_cost: np.ndarray | None = None) -> dict:  # fmt: skip
+def _tour_feature(
+    router: Router,
+    snaps: list[Snap],
+    seq: list[int],
+    e: int,
+    dests: list,
+    *,
+    kind: str,
+    method: str,
+    start_time: dt.datetime,
+    lang: str,
+    windows: bool,
+    legs: list[list[Piece]] | None = None,
+    edge_cost: np.ndarray | None = None,
+) -> dict:
     """Route the legs of ``start -> seq... -> end`` and build the tour Feature."""
     path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
     if legs is None:
@@ -733,9 +771,7 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
     stops_out, timeline = [], []
     for i, d in enumerate(dests):
         ride = p["legs"][i]["duration_s"]
-        timeline.append(
-            {"type": "ride", "duration_s": round(ride, 1), "distance_m": p["legs"][i]["distance_m"]}
-        )
+        timeline.append({"type": "ride", "duration_s": round(ride, 1), "distance_m": p["legs"][i]["distance_m"]})
         t += ride
         if d is None:  # a round-trip turning point with no destination
             continue
@@ -749,36 +785,46 @@ def _tour_feature(router: Router, snaps: list[Snap], seq: list[int], e: int, des
                 wait = max(0.0, fit[0] - t)
             is_open = any(a <= t + wait and t + wait + visit_s <= b for a, b in spans)
         if wait > 0:
-            timeline.append(
-                {"type": "wait", "id": d["id"], "name": d["name"], "duration_s": round(wait, 1)}
-            )
+            timeline.append({"type": "wait", "id": d["id"], "name": d["name"], "duration_s": round(wait, 1)})
         t += wait
         arrival = t
         if visit_s > 0:
-            timeline.append(
-                {"type": "visit", "id": d["id"], "name": d["name"], "duration_s": round(visit_s, 1)}
-            )
+            timeline.append({"type": "visit", "id": d["id"], "name": d["name"], "duration_s": round(visit_s, 1)})
         t += visit_s
-        stops_out.append({
-            "id": d["id"], "name": d["name"], "category": d.get("category", "other"),
-            "lat": d["lat"], "lon": d["lon"], "arrival_s": round(arrival, 1),
-            "arrival_time": (start_time + dt.timedelta(seconds=round(arrival))).isoformat(),
-            "wait_s": round(wait, 1), "visit_min": d["visit_min"], "opening_hours": d.get("opening_hours"),
-            "open": is_open, "description": d.get("description"),
-        })  # fmt: skip
+        stops_out.append(
+            {
+                "id": d["id"],
+                "name": d["name"],
+                "category": d.get("category", "other"),
+                "lat": d["lat"],
+                "lon": d["lon"],
+                "arrival_s": round(arrival, 1),
+                "arrival_time": (start_time + dt.timedelta(seconds=round(arrival))).isoformat(),
+                "wait_s": round(wait, 1),
+                "visit_min": d["visit_min"],
+                "opening_hours": d.get("opening_hours"),
+                "open": is_open,
+                "description": d.get("description"),
+            }
+        )
     last = p["legs"][-1]
-    timeline.append(
-        {"type": "ride", "duration_s": last["duration_s"], "distance_m": last["distance_m"]}
-    )
+    timeline.append({"type": "ride", "duration_s": last["duration_s"], "distance_m": last["distance_m"]})
     t += last["duration_s"]
     roles = ["start", *["stop"] * (len(path) - 2), "end"]
     for w, role in zip(p["waypoints"], roles, strict=False):
         w["role"] = role
-    p.update({
-        "kind": kind, "method": method, "order": [s["id"] for s in stops_out], "stops": stops_out,
-        "total_s": round(t, 1), "timeline": timeline, "start_time": start_time.isoformat(),
-        "timezone": str(start_time.tzinfo),
-    })  # fmt: skip
+    p.update(
+        {
+            "kind": kind,
+            "method": method,
+            "order": [s["id"] for s in stops_out],
+            "stops": stops_out,
+            "total_s": round(t, 1),
+            "timeline": timeline,
+            "start_time": start_time.isoformat(),
+            "timezone": str(start_time.tzinfo),
+        }
+    )
     return feature
 
 
@@ -806,10 +852,9 @@ def tour_to_gpx(feature: dict[str, Any], *, name: str | None = None) -> str:
             }
         )
     km = p.get("distance_m", 0) / 1000
-    title = (
-        name or f"bikemap {p.get('kind', 'tour').replace('_', ' ')}, {km:.1f} km, {len(wpts)} stops"
-    )
-    desc = f"Riding {_clock(p.get('duration_s', 0))}, total with visits {_clock(p.get('total_s', 0))} ({p.get('profile')} profile)"
+    title = name or f"bikemap {p.get('kind', 'tour').replace('_', ' ')}, {km:.1f} km, {len(wpts)} stops"
+    riding, total = _clock(p.get("duration_s", 0)), _clock(p.get("total_s", 0))
+    desc = f"Riding {riding}, total with visits {total} ({p.get('profile')} profile)"
     return route_to_gpx(feature["geometry"]["coordinates"], wpts, name=title, description=desc)
 
 
@@ -860,9 +905,20 @@ def plan_tour(
             raise InvalidValueError(f"included_minutes must be above 0, got {included_minutes!r}")
         if stops is None and budget_min is None and distance_km is None:
             budget_min = included_minutes
-    feature = _plan_tour(net, start, stops=stops, budget_min=budget_min, distance_km=distance_km,
-                         interests=interests, end=end, profile=profile, destinations=destinations,
-                         start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip
+    feature = _plan_tour(
+        net,
+        start,
+        stops=stops,
+        budget_min=budget_min,
+        distance_km=distance_km,
+        interests=interests,
+        end=end,
+        profile=profile,
+        destinations=destinations,
+        start_time=start_time,
+        lang=lang,
+        edge_cost=edge_cost,
+    )
     p = feature["properties"]
     p["included_minutes"] = included_minutes
     p["warnings"] = tour_warnings(p, included_minutes, lang=lang)
@@ -872,18 +928,18 @@ def plan_tour(
 _WARN = {
     "en": {
         "ride": "Riding takes about {ride} min, more than the {inc:g} min the bike-share ticket includes: "
-                "extra minutes are charged.",
+        "extra minutes are charged.",
         "total": "With visits the tour takes about {total} min, more than the {inc:g} min the bike-share ticket "
-                 "includes: return the bike at a station during long visits, or extra minutes are charged.",
+        "includes: return the bike at a station during long visits, or extra minutes are charged.",
     },
     "id": {
         "ride": "Waktu bersepeda sekitar {ride} menit, lebih dari {inc:g} menit yang termasuk dalam tiket "
-                "sepeda sewaan: menit tambahan dikenai biaya.",
+        "sepeda sewaan: menit tambahan dikenai biaya.",
         "total": "Dengan kunjungan, tur memakan waktu sekitar {total} menit, lebih dari {inc:g} menit yang termasuk "
-                 "dalam tiket sepeda sewaan: kembalikan sepeda di stasiun saat kunjungan lama, atau menit "
-                 "tambahan dikenai biaya.",
+        "dalam tiket sepeda sewaan: kembalikan sepeda di stasiun saat kunjungan lama, atau menit "
+        "tambahan dikenai biaya.",
     },
-}  # fmt: skip
+}
 
 
 def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, lang: str = "en") -> list[str]:
@@ -917,27 +973,52 @@ def _minutes_over(seconds: float, limit_min: float) -> int:
     return m if m > limit_min else math.ceil(seconds / 60)
 
 
-def _plan_tour(net, start, *, stops, budget_min, distance_km, interests, end, profile, destinations, start_time,
-               lang, edge_cost) -> dict[str, Any]:  # fmt: skip
+def _plan_tour(
+    net, start, *, stops, budget_min, distance_km, interests, end, profile, destinations, start_time, lang, edge_cost
+) -> dict[str, Any]:
     modes = [
-        n
-        for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km))
-        if v is not None
+        n for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km)) if v is not None
     ]
     if len(modes) != 1:
-        raise InvalidValueError("give exactly one of stops, budget_min or distance_km" + (f" (got {', '.join(modes)})" if modes else ""))  # fmt: skip
+        raise InvalidValueError(
+            "give exactly one of stops, budget_min or distance_km" + (f" (got {', '.join(modes)})" if modes else "")
+        )
     if interests and budget_min is None:
         raise InvalidValueError("interests go with budget_min (a discovery tour)")
     if stops is not None:
-        return plan_order(net, start, stops, end=end, profile=profile, destinations=destinations,
-                          start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip
-    if budget_min is not None:
-        return plan_discovery(net, start, budget_min, interests=interests, end=end, profile=profile,
-                              destinations=destinations, start_time=start_time, lang=lang,
-                              edge_cost=edge_cost)  # fmt: skip
-    if end is not None:
-        raise InvalidValueError(
-            "a round trip starts and ends at the start; end is not allowed with distance_km"
+        return plan_order(
+            net,
+            start,
+            stops,
+            end=end,
+            profile=profile,
+            destinations=destinations,
+            start_time=start_time,
+            lang=lang,
+            edge_cost=edge_cost,
         )
-    return plan_round_trip(net, start, distance_km, profile=profile, destinations=destinations,
-                           start_time=start_time, lang=lang, edge_cost=edge_cost)  # fmt: skip
+    if budget_min is not None:
+        return plan_discovery(
+            net,
+            start,
+            budget_min,
+            interests=interests,
+            end=end,
+            profile=profile,
+            destinations=destinations,
+            start_time=start_time,
+            lang=lang,
+            edge_cost=edge_cost,
+        )
+    if end is not None:
+        raise InvalidValueError("a round trip starts and ends at the start; end is not allowed with distance_km")
+    return plan_round_trip(
+        net,
+        start,
+        distance_km,
+        profile=profile,
+        destinations=destinations,
+        start_time=start_time,
+        lang=lang,
+        edge_cost=edge_cost,
+    )

@@ -45,8 +45,11 @@ def pct(values, q):
 
 def trip_s(net, start, end, a, b, profile):
     pa, pb = (a["lat"], a["lon"]), (b["lat"], b["lon"])
-    legs = [route(net, [start, pa], profile="walk"), route(net, [pa, pb], profile=profile),
-            route(net, [pb, end], profile="walk")]  # fmt: skip
+    legs = [
+        route(net, [start, pa], profile="walk"),
+        route(net, [pa, pb], profile=profile),
+        route(net, [pb, end], profile="walk"),
+    ]
     return sum(f["properties"]["duration_s"] for f in legs) + 2 * DOCK_S
 
 
@@ -86,20 +89,38 @@ def bench_trips(net, n, profile, seed):
     print(f"choose_stations: p50 {pct(choose_ms, 50):.1f} ms, p95 {pct(choose_ms, 95):.1f} ms")
     print(f"bikeshare_route (with the legs' Features): p50 {pct(full_ms, 50):.1f} ms, p95 {pct(full_ms, 95):.1f} ms")
     print(f"chosen pair differs from the nearest pair: {differ} of {k} ({100 * differ / max(k, 1):.0f}%)")
-    print(f"time saved against the nearest pair: mean {statistics.mean(gains):.0f} s, "
-          f"p90 {pct(gains, 90):.0f} s, max {max(gains):.0f} s, min {min(gains):.1f} s "
-          f"(never negative: {min(gains) >= -0.5})")  # fmt: skip
+    print(
+        f"time saved against the nearest pair: mean {statistics.mean(gains):.0f} s, "
+        f"p90 {pct(gains, 90):.0f} s, max {max(gains):.0f} s, min {min(gains):.1f} s "
+        f"(never negative: {min(gains) >= -0.5})"
+    )
 
 
 def bench_feed(n_stations, seed):
     rng = random.Random(seed)
     head = {"last_updated": "2026-06-01T12:00:00Z", "ttl": 60, "version": "3.0"}
-    info = [{"station_id": f"st{i}", "name": [{"text": f"Station {i}", "language": "en"}],
-             "lat": 48.8 + rng.random() * 0.1, "lon": 2.3 + rng.random() * 0.1, "capacity": 30}
-            for i in range(n_stations)]  # fmt: skip
-    status = [{"station_id": f"st{i}", "num_vehicles_available": rng.randint(0, 30), "num_docks_available": rng.randint(0, 30),
-               "is_installed": True, "is_renting": True, "is_returning": True, "last_reported": "2026-06-01T11:59:00Z"}
-              for i in range(n_stations)]  # fmt: skip
+    info = [
+        {
+            "station_id": f"st{i}",
+            "name": [{"text": f"Station {i}", "language": "en"}],
+            "lat": 48.8 + rng.random() * 0.1,
+            "lon": 2.3 + rng.random() * 0.1,
+            "capacity": 30,
+        }
+        for i in range(n_stations)
+    ]
+    status = [
+        {
+            "station_id": f"st{i}",
+            "num_vehicles_available": rng.randint(0, 30),
+            "num_docks_available": rng.randint(0, 30),
+            "is_installed": True,
+            "is_renting": True,
+            "is_returning": True,
+            "last_reported": "2026-06-01T11:59:00Z",
+        }
+        for i in range(n_stations)
+    ]
     bodies = {}
 
     class H(BaseHTTPRequestHandler):
@@ -115,8 +136,17 @@ def bench_feed(n_stations, seed):
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    bodies["gbfs.json"] = json.dumps({**head, "data": {"feeds": [
-        {"name": "station_information", "url": f"{base}/info"}, {"name": "station_status", "url": f"{base}/status"}]}}).encode()  # fmt: skip
+    bodies["gbfs.json"] = json.dumps(
+        {
+            **head,
+            "data": {
+                "feeds": [
+                    {"name": "station_information", "url": f"{base}/info"},
+                    {"name": "station_status", "url": f"{base}/status"},
+                ]
+            },
+        }
+    ).encode()
     bodies["info"] = json.dumps({**head, "data": {"stations": info}}).encode()
     bodies["status"] = json.dumps({**head, "data": {"stations": status}}).encode()
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -127,7 +157,10 @@ def bench_feed(n_stations, seed):
         times.append(1000 * (time.perf_counter() - t0))
     httpd.shutdown()
     size = (len(bodies["info"]) + len(bodies["status"])) / 1e6
-    print(f"GBFS 3.0, {len(snap.stations)} stations ({size:.1f} MB): cold snapshot median {statistics.median(times):.0f} ms")
+    print(
+        f"GBFS 3.0, {len(snap.stations)} stations ({size:.1f} MB): "
+        f"cold snapshot median {statistics.median(times):.0f} ms"
+    )
 
 
 def main():

@@ -63,12 +63,14 @@ def main() -> None:
         hilly = _copy(net)
         t0 = time.perf_counter()
         hilly.router(name)
-        print(f"router build '{name}': {plain * 1000:.0f} ms flat, {(time.perf_counter() - t0) * 1000:.0f} ms with hills")
+        print(
+            f"router build '{name}': {plain * 1000:.0f} ms flat, {(time.perf_counter() - t0) * 1000:.0f} ms with hills"
+        )
 
     for label, pts in ROUTES.items():
         print(f"\n{label}")
         for prof in ("safe", "fast", "ebike"):
-            s, f = timed(lambda prof=prof: route(net, pts, profile=prof), repeat=3)
+            s, f = timed(lambda prof=prof, pts=pts: route(net, pts, profile=prof), repeat=3)
             p = f["properties"]
             c = np.array(f["geometry"]["coordinates"])
             d = np.concatenate([[0], np.cumsum(haversine_m(c[:-1, 0], c[:-1, 1], c[1:, 0], c[1:, 1]))])
@@ -76,11 +78,13 @@ def main() -> None:
             raw_up = dz[dz > 0].sum()
             h5 = climbs_along(np.array([0, len(c)]), d, c[:, 2], 5.0)[0][0]
             g = route(flat, pts, profile=prof)["properties"]
-            print(f"  {prof:5s}: {p['distance_m'] / 1000:5.1f} km, {p['duration_s'] / 60:4.0f} min "
-                  f"(flat network: {g['distance_m'] / 1000:5.1f} km, {g['duration_s'] / 60:4.0f} min), "
-                  f"ascent {p['ascent_m']:5.0f} m (raw {raw_up:5.0f}, 5 m hysteresis {h5:5.0f}), "
-                  f"descent {p['descent_m']:5.0f} m, max grade {p['max_grade_pct']:.1f} %, "
-                  f"heights {c[:, 2].min():.0f}-{c[:, 2].max():.0f} m, route {s * 1000:.0f} ms")  # fmt: skip
+            print(
+                f"  {prof:5s}: {p['distance_m'] / 1000:5.1f} km, {p['duration_s'] / 60:4.0f} min "
+                f"(flat network: {g['distance_m'] / 1000:5.1f} km, {g['duration_s'] / 60:4.0f} min), "
+                f"ascent {p['ascent_m']:5.0f} m (raw {raw_up:5.0f}, 5 m hysteresis {h5:5.0f}), "
+                f"descent {p['descent_m']:5.0f} m, max grade {p['max_grade_pct']:.1f} %, "
+                f"heights {c[:, 2].min():.0f}-{c[:, 2].max():.0f} m, route {s * 1000:.0f} ms"
+            )
 
 
 def _copy(net):

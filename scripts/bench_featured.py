@@ -70,10 +70,14 @@ def main() -> int:
     list_kb = len(c.get("/api/featured?lang=id").get_data()) / 1024
     t_one = _median(lambda: c.get("/api/featured/1"))
     t_gpx = _median(lambda: c.get("/api/featured/1?format=gpx"))
-    print(f"source={args.source} db={url.split(':')[0]} tour: {len(tour['geometry']['coordinates'])} points, "
-          f"{len(tour['properties']['stops'])} stops")  # fmt: skip
-    print(f"POST /api/featured (a planned tour, {sent_kb:.0f} KB sent, {body_kb:.0f} KB stored answer): "
-          f"{t_post * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"source={args.source} db={url.split(':')[0]} tour: {len(tour['geometry']['coordinates'])} points, "
+        f"{len(tour['properties']['stops'])} stops"
+    )
+    print(
+        f"POST /api/featured (a planned tour, {sent_kb:.0f} KB sent, {body_kb:.0f} KB stored answer): "
+        f"{t_post * 1000:.1f} ms"
+    )
     print(f"GET /api/featured ({count} routes, {list_kb:.0f} KB): {t_list * 1000:.1f} ms")
     print(f"GET /api/featured/1: {t_one * 1000:.1f} ms; ?format=gpx: {t_gpx * 1000:.1f} ms")
 
@@ -81,17 +85,22 @@ def main() -> int:
     t_plain = _median(lambda: c.get(tour_url), 5)
     line = tour["geometry"]["coordinates"]
     mid = len(line) // 2
-    closure = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": line[mid - 1 : mid + 2]},
-               "properties": {"kind": "closure", "reason": "bench"}}  # fmt: skip
+    closure = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": line[mid - 1 : mid + 2]},
+        "properties": {"kind": "closure", "reason": "bench"},
+    }
     resp = c.post("/api/closures", json=closure, headers=auth)
     first = time.perf_counter()
     closed = c.get(tour_url)
     t_first = time.perf_counter() - first
     t_closed = _median(lambda: c.get(tour_url), 5)
     changed = closed.get_json()["geometry"]["coordinates"] != line if closed.status_code == 200 else None
-    print(f"GET /api/tour ({len(tour['properties']['order'])} stops): {t_plain * 1000:.0f} ms without closures; "
-          f"with 1 closure ({resp.status_code}): first request {t_first * 1000:.0f} ms, then {t_closed * 1000:.0f} ms; "
-          f"tour changed: {changed}")  # fmt: skip
+    print(
+        f"GET /api/tour ({len(tour['properties']['order'])} stops): {t_plain * 1000:.0f} ms without closures; "
+        f"with 1 closure ({resp.status_code}): first request {t_first * 1000:.0f} ms, then {t_closed * 1000:.0f} ms; "
+        f"tour changed: {changed}"
+    )
     app.extensions["bikemap_db"].dispose()
     return 0
 

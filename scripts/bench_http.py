@@ -258,12 +258,17 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", default="8", help="concurrent clients: a number or a list (8,32,128)")
     ap.add_argument("--threads", type=int, default=8, help="server threads per process")
     ap.add_argument("--workers", type=int, default=2, help="server processes (bikemap serve --workers)")
-    ap.add_argument("--connection-limit", type=int, default=None,
-                    help="bikemap serve --connection-limit (default: the server's)")  # fmt: skip
+    ap.add_argument(
+        "--connection-limit", type=int, default=None, help="bikemap serve --connection-limit (default: the server's)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=20, help="requests sent before timing")
-    ap.add_argument("--warmup-seconds", type=float, default=10.0,
-                    help="with --memory: seconds of load at the largest client count before the baseline")  # fmt: skip
+    ap.add_argument(
+        "--warmup-seconds",
+        type=float,
+        default=10.0,
+        help="with --memory: seconds of load at the largest client count before the baseline",
+    )
     ap.add_argument("--memory", action="store_true", help="sample the server processes' RSS and report growth")
     ap.add_argument("--startup-timeout", type=float, default=600.0)
     ap.add_argument("--page-weight", action="store_true", help="also measure the map page's weight")
@@ -299,8 +304,11 @@ def main(argv=None) -> int:
         warm.close()
         if args.memory:
             _, wstatus, _ = run_level(port, queries, max(levels), args.warmup_seconds)
-            print(f"warm-up: {max(levels)} clients for {args.warmup_seconds:.0f} s "
-                  f"({sum(wstatus.values())} requests, {_errors(wstatus)} errors)", flush=True)  # fmt: skip
+            print(
+                f"warm-up: {max(levels)} clients for {args.warmup_seconds:.0f} s "
+                f"({sum(wstatus.values())} requests, {_errors(wstatus)} errors)",
+                flush=True,
+            )
             sampler = MemorySampler(proc.pid)
             sampler.start()
         for clients in levels:
@@ -340,17 +348,21 @@ def main(argv=None) -> int:
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for clients, lat, status, elapsed, la0, la1 in results:
             if lat:
-                print(f"| {clients} | {len(lat)} | {_errors(status)} | {1000 * percentile(lat, 50):.1f} | "
-                      f"{1000 * percentile(lat, 95):.1f} | {len(lat) / elapsed:.1f} | {la0} -> {la1} |")  # fmt: skip
+                print(
+                    f"| {clients} | {len(lat)} | {_errors(status)} | {1000 * percentile(lat, 50):.1f} | "
+                    f"{1000 * percentile(lat, 95):.1f} | {len(lat) / elapsed:.1f} | {la0} -> {la1} |"
+                )
     if sampler is not None and len(sampler.samples) >= 2:
         first, last = sampler.samples[0][1], sampler.samples[-1][1]
         total0, total1 = sum(first.values()), sum(last.values())
         peak = max(sum(s.values()) for _, s in sampler.samples)
         growth = 100.0 * (total1 - total0) / total0 if total0 else float("nan")
         per = ", ".join(f"{p}: {first.get(p, 0) / 1024:.0f} -> {last.get(p, 0) / 1024:.0f} MB" for p in sorted(last))
-        print(f"server RSS ({len(last)} processes, {len(sampler.samples)} samples): {total0 / 1024:.0f} MB after "
-              f"warm-up -> {total1 / 1024:.0f} MB at the end (peak {peak / 1024:.0f} MB), "
-              f"growth {growth:+.2f}%  [{per}]")  # fmt: skip
+        print(
+            f"server RSS ({len(last)} processes, {len(sampler.samples)} samples): {total0 / 1024:.0f} MB after "
+            f"warm-up -> {total1 / 1024:.0f} MB at the end (peak {peak / 1024:.0f} MB), "
+            f"growth {growth:+.2f}%  [{per}]"
+        )
     if not results or not any(r[1] for r in results):
         return 1
     return 1 if failed else 0

@@ -178,14 +178,10 @@ class WayIndex:
         tags: list[dict[str, str]] = []
         pairs: dict[tuple[int, int], tuple[int, bool]] = {}
         nodes: list[list[int]] = []
-        for row, more in zip(
-            edges[["u", "v", "id", *columns]].itertuples(index=False), extra, strict=True
-        ):
+        for row, more in zip(edges[["u", "v", "id", *columns]].itertuples(index=False), extra, strict=True):
             u, v, way = int(row[0]), int(row[1]), int(row[2])
             if way not in way_row:
-                attrs = {
-                    c: x for c, x in zip(columns, row[3:], strict=True) if isinstance(x, str) and x
-                }
+                attrs = {c: x for c, x in zip(columns, row[3:], strict=True) if isinstance(x, str) and x}
                 if isinstance(more, str) and more:
                     try:
                         for k, x in json.loads(more).items():
@@ -472,10 +468,7 @@ def report(totals: dict[str, Totals], n_pairs: int) -> None:
     for k, t in totals.items():
         reasons = t.reasons()
         if reasons:
-            print(
-                f"illegal/doubtful on {k}: "
-                + ", ".join(f"{r} {v:.2%}" for r, v in sorted(reasons.items()))
-            )
+            print(f"illegal/doubtful on {k}: " + ", ".join(f"{r} {v:.2%}" for r, v in sorted(reasons.items())))
     safe, osrm = totals["safe"].shares(), totals["osrm"].shares()
     p50 = float(np.median(totals["safe"].ratios)) if totals["safe"].ratios else math.nan
     print(
@@ -490,9 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", required=True, help=".osm.pbf file (OSRM needs the file)")
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument(
-        "--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead"
-    )
+    ap.add_argument("--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead")
     ap.add_argument("--profiles", help="a profiles TOML file to use instead of data/profiles.toml")
     args = ap.parse_args(argv)
     if not Path(args.source).is_file() or not args.source.endswith(".osm.pbf"):

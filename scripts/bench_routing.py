@@ -30,9 +30,13 @@ def to_networkx(router) -> nx.MultiDiGraph:
     """The router's directed edges as an OSMnx-style MultiDiGraph with a ``cost`` weight."""
     net = router.network
     G = nx.MultiDiGraph()
-    G.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.node_lon, net.node_lat)))
+    G.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.node_lon, net.node_lat, strict=False))
+    )
     usable = np.flatnonzero(np.isfinite(router.cost))
-    G.add_edges_from((int(router.src[e]), int(router.dst[e]), {"cost": float(router.cost[e]), "edge": int(e)}) for e in usable)
+    G.add_edges_from(
+        (int(router.src[e]), int(router.dst[e]), {"cost": float(router.cost[e]), "edge": int(e)}) for e in usable
+    )
     return G
 
 
@@ -83,7 +87,11 @@ def main(argv=None) -> int:
         ref = nx.path_weight(G, path, "cost") if path else math.inf
         if path is None or not math.isclose(cost, ref, rel_tol=1e-9, abs_tol=1e-6):
             # path_weight takes the first of parallel edges; recompute with the cheapest
-            ref = sum(min(d["cost"] for d in G[u][v].values()) for u, v in zip(path, path[1:])) if path else math.inf
+            ref = (
+                sum(min(d["cost"] for d in G[u][v].values()) for u, v in zip(path, path[1:], strict=False))
+                if path
+                else math.inf
+            )
             if not math.isclose(cost, ref, rel_tol=1e-9, abs_tol=1e-6):
                 mismatches += 1
     # whole requests: snap two points, search, build the GeoJSON Feature
@@ -93,7 +101,11 @@ def main(argv=None) -> int:
     full_ms = []
     for a, b in pairs[: min(100, len(pairs))]:
         t0 = time.perf_counter()
-        route(net, [(lats[a % len(nodes)], lons[a % len(nodes)]), (lats[b % len(nodes)], lons[b % len(nodes)])], profile=args.profile)
+        route(
+            net,
+            [(lats[a % len(nodes)], lons[a % len(nodes)]), (lats[b % len(nodes)], lons[b % len(nodes)])],
+            profile=args.profile,
+        )
         full_ms.append((time.perf_counter() - t0) * 1000)
     print(f"pairs={len(pairs)} same_cost={len(pairs) - mismatches}/{len(pairs)}")
     print(f"full_request_p50_ms={pct(full_ms, 50):.2f} full_request_p95_ms={pct(full_ms, 95):.2f}")

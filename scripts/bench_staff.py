@@ -40,7 +40,10 @@ def main() -> int:
     net = load_network(args.source)
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     db = open_database(url)
-    print(f"network {net.name}: {net.n_segments} segments, {len(net.pois)} OSM features; database {db.engine.url.drivername}")
+    print(
+        f"network {net.name}: {net.n_segments} segments, {len(net.pois)} OSM features; "
+        f"database {db.engine.url.drivername}"
+    )
 
     with db.session() as s:
         t0 = time.perf_counter()
@@ -54,13 +57,19 @@ def main() -> int:
     router = net.router("safe")
     rng = np.random.default_rng(1)
     segs = rng.choice(np.flatnonzero(np.isfinite(router.cost[0::2])), 50, replace=False)
-    closures = [{"kind": "closure" if i % 2 else "hazard",
-                 "geometry": {"type": "LineString", "coordinates": net.segment_coords(int(s)).tolist()}}
-                for i, s in enumerate(segs)]  # fmt: skip
+    closures = [
+        {
+            "kind": "closure" if i % 2 else "hazard",
+            "geometry": {"type": "LineString", "coordinates": net.segment_coords(int(s)).tolist()},
+        }
+        for i, s in enumerate(segs)
+    ]
     closure_edge_cost(router, closures[:1])  # builds the segment index once per network
     for n in (1, 10, 50):
         t = _median(lambda n=n: closure_edge_cost(router, closures[:n]))
-        print(f"edge_cost with {n} closures/hazards: {t * 1000:.1f} ms (median of 7; cached per set of active closures)")
+        print(
+            f"edge_cost with {n} closures/hazards: {t * 1000:.1f} ms (median of 7; cached per set of active closures)"
+        )
 
     from fixtures_db import add_user, make_staff_app
 
@@ -68,8 +77,11 @@ def main() -> int:
     token = add_user(app, f"bench{int(time.time())}", "editor", "bench-pass")
     client = app.test_client()
     h = {"Authorization": f"Bearer {token}"}
-    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(net.origin)},
-            "properties": {"name": "Bench", "category": "other"}}  # fmt: skip
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": list(net.origin)},
+        "properties": {"name": "Bench", "category": "other"},
+    }
     r = client.post("/api/destinations", json=feat, headers=h)
     etag, dest = r.headers["ETag"], r.get_json()["id"]
     n = 200

@@ -58,8 +58,16 @@ def candidates(net, router, start, n: int, rng) -> tuple[list[dict], int]:
     while len(out) < n:
         s = int(rng.choice(segs))
         lon, lat = net.segment_coords(s).mean(axis=0)
-        out.append({"id": f"random:{len(out)}", "name": f"Random point {len(out)}", "category": cats[len(out) % 5],
-                    "lat": float(lat), "lon": float(lon), "visit_min": 15.0})  # fmt: skip
+        out.append(
+            {
+                "id": f"random:{len(out)}",
+                "name": f"Random point {len(out)}",
+                "category": cats[len(out) % 5],
+                "lat": float(lat),
+                "lon": float(lon),
+                "visit_min": 15.0,
+            }
+        )
     return out, osm
 
 
@@ -75,9 +83,7 @@ def timed(fn, repeat: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", default="demo")
-    ap.add_argument(
-        "--start", default=None, help="LAT,LON (default: the first destination's street)"
-    )
+    ap.add_argument("--start", default=None, help="LAT,LON (default: the first destination's street)")
     ap.add_argument("--profile", default="safe")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--instances", type=int, default=30, help="small instances for the gap")
@@ -86,8 +92,10 @@ def main() -> int:
     t0 = time.perf_counter()
     net = load_network(args.source)
     router = net.router(args.profile)
-    print(f"network {net.name}: {net.n_nodes} junctions, {net.n_segments} segments, "
-          f"loaded and router built in {time.perf_counter() - t0:.2f} s")  # fmt: skip
+    print(
+        f"network {net.name}: {net.n_nodes} junctions, {net.n_segments} segments, "
+        f"loaded and router built in {time.perf_counter() - t0:.2f} s"
+    )
     cands, osm = candidates(net, router, None, 100, rng)
     if args.start:
         start = tuple(float(v) for v in args.start.split(","))
@@ -101,27 +109,26 @@ def main() -> int:
 
     # warm-up (numba compiled code is cached on disk, but the first call still loads it)
     plan_order(net, start, [c["id"] for c in cands[:12]], destinations=cands, profile=args.profile)
-    plan_discovery(
-        net, start, 60, destinations=cands[:20], profile=args.profile, start_time="2026-07-01T09:00"
-    )
+    plan_discovery(net, start, 60, destinations=cands[:20], profile=args.profile, start_time="2026-07-01T09:00")
 
     ids25 = [c["id"] for c in cands[:25]]
-    t_order = timed(
-        lambda: plan_order(net, start, ids25, destinations=cands, profile=args.profile), args.repeat
-    )
+    t_order = timed(lambda: plan_order(net, start, ids25, destinations=cands, profile=args.profile), args.repeat)
     tour = plan_order(net, start, ids25, destinations=cands, profile=args.profile)
-    print(f"25-stop order: {t_order:.3f} s (median of {args.repeat}), ride {tour['properties']['duration_s'] / 60:.0f} min, "
-          f"{tour['properties']['distance_m'] / 1000:.1f} km")  # fmt: skip
+    print(
+        f"25-stop order: {t_order:.3f} s (median of {args.repeat}), "
+        f"ride {tour['properties']['duration_s'] / 60:.0f} min, "
+        f"{tour['properties']['distance_m'] / 1000:.1f} km"
+    )
 
     def disc():
-        return plan_discovery(
-            net, start, 240, destinations=cands, profile=args.profile, start_time="2026-07-01T09:00"
-        )
+        return plan_discovery(net, start, 240, destinations=cands, profile=args.profile, start_time="2026-07-01T09:00")
 
     t_disc = timed(disc, args.repeat)
     d = disc()["properties"]
-    print(f"discovery over {d['candidates']} candidates, 240 min: {t_disc:.3f} s (median of {args.repeat}), "
-          f"{len(d['stops'])} stops, total {d['total_s'] / 60:.0f} min")  # fmt: skip
+    print(
+        f"discovery over {d['candidates']} candidates, 240 min: {t_disc:.3f} s (median of {args.repeat}), "
+        f"{len(d['stops'])} stops, total {d['total_s'] / 60:.0f} min"
+    )
 
     # quality on small instances of the real matrix
     snaps = [router.snap(*start), *(router.snap(c["lat"], c["lon"]) for c in cands)]
@@ -135,18 +142,14 @@ def main() -> int:
         exact, _ = held_karp(T, 0, stops, 0)
         heur, _ = order_heuristic(T, 0, stops, 0, ORDER_RESTARTS, ORDER_KICKS, k)
         gap_order = max(gap_order, 100 * (heur / exact - 1))
-    print(
-        f"order gap to Held-Karp optimum over {args.instances} instances of 8-11 stops: worst {gap_order:.2f}%"
-    )
+    print(f"order gap to Held-Karp optimum over {args.instances} instances of 8-11 stops: worst {gap_order:.2f}%")
     gap_known = 0.0
     for k in range(5):  # 25 stops: no proof, compare with a ten times longer search
         stops = rng.choice(ok, 25, replace=False).astype(np.int64)
         heur, _ = order_heuristic(T, 0, stops, 0, ORDER_RESTARTS, ORDER_KICKS, k)
         known, _ = order_heuristic(T, 0, stops, 0, 6 * ORDER_RESTARTS, 10 * ORDER_KICKS, 1000 + k)
         gap_known = max(gap_known, 100 * (heur / min(known, heur) - 1))
-    print(
-        f"25-stop order gap to the best known (a 60 times longer search), 5 instances: worst {gap_known:.2f}%"
-    )
+    print(f"25-stop order gap to the best known (a 60 times longer search), 5 instances: worst {gap_known:.2f}%")
     gap_disc = 0.0
     m = T.shape[0]
     visit = np.array([0.0] + [c["visit_min"] * 60 for c in cands])
@@ -156,20 +159,20 @@ def main() -> int:
         sub = rng.choice(ok, 7, replace=False).astype(np.int64)
         prize = np.zeros(m)
         prize[sub] = rng.integers(1, 4, 7)
-        budget = float(
-            rng.uniform(0.3, 0.8) * (T[0, sub].sum() + T[sub, 0].sum() + visit[sub].sum()) / 2
-        )
-        p, _, _ = orienteering(
-            T, 0, sub, 0, prize, visit, wn, wa, wb, budget, DISCOVERY_ITERATIONS, k
-        )
+        budget = float(rng.uniform(0.3, 0.8) * (T[0, sub].sum() + T[sub, 0].sum() + visit[sub].sum()) / 2)
+        p, _, _ = orienteering(T, 0, sub, 0, prize, visit, wn, wa, wb, budget, DISCOVERY_ITERATIONS, k)
         best, _ = brute_force_orienteering(T, 0, list(sub), 0, prize, visit, wn, wa, wb, budget)
         if best > 0:
             gap_disc = max(gap_disc, 100 * (1 - p / best))
     print(
-        f"discovery prize gap to brute-force optimum over {args.instances} instances of 7 candidates: worst {gap_disc:.2f}%"
+        f"discovery prize gap to brute-force optimum over {args.instances} instances of 7 candidates: "
+        f"worst {gap_disc:.2f}%"
     )
-    print(f"order25_s={t_order:.3f} discovery100_s={t_disc:.3f} order_gap_pct={gap_order:.2f} order25_gap_known_pct={gap_known:.2f} "
-          f"discovery_gap_pct={gap_disc:.2f} gap_pct={max(gap_order, gap_disc, gap_known):.2f}")  # fmt: skip
+    print(
+        f"order25_s={t_order:.3f} discovery100_s={t_disc:.3f} order_gap_pct={gap_order:.2f} "
+        f"order25_gap_known_pct={gap_known:.2f} "
+        f"discovery_gap_pct={gap_disc:.2f} gap_pct={max(gap_order, gap_disc, gap_known):.2f}"
+    )
     return 0
 
 

@@ -11,8 +11,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ["00-intro", "05-glance", "10-engine", "webapp", "tours", "featured", "bikeshare", "elevation",
-         "staff", "quality", "security", "operations"]  # fmt: skip
+PARTS = [
+    "00-intro",
+    "05-glance",
+    "10-engine",
+    "webapp",
+    "tours",
+    "featured",
+    "bikeshare",
+    "elevation",
+    "staff",
+    "quality",
+    "security",
+    "operations",
+]
 
 
 def _anchor(title: str) -> str:

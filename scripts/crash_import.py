@@ -67,8 +67,22 @@ def prepare_database(path: Path) -> str:
 def start_server(db_path: Path, log_path: Path, *, timeout: float = 120.0) -> tuple[subprocess.Popen, int]:
     """``bikemap serve`` on the demo network and ``db_path``; returns once it answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", "demo", "--db", f"sqlite:///{db_path}",
-           "--port", str(port), "--threads", "4", "--tiles", "none"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "routes.cli",
+        "serve",
+        "--source",
+        "demo",
+        "--db",
+        f"sqlite:///{db_path}",
+        "--port",
+        str(port),
+        "--threads",
+        "4",
+        "--tiles",
+        "none",
+    ]
     env = {**os.environ, "BIKEMAP_WARM_PROFILES": "false"}
     with open(log_path, "a") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
@@ -93,8 +107,14 @@ class Zygote:
 
     def __init__(self, log_path: Path):
         self.log = open(log_path, "a")
-        self.proc = subprocess.Popen([sys.executable, __file__, "--zygote-process"], cwd=ROOT, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--zygote-process"],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
 
     def start_server(self, db_path: Path, *, timeout: float = 60.0) -> tuple[int, int]:
         """(pid, port) of a new server on ``db_path``, once it answers."""
@@ -138,8 +158,15 @@ def _zygote_process() -> int:
         if pid == 0:
             code = 1
             try:
-                app = create_app(config={"SOURCE": "demo", "NETWORK": net, "DATABASE_URL": f"sqlite:///{db_path}",
-                                         "WARM_PROFILES": False, "TILES_URL": ""})  # fmt: skip
+                app = create_app(
+                    config={
+                        "SOURCE": "demo",
+                        "NETWORK": net,
+                        "DATABASE_URL": f"sqlite:///{db_path}",
+                        "WARM_PROFILES": False,
+                        "TILES_URL": "",
+                    }
+                )
                 waitress.serve(app, host="127.0.0.1", port=int(port), threads=4, ident="bikemap")
                 code = 0
             finally:
@@ -176,9 +203,18 @@ def import_body(prefix: str, rows: int, bounds, seed: int) -> bytes:
     for i in range(rows):
         lon = west + (east - west) * (0.1 + 0.8 * rng.random())
         lat = south + (north - south) * (0.1 + 0.8 * rng.random())
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                      "properties": {"name": f"{prefix}-{i}", "category": "park", "published": True,
-                                     "description": "crash test " * 5}})  # fmt: skip
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {
+                    "name": f"{prefix}-{i}",
+                    "category": "park",
+                    "published": True,
+                    "description": "crash test " * 5,
+                },
+            }
+        )
     return json.dumps({"type": "FeatureCollection", "features": feats}).encode()
 
 
@@ -186,8 +222,12 @@ def post_import(port: int, token: str, body: bytes, out: dict) -> None:
     t0 = time.perf_counter()
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        conn.request("POST", "/api/destinations/import", body=body,
-                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+        conn.request(
+            "POST",
+            "/api/destinations/import",
+            body=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         resp = conn.getresponse()
         out["status"] = resp.status
         out["body"] = resp.read()[:500]
@@ -233,13 +273,16 @@ class Outcome:
     def line(self) -> str:
         state = "all" if self.destinations == self.rows else "none" if self.destinations == 0 else "PARTIAL"
         verdict = "ok" if self.ok else "FAILED: " + "; ".join(self.problems)
-        return (f"#{self.iteration:>2} kill after {self.delay * 1000:6.0f} ms  response {self.status}  "
-                f"import {state} ({self.destinations} rows, {self.history} history)  "
-                f"integrity {'ok' if self.integrity_ok else 'BAD'}  {verdict}")  # fmt: skip
+        return (
+            f"#{self.iteration:>2} kill after {self.delay * 1000:6.0f} ms  response {self.status}  "
+            f"import {state} ({self.destinations} rows, {self.history} history)  "
+            f"integrity {'ok' if self.integrity_ok else 'BAD'}  {verdict}"
+        )
 
 
-def run(*, iterations: int, rows: int, seed: int = 1, folder: Path | None = None, echo=print,
-        zygote: bool = False) -> dict:  # fmt: skip
+def run(
+    *, iterations: int, rows: int, seed: int = 1, folder: Path | None = None, echo=print, zygote: bool = False
+) -> dict:
     """Measure one import, then kill the server during ``iterations`` more; return the figures."""
     from routes import load_network
 
@@ -267,8 +310,19 @@ def run(*, iterations: int, rows: int, seed: int = 1, folder: Path | None = None
 
     procs: dict[int, subprocess.Popen] = {}
     try:
-        return _iterations(server, kill, iterations=iterations, rows=rows, seed=seed, rng=rng, db_path=db_path,
-                           token=token, bounds=bounds, folder=folder, echo=echo)  # fmt: skip
+        return _iterations(
+            server,
+            kill,
+            iterations=iterations,
+            rows=rows,
+            seed=seed,
+            rng=rng,
+            db_path=db_path,
+            token=token,
+            bounds=bounds,
+            folder=folder,
+            echo=echo,
+        )
     finally:
         for proc in procs.values():
             proc.kill()
@@ -291,8 +345,10 @@ def _iterations(server, kill, *, iterations, rows, seed, rng, db_path, token, bo
         times.append(out["seconds"])
     kill(pid)
     duration = min(times)
-    echo(f"reference imports of {rows} rows: {times[0] * 1000:.0f} and {times[1] * 1000:.0f} ms, HTTP 200, "
-         f"{rows} rows each")  # fmt: skip
+    echo(
+        f"reference imports of {rows} rows: {times[0] * 1000:.0f} and {times[1] * 1000:.0f} ms, HTTP 200, "
+        f"{rows} rows each"
+    )
 
     outcomes = []
     for k in range(1, iterations + 1):
@@ -307,8 +363,16 @@ def _iterations(server, kill, *, iterations, rows, seed, rng, db_path, token, bo
         kill(pid)
         client.join(timeout=60)
         got = check_database(db_path, prefix)
-        o = Outcome(k, delay, out.get("status"), got["destinations"], got["history"],
-                    got["integrity"] == ["ok"], not got["foreign_keys"], rows)  # fmt: skip
+        o = Outcome(
+            k,
+            delay,
+            out.get("status"),
+            got["destinations"],
+            got["history"],
+            got["integrity"] == ["ok"],
+            not got["foreign_keys"],
+            rows,
+        )
         if not o.integrity_ok:
             o.problems.append(f"integrity_check: {got['integrity'][:5]}")
         if not o.foreign_keys_ok:
@@ -323,12 +387,19 @@ def _iterations(server, kill, *, iterations, rows, seed, rng, db_path, token, bo
     final = check_database(db_path, "full")
     passed = sum(o.ok for o in outcomes)
     lost_answer = sum(o.destinations == rows and o.status is None for o in outcomes)
-    echo(f"{passed} of {iterations} kills left an intact database holding all or none of the import "
-         f"({sum(o.destinations == rows for o in outcomes)} all, of which {lost_answer} killed after the commit "
-         f"but before the answer; {sum(o.destinations == 0 for o in outcomes)} none); "
-         f"the first import still has {final['destinations']} of {rows} rows")  # fmt: skip
-    return {"duration": duration, "outcomes": outcomes, "passed": passed, "reference_rows": final["destinations"],
-            "folder": folder}  # fmt: skip
+    echo(
+        f"{passed} of {iterations} kills left an intact database holding all or none of the import "
+        f"({sum(o.destinations == rows for o in outcomes)} all, of which {lost_answer} killed after the commit "
+        f"but before the answer; {sum(o.destinations == 0 for o in outcomes)} none); "
+        f"the first import still has {final['destinations']} of {rows} rows"
+    )
+    return {
+        "duration": duration,
+        "outcomes": outcomes,
+        "passed": passed,
+        "reference_rows": final["destinations"],
+        "folder": folder,
+    }
 
 
 def main(argv=None) -> int:
@@ -337,15 +408,15 @@ def main(argv=None) -> int:
     ap.add_argument("--rows", type=int, default=5000, help="destinations per import (default 5000)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--folder", type=Path, default=None, help="where the database goes (default: a temp folder)")
-    ap.add_argument("--zygote", action="store_true",
-                    help="fork the servers from one process that imported the app (faster start)")  # fmt: skip
+    ap.add_argument(
+        "--zygote", action="store_true", help="fork the servers from one process that imported the app (faster start)"
+    )
     ap.add_argument("--zygote-process", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.zygote_process:
         return _zygote_process()
     t0 = time.perf_counter()
-    result = run(iterations=args.iterations, rows=args.rows, seed=args.seed, folder=args.folder,
-                 zygote=args.zygote)  # fmt: skip
+    result = run(iterations=args.iterations, rows=args.rows, seed=args.seed, folder=args.folder, zygote=args.zygote)
     print(f"{time.perf_counter() - t0:.0f} s in all; database in {result['folder']}")
     return 0 if result["passed"] == args.iterations and result["reference_rows"] == args.rows else 1
 

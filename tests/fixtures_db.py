@@ -64,8 +64,16 @@ def database(db_url):
 def make_staff_app(db_url, net, **config):
     from webapp import create_app
 
-    settings = {"TESTING": True, "SECRET_KEY": "test-secret", "NETWORK": net, "DATABASE_URL": db_url,
-                "WARM_PROFILES": False, "TILES_URL": "", "SEED_DESTINATIONS": False, **config}  # fmt: skip
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "NETWORK": net,
+        "DATABASE_URL": db_url,
+        "WARM_PROFILES": False,
+        "TILES_URL": "",
+        "SEED_DESTINATIONS": False,
+        **config,
+    }
     app = create_app(settings)
     import importlib
 
@@ -116,5 +124,8 @@ def add_user(app, name: str, role: str, password: str) -> str:
 
 @pytest.fixture
 def staff(staff_app):
-    return Staff(staff_app, add_user(staff_app, "eddie", "editor", "editor-pass"),
-                 add_user(staff_app, "ada", "admin", "admin-pass"))  # fmt: skip
+    return Staff(
+        staff_app,
+        add_user(staff_app, "eddie", "editor", "editor-pass"),
+        add_user(staff_app, "ada", "admin", "admin-pass"),
+    )

@@ -17,9 +17,7 @@ def csrf_of(html: str) -> str:
 
 def login(client, name, password, *, status=302):
     page = client.get("/admin/login").get_data(as_text=True)
-    resp = client.post(
-        "/admin/login", data={"name": name, "password": password, "csrf_token": csrf_of(page)}
-    )
+    resp = client.post("/admin/login", data={"name": name, "password": password, "csrf_token": csrf_of(page)})
     assert resp.status_code == status, resp.get_data(as_text=True)[:500]
     return resp
 
@@ -31,9 +29,19 @@ def logged_in(staff, who):
 
 
 def form(csrf, **values):
-    base = {"csrf_token": csrf, "name": "Kauppatori", "category": "market", "lon": "24.9525", "lat": "60.1675",
-            "description": "", "opening_hours": "", "visit_minutes": "", "website": "", "image_url": "",
-            "published": "on"}  # fmt: skip
+    base = {
+        "csrf_token": csrf,
+        "name": "Kauppatori",
+        "category": "market",
+        "lon": "24.9525",
+        "lat": "60.1675",
+        "description": "",
+        "opening_hours": "",
+        "visit_minutes": "",
+        "website": "",
+        "image_url": "",
+        "published": "on",
+    }
     base.update(values)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -56,9 +64,7 @@ def test_login_rate_limited(staff):
         login(client, "eddie", "wrong-pass", status=401)
     # the sixth attempt within a minute is refused even with the right password
     resp = login(client, "eddie", "editor-pass", status=429)
-    assert "wait" in resp.get_data(
-        as_text=True
-    ).lower() or "admin_too_many_logins" in resp.get_data(as_text=True)
+    assert "wait" in resp.get_data(as_text=True).lower() or "admin_too_many_logins" in resp.get_data(as_text=True)
     # another user name from the same address is not blocked
     login(client, "ada", "admin-pass")
 
@@ -68,13 +74,13 @@ def test_csrf_required(staff):
     assert client.post("/admin/destinations/new", data=form("forged")).status_code == 400
     assert client.post("/admin/destinations/new", data=form(csrf)).status_code == 302
     # a session-authenticated API write needs the token in a header too
-    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
-            "properties": {"name": "A", "category": "park"}}  # fmt: skip
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
+        "properties": {"name": "A", "category": "park"},
+    }
     assert client.post("/api/destinations", json=feat).status_code == 403
-    assert (
-        client.post("/api/destinations", json=feat, headers={"X-CSRF-Token": csrf}).status_code
-        == 201
-    )
+    assert client.post("/api/destinations", json=feat, headers={"X-CSRF-Token": csrf}).status_code == 201
 
 
 def test_editor_crud_through_the_ui(staff):
@@ -104,12 +110,12 @@ def test_editor_crud_through_the_ui(staff):
     # saving again from version 1 is stale: 409 and nothing changes
     resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="Lost", version="1"))
     assert resp.status_code == 409
-    assert (
-        client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == "Kauppatori"
-    )
+    assert client.get(f"/api/destinations/{dest_id}").get_json()["properties"]["name"] == "Kauppatori"
     # validation messages, the typed values kept
-    resp = client.post(f"/admin/destinations/{dest_id}", data=form(csrf, name="", version="2", website="javascript:x",
-                                                                    category="castle", lat="48.85", lon="2.35"))  # fmt: skip
+    resp = client.post(
+        f"/admin/destinations/{dest_id}",
+        data=form(csrf, name="", version="2", website="javascript:x", category="castle", lat="48.85", lon="2.35"),
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 422
     for text in ("a name is required", "http:// or https://", "choose one of", "outside the area"):
@@ -123,9 +129,7 @@ def test_editor_crud_through_the_ui(staff):
     assert staff.app.test_client().get(f"/api/destinations/{dest_id}").status_code == 404
     # editors cannot delete
     assert (
-        client.post(
-            f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "3"}
-        ).status_code
+        client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "3"}).status_code
         == 403
     )
     history = client.get(f"/admin/destinations/{dest_id}/history").get_data(as_text=True)
@@ -136,21 +140,38 @@ def test_admin_deletes_restores_and_manages_users(staff):
     client, csrf = logged_in(staff, "admin")
     dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
     assert (
-        client.post(
-            f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "1"}
-        ).status_code
+        client.post(f"/admin/destinations/{dest_id}/delete", data={"csrf_token": csrf, "version": "1"}).status_code
         == 302
     )
     assert client.get(f"/api/destinations/{dest_id}").status_code == 404
-    resp = client.post(f"/admin/destinations/{dest_id}/restore",
-                        data={"csrf_token": csrf, "version": "2", "to_version": "1"})  # fmt: skip
+    resp = client.post(
+        f"/admin/destinations/{dest_id}/restore", data={"csrf_token": csrf, "version": "2", "to_version": "1"}
+    )
     assert resp.status_code == 302 and client.get(f"/api/destinations/{dest_id}").status_code == 200
     # users: add, wrong second password, editors are refused
-    resp = client.post("/admin/users", data={"csrf_token": csrf, "action": "add", "name": "clerk", "role": "editor",
-                                             "password": "long-enough", "password2": "long-enough"})  # fmt: skip
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "action": "add",
+            "name": "clerk",
+            "role": "editor",
+            "password": "long-enough",
+            "password2": "long-enough",
+        },
+    )
     assert resp.status_code == 200 and "clerk" in resp.get_data(as_text=True)
-    resp = client.post("/admin/users", data={"csrf_token": csrf, "action": "add", "name": "clerk2", "role": "editor",
-                                             "password": "long-enough", "password2": "different"})  # fmt: skip
+    resp = client.post(
+        "/admin/users",
+        data={
+            "csrf_token": csrf,
+            "action": "add",
+            "name": "clerk2",
+            "role": "editor",
+            "password": "long-enough",
+            "password2": "different",
+        },
+    )
     assert resp.status_code == 422
     other = staff.app.test_client()
     login(other, "clerk", "long-enough")
@@ -165,26 +186,28 @@ def test_closures_through_the_ui(staff, demo_net):
     client, csrf = logged_in(staff, "editor")
     seg = max(
         range(demo_net.n_segments),
-        key=lambda s: (
-            demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0
-        ),
+        key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0,
     )
     line = {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()}
-    resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": XSS,
-                                                "ends_at": "2099-01-31", "geometry": json.dumps(line)})  # fmt: skip
+    resp = client.post(
+        "/admin/closures",
+        data={
+            "csrf_token": csrf,
+            "kind": "closure",
+            "reason": XSS,
+            "ends_at": "2099-01-31",
+            "geometry": json.dumps(line),
+        },
+    )
     assert resp.status_code == 302
     page = client.get("/admin/closures").get_data(as_text=True)
     assert XSS_ESCAPED in page and XSS not in page
     public = staff.app.test_client().get("/api/closures").get_json()["features"]
     assert len(public) == 1 and public[0]["properties"]["reason"] == XSS
-    resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": "",
-                                                "geometry": ""})  # fmt: skip
+    resp = client.post("/admin/closures", data={"csrf_token": csrf, "kind": "closure", "reason": "", "geometry": ""})
     assert resp.status_code == 422
     closure_id = public[0]["id"]
-    assert (
-        client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": csrf}).status_code
-        == 302
-    )
+    assert client.post(f"/admin/closures/{closure_id}/remove", data={"csrf_token": csrf}).status_code == 302
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
 
 
@@ -218,15 +241,15 @@ def test_import_page_reports_rows(staff):
     csv_text = "name,category,lon,lat\nGood,park,24.95,60.17\nBad,sea,24.95,60.17\n"
     import io
 
-    resp = client.post("/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(csv_text.encode()), "x.csv")},
-                       content_type="multipart/form-data")  # fmt: skip
+    resp = client.post(
+        "/admin/import",
+        data={"csrf_token": csrf, "file": (io.BytesIO(csv_text.encode()), "x.csv")},
+        content_type="multipart/form-data",
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "<td>3</td>" in body
     assert client.get("/api/destinations/export?format=geojson", headers={}).status_code == 200
-    assert (
-        json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"]
-        == []
-    )
+    assert json.loads(client.get("/api/destinations/export?format=geojson").get_data())["features"] == []
 
 
 def test_new_password_ends_sessions(staff, monkeypatch, capsys):
@@ -248,14 +271,18 @@ def test_new_password_ends_sessions(staff, monkeypatch, capsys):
 def test_every_admin_page_fully_translated(staff, lang):
     client, csrf = logged_in(staff, "admin")
     dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
-    pages = ["/admin/", "/admin/destinations/new", f"/admin/destinations/{dest_id}",
-             f"/admin/destinations/{dest_id}/history", "/admin/closures", "/admin/users"]  # fmt: skip
+    pages = [
+        "/admin/",
+        "/admin/destinations/new",
+        f"/admin/destinations/{dest_id}",
+        f"/admin/destinations/{dest_id}/history",
+        "/admin/closures",
+        "/admin/users",
+    ]
     for path in pages:
         html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
         assert not re.findall(r"\badmin_[a-z_]+", html), path
-    bad = client.post(
-        f"/admin/destinations/{dest_id}?lang={lang}", data=form(csrf, name="", version="1")
-    )
+    bad = client.post(f"/admin/destinations/{dest_id}?lang={lang}", data=form(csrf, name="", version="1"))
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert ("nama wajib diisi" if lang == "id" else "a name is required") in text

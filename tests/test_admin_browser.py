@@ -94,13 +94,13 @@ def test_place_and_drag_a_destination(site, page):
 def test_popups_show_text_not_html(site, page):
     base = site[0]
     client = site[1].test_client()
-    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9500, 60.1700]},
-            "properties": {"name": XSS, "category": "culture"}}  # fmt: skip
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.9500, 60.1700]},
+        "properties": {"name": XSS, "category": "culture"},
+    }
     assert (
-        client.post(
-            "/api/destinations", json=feat, headers={"Authorization": f"Bearer {site[2]}"}
-        ).status_code
-        == 201
+        client.post("/api/destinations", json=feat, headers={"Authorization": f"Bearer {site[2]}"}).status_code == 201
     )
     page.goto(base + "/admin/")
     markers = page.locator("path.leaflet-interactive")
@@ -123,9 +123,7 @@ def test_draw_a_closure(site, page, demo_net, artifacts_dir):
     page.goto(base + "/admin/closures")
     # the streets are drawn (no tiles here), one path per street class, under the drawing
     page.wait_for_function("document.querySelectorAll('.leaflet-bm-network-pane path').length >= 2")
-    classes = page.evaluate(
-        "window.bikemapAdminNetwork.getLayers().map(l => l.feature.properties['class'])"
-    )
+    classes = page.evaluate("window.bikemapAdminNetwork.getLayers().map(l => l.feature.properties['class'])")
     assert {"cycleway", "quiet"} <= set(classes)
     d = page.locator(".leaflet-bm-network-pane path").first.get_attribute("d")
     assert d and d.count("L") > 10  # a real street drawing, not an empty path
@@ -147,10 +145,15 @@ def test_draw_a_closure(site, page, demo_net, artifacts_dir):
 
 def test_public_map_shows_closure(site, page, demo_net):
     base, app, token = site
-    seg = max(range(demo_net.n_segments),
-              key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0)  # fmt: skip
-    closure = {"type": "Feature", "properties": {"kind": "closure", "reason": "Bridge works " + XSS},
-               "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()}}  # fmt: skip
+    seg = max(
+        range(demo_net.n_segments),
+        key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0,
+    )
+    closure = {
+        "type": "Feature",
+        "properties": {"kind": "closure", "reason": "Bridge works " + XSS},
+        "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()},
+    }
     resp = app.test_client().post("/api/closures", json=closure, headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 201
     page.goto(base + "/")

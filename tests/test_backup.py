@@ -27,8 +27,12 @@ def _writer(db, stop: threading.Event, prefix: str, done: list) -> None:
     while not stop.is_set():
         with db.session() as s:
             for i in range(BATCH):
-                create_destination(s, {"name": f"{prefix}{k}-{i}", "category": "park", "lon": 24.95,
-                                       "lat": 60.17}, user="writer", commit=False)  # fmt: skip
+                create_destination(
+                    s,
+                    {"name": f"{prefix}{k}-{i}", "category": "park", "lon": 24.95, "lat": 60.17},
+                    user="writer",
+                    commit=False,
+                )
             s.commit()
         done.append(k)
         k += 1
@@ -41,9 +45,12 @@ def _batches(url: str) -> dict[str, int]:
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "SELECT d.name, (SELECT count(*) FROM destination_history h WHERE h.destination_id = d.id) "
-                "FROM destinations d WHERE d.updated_by = 'writer'")).all()  # fmt: skip
+            rows = conn.execute(
+                text(
+                    "SELECT d.name, (SELECT count(*) FROM destination_history h WHERE h.destination_id = d.id) "
+                    "FROM destinations d WHERE d.updated_by = 'writer'"
+                )
+            ).all()
     finally:
         engine.dispose()
     out: dict[str, int] = {}
@@ -120,8 +127,9 @@ def _writer_once(db) -> None:
     from webapp.db import create_destination
 
     with db.session() as s:
-        row = create_destination(s, {"name": "after restore", "category": "park", "lon": 24.95, "lat": 60.17},
-                                 user="clerk")  # fmt: skip
+        row = create_destination(
+            s, {"name": "after restore", "category": "park", "lon": 24.95, "lat": 60.17}, user="clerk"
+        )
         assert row.id is not None
 
 

@@ -29,14 +29,30 @@ TRIPS = [
 def _feed(stations, status_of, included=None) -> dict[str, dict]:
     """GBFS 3.0 documents for stations (dicts from `osm_stations`)."""
     head = {"last_updated": "2026-06-01T12:00:00Z", "ttl": 60, "version": "3.0"}
-    info = [{"station_id": s["station_id"], "name": [{"text": s["name"], "language": "fr"}],
-             "lat": s["lat"], "lon": s["lon"], "capacity": s["capacity"] or 20} for s in stations]  # fmt: skip
+    info = [
+        {
+            "station_id": s["station_id"],
+            "name": [{"text": s["name"], "language": "fr"}],
+            "lat": s["lat"],
+            "lon": s["lon"],
+            "capacity": s["capacity"] or 20,
+        }
+        for s in stations
+    ]
     status = []
     for s in stations:
         bikes, docks, renting, returning = status_of(s)
-        status.append({"station_id": s["station_id"], "num_vehicles_available": bikes, "num_docks_available": docks,
-                       "is_installed": True, "is_renting": renting, "is_returning": returning,
-                       "last_reported": "2026-06-01T11:59:00Z"})  # fmt: skip
+        status.append(
+            {
+                "station_id": s["station_id"],
+                "num_vehicles_available": bikes,
+                "num_docks_available": docks,
+                "is_installed": True,
+                "is_renting": renting,
+                "is_returning": returning,
+                "last_reported": "2026-06-01T11:59:00Z",
+            }
+        )
     feeds = [{"name": n, "url": "{base}/paris/" + n + ".json"} for n in ("station_information", "station_status")]
     docs = {
         "station_information": {**head, "data": {"stations": info}},
@@ -44,9 +60,21 @@ def _feed(stations, status_of, included=None) -> dict[str, dict]:
     }
     if included is not None:
         feeds.append({"name": "system_pricing_plans", "url": "{base}/paris/system_pricing_plans.json"})
-        docs["system_pricing_plans"] = {**head, "data": {"plans": [
-            {"plan_id": "single", "name": [{"text": "Ticket", "language": "fr"}], "currency": "EUR", "price": 3.0,
-             "is_taxable": False, "per_min_pricing": [{"start": included, "rate": 1.0, "interval": 30}]}]}}  # fmt: skip
+        docs["system_pricing_plans"] = {
+            **head,
+            "data": {
+                "plans": [
+                    {
+                        "plan_id": "single",
+                        "name": [{"text": "Ticket", "language": "fr"}],
+                        "currency": "EUR",
+                        "price": 3.0,
+                        "is_taxable": False,
+                        "per_min_pricing": [{"start": included, "rate": 1.0, "interval": 30}],
+                    }
+                ]
+            },
+        }
     docs["gbfs"] = {**head, "data": {"feeds": feeds}}
     return docs
 
@@ -117,14 +145,19 @@ def test_chosen_pair_is_at_least_as_fast_as_the_nearest(paris_net, serve, paris_
     for start, end in TRIPS:
         p = bikeshare_route(paris_net, [start, end], snapshot=snap)["properties"]
         a = _nearest(paris_stations, start, lambda s: True)
-        b = _nearest(paris_stations, end, lambda s: s is not a)
+        b = _nearest(paris_stations, end, lambda s, a=a: s is not a)
         nearest_s = _trip_s(paris_net, start, end, a, b)
         assert p["duration_s"] <= nearest_s + 0.5
         gains.append(nearest_s - p["duration_s"])
         # and it is what routes.route gives through the chosen stations
         byid = {s["station_id"]: s for s in paris_stations}
-        chosen = _trip_s(paris_net, start, end, byid[p["stations"]["pickup"]["station_id"]],
-                         byid[p["stations"]["dropoff"]["station_id"]])  # fmt: skip
+        chosen = _trip_s(
+            paris_net,
+            start,
+            end,
+            byid[p["stations"]["pickup"]["station_id"]],
+            byid[p["stations"]["dropoff"]["station_id"]],
+        )
         assert p["duration_s"] == pytest.approx(chosen, abs=0.5)
     assert max(gains) > 60  # on real streets the nearest dock is not always the quickest
 
@@ -214,8 +247,23 @@ def test_cli_bikeshare(capsys, shared_data, serve):
     serve()
     src = str(shared_data / "paris_bss.osm.pbf")
     (a, b), (c, d) = TRIPS[0]
-    assert main(["bikeshare", "--source", src, "--from", f"{a},{b}", "--to", f"{c},{d}",
-                 "--gbfs", serve.srv.url("paris/gbfs.json"), "--json"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "bikeshare",
+                "--source",
+                src,
+                "--from",
+                f"{a},{b}",
+                "--to",
+                f"{c},{d}",
+                "--gbfs",
+                serve.srv.url("paris/gbfs.json"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     f = json.loads(capsys.readouterr().out)
     assert f["properties"]["mode"] == "bikeshare" and f["properties"]["live"]
     assert main(["bikeshare", "--source", src, "--from", f"{a},{b}", "--to", f"{c},{d}"]) == 0
@@ -232,7 +280,10 @@ def test_trip_exports_to_gpx(paris_net, gpx_schema):
     f = bikeshare_route(paris_net, list(TRIPS[0]))
     doc = etree.fromstring(feature_to_gpx(f).encode())
     assert gpx_schema.validate(doc), gpx_schema.error_log
-    names = [w.findtext("{http://www.topografix.com/GPX/1/1}name") for w in doc.iter("{http://www.topografix.com/GPX/1/1}wpt")]
+    names = [
+        w.findtext("{http://www.topografix.com/GPX/1/1}name")
+        for w in doc.iter("{http://www.topografix.com/GPX/1/1}wpt")
+    ]
     assert names[0] == "Start" and names[1].startswith("Take a bike at") and names[2].startswith("Return the bike at")
 
 

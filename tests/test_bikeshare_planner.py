@@ -130,12 +130,15 @@ def test_tour_gpx_with_the_included_budget(feed_client, gpx_schema):
     assert doc.findall("{http://www.topografix.com/GPX/1/1}wpt")
 
 
-@pytest.mark.parametrize("query, text", [
-    ({"budget": "included"}, "budget=included needs a bike-share feed"),
-    ({"budget": "free"}, "budget must be 'included'"),
-    ({"budget": "included", "budget_min": "30"}, "budget_min or budget=included, not both"),
-    ({}, "give exactly one of stops, budget_min or distance_km"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "query, text",
+    [
+        ({"budget": "included"}, "budget=included needs a bike-share feed"),
+        ({"budget": "free"}, "budget must be 'included'"),
+        ({"budget": "included", "budget_min": "30"}, "budget_min or budget=included, not both"),
+        ({}, "give exactly one of stops, budget_min or distance_km"),
+    ],
+)
 def test_budget_errors_without_a_feed(paris_net, query, text):
     assert text in _error(_tour(_client(paris_net), **query))
 
@@ -202,10 +205,13 @@ def test_trip_carries_what_the_planner_panel_shows(feed_client):
     assert "walk_only_duration_s" in p
 
 
-@pytest.mark.parametrize("lang, title", [
-    ("en", r"bikemap bike share, \d+\.\d km \(walk \d+ min, ride \d+ min, walk \d+ min\)"),
-    ("id", r"bikemap sepeda sewaan, \d+,\d km \(jalan kaki \d+ min, bersepeda \d+ min, jalan kaki \d+ min\)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "lang, title",
+    [
+        ("en", r"bikemap bike share, \d+\.\d km \(walk \d+ min, ride \d+ min, walk \d+ min\)"),
+        ("id", r"bikemap sepeda sewaan, \d+,\d km \(jalan kaki \d+ min, bersepeda \d+ min, jalan kaki \d+ min\)"),
+    ],
+)
 def test_trip_gpx(feed_client, gpx_schema, lang, title):
     client = feed_client(30)
     f = client.get("/api/route", query_string=_trip_q(TRIPS[0], lang=lang)).get_json()
@@ -234,17 +240,38 @@ def test_plain_route_gpx_keeps_its_title(feed_client):
 # --------------------------------------------------------------------------- strings
 
 
-NEW_KEYS = ["travel_mode", "mode_bike", "mode_bikeshare", "bs_legs", "bs_walk_to", "bs_ride_to", "bs_walk_end",
-            "bs_pickup", "bs_dropoff", "bs_warnings", "bs_warn_included", "bs_warn_stale", "bs_warn_stale_nodata",
-            "bs_warn_osm", "bs_warn_walk", "bs_stops_skipped", "bs_err_NoRoute", "tour_use_included",
-            "tour_warnings", "bs_help", "bs_title"]  # fmt: skip
+NEW_KEYS = [
+    "travel_mode",
+    "mode_bike",
+    "mode_bikeshare",
+    "bs_legs",
+    "bs_walk_to",
+    "bs_ride_to",
+    "bs_walk_end",
+    "bs_pickup",
+    "bs_dropoff",
+    "bs_warnings",
+    "bs_warn_included",
+    "bs_warn_stale",
+    "bs_warn_stale_nodata",
+    "bs_warn_osm",
+    "bs_warn_walk",
+    "bs_stops_skipped",
+    "bs_err_NoRoute",
+    "tour_use_included",
+    "tour_warnings",
+    "bs_help",
+    "bs_title",
+]
 
 
 def test_strings_in_both_languages():
     from routes import settings
 
-    strings = {lang: json.loads((settings.data_folder / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
-               for lang in ("en", "id")}  # fmt: skip
+    strings = {
+        lang: json.loads((settings.data_folder / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+        for lang in ("en", "id")
+    }
     for key in NEW_KEYS:
         en, id_ = strings["en"][key], strings["id"][key]
         assert en and id_ and en != id_, key

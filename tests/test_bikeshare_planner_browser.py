@@ -33,8 +33,15 @@ def server(paris_net):
     with FeedServer() as feed:
         for name, doc in _feed(osm_stations(paris_net), lambda s: (4, 6, True, True), INCLUDED).items():
             feed.set(f"paris/{name}.json", doc)
-        app = create_app({"TESTING": True, "NETWORK": paris_net, "TILES_URL": "", "WARM_PROFILES": False,
-                          "GBFS_URL": feed.url("paris/gbfs.json")})  # fmt: skip
+        app = create_app(
+            {
+                "TESTING": True,
+                "NETWORK": paris_net,
+                "TILES_URL": "",
+                "WARM_PROFILES": False,
+                "GBFS_URL": feed.url("paris/gbfs.json"),
+            }
+        )
         srv = create_server(app, host="127.0.0.1", port=0, threads=4)
         threading.Thread(target=srv.run, daemon=True).start()
         yield f"http://127.0.0.1:{srv.effective_port}"

@@ -72,10 +72,13 @@ def test_plain_route_unchanged(live_client):
     assert live_client.get("/api/route", query_string=_q(TRIPS[0], mode="bike")).status_code == 200
 
 
-@pytest.mark.parametrize("more, text", [
-    ({"mode": "boat"}, "mode must be bike or bikeshare"),
-    ({"mode": "bikeshare", "via": "48.864,2.36"}, "via points are not allowed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "more, text",
+    [
+        ({"mode": "boat"}, "mode must be bike or bikeshare"),
+        ({"mode": "bikeshare", "via": "48.864,2.36"}, "via points are not allowed"),
+    ],
+)
 def test_bikeshare_route_errors(live_client, more, text):
     resp = live_client.get("/api/route", query_string=_q(TRIPS[0], **more))
     assert resp.status_code == 400

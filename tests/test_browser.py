@@ -25,18 +25,14 @@ class Page:
 
     def __init__(self, browser, base: str, width: int, height: int):
         self.base = base
-        self.ctx = browser.new_context(
-            viewport={"width": width, "height": height}, accept_downloads=True
-        )
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.bytes: dict[str, int] = {}  # decoded body bytes
         self.sent: dict[str, int] = {}  # bytes on the wire (gzip where the server compressed)
         origin = urlsplit(base).netloc
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on(
-            "console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}")
-        )
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
 
         def on_response(resp):
             if urlsplit(resp.url).netloc == origin:
@@ -63,16 +59,13 @@ class Page:
 
     def click_latlon(self, lat: float, lon: float):
         pt = self.page.evaluate(
-            f"(() => {{ const p = bikemap.map.latLngToContainerPoint([{lat}, {lon}]); "
-            "return [p.x, p.y]; })()"
+            f"(() => {{ const p = bikemap.map.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }})()"
         )
         box = self.page.locator(".folium-map").bounding_box()
         self.page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
 
     def distance(self) -> str:
-        self.wait_for(
-            "document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')"
-        )
+        self.wait_for("document.getElementById('bm-distance') && !document.body.classList.contains('bm-busy')")
         return self.page.locator("#bm-distance").inner_text().strip()
 
     def screenshot(self, path, **kw):
@@ -163,9 +156,7 @@ def test_plan_a_route(browser, live_server, artifacts_dir, gpx_schema):
     p.screenshot(artifacts_dir / "browser-desktop-id.png")
 
     total = sum(p.bytes.values())
-    (artifacts_dir / "browser_page_bytes.json").write_text(
-        json.dumps({"total": total, "files": p.bytes}, indent=1)
-    )
+    (artifacts_dir / "browser_page_bytes.json").write_text(json.dumps({"total": total, "files": p.bytes}, indent=1))
     assert not p.errors, p.errors
     p.close()
 
@@ -230,9 +221,7 @@ def test_unreachable_tiles_leave_a_usable_map(browser, demo_net, artifacts_dir):
         p = Page(browser, f"http://127.0.0.1:{server.effective_port}", 1000, 700)
         p.goto(f"/?from={START[0]},{START[1]}&to={END[0]},{END[1]}")
         assert DISTANCE.match(p.distance())
-        assert (
-            p.page.locator(".leaflet-tile").count() > 0
-        )  # the tile layer is there, its images fail
+        assert p.page.locator(".leaflet-tile").count() > 0  # the tile layer is there, its images fail
         assert p.page.locator(".leaflet-overlay-pane canvas").count() >= 1  # network and route
         assert p.page.locator(".bm-station-icon").count() == 15
         p.screenshot(artifacts_dir / "browser-no-tiles.png")
@@ -261,7 +250,9 @@ def test_shared_link_shows_the_whole_plan(browser, live_server):
     """
     p = Page(browser, live_server, 1280, 800)
     p.goto("/?from=60.1699,24.9384&to=60.1618,24.9510&via=60.1650,24.9400")
-    p.wait_for("document.querySelector('#bm-summary') && document.querySelector('#bm-summary').textContent.includes('km')")
+    p.wait_for(
+        "document.querySelector('#bm-summary') && document.querySelector('#bm-summary').textContent.includes('km')"
+    )
     p.page.wait_for_timeout(800)  # past every fit animation
     # replay the race on purpose: an animated zoom to the network is running when the route arrives
     p.page.evaluate(

@@ -23,7 +23,25 @@ def test_route_json_and_gpx(capsys, tmp_path, gpx_schema):
     from lxml import etree
 
     gpx = tmp_path / "r.gpx"
-    assert main(["route", "--from", A, "--via", "60.1650,24.9400", "--to", B, "--json", "--gpx", str(gpx), "--profile", "fast"]) == 0
+    assert (
+        main(
+            [
+                "route",
+                "--from",
+                A,
+                "--via",
+                "60.1650,24.9400",
+                "--to",
+                B,
+                "--json",
+                "--gpx",
+                str(gpx),
+                "--profile",
+                "fast",
+            ]
+        )
+        == 0
+    )
     f = json.loads(capsys.readouterr().out)
     assert f["type"] == "Feature" and f["properties"]["profile"] == "fast"
     assert len(f["properties"]["waypoints"]) == 3
@@ -81,6 +99,10 @@ def test_unreadable_source_file(tmp_path, capsys):
 
 
 def test_console_script_runs():
-    r = subprocess.run([sys.executable, "-m", "routes.cli", "route", "--from", "x", "--to", B],
-                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-m", "routes.cli", "route", "--from", "x", "--to", B],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr

@@ -76,9 +76,7 @@ def test_closure_on_a_routes_street_changes_the_route(demo_net):
     router = demo_net.router("safe")
     cost = closure_edge_cost(router, [{"kind": "closure", "geometry": _line_of(demo_net, seg)}])
     assert np.isinf(cost[2 * seg]) and np.isinf(cost[2 * seg + 1])
-    assert (
-        np.isfinite(router.cost).sum() > np.isfinite(cost).sum()
-    )  # the router itself is untouched
+    assert np.isfinite(router.cost).sum() > np.isfinite(cost).sum()  # the router itself is untouched
     detour = route(demo_net, [A, B], edge_cost=cost)
     assert seg not in _route_segments(demo_net, cost)
     assert detour["geometry"]["coordinates"] != plain["geometry"]["coordinates"]
@@ -129,10 +127,7 @@ def test_closure_api_and_routing(staff, demo_net):
     after = client.get(q).get_json()
     assert after["geometry"]["coordinates"] != before["geometry"]["coordinates"]
     assert client.delete(f"/api/closures/{closure_id}").status_code == 401
-    assert (
-        client.delete(f"/api/closures/{closure_id}", headers=staff.headers("editor")).status_code
-        == 204
-    )
+    assert client.delete(f"/api/closures/{closure_id}", headers=staff.headers("editor")).status_code == 204
     assert client.get("/api/closures").get_json()["features"] == []
     assert client.get(q).get_json()["geometry"] == before["geometry"]
 
@@ -140,9 +135,7 @@ def test_closure_api_and_routing(staff, demo_net):
 def test_closure_validation(staff):
     client = staff.app.test_client()
     h = staff.headers("editor")
-    resp = client.post(
-        "/api/closures", json=_closure({"type": "Polygon", "coordinates": []}, reason=""), headers=h
-    )
+    resp = client.post("/api/closures", json=_closure({"type": "Polygon", "coordinates": []}, reason=""), headers=h)
     assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {
         "geometry",
         "reason",
@@ -150,8 +143,11 @@ def test_closure_validation(staff):
     lake = _closure({"type": "Point", "coordinates": [24.9585, 60.1640]})  # in the harbour basin
     resp = client.post("/api/closures", json=lake, headers=h)
     assert resp.status_code == 422 and "street" in resp.get_json()["error"]["fields"]["geometry"]
-    resp = client.post("/api/closures", json=_closure({"type": "Point", "coordinates": [24.9445, 60.1712]},
-                                                      ends_at="next week"), headers=h)  # fmt: skip
+    resp = client.post(
+        "/api/closures",
+        json=_closure({"type": "Point", "coordinates": [24.9445, 60.1712]}, ends_at="next week"),
+        headers=h,
+    )
     assert resp.status_code == 422 and "ends_at" in resp.get_json()["error"]["fields"]
 
 
@@ -162,10 +158,19 @@ def test_expired_closures_stop_counting(staff, demo_net):
     seg = _longest_segment(demo_net, _route_segments(demo_net))
     db = staff.app.extensions["bikemap_db"]
     with db.session() as s:
-        s.add(Closure(kind="closure", reason="over", geometry=_line_of(demo_net, seg),
-                      ends_at=utcnow() - timedelta(minutes=1)))  # fmt: skip
-        s.add(Closure(kind="closure", reason="soon over", geometry=_line_of(demo_net, seg),
-                      ends_at=utcnow() + timedelta(hours=1)))  # fmt: skip
+        s.add(
+            Closure(
+                kind="closure", reason="over", geometry=_line_of(demo_net, seg), ends_at=utcnow() - timedelta(minutes=1)
+            )
+        )
+        s.add(
+            Closure(
+                kind="closure",
+                reason="soon over",
+                geometry=_line_of(demo_net, seg),
+                ends_at=utcnow() + timedelta(hours=1),
+            )
+        )
         s.commit()
     with staff.app.test_request_context():
         cost = closure_edge_cost_for(demo_net, "safe")
@@ -186,9 +191,6 @@ def test_short_line_on_a_long_street(demo_net):
     # 20 m along the middle of the segment (a fraction of its length)
     cum = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
     mid = cum[-1] / 2
-    pts = [
-        [float(np.interp(d, cum, c[:, 0])), float(np.interp(d, cum, c[:, 1]))]
-        for d in (mid - 10, mid + 10)
-    ]
+    pts = [[float(np.interp(d, cum, c[:, 0])), float(np.interp(d, cum, c[:, 1]))] for d in (mid - 10, mid + 10)]
     assert demo_net.seg_length[seg] > 60
     assert seg in segments_of_geometry(demo_net, {"type": "LineString", "coordinates": pts})

@@ -52,8 +52,22 @@ def serve_process(db_url: str, *, threads: int = 8, extra_env: dict | None = Non
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "BIKEMAP_WARM_PROFILES": "false", **(extra_env or {})}
-    cmd = [sys.executable, "-m", "routes.cli", "serve", "--source", "demo", "--db", db_url, "--port", str(port),
-           "--threads", str(threads), "--tiles", "none"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "routes.cli",
+        "serve",
+        "--source",
+        "demo",
+        "--db",
+        db_url,
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+        "--tiles",
+        "none",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -118,9 +132,15 @@ def writer(ports: list[int], token: str, n: int, hot: list[int], log: list, erro
     for k in range(EDITS):
         c = clients[k % len(clients)]  # alternate between the server processes
         if k % 5 == 4:
-            status, _, doc = c.request("POST", "/api/destinations", {
-                "type": "Feature", "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
-                "properties": {"name": f"new-{n}-{k}", "category": "park"}})  # fmt: skip
+            status, _, doc = c.request(
+                "POST",
+                "/api/destinations",
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
+                    "properties": {"name": f"new-{n}-{k}", "category": "park"},
+                },
+            )
             log.append(("create", None, None, status))
             if status != 201:
                 errors.append((status, doc))
@@ -131,9 +151,12 @@ def writer(ports: list[int], token: str, n: int, hot: list[int], log: list, erro
             errors.append((status, doc))
             continue
         base = _etag_version(headers["ETag"])
-        status, headers, doc = c.request("PATCH", f"/api/destinations/{dest}",
-                                         {"description": f"writer {n} edit {k} from v{base}"},
-                                         {"If-Match": f'"{dest}.{base}"'})  # fmt: skip
+        status, headers, doc = c.request(
+            "PATCH",
+            f"/api/destinations/{dest}",
+            {"description": f"writer {n} edit {k} from v{base}"},
+            {"If-Match": f'"{dest}.{base}"'},
+        )
         log.append(("patch", dest, base, status))
         if status == 200:
             if _etag_version(headers["ETag"]) != base + 1:
@@ -158,8 +181,10 @@ def _setup(db_url: str) -> tuple[list[str], list[int]]:
 
     tokens = [add_user(_App, f"writer{n}", "editor", "writer-pass") for n in range(WRITERS)]
     with db.session() as s:
-        hot = [create_destination(s, {"name": f"hot {i}", "category": "park", "lon": 24.95, "lat": 60.17},
-                                  user="setup").id for i in range(HOT)]  # fmt: skip
+        hot = [
+            create_destination(s, {"name": f"hot {i}", "category": "park", "lon": 24.95, "lat": 60.17}, user="setup").id
+            for i in range(HOT)
+        ]
     db.dispose()
     return tokens, hot
 
@@ -176,9 +201,19 @@ def run_race(db_url: str, ports: list[int], tokens: list[str], hot: list[int], a
     elapsed = time.perf_counter() - t0
     if artifact is not None:  # figures for the README (not asserted: the machine is shared)
         counts = Counter(str(s) for *_, s in log)
-        artifact.write_text(json.dumps({"database": db_url.split(":")[0], "servers": len(ports), "edits": len(log),
-                                        "statuses": counts, "seconds": round(elapsed, 2),
-                                        "edits_per_s": round(len(log) / elapsed, 1)}, indent=1))  # fmt: skip
+        artifact.write_text(
+            json.dumps(
+                {
+                    "database": db_url.split(":")[0],
+                    "servers": len(ports),
+                    "edits": len(log),
+                    "statuses": counts,
+                    "seconds": round(elapsed, 2),
+                    "edits_per_s": round(len(log) / elapsed, 1),
+                },
+                indent=1,
+            )
+        )
     assert errors == [], errors[:5]
     statuses = Counter(s for *_, s in log)
     assert set(statuses) <= {200, 201, 412}
@@ -200,14 +235,22 @@ def check_versions(db_url: str, hot: list[int], log: list) -> None:
                 wins = Counter(base for kind, d, base, st in log if kind == "patch" and d == dest and st == 200)
                 assert all(n == 1 for n in wins.values()), f"two writers won from one version: {wins}"
                 assert sorted(wins) == list(range(1, row.version)), "every version has exactly one winner"
-                versions = sorted(h.version for h in s.scalars(
-                    select(DestinationHistory).where(DestinationHistory.destination_id == dest)))  # fmt: skip
+                versions = sorted(
+                    h.version
+                    for h in s.scalars(select(DestinationHistory).where(DestinationHistory.destination_id == dest))
+                )
                 assert versions == list(range(1, row.version + 1))
             created = sum(1 for kind, *_, st in log if kind == "create" and st == 201)
             rows = s.scalars(select(Destination).where(Destination.name.like("new-%"))).all()
             assert len(rows) == created == WRITERS * EDITS // 5
-            assert len(s.scalars(select(DestinationHistory).where(
-                DestinationHistory.destination_id.in_([r.id for r in rows]))).all()) == created  # fmt: skip
+            assert (
+                len(
+                    s.scalars(
+                        select(DestinationHistory).where(DestinationHistory.destination_id.in_([r.id for r in rows]))
+                    ).all()
+                )
+                == created
+            )
     finally:
         db.dispose()
 
@@ -258,10 +301,11 @@ def test_two_writers_from_one_version(db_url, demo_net, rounds):
                 barrier = threading.Barrier(2)
                 results: dict[int, int] = {}
                 pair = [
-                    threading.Thread(target=_patch_at_once,
-                                     args=(clients[i], dest, etag, f"round {r} by {i}", barrier, results, i))
+                    threading.Thread(
+                        target=_patch_at_once, args=(clients[i], dest, etag, f"round {r} by {i}", barrier, results, i)
+                    )
                     for i in range(2)
-                ]  # fmt: skip
+                ]
                 for t in pair:
                     t.start()
                 for t in pair:

@@ -29,9 +29,7 @@ def test_migrations_create_every_table(database):
         "alembic_version",
     } <= names
     with database.engine.connect() as conn:
-        assert (
-            compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-        )  # models == migrations
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []  # models == migrations
     upgrade(database.engine)  # running again changes nothing
 
 
@@ -55,11 +53,7 @@ def test_first_start_creates_the_database_in_the_instance_folder(tmp_path, demo_
     init_app(app)
     path = tmp_path / "instance" / "bikemap.sqlite3"
     assert path.exists() and (tmp_path / "instance" / "secret_key").exists()
-    count = (
-        sqlite3.connect(path)
-        .execute("select count(*) from destinations where source = 'osm'")
-        .fetchone()[0]
-    )
+    count = sqlite3.connect(path).execute("select count(*) from destinations where source = 'osm'").fetchone()[0]
     assert count > 100  # seeded from the network's OSM features
     app.extensions["bikemap_db"].dispose()
 
@@ -87,8 +81,9 @@ def _run(argv, monkeypatch, capsys, stdin=""):
 
 
 def test_user_commands(db_url, monkeypatch, capsys, demo_net):
-    code, out, _ = _run(["user", "add", "clerk", "--role", "editor", "--db", db_url], monkeypatch, capsys,
-                        "s3cret-pass\ns3cret-pass\n")  # fmt: skip
+    code, out, _ = _run(
+        ["user", "add", "clerk", "--role", "editor", "--db", db_url], monkeypatch, capsys, "s3cret-pass\ns3cret-pass\n"
+    )
     assert code == 0 and "clerk" in out
     code, _, err = _run(
         ["user", "add", "other", "--role", "admin", "--db", db_url],
@@ -96,15 +91,8 @@ def test_user_commands(db_url, monkeypatch, capsys, demo_net):
         capsys,
         "one-pass1\ntwo-pass2\n",
     )
-    assert (
-        code == 2
-        and err.startswith("bikemap: error:")
-        and "differ" in err
-        and len(err.strip().splitlines()) == 1
-    )
-    code, _, err = _run(
-        ["user", "add", "clerk", "--role", "admin", "--db", db_url], monkeypatch, capsys, "x\nx\n"
-    )
+    assert code == 2 and err.startswith("bikemap: error:") and "differ" in err and len(err.strip().splitlines()) == 1
+    code, _, err = _run(["user", "add", "clerk", "--role", "admin", "--db", db_url], monkeypatch, capsys, "x\nx\n")
     assert code == 2 and "exists" in err
     code, out, _ = _run(["user", "token", "clerk", "--db", db_url], monkeypatch, capsys)
     token = out.strip().splitlines()[-1]
@@ -116,40 +104,57 @@ def test_user_commands(db_url, monkeypatch, capsys, demo_net):
 
     app = make_staff_app(db_url, demo_net)
     client = app.test_client()
-    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
-            "properties": {"name": "Senaatintori", "category": "heritage"}}  # fmt: skip
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
+        "properties": {"name": "Senaatintori", "category": "heritage"},
+    }
     resp = client.post("/api/destinations", json=feat, headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 201 and resp.get_json()["properties"]["updated_by"] == "clerk"
     # stored hashed: neither the token nor the password appears in the database
     db = app.extensions["bikemap_db"]
     with db.engine.connect() as conn:
-        dump = " ".join(
-            str(r)
-            for t in ("users", "api_tokens")
-            for r in conn.execute(text(f"select * from {t}"))
-        )
+        dump = " ".join(str(r) for t in ("users", "api_tokens") for r in conn.execute(text(f"select * from {t}")))
     assert token not in dump and "s3cret-pass" not in dump and "scrypt$" in dump
     # disabling revokes the token
     code, _, _ = _run(["user", "disable", "clerk", "--db", db_url], monkeypatch, capsys)
     assert code == 0
-    assert (
-        client.post(
-            "/api/destinations", json=feat, headers={"Authorization": f"Bearer {token}"}
-        ).status_code
-        == 401
-    )
+    assert client.post("/api/destinations", json=feat, headers={"Authorization": f"Bearer {token}"}).status_code == 401
     db.dispose()
 
 
 # ----------------------------------------------------------------------------- opening_hours
 
-VALID = ["24/7", "Mo-Fr 08:00-18:00; Sa 10:00-14:00", "Mo,We,Fr 10:00-12:00,14:00-18:00", "Su,PH off",
-         "Apr-Oct: Tu-Su 10:00-18:00", "sunrise-sunset", "10:00-18:00", "Mo-Fr 08:00-12:00, 13:00-17:00",
-         "Mo-Sa 09:00+", "Fr-Sa 22:00-02:00", "Mo[1] 10:00-12:00", "Mo-Fr 09:00-17:00, Sa 10:00-12:00",
-         "Dec 24-26 off", "Mo-Fr 10:00-18:00 \"by appointment\"", "Mo-Su 08:00-(sunset-01:00)",
-         "Mo-Fr 09:00-17:00 || \"on request\"", "2026 Jun-Aug: Mo-Su 09:00-20:00", "Mo-Fr 09:00-17:00;"]  # fmt: skip
-INVALID = ["garbage", "Mon-Fri 9-5", "Mo-Fr 09:60-10:00", "<img src=x onerror=alert(1)>", ";", "open always",
-           "Mo-Fr 9am-5pm", "Xx 10:00-12:00"]  # fmt: skip
+VALID = [
+    "24/7",
+    "Mo-Fr 08:00-18:00; Sa 10:00-14:00",
+    "Mo,We,Fr 10:00-12:00,14:00-18:00",
+    "Su,PH off",
+    "Apr-Oct: Tu-Su 10:00-18:00",
+    "sunrise-sunset",
+    "10:00-18:00",
+    "Mo-Fr 08:00-12:00, 13:00-17:00",
+    "Mo-Sa 09:00+",
+    "Fr-Sa 22:00-02:00",
+    "Mo[1] 10:00-12:00",
+    "Mo-Fr 09:00-17:00, Sa 10:00-12:00",
+    "Dec 24-26 off",
+    'Mo-Fr 10:00-18:00 "by appointment"',
+    "Mo-Su 08:00-(sunset-01:00)",
+    'Mo-Fr 09:00-17:00 || "on request"',
+    "2026 Jun-Aug: Mo-Su 09:00-20:00",
+    "Mo-Fr 09:00-17:00;",
+]
+INVALID = [
+    "garbage",
+    "Mon-Fri 9-5",
+    "Mo-Fr 09:60-10:00",
+    "<img src=x onerror=alert(1)>",
+    ";",
+    "open always",
+    "Mo-Fr 9am-5pm",
+    "Xx 10:00-12:00",
+]
 
 
 @pytest.mark.parametrize("value", VALID)

@@ -149,7 +149,7 @@ def test_real_srtm_voids_are_filled_or_missing():
     r, c = rows[pick], cols[pick]
     got = open_dem(path).sample(1 + c / 1200, 43 - r / 1200)
     assert np.nanmin(got) > 0  # never the void value (Andorra's lowest point is ~840 m)
-    for v, i, j in zip(got, r, c):
+    for v, i, j in zip(got, r, c, strict=False):
         near = raw[max(i - 1, 0) : i + 2, max(j - 1, 0) : j + 2].astype(float)
         near = near[near != -32768]
         if np.isfinite(v):
@@ -166,8 +166,18 @@ def test_geotiff_geographic_and_projected(tmp_path):
     z[10, 10] = -9999
     tif = tmp_path / "dem.tif"
     t = from_origin(1.5, 42.6, 0.001, 0.001)
-    with rasterio.open(tif, "w", driver="GTiff", width=50, height=40, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=t, nodata=-9999) as ds:  # fmt: skip
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        width=50,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=t,
+        nodata=-9999,
+    ) as ds:
         ds.write(z, 1)
     dem = open_dem(tif)
     # sample centres sit half a cell in: column c at lon 1.5 + (c + 0.5) * 0.001
@@ -179,8 +189,9 @@ def test_geotiff_geographic_and_projected(tmp_path):
     utm = tmp_path / "utm.tif"
     t2 = from_origin(380000, 4715000, 30, 30)
     z2 = (800 + np.arange(100)[None, :] * 0.5 + np.arange(100)[:, None] * 1.0).astype("float32")
-    with rasterio.open(utm, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32",
-                       crs="EPSG:32631", transform=t2) as ds:  # fmt: skip
+    with rasterio.open(
+        utm, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32", crs="EPSG:32631", transform=t2
+    ) as ds:
         ds.write(z2, 1)
     x, y = 381234.0, 4713456.0
     (plon,), (plat,) = transform("EPSG:32631", "EPSG:4326", [x], [y])
@@ -233,9 +244,7 @@ def test_climbs_along_hysteresis():
     assert desc == pytest.approx(3)  # only the rest at the end
     assert up_m + down_m == pytest.approx(dist[-1])
     # a steady climb of 5 m is kept although smaller than the threshold
-    assert (
-        climbs_along(np.array([0, 3]), np.array([0.0, 50, 100]), np.array([0.0, 2, 5]))[0][0] == 5
-    )
+    assert climbs_along(np.array([0, 3]), np.array([0.0, 50, 100]), np.array([0.0, 2, 5]))[0][0] == 5
 
 
 def test_max_grade_uses_a_window():
@@ -274,13 +283,20 @@ def _toy_network(lons, lats) -> Network:
 
     a ---- b ---- c
     """
-    coords = np.array(list(zip(lons, lats)), dtype=float)
+    coords = np.array(list(zip(lons, lats, strict=False)), dtype=float)
     return Network(
-        name="toy", node_id=np.array([1, 2, 3]), node_lon=coords[[0, 2, 4], 0], node_lat=coords[[0, 2, 4], 1],
-        seg_u=np.array([0, 1], np.int32), seg_v=np.array([1, 2], np.int32), seg_length=np.array([100.0, 100.0]),
-        seg_way=np.array([7, 8]), coords=coords[[0, 1, 2, 2, 3, 4]], offsets=np.array([0, 3, 6]),
+        name="toy",
+        node_id=np.array([1, 2, 3]),
+        node_lon=coords[[0, 2, 4], 0],
+        node_lat=coords[[0, 2, 4], 1],
+        seg_u=np.array([0, 1], np.int32),
+        seg_v=np.array([1, 2], np.int32),
+        seg_length=np.array([100.0, 100.0]),
+        seg_way=np.array([7, 8]),
+        coords=coords[[0, 1, 2, 2, 3, 4]],
+        offsets=np.array([0, 3, 6]),
         tags=[{"highway": "residential"}] * 2,
-    )  # fmt: skip
+    )
 
 
 def test_add_elevation_fills_voids_along_the_street(tiles):
@@ -360,11 +376,12 @@ def test_route_over_the_envalira_pass(andorra_dem):
     assert len(prof) == len(line)
     assert [e for _, e in prof] == [c[2] for c in line]
     d = [x for x, _ in prof]
-    assert d[0] == 0 and all(b >= a for a, b in zip(d, d[1:]))
+    assert d[0] == 0 and all(b >= a for a, b in zip(d, d[1:], strict=False))
     assert d[-1] == pytest.approx(p["distance_m"], rel=0.02)
     # the climb costs time: slower than the same route on the flat network
-    flat_time = route(load_network(shared_file("andorra.osm.pbf")), [ANDORRA_LA_VELLA, PAS_DE_LA_CASA],
-                      profile="fast")["properties"]["duration_s"]  # fmt: skip
+    flat_time = route(load_network(shared_file("andorra.osm.pbf")), [ANDORRA_LA_VELLA, PAS_DE_LA_CASA], profile="fast")[
+        "properties"
+    ]["duration_s"]
     assert p["duration_s"] > 1.3 * flat_time
 
 
@@ -418,9 +435,7 @@ def test_without_dem_nothing_changes(andorra_flat):
         assert np.array_equal(r.cost, cost) and np.array_equal(r.duration, duration)
     f = route(andorra_flat, [ANDORRA_LA_VELLA, ENCAMP], profile="safe")
     assert all(len(c) == 2 for c in f["geometry"]["coordinates"])
-    assert not {"ascent_m", "descent_m", "max_grade_pct", "elevation_profile"} & set(
-        f["properties"]
-    )
+    assert not {"ascent_m", "descent_m", "max_grade_pct", "elevation_profile"} & set(f["properties"])
 
 
 def test_route_elevation_fills_missing_heights():
@@ -459,8 +474,19 @@ def test_cli_dem_option(capsys, tmp_path):
 
     pbf, hgt = shared_file("andorra.osm.pbf"), shared_file("N42E001.hgt.zip")
     gpx = tmp_path / "r.gpx"
-    args = ["route", "--source", str(pbf), "--dem", str(hgt), "--from", "42.5078,1.5211",
-            "--to", "42.53506,1.57697", "--gpx", str(gpx)]  # fmt: skip
+    args = [
+        "route",
+        "--source",
+        str(pbf),
+        "--dem",
+        str(hgt),
+        "--from",
+        "42.5078,1.5211",
+        "--to",
+        "42.53506,1.57697",
+        "--gpx",
+        str(gpx),
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "Climb:" in out and " m up" in out

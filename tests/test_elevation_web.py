@@ -17,8 +17,15 @@ FROM, TO = "42.52961,1.52055", "42.53506,1.57697"  # Sant Antoni (CG-3) to Encam
 def hill_app():
     from webapp import create_app
 
-    return create_app({"TESTING": True, "SOURCE": str(shared_file("andorra.osm.pbf")),
-                       "DEM": str(shared_file("N42E001.hgt.zip")), "TILES_URL": "", "WARM_PROFILES": False})  # fmt: skip
+    return create_app(
+        {
+            "TESTING": True,
+            "SOURCE": str(shared_file("andorra.osm.pbf")),
+            "DEM": str(shared_file("N42E001.hgt.zip")),
+            "TILES_URL": "",
+            "WARM_PROFILES": False,
+        }
+    )
 
 
 @pytest.fixture

@@ -31,9 +31,14 @@ def _tour(client) -> dict:
 
 def _featured(feature, **props) -> dict:
     f = dict(feature)
-    f["properties"] = {**feature["properties"], "name": "Museum ride", "names": {"id": "Bersepeda ke museum"},
-                       "description": "Three museums by bike", "descriptions": {"id": "Tiga museum"},
-                       **props}  # fmt: skip
+    f["properties"] = {
+        **feature["properties"],
+        "name": "Museum ride",
+        "names": {"id": "Bersepeda ke museum"},
+        "description": "Three museums by bike",
+        "descriptions": {"id": "Tiga museum"},
+        **props,
+    }
     return f
 
 
@@ -102,7 +107,10 @@ def test_crud_with_each_role(client, staff):
     # history, and an admin restores
     changes = client.get(f"{path}/history", headers=staff.headers("editor")).get_json()["changes"]
     assert [(c["version"], c["action"], c["who"]) for c in changes] == [
-        (1, "create", "eddie"), (2, "update", "eddie"), (3, "delete", "ada")]  # fmt: skip
+        (1, "create", "eddie"),
+        (2, "update", "eddie"),
+        (3, "delete", "ada"),
+    ]
     assert changes[1]["before"]["published"] is False and changes[1]["after"]["published"] is True
     assert client.get(f"{path}/history").status_code == 401
     assert client.post(f"{path}/restore", json={"version": 2}, headers=staff.headers("editor")).status_code == 403
@@ -118,10 +126,15 @@ def test_a_plain_route_and_edits(client, staff):
     path = f"/api/featured/{f['id']}"
     # a new line replaces the old one; names per language change on their own
     tour = _tour(client)
-    resp = client.patch(path, json={"type": "Feature", "geometry": tour["geometry"],
-                                    "properties": {"stops": tour["properties"]["stops"], "kind": "order",
-                                                   "names": {"id": "Rute baru"}}},
-                        headers=staff.headers("editor", **{"If-Match": f'"{f["id"]}.1"'}))  # fmt: skip
+    resp = client.patch(
+        path,
+        json={
+            "type": "Feature",
+            "geometry": tour["geometry"],
+            "properties": {"stops": tour["properties"]["stops"], "kind": "order", "names": {"id": "Rute baru"}},
+        },
+        headers=staff.headers("editor", **{"If-Match": f'"{f["id"]}.1"'}),
+    )
     assert resp.status_code == 200, resp.get_json()
     p = resp.get_json()["properties"]
     assert p["name"] == "Museum ride" and p["names"] == {"id": "Rute baru"} and len(p["stops"]) == 3
@@ -145,8 +158,11 @@ def test_a_plain_route_and_edits(client, staff):
     ],
 )
 def test_bad_values_are_422(client, staff, change, field):
-    base = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[24.94, 60.17], [24.95, 60.16]]},
-            "properties": {"name": "Ride"}}  # fmt: skip
+    base = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[24.94, 60.17], [24.95, 60.16]]},
+        "properties": {"name": "Ride"},
+    }
     if "geometry" in change:
         base["geometry"] = change["geometry"]
     else:
@@ -181,13 +197,17 @@ def test_gpx_is_valid_with_stops_as_waypoints(client, staff, gpx_schema):
     assert doc.findtext("g:metadata/g:name", namespaces=ns) == "Bersepeda ke museum"
     wpts = doc.findall("g:wpt", ns)
     assert [w.findtext("g:name", namespaces=ns) for w in wpts] == [
-        f"{i}. {s['name']}" for i, s in enumerate(tour["properties"]["stops"], 1)]  # fmt: skip
+        f"{i}. {s['name']}" for i, s in enumerate(tour["properties"]["stops"], 1)
+    ]
     first = tour["properties"]["stops"][0]
     assert float(wpts[0].get("lat")) == pytest.approx(first["lat"], abs=1e-6)
     assert len(doc.findall("g:trk/g:trkseg/g:trkpt", ns)) == len(tour["geometry"]["coordinates"])
     # unpublished ones: staff only
-    client.patch(f"/api/featured/{f['id']}", json={"published": False},
-                 headers=staff.headers("editor", **{"If-Match": f'"{f["id"]}.1"'}))  # fmt: skip
+    client.patch(
+        f"/api/featured/{f['id']}",
+        json={"published": False},
+        headers=staff.headers("editor", **{"If-Match": f'"{f["id"]}.1"'}),
+    )
     assert client.get(f"/api/featured/{f['id']}?format=gpx").status_code == 404
     assert client.get(f"/api/featured/{f['id']}?format=gpx", headers=staff.headers("editor")).status_code == 200
 
@@ -255,8 +275,10 @@ def test_two_editors_from_the_same_version_exactly_one_wins(client, staff):
         r = c.patch(url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag}))
         results.append((r.status_code, text))
 
-    threads = [threading.Thread(target=save, args=(w, f"{w}-{i}")) for i, w in
-               enumerate(["editor", "admin", "editor", "admin"])]  # fmt: skip
+    threads = [
+        threading.Thread(target=save, args=(w, f"{w}-{i}"))
+        for i, w in enumerate(["editor", "admin", "editor", "admin"])
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -31,8 +31,13 @@ def site(demo_net, tmp_path_factory):
         dests = c.get("/api/tour/destinations").get_json()
         ids = [d["id"] for d in dests if d["category"] == "museum"][:3]
         tour = c.get(f"/api/tour?start={START}&stops={','.join(ids)}").get_json()
-        tour["properties"].update(name="Museum ride", names={"id": XSS}, description="Three museums",
-                                  descriptions={"id": "Tiga museum"}, published=True)  # fmt: skip
+        tour["properties"].update(
+            name="Museum ride",
+            names={"id": XSS},
+            description="Three museums",
+            descriptions={"id": "Tiga museum"},
+            published=True,
+        )
         pub = c.post("/api/featured", json=tour, headers=auth).get_json()
         tour["properties"].update(name="Draft ride", names={}, published=False)
         assert c.post("/api/featured", json=tour, headers=auth).status_code == 201

@@ -285,7 +285,10 @@ def test_client_for_is_shared():
 
 def test_included_minutes_from_plans():
     plan = gbfs._plan_included_minutes
-    assert plan({"per_min_pricing": [{"start": 0, "rate": 0.0, "interval": 30}, {"start": 30, "rate": 1, "interval": 30}]}) == 30
+    assert (
+        plan({"per_min_pricing": [{"start": 0, "rate": 0.0, "interval": 30}, {"start": 30, "rate": 1, "interval": 30}]})
+        == 30
+    )
     assert plan({"per_min_pricing": [{"start": 0, "rate": 0.15, "interval": 1}]}) == 0
     assert plan({"price": 2.0}) is None  # flat price: no limit
     assert plan({"included_minutes": 45}) == 45

@@ -37,8 +37,12 @@ def test_route_gpx_validates(demo_net, gpx_schema):
 
 
 def test_names_round_trip(gpx_schema):
-    text = route_to_gpx([[24.9, 60.1], [24.91, 60.11]], [{"lon": 24.9, "lat": 60.1, "name": NASTY, "description": NASTY}],
-                        name=NASTY, description=NASTY)  # fmt: skip
+    text = route_to_gpx(
+        [[24.9, 60.1], [24.91, 60.11]],
+        [{"lon": 24.9, "lat": 60.1, "name": NASTY, "description": NASTY}],
+        name=NASTY,
+        description=NASTY,
+    )
     _valid(gpx_schema, text)
     back = gpxpy.parse(text)
     assert back.name == NASTY

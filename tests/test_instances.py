@@ -30,8 +30,14 @@ class Browser:
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect
         )
 
-    def open(self, url: str, data: dict | None = None, headers: dict | None = None, method: str | None = None,
-             body: bytes | None = None) -> tuple[int, str]:  # fmt: skip
+    def open(
+        self,
+        url: str,
+        data: dict | None = None,
+        headers: dict | None = None,
+        method: str | None = None,
+        body: bytes | None = None,
+    ) -> tuple[int, str]:
         if data is not None:
             body = urllib.parse.urlencode(data).encode()
         req = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
@@ -91,8 +97,11 @@ def test_every_change_shows_on_every_instance_at_once(instances, demo_net):
         assert browser.open(base + "/")[0] == 200
 
     # a destination saved through A: B lists it and draws it on its map page
-    feat = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9525, 60.1675]},
-            "properties": {"name": "Kauppahalli instance test", "category": "market", "published": True}}  # fmt: skip
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.9525, 60.1675]},
+        "properties": {"name": "Kauppahalli instance test", "category": "market", "published": True},
+    }
     status, body = browser.open(a + "/api/destinations", headers=auth, method="POST", body=json.dumps(feat).encode())
     assert status == 201, body
     dest = json.loads(body)
@@ -100,9 +109,12 @@ def test_every_change_shows_on_every_instance_at_once(instances, demo_net):
     assert "Kauppahalli instance test" in names
     assert "Kauppahalli instance test" in browser.open(b + "/")[1]
     # edited through B (with A's ETag): A's map page shows the new name
-    status, body = browser.open(b + f"/api/destinations/{dest['id']}", method="PATCH",
-                                headers={**auth, "If-Match": f'"{dest["id"]}.1"'},
-                                body=json.dumps({"name": "Vanha kauppahalli"}).encode())  # fmt: skip
+    status, body = browser.open(
+        b + f"/api/destinations/{dest['id']}",
+        method="PATCH",
+        headers={**auth, "If-Match": f'"{dest["id"]}.1"'},
+        body=json.dumps({"name": "Vanha kauppahalli"}).encode(),
+    )
     assert status == 200, body
     page = browser.open(a + "/")[1]
     assert "Vanha kauppahalli" in page and "Kauppahalli instance test" not in page
@@ -145,8 +157,17 @@ def test_instances_starting_at_once_migrate_once(db_url):
     from webapp.db import open_database
 
     root = Path(__file__).resolve().parent.parent
-    procs = [subprocess.Popen([sys.executable, "-c", _STARTER, db_url], cwd=root, text=True, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _STARTER, db_url],
+            cwd=root,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(4)
+    ]
     try:
         for p in procs:  # every process has imported the app
             assert p.stdout.readline().strip() == "ready"

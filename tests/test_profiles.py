@@ -62,7 +62,7 @@ def test_infrastructure_detection():
 
 def test_access_rules_on_real_tags(liechtenstein_net):
     """Every footway ridden in the real data has bicycle permission; every oneway is one-way."""
-    for t, c in zip(liechtenstein_net.tags, liechtenstein_net.classes):
+    for t, c in zip(liechtenstein_net.tags, liechtenstein_net.classes, strict=False):
         if t.get("highway") == "footway" and RIDE in (c.fwd, c.bwd):
             assert t.get("bicycle") in ("yes", "designated", "permissive", "official", "destination")
         if t.get("oneway") == "yes" and "oneway:bicycle" not in t and not any(k.startswith("cycleway") for k in t):

@@ -48,8 +48,11 @@ names = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(lon_ok, lat_ok), min_size=1, max_size=30), names, names)
 def test_every_exported_gpx_is_valid_and_names_round_trip(gpx_schema, points, name, desc):
-    text = route_to_gpx([list(p) for p in points], [{"lon": points[0][0], "lat": points[0][1], "name": name, "description": desc}],
-                        name=name)  # fmt: skip
+    text = route_to_gpx(
+        [list(p) for p in points],
+        [{"lon": points[0][0], "lat": points[0][1], "name": name, "description": desc}],
+        name=name,
+    )
     gpx_schema.assertValid(etree.fromstring(text.encode()))
     back = gpxpy.parse(text)
     clean = lambda s: "".join(c for c in s if c in "\t\n\r" or (" " <= c and c not in "\ufffe\uffff")) or None  # noqa: E731

@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, shared_file
 
-_spec = importlib.util.spec_from_file_location(
-    "bench_quality", ROOT / "scripts" / "bench_quality.py"
-)
+_spec = importlib.util.spec_from_file_location("bench_quality", ROOT / "scripts" / "bench_quality.py")
 bq = importlib.util.module_from_spec(_spec)
 sys.modules["bench_quality"] = bq
 _spec.loader.exec_module(bq)
@@ -207,22 +205,15 @@ def test_osrm_node_list_mapped_onto_a_oneway(paris_ways):
     row = next(
         i
         for i, t in enumerate(paris_ways.tags)
-        if t
-        == {"highway": "residential", "name": "Rue Barbette", "oneway": "yes", "surface": "asphalt"}
+        if t == {"highway": "residential", "name": "Rue Barbette", "oneway": "yes", "surface": "asphalt"}
     )
     n = len(paris_ways.nodes[row]) - 1
-    along = bq.osrm_stats(
-        _fake_osrm_leg(paris_ways, row, reverse=False, mode="cycling"), paris_ways
-    )
+    along = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=False, mode="cycling"), paris_ways)
     assert along.length == pytest.approx(10.0 * n)
     assert along.by_category["quiet"] == pytest.approx(10.0 * n) and along.illegal == {}
-    against = bq.osrm_stats(
-        _fake_osrm_leg(paris_ways, row, reverse=True, mode="cycling"), paris_ways
-    )
+    against = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=True, mode="cycling"), paris_ways)
     assert against.illegal == {"oneway": pytest.approx(10.0 * n)}
-    walked = bq.osrm_stats(
-        _fake_osrm_leg(paris_ways, row, reverse=True, mode="pushing bike"), paris_ways
-    )
+    walked = bq.osrm_stats(_fake_osrm_leg(paris_ways, row, reverse=True, mode="pushing bike"), paris_ways)
     assert walked.illegal == {"oneway (pushed)": pytest.approx(10.0 * n)}
     assert walked.by_category["push"] == pytest.approx(10.0 * n)
     assert against.unmapped == 0
@@ -275,9 +266,7 @@ def test_live_osrm_route_maps_onto_ways(paris_pbf, paris_ways):
     server = bq.OsrmServer(Path(paris_pbf))
     try:
         got = bq.osrm_route(server.url, (48.8576782, 2.3607458), (48.8667216, 2.3651351))
-        invalid = bq.osrm_route(
-            server.url, (48.8576782, 2.3607458), (95.0, 2.36)
-        )  # OSRM answers 400
+        invalid = bq.osrm_route(server.url, (48.8576782, 2.3607458), (95.0, 2.36))  # OSRM answers 400
     finally:
         server.close()
     assert got is not None and invalid is None
@@ -298,10 +287,11 @@ def test_safe_costs_count_a_one_sided_lane_only_in_its_direction(paris_net):
     one_sided = [
         s
         for s, t in enumerate(paris_net.tags)
-        if t.get("highway") == "primary" and t.get("cycleway:right") == "lane" and set(t) <= {
-            "highway", "cycleway:right", "name", "surface", "maxspeed", "lanes", "lit", "oneway"
-        } and t.get("oneway", "no") == "no"
-    ]  # fmt: skip
+        if t.get("highway") == "primary"
+        and t.get("cycleway:right") == "lane"
+        and set(t) <= {"highway", "cycleway:right", "name", "surface", "maxspeed", "lanes", "lit", "oneway"}
+        and t.get("oneway", "no") == "no"
+    ]
     assert one_sided
     for s in one_sided:
         assert router.cost[2 * s] < router.cost[2 * s + 1]
@@ -311,7 +301,7 @@ def test_safe_costs_count_a_one_sided_lane_only_in_its_direction(paris_net):
         if (t.get("highway"), t.get("oneway")) == ("residential", "yes")
         and t.get("cycleway") == "opposite_lane"
         and not any(k.startswith("cycleway:") for k in t)
-    ]  # fmt: skip
+    ]
     assert contraflow
     for s in contraflow:  # the lane runs against the traffic only
         c = paris_net.classes[s]

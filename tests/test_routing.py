@@ -23,7 +23,7 @@ def _random_points(net, n, seed=0):
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, net.n_nodes, n)
     jitter = rng.uniform(-0.0005, 0.0005, (n, 2))
-    return [(float(net.node_lat[i] + d[0]), float(net.node_lon[i] + d[1])) for i, d in zip(idx, jitter)]
+    return [(float(net.node_lat[i] + d[0]), float(net.node_lon[i] + d[1])) for i, d in zip(idx, jitter, strict=False)]
 
 
 def test_route_feature_shape(demo_net):
@@ -61,7 +61,9 @@ def test_snaps_to_the_nearest_edge_not_node(liechtenstein_net):
     assert snap.seg == s
     assert 0.0 < snap.frac < 1.0
     assert snap.distance_m <= 5.01
-    node_d = haversine_m(lon, lat, net.node_lon[[net.seg_u[s], net.seg_v[s]]], net.node_lat[[net.seg_u[s], net.seg_v[s]]])
+    node_d = haversine_m(
+        lon, lat, net.node_lon[[net.seg_u[s], net.seg_v[s]]], net.node_lat[[net.seg_u[s], net.seg_v[s]]]
+    )
     assert node_d.min() > snap.distance_m
 
 
@@ -118,7 +120,7 @@ def test_routes_are_legal(liechtenstein_net, profile):
     net = liechtenstein_net
     pts = _random_points(net, 40, seed=3)
     checked = 0
-    for a, b in zip(pts[::2], pts[1::2]):
+    for a, b in zip(pts[::2], pts[1::2], strict=False):
         try:
             router, snaps, legs = route_pieces(net, [a, b], profile=profile)
         except (OffNetworkError, NoRouteError):
@@ -132,7 +134,11 @@ def test_routes_are_legal(liechtenstein_net, profile):
             tags = net.tags[piece.seg]
             assert tags.get("highway") not in ("motorway", "motorway_link")
             assert tags.get("bicycle") != "no"
-            if tags.get("highway") in ("footway", "pedestrian") and tags.get("bicycle") not in ("yes", "designated", "permissive"):
+            if tags.get("highway") in ("footway", "pedestrian") and tags.get("bicycle") not in (
+                "yes",
+                "designated",
+                "permissive",
+            ):
                 assert router.access[e] == PUSH  # pushed, never ridden
     assert checked >= 10
 
@@ -141,11 +147,14 @@ def test_oneway_respected_on_real_street(liechtenstein_net):
     net = liechtenstein_net
     router = net.router("safe")
     oneway = [
-        s for s, t in enumerate(net.tags)
-        if t.get("oneway") == "yes" and "oneway:bicycle" not in t and not any(k.startswith("cycleway") for k in t)
+        s
+        for s, t in enumerate(net.tags)
+        if t.get("oneway") == "yes"
+        and "oneway:bicycle" not in t
+        and not any(k.startswith("cycleway") for k in t)
         and t.get("highway") in ("residential", "tertiary", "secondary", "unclassified", "primary")
         and net.seg_length[s] > 80
-    ]  # fmt: skip
+    ]
     assert oneway, "Liechtenstein has one-way streets"
     s = oneway[0]
     assert np.isfinite(router.cost[2 * s]) and np.isinf(router.cost[2 * s + 1])
@@ -181,7 +190,7 @@ def test_safe_prefers_cycle_infrastructure_over_fast(liechtenstein_net):
     net = liechtenstein_net
     pts = _random_points(net, 60, seed=11)
     safe = fast = 0.0
-    for a, b in zip(pts[::2], pts[1::2]):
+    for a, b in zip(pts[::2], pts[1::2], strict=False):
         try:
             ps = route(net, [a, b], profile="safe")["properties"]
             pf = route(net, [a, b], profile="fast")["properties"]
@@ -196,14 +205,18 @@ def test_safe_prefers_cycle_infrastructure_over_fast(liechtenstein_net):
 def test_same_segment_route(liechtenstein_net):
     net = liechtenstein_net
     router = net.router("fast")
-    s = max((i for i in router._ids_big if np.isfinite(router.cost[2 * i]) and np.isfinite(router.cost[2 * i + 1])),
-            key=lambda i: net.seg_length[i])  # fmt: skip
+    s = max(
+        (i for i in router._ids_big if np.isfinite(router.cost[2 * i]) and np.isfinite(router.cost[2 * i + 1])),
+        key=lambda i: net.seg_length[i],
+    )
     c = net.segment_coords(s)
     k = len(c) // 2
     a, b = (c[1][1], c[1][0]), (c[k][1], c[k][0])
     f = route(net, [a, b], profile="fast")
     assert f["properties"]["distance_m"] < net.seg_length[s]
-    assert math.isclose(f["properties"]["distance_m"], route(net, [b, a], profile="fast")["properties"]["distance_m"], rel_tol=1e-6)
+    assert math.isclose(
+        f["properties"]["distance_m"], route(net, [b, a], profile="fast")["properties"]["distance_m"], rel_tol=1e-6
+    )
 
 
 @pytest.mark.parametrize("fixture", ["andorra_net", "paris_net"])
@@ -211,7 +224,7 @@ def test_routes_on_other_extracts(request, fixture):
     net = request.getfixturevalue(fixture)
     pts = _random_points(net, 30, seed=5)
     ok = 0
-    for a, b in zip(pts[::2], pts[1::2]):
+    for a, b in zip(pts[::2], pts[1::2], strict=False):
         try:
             p = route(net, [a, b])["properties"]
         except (OffNetworkError, NoRouteError):
@@ -250,8 +263,11 @@ def test_point_at_the_end_of_a_reverse_oneway(liechtenstein_net):
 
 def test_vias_at_the_same_place_each_get_an_instruction(demo_net):
     via = (60.1650, 24.9400)
-    for pts, n_via in (([HELSINKI_A, via, via, HELSINKI_B], 2), ([HELSINKI_A, HELSINKI_A, HELSINKI_B], 1),
-                       ([HELSINKI_A, HELSINKI_B, HELSINKI_B], 1)):  # fmt: skip
+    for pts, n_via in (
+        ([HELSINKI_A, via, via, HELSINKI_B], 2),
+        ([HELSINKI_A, HELSINKI_A, HELSINKI_B], 1),
+        ([HELSINKI_A, HELSINKI_B, HELSINKI_B], 1),
+    ):
         ins = route(demo_net, pts)["properties"]["instructions"]
         assert [i["text"] for i in ins if i["type"] == "via"] == [f"Reach via point {k}" for k in range(1, n_via + 1)]
 
@@ -275,11 +291,18 @@ def test_profile_objects_are_used_as_given(demo_net):
     changed = route(demo_net, [HELSINKI_A, HELSINKI_B], profile=replace(safe, highway=hw))["properties"]
     plain = route(demo_net, [HELSINKI_A, HELSINKI_B])["properties"]
     assert changed["cost"] != plain["cost"]
-    assert route(demo_net, [HELSINKI_A, HELSINKI_B], profile=replace(get_profile("fast"), name="custom"))["properties"]["profile"] == "custom"
+    assert (
+        route(demo_net, [HELSINKI_A, HELSINKI_B], profile=replace(get_profile("fast"), name="custom"))["properties"][
+            "profile"
+        ]
+        == "custom"
+    )
 
 
 def test_route_cost_counts_closures_and_hazards(demo_net):
     router = demo_net.router("safe")
     plain = route(demo_net, [HELSINKI_A, HELSINKI_B])["properties"]
     doubled = router.cost * 2
-    assert route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=doubled)["properties"]["cost"] == pytest.approx(2 * plain["cost"], rel=1e-3)
+    assert route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=doubled)["properties"]["cost"] == pytest.approx(
+        2 * plain["cost"], rel=1e-3
+    )

@@ -38,8 +38,13 @@ EXAMPLES = 30
 #: What the run must reach in total (issue 9: at least 2,000 cases in CI).
 MIN_CASES = 2000
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, response_headers_conformance]  # fmt: skip
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 CASES: Counter = Counter()
 #: The in-process WSGI transport does not decompress; gzip is tested in test_web_pages.py.
@@ -58,13 +63,25 @@ def schema_app(schema_db, demo_net):
     token = add_user(app, "ada", "admin", "admin-pass")
     c = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
-    made = c.post("/api/destinations", headers=auth, json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9384, 60.1699]},
-        "properties": {"name": "Staff place", "category": "museum", "published": False}})  # fmt: skip
+    made = c.post(
+        "/api/destinations",
+        headers=auth,
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [24.9384, 60.1699]},
+            "properties": {"name": "Staff place", "category": "museum", "published": False},
+        },
+    )
     assert made.status_code == 201, made.get_json()
-    closure = c.post("/api/closures", headers=auth, json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9446, 60.1672]},
-        "properties": {"kind": "hazard", "reason": "works"}})  # fmt: skip
+    closure = c.post(
+        "/api/closures",
+        headers=auth,
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [24.9446, 60.1672]},
+            "properties": {"kind": "hazard", "reason": "works"},
+        },
+    )
     assert closure.status_code == 201, closure.get_json()
     route = c.get("/api/route?from=60.1699,24.9384&to=60.1660,24.9500").get_json()
     route["properties"].update(name="A ride", published=True)
@@ -78,15 +95,22 @@ def schema_app(schema_db, demo_net):
 @pytest.fixture(scope="module")
 def api_schema(schema_app):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", schema_app)
-    schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                                    deterministic=True, allow_x00=True)  # fmt: skip
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True, allow_x00=True
+    )
     return schema
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
-_SETTINGS = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                     suppress_health_check=list(HealthCheck), print_blob=True)  # fmt: skip
+_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
 
 
 @schema.parametrize()
@@ -109,8 +133,9 @@ def test_anonymous_requests(schema_app, api_schema):
         operation = op.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=8, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def run(case):
             CASES[f"{_db(schema_app)} {case.operation.label} (anonymous)"] += 1
             if case.headers:
@@ -130,8 +155,12 @@ def test_every_api_route_is_documented(schema_app):
     doc = schema_app.test_client().get("/api/openapi.json").get_json()
     validate(doc)
     documented = {(path, m.upper()) for path, item in doc["paths"].items() for m in item if m != "parameters"}
-    routes = {(re.sub(r"<(?:int:)?([a-z_]+)>", r"{\1}", r.rule), m) for r in schema_app.url_map.iter_rules()
-              if r.rule.startswith("/api/") for m in r.methods - {"HEAD", "OPTIONS"}}  # fmt: skip
+    routes = {
+        (re.sub(r"<(?:int:)?([a-z_]+)>", r"{\1}", r.rule), m)
+        for r in schema_app.url_map.iter_rules()
+        if r.rule.startswith("/api/")
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    }
     assert routes <= documented, sorted(routes - documented)
 
 

@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def sec_app(tmp_path_factory, demo_net):
-    app = make_staff_app(f"sqlite:///{tmp_path_factory.mktemp('sec') / 'db.sqlite3'}", demo_net,
-                         SEED_DESTINATIONS=True)  # fmt: skip
+    app = make_staff_app(f"sqlite:///{tmp_path_factory.mktemp('sec') / 'db.sqlite3'}", demo_net, SEED_DESTINATIONS=True)
     app.config["ADMIN_TOKEN"] = add_user(app, "ada", "admin", "admin-pass")
 
     @app.get("/__boom")  # an unexpected bug: the 500 answer carries the headers too
@@ -90,12 +89,22 @@ def test_every_get_route_has_the_headers(sec_app):
     assert checked >= 2 * 20
 
 
-@pytest.mark.parametrize("method,url,expect", [
-    ("GET", "/no/such/page", 404), ("GET", "/admin/destinations/999999", 404), ("POST", "/api/route", 405),
-    ("GET", "/__boom", 500), ("POST", "/api/destinations", 401), ("GET", "/api/route?from=x", 400),
-    ("GET", "/static/js/bikemap.js", 200), ("GET", "/static/favicon.svg", 200), ("GET", "/api/openapi.json", 200),
-    ("GET", "/?lang=id", 200), ("GET", "/admin/login?lang=id", 200),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "method,url,expect",
+    [
+        ("GET", "/no/such/page", 404),
+        ("GET", "/admin/destinations/999999", 404),
+        ("POST", "/api/route", 405),
+        ("GET", "/__boom", 500),
+        ("POST", "/api/destinations", 401),
+        ("GET", "/api/route?from=x", 400),
+        ("GET", "/static/js/bikemap.js", 200),
+        ("GET", "/static/favicon.svg", 200),
+        ("GET", "/api/openapi.json", 200),
+        ("GET", "/?lang=id", 200),
+        ("GET", "/admin/login?lang=id", 200),
+    ],
+)
 def test_error_pages_and_files_have_the_headers(sec_app, method, url, expect):
     client = sec_app.test_client()
     if url.startswith("/admin/destinations"):
@@ -108,8 +117,11 @@ def test_error_pages_and_files_have_the_headers(sec_app, method, url, expect):
 
 
 def test_too_large_answer_has_the_headers(sec_app):
-    resp = sec_app.test_client().post("/api/destinations/import", data=b" " * (5 * 1024 * 1024 + 1),
-                                      headers={"Authorization": f"Bearer {sec_app.config['ADMIN_TOKEN']}"})  # fmt: skip
+    resp = sec_app.test_client().post(
+        "/api/destinations/import",
+        data=b" " * (5 * 1024 * 1024 + 1),
+        headers={"Authorization": f"Bearer {sec_app.config['ADMIN_TOKEN']}"},
+    )
     assert resp.status_code == 413
     check_headers(resp, "413")
 
@@ -117,16 +129,28 @@ def test_too_large_answer_has_the_headers(sec_app):
 def test_every_admin_page_has_the_headers(sec_app):
     client = sec_app.test_client()
     login(client)
-    pages = ["/admin/", "/admin/?q=a", "/admin/destinations/new", "/admin/destinations/1",
-             "/admin/destinations/1/history", "/admin/closures", "/admin/users", "/admin/?lang=id"]  # fmt: skip
+    pages = [
+        "/admin/",
+        "/admin/?q=a",
+        "/admin/destinations/new",
+        "/admin/destinations/1",
+        "/admin/destinations/1/history",
+        "/admin/closures",
+        "/admin/users",
+        "/admin/?lang=id",
+    ]
     for url in pages:
         resp = client.get(url)
         assert resp.status_code == 200, url
         check_headers(resp, url)
     with client.session_transaction() as s:
         csrf = s["csrf"]
-    for url, data in [("/admin/destinations/new", {"name": ""}), ("/admin/closures", {"reason": ""}),
-                      ("/admin/users", {"action": "add", "name": ""}), ("/admin/import", {})]:  # fmt: skip
+    for url, data in [
+        ("/admin/destinations/new", {"name": ""}),
+        ("/admin/closures", {"reason": ""}),
+        ("/admin/users", {"action": "add", "name": ""}),
+        ("/admin/import", {}),
+    ]:
         resp = client.post(url, data={"csrf_token": csrf, **data})
         assert resp.status_code in (400, 422), (url, resp.status_code)
         check_headers(resp, f"POST {url}")
@@ -182,8 +206,9 @@ def test_forwarded_proto_is_trusted_only_with_proxy_fix(tmp_path, demo_net):
         client.get("/admin/login", headers=forwarded)
         with client.session_transaction() as s:
             s["csrf"] = "t"
-        resp = client.post("/admin/login", headers=forwarded,
-                           data={"csrf_token": "t", "name": "ada", "password": "admin-pass"})  # fmt: skip
+        resp = client.post(
+            "/admin/login", headers=forwarded, data={"csrf_token": "t", "name": "ada", "password": "admin-pass"}
+        )
         assert resp.status_code == 302
         assert ("secure" in _flags(_session_cookie(resp))) is secure
         app.extensions["bikemap_db"].dispose()
@@ -200,8 +225,10 @@ def test_proxy_fix_sets_the_client_address(tmp_path, demo_net):
         seen.update(addr=request.remote_addr, secure=request.is_secure, host=request.host)
         return "ok"
 
-    app.test_client().get("/__who", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9",
-                                             "X-Forwarded-Host": "bikemap.example"})  # fmt: skip
+    app.test_client().get(
+        "/__who",
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "bikemap.example"},
+    )
     assert seen == {"addr": "203.0.113.9", "secure": True, "host": "bikemap.example"}
     app.extensions["bikemap_db"].dispose()
 
@@ -215,11 +242,17 @@ def test_bandit_is_clean():
     (Low-severity findings are the subprocess calls of ``bikemap db`` with list
     arguments, no shell.) A ``# nosec`` needs a comment saying why.
     """
-    if shutil.which("bandit") is None and subprocess.run([sys.executable, "-m", "bandit", "--version"],
-                                                         capture_output=True).returncode != 0:  # fmt: skip
+    if (
+        shutil.which("bandit") is None
+        and subprocess.run([sys.executable, "-m", "bandit", "--version"], capture_output=True).returncode != 0
+    ):
         pytest.skip("bandit is not installed (pip install -e '.[test]')")
-    proc = subprocess.run([sys.executable, "-m", "bandit", "-r", "routes", "webapp", "-q", "-ll", "-f", "txt"],
-                          cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "bandit", "-r", "routes", "webapp", "-q", "-ll", "-f", "txt"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No issues identified" in proc.stdout or not proc.stdout.strip()
     for path in list((ROOT / "routes").rglob("*.py")) + list((ROOT / "webapp").rglob("*.py")):
@@ -247,12 +280,20 @@ def test_nul_characters_in_staff_input_never_fail(staff):
     with client.session_transaction() as s:
         csrf = s["csrf"]
     for action in ("add", "disable", "role"):
-        form = {"csrf_token": csrf, "action": action, "name": "x\x00y", "password": "12345678",
-                "password2": "12345678", "role": "editor"}  # fmt: skip
+        form = {
+            "csrf_token": csrf,
+            "action": action,
+            "name": "x\x00y",
+            "password": "12345678",
+            "password2": "12345678",
+            "role": "editor",
+        }
         resp = client.post("/admin/users", data=form)
         assert resp.status_code == 422, action
-    resp = client.post("/admin/destinations/new", data={"csrf_token": csrf, "name": "a\x00", "category": "museum",
-                                                        "lon": "24.94", "lat": "60.17"})  # fmt: skip
+    resp = client.post(
+        "/admin/destinations/new",
+        data={"csrf_token": csrf, "name": "a\x00", "category": "museum", "lon": "24.94", "lat": "60.17"},
+    )
     assert resp.status_code == 422
     body = {"name": "ok", "description": "a\x00b", "category": "museum", "lon": 24.94, "lat": 60.17}
     api = client.post("/api/destinations", headers=staff.headers("editor"), json=body)
@@ -260,8 +301,17 @@ def test_nul_characters_in_staff_input_never_fail(staff):
     assert api.get_json()["error"]["fields"] == {"description": "must not contain NUL characters"}
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/",
-                                    "https://evil.example/", "/\\/evil.example", "javascript:alert(1)"])  # fmt: skip
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "https://evil.example/",
+        "/\\/evil.example",
+        "javascript:alert(1)",
+    ],
+)
 def test_login_never_redirects_off_the_site(sec_app, target):
     client = sec_app.test_client()
     client.get("/admin/login")

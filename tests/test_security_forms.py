@@ -14,26 +14,68 @@ from hypothesis import strategies as st
 
 FORMS = {
     "/admin/login": ["name", "password", "next"],
-    "/admin/destinations/new": ["name", "name_id", "category", "description", "lon", "lat", "opening_hours",
-                                "visit_minutes", "image_url", "website", "published"],
-    "/admin/destinations/1": ["name", "category", "description", "lon", "lat", "opening_hours", "visit_minutes",
-                              "website", "version"],
+    "/admin/destinations/new": [
+        "name",
+        "name_id",
+        "category",
+        "description",
+        "lon",
+        "lat",
+        "opening_hours",
+        "visit_minutes",
+        "image_url",
+        "website",
+        "published",
+    ],
+    "/admin/destinations/1": [
+        "name",
+        "category",
+        "description",
+        "lon",
+        "lat",
+        "opening_hours",
+        "visit_minutes",
+        "website",
+        "version",
+    ],
     "/admin/destinations/1/publish": ["version", "published", "back"],
     "/admin/destinations/1/restore": ["version", "to_version"],
     "/admin/destinations/1/delete": ["version"],
     "/admin/closures": ["kind", "reason", "ends_at", "geometry"],
     "/admin/closures/1/remove": [],
     "/admin/users": ["action", "name", "password", "password2", "role"],
-}  # fmt: skip
+}
 
 values = st.one_of(
     st.text(max_size=40),
     st.text(st.characters(max_codepoint=0x1F), max_size=5),
-    st.sampled_from(["", "0", "-1", "2147483648", "1e309", "nan", "60.17", "24.94", "on", "1", "add", "role",
-                     "disable", "admin", "closure", "hazard", '{"type": "Point", "coordinates": [24.9446, 60.1672]}',
-                     '{"type": "LineString", "coordinates": [[1e308, 0]]}', "[]", "null", "//evil.example",
-                     "x" * 6000]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "2147483648",
+            "1e309",
+            "nan",
+            "60.17",
+            "24.94",
+            "on",
+            "1",
+            "add",
+            "role",
+            "disable",
+            "admin",
+            "closure",
+            "hazard",
+            '{"type": "Point", "coordinates": [24.9446, 60.1672]}',
+            '{"type": "LineString", "coordinates": [[1e308, 0]]}',
+            "[]",
+            "null",
+            "//evil.example",
+            "x" * 6000,
+        ]
+    ),
+)
 
 
 @pytest.fixture

@@ -148,12 +148,23 @@ class _FakeOSM(http.server.BaseHTTPRequestHandler):
         self.requests.append(self.path)
         w, s, e, n = self.bbox
         ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
-        self._send([{
-            "place_id": 1, "osm_type": "relation", "osm_id": 7444, "lat": str((s + n) / 2), "lon": str((w + e) / 2),
-            "boundingbox": [str(s), str(n), str(w), str(e)], "display_name": "Paris, France",
-            "class": "boundary", "type": "administrative", "importance": 0.9,
-            "geojson": {"type": "Polygon", "coordinates": [ring]},
-        }])  # fmt: skip
+        self._send(
+            [
+                {
+                    "place_id": 1,
+                    "osm_type": "relation",
+                    "osm_id": 7444,
+                    "lat": str((s + n) / 2),
+                    "lon": str((w + e) / 2),
+                    "boundingbox": [str(s), str(n), str(w), str(e)],
+                    "display_name": "Paris, France",
+                    "class": "boundary",
+                    "type": "administrative",
+                    "importance": 0.9,
+                    "geojson": {"type": "Polygon", "coordinates": [ring]},
+                }
+            ]
+        )
 
     def do_POST(self):  # Overpass
         length = int(self.headers.get("Content-Length", 0))

@@ -9,8 +9,11 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 def feature(name="Kauppatori", lon=24.9525, lat=60.1675, **props):
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"name": name, "category": "market", **props}}  # fmt: skip
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": name, "category": "market", **props},
+    }
 
 
 def create(client, staff, who="editor", **kw):
@@ -54,12 +57,8 @@ def test_roles_on_create_edit_delete(staff):
     resp = client.delete(url, headers=staff.headers("editor", **{"If-Match": etag2}))
     assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "Forbidden"
     assert client.delete(url, headers=staff.headers("admin")).status_code == 428
-    assert (
-        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 412
-    )
-    assert (
-        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag2})).status_code == 204
-    )
+    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 412
+    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag2})).status_code == 204
     assert client.get(url).status_code == 404
     assert client.get(url, headers=staff.headers("admin")).status_code == 404
 
@@ -70,14 +69,10 @@ def test_patch_preconditions(staff):
     url, etag = f"/api/destinations/{resp.get_json()['id']}", resp.headers["ETag"]
     change = {"description": "Market square by the harbour"}
     missing = client.patch(url, json=change, headers=staff.headers("editor"))
-    assert (
-        missing.status_code == 428 and missing.get_json()["error"]["code"] == "PreconditionRequired"
-    )
+    assert missing.status_code == 428 and missing.get_json()["error"]["code"] == "PreconditionRequired"
     ok = client.patch(url, json=change, headers=staff.headers("editor", **{"If-Match": etag}))
     assert ok.status_code == 200
-    stale = client.patch(
-        url, json={"description": "lost"}, headers=staff.headers("admin", **{"If-Match": etag})
-    )
+    stale = client.patch(url, json={"description": "lost"}, headers=staff.headers("admin", **{"If-Match": etag}))
     assert stale.status_code == 412 and stale.get_json()["error"]["code"] == "PreconditionFailed"
     now = client.get(url).get_json()
     assert now["properties"]["description"] == "Market square by the harbour"
@@ -94,13 +89,13 @@ def test_two_editors_from_the_same_version_exactly_one_wins(staff):
     def save(who, text):
         c = staff.app.test_client()
         barrier.wait()
-        r = c.patch(
-            url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag})
-        )
+        r = c.patch(url, json={"description": text}, headers=staff.headers(who, **{"If-Match": etag}))
         results.append((r.status_code, text))
 
-    threads = [threading.Thread(target=save, args=(w, f"{w}-{i}")) for i, w in
-               enumerate(["editor", "admin", "editor", "admin"])]  # fmt: skip
+    threads = [
+        threading.Thread(target=save, args=(w, f"{w}-{i}"))
+        for i, w in enumerate(["editor", "admin", "editor", "admin"])
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -143,9 +138,7 @@ def test_validation_messages(staff):
     assert "opening_hours" in fields["opening_hours"]
     resp = client.post("/api/destinations", data="not json", headers=staff.headers("editor"))
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "InvalidJSON"
-    resp = client.post(
-        "/api/destinations", json=feature(colour="red"), headers=staff.headers("editor")
-    )
+    resp = client.post("/api/destinations", json=feature(colour="red"), headers=staff.headers("editor"))
     assert resp.status_code == 422 and "colour" in resp.get_json()["error"]["fields"]
 
 
@@ -158,9 +151,7 @@ def test_unpublished_hidden_from_public(staff):
     public = client.get("/api/destinations").get_json()["features"]
     assert all(f["properties"]["name"] != "Kauppatori" for f in public)
     etag = resp.headers["ETag"]
-    client.patch(
-        url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag})
-    )
+    client.patch(url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag}))
     assert client.get(url).status_code == 200
 
 
@@ -188,21 +179,15 @@ def test_history_and_restore(staff):
     assert changes[1]["before"]["description"] == "first"
     body = {"version": 1}
     assert (
-        client.post(
-            url + "/restore", json=body, headers=staff.headers("editor", **{"If-Match": etag})
-        ).status_code
+        client.post(url + "/restore", json=body, headers=staff.headers("editor", **{"If-Match": etag})).status_code
         == 403
     )
-    resp = client.post(
-        url + "/restore", json=body, headers=staff.headers("admin", **{"If-Match": etag})
-    )
+    resp = client.post(url + "/restore", json=body, headers=staff.headers("admin", **{"If-Match": etag}))
     assert resp.status_code == 200 and resp.get_json()["properties"]["description"] == "first"
     assert resp.get_json()["properties"]["version"] == 3
     # a deleted destination comes back by restoring a version
     etag = resp.headers["ETag"]
-    assert (
-        client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 204
-    )
+    assert client.delete(url, headers=staff.headers("admin", **{"If-Match": etag})).status_code == 204
     resp = client.post(url + "/restore", json={"version": 2}, headers=staff.headers("admin"))
     assert resp.status_code == 200 and resp.get_json()["properties"]["description"] == "second"
     assert client.get(url).status_code == 200
@@ -248,16 +233,22 @@ def test_import_csv_and_export_round_trip(staff):
     bad_row = dict(new_row, name="Nowhere", category="sea")
     rows = [",".join(new_row[c] for c in header), ",".join(bad_row[c] for c in header)]
     upload = "\n".join([lines[0], *rows]) + "\n"
-    resp = client.post("/api/destinations/import?format=csv", data=upload.encode(),
-                       headers=staff.headers("editor", **{"Content-Type": "text/csv"}))  # fmt: skip
+    resp = client.post(
+        "/api/destinations/import?format=csv",
+        data=upload.encode(),
+        headers=staff.headers("editor", **{"Content-Type": "text/csv"}),
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["rows"] == [
         {
             "row": 3,
             "fields": {"category": resp.get_json()["error"]["rows"][0]["fields"]["category"]},
         }
     ]
-    resp = client.post("/api/destinations/import?format=csv", data=("\n".join([lines[0], rows[0]]) + "\n").encode(),
-                       headers=staff.headers("editor", **{"Content-Type": "text/csv"}))  # fmt: skip
+    resp = client.post(
+        "/api/destinations/import?format=csv",
+        data=("\n".join([lines[0], rows[0]]) + "\n").encode(),
+        headers=staff.headers("editor", **{"Content-Type": "text/csv"}),
+    )
     assert resp.status_code == 200 and resp.get_json()["created"] == 1
     geo = json.loads(_export(client, staff, "geojson").get_data())
     assert sorted(f["properties"]["name"] for f in geo["features"]) == sorted([XSS, "Esplanadi"])
@@ -278,16 +269,14 @@ def test_public_map_shows_published_layer_and_closures(staff, demo_net):
     hidden = create(client, staff, name="Secret garden", published=False)
     seg = max(
         range(demo_net.n_segments),
-        key=lambda s: (
-            demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0
-        ),
+        key=lambda s: demo_net.seg_length[s] if demo_net.tags[s].get("highway") == "residential" else 0,
     )
-    closure = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()},
-               "properties": {"kind": "closure", "reason": "Bridge works " + XSS}}  # fmt: skip
-    assert (
-        client.post("/api/closures", json=closure, headers=staff.headers("editor")).status_code
-        == 201
-    )
+    closure = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": demo_net.segment_coords(seg).tolist()},
+        "properties": {"kind": "closure", "reason": "Bridge works " + XSS},
+    }
+    assert client.post("/api/closures", json=closure, headers=staff.headers("editor")).status_code == 201
     html = client.get("/").get_data(as_text=True)
     # escaped for HTML (then JSON-escaped inside the map's data: & -> \u0026)
     escaped = (
@@ -298,15 +287,11 @@ def test_public_map_shows_published_layer_and_closures(staff, demo_net):
     assert "Secret garden" not in html
     assert "Bridge works" in html
     # the public list: raw text in JSON, unpublished left out
-    names = [
-        f["properties"]["name"] for f in client.get("/api/destinations").get_json()["features"]
-    ]
+    names = [f["properties"]["name"] for f in client.get("/api/destinations").get_json()["features"]]
     assert XSS in names and "Secret garden" not in names
     # an edit shows on the next page load
     url, etag = f"/api/destinations/{hidden.get_json()['id']}", hidden.headers["ETag"]
-    client.patch(
-        url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag})
-    )
+    client.patch(url, json={"published": True}, headers=staff.headers("editor", **{"If-Match": etag}))
     assert "Secret garden" in client.get("/").get_data(as_text=True)
     assert resp.status_code == 201
 
@@ -323,9 +308,7 @@ def test_seeding_never_overwrites_staff_edits(database, demo_net):
         rows = list(s.scalars(select(Destination).order_by(Destination.id)))
         assert all(r.source == "osm" and r.osm_id and r.published for r in rows)
         staff_row, osm_row = rows[0], rows[1]
-        update_destination(
-            s, staff_row.id, 1, {"description": "Checked by the tourism office"}, user="clerk"
-        )
+        update_destination(s, staff_row.id, 1, {"description": "Checked by the tourism office"}, user="clerk")
         # OSM changes: both rows differ from what was seeded
         pois = []
         for p in demo_net.pois:

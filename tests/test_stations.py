@@ -25,7 +25,12 @@ def test_osm_stations_of_paris(paris_net):
     assert len({s["station_id"] for s in stations}) == 46
     temple = next(s for s in stations if s["station_id"] == "node/439852117")
     assert temple["name"] == "Temple · Jean-Pierre Timbaud"
-    assert (temple["capacity"], temple["network"], temple["operator"], temple["ref"]) == (36, "Vélib'", "Smovengo", "11040")
+    assert (temple["capacity"], temple["network"], temple["operator"], temple["ref"]) == (
+        36,
+        "Vélib'",
+        "Smovengo",
+        "11040",
+    )
     assert temple["can_rent"] is None  # unknown without a live feed
     w, s, e, n = paris_net.bounds
     assert all(w - 0.01 < x["lon"] < e + 0.01 and s - 0.01 < x["lat"] < n + 0.01 for x in stations)
@@ -47,8 +52,16 @@ def test_collection_from_gbfs(srv):
     assert fc["live"] and not fc["stale"] and fc["gbfs_version"] == "3.0"
     props = {f["properties"]["station_id"]: f["properties"] for f in fc["features"]}
     a = props["a"]
-    for key in ("station_id", "name", "capacity", "num_bikes_available", "num_docks_available",
-                "is_renting", "is_returning", "last_reported"):  # fmt: skip
+    for key in (
+        "station_id",
+        "name",
+        "capacity",
+        "num_bikes_available",
+        "num_docks_available",
+        "is_renting",
+        "is_returning",
+        "last_reported",
+    ):
         assert key in a
     assert a["last_reported"] == "2023-11-14T22:12:00Z" and a["num_bikes_available"] == 7
     assert props["b"]["can_rent"] is False

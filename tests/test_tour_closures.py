@@ -114,9 +114,11 @@ def test_closure_changes_a_bikeshare_ride(paris_net):
 
 
 def _close(client, token, net, seg) -> None:
-    resp = client.post("/api/closures", headers={"Authorization": f"Bearer {token}"},
-                       json={"type": "Feature", "geometry": _line(net, seg),
-                             "properties": {"kind": "closure", "reason": "roadworks"}})  # fmt: skip
+    resp = client.post(
+        "/api/closures",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"type": "Feature", "geometry": _line(net, seg), "properties": {"kind": "closure", "reason": "roadworks"}},
+    )
     assert resp.status_code == 201, resp.get_json()
 
 

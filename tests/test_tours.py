@@ -199,12 +199,7 @@ def test_categories_file_and_mapping():
         "market",
         "other",
     ]
-    assert (
-        set(cats["visit_min"])
-        == set(cats["vocabulary"])
-        == set(cats["label"]["en"])
-        == set(cats["label"]["id"])
-    )
+    assert set(cats["visit_min"]) == set(cats["vocabulary"]) == set(cats["label"]["en"]) == set(cats["label"]["id"])
     assert category_of({"tourism": "museum"}) == "museum"
     assert category_of({"historic": "castle", "tourism": "attraction"}) == "heritage"
     assert category_of({"natural": "beach"}) == "beach"
@@ -236,8 +231,11 @@ def test_destinations_from_demo_network(demo_net):
     assert all(d["category"] in vocab and d["visit_min"] > 0 and d["name"] for d in dests)
     assert not any(d["category"] is None for d in dests)
     # bike-share docks are not destinations
-    docks = {f"osm:{p['osm_type']}/{p['osm_id']}" for p in demo_net.pois if p["tags"].get("amenity") == "bicycle_rental"
-             and not p["tags"].get("tourism")}  # fmt: skip
+    docks = {
+        f"osm:{p['osm_type']}/{p['osm_id']}"
+        for p in demo_net.pois
+        if p["tags"].get("amenity") == "bicycle_rental" and not p["tags"].get("tourism")
+    }
     assert docks and not docks & set(ids)
     assert any(d["opening_hours"] for d in dests)
 
@@ -250,15 +248,11 @@ def test_travel_matrix_equals_routed_legs(liechtenstein_net):
     for i, j in itertools.permutations(range(len(pts)), 2):
         cost, pieces = router.leg(snaps[i], snaps[j])
         assert C[i, j] == pytest.approx(cost, rel=1e-9)
-        assert T[i, j] == pytest.approx(
-            sum(router.duration[p.edge] * p.share for p in pieces), rel=1e-6
-        )
+        assert T[i, j] == pytest.approx(sum(router.duration[p.edge] * p.share for p in pieces), rel=1e-6)
 
 
 def test_order_is_proven_best_on_demo(demo_net):
-    dests = [d for d in destinations_from_network(demo_net) if d["category"] in ("museum", "park")][
-        :6
-    ]
+    dests = [d for d in destinations_from_network(demo_net) if d["category"] in ("museum", "park")][:6]
     ids = [d["id"] for d in dests]
     tour = plan_order(demo_net, HELSINKI, list(reversed(ids)), start_time="2026-07-01T10:00")
     p = tour["properties"]
@@ -271,24 +265,18 @@ def test_order_is_proven_best_on_demo(demo_net):
     pos = {d: k for k, d in enumerate(ids, 1)}
     best, _ = brute_force_order(T, 0, list(range(1, len(snaps))), 0)
     mine = [pos[i] for i in p["order"]]
-    assert T[0, mine[0]] + sum(T[a, b] for a, b in zip(mine, mine[1:], strict=False)) + T[
-        mine[-1], 0
-    ] == pytest.approx(best)
+    assert T[0, mine[0]] + sum(T[a, b] for a, b in zip(mine, mine[1:], strict=False)) + T[mine[-1], 0] == pytest.approx(
+        best
+    )
     assert p["duration_s"] == pytest.approx(best, rel=1e-3)
     # the result: a line that starts and ends at the start, stops with arrival offsets
     coords = tour["geometry"]["coordinates"]
-    assert (
-        tour["type"] == "Feature" and tour["geometry"]["type"] == "LineString" and len(coords) > 10
-    )
+    assert tour["type"] == "Feature" and tour["geometry"]["type"] == "LineString" and len(coords) > 10
     assert coords[0] == pytest.approx(coords[-1], abs=1e-6)
     arrivals = [s["arrival_s"] for s in p["stops"]]
     assert arrivals == sorted(arrivals) and arrivals[0] > 0
-    assert p["total_s"] == pytest.approx(
-        p["duration_s"] + sum(s["visit_min"] * 60 for s in p["stops"]), abs=1
-    )
-    assert p["timezone"] == "Europe/Helsinki" and p["start_time"].startswith(
-        "2026-07-01T10:00:00+03:00"
-    )
+    assert p["total_s"] == pytest.approx(p["duration_s"] + sum(s["visit_min"] * 60 for s in p["stops"]), abs=1)
+    assert p["timezone"] == "Europe/Helsinki" and p["start_time"].startswith("2026-07-01T10:00:00+03:00")
     assert [w["role"] for w in p["waypoints"]] == ["start", *["stop"] * 6, "end"]
 
 
@@ -317,9 +305,7 @@ def test_many_stops_heuristic_within_3pct_of_exact(liechtenstein_net):
 
 
 def test_discovery_respects_budget_and_interests(liechtenstein_net):
-    tour = plan_discovery(
-        liechtenstein_net, VADUZ, 150, interests="museum:2,heritage", start_time="2026-07-01T09:00"
-    )
+    tour = plan_discovery(liechtenstein_net, VADUZ, 150, interests="museum:2,heritage", start_time="2026-07-01T09:00")
     p = tour["properties"]
     assert p["kind"] == "discovery" and len(p["stops"]) >= 2
     assert p["total_s"] <= 150 * 60
@@ -331,9 +317,7 @@ def test_discovery_respects_budget_and_interests(liechtenstein_net):
     kinds = [s["type"] for s in p["timeline"]]
     assert kinds[0] == "ride" and kinds[-1] == "ride" and kinds.count("visit") == len(p["stops"])
     # a bigger budget never sees less
-    more = plan_discovery(
-        liechtenstein_net, VADUZ, 300, interests="museum:2,heritage", start_time="2026-07-01T09:00"
-    )
+    more = plan_discovery(liechtenstein_net, VADUZ, 300, interests="museum:2,heritage", start_time="2026-07-01T09:00")
     prize = lambda f: sum(2 if s["category"] == "museum" else 1 for s in f["properties"]["stops"])  # noqa: E731
     assert prize(more) >= prize(tour) and more["properties"]["total_s"] <= 300 * 60
 
@@ -341,40 +325,46 @@ def test_discovery_respects_budget_and_interests(liechtenstein_net):
 def _near_dests(net, hours_a, hours_b=None):
     """Two hand-made destinations near the Helsinki station (plain dicts, as the DB layer will pass)."""
     return [
-        {"id": "test:a", "name": "Museum A", "category": "museum", "lat": 60.1718, "lon": 24.9415,
-         "visit_min": 30, "opening_hours": hours_a},
-        {"id": "test:b", "name": "Park B", "category": "park", "lat": 60.1685, "lon": 24.9440,
-         "visit_min": 20, "opening_hours": hours_b},
-    ]  # fmt: skip
+        {
+            "id": "test:a",
+            "name": "Museum A",
+            "category": "museum",
+            "lat": 60.1718,
+            "lon": 24.9415,
+            "visit_min": 30,
+            "opening_hours": hours_a,
+        },
+        {
+            "id": "test:b",
+            "name": "Park B",
+            "category": "park",
+            "lat": 60.1685,
+            "lon": 24.9440,
+            "visit_min": 20,
+            "opening_hours": hours_b,
+        },
+    ]
 
 
 def test_discovery_respects_opening_hours(demo_net):
     saturday_10 = "2026-07-04T10:00"
     # museum opens at 14:00 on Saturdays: not in a 90-minute tour
     dests = _near_dests(demo_net, "Mo-Fr 09:00-17:00; Sa 14:00-18:00")
-    p = plan_discovery(demo_net, HELSINKI, 90, destinations=dests, start_time=saturday_10)[
-        "properties"
-    ]
+    p = plan_discovery(demo_net, HELSINKI, 90, destinations=dests, start_time=saturday_10)["properties"]
     assert p["order"] == ["test:b"]
     # with a whole afternoon the tour waits for it to open
-    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)[
-        "properties"
-    ]
+    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)["properties"]
     assert "test:a" in p["order"]
     a = next(s for s in p["stops"] if s["id"] == "test:a")
     assert a["arrival_time"] >= "2026-07-04T14:00" and a["open"] is True and a["wait_s"] > 0
     assert p["total_s"] <= 6 * 3600
     # closed all day: never visited, even with time to spare
     dests = _near_dests(demo_net, "Su 10:00-18:00")
-    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)[
-        "properties"
-    ]
+    p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)["properties"]
     assert p["order"] == ["test:b"]
     # unparseable hours are unknown: visited
     dests = _near_dests(demo_net, "sunrise-sunset")
-    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)[
-        "properties"
-    ]
+    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)["properties"]
     assert set(p["order"]) == {"test:a", "test:b"}
 
 
@@ -389,9 +379,7 @@ def test_start_time_is_network_local(liechtenstein_net):
     assert str(network_timezone(liechtenstein_net)) == "Europe/Vaduz"
     p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T09:30")["properties"]
     assert p["start_time"] == "2026-01-15T09:30:00+01:00"
-    p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T08:30:00+00:00")[
-        "properties"
-    ]
+    p = plan_discovery(liechtenstein_net, VADUZ, 90, start_time="2026-01-15T08:30:00+00:00")["properties"]
     assert p["start_time"] == "2026-01-15T09:30:00+01:00"
     with pytest.raises(InvalidValueError, match="ISO 8601"):
         plan_discovery(liechtenstein_net, VADUZ, 90, start_time="tomorrow")
@@ -430,10 +418,7 @@ def test_tour_errors(demo_net):
         plan_round_trip(demo_net, HELSINKI, 0.1)
     with pytest.raises(InvalidValueError):
         plan_order(demo_net, (95.0, 24.9), ids[:2])
-    assert (
-        UnknownDestinationError.code == "UnknownDestination"
-        and BudgetTooSmallError.code == "BudgetTooSmall"
-    )
+    assert UnknownDestinationError.code == "UnknownDestination" and BudgetTooSmallError.code == "BudgetTooSmall"
 
 
 def test_tour_gpx_is_valid_with_stops_in_order(demo_net, gpx_schema):
@@ -479,8 +464,24 @@ def test_cli_tour(tmp_path, capsys, gpx_schema):
     feature = json.loads(capsys.readouterr().out)
     assert sorted(feature["properties"]["order"]) == sorted(ids)
     gpx_schema.assertValid(etree.parse(str(gpx)))
-    assert main(["tour", "--source", "demo", "--start", "60.1699,24.9384", "--budget-min", "60",
-                 "--interests", "museum:2,park", "--start-time", "2026-07-01T11:00"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "tour",
+                "--source",
+                "demo",
+                "--start",
+                "60.1699,24.9384",
+                "--budget-min",
+                "60",
+                "--interests",
+                "museum:2,park",
+                "--start-time",
+                "2026-07-01T11:00",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("Discovery tour:") and "visit" in out and "ride" in out
 
@@ -530,9 +531,7 @@ _OH_PARTS = st.sampled_from(
 @given(st.one_of(st.text(max_size=40), st.lists(_OH_PARTS, max_size=12).map("".join)))
 def test_opening_hours_never_crash(text):
     week = parse_opening_hours(text)
-    assert week is None or (
-        len(week) == 7 and all(0 <= a < b <= 2880 for day in week for a, b in day)
-    )
+    assert week is None or (len(week) == 7 and all(0 <= a < b <= 2880 for day in week for a, b in day))
     if week is not None:
         start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=ZoneInfo("Europe/Vaduz"))
         spans = open_windows(week, start, 3 * 86400)
@@ -550,5 +549,5 @@ def test_opening_hours_holiday_selectors_and_span_order():
     week = parse_opening_hours("Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off")
     assert week is not None and week[6] == [] and week[5] == [(600, 840)]
     w = parse_opening_hours("Mo-Su 14:00-18:00,08:00-12:00")
-    monday_7 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone.utc)
+    monday_7 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
     assert open_windows(w, monday_7, 86400)[:2] == [(3600.0, 18000.0), (25200.0, 39600.0)]

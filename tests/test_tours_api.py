@@ -38,9 +38,7 @@ def test_best_order(client, museum_ids):
 
 
 def test_discovery_and_round_trip(client):
-    resp = client.get(
-        f"/api/tour?start={START}&budget_min=90&interests=museum:2,park&start_time=2026-07-01T10:00"
-    )
+    resp = client.get(f"/api/tour?start={START}&budget_min=90&interests=museum:2,park&start_time=2026-07-01T10:00")
     assert resp.status_code == 200
     p = resp.get_json()["properties"]
     assert p["kind"] == "discovery" and p["stops"] and p["total_s"] <= 90 * 60
@@ -113,9 +111,7 @@ def test_staff_database_destinations(demo_net):
             from webapp.db import get_session
 
             session = get_session()
-            rows = list(
-                session.scalars(select(Destination).where(Destination.category == "museum"))
-            )
+            rows = list(session.scalars(select(Destination).where(Destination.category == "museum")))
             rows[0].name, rows[0].visit_minutes = "Staff Museum", 45
             rows[1].published = False
             session.commit()

@@ -8,10 +8,10 @@ go to artifacts/.
 
 from __future__ import annotations
 
-
 import pytest
 
 pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def page(live_server, browser):
@@ -34,17 +34,13 @@ def wait_for(pg, js: str, timeout_s: float = 30.0):
 
 
 def plan_and_wait(pg):
-    pg.evaluate(
-        "() => { const t = document.getElementById('bm-tour-total'); if (t) t.id = 'old-total'; }"
-    )
+    pg.evaluate("() => { const t = document.getElementById('bm-tour-total'); if (t) t.id = 'old-total'; }")
     pg.click("#bm-tour-plan")
     wait_for(
         pg,
         "document.getElementById('bm-tour-total') || document.querySelector('#bm-tour-status.bm-error')",
     )
-    assert not pg.locator("#bm-tour-status.bm-error").count(), pg.locator(
-        "#bm-tour-status"
-    ).inner_text()
+    assert not pg.locator("#bm-tour-status.bm-error").count(), pg.locator("#bm-tour-status").inner_text()
 
 
 def test_tour_panel(page, live_server, artifacts_dir, gpx_schema):
@@ -114,9 +110,7 @@ def test_tour_panel_indonesian_and_errors(page, live_server):
     )
     assert pg.locator("#panel-tour h2").inner_text() == "Tur"
     assert pg.locator("#bm-tour-plan").inner_text() == "Rencanakan tur"
-    assert (
-        "Alam" in pg.locator(".bm-tour-interests").inner_text()
-    )  # category labels from data/categories.toml
+    assert "Alam" in pg.locator(".bm-tour-interests").inner_text()  # category labels from data/categories.toml
     pg.click("#bm-tour-plan")  # no start yet: a message, no request
     assert "titik awal" in pg.locator("#bm-tour-status").inner_text()
     pg.goto(live_server + "/?from=60.1699,24.9384&lang=id")

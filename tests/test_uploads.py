@@ -56,11 +56,19 @@ def _json_of_size(size: int) -> bytes:
 
 
 def test_import_limit_exact_and_one_byte_over(up, client):
-    ok = client.post("/api/destinations/import", data=_json_of_size(IMPORT_LIMIT), headers=up.config["EDITOR"],
-                     content_type="application/geo+json")  # fmt: skip
+    ok = client.post(
+        "/api/destinations/import",
+        data=_json_of_size(IMPORT_LIMIT),
+        headers=up.config["EDITOR"],
+        content_type="application/geo+json",
+    )
     assert ok.status_code == 200, ok.get_json()
-    over = client.post("/api/destinations/import", data=_json_of_size(IMPORT_LIMIT + 1),
-                       headers=up.config["EDITOR"], content_type="application/geo+json")  # fmt: skip
+    over = client.post(
+        "/api/destinations/import",
+        data=_json_of_size(IMPORT_LIMIT + 1),
+        headers=up.config["EDITOR"],
+        content_type="application/geo+json",
+    )
     assert over.status_code == 413
     assert over.get_json()["error"]["code"] == "RequestEntityTooLarge"
 
@@ -71,14 +79,18 @@ def test_multipart_upload_over_the_limit(up, client):
     assert over.status_code == 413 and over.get_json()["error"]["code"] == "RequestEntityTooLarge"
 
 
-@pytest.mark.parametrize("path,limit", [("/api/destinations", STAFF_LIMIT), ("/api/closures", STAFF_LIMIT),
-                                        ("/api/featured", FEATURED_LIMIT)])  # fmt: skip
+@pytest.mark.parametrize(
+    "path,limit",
+    [("/api/destinations", STAFF_LIMIT), ("/api/closures", STAFF_LIMIT), ("/api/featured", FEATURED_LIMIT)],
+)
 def test_staff_bodies_one_byte_over(up, client, path, limit):
-    at = client.post(path, data=b"{}" + b" " * (limit - 2), headers=up.config["EDITOR"],
-                     content_type="application/json")  # fmt: skip
+    at = client.post(
+        path, data=b"{}" + b" " * (limit - 2), headers=up.config["EDITOR"], content_type="application/json"
+    )
     assert at.status_code in (400, 422), at.get_json()  # read and refused for its content, not its size
-    over = client.post(path, data=b"{}" + b" " * (limit - 1), headers=up.config["EDITOR"],
-                       content_type="application/json")  # fmt: skip
+    over = client.post(
+        path, data=b"{}" + b" " * (limit - 1), headers=up.config["EDITOR"], content_type="application/json"
+    )
     assert over.status_code == 413 and over.get_json()["error"]["code"] == "RequestEntityTooLarge"
 
 
@@ -180,8 +192,10 @@ def _chunked(total: int, piece: int = 64 * 1024, first: bytes = b'{"type": "Feat
 
 @pytest.mark.parametrize("path,limit", [("/api/destinations/import", IMPORT_LIMIT), ("/api/destinations", STAFF_LIMIT)])
 def test_chunked_upload_through_waitress(up, server, path, limit):
-    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {up.config['EDITOR']['Authorization']}\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")  # fmt: skip
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {up.config['EDITOR']['Authorization']}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
     status, body = _raw_request(server, head, _chunked(limit + 1))
     assert status == 413, body[:300]
     assert json.loads(body)["error"]["code"] == "RequestEntityTooLarge"
@@ -193,9 +207,17 @@ def test_chunked_upload_through_waitress(up, server, path, limit):
 
 
 def _features(n: int) -> dict:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(INSIDE)},
-         "properties": {"name": f"Place {i}", "category": "park"}} for i in range(n)]}  # fmt: skip
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(INSIDE)},
+                "properties": {"name": f"Place {i}", "category": "park"},
+            }
+            for i in range(n)
+        ],
+    }
 
 
 def test_more_than_10000_rows_are_refused(up, client):
@@ -292,19 +314,21 @@ def _attacks(secret_file) -> dict[str, str]:
         "xxe_parameter_entity": f'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY % p SYSTEM "{uri}"> %p;]>'
         + gpx.format("p"),
         "billion_laughs": f'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY lol0 "lol">{laughs}]>' + gpx.format("&lol9;"),
-        "quadratic_blowup": '<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "' + "a" * 50_000 + '">]>'
+        "quadratic_blowup": '<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "'
+        + "a" * 50_000
+        + '">]>'
         + gpx.format("&a;" * 2000),
         "external_dtd": f'<?xml version="1.0"?><!DOCTYPE gpx SYSTEM "{uri}">' + gpx.format("x"),
-    }  # fmt: skip
+    }
 
 
-@pytest.mark.parametrize("attack", ["xxe_file", "xxe_parameter_entity", "billion_laughs", "quadratic_blowup",
-                                    "external_dtd"])  # fmt: skip
+@pytest.mark.parametrize(
+    "attack", ["xxe_file", "xxe_parameter_entity", "billion_laughs", "quadratic_blowup", "external_dtd"]
+)
 def test_xml_entity_attacks_get_400(up, client, secret_file, attack):
     before = _count(up)
     body = _attacks(secret_file)[attack].encode()
-    for kw in ({"data": body, "query_string": {"format": "gpx"}},
-               {"data": {"file": (io.BytesIO(body), "attack.gpx")}}):  # fmt: skip
+    for kw in ({"data": body, "query_string": {"format": "gpx"}}, {"data": {"file": (io.BytesIO(body), "attack.gpx")}}):
         resp = client.post("/api/destinations/import", headers=up.config["EDITOR"], **kw)
         assert resp.status_code == 400 and resp.mimetype == "application/json"
         assert resp.get_json()["error"]["code"] == "InvalidFile"
@@ -313,8 +337,9 @@ def test_xml_entity_attacks_get_400(up, client, secret_file, attack):
     assert SECRET not in json.dumps(_export(client, up))
 
 
-@pytest.mark.parametrize("body", [b"", b"not xml", b"<gpx><wpt", b'<kml xmlns="http://www.opengis.net/kml/2.2"/>',
-                                  b"\xff\xfe<\x00g\x00"])  # fmt: skip
+@pytest.mark.parametrize(
+    "body", [b"", b"not xml", b"<gpx><wpt", b'<kml xmlns="http://www.opengis.net/kml/2.2"/>', b"\xff\xfe<\x00g\x00"]
+)
 def test_not_gpx_gets_400(up, client, body):
     resp = client.post("/api/destinations/import?format=gpx", data=body, headers=up.config["EDITOR"])
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "InvalidFile"
@@ -325,8 +350,17 @@ def test_not_gpx_gets_400(up, client, body):
 DEEP = b"[" * 100_000 + b"]" * 100_000  # 200 KB: under every limit, far past Python's recursion limit
 
 
-@pytest.mark.parametrize("path", ["/api/destinations", "/api/closures", "/api/featured", "/api/destinations/import",
-                                  "/api/destinations/1/restore", "/api/featured/1/restore"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/destinations",
+        "/api/closures",
+        "/api/featured",
+        "/api/destinations/import",
+        "/api/destinations/1/restore",
+        "/api/featured/1/restore",
+    ],
+)
 def test_deeply_nested_json_is_a_bad_request(up, client, path):
     resp = client.post(path, data=DEEP, headers=up.config["EDITOR"], content_type="application/json")
     assert resp.status_code in (400, 403), resp.get_data(as_text=True)[:200]  # restore: admins only

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 W, S, E, N = 24.9352, 60.1642, 24.9534, 60.1791  # inside the demo network (Helsinki)
 CATEGORIES = ["nature", "beach", "culture", "heritage", "museum", "viewpoint", "park", "food", "market", "other"]
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))  # fmt: skip
+SETTINGS = settings(
+    max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 
 # text a person can type and every format can carry (XML 1.0 characters, no CR, no NUL)
 _chars = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
@@ -31,15 +32,35 @@ texts = st.text(_chars, max_size=120)
 
 @st.composite
 def valid_rows(draw):
-    return {"name": draw(names), "category": draw(st.sampled_from(CATEGORIES)),
-            "lon": draw(st.floats(W, E)), "lat": draw(st.floats(S, N)), "description": draw(texts)}  # fmt: skip
+    return {
+        "name": draw(names),
+        "category": draw(st.sampled_from(CATEGORIES)),
+        "lon": draw(st.floats(W, E)),
+        "lat": draw(st.floats(S, N)),
+        "description": draw(texts),
+    }
 
 
 @st.composite
 def bad_rows(draw):
     row = draw(valid_rows())
-    how = draw(st.sampled_from(["no_name", "blank_name", "long_name", "category", "outside", "lon_text",
-                                "nan", "website", "opening_hours", "visit_minutes", "nul"]))  # fmt: skip
+    how = draw(
+        st.sampled_from(
+            [
+                "no_name",
+                "blank_name",
+                "long_name",
+                "category",
+                "outside",
+                "lon_text",
+                "nan",
+                "website",
+                "opening_hours",
+                "visit_minutes",
+                "nul",
+            ]
+        )
+    )
     if how == "no_name":
         row.pop("name")
     elif how == "blank_name":
@@ -72,8 +93,9 @@ def _not_number(t: str) -> bool:
         return True
 
 
-files = st.lists(st.tuples(st.booleans(), st.one_of(valid_rows(), bad_rows())).map(lambda t: t[1]),
-                 min_size=1, max_size=12)  # fmt: skip
+files = st.lists(
+    st.tuples(st.booleans(), st.one_of(valid_rows(), bad_rows())).map(lambda t: t[1]), min_size=1, max_size=12
+)
 all_valid = st.lists(valid_rows(), min_size=1, max_size=12)
 
 
@@ -108,8 +130,13 @@ def _geojson(rows: list[dict]) -> dict:
     feats = []
     for r in rows:
         props = {k: v for k, v in r.items() if k not in ("lon", "lat")}
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.get("lon"), r.get("lat")]},
-                      "properties": props})  # fmt: skip
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r.get("lon"), r.get("lat")]},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -150,8 +177,9 @@ def test_geojson_import_is_all_or_nothing(imp, rows):
         data = json.dumps(body, allow_nan=True).encode()
     except ValueError:
         assume(False)
-    resp = imp.test_client().post("/api/destinations/import", data=data, headers=imp.config["EDITOR"],
-                                  content_type="application/geo+json")  # fmt: skip
+    resp = imp.test_client().post(
+        "/api/destinations/import", data=data, headers=imp.config["EDITOR"], content_type="application/geo+json"
+    )
     if any(isinstance(r.get("lat"), float) and not math.isfinite(r["lat"]) for r in rows):
         # NaN/Infinity are not JSON: the file is refused as a whole (400), or the row as a value (422)
         assert resp.status_code in (400, 422) and _stored(imp) == imp.config["_before"]
@@ -170,8 +198,9 @@ def test_csv_import_is_all_or_nothing(imp, rows):
     if any("\x00" in str(r.get("description", "")) for r in rows):  # csv cannot read a NUL: the file is refused
         assert resp.status_code in (400, 422) and _stored(imp) == imp.config["_before"]
         return
-    csv_rows = [{k: (str(v) if isinstance(v, (int, float)) and k == "visit_minutes" else v) for k, v in r.items()}
-                for r in rows]  # fmt: skip
+    csv_rows = [
+        {k: (str(v) if isinstance(v, (int, float)) and k == "visit_minutes" else v) for k, v in r.items()} for r in rows
+    ]
     _check(imp, resp, csv_rows, first_row=2)
 
 

@@ -38,9 +38,7 @@ def test_route_is_the_cli_feature(client, capsys):
     assert p["distance_m"] > 500 and p["duration_s"] > 0 and len(p["legs"]) == 2
     assert [w["role"] for w in p["waypoints"]] == ["from", "via", "to"]
     assert p["instructions"]
-    assert (
-        cli_main(["route", "--source", "demo", "--from", A, "--to", B, "--via", V, "--json"]) == 0
-    )
+    assert cli_main(["route", "--source", "demo", "--from", A, "--to", B, "--via", V, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == feature
 
 
@@ -117,9 +115,7 @@ def test_route_point_off_network(client):
 def test_route_no_route_status(demo_net):
     # every real pair on the demo network is connected (snapping avoids islands), so the
     # engine's NoRouteError is raised here by a view of this test's own app
-    app = create_app(
-        {"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False}
-    )
+    app = create_app({"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False})
 
     @app.get("/_raise/<kind>")
     def _raise(kind):
@@ -149,17 +145,13 @@ def test_unknown_api_path(client):
     _error(client.get("/api/nothing"), 404, "NotFound")
 
 
-@hsettings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.dictionaries(
         st.sampled_from(["from", "to", "via", "profile", "lang", "format", "mode", "x"]),
         st.one_of(
             st.text(max_size=40),
-            st.sampled_from(
-                [A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94", "bikeshare", "gpx"]
-            ),
+            st.sampled_from([A, B, V, "0,0", "1e400,5", "-0,-0", "60.17,24.94", "bikeshare", "gpx"]),
         ),
         max_size=6,
     )
@@ -188,9 +180,7 @@ def test_destinations(client, demo_net):
     assert all(f["properties"]["category"] for f in feats)
     names = {f["properties"]["name"] for f in feats}
     assert "Ateneum" in names or any("museum" in (n or "").lower() for n in names)
-    station_ids = {
-        f["properties"]["id"] for f in client.get("/api/stations").get_json()["features"]
-    }
+    station_ids = {f["properties"]["id"] for f in client.get("/api/stations").get_json()["features"]}
     assert not station_ids & {f["properties"]["id"] for f in feats}  # docks are not destinations
     counts = Counter(f["properties"]["category"] for f in feats)
     (first, n1), (second, n2) = counts.most_common(2)
@@ -259,9 +249,7 @@ def test_openapi_document(client, app):
         "names",
     }
     assert {"200", "400", "422"} <= set(route["responses"])
-    assert (
-        "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]
-    )
+    assert "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]
     err = doc["components"]["schemas"]["Error"]
     assert set(err["properties"]["error"]["required"]) == {"code", "message"}
     # every $ref resolves
@@ -270,16 +258,12 @@ def test_openapi_document(client, app):
         assert ref in doc["components"]["schemas"]
 
 
-@hsettings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.sampled_from(["/", "/api/destinations", "/api/stations", "/api/profiles"]),
     st.dictionaries(
         st.sampled_from(["lang", "bbox", "category", "from", "q"]),
-        st.one_of(
-            st.text(max_size=30), st.sampled_from(["id", "en", "0,0,1,1", "1,2,3,4", "nan,0,1,1"])
-        ),
+        st.one_of(st.text(max_size=30), st.sampled_from(["id", "en", "0,0,1,1", "1,2,3,4", "nan,0,1,1"])),
         max_size=4,
     ),
     st.sampled_from(["", "id", "en-US,en;q=0.5", "*", "x;q=abc"]),
@@ -292,9 +276,7 @@ def test_pages_and_collections_never_fail_badly(client, path, params, accept_lan
 
 
 def test_openapi_document_is_valid_openapi(client):
-    validator = pytest.importorskip(
-        "openapi_spec_validator", reason="openapi-spec-validator is not installed"
-    )
+    validator = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed")
     validator.validate(client.get("/api/openapi.json").get_json())
 
 
@@ -302,8 +284,10 @@ def test_route_names_name_the_gpx_waypoints(client, gpx_schema):
     from lxml import etree
 
     nasty = "Café <b>&</b> \"'"
-    r = client.get("/api/route", query_string={"from": "60.1699,24.9384", "to": "60.1618,24.9510", "format": "gpx",
-                                               "names": f"|{nasty}"})  # fmt: skip
+    r = client.get(
+        "/api/route",
+        query_string={"from": "60.1699,24.9384", "to": "60.1618,24.9510", "format": "gpx", "names": f"|{nasty}"},
+    )
     assert r.status_code == 200
     doc = etree.fromstring(r.data)
     gpx_schema.assertValid(doc)

@@ -60,15 +60,11 @@ def test_serve_runs_waitress(demo_net, workers):
         "--tiles",
         "none",
     ]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base + "/api/profiles", proc)
-        with urllib.request.urlopen(
-            base + "/api/route?from=60.1716,24.9410&to=60.1660,24.9500"
-        ) as r:
+        with urllib.request.urlopen(base + "/api/route?from=60.1716,24.9410&to=60.1660,24.9500") as r:
             assert r.headers["Server"] == "bikemap"  # waitress (ident), not the development server
             assert json.loads(r.read())["properties"]["distance_m"] > 500
         with pytest.raises(urllib.error.HTTPError) as err:

@@ -107,10 +107,7 @@ def test_localize_header_maps_every_folium_cdn_url():
         ]
     ]
     header = "".join(
-        f'<script src="{u}"></script>'
-        if u.endswith(".js")
-        else f'<link rel="stylesheet" href="{u}"/>'
-        for u in urls
+        f'<script src="{u}"></script>' if u.endswith(".js") else f'<link rel="stylesheet" href="{u}"/>' for u in urls
     )
     out = localize_header(header, lambda p: "/static/" + p)
     assert "http" not in out
@@ -279,9 +276,7 @@ def test_gzip_only_when_accepted(client):
     plain = client.get("/static/js/planner.js")
     assert "Content-Encoding" not in plain.headers
     packed = client.get("/static/js/planner.js", headers={"Accept-Encoding": "gzip, br"})
-    assert (
-        packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
-    )
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
     import gzip
 
     assert gzip.decompress(packed.data) == plain.data

@@ -88,8 +88,11 @@ def _point(i: int) -> list[float]:
 
 
 def _closure(reason: str) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": STREET},
-            "properties": {"kind": "hazard", "reason": reason}}  # fmt: skip
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": STREET},
+        "properties": {"kind": "hazard", "reason": reason},
+    }
 
 
 def _link(p: str) -> str:
@@ -107,17 +110,39 @@ def site(tmp_path_factory, demo_net):
     ids, closures, featured, users = [], [], [], []
     route = c.get("/api/route?from=60.1699,24.9384&to=60.1660,24.9500").get_json()
     for i, p in enumerate(PAYLOADS):
-        made = c.post("/api/destinations", headers=admin, json={
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": _point(i)},
-            "properties": {"name": p, "names": {"id": p, "en": p}, "description": p, "category": "culture",
-                           "website": _link(p), "image_url": _link(p), "published": True}})  # fmt: skip
+        made = c.post(
+            "/api/destinations",
+            headers=admin,
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": _point(i)},
+                "properties": {
+                    "name": p,
+                    "names": {"id": p, "en": p},
+                    "description": p,
+                    "category": "culture",
+                    "website": _link(p),
+                    "image_url": _link(p),
+                    "published": True,
+                },
+            },
+        )
         assert made.status_code == 201, (p, made.get_json())
         ids.append(made.get_json()["id"])
         cl = c.post("/api/closures", headers=admin, json=_closure(p))
         assert cl.status_code == 201, (p, cl.get_json())
         closures.append(cl.get_json()["id"])
-        feat = {**route, "properties": {**route["properties"], "name": p, "names": {"id": p}, "description": p,
-                                        "descriptions": {"id": p}, "published": True}}  # fmt: skip
+        feat = {
+            **route,
+            "properties": {
+                **route["properties"],
+                "name": p,
+                "names": {"id": p},
+                "description": p,
+                "descriptions": {"id": p},
+                "published": True,
+            },
+        }
         fr = c.post("/api/featured", headers=admin, json=feat)
         assert fr.status_code == 201, (p, fr.get_json())
         featured.append(fr.get_json()["id"])
@@ -126,8 +151,11 @@ def site(tmp_path_factory, demo_net):
         token = add_user(app, p, "editor", "editor-pass")
         users.append(p)
         etag = c.get(f"/api/destinations/{ids[i]}", headers=admin).headers["ETag"]
-        r = c.patch(f"/api/destinations/{ids[i]}", json={"visit_minutes": 30},
-                    headers={"Authorization": f"Bearer {token}", "If-Match": etag})  # fmt: skip
+        r = c.patch(
+            f"/api/destinations/{ids[i]}",
+            json={"visit_minutes": 30},
+            headers={"Authorization": f"Bearer {token}", "If-Match": etag},
+        )
         assert r.status_code == 200, r.get_json()
     yield {"app": app, "admin": admin, "ids": ids, "closures": closures, "featured": featured, "users": users}
     app.extensions["bikemap_db"].dispose()
@@ -152,31 +180,65 @@ def test_payloads_are_stored_exactly(site):
         assert (d["name"], d["names"], d["description"]) == (p.strip(), {"id": p.strip(), "en": p.strip()}, p)
         assert d["website"] == d["image_url"] == _link(p)
         f = c.get(f"/api/featured/{fid}", headers=site["admin"]).get_json()["properties"]
-        assert (f["name"], f["names"], f["description"], f["descriptions"]) == (p.strip(), {"id": p.strip()}, p.strip(),
-                                                                               {"id": p.strip()})  # fmt: skip
+        assert (f["name"], f["names"], f["description"], f["descriptions"]) == (
+            p.strip(),
+            {"id": p.strip()},
+            p.strip(),
+            {"id": p.strip()},
+        )
     reasons = {f["id"]: f["properties"]["reason"] for f in c.get("/api/closures").get_json()["features"]}
     assert [reasons[i] for i in site["closures"]] == [p.strip() for p in PAYLOADS]
     hist = c.get(f"/api/destinations/{site['ids'][0]}/history", headers=site["admin"]).get_json()["changes"]
     assert hist[-1]["who"] == PAYLOADS[0]
 
 
-@pytest.mark.parametrize("link", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
-                                  "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
-                                  "//evil.example/x", "java\tscript:alert(1)"])  # fmt: skip
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "java\tscript:alert(1)",
+    ],
+)
 def test_script_links_are_refused(site, link):
     c = site["app"].test_client()
     for field in ("website", "image_url"):
-        r = c.post("/api/destinations", headers=site["admin"], json={
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": _point(0)},
-            "properties": {"name": "x", "category": "culture", field: link}})  # fmt: skip
+        r = c.post(
+            "/api/destinations",
+            headers=site["admin"],
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": _point(0)},
+                "properties": {"name": "x", "category": "culture", field: link},
+            },
+        )
         assert r.status_code == 422 and field in r.get_json()["error"]["fields"]
 
 
 # ----------------------------------------------------------------------------- rendered escaped
 
 
-BAD_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "svg", "math", "marquee", "details",
-            "video", "audio", "source", "meta"}  # fmt: skip
+BAD_TAGS = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "frame",
+    "frameset",
+    "applet",
+    "svg",
+    "math",
+    "marquee",
+    "details",
+    "video",
+    "audio",
+    "source",
+    "meta",
+}
 
 
 def check_page(page: str, what: str) -> int:
@@ -262,15 +324,19 @@ def test_admin_pages_escape_every_payload(site):
             assert check_page(resp.get_data(as_text=True), url) >= 1, url
     # forms re-shown with the typed values after an error, and the import report
     for p in PAYLOADS:
-        resp = c.post("/admin/destinations/new", data={"csrf_token": csrf, "name": p, "description": p,
-                                                       "website": p, "name_id": p, "category": "nope"})  # fmt: skip
+        resp = c.post(
+            "/admin/destinations/new",
+            data={"csrf_token": csrf, "name": p, "description": p, "website": p, "name_id": p, "category": "nope"},
+        )
         assert resp.status_code == 422
         check_page(resp.get_data(as_text=True), "new destination form with errors")
         resp = c.post("/admin/closures", data={"csrf_token": csrf, "reason": p, "kind": p, "ends_at": p, "geometry": p})
         assert resp.status_code == 422
         check_page(resp.get_data(as_text=True), "closure form with errors")
-        resp = c.post("/admin/users", data={"csrf_token": csrf, "action": "add", "name": p, "password": "x",
-                                            "password2": "y", "role": "editor"})  # fmt: skip
+        resp = c.post(
+            "/admin/users",
+            data={"csrf_token": csrf, "action": "add", "name": p, "password": "x", "password2": "y", "role": "editor"},
+        )
         assert resp.status_code == 422
         check_page(resp.get_data(as_text=True), "users form with errors")
     bad_csv = "name,category,lon,lat\n" + "".join(
@@ -285,6 +351,7 @@ def test_admin_pages_escape_every_payload(site):
 
 # ----------------------------------------------------------------------------- chromium
 
+
 @pytest.fixture(scope="module")
 def browser_page(site, browser):
     from waitress.server import create_server
@@ -297,8 +364,12 @@ def browser_page(site, browser):
     page.base, page.dialogs, page.problems = base, [], []
     page.on("dialog", lambda d: (page.dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
     page.on("pageerror", lambda e: page.problems.append(f"error: {e}"))
-    page.on("console", lambda m: (m.type == "error" or "Content Security Policy" in m.text)
-            and page.problems.append(f"console: {m.text}"))  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            (m.type == "error" or "Content Security Policy" in m.text) and page.problems.append(f"console: {m.text}")
+        ),
+    )
     yield page
     ctx.close()
     server.close()
@@ -369,15 +440,28 @@ def test_chromium_admin_pages_run_no_payload(site, browser_page):
         _assert_quiet(page, url)
 
 
-@pytest.mark.parametrize("text", ["zq{{ 7*7 }}zq", "zq{{ cycler.__init__.__globals__.os.getpid() }}zq",
-                                  "zq{% if 1 %}yes{% endif %}zq", "zq{# comment #}zq"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zq{{ 7*7 }}zq",
+        "zq{{ cycler.__init__.__globals__.os.getpid() }}zq",
+        "zq{% if 1 %}yes{% endif %}zq",
+        "zq{# comment #}zq",
+    ],
+)
 def test_template_syntax_in_data_is_not_evaluated(site, text):
     """Folium compiles its rendered script as a Jinja template: data braces must arrive inert
     (before the fix, a destination name '{{ 7*7 }}' showed as 49 and '{{ cycler... }}' ran Python)."""
     c = site["app"].test_client()
-    made = c.post("/api/destinations", headers=site["admin"], json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": _point(7)},
-        "properties": {"name": text, "description": text, "category": "culture"}})  # fmt: skip
+    made = c.post(
+        "/api/destinations",
+        headers=site["admin"],
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": _point(7)},
+            "properties": {"name": text, "description": text, "category": "culture"},
+        },
+    )
     assert made.status_code == 201
     cl = c.post("/api/closures", headers=site["admin"], json=_closure(text))
     assert cl.status_code == 201

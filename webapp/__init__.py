@@ -66,9 +66,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def create_app(
-    test_config: Mapping[str, Any] | None = None, *, config: Mapping[str, Any] | None = None
-) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the bikemap web app.
 
     Parameters

@@ -108,16 +108,20 @@ def csrf_token() -> str:
 
 @bp.context_processor
 def _template_globals():
-    return {"t": t, "csrf_token": csrf_token, "user": g.get("admin_user"), "lang": get_lang(),
-            "languages": current_app.config.get("LANGUAGES", ["en"]), "category_label": category_label}  # fmt: skip
+    return {
+        "t": t,
+        "csrf_token": csrf_token,
+        "user": g.get("admin_user"),
+        "lang": get_lang(),
+        "languages": current_app.config.get("LANGUAGES", ["en"]),
+        "category_label": category_label,
+    }
 
 
 def _check_csrf() -> None:
     sent = request.form.get("csrf_token", "")
     if not sent or not secrets.compare_digest(sent, cookie.get("csrf", "")):
-        abort(
-            _page("admin/message.html", 400, title=t("admin_error"), message=t("admin_csrf_failed"))
-        )
+        abort(_page("admin/message.html", 400, title=t("admin_error"), message=t("admin_csrf_failed")))
 
 
 def _page(template: str, status: int = 200, **ctx):
@@ -143,9 +147,7 @@ def _require(role: str = "editor") -> User:
     if user is None:
         if request.method == "GET":
             abort(redirect(url_for("admin.login", next=request.full_path.rstrip("?"))))
-        abort(
-            _page("admin/message.html", 401, title=t("admin_login"), message=t("admin_need_login"))
-        )
+        abort(_page("admin/message.html", 401, title=t("admin_login"), message=t("admin_need_login")))
     if request.method == "POST":
         _check_csrf()
     if not user.can(role):
@@ -184,9 +186,8 @@ def _too_many(key: str) -> bool:
     since = utcnow() - timedelta(seconds=LOGIN_WINDOW_S)
     with get_db().session() as s:
         count = s.scalar(
-            select(func.count()).select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at > since)
-        )  # fmt: skip
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
+        )
     return count >= LOGIN_ATTEMPTS
 
 
@@ -239,19 +240,35 @@ def logout():
 
 
 def _map_data(rows: list[Destination]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": r.id, "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-         "properties": {"name": r.name, "category": r.category, "published": r.published,
-                        "url": url_for("admin.edit", dest_id=r.id)}} for r in rows]}  # fmt: skip
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    "name": r.name,
+                    "category": r.category,
+                    "published": r.published,
+                    "url": url_for("admin.edit", dest_id=r.id),
+                },
+            }
+            for r in rows
+        ],
+    }
 
 
 def _map_config() -> dict[str, Any]:
     cfg = current_app.config
     bounds = network_bounds()
-    return {"tiles": cfg.get("TILES_URL") or "", "attribution": cfg.get("TILES_ATTRIBUTION") or cfg.get("DATA_ATTRIBUTION") or "",
-            "bounds": list(bounds) if bounds else None,
-            "network_url": url_for("admin.network_json") if current_network() is not None else "",
-            "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")}}  # fmt: skip
+    return {
+        "tiles": cfg.get("TILES_URL") or "",
+        "attribution": cfg.get("TILES_ATTRIBUTION") or cfg.get("DATA_ATTRIBUTION") or "",
+        "bounds": list(bounds) if bounds else None,
+        "network_url": url_for("admin.network_json") if current_network() is not None else "",
+        "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")},
+    }
 
 
 _NETWORK_KEY = "bikemap.admin_network_json"
@@ -316,35 +333,47 @@ def _localise(errors: dict[str, str]) -> dict[str, str]:
     """Field messages in the page's language (the checks word them in English)."""
     if get_lang() == "en":
         return errors
-    return {
-        k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m)
-        for k, m in errors.items()
-    }
+    return {k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m) for k, m in errors.items()}
 
 
-def _edit_page(
-    row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200
-):
+def _edit_page(row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200):
     errors = _localise(errors or {})
-    return _page("admin/edit.html", status, row=row, v=values, errors=errors or {}, message=message, bad=status >= 400,
-                 categories=categories(), map_config=_map_config())  # fmt: skip
+    return _page(
+        "admin/edit.html",
+        status,
+        row=row,
+        v=values,
+        errors=errors or {},
+        message=message,
+        bad=status >= 400,
+        categories=categories(),
+        map_config=_map_config(),
+    )
 
 
 @bp.route("/destinations/new", methods=["GET", "POST"])
 def new():
     user = _require("editor")
     if request.method == "GET":
-        blank = {"name": "", "names": {}, "category": "", "description": "", "lon": request.args.get("lon", ""),
-                 "lat": request.args.get("lat", ""), "opening_hours": "", "visit_minutes": "", "image_url": "",
-                 "website": "", "published": True}  # fmt: skip
+        blank = {
+            "name": "",
+            "names": {},
+            "category": "",
+            "description": "",
+            "lon": request.args.get("lon", ""),
+            "lat": request.args.get("lat", ""),
+            "opening_hours": "",
+            "visit_minutes": "",
+            "image_url": "",
+            "website": "",
+            "published": True,
+        }
         return _edit_page(None, blank)
     values = _form_values()
     try:
         row = create_destination(get_session(), values, user=user.name, bounds=network_bounds())
     except DestinationInvalid as exc:
-        return _edit_page(
-            None, values, errors=exc.fields, message=t("admin_fix_errors"), status=422
-        )
+        return _edit_page(None, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
     return redirect(url_for("admin.edit", dest_id=row.id, saved=1))
 
 
@@ -355,23 +384,23 @@ def edit(dest_id: int):
     try:
         row = get_destination(session, dest_id)
     except NotFoundError:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     if request.method == "GET":
         msg = t("admin_saved") if request.args.get("saved") else None
         return _edit_page(row, row.values(), message=msg)
     values = _form_values()
     version = _int(request.form.get("version")) or 0
     try:
-        row = update_destination(
-            session, dest_id, version, values, user=user.name, bounds=network_bounds()
-        )
+        row = update_destination(session, dest_id, version, values, user=user.name, bounds=network_bounds())
     except DestinationInvalid as exc:
         return _edit_page(row, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
     except StaleVersionError as exc:
-        return _edit_page(exc.current or row, values, message=t("admin_stale", who=(exc.current.updated_by if exc.current else "")),
-                          status=409)  # fmt: skip
+        return _edit_page(
+            exc.current or row,
+            values,
+            message=t("admin_stale", who=(exc.current.updated_by if exc.current else "")),
+            status=409,
+        )
     return redirect(url_for("admin.edit", dest_id=row.id, saved=1))
 
 
@@ -383,17 +412,11 @@ def publish(dest_id: int):
     try:
         update_destination(get_session(), dest_id, version, {"published": want}, user=user.name)
     except StaleVersionError:
-        return _page(
-            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
-        )
+        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     return redirect(
-        request.form.get("back")
-        if (request.form.get("back") or "").startswith("/admin")
-        else url_for("admin.index")
+        request.form.get("back") if (request.form.get("back") or "").startswith("/admin") else url_for("admin.index")
     )
 
 
@@ -404,13 +427,9 @@ def delete(dest_id: int):
     try:
         delete_destination(get_session(), dest_id, version, user=user.name)
     except StaleVersionError:
-        return _page(
-            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
-        )
+        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     return redirect(url_for("admin.index"))
 
 
@@ -421,9 +440,7 @@ def changes(dest_id: int):
     try:
         row = get_destination(session, dest_id, include_deleted=True)
     except NotFoundError:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     items = history(session, dest_id)
     diffs = []
     for h in items:
@@ -437,16 +454,17 @@ def changes(dest_id: int):
 def restore(dest_id: int):
     user = _require("admin")
     try:
-        restore_destination(get_session(), dest_id, _int(request.form.get("version")) or 0,
-                            _int(request.form.get("to_version")) or 0, user=user.name)  # fmt: skip
+        restore_destination(
+            get_session(),
+            dest_id,
+            _int(request.form.get("version")) or 0,
+            _int(request.form.get("to_version")) or 0,
+            user=user.name,
+        )
     except StaleVersionError:
-        return _page(
-            "admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who="")
-        )
+        return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     return redirect(url_for("admin.edit", dest_id=dest_id, saved=1))
 
 
@@ -489,8 +507,11 @@ def closures():
             geometry = json.loads(form["geometry"]) if form["geometry"].strip() else None
         except (ValueError, RecursionError):
             geometry = None
-        feature = {"type": "Feature", "geometry": geometry,
-                   "properties": {"kind": form["kind"], "reason": form["reason"], "ends_at": form["ends_at"]}}  # fmt: skip
+        feature = {
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {"kind": form["kind"], "reason": form["reason"], "ends_at": form["ends_at"]},
+        }
         try:
             values = clean_closure(feature, bounds=network_bounds())
             net = current_network()
@@ -505,15 +526,19 @@ def closures():
             session.add(Closure(**values, created_by=user.name, created_at=utcnow()))
             session.commit()
             return redirect(url_for("admin.closures", saved=1))
-    rows = list(
-        session.scalars(
-            select(Closure).where(Closure.removed.is_(False)).order_by(Closure.id.desc())
-        )
-    )
+    rows = list(session.scalars(select(Closure).where(Closure.removed.is_(False)).order_by(Closure.id.desc())))
     active = [c for c in rows if c.is_active()]
     data = {"type": "FeatureCollection", "features": [c.to_feature() for c in active]}
-    return _page("admin/closures.html", status, rows=rows, errors=errors, form=form, map_data=data,
-                 map_config=_map_config(), saved=request.args.get("saved"))  # fmt: skip
+    return _page(
+        "admin/closures.html",
+        status,
+        rows=rows,
+        errors=errors,
+        form=form,
+        map_data=data,
+        map_config=_map_config(),
+        saved=request.args.get("saved"),
+    )
 
 
 @bp.post("/closures/<int:closure_id>/remove")
@@ -522,9 +547,7 @@ def remove_closure(closure_id: int):
     session = get_session()
     row = session.get(Closure, closure_id)
     if row is None or row.removed:
-        return _page(
-            "admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found")
-        )
+        return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     row.removed = True
     session.commit()
     return redirect(url_for("admin.closures"))
@@ -560,9 +583,7 @@ def users():
                     find_user(session, name)
                     error = t("admin_user_exists")
                 except NotFoundError:
-                    session.add(
-                        User(name=name, role=role, password_hash=hash_password(pw), active=True)
-                    )
+                    session.add(User(name=name, role=role, password_hash=hash_password(pw), active=True))
                     session.commit()
         elif action in ("role", "disable", "enable"):
             try:

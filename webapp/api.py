@@ -53,9 +53,7 @@ def query_lang(q: dict[str, str]) -> str:
     """The checked ``lang`` query parameter (default ``en``)."""
     lang = q.get("lang") or "en"
     if lang not in current_app.config["LANGUAGES"]:
-        raise InvalidValueError(
-            f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}"
-        )
+        raise InvalidValueError(f"lang must be one of {', '.join(current_app.config['LANGUAGES'])}, got {lang[:20]!r}")
     return lang
 
 
@@ -80,9 +78,7 @@ def api_route():
         raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
     vias = parse_points(";".join(parts), what="via")
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.stations_api
-        feature = bikeshare_feature(
-            get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang
-        )
+        feature = bikeshare_feature(get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
     else:
         feature = route(
             get_network(),
@@ -108,8 +104,10 @@ def _name_waypoints(feature: dict, text: str) -> None:
     names = text.split("|")
     waypoints = feature["properties"]["waypoints"]
     if len(names) != len(waypoints):
-        raise InvalidValueError(f"names must have one entry per point ({len(waypoints)}), separated by '|'; got {len(names)}")
-    for w, name in zip(waypoints, names):
+        raise InvalidValueError(
+            f"names must have one entry per point ({len(waypoints)}), separated by '|'; got {len(names)}"
+        )
+    for w, name in zip(waypoints, names, strict=False):
         name = name.strip()
         if len(name) > 200 or "\x00" in name:
             raise InvalidValueError("each name must be at most 200 characters of text")
@@ -129,8 +127,9 @@ def _gpx_name(feature: dict, lang: str) -> str | None:
     if p.get("mode") != "bikeshare":
         return None
     title, walk, ride = _GPX_WORDS.get(lang, _GPX_WORDS["en"])
-    legs = ", ".join(f"{walk if leg['mode'] == 'walk' else ride} {max(1, round(leg['duration_s'] / 60))} min"
-                     for leg in p["legs"])  # fmt: skip
+    legs = ", ".join(
+        f"{walk if leg['mode'] == 'walk' else ride} {max(1, round(leg['duration_s'] / 60))} min" for leg in p["legs"]
+    )
     km = f"{p['distance_m'] / 1000:.1f}".replace(".", "," if lang == "id" else ".")
     return f"{title}, {km} km ({legs})"
 
@@ -147,9 +146,7 @@ def api_destinations():
     q = query({"bbox", "category", "lang"})
     lang = query_lang(q)
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
-    feats = filter_features(
-        published_features(lang=lang), bbox=bbox, categories=_categories(q.get("category"))
-    )
+    feats = filter_features(published_features(lang=lang), bbox=bbox, categories=_categories(q.get("category")))
     return _geojson(feature_collection(feats))
 
 
@@ -160,19 +157,14 @@ def api_stations():
     bbox = parse_bbox(q["bbox"]) if q.get("bbox") else None
     if gbfs_client():  # live counts and "stale" from the GBFS feed: webapp.stations_api
         return _geojson(stations_collection(get_network(), bbox=bbox))
-    return _geojson(
-        feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox))
-    )
+    return _geojson(feature_collection(filter_features(station_features(get_network(), lang=lang), bbox=bbox)))
 
 
 @bp.get("/profiles")
 def api_profiles():
     query(set())
     return jsonify(
-        [
-            {"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description}
-            for n in profile_names()
-        ]
+        [{"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description} for n in profile_names()]
     )
 
 

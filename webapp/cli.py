@@ -39,9 +39,13 @@ def register(sub) -> None:
     )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
-    p.add_argument("--connection-limit", type=int, default=500,
-                   help="open connections per server process before waitress stops accepting more "
-                        "(default 500; with waitress's default of 100 the 101st keep-alive client waits)")  # fmt: skip
+    p.add_argument(
+        "--connection-limit",
+        type=int,
+        default=500,
+        help="open connections per server process before waitress stops accepting more "
+        "(default 500; with waitress's default of 100 the 101st keep-alive client waits)",
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -54,9 +58,7 @@ def register(sub) -> None:
         metavar="URL|none",
         help="background tile URL template ({z}/{x}/{y}), or none for a plain background",
     )
-    p.add_argument(
-        "--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles"
-    )
+    p.add_argument("--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles")
     p.add_argument(
         "--gbfs",
         default=None,
@@ -122,13 +124,16 @@ def run(args: argparse.Namespace) -> int:
             import waitress
 
             waitress.serve(
-                app, host=args.host, port=args.port, threads=args.threads, ident="bikemap",
-                max_request_body_size=_max_body(app), **_connections(args),
+                app,
+                host=args.host,
+                port=args.port,
+                threads=args.threads,
+                ident="bikemap",
+                max_request_body_size=_max_body(app),
+                **_connections(args),
             )
     except OSError as exc:
-        raise InvalidValueError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
+        raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
 
 
@@ -136,8 +141,7 @@ def _connections(args: argparse.Namespace) -> dict:
     """waitress connection settings: ``--connection-limit``, and poll() (select() stops at 1024 sockets)."""
     import select
 
-    return {"connection_limit": args.connection_limit, "backlog": 1024,
-            "asyncore_use_poll": hasattr(select, "poll")}  # fmt: skip
+    return {"connection_limit": args.connection_limit, "backlog": 1024, "asyncore_use_poll": hasattr(select, "poll")}
 
 
 def _max_body(app) -> int:
@@ -170,23 +174,25 @@ def _serve_forked(args: argparse.Namespace) -> int:
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
     except OSError as exc:
-        raise InvalidValueError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
-        ) from None
+        raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     _announce(args, net)
     children = []
     for _ in range(args.workers):
         pid = os.fork()
-        if (
-            pid == 0
-        ):  # a worker: its own app (and database connections), the shared network and socket
+        if pid == 0:  # a worker: its own app (and database connections), the shared network and socket
             code = 1
             try:
                 import waitress
 
                 app = create_app(config={**_config(args), "NETWORK": net})
-                waitress.serve(app, sockets=[sock], threads=args.threads, ident="bikemap",
-                               max_request_body_size=_max_body(app), **_connections(args))
+                waitress.serve(
+                    app,
+                    sockets=[sock],
+                    threads=args.threads,
+                    ident="bikemap",
+                    max_request_body_size=_max_body(app),
+                    **_connections(args),
+                )
                 code = 0
             except KeyboardInterrupt:
                 code = 0

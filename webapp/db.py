@@ -161,9 +161,7 @@ def open_database(url: str) -> Database:
     try:
         upgrade(engine)
     except OperationalError as exc:
-        raise InvalidValueError(
-            f"cannot open database {engine.url!r}: {str(exc.orig).strip()}"
-        ) from None
+        raise InvalidValueError(f"cannot open database {engine.url!r}: {str(exc.orig).strip()}") from None
     return Database(url, engine, sessionmaker(engine, expire_on_commit=False))
 
 
@@ -247,34 +245,37 @@ def _close_session(_exc=None) -> None:
 # ----------------------------------------------------------------------------- destinations
 
 
-def _history(
-    session: Session, row: Destination, action: str, user: str, before: dict | None
-) -> None:
-    session.add(DestinationHistory(destination_id=row.id, version=row.version, action=action, changed_by=user,
-                                   changed_at=row.updated_at, before=_jsonable(before),
-                                   after=_jsonable(row.values())))  # fmt: skip
+def _history(session: Session, row: Destination, action: str, user: str, before: dict | None) -> None:
+    session.add(
+        DestinationHistory(
+            destination_id=row.id,
+            version=row.version,
+            action=action,
+            changed_by=user,
+            changed_at=row.updated_at,
+            before=_jsonable(before),
+            after=_jsonable(row.values()),
+        )
+    )
 
 
 def _jsonable(values: dict | None) -> dict | None:
     return None if values is None else {k: v for k, v in values.items()}
 
 
-def get_destination(
-    session: Session, dest_id: int, *, include_deleted: bool = False
-) -> Destination:
+def get_destination(session: Session, dest_id: int, *, include_deleted: bool = False) -> Destination:
     row = session.get(Destination, dest_id, populate_existing=True)
     if row is None or (row.deleted and not include_deleted):
         raise NotFoundError(f"no destination with id {dest_id}")
     return row
 
 
-def create_destination(session: Session, data: dict[str, Any], *, user: str,
-                       bounds=None, commit: bool = True) -> Destination:  # fmt: skip
+def create_destination(
+    session: Session, data: dict[str, Any], *, user: str, bounds=None, commit: bool = True
+) -> Destination:
     """Check ``data`` and store a new staff destination (version 1)."""
     values = clean_destination(data, bounds=bounds)
-    row = Destination(
-        **values, source="staff", staff_edited=True, version=1, updated_at=utcnow(), updated_by=user
-    )
+    row = Destination(**values, source="staff", staff_edited=True, version=1, updated_at=utcnow(), updated_by=user)
     session.add(row)
     session.flush()
     _history(session, row, "create", user, None)
@@ -283,8 +284,9 @@ def create_destination(session: Session, data: dict[str, Any], *, user: str,
     return row
 
 
-def _guarded_update(session: Session, row: Destination, expected: int, values: dict[str, Any], *,
-                    user: str, action: str) -> Destination:  # fmt: skip
+def _guarded_update(
+    session: Session, row: Destination, expected: int, values: dict[str, Any], *, user: str, action: str
+) -> Destination:
     before = row.values()
     now = utcnow()
     result = session.execute(
@@ -306,8 +308,10 @@ def _stale_message(current: Destination | None) -> str:
     if current is None:
         return "the destination no longer exists"
     who = f" by {current.updated_by}" if current.updated_by else ""
-    return (f"someone else saved this destination{who} meanwhile (it is now version {current.version}); "
-            "reload it and make your change again")  # fmt: skip
+    return (
+        f"someone else saved this destination{who} meanwhile (it is now version {current.version}); "
+        "reload it and make your change again"
+    )
 
 
 def _check_version(row: Destination, expected: int) -> None:
@@ -315,8 +319,16 @@ def _check_version(row: Destination, expected: int) -> None:
         raise StaleVersionError(_stale_message(row), row)
 
 
-def update_destination(session: Session, dest_id: int, expected_version: int, data: dict[str, Any], *,
-                       user: str, bounds=None, commit: bool = True) -> Destination:  # fmt: skip
+def update_destination(
+    session: Session,
+    dest_id: int,
+    expected_version: int,
+    data: dict[str, Any],
+    *,
+    user: str,
+    bounds=None,
+    commit: bool = True,
+) -> Destination:
     """Change fields of a destination saved at ``expected_version``; `StaleVersionError` otherwise."""
     row = get_destination(session, dest_id)
     _check_version(row, expected_version)
@@ -327,33 +339,45 @@ def update_destination(session: Session, dest_id: int, expected_version: int, da
     return row
 
 
-def delete_destination(
-    session: Session, dest_id: int, expected_version: int, *, user: str
-) -> Destination:
+def delete_destination(session: Session, dest_id: int, expected_version: int, *, user: str) -> Destination:
     """Remove a destination from every list (kept with its history, so it can be restored)."""
     row = get_destination(session, dest_id)
     _check_version(row, expected_version)
-    row = _guarded_update(
-        session, row, expected_version, {"deleted": True}, user=user, action="delete"
-    )
+    row = _guarded_update(session, row, expected_version, {"deleted": True}, user=user, action="delete")
     session.commit()
     return row
 
 
-def restore_destination(session: Session, dest_id: int, expected_version: int, to_version: int, *,
-                        user: str) -> Destination:  # fmt: skip
+def restore_destination(
+    session: Session, dest_id: int, expected_version: int, to_version: int, *, user: str
+) -> Destination:
     """Bring back the values a destination had at ``to_version`` (as a new version)."""
     row = get_destination(session, dest_id, include_deleted=True)
     _check_version(row, expected_version)
     snap = session.scalars(
         select(DestinationHistory).where(
             DestinationHistory.destination_id == dest_id, DestinationHistory.version == to_version
-        )  # fmt: skip
+        )
     ).first()
     if snap is None or not snap.after or snap.after.get("deleted"):
         raise NotFoundError(f"destination {dest_id} has no version {to_version} to restore")
-    values = {k: snap.after[k] for k in ("name", "names", "category", "description", "lon", "lat",
-              "opening_hours", "visit_minutes", "image_url", "website", "published") if k in snap.after}  # fmt: skip
+    values = {
+        k: snap.after[k]
+        for k in (
+            "name",
+            "names",
+            "category",
+            "description",
+            "lon",
+            "lat",
+            "opening_hours",
+            "visit_minutes",
+            "image_url",
+            "website",
+            "published",
+        )
+        if k in snap.after
+    }
     values["deleted"] = False
     row = _guarded_update(session, row, expected_version, values, user=user, action="restore")
     session.commit()
@@ -361,8 +385,13 @@ def restore_destination(session: Session, dest_id: int, expected_version: int, t
 
 
 def history(session: Session, dest_id: int) -> list[DestinationHistory]:
-    return list(session.scalars(select(DestinationHistory).where(DestinationHistory.destination_id == dest_id)
-                                .order_by(DestinationHistory.version)))  # fmt: skip
+    return list(
+        session.scalars(
+            select(DestinationHistory)
+            .where(DestinationHistory.destination_id == dest_id)
+            .order_by(DestinationHistory.version)
+        )
+    )
 
 
 # ----------------------------------------------------------------------------- seeding
@@ -406,11 +435,7 @@ def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
     oh = tags.get("opening_hours")
     website, _ = clean_url(tags.get("website") or tags.get("contact:website"))
     image, _ = clean_url(tags.get("image"))
-    names = {
-        k[5:]: v
-        for k, v in tags.items()
-        if k.startswith("name:") and len(k) <= 10 and v and "_" not in k
-    }
+    names = {k[5:]: v for k, v in tags.items() if k.startswith("name:") and len(k) <= 10 and v and "_" not in k}
     return {
         "name": name[:200],
         "names": names,
@@ -425,9 +450,7 @@ def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def seed_destinations(
-    session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm"
-) -> dict[str, int]:
+def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm") -> dict[str, int]:
     """Add or refresh destinations from OpenStreetMap features, in one transaction.
 
     A new feature becomes a published ``source="osm"`` destination. A known one
@@ -435,10 +458,7 @@ def seed_destinations(
     never overwritten. Returns counts (created, updated, unchanged, kept_staff).
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_staff": 0}
-    known = {
-        r.osm_id: r
-        for r in session.scalars(select(Destination).where(Destination.osm_id.is_not(None)))
-    }
+    known = {r.osm_id: r for r in session.scalars(select(Destination).where(Destination.osm_id.is_not(None)))}
     seen: set[str] = set()
     now = utcnow()
     for poi in pois:
@@ -449,8 +469,9 @@ def seed_destinations(
         seen.add(osm_id)
         row = known.get(osm_id)
         if row is None:
-            row = Destination(**values, published=True, source="osm", osm_id=osm_id, version=1, updated_at=now,
-                              updated_by=user)  # fmt: skip
+            row = Destination(
+                **values, published=True, source="osm", osm_id=osm_id, version=1, updated_at=now, updated_by=user
+            )
             session.add(row)
             session.flush()
             _history(session, row, "seed", user, None)
@@ -479,10 +500,13 @@ def seed_destinations(
 
 def active_closures(session: Session) -> list[Closure]:
     now = utcnow()
-    return list(session.scalars(
-        select(Closure).where(Closure.removed.is_(False), (Closure.ends_at.is_(None)) | (Closure.ends_at > now))
-        .order_by(Closure.id)
-    ))  # fmt: skip
+    return list(
+        session.scalars(
+            select(Closure)
+            .where(Closure.removed.is_(False), (Closure.ends_at.is_(None)) | (Closure.ends_at > now))
+            .order_by(Closure.id)
+        )
+    )
 
 
 def find_user(session: Session, name: str) -> User:

@@ -124,8 +124,10 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)  # fmt: skip
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     if candidates:
         return candidates[-1]
     raise InvalidValueError(f"{name} is not installed (apt-get install postgresql-client)")
@@ -278,8 +280,10 @@ def _pg_has_data(url) -> bool:
         with engine.connect() as conn:
             return bool(inspect(conn).get_table_names())
     except Exception as exc:  # noqa: BLE001 - connection problems become one clear line
-        raise InvalidValueError(f"cannot connect to {url.render_as_string(hide_password=True)}: "
-                                f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None  # fmt: skip
+        raise InvalidValueError(
+            f"cannot connect to {url.render_as_string(hide_password=True)}: "
+            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+        ) from None
     finally:
         engine.dispose()
 
@@ -293,8 +297,20 @@ def _restore_pg(source: Path, url, *, force: bool) -> str:
     if _pg_has_data(url) and not force:
         raise InvalidValueError("the database has tables; use --force to replace them with the backup")
     libpq, _schema = _pg_target(url)
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--exit-on-error", "--dbname", libpq, str(source)], "pg_restore (nothing was changed)")  # fmt: skip
+    _run(
+        [
+            _pg_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "--dbname",
+            libpq,
+            str(source),
+        ],
+        "pg_restore (nothing was changed)",
+    )
     return f"restored {url.render_as_string(hide_password=True)} from {source}"
 
 
@@ -320,8 +336,12 @@ def register(subparsers) -> None:
     ):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("file", metavar="FILE")
-        p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: BIKEMAP_DATABASE_URL, "
-                                                   "else the web app's SQLite file)")  # fmt: skip
-        p.add_argument("--force", action="store_true",
-                       help="replace FILE (backup) or a database holding data (restore)")  # fmt: skip
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            help="SQLAlchemy database URL (default: BIKEMAP_DATABASE_URL, else the web app's SQLite file)",
+        )
+        p.add_argument(
+            "--force", action="store_true", help="replace FILE (backup) or a database holding data (restore)"
+        )
         p.set_defaults(func=func)

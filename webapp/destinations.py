@@ -85,9 +85,7 @@ def destination_features(net: Network, *, lang: str = "en") -> list[dict[str, An
             "osm_type": poi["osm_type"],
             "osm_id": poi["osm_id"],
         }
-        out.append(
-            {"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props}
-        )
+        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
     return out
 
 
@@ -115,9 +113,7 @@ def station_features(net: Network, *, lang: str = "en") -> list[dict[str, Any]]:
             "osm_type": poi["osm_type"],
             "osm_id": poi["osm_id"],
         }
-        out.append(
-            {"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props}
-        )
+        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
     return out
 
 
@@ -129,15 +125,11 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
             raise ValueError
         w, s, e, n = (float(p) for p in parts)
     except ValueError:
-        raise InvalidValueError(
-            f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, got {text[:80]!r}"
-        ) from None
+        raise InvalidValueError(f"bbox must be WEST,SOUTH,EAST,NORTH in degrees, got {text[:80]!r}") from None
     if not all(math.isfinite(v) for v in (w, s, e, n)):
         raise InvalidValueError("bbox values must be finite numbers")
     if not (-180 <= w <= e <= 180 and -90 <= s <= n <= 90):
-        raise InvalidValueError(
-            f"bbox {text[:80]!r} must have WEST<=EAST within ±180 and SOUTH<=NORTH within ±90"
-        )
+        raise InvalidValueError(f"bbox {text[:80]!r} must have WEST<=EAST within ±180 and SOUTH<=NORTH within ±90")
     return w, s, e, n
 
 

@@ -47,10 +47,26 @@ MAX_STOPS = 100
 #: How far (degrees) a line may reach past the network's bounds.
 BOUNDS_MARGIN = 0.02
 
-_STOP_KEYS = {"id": str, "name": str, "category": str, "description": str, "opening_hours": str,
-              "visit_min": float, "arrival_s": float, "wait_s": float}  # fmt: skip
-_SUMMARY_KEYS = {"kind": str, "method": str, "profile": str, "distance_m": float, "duration_s": float,
-                 "total_s": float, "ride_duration_s": float, "target_km": float}  # fmt: skip
+_STOP_KEYS = {
+    "id": str,
+    "name": str,
+    "category": str,
+    "description": str,
+    "opening_hours": str,
+    "visit_min": float,
+    "arrival_s": float,
+    "wait_s": float,
+}
+_SUMMARY_KEYS = {
+    "kind": str,
+    "method": str,
+    "profile": str,
+    "distance_m": float,
+    "duration_s": float,
+    "total_s": float,
+    "ride_duration_s": float,
+    "target_km": float,
+}
 
 
 @bp.record_once
@@ -187,8 +203,7 @@ def _summary(props: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def clean_featured(data: dict[str, Any], *, current: dict[str, Any] | None = None,
-                   bounds=None) -> dict[str, Any]:  # fmt: skip
+def clean_featured(data: dict[str, Any], *, current: dict[str, Any] | None = None, bounds=None) -> dict[str, Any]:
     """Checked values of a featured route from a GeoJSON Feature (or a flat object of properties).
 
     A Feature straight from ``/api/tour`` or ``/api/route`` is accepted as it
@@ -239,8 +254,17 @@ def clean_featured(data: dict[str, Any], *, current: dict[str, Any] | None = Non
 
 
 def _history(session, row: FeaturedRoute, action: str, user: str, before: dict | None) -> None:
-    session.add(FeaturedRouteHistory(featured_id=row.id, version=row.version, action=action, changed_by=user,
-                                     changed_at=row.updated_at, before=before, after=row.values()))  # fmt: skip
+    session.add(
+        FeaturedRouteHistory(
+            featured_id=row.id,
+            version=row.version,
+            action=action,
+            changed_by=user,
+            changed_at=row.updated_at,
+            before=before,
+            after=row.values(),
+        )
+    )
 
 
 def get_featured(session, featured_id: int, *, include_deleted: bool = False) -> FeaturedRoute:
@@ -254,12 +278,15 @@ def _stale_message(current: FeaturedRoute | None) -> str:
     if current is None or current.deleted:
         return "the featured route no longer exists"
     who = f" by {current.updated_by}" if current.updated_by else ""
-    return (f"someone else saved this featured route{who} meanwhile (it is now version {current.version}); "
-            "reload it and make your change again")  # fmt: skip
+    return (
+        f"someone else saved this featured route{who} meanwhile (it is now version {current.version}); "
+        "reload it and make your change again"
+    )
 
 
-def _guarded_update(session, row: FeaturedRoute, expected: int, values: dict[str, Any], *, user: str,
-                    action: str) -> FeaturedRoute:  # fmt: skip
+def _guarded_update(
+    session, row: FeaturedRoute, expected: int, values: dict[str, Any], *, user: str, action: str
+) -> FeaturedRoute:
     """``UPDATE ... WHERE id = ? AND version = ?``: of two writers from one version exactly one wins."""
     if row.version != expected:
         raise StaleVersionError(_stale_message(row), row)
@@ -296,8 +323,9 @@ def _bbox(geometry: dict[str, Any]) -> list[float]:
     return [min(xs), min(ys), max(xs), max(ys)]
 
 
-def featured_to_feature(row: FeaturedRoute, *, lang: str = "en", staff: bool = False,
-                        geometry: bool = True) -> dict[str, Any]:  # fmt: skip
+def featured_to_feature(
+    row: FeaturedRoute, *, lang: str = "en", staff: bool = False, geometry: bool = True
+) -> dict[str, Any]:
     """A featured route as a GeoJSON Feature.
 
     ``title``/``text`` are the name and description in ``lang`` (English when
@@ -345,16 +373,25 @@ def featured_gpx(row: FeaturedRoute, *, lang: str = "en") -> str:
         if s.get("description"):
             bits.append(s["description"])
         name = s.get("name") or f"{i}"
-        wpts.append({"lon": s["lon"], "lat": s["lat"], "name": f"{i}. {name}" if numbered else name,
-                     "description": ". ".join(bits) or None})  # fmt: skip
+        wpts.append(
+            {
+                "lon": s["lon"],
+                "lat": s["lat"],
+                "name": f"{i}. {name}" if numbered else name,
+                "description": ". ".join(bits) or None,
+            }
+        )
     title = (row.names or {}).get(lang) or row.name
     text = (row.descriptions or {}).get(lang) or row.description or None
     return route_to_gpx(row.geometry["coordinates"], wpts, name=title, description=text)
 
 
 def _feature_response(row: FeaturedRoute, status: int = 200, *, staff: bool = True) -> Response:
-    resp = Response(json.dumps(featured_to_feature(row, lang=_lang(), staff=staff), ensure_ascii=False),
-                    status=status, mimetype=GEOJSON)  # fmt: skip
+    resp = Response(
+        json.dumps(featured_to_feature(row, lang=_lang(), staff=staff), ensure_ascii=False),
+        status=status,
+        mimetype=GEOJSON,
+    )
     resp.headers["ETag"] = row.etag
     resp.headers["Cache-Control"] = "no-store"
     if status == 201:
@@ -365,8 +402,9 @@ def _feature_response(row: FeaturedRoute, status: int = 200, *, staff: bool = Tr
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise StaffError(400, "InvalidJSON", "send a JSON object (a GeoJSON Feature) with "
-                                             "Content-Type: application/json")  # fmt: skip
+        raise StaffError(
+            400, "InvalidJSON", "send a JSON object (a GeoJSON Feature) with Content-Type: application/json"
+        )
     return data
 
 
@@ -377,8 +415,11 @@ def _expected_version(featured_id: int) -> int:
     """The version named by ``If-Match`` (428 when absent, 412 when it names another resource)."""
     header = request.headers.get("If-Match")
     if not header or not header.strip():
-        raise StaffError(428, "PreconditionRequired", "send 'If-Match' with the ETag of the version you "
-                                                      "edited (GET the featured route first)")  # fmt: skip
+        raise StaffError(
+            428,
+            "PreconditionRequired",
+            "send 'If-Match' with the ETag of the version you edited (GET the featured route first)",
+        )
     for tag in header.split(","):
         m = _ETAG.match(tag.strip())
         if m and int(m.group(1)) == featured_id:
@@ -395,14 +436,21 @@ def api_list():
     q = query({"lang", "all"})
     lang = _lang()
     session = get_session()
-    stmt = (select(FeaturedRoute).options(defer(FeaturedRoute.geometry))
-            .where(FeaturedRoute.deleted.is_(False)).order_by(FeaturedRoute.id))  # fmt: skip
+    stmt = (
+        select(FeaturedRoute)
+        .options(defer(FeaturedRoute.geometry))
+        .where(FeaturedRoute.deleted.is_(False))
+        .order_by(FeaturedRoute.id)
+    )
     staff = bool(q.get("all")) and require("editor") is not None
     if not staff:
         stmt = stmt.where(FeaturedRoute.published.is_(True))
     feats = [featured_to_feature(r, lang=lang, staff=staff, geometry=False) for r in session.scalars(stmt)]
-    resp = Response(json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
-                    mimetype=GEOJSON, headers={"Cache-Control": "no-cache"})  # fmt: skip
+    resp = Response(
+        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
+        mimetype=GEOJSON,
+        headers={"Cache-Control": "no-cache"},
+    )
     return resp
 
 
@@ -450,8 +498,11 @@ def api_get(featured_id: int):
     if fmt == "gpx":
         name = re.sub(r"[^A-Za-z0-9]+", "-", row.name).strip("-").lower()[:60] or "route"
         disposition = f'attachment; filename="bikemap-featured-{row.id}-{name}.gpx"'
-        return Response(featured_gpx(row, lang=_lang()), mimetype="application/gpx+xml",
-                        headers={"Content-Disposition": disposition, "ETag": row.etag})  # fmt: skip
+        return Response(
+            featured_gpx(row, lang=_lang()),
+            mimetype="application/gpx+xml",
+            headers={"Content-Disposition": disposition, "ETag": row.etag},
+        )
     return _feature_response(row, staff=staff)
 
 
@@ -481,8 +532,11 @@ def api_history(featured_id: int):
     require("editor")
     session = get_session()
     get_featured(session, featured_id, include_deleted=True)
-    rows = session.scalars(select(FeaturedRouteHistory).where(FeaturedRouteHistory.featured_id == featured_id)
-                           .order_by(FeaturedRouteHistory.version))  # fmt: skip
+    rows = session.scalars(
+        select(FeaturedRouteHistory)
+        .where(FeaturedRouteHistory.featured_id == featured_id)
+        .order_by(FeaturedRouteHistory.version)
+    )
     return jsonify({"featured_id": featured_id, "changes": [h.to_json() for h in rows]})
 
 
@@ -496,8 +550,11 @@ def api_restore(featured_id: int):
     session = get_session()
     row = get_featured(session, featured_id, include_deleted=True)
     current = row.version if row.deleted and not request.headers.get("If-Match") else _expected_version(featured_id)
-    snap = session.scalars(select(FeaturedRouteHistory).where(
-        FeaturedRouteHistory.featured_id == featured_id, FeaturedRouteHistory.version == to)).first()  # fmt: skip
+    snap = session.scalars(
+        select(FeaturedRouteHistory).where(
+            FeaturedRouteHistory.featured_id == featured_id, FeaturedRouteHistory.version == to
+        )
+    ).first()
     if snap is None or not snap.after or snap.after.get("deleted"):
         raise NotFoundError(f"featured route {featured_id} has no version {to} to restore")
     values = {k: snap.after[k] for k in FEATURED_EDITABLE if k in snap.after}
@@ -512,71 +569,132 @@ def _openapi() -> None:
     """Add the featured-route paths to the app's OpenAPI document (`webapp.openapi.PATHS`)."""
     from .openapi import LANG, PATHS, SCHEMAS, error_response
 
-    SCHEMAS.setdefault("FeaturedRoute", {
-        "type": "object",
-        "description": "GeoJSON Feature of a featured route: LineString (null in lists, see bbox); properties "
-                       "title/text (in the asked language), name, names, description, descriptions, stops "
-                       "(visit order), kind, profile, distance_m, duration_s, total_s, published, version",
-        "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "bbox": {"type": "array"},
-                       "geometry": {"type": "object", "nullable": True},
-                       "properties": {"type": "object", "properties": {k: {} for k in
-                                      ("title", "text", *FEATURED_EDITABLE, "version")}}}})  # fmt: skip
+    SCHEMAS.setdefault(
+        "FeaturedRoute",
+        {
+            "type": "object",
+            "description": "GeoJSON Feature of a featured route: LineString (null in lists, see bbox); properties "
+            "title/text (in the asked language), name, names, description, descriptions, stops "
+            "(visit order), kind, profile, distance_m, duration_s, total_s, published, version",
+            "properties": {
+                "type": {"type": "string"},
+                "id": {"type": "integer"},
+                "bbox": {"type": "array"},
+                "geometry": {"type": "object", "nullable": True},
+                "properties": {
+                    "type": "object",
+                    "properties": {k: {} for k in ("title", "text", *FEATURED_EDITABLE, "version")},
+                },
+            },
+        },
+    )
     one = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeaturedRoute"}}}}
     ref = {"$ref": "#/components/schemas/FeaturedRoute"}
-    many = {"content": {"application/geo+json": {"schema": {"type": "object", "properties": {
-        "type": {"type": "string"}, "features": {"type": "array", "items": ref}}}}}}  # fmt: skip
-    errs = {"401": error_response("No or bad API token", ["Unauthorized"]),
-            "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
-            "404": error_response("No such featured route (unpublished ones: staff only)", ["NotFound"])}  # fmt: skip
-    lock = {"412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
-            "428": error_response("If-Match is missing", ["PreconditionRequired"])}  # fmt: skip
+    many = {
+        "content": {
+            "application/geo+json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"type": {"type": "string"}, "features": {"type": "array", "items": ref}},
+                }
+            }
+        }
+    }
+    errs = {
+        "401": error_response("No or bad API token", ["Unauthorized"]),
+        "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
+        "404": error_response("No such featured route (unpublished ones: staff only)", ["NotFound"]),
+    }
+    lock = {
+        "412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
+        "428": error_response("If-Match is missing", ["PreconditionRequired"]),
+    }
     invalid = {"422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])}
     path_id = [{"name": "featured_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
-                "description": "the ETag of the version you edited"}  # fmt: skip
-    fmt = {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["geojson", "gpx"]},
-           "description": "gpx: the line as a track, the stops as <wpt>"}  # fmt: skip
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "the ETag of the version you edited",
+    }
+    fmt = {
+        "name": "format",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["geojson", "gpx"]},
+        "description": "gpx: the line as a track, the stops as <wpt>",
+    }
     PATHS["/api/featured"] = {
-        "get": {"summary": "Published featured routes (staff: all=1 adds unpublished ones), lines left out",
-                "operationId": "featuredRoutes",
-                "parameters": [LANG, {"name": "all", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "FeatureCollection", **many}, "401": errs["401"],
-                              "403": errs["403"]}},
-        "post": {"summary": "Save a planned tour or route (the Feature of /api/tour or /api/route) with name, "
-                            "names.id, description, descriptions.id, published (editor)",
-                 "operationId": "createFeaturedRoute", "requestBody": one,
-                 "responses": {"201": {"description": "Stored, with ETag", **one}, **errs, **invalid,
-                               "413": error_response("The body is too large", ["RequestEntityTooLarge"])}},
-    }  # fmt: skip
+        "get": {
+            "summary": "Published featured routes (staff: all=1 adds unpublished ones), lines left out",
+            "operationId": "featuredRoutes",
+            "parameters": [LANG, {"name": "all", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "FeatureCollection", **many}, "401": errs["401"], "403": errs["403"]},
+        },
+        "post": {
+            "summary": "Save a planned tour or route (the Feature of /api/tour or /api/route) with name, "
+            "names.id, description, descriptions.id, published (editor)",
+            "operationId": "createFeaturedRoute",
+            "requestBody": one,
+            "responses": {
+                "201": {"description": "Stored, with ETag", **one},
+                **errs,
+                **invalid,
+                "413": error_response("The body is too large", ["RequestEntityTooLarge"]),
+            },
+        },
+    }
     PATHS["/api/featured/{featured_id}"] = {
         "parameters": path_id,
-        "get": {"summary": "One featured route (GeoJSON or GPX)", "operationId": "getFeaturedRoute",
-                "parameters": [LANG, fmt],
-                "responses": {"200": {"description": "The route, with ETag",
-                                      "content": {**one["content"],
-                                                  "application/gpx+xml": {"schema": {"type": "string"}}}},
-                              "404": errs["404"]}},
-        "patch": {"summary": "Change fields or the line (editor)", "operationId": "updateFeaturedRoute",
-                  "parameters": [if_match], "requestBody": one,
-                  "responses": {"200": {"description": "Saved, new ETag", **one}, **errs, **lock, **invalid}},
-        "delete": {"summary": "Delete (admin)", "operationId": "deleteFeaturedRoute", "parameters": [if_match],
-                   "responses": {"204": {"description": "Deleted"}, **errs, **lock}},
-    }  # fmt: skip
+        "get": {
+            "summary": "One featured route (GeoJSON or GPX)",
+            "operationId": "getFeaturedRoute",
+            "parameters": [LANG, fmt],
+            "responses": {
+                "200": {
+                    "description": "The route, with ETag",
+                    "content": {**one["content"], "application/gpx+xml": {"schema": {"type": "string"}}},
+                },
+                "404": errs["404"],
+            },
+        },
+        "patch": {
+            "summary": "Change fields or the line (editor)",
+            "operationId": "updateFeaturedRoute",
+            "parameters": [if_match],
+            "requestBody": one,
+            "responses": {"200": {"description": "Saved, new ETag", **one}, **errs, **lock, **invalid},
+        },
+        "delete": {
+            "summary": "Delete (admin)",
+            "operationId": "deleteFeaturedRoute",
+            "parameters": [if_match],
+            "responses": {"204": {"description": "Deleted"}, **errs, **lock},
+        },
+    }
     PATHS["/api/featured/{featured_id}/history"] = {
         "parameters": path_id,
-        "get": {"summary": "Every change: who, when, before, after (editor)", "operationId": "featuredHistory",
-                "responses": {"200": {"description": "Changes"}, **errs}},
-    }  # fmt: skip
+        "get": {
+            "summary": "Every change: who, when, before, after (editor)",
+            "operationId": "featuredHistory",
+            "responses": {"200": {"description": "Changes"}, **errs},
+        },
+    }
     PATHS["/api/featured/{featured_id}/restore"] = {
         "parameters": path_id,
-        "post": {"summary": 'Restore the values of an earlier version {"version": N} (admin)',
-                 "operationId": "restoreFeaturedRoute",
-                 "responses": {"200": {"description": "Restored as a new version", **one}, **errs, **lock}},
-    }  # fmt: skip
+        "post": {
+            "summary": 'Restore the values of an earlier version {"version": N} (admin)',
+            "operationId": "restoreFeaturedRoute",
+            "responses": {"200": {"description": "Restored as a new version", **one}, **errs, **lock},
+        },
+    }
     PATHS["/api/featured/session"] = {
-        "get": {"summary": "Whether the browser has a staff session (and its CSRF token)",
-                "operationId": "featuredSession", "responses": {"200": {"description": "{staff, name, role, csrf}"}}},
-    }  # fmt: skip
+        "get": {
+            "summary": "Whether the browser has a staff session (and its CSRF token)",
+            "operationId": "featuredSession",
+            "responses": {"200": {"description": "{staff, name, role, csrf}"}},
+        },
+    }
 
 
 _openapi()

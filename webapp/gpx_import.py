@@ -59,8 +59,11 @@ def _waypoint(el) -> dict[str, Any]:
             break
     kind = (_child_text(el, "type") or "").strip().lower()
     props["category"] = kind if kind in categories() else "other"
-    return {"type": "Feature", "properties": props,
-            "geometry": {"type": "Point", "coordinates": [el.get("lon"), el.get("lat")]}}  # fmt: skip
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [el.get("lon"), el.get("lat")]},
+    }
 
 
 def gpx_rows(raw: bytes) -> list[tuple[int, dict[str, Any]]]:

@@ -43,9 +43,7 @@ def map_parts(lang: str) -> dict[str, str]:
                     tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
                     data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
                     destinations=published_features(lang=lang),
-                    extra_layers={"closures": closures_map_layer(closures, t)}
-                    if closures["features"]
-                    else None,
+                    extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None,
                 )
                 for old in [k for k in cache if k[0] == lang]:
                     del cache[old]

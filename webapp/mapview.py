@@ -92,9 +92,7 @@ def network_layers(
         if len(chosen):
             merged[kind] = shapely.line_merge(shapely.multilinestrings(chosen))
     while True:
-        simple = {
-            k: shapely.simplify(g, tolerance, preserve_topology=False) for k, g in merged.items()
-        }
+        simple = {k: shapely.simplify(g, tolerance, preserve_topology=False) for k, g in merged.items()}
         total = sum(int(shapely.get_num_coordinates(g)) for g in simple.values())
         if total <= max_coords or tolerance * 2 > MAX_SIMPLIFY_DEG:
             break
@@ -180,11 +178,7 @@ def _station_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str
     lon, lat = f["geometry"]["coordinates"]
     name = p["name"] or t("station")
     rows = [(t("capacity"), p["capacity"]), (t("operator"), p["operator"] or p["network"])]
-    details = "".join(
-        f"<div>{html.escape(k)}: {html.escape(str(v))}</div>"
-        for k, v in rows
-        if v not in (None, "")
-    )
+    details = "".join(f"<div>{html.escape(k)}: {html.escape(str(v))}</div>" for k, v in rows if v not in (None, ""))
     body = (
         f'<div class="bm-popup bm-station" data-station="{html.escape(p["id"])}">'
         f'<strong class="bm-name">{html.escape(name)}</strong>'
@@ -282,9 +276,7 @@ def build_map(
             fill_opacity=1.0,
             bubbling_mouse_events=False,
         )
-        layers["destinations"] = _point_layer(
-            dest, _destination_popup, t, name=t("layer_destinations"), marker=marker
-        )
+        layers["destinations"] = _point_layer(dest, _destination_popup, t, name=t("layer_destinations"), marker=marker)
         layers["destinations"].add_to(m)
     stations = station_features(net, lang=lang)
     if stations:
@@ -322,9 +314,7 @@ def render_map(m: folium.Map, static_url: Callable[[str], str]) -> dict[str, str
     root = m.get_root()
     root.render()
     header = localize_header(root.header.render(), static_url)
-    header = header.replace("<script>", f'<script nonce="{NONCE}">').replace(
-        "<style>", f'<style nonce="{NONCE}">'
-    )
+    header = header.replace("<script>", f'<script nonce="{NONCE}">').replace("<style>", f'<style nonce="{NONCE}">')
     return {
         "header": header,
         "html": root.html.render(),

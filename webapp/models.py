@@ -53,8 +53,18 @@ __all__ = [
 ROLES = ("editor", "admin")
 
 #: The category vocabulary when ``data/categories.toml`` is absent.
-DEFAULT_CATEGORIES = ("nature", "beach", "culture", "heritage", "museum", "viewpoint",
-                      "park", "food", "market", "other")  # fmt: skip
+DEFAULT_CATEGORIES = (
+    "nature",
+    "beach",
+    "culture",
+    "heritage",
+    "museum",
+    "viewpoint",
+    "park",
+    "food",
+    "market",
+    "other",
+)
 
 _vocab: dict[str, Any] | None = None
 
@@ -68,13 +78,12 @@ def _vocabulary() -> dict[str, Any]:
             with open(path, "rb") as fh:
                 doc = tomllib.load(fh)
         names = doc.get("vocabulary") or doc.get("categories")
-        names = (
-            tuple(n for n in names if isinstance(n, str))
-            if isinstance(names, list)
-            else DEFAULT_CATEGORIES
-        )
-        rules = [(r["key"], tuple(r.get("values") or ["*"]), r.get("category", ""))
-                 for r in doc.get("rule", []) if isinstance(r, dict) and "key" in r]  # fmt: skip
+        names = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else DEFAULT_CATEGORIES
+        rules = [
+            (r["key"], tuple(r.get("values") or ["*"]), r.get("category", ""))
+            for r in doc.get("rule", [])
+            if isinstance(r, dict) and "key" in r
+        ]
         _vocab = {
             "names": names or DEFAULT_CATEGORIES,
             "rules": rules,
@@ -128,8 +137,9 @@ def verify_password(password: str, stored: str) -> bool:
         algo, n, r, p, salt, digest = stored.split("$")
         if algo != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                             dklen=len(digest) // 2)  # fmt: skip
+        got = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(digest) // 2
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got.hex(), digest)
@@ -170,9 +180,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    tokens: Mapped[list[ApiToken]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def can(self, role: str) -> bool:
         """Whether this user has ``role`` or a stronger one."""
@@ -192,8 +200,19 @@ class ApiToken(Base):
 
 
 #: Destination columns that staff can set (and that history records).
-EDITABLE = ("name", "names", "category", "description", "lon", "lat", "opening_hours",
-            "visit_minutes", "image_url", "website", "published")  # fmt: skip
+EDITABLE = (
+    "name",
+    "names",
+    "category",
+    "description",
+    "lon",
+    "lat",
+    "opening_hours",
+    "visit_minutes",
+    "image_url",
+    "website",
+    "published",
+)
 
 
 class Destination(Base):
@@ -226,9 +245,7 @@ class Destination(Base):
         """The editable values plus bookkeeping, as JSON-ready data (history snapshots)."""
         out = {k: getattr(self, k) for k in EDITABLE}
         out["names"] = dict(out["names"] or {})
-        out.update(
-            source=self.source, osm_id=self.osm_id, deleted=self.deleted, version=self.version
-        )
+        out.update(source=self.source, osm_id=self.osm_id, deleted=self.deleted, version=self.version)
         return out
 
     @property
@@ -243,9 +260,7 @@ class Destination(Base):
             source=self.source,
             osm_id=self.osm_id,
             version=self.version,
-            updated_at=self.updated_at.isoformat(timespec="seconds") + "Z"
-            if self.updated_at
-            else None,
+            updated_at=self.updated_at.isoformat(timespec="seconds") + "Z" if self.updated_at else None,
             updated_by=self.updated_by,
         )
         return {
@@ -326,9 +341,7 @@ class Closure(Base):
             "properties": {
                 "kind": self.kind,
                 "reason": self.reason,
-                "ends_at": self.ends_at.isoformat(timespec="seconds") + "Z"
-                if self.ends_at
-                else None,
+                "ends_at": self.ends_at.isoformat(timespec="seconds") + "Z" if self.ends_at else None,
                 "created_at": self.created_at.isoformat(timespec="seconds") + "Z",
                 "created_by": self.created_by,
                 "active": self.is_active(),
@@ -339,8 +352,7 @@ class Closure(Base):
 # ----------------------------------------------------------------------------- featured routes
 
 #: Featured-route columns that staff can set (and that history records).
-FEATURED_EDITABLE = ("name", "names", "description", "descriptions", "geometry", "stops", "summary",
-                     "published")  # fmt: skip
+FEATURED_EDITABLE = ("name", "names", "description", "descriptions", "geometry", "stops", "summary", "published")
 
 
 class FeaturedRoute(Base):

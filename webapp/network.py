@@ -28,9 +28,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("WARM_PROFILES"):
         for name in profile_names():
             net.router(name)
-    log.info(
-        "network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois)
-    )
+    log.info("network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois))
 
 
 def get_network() -> Network:

@@ -20,9 +20,7 @@ LATLON = {
 }
 
 
-def _param(
-    name: str, description: str, schema: dict[str, Any], *, required: bool = False
-) -> dict[str, Any]:
+def _param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -48,9 +46,7 @@ ERROR_RESPONSES = {
     ),
     "404": error_response("No such path", ["NotFound"]),
     "405": error_response("Method not allowed (only GET)", ["MethodNotAllowed"]),
-    "500": error_response(
-        "A bug in bikemap (logged on the server; no detail is sent)", ["InternalError"]
-    ),
+    "500": error_response("A bug in bikemap (logged on the server; no detail is sent)", ["InternalError"]),
 }
 
 LANG = _param(
@@ -330,8 +326,7 @@ PATHS: dict[str, Any] = {
                 BBOX,
                 _param(
                     "category",
-                    "Comma-separated categories (museum, park...) or kinds (tourism, historic, "
-                    "leisure, natural)",
+                    "Comma-separated categories (museum, park...) or kinds (tourism, historic, leisure, natural)",
                     {"type": "string", "example": "museum,park"},
                 ),
                 LANG,
@@ -339,11 +334,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": {
                     "description": "Destinations",
-                    "content": {
-                        "application/geo+json": {
-                            "schema": _collection("#/components/schemas/Destination")
-                        }
-                    },
+                    "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Destination")}},
                 },
                 **ERROR_RESPONSES,
             },
@@ -357,11 +348,7 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": {
                     "description": "Stations",
-                    "content": {
-                        "application/geo+json": {
-                            "schema": _collection("#/components/schemas/Station")
-                        }
-                    },
+                    "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Station")}},
                 },
                 **ERROR_RESPONSES,
             },
@@ -443,9 +430,8 @@ _TOUR_ERRORS = {
         "Bad query, unknown destination id, or a budget too small for any stop",
         ["InvalidQuery", "InvalidValue", "TooBig", "UnknownDestination", "BudgetTooSmall"],
     ),
-    "422": error_response("A point is too far from any street, or no route joins the stops",
-                          ["NoSegment", "NoRoute"]),
-}  # fmt: skip
+    "422": error_response("A point is too far from any street, or no route joins the stops", ["NoSegment", "NoRoute"]),
+}
 
 PATHS["/api/tour"] = {
     "get": {
@@ -454,18 +440,26 @@ PATHS["/api/tour"] = {
         "parameters": [
             _param("start", "Start point LAT,LON", LATLON, required=True),
             _param("end", "End point LAT,LON (default: back to the start)", LATLON),
-            _param("stops", "Comma-separated destination ids (from /api/tour/destinations) to "
-                   "visit in the best order", {"type": "string"}),
-            _param("budget_min", "Time budget in minutes (riding and visits): the best set of "
-                   "destinations that fits", {"type": "number"}),
+            _param(
+                "stops",
+                "Comma-separated destination ids (from /api/tour/destinations) to visit in the best order",
+                {"type": "string"},
+            ),
+            _param(
+                "budget_min",
+                "Time budget in minutes (riding and visits): the best set of destinations that fits",
+                {"type": "number"},
+            ),
             _param("distance_km", "Length of a loop to ride (without stops)", {"type": "number"}),
             _param("interests", "Weights per category, e.g. museum:2,park:1", {"type": "string"}),
             _param("profile", "Cycling profile", {"type": "string", "default": "safe"}),
             LANG,
-            _param("start_time", "Local start time YYYY-MM-DDTHH:MM (opening hours are checked)",
-                   {"type": "string"}),
-            _param("format", "geojson (default) or gpx",
-                   {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"}),
+            _param("start_time", "Local start time YYYY-MM-DDTHH:MM (opening hours are checked)", {"type": "string"}),
+            _param(
+                "format",
+                "geojson (default) or gpx",
+                {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"},
+            ),
         ],
         "responses": {
             "200": {
@@ -478,33 +472,54 @@ PATHS["/api/tour"] = {
             **_TOUR_ERRORS,
         },
     }
-}  # fmt: skip
+}
 PATHS["/api/tour/destinations"] = {
     "get": {
         "summary": "Destinations a tour may visit (published ones)",
         "operationId": "tourDestinations",
         "parameters": [LANG],
         "responses": {
-            "200": {"description": "Destinations", "content": {"application/json": {"schema": {
-                "type": "array", "items": {"$ref": "#/components/schemas/TourDestination"}}}}},
+            "200": {
+                "description": "Destinations",
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/TourDestination"}}
+                    }
+                },
+            },
             **ERROR_RESPONSES,
         },
     }
-}  # fmt: skip
+}
 PATHS["/api/tour/categories"] = {
     "get": {
         "summary": "Destination categories with their labels and usual visit times",
         "operationId": "tourCategories",
         "parameters": [LANG],
         "responses": {
-            "200": {"description": "Categories", "content": {"application/json": {"schema": {
-                "type": "array", "items": {"type": "object", "required": ["id", "label"], "properties": {
-                    "id": {"type": "string"}, "label": {"type": "string"},
-                    "visit_min": {"type": "number", "nullable": True}}}}}}},
+            "200": {
+                "description": "Categories",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "label"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "label": {"type": "string"},
+                                    "visit_min": {"type": "number", "nullable": True},
+                                },
+                            },
+                        }
+                    }
+                },
+            },
             **ERROR_RESPONSES,
         },
     }
-}  # fmt: skip
+}
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 _BAD_REQUEST = error_response(
@@ -512,8 +527,9 @@ _BAD_REQUEST = error_response(
     "that is not the expected JSON or file",
     ["InvalidQuery", "InvalidValue", "TooBig", "InvalidJSON", "InvalidFile", "BadRequest"],
 )
-_TOO_LARGE = error_response("The body is larger than the limit of the endpoint",
-                            ["RequestEntityTooLarge", "TooManyRows"])  # fmt: skip
+_TOO_LARGE = error_response(
+    "The body is larger than the limit of the endpoint", ["RequestEntityTooLarge", "TooManyRows"]
+)
 _ERROR_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
@@ -521,53 +537,118 @@ def _json(schema: dict[str, Any], media: str = "application/json") -> dict[str, 
     return {media: {"schema": schema}}
 
 
-_CHANGE = {"type": "object", "required": ["version", "action", "who", "when"], "properties": {
-    "id": {"type": "integer"}, "version": {"type": "integer"}, "action": {"type": "string"},
-    "who": {"type": "string", "nullable": True}, "when": {"type": "string"},
-    "before": {"type": "object", "nullable": True}, "after": {"type": "object", "nullable": True}}}  # fmt: skip
-_CLOSURE = {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
-    "type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "integer"},
-    "geometry": {"type": "object", "required": ["type", "coordinates"], "properties": {
-        "type": {"type": "string", "enum": ["Point", "LineString"]}, "coordinates": {"type": "array"}}},
-    "properties": {"type": "object", "required": ["kind", "reason"], "properties": {
-        "kind": {"type": "string", "enum": ["closure", "hazard"]}, "reason": {"type": "string"},
-        "ends_at": {"type": "string", "nullable": True}}}}}  # fmt: skip
-_COLLECTION = {"type": "object", "required": ["type", "features"], "properties": {
-    "type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array"}}}  # fmt: skip
+_CHANGE = {
+    "type": "object",
+    "required": ["version", "action", "who", "when"],
+    "properties": {
+        "id": {"type": "integer"},
+        "version": {"type": "integer"},
+        "action": {"type": "string"},
+        "who": {"type": "string", "nullable": True},
+        "when": {"type": "string"},
+        "before": {"type": "object", "nullable": True},
+        "after": {"type": "object", "nullable": True},
+    },
+}
+_CLOSURE = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "integer"},
+        "geometry": {
+            "type": "object",
+            "required": ["type", "coordinates"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Point", "LineString"]},
+                "coordinates": {"type": "array"},
+            },
+        },
+        "properties": {
+            "type": "object",
+            "required": ["kind", "reason"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["closure", "hazard"]},
+                "reason": {"type": "string"},
+                "ends_at": {"type": "string", "nullable": True},
+            },
+        },
+    },
+}
+_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array"}},
+}
 
 #: Bodies of answers (and requests) the path modules left undescribed, by operationId and status.
 _RESPONSE_CONTENT: dict[tuple[str, str], dict[str, Any]] = {
-    ("destinationHistory", "200"): _json({"type": "object", "required": ["destination_id", "changes"],
-                                          "properties": {"destination_id": {"type": "integer"},
-                                                         "changes": {"type": "array", "items": _CHANGE}}}),
-    ("featuredHistory", "200"): _json({"type": "object", "required": ["featured_id", "changes"],
-                                       "properties": {"featured_id": {"type": "integer"},
-                                                      "changes": {"type": "array", "items": _CHANGE}}}),
-    ("exportDestinations", "200"): {"text/csv": {"schema": {"type": "string"}},
-                                    "application/geo+json": {"schema": _COLLECTION}},
-    ("importDestinations", "200"): _json({"type": "object", "required": ["created", "updated", "rows"],
-                                          "properties": {k: {"type": "integer", "minimum": 0}
-                                                         for k in ("created", "updated", "rows")}}),
-    ("featuredSession", "200"): _json({"type": "object", "required": ["staff"], "properties": {
-        "staff": {"type": "boolean"}, "name": {"type": "string"}, "role": {"type": "string"},
-        "csrf": {"type": "string"}}}),
-    ("closures", "200"): _json({**_COLLECTION, "properties": {**_COLLECTION["properties"],
-                                "features": {"type": "array", "items": _CLOSURE}}}, "application/geo+json"),
+    ("destinationHistory", "200"): _json(
+        {
+            "type": "object",
+            "required": ["destination_id", "changes"],
+            "properties": {"destination_id": {"type": "integer"}, "changes": {"type": "array", "items": _CHANGE}},
+        }
+    ),
+    ("featuredHistory", "200"): _json(
+        {
+            "type": "object",
+            "required": ["featured_id", "changes"],
+            "properties": {"featured_id": {"type": "integer"}, "changes": {"type": "array", "items": _CHANGE}},
+        }
+    ),
+    ("exportDestinations", "200"): {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/geo+json": {"schema": _COLLECTION},
+    },
+    ("importDestinations", "200"): _json(
+        {
+            "type": "object",
+            "required": ["created", "updated", "rows"],
+            "properties": {k: {"type": "integer", "minimum": 0} for k in ("created", "updated", "rows")},
+        }
+    ),
+    ("featuredSession", "200"): _json(
+        {
+            "type": "object",
+            "required": ["staff"],
+            "properties": {
+                "staff": {"type": "boolean"},
+                "name": {"type": "string"},
+                "role": {"type": "string"},
+                "csrf": {"type": "string"},
+            },
+        }
+    ),
+    ("closures", "200"): _json(
+        {**_COLLECTION, "properties": {**_COLLECTION["properties"], "features": {"type": "array", "items": _CLOSURE}}},
+        "application/geo+json",
+    ),
     ("createClosure", "201"): _json(_CLOSURE, "application/geo+json"),
-}  # fmt: skip
+}
 _REQUEST_BODIES: dict[str, dict[str, Any]] = {
-    "importDestinations": {"required": True, "description": "A GeoJSON FeatureCollection, a CSV file "
-                           "(columns of the export) or a GPX file (its waypoints), or a form upload 'file'",
-                           "content": {"application/geo+json": {"schema": _COLLECTION},
-                                       "text/csv": {"schema": {"type": "string"}},
-                                       "application/gpx+xml": {"schema": {"type": "string"}},
-                                       "multipart/form-data": {"schema": {"type": "object", "properties": {
-                                           "file": {"type": "string", "format": "binary"}}}}}},
-    "restoreDestination": {"required": True, "content": _json({"type": "object", "required": ["version"],
-                                                               "properties": {"version": {"type": "integer"}}})},
-    "restoreFeaturedRoute": {"required": True, "content": _json({"type": "object", "required": ["version"],
-                                                                 "properties": {"version": {"type": "integer"}}})},
-}  # fmt: skip
+    "importDestinations": {
+        "required": True,
+        "description": "A GeoJSON FeatureCollection, a CSV file "
+        "(columns of the export) or a GPX file (its waypoints), or a form upload 'file'",
+        "content": {
+            "application/geo+json": {"schema": _COLLECTION},
+            "text/csv": {"schema": {"type": "string"}},
+            "application/gpx+xml": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        },
+    },
+    "restoreDestination": {
+        "required": True,
+        "content": _json({"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}),
+    },
+    "restoreFeaturedRoute": {
+        "required": True,
+        "content": _json({"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}),
+    },
+}
 
 
 def _complete(paths: dict[str, Any]) -> None:
@@ -590,15 +671,21 @@ def _complete(paths: dict[str, Any]) -> None:
             if op.get("operationId") in _REQUEST_BODIES and "requestBody" not in op:
                 op["requestBody"] = copy.deepcopy(_REQUEST_BODIES[op["operationId"]])
             if op.get("operationId") == "importDestinations" and not op.get("parameters"):
-                op["parameters"] = [_param("format", "geojson, csv or gpx (default: from the Content-Type or "
-                                           "the uploaded file's name, else geojson)",
-                                           {"type": "string", "enum": ["geojson", "json", "csv", "gpx"]})]  # fmt: skip
+                op["parameters"] = [
+                    _param(
+                        "format",
+                        "geojson, csv or gpx (default: from the Content-Type or "
+                        "the uploaded file's name, else geojson)",
+                        {"type": "string", "enum": ["geojson", "json", "csv", "gpx"]},
+                    )
+                ]
             responses.setdefault("400", copy.deepcopy(_BAD_REQUEST))
             responses.setdefault("500", copy.deepcopy(ERROR_RESPONSES["500"]))
             if method in ("post", "put", "patch") or "requestBody" in op:
                 responses.setdefault("413", copy.deepcopy(_TOO_LARGE))
-                responses.setdefault("422", error_response("Values that cannot be stored (see "
-                                                           "error.fields)", ["InvalidValue"]))  # fmt: skip
+                responses.setdefault(
+                    "422", error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])
+                )
             for status, resp in responses.items():
                 if status[0] in "45" and not resp.get("content"):
                     resp["content"] = copy.deepcopy(_ERROR_JSON)

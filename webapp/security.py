@@ -77,8 +77,13 @@ class Request(flask.Request):
         data = super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)
         limit = self.max_content_length
         stream = self.stream
-        if (limit is not None and self.content_length is None and isinstance(stream, LimitedStream)
-                and stream.is_exhausted and self.environ["wsgi.input"].read(1)):  # fmt: skip
+        if (
+            limit is not None
+            and self.content_length is None
+            and isinstance(stream, LimitedStream)
+            and stream.is_exhausted
+            and self.environ["wsgi.input"].read(1)
+        ):
             raise RequestEntityTooLarge()
         return data
 
@@ -127,7 +132,5 @@ def init_app(app: Flask) -> None:
         policy = app.config.get("CSP")
         if policy:
             tiles = tiles_origin(app.config.get("TILES_URL") or "")
-            resp.headers["Content-Security-Policy"] = policy.format(
-                nonce=csp_nonce(), tiles=tiles
-            ).replace("  ", " ")
+            resp.headers["Content-Security-Policy"] = policy.format(nonce=csp_nonce(), tiles=tiles).replace("  ", " ")
         return resp

@@ -149,9 +149,7 @@ def current_user() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise StaffError(401, "Unauthorized", "use the header 'Authorization: Bearer TOKEN'")
-        row = session.scalars(
-            select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))
-        ).first()
+        row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()))).first()
         if row is None or not row.user.active:
             raise StaffError(
                 401,
@@ -173,9 +171,7 @@ def check_csrf() -> None:
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
     if not sent or sent != cookie.get("csrf"):
-        raise StaffError(
-            403, "CSRF", "the form has expired or did not come from this site; reload the page"
-        )
+        raise StaffError(403, "CSRF", "the form has expired or did not come from this site; reload the page")
 
 
 def require(role: str) -> User:
@@ -229,15 +225,8 @@ def feature_values(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in props.items() if k in EDITABLE}
     if geom is not None:
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
-        if (
-            not isinstance(geom, dict)
-            or geom.get("type") != "Point"
-            or not isinstance(coords, list)
-            or len(coords) < 2
-        ):
-            raise DestinationInvalid(
-                {"location": "the geometry must be a GeoJSON Point [longitude, latitude]"}
-            )
+        if not isinstance(geom, dict) or geom.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
+            raise DestinationInvalid({"location": "the geometry must be a GeoJSON Point [longitude, latitude]"})
         out["lon"], out["lat"] = coords[0], coords[1]
     return out
 
@@ -260,23 +249,22 @@ def expected_version(dest_id: int) -> int:
     """The version named by ``If-Match`` (428 when absent, 412 when it names another resource)."""
     header = request.headers.get("If-Match")
     if not header or not header.strip():
-        raise StaffError(428, "PreconditionRequired",
-                         "send 'If-Match' with the ETag of the version you edited (GET the destination first)")  # fmt: skip
+        raise StaffError(
+            428,
+            "PreconditionRequired",
+            "send 'If-Match' with the ETag of the version you edited (GET the destination first)",
+        )
     for tag in header.split(","):
         m = _ETAG.match(tag.strip())
         if m and int(m.group(1)) == dest_id:
             return int(m.group(2))
-    raise StaffError(
-        412, "PreconditionFailed", "the If-Match ETag does not name a version of this destination"
-    )
+    raise StaffError(412, "PreconditionFailed", "the If-Match ETag does not name a version of this destination")
 
 
 @bp.post("/destinations")
 def api_create():
     user = require("editor")
-    row = create_destination(
-        get_session(), feature_values(_json_body()), user=user.name, bounds=network_bounds()
-    )
+    row = create_destination(get_session(), feature_values(_json_body()), user=user.name, bounds=network_bounds())
     _layer_changed()
     return _feature_response(row, 201)
 
@@ -300,9 +288,7 @@ def api_update(dest_id: int):
     user = require("editor")
     version = expected_version(dest_id)
     data = feature_values(_json_body())
-    row = update_destination(
-        get_session(), dest_id, version, data, user=user.name, bounds=network_bounds()
-    )
+    row = update_destination(get_session(), dest_id, version, data, user=user.name, bounds=network_bounds())
     _layer_changed()
     return _feature_response(row)
 
@@ -320,9 +306,7 @@ def api_history(dest_id: int):
     require("editor")
     session = get_session()
     get_destination(session, dest_id, include_deleted=True)
-    return jsonify(
-        {"destination_id": dest_id, "changes": [h.to_json() for h in history(session, dest_id)]}
-    )
+    return jsonify({"destination_id": dest_id, "changes": [h.to_json() for h in history(session, dest_id)]})
 
 
 @bp.post("/destinations/<int:dest_id>/restore")
@@ -331,9 +315,7 @@ def api_restore(dest_id: int):
     body = _json_body()
     to = body.get("version")
     if not isinstance(to, int) or isinstance(to, bool):
-        raise DestinationInvalid(
-            {"version": "name the version to restore (a number from the history)"}
-        )
+        raise DestinationInvalid({"version": "name the version to restore (a number from the history)"})
     session = get_session()
     row = get_destination(session, dest_id, include_deleted=True)
     current = expected_version(dest_id) if not row.deleted else _deleted_version(row)
@@ -349,16 +331,26 @@ def _deleted_version(row: Destination) -> int:
 
 # ----------------------------------------------------------------------------- import / export
 
-EXPORT_COLUMNS = ["id", "version", "name", "category", "description", "lon", "lat", "opening_hours",
-                  "visit_minutes", "image_url", "website", "published", "source", "osm_id"]  # fmt: skip
+EXPORT_COLUMNS = [
+    "id",
+    "version",
+    "name",
+    "category",
+    "description",
+    "lon",
+    "lat",
+    "opening_hours",
+    "visit_minutes",
+    "image_url",
+    "website",
+    "published",
+    "source",
+    "osm_id",
+]
 
 
 def staff_destinations(session) -> list[Destination]:
-    return list(
-        session.scalars(
-            select(Destination).where(Destination.deleted.is_(False)).order_by(Destination.id)
-        )
-    )
+    return list(session.scalars(select(Destination).where(Destination.deleted.is_(False)).order_by(Destination.id)))
 
 
 @bp.get("/destinations/export")
@@ -374,10 +366,7 @@ def api_export():
         for r in rows:
             vals = r.values()
             line = [r.id if c == "id" else vals.get(c) for c in EXPORT_COLUMNS]
-            line = [
-                "true" if v is True else "false" if v is False else "" if v is None else v
-                for v in line
-            ]
+            line = ["true" if v is True else "false" if v is False else "" if v is None else v for v in line]
             w.writerow(line + [(r.names or {}).get(lang, "") for lang in langs])
         body, mimetype, ext = "\ufeff" + buf.getvalue(), "text/csv", "csv"
     elif fmt in ("geojson", "json"):
@@ -388,8 +377,11 @@ def api_export():
         mimetype, ext = GEOJSON, "geojson"
     else:
         raise StaffError(400, "InvalidValue", f"format must be geojson or csv, got {fmt[:20]!r}")
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="destinations.{ext}"', "Cache-Control": "no-store"})  # fmt: skip
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="destinations.{ext}"', "Cache-Control": "no-store"},
+    )
 
 
 def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
@@ -409,11 +401,7 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         known = set(EXPORT_COLUMNS)
-        bad = [
-            c
-            for c in header
-            if c not in known and not re.fullmatch(r"name:[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", c)
-        ]
+        bad = [c for c in header if c not in known and not re.fullmatch(r"name:[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", c)]
         if bad or "name" not in header:
             msg = f"unknown columns {', '.join(bad)}" if bad else "a 'name' column is needed"
             raise StaffError(422, "InvalidRows", msg, rows=[{"row": 1, "fields": {"header": msg}}])
@@ -422,14 +410,15 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
             if None in rec:
                 out.append((i, {"_error": {"row": "has more cells than the header"}}))
                 continue
-            props = {
-                k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")
-            }
+            props = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
             names = {k[5:]: v for k, v in rec.items() if k.startswith("name:") and v}
             if names:
                 props["names"] = names
-            feat = {"type": "Feature", "properties": props,
-                    "geometry": {"type": "Point", "coordinates": [rec.get("lon"), rec.get("lat")]}}  # fmt: skip
+            feat = {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": [rec.get("lon"), rec.get("lat")]},
+            }
             if (rec.get("id") or "").strip():
                 feat["id"] = rec["id"].strip()
             if (rec.get("version") or "").strip():
@@ -440,11 +429,7 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
         doc = json.loads(text)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise StaffError(400, "InvalidFile", f"the file is not JSON: {exc}") from None
-    feats = (
-        doc.get("features")
-        if isinstance(doc, dict) and doc.get("type") == "FeatureCollection"
-        else None
-    )
+    feats = doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else None
     if not isinstance(feats, list):
         raise StaffError(400, "InvalidFile", "the file must be a GeoJSON FeatureCollection")
     return list(enumerate(feats, start=1))
@@ -473,9 +458,13 @@ def api_import():
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     raw = upload.read() if upload is not None else request.get_data()
     name = (upload.filename if upload is not None else "") or ""
-    fmt = request.args.get("format") or ("csv" if name.lower().endswith(".csv") or request.mimetype == "text/csv"
-                                         else "gpx" if name.lower().endswith(".gpx") or request.mimetype == GPX
-                                         else "geojson")  # fmt: skip
+    fmt = request.args.get("format") or (
+        "csv"
+        if name.lower().endswith(".csv") or request.mimetype == "text/csv"
+        else "gpx"
+        if name.lower().endswith(".gpx") or request.mimetype == GPX
+        else "geojson"
+    )
     if fmt not in ("csv", "geojson", "json", "gpx"):
         raise StaffError(400, "InvalidValue", f"format must be geojson, csv or gpx, got {fmt[:20]!r}")
     try:
@@ -484,8 +473,11 @@ def api_import():
         raise StaffError(400, "InvalidFile", f"the file is not readable CSV: {exc}") from None
     limit = current_app.config.get("IMPORT_MAX_ROWS", IMPORT_MAX_ROWS)
     if len(rows) > limit:
-        raise StaffError(413, "TooManyRows", f"at most {limit} rows per import, the file has {len(rows)}; "
-                                             "split it into several files")  # fmt: skip
+        raise StaffError(
+            413,
+            "TooManyRows",
+            f"at most {limit} rows per import, the file has {len(rows)}; split it into several files",
+        )
     session = get_session()
     bounds = network_bounds()
     plan, problems = [], []
@@ -504,14 +496,16 @@ def api_import():
                 clean_destination(data, bounds=bounds)
             else:
                 if dest_id in seen:
-                    raise DestinationInvalid(
-                        {"id": f"destination {dest_id} appears twice in the file"}
-                    )
+                    raise DestinationInvalid({"id": f"destination {dest_id} appears twice in the file"})
                 seen.add(dest_id)
                 row = get_destination(session, dest_id)
                 if version is not None and version != row.version:
-                    raise DestinationInvalid({"version": f"destination {dest_id} changed since this file was "
-                                              f"made (version {row.version} now, {version} in the file)"})  # fmt: skip
+                    raise DestinationInvalid(
+                        {
+                            "version": f"destination {dest_id} changed since this file was "
+                            f"made (version {row.version} now, {version} in the file)"
+                        }
+                    )
                 clean_destination(data, current=row.values(), bounds=bounds)
                 version = row.version
             plan.append((dest_id, version, data))
@@ -520,8 +514,12 @@ def api_import():
         except NotFoundError as exc:
             problems.append({"row": number, "fields": {"id": str(exc)}})
     if problems:
-        raise StaffError(422, "InvalidRows", f"{len(problems)} of {len(rows)} rows have problems; nothing was imported",
-                         rows=problems)  # fmt: skip
+        raise StaffError(
+            422,
+            "InvalidRows",
+            f"{len(problems)} of {len(rows)} rows have problems; nothing was imported",
+            rows=problems,
+        )
     created = updated = 0
     try:
         for dest_id, version, data in plan:
@@ -529,15 +527,14 @@ def api_import():
                 create_destination(session, data, user=user.name, bounds=bounds, commit=False)
                 created += 1
             else:
-                update_destination(
-                    session, dest_id, version, data, user=user.name, bounds=bounds, commit=False
-                )
+                update_destination(session, dest_id, version, data, user=user.name, bounds=bounds, commit=False)
                 updated += 1
         session.commit()
     except StaleVersionError:
         session.rollback()
-        raise StaffError(409, "Conflict", "someone changed destinations during the import; nothing was imported, "
-                                          "try again") from None  # fmt: skip
+        raise StaffError(
+            409, "Conflict", "someone changed destinations during the import; nothing was imported, try again"
+        ) from None
     except BaseException:
         session.rollback()
         raise
@@ -564,9 +561,10 @@ def published_features(*, lang: str = "en") -> list[dict[str, Any]]:
 
         return destination_features(get_network(), lang=lang)
     rows = get_session().scalars(
-        select(Destination).where(Destination.published.is_(True), Destination.deleted.is_(False))
+        select(Destination)
+        .where(Destination.published.is_(True), Destination.deleted.is_(False))
         .order_by(Destination.id)
-    )  # fmt: skip
+    )
     out = []
     for r in rows:
         f = r.to_feature()
@@ -620,8 +618,10 @@ def closures_map_layer(closures: dict[str, Any], t):
         p = f["properties"]
         label = t("closure_closed") if p["kind"] == "closure" else t("closure_hazard")
         until = f" · {t('closure_until')} {p['ends_at'][:10]}" if p.get("ends_at") else ""
-        popup = (f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
-                 f'<div>{html.escape(p["reason"])}{html.escape(until)}</div></div>')  # fmt: skip
+        popup = (
+            f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
+            f"<div>{html.escape(p['reason'])}{html.escape(until)}</div></div>"
+        )
         props = {"kind": p["kind"], "popup": inert_html(popup), "label": inert_html(html.escape(label))}
         data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
 
@@ -672,8 +672,9 @@ def api_add_closure():
         from routes.closures import segments_of_geometry
 
         if not segments_of_geometry(net, values["geometry"]):
-            raise DestinationInvalid({"geometry": "draw the closure on a street of the map (nothing routable "
-                                                  "lies within 15 m of it)"})  # fmt: skip
+            raise DestinationInvalid(
+                {"geometry": "draw the closure on a street of the map (nothing routable lies within 15 m of it)"}
+            )
     row = Closure(**values, created_by=user.name, created_at=utcnow())
     session = get_session()
     session.add(row)
@@ -732,9 +733,7 @@ def closure_edge_cost_for(net, profile: str):
 
 def _layer_changed() -> None:
     """Hook: the published layer changed (nothing cached yet; kept for the map's caches)."""
-    current_app.extensions["bikemap.layer_version"] = (
-        current_app.extensions.get("bikemap.layer_version", 0) + 1
-    )
+    current_app.extensions["bikemap.layer_version"] = current_app.extensions.get("bikemap.layer_version", 0) + 1
 
 
 # ----------------------------------------------------------------------------- OpenAPI
@@ -745,40 +744,75 @@ def _openapi() -> None:
     from .openapi import PATHS, SCHEMAS, error_response
 
     codes = SCHEMAS["Error"]["properties"]["error"]["properties"]["code"].setdefault("enum", [])
-    for code in ("Unauthorized", "Forbidden", "CSRF", "PreconditionFailed", "PreconditionRequired", "InvalidJSON",
-                 "InvalidRows", "InvalidFile", "Conflict", "RequestEntityTooLarge"):  # fmt: skip
+    for code in (
+        "Unauthorized",
+        "Forbidden",
+        "CSRF",
+        "PreconditionFailed",
+        "PreconditionRequired",
+        "InvalidJSON",
+        "InvalidRows",
+        "InvalidFile",
+        "Conflict",
+        "RequestEntityTooLarge",
+    ):
         if code not in codes:
             codes.append(code)
     SCHEMAS["Error"]["properties"]["error"]["properties"].setdefault(
-        "fields", {"type": "object", "additionalProperties": {"type": "string"},
-                   "description": "per field, what is wrong (422 InvalidValue)"})  # fmt: skip
+        "fields",
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "per field, what is wrong (422 InvalidValue)",
+        },
+    )
     SCHEMAS["Error"]["properties"]["error"]["properties"].setdefault(
-        "rows", {"type": "array", "description": "every bad import row: {row, fields} (422 InvalidRows)",
-                 "items": {"type": "object"}})  # fmt: skip
-    SCHEMAS.setdefault("StaffDestination", {
-        "type": "object", "description": "GeoJSON Feature of a destination (id, Point, properties with version)",
-        "properties": {"type": {"type": "string"}, "id": {"type": "integer"}, "geometry": {"type": "object"},
-                       "properties": {"type": "object", "properties": {k: {} for k in (*EDITABLE, "version")}}}})  # fmt: skip
-    SCHEMAS.setdefault("Closure", {"type": "object", "description": "GeoJSON Feature: Point or LineString; "
-                                   "properties kind (closure|hazard), reason, ends_at"})  # fmt: skip
-    dest = {
-        "content": {
-            "application/geo+json": {"schema": {"$ref": "#/components/schemas/StaffDestination"}}
-        }
-    }
+        "rows",
+        {
+            "type": "array",
+            "description": "every bad import row: {row, fields} (422 InvalidRows)",
+            "items": {"type": "object"},
+        },
+    )
+    SCHEMAS.setdefault(
+        "StaffDestination",
+        {
+            "type": "object",
+            "description": "GeoJSON Feature of a destination (id, Point, properties with version)",
+            "properties": {
+                "type": {"type": "string"},
+                "id": {"type": "integer"},
+                "geometry": {"type": "object"},
+                "properties": {"type": "object", "properties": {k: {} for k in (*EDITABLE, "version")}},
+            },
+        },
+    )
+    SCHEMAS.setdefault(
+        "Closure",
+        {
+            "type": "object",
+            "description": "GeoJSON Feature: Point or LineString; properties kind (closure|hazard), reason, ends_at",
+        },
+    )
+    dest = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/StaffDestination"}}}}
     errs = {
         "401": error_response("No or bad API token", ["Unauthorized"]),
         "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
         "404": error_response("No such destination", ["NotFound"]),
     }
-    lock = {"412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
-            "428": error_response("If-Match is missing", ["PreconditionRequired"])}  # fmt: skip
-    invalid = {
-        "422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])
+    lock = {
+        "412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
+        "428": error_response("If-Match is missing", ["PreconditionRequired"]),
     }
+    invalid = {"422": error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])}
     path_id = [{"name": "dest_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
-                "description": "the ETag of the version you edited"}  # fmt: skip
+    if_match = {
+        "name": "If-Match",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "the ETag of the version you edited",
+    }
     PATHS.setdefault("/api/destinations", {})["post"] = {
         "summary": "Add a destination (editor)",
         "operationId": "createDestination",
@@ -787,13 +821,25 @@ def _openapi() -> None:
     }
     PATHS["/api/destinations/{dest_id}"] = {
         "parameters": path_id,
-        "get": {"summary": "One destination (unpublished ones only for staff)", "operationId": "getDestination",
-                "responses": {"200": {"description": "The destination, with ETag", **dest}, "404": errs["404"]}},
-        "patch": {"summary": "Change fields (editor); partial Feature", "operationId": "updateDestination",
-                  "parameters": [if_match], "requestBody": dest,
-                  "responses": {"200": {"description": "Saved, new ETag", **dest}, **errs, **lock, **invalid}},
-        "delete": {"summary": "Delete (admin)", "operationId": "deleteDestination",  "parameters": [if_match], "responses": {"204": {"description": "Deleted"}, **errs, **lock}},
-    }  # fmt: skip
+        "get": {
+            "summary": "One destination (unpublished ones only for staff)",
+            "operationId": "getDestination",
+            "responses": {"200": {"description": "The destination, with ETag", **dest}, "404": errs["404"]},
+        },
+        "patch": {
+            "summary": "Change fields (editor); partial Feature",
+            "operationId": "updateDestination",
+            "parameters": [if_match],
+            "requestBody": dest,
+            "responses": {"200": {"description": "Saved, new ETag", **dest}, **errs, **lock, **invalid},
+        },
+        "delete": {
+            "summary": "Delete (admin)",
+            "operationId": "deleteDestination",
+            "parameters": [if_match],
+            "responses": {"204": {"description": "Deleted"}, **errs, **lock},
+        },
+    }
     PATHS["/api/destinations/{dest_id}/history"] = {
         "parameters": path_id,
         "get": {
@@ -836,22 +882,24 @@ def _openapi() -> None:
                 "200": {"description": "Counts of created and updated rows"},
                 **errs,
                 "413": error_response("The file is too large", ["RequestEntityTooLarge"]),
-                "422": error_response(
-                    "Rows with problems, by number; nothing imported", ["InvalidRows"]
-                ),
+                "422": error_response("Rows with problems, by number; nothing imported", ["InvalidRows"]),
             },
         }
     }
-    closure = {
-        "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/Closure"}}}
-    }
+    closure = {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/Closure"}}}}
     PATHS["/api/closures"] = {
-        "get": {"summary": "Active road closures and hazards", "operationId": "closures",
-                "responses": {"200": {"description": "FeatureCollection", **closure}}},
-        "post": {"summary": "Add a closure or hazard (editor); routing obeys it on the next request",
-                 "operationId": "createClosure", "requestBody": closure,
-                 "responses": {"201": {"description": "Stored", **closure}, **errs, **invalid}},
-    }  # fmt: skip
+        "get": {
+            "summary": "Active road closures and hazards",
+            "operationId": "closures",
+            "responses": {"200": {"description": "FeatureCollection", **closure}},
+        },
+        "post": {
+            "summary": "Add a closure or hazard (editor); routing obeys it on the next request",
+            "operationId": "createClosure",
+            "requestBody": closure,
+            "responses": {"201": {"description": "Stored", **closure}, **errs, **invalid},
+        },
+    }
     PATHS["/api/closures/{closure_id}"] = {
         "delete": {
             "summary": "Remove a closure (editor)",

@@ -44,13 +44,17 @@ def stations_collection(network, *, bbox: tuple[float, float, float, float] | No
         f["properties"].setdefault("id", f["properties"]["station_id"])
     if bbox:
         w, s, e, n = bbox
-        fc["features"] = [f for f in fc["features"]
-                          if w <= f["geometry"]["coordinates"][0] <= e and s <= f["geometry"]["coordinates"][1] <= n]  # fmt: skip
+        fc["features"] = [
+            f
+            for f in fc["features"]
+            if w <= f["geometry"]["coordinates"][0] <= e and s <= f["geometry"]["coordinates"][1] <= n
+        ]
     return fc
 
 
-def bikeshare_feature(network, start, end, *, mode: str = "bikeshare", vias=(), profile: str = "safe",
-                      lang: str = "en") -> dict[str, Any]:  # fmt: skip
+def bikeshare_feature(
+    network, start, end, *, mode: str = "bikeshare", vias=(), profile: str = "safe", lang: str = "en"
+) -> dict[str, Any]:
     """A dock-to-dock trip Feature (see `routes.bikeshare.bikeshare_route`); checks ``mode`` and ``vias``."""
     if mode not in MODES:
         raise InvalidValueError(f"mode must be {' or '.join(MODES)}, got {str(mode)[:20]!r}")
@@ -58,6 +62,12 @@ def bikeshare_feature(network, start, end, *, mode: str = "bikeshare", vias=(), 
         raise InvalidValueError("a bike-share trip goes from a start to a destination: via points are not allowed")
     from .staff_api import closure_edge_cost_for  # closures apply to the ride and the walks
 
-    return bikeshare_route(network, [start, end], client=gbfs_client(), profile=profile, lang=lang,
-                           edge_cost=closure_edge_cost_for(network, profile),
-                           walk_edge_cost=closure_edge_cost_for(network, "walk"))  # fmt: skip
+    return bikeshare_route(
+        network,
+        [start, end],
+        client=gbfs_client(),
+        profile=profile,
+        lang=lang,
+        edge_cost=closure_edge_cost_for(network, profile),
+        walk_edge_cost=closure_edge_cost_for(network, "walk"),
+    )

@@ -42,12 +42,14 @@ _PARAMS = {
 
 # ``budget=included``: documented here, next to the code that reads it
 _BUDGET_DOC = {
-    "name": "budget", "in": "query", "required": False,
+    "name": "budget",
+    "in": "query",
+    "required": False,
     "description": "included: a discovery tour in the minutes the bike-share ticket includes (the pricing "
-                   "plans of the app's GBFS feed); the default when a feed gives them and none of stops, "
-                   "budget_min, distance_km is set",
+    "plans of the app's GBFS feed); the default when a feed gives them and none of stops, "
+    "budget_min, distance_km is set",
     "schema": {"type": "string", "enum": ["included"]},
-}  # fmt: skip
+}
 if not any(p["name"] == "budget" for p in PATHS["/api/tour"]["get"]["parameters"]):
     PATHS["/api/tour"]["get"]["parameters"].append(_BUDGET_DOC)
 
@@ -84,8 +86,10 @@ def _budget(q: dict[str, str], included: float | None) -> float | None:
     if budget_min is not None:
         raise InvalidValueError("give budget_min or budget=included, not both")
     if included is None:
-        raise InvalidValueError("budget=included needs a bike-share feed whose pricing plans say how many "
-                                "minutes a ride includes; give budget_min instead")  # fmt: skip
+        raise InvalidValueError(
+            "budget=included needs a bike-share feed whose pricing plans say how many "
+            "minutes a ride includes; give budget_min instead"
+        )
     return included
 
 
@@ -100,15 +104,22 @@ def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
 
         session = get_session()
         if session.scalar(select(func.count()).select_from(Destination)):
-            rows = session.scalars(select(Destination).where(Destination.deleted.is_(False),
-                                                             Destination.published.is_(True)))  # fmt: skip
-            return [{
-                "id": f"osm:{r.osm_id}" if r.osm_id else f"db:{r.id}",
-                "name": (r.names or {}).get(lang) or r.name,
-                "category": r.category, "lat": r.lat, "lon": r.lon,
-                "visit_min": r.visit_minutes, "opening_hours": r.opening_hours or None,
-                "description": r.description or None,
-            } for r in rows]  # fmt: skip
+            rows = session.scalars(
+                select(Destination).where(Destination.deleted.is_(False), Destination.published.is_(True))
+            )
+            return [
+                {
+                    "id": f"osm:{r.osm_id}" if r.osm_id else f"db:{r.id}",
+                    "name": (r.names or {}).get(lang) or r.name,
+                    "category": r.category,
+                    "lat": r.lat,
+                    "lon": r.lon,
+                    "visit_min": r.visit_minutes,
+                    "opening_hours": r.opening_hours or None,
+                    "description": r.description or None,
+                }
+                for r in rows
+            ]
     return destinations_from_network(get_network())
 
 
@@ -119,10 +130,7 @@ def api_tour_categories():
     cats = load_categories()
     labels = cats["label"].get(lang) or cats["label"]["en"]
     return jsonify(
-        [
-            {"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]}
-            for c in cats["vocabulary"]
-        ]
+        [{"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]} for c in cats["vocabulary"]]
     )
 
 
@@ -145,15 +153,26 @@ def api_tour():
     stops = [s for s in q["stops"].split(",") if s.strip()] if "stops" in q else None
     included = included_minutes()  # bike share: the default budget, and warnings (routes.tours.tour_warnings)
     feature = plan_tour(
-        get_network(), start, stops=stops, budget_min=_budget(q, included),
-        distance_km=_number(q, "distance_km"), interests=q.get("interests") or None, end=end,
-        profile=profile, destinations=tour_destinations(lang), start_time=q.get("start_time") or None, lang=lang,
+        get_network(),
+        start,
+        stops=stops,
+        budget_min=_budget(q, included),
+        distance_km=_number(q, "distance_km"),
+        interests=q.get("interests") or None,
+        end=end,
+        profile=profile,
+        destinations=tour_destinations(lang),
+        start_time=q.get("start_time") or None,
+        lang=lang,
         edge_cost=closure_edge_cost_for(get_network(), profile),  # closures: webapp.staff_api
         included_minutes=included,
-    )  # fmt: skip
+    )
     if fmt == "gpx":
-        return Response(tour_to_gpx(feature), mimetype="application/gpx+xml",
-                        headers={"Content-Disposition": 'attachment; filename="bikemap-tour.gpx"'})  # fmt: skip
+        return Response(
+            tour_to_gpx(feature),
+            mimetype="application/gpx+xml",
+            headers={"Content-Disposition": 'attachment; filename="bikemap-tour.gpx"'},
+        )
     resp = jsonify(feature)
     resp.mimetype = "application/geo+json"
     return resp

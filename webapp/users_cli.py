@@ -160,8 +160,11 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="user_command", required=True, parser_class=type(parser))
 
     def db_arg(p):
-        p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: BIKEMAP_DATABASE_URL, "
-                                                   "else the web app's SQLite file)")  # fmt: skip
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            help="SQLAlchemy database URL (default: BIKEMAP_DATABASE_URL, else the web app's SQLite file)",
+        )
         return p
 
     p = db_arg(sub.add_parser("add", help="add a staff user (asks for the password twice)"))
@@ -177,9 +180,7 @@ def register(subparsers) -> None:
     p.add_argument("name")
     p.add_argument("role", choices=["editor", "admin"])
     p.set_defaults(func=cmd_role)
-    p = db_arg(
-        sub.add_parser("password", help="set a new password (asks twice; ends the user's sessions)")
-    )
+    p = db_arg(sub.add_parser("password", help="set a new password (asks twice; ends the user's sessions)"))
     p.add_argument("name")
     p.set_defaults(func=cmd_password)
     p = db_arg(sub.add_parser("disable", help="disable a user and revoke its API tokens"))

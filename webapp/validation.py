@@ -126,12 +126,9 @@ def clean_destination(
     if "names" in data:
         names = data["names"] if data["names"] is not None else {}
         if not isinstance(names, dict) or not all(
-            isinstance(k, str) and _LANG.match(k) and isinstance(v, str) and len(v) <= 200
-            for k, v in names.items()
+            isinstance(k, str) and _LANG.match(k) and isinstance(v, str) and len(v) <= 200 for k, v in names.items()
         ):
-            errors["names"] = (
-                "must map language codes (such as 'id' or 'en') to names of at most 200 characters"
-            )
+            errors["names"] = "must map language codes (such as 'id' or 'en') to names of at most 200 characters"
         else:
             out["names"] = {k: v.strip() for k, v in names.items() if v.strip()}
     elif full:
@@ -155,13 +152,13 @@ def clean_destination(
         lon = _number(data.get("lon", current["lon"] if current else None))
         lat = _number(data.get("lat", current["lat"] if current else None))
         if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            errors["location"] = (
-                "place the point on the map (longitude and latitude numbers are needed)"
-            )
+            errors["location"] = "place the point on the map (longitude and latitude numbers are needed)"
         elif bounds is not None and not _inside(lon, lat, bounds):
             w, s, e, n = bounds
-            errors["location"] = (f"the point ({lat:.5f}, {lon:.5f}) is outside the area of the map "
-                                  f"(latitude {s:.4f} to {n:.4f}, longitude {w:.4f} to {e:.4f})")  # fmt: skip
+            errors["location"] = (
+                f"the point ({lat:.5f}, {lon:.5f}) is outside the area of the map "
+                f"(latitude {s:.4f} to {n:.4f}, longitude {w:.4f} to {e:.4f})"
+            )
         else:
             out["lon"], out["lat"] = round(lon, 7), round(lat, 7)
     if "opening_hours" in data:
@@ -226,9 +223,7 @@ def _refuse_nul(out: dict[str, Any], errors: dict[str, str]) -> None:
             errors[key] = "must not contain NUL characters"
 
 
-def _inside(
-    lon: float, lat: float, bounds: tuple[float, float, float, float], pad: float = 0.01
-) -> bool:
+def _inside(lon: float, lat: float, bounds: tuple[float, float, float, float], pad: float = 0.01) -> bool:
     w, s, e, n = bounds
     return w - pad <= lon <= e + pad and s - pad <= lat <= n + pad
 
@@ -245,9 +240,7 @@ def parse_end(value: Any) -> tuple[datetime | None, str | None]:
     text = value.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return datetime.combine(datetime.fromisoformat(text).date(), time()) + timedelta(
-                days=1
-            ), None
+            return datetime.combine(datetime.fromisoformat(text).date(), time()) + timedelta(days=1), None
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None, "must be a date such as 2026-12-31 (or a date and time)"
@@ -256,15 +249,11 @@ def parse_end(value: Any) -> tuple[datetime | None, str | None]:
     return dt, None
 
 
-def clean_closure(
-    feature: Any, *, bounds: tuple[float, float, float, float] | None = None
-) -> dict[str, Any]:
+def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """Check a closure/hazard GeoJSON Feature -> values for `webapp.models.Closure`."""
     errors: dict[str, str] = {}
     if not isinstance(feature, dict):
-        raise DestinationInvalid(
-            {"feature": "send a GeoJSON Feature with a Point or LineString geometry"}
-        )
+        raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
     props = feature.get("properties") or {}
     geom = feature.get("geometry")
     out: dict[str, Any] = {}
@@ -287,9 +276,7 @@ def clean_closure(
         out["ends_at"] = ends
     coords = _closure_coords(geom)
     if coords is None:
-        errors["geometry"] = (
-            "draw a point or a line (GeoJSON Point or LineString with 2 to 500 points)"
-        )
+        errors["geometry"] = "draw a point or a line (GeoJSON Point or LineString with 2 to 500 points)"
     elif bounds is not None and not all(_inside(x, y, bounds) for x, y in coords):
         errors["geometry"] = "the closure is outside the area of the map"
     else:
@@ -306,11 +293,7 @@ def _closure_coords(geom: Any) -> list[list[float]] | None:
         return None
     typ, c = geom.get("type"), geom.get("coordinates")
     pts = [c] if typ == "Point" else c if typ == "LineString" else None
-    if (
-        not isinstance(pts, list)
-        or not 1 <= len(pts) <= 500
-        or (typ == "LineString" and len(pts) < 2)
-    ):
+    if not isinstance(pts, list) or not 1 <= len(pts) <= 500 or (typ == "LineString" and len(pts) < 2):
         return None
     out = []
     for p in pts:

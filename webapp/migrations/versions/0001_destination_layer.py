@@ -79,9 +79,7 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_destination_history")),
     )
-    op.create_index(
-        op.f("ix_destination_history_destination_id"), "destination_history", ["destination_id"]
-    )
+    op.create_index(op.f("ix_destination_history_destination_id"), "destination_history", ["destination_id"])
     op.create_table(
         "closures",
         sa.Column("id", sa.Integer(), nullable=False),
