@@ -442,7 +442,7 @@ def edge_climbs(network) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class ClimbRules:
-    """A profile's ``[NAME.climb]`` table (see ``data/profiles.toml``)."""
+    """A profile's ``[NAME.climb]`` table (see ``routes/data/profiles.toml``)."""
 
     uphill_slowdown: float = 0.0  # speed / (1 + k * grade%)
     min_speed_kmh: float = 3.0

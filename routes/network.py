@@ -170,7 +170,7 @@ class Network:
     def router(self, profile="safe"):
         """The warm routing structure for a profile (built once, then reused).
 
-        ``profile`` is a name from ``data/profiles.toml`` or a `Profile` object
+        ``profile`` is a name from ``routes/data/profiles.toml`` or a `Profile` object
         (a changed copy of a named profile gets a router of its own).
         """
         from .profiles import get_profile, load_profiles

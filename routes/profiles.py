@@ -1,6 +1,6 @@
 """Cycling profiles (data) and the legal access rules (the same for every profile).
 
-A profile is a table in ``data/profiles.toml``; this module reads it and turns
+A profile is a table in ``routes/data/profiles.toml``; this module reads it and turns
 the OSM tags of every street segment into, per travel direction, an access
 mode (no / push / ride) and per profile a riding duration and a routing cost.
 """
@@ -74,7 +74,7 @@ _UNPAVED_TRACKTYPES = {"grade2", "grade3", "grade4", "grade5"}
 
 @dataclass(frozen=True)
 class Profile:
-    """One row set of ``data/profiles.toml``: speeds and factors by way type."""
+    """One row set of ``routes/data/profiles.toml``: speeds and factors by way type."""
 
     name: str
     mode: str
@@ -114,7 +114,7 @@ class Profile:
 
 @lru_cache(maxsize=8)
 def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
-    """Read every profile from a TOML file (default ``data/profiles.toml``)."""
+    """Read every profile from a TOML file (default ``routes/data/profiles.toml``)."""
     path = Path(path) if path else settings.data_folder / "profiles.toml"
     with open(path, "rb") as f:
         tables = tomllib.load(f)

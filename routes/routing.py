@@ -353,7 +353,7 @@ def route(
     points
         ``(lat, lon)`` pairs: start, any via points in order, end.
     profile
-        A profile name from ``data/profiles.toml`` (``safe``, ``fast``...).
+        A profile name from ``routes/data/profiles.toml`` (``safe``, ``fast``...).
     lang
         Language of the turn-by-turn text (``en`` or ``id``).
     edge_cost

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 
@@ -26,8 +27,9 @@ def _env_float(name: str, default: float) -> float:
     return default
 
 
-#: Folder of the project's own data files (profiles, vocabularies, translations).
-data_folder: Path = Path(os.environ.get("BIKEMAP_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
+#: Folder of the project's own data files (profiles, vocabularies, translations). They ship inside
+#: the package (``routes/data``) and are found through it, so an installed wheel has them too.
+data_folder: Path = Path(os.environ.get("BIKEMAP_DATA_DIR") or str(files("routes") / "data"))
 
 #: Folder where built networks are cached (one file per source and build options).
 cache_folder: Path = Path(

@@ -103,7 +103,7 @@ def _read_categories(path: str) -> dict[str, Any]:
 def load_categories() -> dict[str, Any]:
     """The category vocabulary, default visit minutes, labels and OSM tag rules.
 
-    Read from ``data/categories.toml`` in `routes.settings.data_folder`.
+    Read from ``routes/data/categories.toml`` in `routes.settings.data_folder`.
     """
     return _read_categories(str(settings.data_folder / "categories.toml"))
 

@@ -484,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead")
-    ap.add_argument("--profiles", help="a profiles TOML file to use instead of data/profiles.toml")
+    ap.add_argument("--profiles", help="a profiles TOML file to use instead of routes/data/profiles.toml")
     args = ap.parse_args(argv)
     if not Path(args.source).is_file() or not args.source.endswith(".osm.pbf"):
         print(

@@ -110,7 +110,7 @@ def test_tour_panel_indonesian_and_errors(page, live_server):
     )
     assert pg.locator("#panel-tour h2").inner_text() == "Tur"
     assert pg.locator("#bm-tour-plan").inner_text() == "Rencanakan tur"
-    assert "Alam" in pg.locator(".bm-tour-interests").inner_text()  # category labels from data/categories.toml
+    assert "Alam" in pg.locator(".bm-tour-interests").inner_text()  # category labels from routes/data/categories.toml
     pg.click("#bm-tour-plan")  # no start yet: a message, no request
     assert "titik awal" in pg.locator("#bm-tour-status").inner_text()
     pg.goto(live_server + "/?from=60.1699,24.9384&lang=id")

@@ -49,7 +49,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "TILES_ATTRIBUTION": "© OpenStreetMap contributors",
     # attribution shown on every map, with or without tiles (the data is OSM's)
     "DATA_ATTRIBUTION": "© OpenStreetMap contributors",
-    # UI languages (data/i18n/<code>.json); the first is the fallback
+    # UI languages (routes/data/i18n/<code>.json); the first is the fallback
     "LANGUAGES": ["en", "id"],
     # Content-Security-Policy header; "{nonce}" and "{tiles}" are filled in per request
     "CSP": (

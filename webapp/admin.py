@@ -95,7 +95,7 @@ def _too_large(_exc):
 
 
 def t(key: str, **fmt: Any) -> str:
-    """UI string ``key`` in the request's language (data/i18n), formatted with ``fmt``."""
+    """UI string ``key`` in the request's language (routes/data/i18n), formatted with ``fmt``."""
     text = strings_for(get_lang()).get(key, key)
     return text.format(**fmt) if fmt else text
 

@@ -396,7 +396,7 @@ def history(session: Session, dest_id: int) -> list[DestinationHistory]:
 
 # ----------------------------------------------------------------------------- seeding
 
-#: Built-in OSM tag -> category rules, used when ``data/categories.toml`` has none.
+#: Built-in OSM tag -> category rules, used when ``routes/data/categories.toml`` has none.
 _SEED_RULES: list[tuple[str, tuple[str, ...], str]] = [
     ("amenity", ("bicycle_rental",), ""),
     ("tourism", ("museum", "gallery"), "museum"),

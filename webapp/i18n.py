@@ -1,4 +1,4 @@
-"""UI strings in English and Bahasa Indonesia (``data/i18n/<lang>.json``).
+"""UI strings in English and Bahasa Indonesia (``routes/data/i18n/<lang>.json``).
 
 The language of a request is ``?lang=`` when it names a known language, else
 the best match of the browser's Accept-Language, else the first of

@@ -52,7 +52,7 @@ __all__ = [
 #: delete, restore old versions and manage users.
 ROLES = ("editor", "admin")
 
-#: The category vocabulary when ``data/categories.toml`` is absent.
+#: The category vocabulary when ``routes/data/categories.toml`` is absent.
 DEFAULT_CATEGORIES = (
     "nature",
     "beach",
@@ -93,7 +93,7 @@ def _vocabulary() -> dict[str, Any]:
 
 
 def categories() -> tuple[str, ...]:
-    """The destination category vocabulary (``vocabulary`` in ``data/categories.toml``).
+    """The destination category vocabulary (``vocabulary`` in ``routes/data/categories.toml``).
 
     The file is shared with the tour planner; without it the built-in list
     `DEFAULT_CATEGORIES` applies.
@@ -102,7 +102,7 @@ def categories() -> tuple[str, ...]:
 
 
 def category_rules() -> list[tuple[str, tuple[str, ...], str]]:
-    """(OSM key, values or ("*",), category) rules of ``data/categories.toml``; first match wins.
+    """(OSM key, values or ("*",), category) rules of ``routes/data/categories.toml``; first match wins.
 
     Category "" means "not a destination" (bike-share docks, for instance).
     """
