@@ -1,33 +1,27 @@
-"""The ``bikemap`` command.
+"""The library's commands (``bikemap route``, ``tour``, ``stations``) and the command runner.
 
-Each feature adds a subcommand through a module listed in `COMMAND_MODULES`
-that defines ``register(subparsers)``; the parser it adds sets ``func``, which
-gets the parsed arguments and returns the exit code. Every `BikemapError` (and
-bad usage) ends as one line on stderr and exit code 2.
+Each command module defines ``register(subparsers)``; the parser it adds sets
+``func``, which gets the parsed arguments and returns the exit code. Every
+`BikemapError` (and bad usage) ends as one line on stderr and exit code 2.
+
+The ``bikemap`` entry point is the web package's (``webapp.cli:main``): it adds
+``serve``, ``user`` and ``db`` to these. ``python -m routes.cli`` runs the library
+commands alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .errors import BikemapError
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
-#: Modules that add subcommands (each defines ``register(subparsers)``).
-COMMAND_MODULES = [
-    "routes.cli_tour",
-    "routes.cli_route",
-    "webapp.cli",
-    "routes.cli_stations",
-    "webapp.users_cli",
-    "webapp.db_cli",
-]
+Register = Callable[[argparse._SubParsersAction], None]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,23 +29,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"bikemap: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def library_commands() -> list[Register]:
+    """The ``register`` functions of the library's own commands."""
+    from . import cli_route, cli_stations, cli_tour
+
+    return [cli_tour.register, cli_route.register, cli_stations.register]
+
+
+def build_parser(extra: Sequence[Register] = ()) -> argparse.ArgumentParser:
+    """The ``bikemap`` parser: the library's commands, then ``extra`` ones (the web package's)."""
     parser = _Parser(prog="bikemap", description="Cycling routes and tours on OpenStreetMap data.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a feature not built yet
-                continue
-            raise
-        module.register(sub)
+    for register in [*library_commands(), *extra]:
+        register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, *, extra: Sequence[Register] = ()) -> int:
+    """Run a command; every `BikemapError` is one line on stderr and exit code 2."""
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
@@ -65,10 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def add_source_argument(parser: argparse.ArgumentParser) -> None:
+def add_source_argument(parser: argparse.ArgumentParser, *, default: str | None = "demo") -> None:
     """The ``--source`` and ``--cache-dir`` options every network command shares."""
     parser.add_argument(
-        "--source", default="demo", help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N"
+        "--source",
+        default=default,
+        help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N",
     )
     parser.add_argument("--cache-dir", default=None, help="folder for built networks (default ~/.cache/bikemap)")
 

@@ -46,7 +46,10 @@ def main() -> int:
     c = app.test_client()
     w, s, e, n = net.bounds
     start = f"{(s + n) / 2:.5f},{(w + e) / 2:.5f}"
-    dests = c.get("/api/tour/destinations").get_json()
+    dests = [
+        {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+        for f in c.get("/api/tour/destinations").get_json()["features"]
+    ]
     ids = [d["id"] for d in dests[:40]]
     tour = None
     for k in range(0, len(ids) - 3, 4):  # the first group of 4 destinations a tour reaches

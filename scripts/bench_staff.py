@@ -35,7 +35,8 @@ def main() -> int:
 
     from routes import load_network
     from routes.closures import closure_edge_cost
-    from webapp.db import open_database, seed_destinations
+    from webapp.storage import open_database
+    from webapp.storage.destinations import seed_destinations
 
     net = load_network(args.source)
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
@@ -92,9 +93,10 @@ def main() -> int:
     dt = time.perf_counter() - t0
     print(f"PATCH with If-Match (update + history row, committed): {n / dt:.0f} saves/s, {dt / n * 1000:.1f} ms each")
     with app.test_request_context():
-        from webapp.staff_api import closure_edge_cost_for
+        from webapp.storage import get_session
+        from webapp.storage.closures import closure_edge_cost_for
 
-        t = _median(lambda: closure_edge_cost_for(net, "safe"), n=50)
+        t = _median(lambda: closure_edge_cost_for(get_session(), net, "safe"), n=50)
     print(f"closures lookup per route request (no active closure): {t * 1000:.2f} ms (median of 50)")
     return 0
 

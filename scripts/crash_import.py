@@ -49,8 +49,8 @@ def free_port() -> int:
 
 def prepare_database(path: Path) -> str:
     """Create the database (schema, one editor) and return the editor's API token."""
-    from webapp.db import open_database
-    from webapp.models import ApiToken, User, hash_password, hash_token, new_token
+    from webapp.storage import open_database
+    from webapp.storage.models import ApiToken, User, hash_password, hash_token, new_token
 
     db = open_database(f"sqlite:///{path}")
     token = new_token()

@@ -256,7 +256,7 @@ def test_new_password_ends_sessions(staff, monkeypatch, capsys):
     import io
     import sys
 
-    from routes.cli import main
+    from webapp.cli import main
 
     client, _ = logged_in(staff, "editor")
     assert client.get("/admin/").status_code == 200

@@ -12,7 +12,7 @@ BATCH = 7  # destinations per writer transaction
 
 
 def _main(argv, capsys):
-    from routes.cli import main
+    from webapp.cli import main
 
     code = main(argv)
     out = capsys.readouterr()
@@ -21,7 +21,7 @@ def _main(argv, capsys):
 
 def _writer(db, stop: threading.Event, prefix: str, done: list) -> None:
     """Commit transactions of BATCH new destinations (plus history) until told to stop."""
-    from webapp.db import create_destination
+    from webapp.storage.destinations import create_destination
 
     k = 0
     while not stop.is_set():
@@ -40,7 +40,7 @@ def _writer(db, stop: threading.Event, prefix: str, done: list) -> None:
 
 def _batches(url: str) -> dict[str, int]:
     """Rows per writer transaction (name prefix) and the history rows of each."""
-    from webapp.db import normalise_url
+    from webapp.storage.engine import normalise_url
 
     engine = create_engine(normalise_url(url))
     try:
@@ -73,7 +73,7 @@ def _sqlite_check(path: Path) -> None:
 
 
 def test_backup_during_writes_is_consistent_and_restores(db_url, tmp_path, capsys):
-    from webapp.db import open_database
+    from webapp.storage import open_database
 
     db = open_database(db_url)
     stop = threading.Event()
@@ -124,7 +124,7 @@ def test_backup_during_writes_is_consistent_and_restores(db_url, tmp_path, capsy
 def _writer_once(db) -> None:
     stop = threading.Event()
     stop.set()
-    from webapp.db import create_destination
+    from webapp.storage.destinations import create_destination
 
     with db.session() as s:
         row = create_destination(
@@ -135,7 +135,8 @@ def _writer_once(db) -> None:
 
 def test_sqlite_restore_replaces_a_live_database_atomically(tmp_path, capsys):
     """A restore with --force into a file an app has open: the app sees the backup's rows at once."""
-    from webapp.db import create_destination, open_database
+    from webapp.storage import open_database
+    from webapp.storage.destinations import create_destination
 
     url = f"sqlite:///{tmp_path / 'live.sqlite3'}"
     db = open_database(url)
@@ -156,7 +157,7 @@ def test_sqlite_restore_replaces_a_live_database_atomically(tmp_path, capsys):
 
 
 def test_bad_files_and_options_are_one_line_errors(tmp_path, capsys):
-    from webapp.db import open_database
+    from webapp.storage import open_database
 
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     open_database(url).dispose()

@@ -92,7 +92,13 @@ def test_the_included_minutes_follow_the_feed(feed_client):
 
 
 def _order_tour(client, **more):
-    stops = [d["id"] for d in client.get("/api/tour/destinations").get_json()][:4]
+    stops = [
+        d["id"]
+        for d in [
+            {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+            for f in client.get("/api/tour/destinations").get_json()["features"]
+        ]
+    ][:4]
     resp = client.get("/api/tour", query_string={"start": START, "start_time": WHEN, "stops": ",".join(stops), **more})
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()["properties"]

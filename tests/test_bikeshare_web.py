@@ -131,9 +131,10 @@ def test_map_page_loads_the_stations_script(live_client):
 
 def test_serve_gbfs_option():
     from routes.cli import build_parser
-    from webapp.cli import _config
+    from webapp.cli import serve
+    from webapp.cli.serve import _config
 
-    args = build_parser().parse_args(["serve", "--gbfs", "https://example.org/gbfs.json"])
+    args = build_parser([serve.register]).parse_args(["serve", "--gbfs", "https://example.org/gbfs.json"])
     assert _config(args)["GBFS_URL"] == "https://example.org/gbfs.json"
 
 

@@ -152,8 +152,9 @@ def test_closure_validation(staff):
 
 
 def test_expired_closures_stop_counting(staff, demo_net):
-    from webapp.models import Closure, utcnow
-    from webapp.staff_api import closure_edge_cost_for
+    from webapp.storage import get_session
+    from webapp.storage.closures import closure_edge_cost_for
+    from webapp.storage.models import Closure, utcnow
 
     seg = _longest_segment(demo_net, _route_segments(demo_net))
     db = staff.app.extensions["bikemap_db"]
@@ -173,14 +174,14 @@ def test_expired_closures_stop_counting(staff, demo_net):
         )
         s.commit()
     with staff.app.test_request_context():
-        cost = closure_edge_cost_for(demo_net, "safe")
+        cost = closure_edge_cost_for(get_session(), demo_net, "safe")
         assert cost is not None and np.isinf(cost[2 * seg])
     with db.session() as s:
         for c in s.query(Closure):
             c.ends_at = utcnow() - timedelta(seconds=1)
         s.commit()
     with staff.app.test_request_context():
-        assert closure_edge_cost_for(demo_net, "safe") is None
+        assert closure_edge_cost_for(get_session(), demo_net, "safe") is None
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
 
 

@@ -172,7 +172,8 @@ def _setup(db_url: str) -> tuple[list[str], list[int]]:
     """WRITERS editors with tokens and HOT destinations, written directly to the database."""
     from fixtures_db import add_user
 
-    from webapp.db import create_destination, open_database
+    from webapp.storage import open_database
+    from webapp.storage.destinations import create_destination
 
     db = open_database(db_url)
 
@@ -224,8 +225,8 @@ def run_race(db_url: str, ports: list[int], tokens: list[str], hot: list[int], a
 
 def check_versions(db_url: str, hot: list[int], log: list) -> None:
     """Exactly one winner per version; versions, history rows and creates agree."""
-    from webapp.db import open_database
-    from webapp.models import Destination, DestinationHistory
+    from webapp.storage import open_database
+    from webapp.storage.models import Destination, DestinationHistory
 
     db = open_database(db_url)
     try:
@@ -313,7 +314,8 @@ def test_two_writers_from_one_version(db_url, demo_net, rounds):
                 assert sorted(results.values()) == [200, 412], results
     finally:
         app.extensions["bikemap_db"].dispose()
-    from webapp.db import history, open_database
+    from webapp.storage import open_database
+    from webapp.storage.destinations import history
 
     db = open_database(db_url)
     with db.session() as s:

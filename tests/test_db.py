@@ -9,15 +9,15 @@ import sys
 import pytest
 from sqlalchemy import inspect, text
 
-from webapp.validation import check_opening_hours
+from webapp.storage.validation import check_opening_hours
 
 
 def test_migrations_create_every_table(database):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from webapp.db import upgrade
-    from webapp.models import Base
+    from webapp.storage.engine import upgrade
+    from webapp.storage.models import Base
 
     names = set(inspect(database.engine).get_table_names())
     assert {
@@ -34,7 +34,7 @@ def test_migrations_create_every_table(database):
 
 
 def test_sqlite_file_settings(tmp_path):
-    from webapp.db import open_database
+    from webapp.storage import open_database
 
     db = open_database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     with db.engine.connect() as conn:
@@ -46,11 +46,12 @@ def test_sqlite_file_settings(tmp_path):
 def test_first_start_creates_the_database_in_the_instance_folder(tmp_path, demo_net):
     from flask import Flask
 
-    from webapp.db import init_app
+    from webapp import network, storage
 
     app = Flask("bikemap_test", instance_path=str(tmp_path / "instance"))
-    app.config["NETWORK"] = demo_net
-    init_app(app)
+    app.config.update(NETWORK=demo_net, SEED_DESTINATIONS=True, WARM_PROFILES=False)
+    network.init_app(app)
+    storage.init_app(app)
     path = tmp_path / "instance" / "bikemap.sqlite3"
     assert path.exists() and (tmp_path / "instance" / "secret_key").exists()
     count = sqlite3.connect(path).execute("select count(*) from destinations where source = 'osm'").fetchone()[0]
@@ -59,12 +60,12 @@ def test_first_start_creates_the_database_in_the_instance_folder(tmp_path, demo_
 
 
 def test_bad_database_url_is_one_clear_error():
-    from routes.errors import InvalidValueError
-    from webapp.db import open_database
+    from webapp.errors import SettingError
+    from webapp.storage import open_database
 
-    with pytest.raises(InvalidValueError, match="cannot"):
+    with pytest.raises(SettingError, match="cannot"):
         open_database("nosuchdb://x")
-    with pytest.raises(InvalidValueError, match="cannot open database"):
+    with pytest.raises(SettingError, match="cannot open database"):
         open_database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
 
 
@@ -72,7 +73,7 @@ def test_bad_database_url_is_one_clear_error():
 
 
 def _run(argv, monkeypatch, capsys, stdin=""):
-    from routes.cli import main
+    from webapp.cli import main
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(argv)

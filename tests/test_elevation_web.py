@@ -57,11 +57,12 @@ def test_route_gpx_has_ele(hill_client, gpx_schema):
 
 def test_serve_dem_option():
     from routes.cli import build_parser
-    from webapp.cli import _config
+    from webapp.cli import serve
+    from webapp.cli.serve import _config
 
-    args = build_parser().parse_args(["serve", "--source", "x.osm.pbf", "--dem", "tiles/"])
+    args = build_parser([serve.register]).parse_args(["serve", "--source", "x.osm.pbf", "--dem", "tiles/"])
     assert _config(args)["DEM"] == "tiles/"
-    assert "DEM" not in _config(build_parser().parse_args(["serve"]))
+    assert "DEM" not in _config(build_parser([serve.register]).parse_args(["serve"]))
 
 
 def test_map_page_loads_the_chart_script(hill_client):

@@ -22,7 +22,10 @@ def client(staff):
 
 
 def _tour(client) -> dict:
-    dests = client.get("/api/tour/destinations").get_json()
+    dests = [
+        {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+        for f in client.get("/api/tour/destinations").get_json()["features"]
+    ]
     ids = [d["id"] for d in dests if d["category"] == "museum"][:3]
     resp = client.get(f"/api/tour?start={START}&stops={','.join(ids)}&start_time=2026-07-01T10:00")
     assert resp.status_code == 200
@@ -170,7 +173,7 @@ def test_bad_values_are_422(client, staff, change, field):
     resp = client.post("/api/featured", json=base, headers=staff.headers("editor"))
     assert resp.status_code == 422
     err = resp.get_json()["error"]
-    assert err["code"] == "InvalidValue" and field in err["fields"]
+    assert err["code"] == "InvalidFields" and field in err["fields"]
     assert client.get("/api/featured?all=1", headers=staff.headers("editor")).get_json()["features"] == []
 
 
@@ -238,7 +241,7 @@ def test_session_save_needs_csrf(client, staff):
     page = client.get("/admin/login").get_data(as_text=True)
     client.post("/admin/login", data={"name": "eddie", "password": "editor-pass", "csrf_token": csrf_of(page)})
     me = client.get("/api/featured/session").get_json()
-    assert me["staff"] is True and me["role"] == "editor" and re.fullmatch(r"[\w-]{20,}", me["csrf"])
+    assert me["staff"] is True and me["role"] == "editor" and re.fullmatch(r"[\w.-]{20,}", me["csrf"])
     body = _featured(_tour(client))
     assert client.post("/api/featured", json=body).status_code == 403
     assert client.post("/api/featured", json=body, headers={"X-CSRF-Token": "wrong"}).status_code == 403

@@ -28,7 +28,10 @@ def site(demo_net, tmp_path_factory):
     token = add_user(app, "eddie", "editor", "editor-pass")
     auth = {"Authorization": f"Bearer {token}"}
     with app.test_client() as c:
-        dests = c.get("/api/tour/destinations").get_json()
+        dests = [
+            {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+            for f in c.get("/api/tour/destinations").get_json()["features"]
+        ]
         ids = [d["id"] for d in dests if d["category"] == "museum"][:3]
         tour = c.get(f"/api/tour?start={START}&stops={','.join(ids)}").get_json()
         tour["properties"].update(

@@ -136,7 +136,7 @@ def test_every_change_shows_on_every_instance_at_once(instances, demo_net):
 
 _STARTER = """
 import sys
-from webapp.db import open_database
+from webapp.storage import open_database
 print("ready", flush=True)
 sys.stdin.readline()
 try:
@@ -154,7 +154,7 @@ def test_instances_starting_at_once_migrate_once(db_url):
     import sys
     from pathlib import Path
 
-    from webapp.db import open_database
+    from webapp.storage import open_database
 
     root = Path(__file__).resolve().parent.parent
     procs = [

@@ -35,9 +35,8 @@ def sec_app(tmp_path_factory, demo_net):
 
 
 def login(client, name="ada", password="admin-pass", **kw):
-    client.get("/admin/login", **kw)
-    with client.session_transaction(**kw) as s:
-        csrf = s.setdefault("csrf", "t")
+    page = client.get("/admin/login", **kw).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     return client.post("/admin/login", data={"csrf_token": csrf, "name": name, "password": password}, **kw)
 
 
@@ -143,8 +142,7 @@ def test_every_admin_page_has_the_headers(sec_app):
         resp = client.get(url)
         assert resp.status_code == 200, url
         check_headers(resp, url)
-    with client.session_transaction() as s:
-        csrf = s["csrf"]
+    csrf = client.get("/api/featured/session").get_json()["csrf"]
     for url, data in [
         ("/admin/destinations/new", {"name": ""}),
         ("/admin/closures", {"reason": ""}),
@@ -183,7 +181,9 @@ def test_session_cookie_over_http(sec_app):
 
 
 def test_session_cookie_over_https(sec_app):
-    resp = login(sec_app.test_client(), base_url="https://bikemap.example")
+    # over https Flask-WTF also checks that the form came from this site (Referer, as browsers send it)
+    referer = {"Referer": "https://bikemap.example/admin/login"}
+    resp = login(sec_app.test_client(), base_url="https://bikemap.example", headers=referer)
     flags = _flags(_session_cookie(resp))
     assert {"httponly", "samesite=lax", "secure"} <= flags
 
@@ -198,16 +198,21 @@ def test_hsts_only_over_https(sec_app):
 def test_forwarded_proto_is_trusted_only_with_proxy_fix(tmp_path, demo_net):
     """Behind a TLS proxy (PROXY_FIX = 1) X-Forwarded-Proto: https makes the cookie Secure; without
     the setting the header is ignored (anyone can send it)."""
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "bikemap.example"}
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Forwarded-Host": "bikemap.example",
+        "Referer": "https://bikemap.example/admin/login",  # over https Flask-WTF checks the form's origin
+    }
     for proxies, secure in ((0, False), (1, True)):
         app = make_staff_app(f"sqlite:///{tmp_path / f'p{proxies}.sqlite3'}", demo_net, PROXY_FIX=proxies)
         add_user(app, "ada", "admin", "admin-pass")
         client = app.test_client()
-        client.get("/admin/login", headers=forwarded)
-        with client.session_transaction() as s:
-            s["csrf"] = "t"
+        csrf_t = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/admin/login", headers=forwarded).get_data(as_text=True)
+        ).group(1)
         resp = client.post(
-            "/admin/login", headers=forwarded, data={"csrf_token": "t", "name": "ada", "password": "admin-pass"}
+            "/admin/login", headers=forwarded, data={"csrf_token": csrf_t, "name": "ada", "password": "admin-pass"}
         )
         assert resp.status_code == 302
         assert ("secure" in _flags(_session_cookie(resp))) is secure
@@ -271,14 +276,11 @@ def test_nul_characters_in_staff_input_never_fail(staff):
     """A NUL in a user name, form field or API text is refused (PostgreSQL cannot hold one: it
     answered 500 there before); runs on SQLite and PostgreSQL."""
     client = staff.app.test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as s:
-        s["csrf"] = "t"
-    bad = client.post("/admin/login", data={"csrf_token": "t", "name": "a\x00da", "password": "x"})
+    csrf_t = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    bad = client.post("/admin/login", data={"csrf_token": csrf_t, "name": "a\x00da", "password": "x"})
     assert bad.status_code == 401
     assert login(client, "ada", "admin-pass").status_code == 302
-    with client.session_transaction() as s:
-        csrf = s["csrf"]
+    csrf = client.get("/api/featured/session").get_json()["csrf"]
     for action in ("add", "disable", "role"):
         form = {
             "csrf_token": csrf,
@@ -314,10 +316,8 @@ def test_nul_characters_in_staff_input_never_fail(staff):
 )
 def test_login_never_redirects_off_the_site(sec_app, target):
     client = sec_app.test_client()
-    client.get("/admin/login")
-    with client.session_transaction() as s:
-        s["csrf"] = "t"
-    form = {"csrf_token": "t", "name": "ada", "password": "admin-pass", "next": target}
+    csrf_t = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    form = {"csrf_token": csrf_t, "name": "ada", "password": "admin-pass", "next": target}
     resp = client.post("/admin/login", data=form)
     assert resp.status_code == 302 and resp.headers["Location"] == "/admin/"
     page = sec_app.test_client().get("/admin/login", query_string={"next": target}).get_data(as_text=True)

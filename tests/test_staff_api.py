@@ -299,8 +299,8 @@ def test_public_map_shows_published_layer_and_closures(staff, demo_net):
 def test_seeding_never_overwrites_staff_edits(database, demo_net):
     from sqlalchemy import select
 
-    from webapp.db import seed_destinations, update_destination
-    from webapp.models import Destination
+    from webapp.storage.destinations import seed_destinations, update_destination
+    from webapp.storage.models import Destination
 
     with database.session() as s:
         first = seed_destinations(s, demo_net.pois)

@@ -10,16 +10,22 @@ START = "60.1699,24.9384"
 @pytest.fixture(scope="module")
 def museum_ids(web_app):
     with web_app.test_client() as c:
-        dests = c.get("/api/tour/destinations").get_json()
+        dests = [
+            {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+            for f in c.get("/api/tour/destinations").get_json()["features"]
+        ]
     return [d["id"] for d in dests if d["category"] == "museum"]
 
 
 def test_destinations_list(client):
     resp = client.get("/api/tour/destinations?lang=id")
     assert resp.status_code == 200
-    dests = resp.get_json()
-    assert len(dests) > 50
-    assert {"id", "name", "category", "lat", "lon", "visit_min", "opening_hours"} <= set(dests[0])
+    fc = resp.get_json()  # the same GeoJSON shape as /api/destinations (before: a bare list)
+    assert resp.mimetype == "application/geo+json" and fc["type"] == "FeatureCollection"
+    assert len(fc["features"]) > 50
+    f = fc["features"][0]
+    assert f["geometry"]["type"] == "Point" and f["id"] == f["properties"]["id"]
+    assert {"id", "name", "category", "visit_min", "opening_hours", "osm_id"} <= set(f["properties"])
 
 
 def test_best_order(client, museum_ids):
@@ -105,19 +111,25 @@ def test_staff_database_destinations(demo_net):
     try:
         from sqlalchemy import select
 
-        from webapp.models import Destination
+        from webapp.storage.models import Destination
 
         with app.app_context():
-            from webapp.db import get_session
+            from webapp.storage import get_session
 
             session = get_session()
             rows = list(session.scalars(select(Destination).where(Destination.category == "museum")))
             rows[0].name, rows[0].visit_minutes = "Staff Museum", 45
             rows[1].published = False
             session.commit()
-            first, hidden = f"osm:{rows[0].osm_id}", f"osm:{rows[1].osm_id}"
+            first, hidden = str(rows[0].id), str(rows[1].id)  # the ids /api/destinations gives
         client = app.test_client()
-        dests = {d["id"]: d for d in client.get("/api/tour/destinations").get_json()}
+        dests = {
+            d["id"]: d
+            for d in [
+                {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+                for f in client.get("/api/tour/destinations").get_json()["features"]
+            ]
+        }
         assert dests[first]["name"] == "Staff Museum" and dests[first]["visit_min"] == 45
         assert hidden not in dests
         p = client.get(f"/api/tour?start={START}&stops={first}").get_json()["properties"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import threading
 import time
@@ -40,7 +41,7 @@ def client(up):
 def _count(app) -> int:
     from sqlalchemy import func, select
 
-    from webapp.models import Destination
+    from webapp.storage.models import Destination
 
     with app.extensions["bikemap_db"].session() as s:
         return s.scalar(select(func.count()).select_from(Destination))
@@ -95,13 +96,10 @@ def test_staff_bodies_one_byte_over(up, client, path, limit):
 
 
 def test_admin_import_is_limited_before_the_form_is_parsed(up, client):
-    client.get("/admin/login")
-    with client.session_transaction() as s:
-        s["csrf"] = "t"
-    login = client.post("/admin/login", data={"csrf_token": "t", "name": "eddie", "password": "editor-pass"})
+    csrf_t = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    login = client.post("/admin/login", data={"csrf_token": csrf_t, "name": "eddie", "password": "editor-pass"})
     assert login.status_code == 302
-    with client.session_transaction() as s:
-        csrf = s["csrf"]
+    csrf = client.get("/api/featured/session").get_json()["csrf"]
     before = _count(up)
     resp = client.post(
         "/admin/import", data={"csrf_token": csrf, "file": (io.BytesIO(b"x" * (IMPORT_LIMIT + 1)), "a.csv")}
@@ -245,7 +243,7 @@ def test_row_limit_boundary(up, client):
         assert ok.status_code == 200 and ok.get_json()["created"] == 30
         assert _count(up) == before + 30
     finally:
-        del up.config["IMPORT_MAX_ROWS"]
+        up.config["IMPORT_MAX_ROWS"] = 10_000
 
 
 # ----------------------------------------------------------------------------- GPX
@@ -371,12 +369,9 @@ def test_deeply_nested_json_is_a_bad_request(up, client, path):
 
 
 def test_deeply_nested_closure_geometry_in_the_admin_form(up, client):
-    client.get("/admin/login")
-    with client.session_transaction() as s:
-        s["csrf"] = "t"
-    client.post("/admin/login", data={"csrf_token": "t", "name": "eddie", "password": "editor-pass"})
-    with client.session_transaction() as s:
-        csrf = s["csrf"]
+    csrf_t = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    client.post("/admin/login", data={"csrf_token": csrf_t, "name": "eddie", "password": "editor-pass"})
+    csrf = client.get("/api/featured/session").get_json()["csrf"]
     deep = "[" * 20_000 + "]" * 20_000  # 120 KB as a form field (werkzeug keeps 500 KB of form fields)
     resp = client.post("/admin/closures", data={"csrf_token": csrf, "reason": "x", "geometry": deep})
     assert resp.status_code == 422

@@ -110,19 +110,20 @@ def imp(tmp_path_factory, demo_net):
 def _stored(app) -> list[str]:
     from sqlalchemy import select
 
-    from webapp.models import Destination
+    from webapp.storage.models import Destination
 
     with app.extensions["bikemap_db"].session() as s:
         return list(s.scalars(select(Destination.name).order_by(Destination.id)))
 
 
 def _is_valid(row: dict) -> bool:
-    from webapp.validation import DestinationInvalid, clean_destination
+    from webapp.errors import InvalidFieldsError
+    from webapp.storage.validation import clean_destination
 
     try:
         clean_destination(dict(row), bounds=(W - 0.0001, S - 0.0001, E + 0.0001, N + 0.0001))
         return True
-    except DestinationInvalid:
+    except InvalidFieldsError:
         return False
 
 

@@ -11,9 +11,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from lxml import etree
 
-from routes.cli import main as cli_main
 from routes.errors import NoRouteError, OffNetworkError, SourceError
 from webapp import create_app
+from webapp.cli import main as cli_main
 
 # two points in central Helsinki (the demo network) and a stop between them
 A, B, V = "60.1716,24.9410", "60.1660,24.9500", "60.1690,24.9450"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from routes import settings
-from routes.cli import main as cli_main
+from webapp.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import re
 import folium
 import pytest
 
-from webapp import BLUEPRINTS, create_app
+from webapp import create_app
 from webapp.assets import VENDOR, localize_header
 from webapp.i18n import load_strings
 from webapp.mapview import NETWORK_STYLES, build_map, network_layers, segment_style_class
@@ -215,8 +215,9 @@ def test_network_layers_cover_the_network(demo_net):
 
 
 def test_blueprints_registered(app):
-    assert {"maps", "api"} <= set(app.blueprints)
-    assert "webapp.maps:bp" in BLUEPRINTS
+    assert {"map", "route", "tour", "stations", "destinations", "closures", "featured", "admin", "openapi"} <= set(
+        app.blueprints
+    )
 
 
 def test_unknown_page_is_json_404(client):

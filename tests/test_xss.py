@@ -162,12 +162,11 @@ def site(tmp_path_factory, demo_net):
 
 
 def _login(client, name="ada", password="admin-pass"):
-    client.get("/admin/login")
-    with client.session_transaction() as s:
-        s["csrf"] = "t"
-    assert client.post("/admin/login", data={"csrf_token": "t", "name": name, "password": password}).status_code == 302
-    with client.session_transaction() as s:
-        return s["csrf"]
+    csrf_t = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/login").get_data(as_text=True)).group(1)
+    assert (
+        client.post("/admin/login", data={"csrf_token": csrf_t, "name": name, "password": password}).status_code == 302
+    )
+    return client.get("/api/featured/session").get_json()["csrf"]
 
 
 # ----------------------------------------------------------------------------- stored exactly

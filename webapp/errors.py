@@ -1,55 +1,226 @@
-"""One error handler for the whole app: every failure is JSON, never a traceback.
+"""Every error of the web layer, and the one table that gives each its HTTP status.
 
-A `routes.errors.BikemapError` keeps its machine ``code``; HTTP errors (404,
-405...) use their name. The body is always::
+Exceptions carry a machine ``code``, a message and, for some, extra detail
+(``fields``, ``rows``); never a status. `STATUS` maps codes to statuses for
+every blueprint, so a code means the same thing on every endpoint.
 
-    {"error": {"code": "NoRoute", "message": "no route from ... to ..."}}
+The rule for 400 against 422:
+
+- **400**: the request itself cannot be used as sent: an unknown, missing or
+  repeated query parameter, a query value of the wrong form or range, a body that
+  is not the JSON or file the endpoint reads (``InvalidQuery``, ``InvalidValue``,
+  ``InvalidJSON``, ``InvalidFile``, ``TooBig``...).
+- **422**: the request was read, but what it asks cannot be done: a body's fields
+  break the rules of stored data (``InvalidFields`` with ``fields``, ``InvalidRows``
+  with ``rows``), or no answer exists for well-formed input (``NoRoute``,
+  ``NoSegment``).
+
+The answer is JSON (``{"error": {"code", "message", ...}}``) unless the client
+prefers HTML (a browser on a page outside ``/api``): then a short HTML page with
+the same status. Content negotiation is `wants_html`.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from routes.errors import BikemapError
 
-__all__ = ["InvalidQueryError", "STATUS", "error_response", "init_app"]
+__all__ = [
+    "STATUS",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidFieldsError",
+    "InvalidFileError",
+    "InvalidJSONError",
+    "InvalidQueryError",
+    "InvalidRowsError",
+    "NotFoundError",
+    "PreconditionRequiredError",
+    "SettingError",
+    "StaleVersionError",
+    "TooManyRowsError",
+    "UnauthorizedError",
+    "error_response",
+    "init_app",
+    "status_of",
+    "wants_html",
+]
 
 log = logging.getLogger(__name__)
 
 
-class InvalidQueryError(BikemapError, ValueError):
+class WebError(BikemapError):
+    """A failure of a web request: ``code``, message and optional extra members of the error body."""
+
+    code = "BadRequest"
+
+    def __init__(self, message: str, **extra: Any):
+        super().__init__(message)
+        self.extra = extra
+
+
+class InvalidQueryError(WebError, ValueError):
     """A request with a missing, repeated or unknown query parameter."""
 
     code = "InvalidQuery"
 
 
-#: HTTP status of each error code (anything else a BikemapError carries: 400).
+class InvalidJSONError(WebError, ValueError):
+    """A body that is not the JSON object the endpoint reads."""
+
+    code = "InvalidJSON"
+
+
+class InvalidFileError(WebError, ValueError):
+    """An uploaded file that cannot be read (encoding, syntax)."""
+
+    code = "InvalidFile"
+
+
+class InvalidFieldsError(WebError, ValueError):
+    """Values that cannot be stored; ``fields`` maps each field to its message."""
+
+    code = "InvalidFields"
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = fields
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()), fields=fields)
+
+
+class InvalidRowsError(WebError, ValueError):
+    """An import with bad rows (``rows``: number and fields of each); nothing was imported."""
+
+    code = "InvalidRows"
+
+
+class TooManyRowsError(WebError, ValueError):
+    code = "TooManyRows"
+
+
+class UnauthorizedError(WebError, PermissionError):
+    """No valid credentials (answered with ``WWW-Authenticate``)."""
+
+    code = "Unauthorized"
+
+
+class ForbiddenError(WebError, PermissionError):
+    code = "Forbidden"
+
+
+class CSRFFailedError(WebError, PermissionError):
+    code = "CSRF"
+
+
+class NotFoundError(WebError, LookupError):
+    """No such destination, closure, featured route, token or user."""
+
+    code = "NotFound"
+
+
+class ConflictError(WebError, RuntimeError):
+    code = "Conflict"
+
+
+class PreconditionRequiredError(WebError, ValueError):
+    code = "PreconditionRequired"
+
+
+class StaleVersionError(WebError, ValueError):
+    """Someone saved the record since the version the request was based on (``current``: the row now)."""
+
+    code = "PreconditionFailed"
+
+    def __init__(self, message: str, current: Any = None):
+        super().__init__(message)
+        self.current = current
+
+
+class TooManyRequestsError(WebError, RuntimeError):
+    code = "TooManyRequests"
+
+
+class SettingError(BikemapError, ValueError):
+    """A setting that cannot be used; the message names the setting (the server does not start)."""
+
+    code = "InvalidSetting"
+
+
+#: HTTP status of every error code (a code not listed: 400). HTTP errors raised by
+#: Flask/werkzeug (404, 405, 413...) keep their own status.
 STATUS: dict[str, int] = {
+    "BadRequest": 400,
     "InvalidQuery": 400,
     "InvalidValue": 400,
+    "InvalidJSON": 400,
+    "InvalidFile": 400,
     "TooBig": 400,
     "SourceError": 400,
+    "UnknownDestination": 400,
+    "BudgetTooSmall": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "CSRF": 403,
+    "NotFound": 404,
+    "Conflict": 409,
+    "PreconditionFailed": 412,
+    "TooManyRows": 413,
+    "RequestEntityTooLarge": 413,
+    "InvalidFields": 422,
+    "InvalidRows": 422,
     "NoSegment": 422,
     "NoRoute": 422,
+    "PreconditionRequired": 428,
+    "TooManyRequests": 429,
+    "FeedError": 503,
+    "InternalError": 500,
 }
 
 
-def error_response(code: str, message: str, status: int):
-    resp = jsonify({"error": {"code": code, "message": message}})
-    resp.status_code = status
+def status_of(code: str) -> int:
+    return STATUS.get(code, 400)
+
+
+def wants_html() -> bool:
+    """Whether the client prefers an HTML page to JSON (a browser outside ``/api``)."""
+    if request.path.startswith("/api/") or request.path == "/api":
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+
+
+def error_response(code: str, message: str, status: int | None = None, **extra: Any) -> Response:
+    """The error answer (JSON, or a page for browsers) of ``code``; status from `STATUS` unless given."""
+    status = status or status_of(code)
+    if wants_html():
+        body = render_template("error.html", status=status, code=code, message=message)
+        resp = Response(body, status=status, mimetype="text/html")
+    else:
+        resp = jsonify({"error": {"code": code, "message": message, **extra}})
+        resp.status_code = status
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="bikemap staff"'
+    resp.headers.setdefault("Cache-Control", "no-store")
     return resp
 
 
 def _bikemap_error(exc: BikemapError):
-    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400))
+    resp = error_response(exc.code, str(exc), **getattr(exc, "extra", {}))
+    current = getattr(exc, "current", None)
+    if current is not None and not getattr(current, "deleted", False) and hasattr(current, "etag"):
+        resp.headers["ETag"] = current.etag
+    return resp
 
 
 def _http_error(exc: HTTPException):
     if exc.code is None or exc.code < 400:  # redirects keep their own response (Location)
         return exc.get_response()
+    if exc.response is not None:  # a view's own answer (abort(response))
+        return exc.response
     code = (exc.name or "HTTPError").replace(" ", "")
     resp = error_response(code, exc.description or exc.name, exc.code or 400)
     if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

@@ -35,6 +35,7 @@ __all__ = [
     "NETWORK_STYLES",
     "NONCE",
     "build_map",
+    "closures_map_layer",
     "network_layers",
     "render_map",
     "segment_style_class",
@@ -292,7 +293,7 @@ def build_map(
             stations, _station_popup, t, name=t("layer_stations"), marker=marker, tooltip=False
         )
         layers["stations"].add_to(m)
-    for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.staff_api)
+    for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.views.map)
         layers[key] = layer.add_to(m)
     folium.plugins.LocateControl(
         strings={"title": t("locate_me"), "popup": t("locate_popup")},
@@ -303,6 +304,37 @@ def build_map(
     m.fit_bounds([[s, w], [n, e]])
     m.add_child(_Hook(data_attribution, layers))
     return m
+
+
+def closures_map_layer(closures: dict[str, Any], t):
+    """A Folium layer of closures (red) and hazards (orange) with escaped popups."""
+    data = []
+    for f in closures.get("features", []):
+        p = f["properties"]
+        label = t("closure_closed") if p["kind"] == "closure" else t("closure_hazard")
+        until = f" · {t('closure_until')} {p['ends_at'][:10]}" if p.get("ends_at") else ""
+        popup = (
+            f'<div class="bm-popup bm-closure"><strong>{html.escape(label)}</strong>'
+            f"<div>{html.escape(p['reason'])}{html.escape(until)}</div></div>"
+        )
+        props = {"kind": p["kind"], "popup": inert_html(popup), "label": inert_html(html.escape(label))}
+        data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+
+    def style(feature):
+        # dark for closures, amber for hazards: no street class is drawn in either
+        colour = "#1f2937" if feature["properties"]["kind"] == "closure" else "#f59e0b"
+        return {"color": colour, "weight": 7, "opacity": 0.95, "dashArray": "8 6"}
+
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": data},
+        name=t("closures_layer"),
+        style_function=style,
+        marker=folium.CircleMarker(
+            radius=9, color="#1f2937", weight=3, fill=True, fill_color="#ffffff", fill_opacity=1
+        ),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    )
 
 
 def render_map(m: folium.Map, static_url: Callable[[str], str]) -> dict[str, str]:

@@ -1,17 +1,42 @@
-"""The OpenAPI 3 document of the JSON API (served at ``/api/openapi.json``).
+"""The OpenAPI 3 document of the JSON API (served at ``/api/openapi.json``), built at start-up.
 
-Written as data; `openapi_document` adds the live profile names. Other
-blueprints add their paths to `PATHS` (and schemas to `SCHEMAS`) at import.
+Each view module documents its own paths as data, in a module constant
+``OPENAPI_PATHS`` next to the views. `init_app` runs after every blueprint is
+registered: it collects the paths of the registered blueprints' modules, adds
+what holds for every operation (`_complete`), the live profile names and the
+error codes of `webapp.errors.STATUS`, and keeps the document in the app. Nothing
+is changed when a module is imported. Shared pieces (parameters, error
+responses) are here; schemas are in `webapp.openapi_schemas`.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any
 
-from routes import profile_names, settings
+from flask import Flask, current_app
 
-__all__ = ["ERROR_RESPONSES", "PATHS", "SCHEMAS", "error_response", "openapi_document"]
+from routes import profile_names
+
+from .errors import STATUS
+
+__all__ = [
+    "BBOX",
+    "ERROR_RESPONSES",
+    "IF_MATCH",
+    "INVALID_FIELDS",
+    "LOCK_ERRORS",
+    "LANG",
+    "LATLON",
+    "collection",
+    "error_response",
+    "init_app",
+    "openapi_document",
+    "param",
+    "path_id",
+    "staff_errors",
+]
 
 LATLON = {
     "type": "string",
@@ -20,7 +45,7 @@ LATLON = {
 }
 
 
-def _param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+def param(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
@@ -49,215 +74,49 @@ ERROR_RESPONSES = {
     "500": error_response("A bug in bikemap (logged on the server; no detail is sent)", ["InternalError"]),
 }
 
-LANG = _param(
+LANG = param(
     "lang",
     "Language of names and directions",
     {"type": "string", "enum": ["en", "id"], "default": "en"},
 )
-BBOX = _param(
+BBOX = param(
     "bbox",
     "Only features inside WEST,SOUTH,EAST,NORTH (degrees)",
     {"type": "string", "example": "24.93,60.16,24.96,60.18"},
 )
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {
-                        "type": "string",
-                        "enum": [
-                            "InvalidQuery",
-                            "InvalidValue",
-                            "NoSegment",
-                            "NoRoute",
-                            "TooBig",
-                            "SourceError",
-                            "FeedError",
-                            "UnknownDestination",
-                            "BudgetTooSmall",
-                            "NotFound",
-                            "MethodNotAllowed",
-                            "BadRequest",
-                            "RequestEntityTooLarge",
-                            "UnsupportedMediaType",
-                            "TooManyRows",
-                            "InternalError",
-                        ],
-                    },
-                    "message": {"type": "string"},
-                },
-            }
-        },
-    },
-    "Instruction": {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string"},
-            "distance_m": {"type": "number"},
-        },
-        "additionalProperties": True,
-    },
-    "Route": {
-        "type": "object",
-        "description": "A GeoJSON Feature: the same as `bikemap route --json`.",
-        "required": ["type", "geometry", "properties"],
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "geometry": {
-                "type": "object",
-                "properties": {
-                    "type": {"type": "string", "enum": ["LineString"]},
-                    "coordinates": {
-                        "type": "array",
-                        "items": {
-                            "type": "array",
-                            "items": {"type": "number"},
-                            "minItems": 2,
-                            "maxItems": 3,
-                        },
-                    },
-                },
-            },
-            "properties": {
-                "type": "object",
-                "properties": {
-                    "profile": {"type": "string"},
-                    "distance_m": {"type": "number"},
-                    "duration_s": {"type": "number"},
-                    "cost": {"type": "number"},
-                    "highway_m": {
-                        "type": "object",
-                        "additionalProperties": {"type": "number"},
-                        "description": "metres per OSM highway value",
-                    },
-                    "surface_m": {"type": "object", "additionalProperties": {"type": "number"}},
-                    "cycle_infra_m": {
-                        "type": "number",
-                        "description": "metres on cycle paths, tracks or lanes",
-                    },
-                    "main_road_m": {
-                        "type": "number",
-                        "description": "metres on main roads without cycle infrastructure",
-                    },
-                    "push_m": {"type": "number", "description": "metres where the bike is pushed"},
-                    "legs": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "distance_m": {"type": "number"},
-                                "duration_s": {"type": "number"},
-                            },
-                        },
-                    },
-                    "waypoints": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "role": {
-                                    "type": "string",
-                                    "description": "from, via, to; bike-share trips also pickup "
-                                    "and dropoff (the stations)",
-                                },
-                                "input": {"type": "array", "items": {"type": "number"}},
-                                "location": {"type": "array", "items": {"type": "number"}},
-                                "distance_m": {"type": "number"},
-                            },
-                        },
-                    },
-                    "instructions": {
-                        "type": "array",
-                        "items": {"$ref": "#/components/schemas/Instruction"},
-                    },
-                },
-                "additionalProperties": True,
-            },
-        },
-    },
-    "Destination": {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": "string", "example": "node/60131839"},
-            "geometry": {"$ref": "#/components/schemas/Point"},
-            "properties": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string", "nullable": True},
-                    "kind": {
-                        "type": "string",
-                        "enum": ["tourism", "historic", "leisure", "natural"],
-                    },
-                    "category": {"type": "string", "example": "museum"},
-                    "description": {"type": "string", "nullable": True},
-                    "website": {"type": "string", "nullable": True},
-                    "wheelchair": {"type": "string", "nullable": True},
-                    "osm_type": {"type": "string"},
-                    "osm_id": {
-                        "description": "OSM id: 'node/123' (staff database), or the number "
-                        "with osm_type (without a database); null for staff-made destinations",
-                        "anyOf": [{"type": "string"}, {"type": "integer"}],
-                        "nullable": True,
-                    },
-                },
-                "additionalProperties": True,
-            },
-        },
-    },
-    "Station": {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": "string"},
-            "geometry": {"$ref": "#/components/schemas/Point"},
-            "properties": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": "string", "nullable": True},
-                    "ref": {"type": "string", "nullable": True},
-                    "capacity": {"type": "integer", "nullable": True},
-                    "operator": {"type": "string", "nullable": True},
-                    "network": {"type": "string", "nullable": True},
-                    "osm_type": {"type": "string"},
-                    "osm_id": {"type": "integer"},
-                },
-                "additionalProperties": True,
-            },
-        },
-    },
-    "Point": {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "enum": ["Point"]},
-            "coordinates": {
-                "type": "array",
-                "items": {"type": "number"},
-                "minItems": 2,
-                "maxItems": 2,
-            },
-        },
-    },
-    "Profile": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "mode": {"type": "string"},
-            "description": {"type": "string"},
-        },
-    },
+
+def staff_errors(missing: str) -> dict[str, Any]:
+    """401, 403 and 404 of a staff operation (``missing``: what the 404 says is not there)."""
+    return {
+        "401": error_response("No or bad API token", ["Unauthorized"]),
+        "403": error_response("The role does not allow this", ["Forbidden", "CSRF"]),
+        "404": error_response(missing, ["NotFound"]),
+    }
+
+
+#: Answers of a write guarded by ``If-Match``.
+LOCK_ERRORS = {
+    "412": error_response("The If-Match ETag is stale; nothing changed", ["PreconditionFailed"]),
+    "428": error_response("If-Match is missing", ["PreconditionRequired"]),
+}
+#: The answer to stored values that break a rule.
+INVALID_FIELDS = {"422": error_response("Values that cannot be stored (see error.fields)", ["InvalidFields"])}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the ETag of the version you edited",
 }
 
 
-def _collection(ref: str) -> dict[str, Any]:
+def path_id(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def collection(ref: str) -> dict[str, Any]:
+    """Schema of a FeatureCollection of ``ref`` Features."""
     return {
         "type": "object",
         "properties": {
@@ -266,260 +125,6 @@ def _collection(ref: str) -> dict[str, Any]:
         },
     }
 
-
-PATHS: dict[str, Any] = {
-    "/api/route": {
-        "get": {
-            "summary": "Plan a cycling route",
-            "operationId": "route",
-            "parameters": [
-                _param("from", "Start point LAT,LON", LATLON, required=True),
-                _param("to", "End point LAT,LON", LATLON, required=True),
-                _param(
-                    "via",
-                    f"Via points in order, LAT,LON;LAT,LON;... (at most {settings.max_via}; "
-                    "the parameter may also be repeated)",
-                    {"type": "string"},
-                ),
-                _param("profile", "Cycling profile", {"type": "string", "default": "safe"}),
-                LANG,
-                _param(
-                    "format",
-                    "geojson (default) or gpx (a GPX 1.1 download)",
-                    {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"},
-                ),
-                _param(
-                    "mode",
-                    "bike (default) or bikeshare: walk to a station with a bike, ride to one "
-                    "with a free dock, walk on (no via points); properties.legs list the walk "
-                    "and bike legs",
-                    {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"},
-                ),
-                _param(
-                    "names",
-                    "Names of the points, in order from, vias, to, separated by '|' (empty: unnamed); "
-                    "they name the waypoints of the Feature and the GPX",
-                    {"type": "string", "maxLength": 5400},
-                ),
-            ],
-            "responses": {
-                "200": {
-                    "description": "The route (format=gpx: a GPX 1.1 attachment)",
-                    "content": {
-                        "application/geo+json": {"schema": {"$ref": "#/components/schemas/Route"}},
-                        "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
-                    },
-                },
-                **ERROR_RESPONSES,
-                "422": error_response(
-                    "A point is too far from any street, or no legal route joins the points",
-                    ["NoSegment", "NoRoute"],
-                ),
-            },
-        }
-    },
-    "/api/destinations": {
-        "get": {
-            "summary": "Tourist destinations",
-            "operationId": "destinations",
-            "parameters": [
-                BBOX,
-                _param(
-                    "category",
-                    "Comma-separated categories (museum, park...) or kinds (tourism, historic, leisure, natural)",
-                    {"type": "string", "example": "museum,park"},
-                ),
-                LANG,
-            ],
-            "responses": {
-                "200": {
-                    "description": "Destinations",
-                    "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Destination")}},
-                },
-                **ERROR_RESPONSES,
-            },
-        }
-    },
-    "/api/stations": {
-        "get": {
-            "summary": "Bike-share stations",
-            "operationId": "stations",
-            "parameters": [BBOX, LANG],
-            "responses": {
-                "200": {
-                    "description": "Stations",
-                    "content": {"application/geo+json": {"schema": _collection("#/components/schemas/Station")}},
-                },
-                **ERROR_RESPONSES,
-            },
-        }
-    },
-    "/api/profiles": {
-        "get": {
-            "summary": "Cycling profiles",
-            "operationId": "profiles",
-            "responses": {
-                "200": {
-                    "description": "Profiles",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "array",
-                                "items": {"$ref": "#/components/schemas/Profile"},
-                            }
-                        }
-                    },
-                },
-                **ERROR_RESPONSES,
-            },
-        }
-    },
-    "/api/openapi.json": {
-        "get": {
-            "summary": "This document",
-            "operationId": "openapi",
-            "responses": {
-                "200": {"description": "OpenAPI 3 document", "content": {"application/json": {}}},
-                **ERROR_RESPONSES,
-            },
-        }
-    },
-}
-
-
-SCHEMAS["Tour"] = {
-    "type": "object",
-    "description": "A GeoJSON Feature: the Route properties plus the tour's kind, order of stop ids, "
-    "stops (with arrival times), timeline, total_s, start_time and timezone",
-    "required": ["type", "geometry", "properties"],
-    "properties": {
-        "type": {"type": "string", "enum": ["Feature"]},
-        "geometry": {"$ref": "#/components/schemas/Route/properties/geometry"},
-        "properties": {
-            "type": "object",
-            "properties": {
-                "kind": {"type": "string"},
-                "order": {"type": "array", "items": {"type": "string"}},
-                "stops": {"type": "array", "items": {"type": "object"}},
-                "total_s": {"type": "number"},
-                "distance_m": {"type": "number"},
-                "duration_s": {"type": "number"},
-            },
-            "additionalProperties": True,
-        },
-    },
-}
-SCHEMAS["TourDestination"] = {
-    "type": "object",
-    "required": ["id", "name", "category", "lat", "lon"],
-    "properties": {
-        "id": {"type": "string", "example": "osm:node/60131839"},
-        "name": {"type": "string"},
-        "category": {"type": "string"},
-        "lat": {"type": "number"},
-        "lon": {"type": "number"},
-        "visit_min": {"type": "number", "nullable": True},
-        "opening_hours": {"type": "string", "nullable": True},
-        "description": {"type": "string", "nullable": True},
-    },
-}
-
-_TOUR_ERRORS = {
-    **ERROR_RESPONSES,
-    "400": error_response(
-        "Bad query, unknown destination id, or a budget too small for any stop",
-        ["InvalidQuery", "InvalidValue", "TooBig", "UnknownDestination", "BudgetTooSmall"],
-    ),
-    "422": error_response("A point is too far from any street, or no route joins the stops", ["NoSegment", "NoRoute"]),
-}
-
-PATHS["/api/tour"] = {
-    "get": {
-        "summary": "Plan a round tour (or one to an end point) through tourist destinations",
-        "operationId": "tour",
-        "parameters": [
-            _param("start", "Start point LAT,LON", LATLON, required=True),
-            _param("end", "End point LAT,LON (default: back to the start)", LATLON),
-            _param(
-                "stops",
-                "Comma-separated destination ids (from /api/tour/destinations) to visit in the best order",
-                {"type": "string"},
-            ),
-            _param(
-                "budget_min",
-                "Time budget in minutes (riding and visits): the best set of destinations that fits",
-                {"type": "number"},
-            ),
-            _param("distance_km", "Length of a loop to ride (without stops)", {"type": "number"}),
-            _param("interests", "Weights per category, e.g. museum:2,park:1", {"type": "string"}),
-            _param("profile", "Cycling profile", {"type": "string", "default": "safe"}),
-            LANG,
-            _param("start_time", "Local start time YYYY-MM-DDTHH:MM (opening hours are checked)", {"type": "string"}),
-            _param(
-                "format",
-                "geojson (default) or gpx",
-                {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"},
-            ),
-        ],
-        "responses": {
-            "200": {
-                "description": "The tour (format=gpx: a GPX 1.1 attachment)",
-                "content": {
-                    "application/geo+json": {"schema": {"$ref": "#/components/schemas/Tour"}},
-                    "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
-                },
-            },
-            **_TOUR_ERRORS,
-        },
-    }
-}
-PATHS["/api/tour/destinations"] = {
-    "get": {
-        "summary": "Destinations a tour may visit (published ones)",
-        "operationId": "tourDestinations",
-        "parameters": [LANG],
-        "responses": {
-            "200": {
-                "description": "Destinations",
-                "content": {
-                    "application/json": {
-                        "schema": {"type": "array", "items": {"$ref": "#/components/schemas/TourDestination"}}
-                    }
-                },
-            },
-            **ERROR_RESPONSES,
-        },
-    }
-}
-PATHS["/api/tour/categories"] = {
-    "get": {
-        "summary": "Destination categories with their labels and usual visit times",
-        "operationId": "tourCategories",
-        "parameters": [LANG],
-        "responses": {
-            "200": {
-                "description": "Categories",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["id", "label"],
-                                "properties": {
-                                    "id": {"type": "string"},
-                                    "label": {"type": "string"},
-                                    "visit_min": {"type": "number", "nullable": True},
-                                },
-                            },
-                        }
-                    }
-                },
-            },
-            **ERROR_RESPONSES,
-        },
-    }
-}
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 _BAD_REQUEST = error_response(
@@ -575,7 +180,7 @@ _CLOSURE = {
         },
     },
 }
-_COLLECTION = {
+_COLLECTION: dict[str, Any] = {
     "type": "object",
     "required": ["type", "features"],
     "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array"}},
@@ -672,7 +277,7 @@ def _complete(paths: dict[str, Any]) -> None:
                 op["requestBody"] = copy.deepcopy(_REQUEST_BODIES[op["operationId"]])
             if op.get("operationId") == "importDestinations" and not op.get("parameters"):
                 op["parameters"] = [
-                    _param(
+                    param(
                         "format",
                         "geojson, csv or gpx (default: from the Content-Type or "
                         "the uploaded file's name, else geojson)",
@@ -684,7 +289,7 @@ def _complete(paths: dict[str, Any]) -> None:
             if method in ("post", "put", "patch") or "requestBody" in op:
                 responses.setdefault("413", copy.deepcopy(_TOO_LARGE))
                 responses.setdefault(
-                    "422", error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])
+                    "422", error_response("Values that cannot be stored (see error.fields)", ["InvalidFields"])
                 )
             for status, resp in responses.items():
                 if status[0] in "45" and not resp.get("content"):
@@ -694,14 +299,26 @@ def _complete(paths: dict[str, Any]) -> None:
                 op["security"] = [{}, {"bearerToken": []}] if public else [{"bearerToken": []}]
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI 3.0 document of every registered API path."""
-    paths = copy.deepcopy(PATHS)
+def build(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every path the app's registered blueprints document."""
+    from .openapi_schemas import SCHEMAS
+
+    paths: dict[str, Any] = {}
+    for bp in app.blueprints.values():
+        for path, item in getattr(sys.modules[bp.import_name], "OPENAPI_PATHS", {}).items():
+            merged = paths.setdefault(path, {})
+            for key, value in copy.deepcopy(item).items():
+                if key in merged and key != "parameters":
+                    raise ValueError(f"OpenAPI: {key.upper()} {path} is documented twice")
+                merged[key] = value
     for path in ("/api/route", "/api/tour"):
-        for param in paths[path]["get"]["parameters"]:
-            if param["name"] == "profile":
-                param["schema"]["enum"] = profile_names()
+        for param_ in paths.get(path, {}).get("get", {}).get("parameters", []):
+            if param_["name"] == "profile":
+                param_["schema"]["enum"] = profile_names()
     _complete(paths)
+    schemas = copy.deepcopy(SCHEMAS)
+    codes = schemas["Error"]["properties"]["error"]["properties"]["code"]
+    codes["enum"] = sorted(set(codes["enum"]) | set(STATUS))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -711,9 +328,9 @@ def openapi_document() -> dict[str, Any]:
             'Every error is a 4xx JSON body {"error": {"code", "message"}}.',
             "license": {"name": "MIT"},
         },
-        "paths": paths,
+        "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",
@@ -723,3 +340,13 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+
+
+def init_app(app: Flask) -> None:
+    """Build the document once every blueprint is registered (call last in the factory)."""
+    app.extensions["bikemap.openapi"] = build(app)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The current app's document."""
+    return current_app.extensions["bikemap.openapi"]

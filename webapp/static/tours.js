@@ -136,7 +136,11 @@
   }
   function loadDestinations() {
     if (destinations) return Promise.resolve(destinations);
-    return bm.api("tour/destinations", {lang: bm.lang}).then(function (list) {
+    return bm.api("tour/destinations", {lang: bm.lang}).then(function (fc) {
+      // a GeoJSON FeatureCollection, as /api/destinations: flat records for the list and the picker
+      var list = fc.features.map(function (f) {
+        return Object.assign({}, f.properties, {id: String(f.id), lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1]});
+      });
       destinations = list.sort(function (a, b) { return a.name.localeCompare(b.name); });
       return destinations;
     });

@@ -1,4 +1,4 @@
-"""Blueprint ``maps``: the map page with the route planner (``/``)."""
+"""Blueprint ``map``: the map page with the route planner (``/``)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
 
-from .i18n import get_lang, gettext, strings_for
-from .mapview import NETWORK_STYLES, NONCE, build_map, render_map
-from .network import get_network
-from .security import csp_nonce
-from .staff_api import closures_map_layer, layer_state, public_closures, published_features
+from ..i18n import get_lang, gettext, strings_for
+from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
+from ..network import get_network
+from ..security import csp_nonce
+from ..storage import get_session
+from ..storage.closures import public_closures
+from ..storage.layer import layer_state, published_features
 
 __all__ = ["bp", "map_parts"]
 
-bp = Blueprint("maps", __name__)
+bp = Blueprint("map", __name__)
 
 _lock = threading.Lock()
 _KEY = "bikemap.map_parts"
@@ -26,7 +28,8 @@ _KEY = "bikemap.map_parts"
 def map_parts(lang: str) -> dict[str, str]:
     """The rendered Folium map in ``lang``, built once per app and language."""
     cache = current_app.extensions.setdefault(_KEY, {})
-    key = (lang, layer_state())  # staff edits and closures: rebuilt on the next page load
+    session = get_session()
+    key = (lang, layer_state(session))  # staff edits and closures: rebuilt on the next page load
     parts = cache.get(key)
     if parts is None:
         with _lock:
@@ -34,7 +37,7 @@ def map_parts(lang: str) -> dict[str, str]:
             if parts is None:
                 cfg = current_app.config
                 t = lambda k: gettext(k, lang)  # noqa: E731
-                closures = public_closures()
+                closures = public_closures(session)
                 m = build_map(
                     get_network(),
                     t,
@@ -42,7 +45,7 @@ def map_parts(lang: str) -> dict[str, str]:
                     tiles_url=cfg.get("TILES_URL") or "",
                     tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
                     data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
-                    destinations=published_features(lang=lang),
+                    destinations=published_features(session, lang=lang),
                     extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None,
                 )
                 for old in [k for k in cache if k[0] == lang]:
@@ -84,6 +87,6 @@ def index():
         network_styles=NETWORK_STYLES,
         network_name=net.name,
         bounds=net.bounds,
-        api_base=url_for("api.api_route").rsplit("/", 1)[0],
+        api_base=url_for("route.api_route").rsplit("/", 1)[0],
         max_via=settings.max_via,
     )

@@ -31,7 +31,7 @@ def register(sub) -> None:
         help="run the web app (map and JSON API)",
         description="Serve the bikemap web app: the route planner map and the JSON API.",
     )
-    add_source_argument(p)
+    add_source_argument(p, default=None)  # none given: BIKEMAP_SOURCE, else demo (webapp.config)
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -84,7 +84,10 @@ def register(sub) -> None:
 
 
 def _config(args: argparse.Namespace) -> dict:
-    cfg = {"SOURCE": args.source}
+    """Settings the options give (each over instance config.py and BIKEMAP_* variables)."""
+    cfg = {}
+    if args.source:
+        cfg["SOURCE"] = args.source
     if args.cache_dir:
         cfg["CACHE_DIR"] = args.cache_dir
     if args.dem:
@@ -115,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return _serve_forked(args)
     from webapp import create_app
 
-    app = create_app(config=_config(args))
+    app = create_app(config_overrides=_config(args))  # every setting is checked here, before listening
     _announce(args, app.extensions["bikemap.network"])
     try:
         if args.debug:
@@ -131,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
                 ident="bikemap",
                 max_request_body_size=_max_body(app),
                 **_connections(args),
+                **_proxy(app),
             )
     except OSError as exc:
         raise InvalidValueError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
@@ -147,9 +151,27 @@ def _connections(args: argparse.Namespace) -> dict:
 def _max_body(app) -> int:
     """waitress buffers a body (a chunked one too) before the app sees it: no more than the
     largest the app accepts (an import) and 1 MB of form framing; the app's own limits answer 413."""
-    from webapp.staff_api import IMPORT_MAX_BYTES
+    return int(app.config["IMPORT_MAX_BYTES"]) + 1024 * 1024
 
-    return int(app.config.get("IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)) + 1024 * 1024
+
+def _proxy(app) -> dict:
+    """waitress's trust in a reverse proxy (``PROXY_FIX``): which X-Forwarded-* headers it keeps.
+
+    waitress removes every X-Forwarded-* header of an untrusted peer before the app
+    sees it, so werkzeug's ProxyFix alone (`webapp.security`) would never see them.
+    With ``PROXY_FIX = N`` waitress trusts a proxy at any address (set it only when
+    the port is reachable through the proxy alone) and passes the headers on; the
+    app's ProxyFix then takes N hops of X-Forwarded-For, -Proto and -Host.
+    """
+    hops = int(app.config["PROXY_FIX"])
+    if hops <= 0:
+        return {}
+    return {
+        "trusted_proxy": "*",
+        "trusted_proxy_count": hops,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 def _announce(args: argparse.Namespace, net) -> None:
@@ -163,14 +185,14 @@ def _announce(args: argparse.Namespace, net) -> None:
 
 
 def _serve_forked(args: argparse.Namespace) -> int:
-    from routes import load_network
     from webapp import create_app
 
-    net = load_network(args.source, cache_folder=args.cache_dir)
-    # one app first, in this process: it warms the routers (shared copy-on-write with the
-    # workers) and does the one-time set-up (database, instance files) before any worker
-    # races for it; the workers then make their own apps (own database connections)
-    create_app(config={**_config(args), "NETWORK": net})
+    # one app first, in this process: it checks the settings, loads the network and warms
+    # the routers (shared copy-on-write with the workers) and does the one-time set-up
+    # (database, instance files) before any worker races for it; the workers then make
+    # their own apps (own database connections)
+    first = create_app(config_overrides=_config(args))
+    net = first.extensions["bikemap.network"]
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
     except OSError as exc:
@@ -184,7 +206,7 @@ def _serve_forked(args: argparse.Namespace) -> int:
             try:
                 import waitress
 
-                app = create_app(config={**_config(args), "NETWORK": net})
+                app = create_app(config_overrides={**_config(args), "NETWORK": net})
                 waitress.serve(
                     app,
                     sockets=[sock],
@@ -192,6 +214,7 @@ def _serve_forked(args: argparse.Namespace) -> int:
                     ident="bikemap",
                     max_request_body_size=_max_body(app),
                     **_connections(args),
+                    **_proxy(app),
                 )
                 code = 0
             except KeyboardInterrupt:

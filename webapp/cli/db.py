@@ -48,8 +48,8 @@ __all__ = ["backup", "register", "restore"]
 def _url(arg: str | None):
     from sqlalchemy.engine import make_url
 
-    from .db import normalise_url
-    from .users_cli import database_url
+    from ..storage.engine import normalise_url
+    from .users import database_url
 
     raw = database_url(arg)
     try:

@@ -1,9 +1,8 @@
-"""Live bike share in the web app: the GBFS feed of ``GBFS_URL``.
+"""Bike share in the web app: stations, dock-to-dock trips, and the GBFS feed of ``GBFS_URL``.
 
 Set ``GBFS_URL`` (config, ``BIKEMAP_GBFS_URL``, or ``bikemap serve --gbfs URL``)
 to a system's ``gbfs.json``; without it, stations come from the network's
-OpenStreetMap data and have no live counts. The views in `webapp.api` call
-one function each:
+OpenStreetMap data and have no live counts. The views call one function each:
 
 - ``GET /api/stations``: `stations_collection` (live counts, ``stale`` flag);
 - ``GET /api/route?...&mode=bikeshare``: `bikeshare_feature`.
@@ -25,6 +24,9 @@ from routes.errors import InvalidValueError
 from routes.gbfs import GbfsClient, client_for
 from routes.stations import station_collection
 
+from .storage import get_session
+from .storage.closures import closure_edge_cost_for
+
 #: Values of ``mode`` in ``GET /api/route``.
 MODES = ("bike", "bikeshare")
 
@@ -34,11 +36,11 @@ __all__ = ["MODES", "bikeshare_feature", "gbfs_client", "stations_collection"]
 def gbfs_client() -> GbfsClient | None:
     """The shared client of the app's ``GBFS_URL`` (None when not set)."""
     url = current_app.config.get("GBFS_URL")
-    return client_for(url, timeout=current_app.config.get("GBFS_TIMEOUT")) if url else None
+    return client_for(url, timeout=current_app.config["GBFS_TIMEOUT"]) if url else None
 
 
 def stations_collection(network, *, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """Stations as a FeatureCollection: live from GBFS when configured, else from OSM."""
+    """Stations as a FeatureCollection, one shape with or without a feed: live from GBFS when set, else OSM."""
     fc = station_collection(network, client=gbfs_client(), fallback=True)
     for f in fc["features"]:  # the API's Station schema names the id "id" (as OSM stations do)
         f["properties"].setdefault("id", f["properties"]["station_id"])
@@ -60,14 +62,13 @@ def bikeshare_feature(
         raise InvalidValueError(f"mode must be {' or '.join(MODES)}, got {str(mode)[:20]!r}")
     if vias:
         raise InvalidValueError("a bike-share trip goes from a start to a destination: via points are not allowed")
-    from .staff_api import closure_edge_cost_for  # closures apply to the ride and the walks
-
+    session = get_session()  # closures apply to the ride and the walks
     return bikeshare_route(
         network,
         [start, end],
         client=gbfs_client(),
         profile=profile,
         lang=lang,
-        edge_cost=closure_edge_cost_for(network, profile),
-        walk_edge_cost=closure_edge_cost_for(network, "walk"),
+        edge_cost=closure_edge_cost_for(session, network, profile),
+        walk_edge_cost=closure_edge_cost_for(session, network, "walk"),
     )

@@ -1,6 +1,6 @@
 """Alembic environment of the destination database.
 
-Run programmatically by `webapp.db.upgrade` (a connection is passed in
+Run programmatically by `webapp.storage.engine.upgrade` (a connection is passed in
 ``config.attributes["connection"]``), or from the shell in the repository root:
 ``BIKEMAP_DATABASE_URL=postgresql+psycopg://... alembic upgrade head``.
 """
@@ -12,7 +12,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from webapp.models import Base
+from webapp.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -49,7 +49,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from webapp.db import normalise_url
+    from webapp.storage.engine import normalise_url
 
     engine = create_engine(normalise_url(_url()))
     with engine.connect() as connection:

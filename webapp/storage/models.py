@@ -2,7 +2,7 @@
 
 Plain SQLAlchemy 2 declarative models that work unchanged on SQLite and
 PostgreSQL (points are stored as lon/lat floats, documents as JSON). The schema
-itself is created and changed only by the Alembic migrations in ``webapp/migrations/``.
+itself is created and changed only by the Alembic migrations in ``webapp/storage/migrations/``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ __all__ = [
     "ApiToken",
     "Base",
     "Closure",
+    "ClosureHistory",
+    "Meta",
+    "StaffSession",
     "Destination",
     "DestinationHistory",
     "User",
@@ -181,6 +184,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: Mapped[list[StaffSession]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def can(self, role: str) -> bool:
         """Whether this user has ``role`` or a stronger one."""
@@ -195,8 +199,32 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: what the token is for ("import script"), shown in lists
+    name: Mapped[str] = mapped_column(String(80), default="")
+    #: after this (UTC) the token no longer works; None: until revoked
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    def is_valid(self, now: datetime | None = None) -> bool:
+        return self.expires_at is None or self.expires_at > (now or utcnow())
+
+
+class StaffSession(Base):
+    """A signed-in browser: the session cookie names it by a random key (only its hash is stored).
+
+    Deleting the row ends the session on the server: logout deletes it; a password
+    change, a role change and disabling the account delete every session of the user.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
 
 
 #: Destination columns that staff can set (and that history records).
@@ -328,6 +356,24 @@ class Closure(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80), default="")
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+    def values(self) -> dict[str, Any]:
+        """The values plus bookkeeping (history snapshots)."""
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "geometry": self.geometry,
+            "ends_at": self.ends_at.isoformat(timespec="seconds") if self.ends_at else None,
+            "removed": self.removed,
+            "version": self.version,
+        }
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
 
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
@@ -404,18 +450,24 @@ class FeaturedRouteHistory(_Change, Base):
         return {"id": self.id, "featured_id": self.featured_id, **self._change_json()}
 
 
-# ----------------------------------------------------------------------------- login rate limit
+class ClosureHistory(_Change, Base):
+    """One change of a closure: who, when, before and after."""
+
+    __tablename__ = "closure_history"
+
+    closure_id: Mapped[int] = mapped_column(Integer, index=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "closure_id": self.closure_id, **self._change_json()}
 
 
-class LoginFailure(Base):
-    """A failed staff login: address and hashed user name (``key``), and when (UTC).
+# ----------------------------------------------------------------------------- the database's own facts
 
-    Kept in the database so that every app instance behind a load balancer
-    counts the same failures; rows older than the rate-limit window are deleted.
-    """
 
-    __tablename__ = "login_failures"
+class Meta(Base):
+    """Facts about the database itself: ``area`` (the bounds of the network it was seeded for)."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    __tablename__ = "bikemap_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

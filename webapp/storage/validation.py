@@ -1,7 +1,7 @@
 """Checks of what staff type in: destinations, closures, OSM ``opening_hours``.
 
 Every check collects plain-language messages per field, so a form can show all
-of them at once; `DestinationInvalid` carries them (``.fields``).
+of them at once; `InvalidFieldsError` carries them (``.fields``).
 
 The ``opening_hours`` check is a compact grammar of the forms that make up
 nearly all real tags (``24/7``; weekday ranges and lists with ``PH``/``SH``;
@@ -20,27 +20,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from routes._hours import OPENING_HOURS_EXAMPLES, check_opening_hours  # noqa: F401 (re-exported)
-from routes.errors import InvalidValueError
 
+from ..errors import InvalidFieldsError
 from .models import CLOSURE_KINDS, categories
 
 __all__ = [
-    "DestinationInvalid",
     "check_opening_hours",
     "clean_closure",
     "clean_destination",
     "clean_url",
 ]
-
-
-class DestinationInvalid(InvalidValueError):
-    """Values that cannot be stored; ``fields`` maps each field to its message."""
-
-    code = "InvalidValue"
-
-    def __init__(self, fields: dict[str, str]):
-        self.fields = fields
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
 
 
 # ----------------------------------------------------------------------------- fields
@@ -101,7 +90,7 @@ def clean_destination(
     current: dict[str, Any] | None = None,
     bounds: tuple[float, float, float, float] | None = None,
 ) -> dict[str, Any]:
-    """Check and normalise destination values; raise `DestinationInvalid` listing every problem.
+    """Check and normalise destination values; raise `InvalidFieldsError` listing every problem.
 
     ``data`` holds the fields to set (``lon``/``lat`` included). With ``current``
     (the stored values) only the fields present in ``data`` change; without it
@@ -204,7 +193,7 @@ def clean_destination(
         out["published"] = True
     _refuse_nul(out, errors)
     if errors:
-        raise DestinationInvalid(errors)
+        raise InvalidFieldsError(errors)
     return out
 
 
@@ -250,10 +239,10 @@ def parse_end(value: Any) -> tuple[datetime | None, str | None]:
 
 
 def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """Check a closure/hazard GeoJSON Feature -> values for `webapp.models.Closure`."""
+    """Check a closure/hazard GeoJSON Feature -> values for `webapp.storage.models.Closure`."""
     errors: dict[str, str] = {}
     if not isinstance(feature, dict):
-        raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
+        raise InvalidFieldsError({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
     props = feature.get("properties") or {}
     geom = feature.get("geometry")
     out: dict[str, Any] = {}
@@ -284,7 +273,7 @@ def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | N
         out["geometry"] = {"type": typ, "coordinates": coords[0] if typ == "Point" else coords}
     _refuse_nul(out, errors)
     if errors:
-        raise DestinationInvalid(errors)
+        raise InvalidFieldsError(errors)
     return out
 
 

@@ -2,7 +2,7 @@
 
 A tourism office often has its points of interest as a GPX file (a Garmin or
 OsmAnd export, a route planner's waypoints). Each ``<wpt>`` becomes one row of
-the staff import (`webapp.staff_api.api_import`: checked completely, then all
+the staff import (`webapp.storage.transfer.import_destinations`: checked completely, then all
 rows or none stored):
 
 - ``<name>`` -> name (required), ``<desc>`` (else ``<cmt>``) -> description,

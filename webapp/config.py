@@ -1,0 +1,231 @@
+"""Every setting of the web app: its default, its ``BIKEMAP_*`` variable, and its check.
+
+Settings come, later ones winning, from `SETTINGS` (the defaults), the instance
+folder's ``config.py``, ``BIKEMAP_<NAME>`` environment variables (read with
+Flask's ``from_prefixed_env``: a value that parses as JSON is that value, so
+``BIKEMAP_PROXY_FIX=1`` is the number 1), and the ``bikemap serve`` options.
+A test app passes a mapping instead of the instance file and the environment.
+
+`init_app` checks and converts every setting before anything else runs: a
+setting that cannot be used stops the start with `webapp.errors.SettingError`,
+whose one-line message names it (``bikemap serve`` prints it and exits with 2,
+before listening). No other module reads a setting with its own default.
+
+========================  =====================================================  ==========
+Setting (BIKEMAP_...)     Meaning                                                Default
+========================  =====================================================  ==========
+SOURCE                    network: demo, a .osm.pbf/.osm file, place:, bbox:     demo
+CACHE_DIR                 folder of built networks                               ~/.cache/bikemap
+NETWORK                   an already loaded routes.Network (tests, scripts)      none
+DEM                       elevation data (.hgt/.hgt.zip, folder, GeoTIFF)        none
+WARM_PROFILES             build every profile's router at start                  true
+DATABASE_URL              destination database (SQLAlchemy URL)                  instance SQLite file
+SEED_DESTINATIONS         add the network's OSM destinations to the database     true
+GBFS_URL                  gbfs.json of the bike-share system (live stations)     none
+GBFS_TIMEOUT              seconds a feed read may take                           5
+TILES_URL                 background tile template; "" = plain background        OSM tiles
+TILES_ATTRIBUTION         attribution of the tiles                               OSM
+DATA_ATTRIBUTION          attribution of the map data, always shown              OSM
+LANGUAGES                 UI languages (routes/data/i18n/<code>.json); 1st=base  en,id
+CSP                       Content-Security-Policy; {nonce} and {tiles} filled in  see below
+REFERRER_POLICY           Referrer-Policy header                                 same-origin
+FRAME_OPTIONS             X-Frame-Options header                                 SAMEORIGIN
+HSTS_SECONDS              Strict-Transport-Security max-age on https (0: off)   31536000
+PROXY_FIX                 proxies in front whose X-Forwarded-* are trusted       0
+COMPRESS                  gzip text answers                                      true
+SECRET_KEY                signs the session cookie                               instance/secret_key
+REDIS_URL                 shared store of rate limits (several instances)        none: memory
+LOGIN_LIMIT_ADDRESS       failed logins per address (limits syntax)              10 per minute
+LOGIN_LIMIT_ACCOUNT       failed logins per account name                         5 per minute
+LOGIN_LIMIT_GLOBAL        failed logins of the whole site                        100 per minute
+STAFF_MAX_BYTES           largest staff JSON body                                256 KB
+ADMIN_MAX_BYTES           largest admin form                                     1 MB
+FEATURED_MAX_BYTES        largest featured-route body                            4 MB
+IMPORT_MAX_BYTES          largest import file                                    5 MB
+IMPORT_MAX_ROWS           most rows per import                                   10000
+========================  =====================================================  ==========
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from routes import settings as library_settings
+
+from .errors import SettingError
+
+__all__ = ["DEFAULTS", "SETTINGS", "Setting", "init_app", "load"]
+
+
+def _text(name: str, v: Any) -> str:
+    if not isinstance(v, str):
+        raise SettingError(f"setting {name} must be text, got {v!r:.40}")
+    return v
+
+
+def _optional_text(name: str, v: Any) -> str | None:
+    return None if v in (None, "") else _text(name, v)
+
+
+def _flag(name: str, v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+        return v.strip().lower() in ("1", "true", "yes", "on")
+    raise SettingError(f"setting {name} must be true or false, got {v!r:.40}")
+
+
+def _number(name: str, v: Any, *, low: float, high: float, integer: bool) -> Any:
+    try:
+        if isinstance(v, bool):
+            raise ValueError
+        n = int(v) if integer and (isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())) else float(v)
+    except (TypeError, ValueError):
+        kind = "a whole number" if integer else "a number"
+        raise SettingError(f"setting {name} must be {kind}, got {v!r:.40}") from None
+    if integer and n != int(n):
+        raise SettingError(f"setting {name} must be a whole number, got {v!r:.40}")
+    if not low <= n <= high:
+        raise SettingError(f"setting {name} must be between {low:g} and {high:g}, got {v!r:.40}")
+    return int(n) if integer else float(n)
+
+
+def _int(low: float, high: float) -> Callable[[str, Any], int]:
+    return lambda name, v: _number(name, v, low=low, high=high, integer=True)
+
+
+def _float(low: float, high: float) -> Callable[[str, Any], float]:
+    return lambda name, v: _number(name, v, low=low, high=high, integer=False)
+
+
+def _languages(name: str, v: Any) -> list[str]:
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not items:
+        raise SettingError(f"setting {name} must be a list of language codes such as en,id, got {v!r:.60}")
+    out = []
+    for code in items:
+        code = code.strip() if isinstance(code, str) else code
+        path = library_settings.data_folder / "i18n" / f"{code}.json"
+        if not isinstance(code, str) or not code.isalpha() or not path.is_file():
+            raise SettingError(f"setting {name}: no UI strings for language {code!r:.20} (routes/data/i18n/*.json)")
+        out.append(code)
+    return out
+
+
+def _csp(name: str, v: Any) -> str:
+    if v in (None, ""):
+        return ""
+    text = _text(name, v)
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        raise SettingError(f"setting {name} is not a valid template: {exc}") from None
+    unknown = sorted(fields - {"nonce", "tiles"})
+    if unknown:
+        raise SettingError(
+            f"setting {name} has the unknown placeholder {{{unknown[0]}}}; only {{nonce}} and {{tiles}} are filled in"
+        )
+    return text
+
+
+def _limit(name: str, v: Any) -> str:
+    from limits import parse_many
+
+    text = _text(name, v)
+    try:
+        parse_many(text)
+    except ValueError:
+        raise SettingError(f"setting {name} must be a rate such as '5 per minute', got {v!r:.40}") from None
+    return text
+
+
+def _redis(name: str, v: Any) -> str | None:
+    text = _optional_text(name, v)
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingError(f"setting {name} must be a redis:// URL, got {text!r:.60}")
+    return text
+
+
+def _any(_name: str, v: Any) -> Any:
+    return v
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    check: Callable[[str, Any], Any]
+    doc: str
+
+
+_CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: {tiles}; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'self'; form-action 'self'"
+)
+
+#: Every setting of the web app (the table in this module's docstring).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SOURCE", "demo", _text, "network source"),
+    Setting("CACHE_DIR", None, _optional_text, "folder of built networks"),
+    Setting("NETWORK", None, _any, "an already loaded routes.Network"),
+    Setting("DEM", None, _optional_text, "elevation data"),
+    Setting("WARM_PROFILES", True, _flag, "build every router at start"),
+    Setting("DATABASE_URL", None, _optional_text, "destination database URL"),
+    Setting("SEED_DESTINATIONS", True, _flag, "seed destinations from OSM"),
+    Setting("GBFS_URL", None, _optional_text, "GBFS feed"),
+    Setting("GBFS_TIMEOUT", 5.0, _float(0.1, 120), "seconds per feed read"),
+    Setting("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", lambda n, v: v or "", "tiles"),
+    Setting("TILES_ATTRIBUTION", "© OpenStreetMap contributors", lambda n, v: v or "", "tiles attribution"),
+    Setting("DATA_ATTRIBUTION", "© OpenStreetMap contributors", lambda n, v: v or "", "data attribution"),
+    Setting("LANGUAGES", ["en", "id"], _languages, "UI languages"),
+    Setting("CSP", _CSP, _csp, "Content-Security-Policy"),
+    Setting("REFERRER_POLICY", "same-origin", _text, "Referrer-Policy"),
+    Setting("FRAME_OPTIONS", "SAMEORIGIN", _text, "X-Frame-Options"),
+    Setting("HSTS_SECONDS", 31536000, _int(0, 10**9), "HSTS max-age"),
+    Setting("PROXY_FIX", 0, _int(0, 10), "trusted proxies"),
+    Setting("COMPRESS", True, _flag, "gzip"),
+    Setting("SECRET_KEY", None, _optional_text, "session signing key"),
+    Setting("REDIS_URL", None, _redis, "rate-limit store"),
+    Setting("LOGIN_LIMIT_ADDRESS", "10 per minute", _limit, "failed logins per address"),
+    Setting("LOGIN_LIMIT_ACCOUNT", "5 per minute", _limit, "failed logins per account"),
+    Setting("LOGIN_LIMIT_GLOBAL", "100 per minute", _limit, "failed logins, whole site"),
+    Setting("STAFF_MAX_BYTES", 256 * 1024, _int(1024, 2**31), "largest staff body"),
+    Setting("ADMIN_MAX_BYTES", 1024 * 1024, _int(1024, 2**31), "largest admin form"),
+    Setting("FEATURED_MAX_BYTES", 4 * 1024 * 1024, _int(1024, 2**31), "largest featured-route body"),
+    Setting("IMPORT_MAX_BYTES", 5 * 1024 * 1024, _int(1024, 2**31), "largest import file"),
+    Setting("IMPORT_MAX_ROWS", 10_000, _int(1, 10**7), "most rows per import"),
+)
+
+#: The defaults, by name.
+DEFAULTS: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+
+
+def load(app: Flask, test_config: Mapping[str, Any] | None = None, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config``: defaults, then instance config.py and BIKEMAP_* (or ``test_config``), then overrides."""
+    app.config.from_mapping({k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()})
+    app.config["JSON_SORT_KEYS"] = False
+    if test_config is None:
+        try:
+            app.config.from_pyfile("config.py", silent=True)
+        except Exception as exc:  # a syntax error in the instance file: one line, not a traceback
+            raise SettingError(f"instance config.py cannot be read: {exc}") from None
+        app.config.from_prefixed_env("BIKEMAP")
+    else:
+        app.config.from_mapping(test_config)
+    if overrides:
+        app.config.from_mapping(overrides)
+
+
+def init_app(app: Flask) -> None:
+    """Check and convert every setting of `SETTINGS` in ``app.config`` (`SettingError` on the first bad one)."""
+    for s in SETTINGS:
+        app.config[s.name] = s.check(f"BIKEMAP_{s.name}", app.config.get(s.name, s.default))
+    app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -1,0 +1,118 @@
+"""Road closures and hazards: stored versioned, and turned into routing costs.
+
+Routing (``/api/route``, ``/api/tour``, bike share) reads `closure_edge_cost_for`;
+staff add and remove closures through `add_closure` and `end_closure`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Closure, ClosureHistory, utcnow
+from .versioned import Versioned
+
+__all__ = [
+    "CLOSURES",
+    "active_closures",
+    "add_closure",
+    "all_closures",
+    "closure_edge_cost_for",
+    "on_street",
+    "public_closures",
+    "end_closure",
+]
+
+#: How closures are versioned ("removed" is their deleted flag).
+CLOSURES = Versioned(
+    Closure,
+    ClosureHistory,
+    key="closure_id",
+    noun="closure",
+    editable=("kind", "reason", "geometry", "ends_at"),
+    deleted="removed",
+)
+
+
+def active_closures(session: Session) -> list[Closure]:
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Closure)
+            .where(Closure.removed.is_(False), (Closure.ends_at.is_(None)) | (Closure.ends_at > now))
+            .order_by(Closure.id)
+        )
+    )
+
+
+def all_closures(session: Session, *, newest_first: bool = False, removed: bool = True) -> list[Closure]:
+    stmt = select(Closure).order_by(Closure.id.desc() if newest_first else Closure.id)
+    if not removed:
+        stmt = stmt.where(Closure.removed.is_(False))
+    return list(session.scalars(stmt))
+
+
+def public_closures(session: Session) -> dict[str, Any]:
+    """Active closures and hazards as a FeatureCollection (no staff names)."""
+    feats = []
+    for c in active_closures(session):
+        f = c.to_feature()
+        f["properties"].pop("created_by", None)
+        feats.append(f)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def add_closure(session: Session, values: dict[str, Any], *, user: str) -> Closure:
+    """Store checked closure values (`webapp.storage.validation.clean_closure`) as version 1."""
+    row = Closure(**values, created_by=user, created_at=utcnow())
+    return CLOSURES.add(session, row, user=user)
+
+
+def end_closure(session: Session, closure_id: int, *, user: str, expected: int | None = None) -> Closure:
+    """End a closure now (kept with its history). ``expected``: the version the caller saw, if it says."""
+    row = CLOSURES.get(session, closure_id)
+    return CLOSURES.update(
+        session, row, row.version if expected is None else expected, {"removed": True}, user=user, action="delete"
+    )
+
+
+def on_street(net, geometry: dict[str, Any]) -> bool:
+    """Whether a closure's geometry lies on a street of ``net`` (something routable within 15 m)."""
+    from routes.closures import segments_of_geometry
+
+    return bool(segments_of_geometry(net, geometry))
+
+
+_cost_lock = threading.Lock()
+
+
+def closure_edge_cost_for(session: Session, net, profile: str):
+    """The ``edge_cost`` array for routing on ``net`` with ``profile`` under the active closures.
+
+    None when no closure or hazard is active. Cached per set of active closures
+    (their ids and versions), so a new, removed or expired closure counts on the
+    next request while unchanged ones cost one small query.
+    """
+    from routes.closures import closure_edge_cost
+
+    rows = active_closures(session)
+    if not rows:
+        return None
+    key = (id(net), profile, tuple((r.id, r.version) for r in rows))
+    cache: OrderedDict = current_app.extensions.setdefault("bikemap.closure_costs", OrderedDict())
+    with _cost_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    closures = [{"kind": r.kind, "geometry": r.geometry} for r in rows]
+    cost = closure_edge_cost(net.router(profile), closures)
+    with _cost_lock:
+        cache[key] = cost
+        while len(cache) > 16:
+            cache.popitem(last=False)
+    return cost

@@ -1,0 +1,442 @@
+"""Blueprint ``admin``: the staff UI at ``/admin`` (log in, edit destinations on a map, closures).
+
+Plain HTML forms that work without JavaScript; ``static/admin.js`` adds the
+map (click to place, drag to move, draw closures). Sign-in, sessions, CSRF and
+the login throttle are `webapp.auth`'s; each change goes through `webapp.storage`
+exactly as the JSON API's do (same checks, same history, same version guard).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, request, url_for
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from routes.errors import InvalidValueError
+
+from ..auth import log_in, log_out, login_allowed
+from ..errors import (
+    InvalidFieldsError,
+    NotFoundError,
+    StaleVersionError,
+    WebError,
+    status_of,
+)
+from ..mapview import NETWORK_STYLES, network_layers
+from ..network import get_network
+from ..staff_pages import check_form_csrf, form_int, localise, page, require_page, t, template_globals
+from ..storage import get_session
+from ..storage.closures import add_closure, all_closures, end_closure, on_street
+from ..storage.destinations import (
+    create_destination,
+    delete_destination,
+    get_destination,
+    history,
+    restore_destination,
+    staff_destinations,
+    update_destination,
+)
+from ..storage.models import ROLES, Destination, User, categories
+from ..storage.transfer import import_destinations, import_format
+from ..storage.users import create_user, find_user, set_active, set_role
+from ..storage.validation import clean_closure
+
+__all__ = ["bp"]
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.context_processor(template_globals)
+
+
+@bp.before_request
+def _limit_body() -> None:
+    """Bodies are limited before the form is parsed (CSRF check): imports as the API's, forms 1 MB."""
+    if request.max_content_length is None:
+        key = "IMPORT_MAX_BYTES" if request.endpoint == "admin.import_file" else "ADMIN_MAX_BYTES"
+        request.max_content_length = current_app.config[key]
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    limit = (request.max_content_length or 0) // 1024
+    return page("admin/import.html", 413, result={"error": f"the file is larger than {limit} KB"}, outcome=413)
+
+
+# ----------------------------------------------------------------------------- log in / out
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = request.values.get("next") or url_for("admin.index")
+    # same-site paths only: "//host", "/\host", "/<tab>/host" leave it (browsers read "\" as "/", drop tabs)
+    if not next_url.startswith("/") or next_url[1:2] in ("/", "\\") or not next_url.isprintable():
+        next_url = url_for("admin.index")
+    if request.method == "GET":
+        return page("admin/login.html", next_url=next_url, error=None)
+    check_form_csrf()
+    name = request.form.get("name", "")
+    if not login_allowed(name):  # counted before the password is checked (webapp.auth)
+        return page("admin/login.html", 429, next_url=next_url, error=t("admin_too_many_logins"))
+    if log_in(name, request.form.get("password", "")) is None:
+        return page("admin/login.html", 401, next_url=next_url, error=t("admin_bad_login"))
+    return redirect(next_url)
+
+
+@bp.post("/logout")
+def logout():
+    check_form_csrf()
+    log_out()
+    return redirect(url_for("admin.login"))
+
+
+# ----------------------------------------------------------------------------- destinations
+
+
+def _map_data(rows: list[Destination]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                "properties": {
+                    "name": r.name,
+                    "category": r.category,
+                    "published": r.published,
+                    "url": url_for("admin.edit", dest_id=r.id),
+                },
+            }
+            for r in rows
+        ],
+    }
+
+
+def _map_config() -> dict[str, Any]:
+    cfg = current_app.config
+    return {
+        "tiles": cfg["TILES_URL"],
+        "attribution": cfg["TILES_ATTRIBUTION"] or cfg["DATA_ATTRIBUTION"],
+        "bounds": list(get_network().bounds),
+        "network_url": url_for("admin.network_json"),
+        "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")},
+    }
+
+
+_NETWORK_KEY = "bikemap.admin_network_json"
+
+
+@bp.get("/network.json")
+def network_json():
+    """The streets the staff maps draw under their markers (with or without tiles).
+
+    The same merged, simplified class layers as the public map
+    (`webapp.mapview.network_layers`), built once per network and app.
+    """
+    require_page("editor")
+    net = get_network()
+    cached = current_app.extensions.get(_NETWORK_KEY)
+    if cached is None or cached[0] is not net:
+        layers = network_layers(net)
+        body = {"type": "FeatureCollection", "features": list(layers.values()), "styles": NETWORK_STYLES}
+        cached = current_app.extensions[_NETWORK_KEY] = (net, current_app.json.dumps(body))
+    resp = current_app.response_class(cached[1], mimetype="application/json")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@bp.get("/")
+def index():
+    require_page("editor")
+    rows = staff_destinations(get_session())
+    q = (request.args.get("q") or "").strip().lower()
+    shown = [r for r in rows if q in r.name.lower()] if q else rows
+    return page(
+        "admin/index.html",
+        rows=shown,
+        q=q,
+        total=len(rows),
+        map_data=_map_data(rows),
+        map_config=_map_config(),
+    )
+
+
+def _form_values() -> dict[str, Any]:
+    f = request.form
+    names = {lang: f.get(f"name_{lang}", "") for lang in current_app.config.get("LANGUAGES", [])}
+    return {
+        "name": f.get("name", ""),
+        "names": {k: v for k, v in names.items() if v.strip()},
+        "category": f.get("category", ""),
+        "description": f.get("description", ""),
+        "lon": f.get("lon", ""),
+        "lat": f.get("lat", ""),
+        "opening_hours": f.get("opening_hours", ""),
+        "visit_minutes": f.get("visit_minutes", ""),
+        "image_url": f.get("image_url", ""),
+        "website": f.get("website", ""),
+        "published": f.get("published") == "on",
+    }
+
+
+def _edit_page(row: Destination | None, values: dict[str, Any], *, errors=None, message=None, status=200):
+    errors = localise(errors or {})
+    return page(
+        "admin/edit.html",
+        status,
+        row=row,
+        v=values,
+        errors=errors or {},
+        message=message,
+        bad=status >= 400,
+        categories=categories(),
+        map_config=_map_config(),
+    )
+
+
+@bp.route("/destinations/new", methods=["GET", "POST"])
+def new():
+    user = require_page("editor")
+    if request.method == "GET":
+        blank = {
+            "name": "",
+            "names": {},
+            "category": "",
+            "description": "",
+            "lon": request.args.get("lon", ""),
+            "lat": request.args.get("lat", ""),
+            "opening_hours": "",
+            "visit_minutes": "",
+            "image_url": "",
+            "website": "",
+            "published": True,
+        }
+        return _edit_page(None, blank)
+    values = _form_values()
+    try:
+        row = create_destination(get_session(), values, user=user.name, bounds=get_network().bounds)
+    except InvalidFieldsError as exc:
+        return _edit_page(None, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
+    return redirect(url_for("admin.edit", dest_id=row.id, saved=1))
+
+
+@bp.route("/destinations/<int:dest_id>", methods=["GET", "POST"])
+def edit(dest_id: int):
+    user = require_page("editor")
+    session = get_session()
+    try:
+        row = get_destination(session, dest_id)
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    if request.method == "GET":
+        msg = t("admin_saved") if request.args.get("saved") else None
+        return _edit_page(row, row.values(), message=msg)
+    values = _form_values()
+    version = form_int(request.form.get("version")) or 0
+    try:
+        row = update_destination(session, dest_id, version, values, user=user.name, bounds=get_network().bounds)
+    except InvalidFieldsError as exc:
+        return _edit_page(row, values, errors=exc.fields, message=t("admin_fix_errors"), status=422)
+    except StaleVersionError as exc:
+        return _edit_page(
+            exc.current or row,
+            values,
+            message=t("admin_stale", who=(exc.current.updated_by if exc.current else "")),
+            status=409,
+        )
+    return redirect(url_for("admin.edit", dest_id=row.id, saved=1))
+
+
+@bp.post("/destinations/<int:dest_id>/publish")
+def publish(dest_id: int):
+    user = require_page("editor")
+    version = form_int(request.form.get("version")) or 0
+    want = request.form.get("published") == "1"
+    try:
+        update_destination(get_session(), dest_id, version, {"published": want}, user=user.name)
+    except StaleVersionError:
+        return page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    return redirect(
+        request.form.get("back") if (request.form.get("back") or "").startswith("/admin") else url_for("admin.index")
+    )
+
+
+@bp.post("/destinations/<int:dest_id>/delete")
+def delete(dest_id: int):
+    user = require_page("admin")
+    version = form_int(request.form.get("version")) or 0
+    try:
+        delete_destination(get_session(), dest_id, version, user=user.name)
+    except StaleVersionError:
+        return page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/destinations/<int:dest_id>/history")
+def changes(dest_id: int):
+    require_page("editor")
+    session = get_session()
+    try:
+        row = get_destination(session, dest_id, include_deleted=True)
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    items = history(session, dest_id)
+    diffs = []
+    for h in items:
+        before, after = h.before or {}, h.after or {}
+        keys = [k for k in after if k != "version" and before.get(k) != after.get(k)]
+        diffs.append((h, [(k, before.get(k), after.get(k)) for k in keys]))
+    return page("admin/history.html", row=row, diffs=list(reversed(diffs)))
+
+
+@bp.post("/destinations/<int:dest_id>/restore")
+def restore(dest_id: int):
+    user = require_page("admin")
+    try:
+        restore_destination(
+            get_session(),
+            dest_id,
+            form_int(request.form.get("version")) or 0,
+            form_int(request.form.get("to_version")) or 0,
+            user=user.name,
+        )
+    except StaleVersionError:
+        return page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    return redirect(url_for("admin.edit", dest_id=dest_id, saved=1))
+
+
+@bp.post("/import")
+def import_file():
+    """Upload a GeoJSON, CSV or GPX file: the JSON API's import, with its report shown as a page."""
+    user = require_page("editor")
+    try:
+        upload = request.files.get("file")
+        raw = upload.read() if upload is not None else b""
+        fmt = import_format(request.args.get("format"), (upload.filename if upload else "") or "", "")
+        cfg = current_app.config
+        result = import_destinations(
+            get_session(), raw, fmt, user=user.name, bounds=get_network().bounds, max_rows=cfg["IMPORT_MAX_ROWS"]
+        )
+        outcome = 200
+    except WebError as exc:
+        result, outcome = {"error": str(exc), **exc.extra}, status_of(exc.code)
+    except InvalidValueError as exc:
+        result, outcome = {"error": str(exc)}, 400
+    except RequestEntityTooLarge:
+        limit = current_app.config["IMPORT_MAX_BYTES"] // 1024
+        result, outcome = {"error": f"the file is larger than {limit} KB"}, 413
+    return page("admin/import.html", outcome, result=result, outcome=outcome)
+
+
+# ----------------------------------------------------------------------------- closures
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+def closures():
+    user = require_page("editor")
+    session = get_session()
+    errors: dict[str, str] = {}
+    form = {"kind": "closure", "reason": "", "ends_at": "", "geometry": ""}
+    status = 200
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in form}
+        import json
+
+        try:
+            geometry = json.loads(form["geometry"]) if form["geometry"].strip() else None
+        except (ValueError, RecursionError):
+            geometry = None
+        feature = {
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {"kind": form["kind"], "reason": form["reason"], "ends_at": form["ends_at"]},
+        }
+        try:
+            values = clean_closure(feature, bounds=get_network().bounds)
+            if not on_street(get_network(), values["geometry"]):
+                raise InvalidFieldsError({"geometry": t("admin_closure_off_street")})
+        except InvalidFieldsError as exc:
+            errors, status = localise(exc.fields), 422
+        else:
+            add_closure(session, values, user=user.name)
+            return redirect(url_for("admin.closures", saved=1))
+    rows = all_closures(session, newest_first=True, removed=False)
+    active = [c for c in rows if c.is_active()]
+    data = {"type": "FeatureCollection", "features": [c.to_feature() for c in active]}
+    return page(
+        "admin/closures.html",
+        status,
+        rows=rows,
+        errors=errors,
+        form=form,
+        map_data=data,
+        map_config=_map_config(),
+        saved=request.args.get("saved"),
+    )
+
+
+@bp.post("/closures/<int:closure_id>/remove")
+def remove_closure(closure_id: int):
+    user = require_page("editor")
+    try:
+        end_closure(get_session(), closure_id, user=user.name)
+    except NotFoundError:
+        return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
+    return redirect(url_for("admin.closures"))
+
+
+# ----------------------------------------------------------------------------- users (admins)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    me = require_page("admin")
+    session = get_session()
+    error, status = None, 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        name = (request.form.get("name") or "").strip()
+        if action == "add":
+            pw, pw2, role = (
+                request.form.get("password", ""),
+                request.form.get("password2", ""),
+                request.form.get("role"),
+            )
+            if not name or len(name) > 80 or not name.isprintable() or any(c.isspace() for c in name):
+                error = t("admin_user_bad_name")
+            elif role not in ROLES:
+                error = t("admin_user_bad_role")
+            elif pw != pw2:
+                error = t("admin_user_pw_differ")
+            elif len(pw) < 8:
+                error = t("admin_user_pw_short")
+            else:
+                try:
+                    find_user(session, name)
+                    error = t("admin_user_exists")
+                except NotFoundError:
+                    create_user(session, name, role, pw)
+        elif action in ("role", "disable", "enable"):
+            try:
+                target = find_user(session, name)
+            except NotFoundError:
+                error = t("admin_not_found")
+            else:
+                if target.id == me.id:
+                    error = t("admin_user_not_self")
+                elif action == "role" and request.form.get("role") in ROLES:
+                    set_role(session, target, request.form["role"])  # ends the user's sessions
+                elif action in ("disable", "enable"):
+                    set_active(session, target, action == "enable")  # disable: sessions end, tokens revoked
+        else:
+            error = t("admin_error")
+        status = 422 if error else 200
+    rows = list(session.scalars(select(User).order_by(User.name)))
+    return page("admin/users.html", status, rows=rows, error=error, roles=ROLES)

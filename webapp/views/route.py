@@ -1,0 +1,175 @@
+"""Blueprint ``route``: ``GET /api/route`` (a cycling or bike-share route) and ``GET /api/profiles``.
+
+Views stay thin: they check the query, call `routes`, and return JSON. Every
+error is a `routes.errors.BikemapError` that `webapp.errors` answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from routes import get_profile, parse_latlon, parse_points, profile_names, route, settings
+from routes.errors import InvalidValueError, TooBigError
+from routes.gpx import feature_to_gpx
+
+from ..bikeshare import bikeshare_feature
+from ..http import GPX, geojson, query, query_lang
+from ..network import get_network
+from ..openapi import ERROR_RESPONSES, LANG, LATLON, error_response, param
+from ..storage import get_session
+from ..storage.closures import closure_edge_cost_for
+
+__all__ = ["OPENAPI_PATHS", "bp"]
+
+bp = Blueprint("route", __name__, url_prefix="/api")
+
+
+@bp.get("/route")
+def api_route():
+    q = query({"from", "to", "via", "profile", "lang", "format", "mode", "names"}, required=("from", "to"))
+    fmt = q.get("format") or "geojson"
+    if fmt not in ("geojson", "json", "gpx"):
+        raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
+    lang = query_lang(q)
+    profile = get_profile(q.get("profile") or "safe").name
+    start = parse_latlon(q["from"], what="from")
+    end = parse_latlon(q["to"], what="to")
+    parts = [p for p in q.get("via", "").split(";") if p.strip()]
+    if len(parts) > settings.max_via:  # refuse before parsing or snapping anything
+        raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
+    vias = parse_points(";".join(parts), what="via")
+    net = get_network()
+    if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.bikeshare
+        feature = bikeshare_feature(net, start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
+    else:
+        cost = closure_edge_cost_for(get_session(), net, profile)  # closures: webapp.storage.closures
+        feature = route(net, [start, *vias, end], profile=profile, lang=lang, edge_cost=cost)
+    if q.get("names") and (q.get("mode") or "bike") == "bike":
+        _name_waypoints(feature, q["names"])
+    if fmt == "gpx":
+        body = feature_to_gpx(feature, name=_gpx_name(feature, lang), lang=lang)
+        return Response(
+            body,
+            mimetype=GPX,
+            headers={"Content-Disposition": 'attachment; filename="bikemap-route.gpx"'},
+        )
+    return geojson(feature)
+
+
+def _name_waypoints(feature: dict, text: str) -> None:
+    """Give the route's waypoints the names the planner knows ("Amos Anderson Art Museum")."""
+    names = text.split("|")
+    waypoints = feature["properties"]["waypoints"]
+    if len(names) != len(waypoints):
+        raise InvalidValueError(
+            f"names must have one entry per point ({len(waypoints)}), separated by '|'; got {len(names)}"
+        )
+    for w, name in zip(waypoints, names, strict=False):
+        name = name.strip()
+        if len(name) > 200 or "\x00" in name:
+            raise InvalidValueError("each name must be at most 200 characters of text")
+        if name:
+            w["name"] = name
+
+
+_GPX_WORDS = {
+    "en": ("bikemap bike share", "walk", "ride"),
+    "id": ("bikemap sepeda sewaan", "jalan kaki", "bersepeda"),
+}
+
+
+def _gpx_name(feature: dict, lang: str) -> str | None:
+    """A bike-share trip's GPX title with its legs ("walk 2 min, ride 4 min, walk 4 min"); None: the default."""
+    p = feature["properties"]
+    if p.get("mode") != "bikeshare":
+        return None
+    title, walk, ride = _GPX_WORDS.get(lang, _GPX_WORDS["en"])
+    legs = ", ".join(
+        f"{walk if leg['mode'] == 'walk' else ride} {max(1, round(leg['duration_s'] / 60))} min" for leg in p["legs"]
+    )
+    km = f"{p['distance_m'] / 1000:.1f}".replace(".", "," if lang == "id" else ".")
+    return f"{title}, {km} km ({legs})"
+
+
+@bp.get("/profiles")
+def api_profiles():
+    query(set())
+    return jsonify(
+        [{"name": n, "mode": get_profile(n).mode, "description": get_profile(n).description} for n in profile_names()]
+    )
+
+
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/route": {
+        "get": {
+            "summary": "Plan a cycling route",
+            "operationId": "route",
+            "parameters": [
+                param("from", "Start point LAT,LON", LATLON, required=True),
+                param("to", "End point LAT,LON", LATLON, required=True),
+                param(
+                    "via",
+                    f"Via points in order, LAT,LON;LAT,LON;... (at most {settings.max_via}; "
+                    "the parameter may also be repeated)",
+                    {"type": "string"},
+                ),
+                param("profile", "Cycling profile", {"type": "string", "default": "safe"}),
+                LANG,
+                param(
+                    "format",
+                    "geojson (default) or gpx (a GPX 1.1 download)",
+                    {"type": "string", "enum": ["geojson", "json", "gpx"], "default": "geojson"},
+                ),
+                param(
+                    "mode",
+                    "bike (default) or bikeshare: walk to a station with a bike, ride to one "
+                    "with a free dock, walk on (no via points); properties.legs list the walk "
+                    "and bike legs",
+                    {"type": "string", "enum": ["bike", "bikeshare"], "default": "bike"},
+                ),
+                param(
+                    "names",
+                    "Names of the points, in order from, vias, to, separated by '|' (empty: unnamed); "
+                    "they name the waypoints of the Feature and the GPX",
+                    {"type": "string", "maxLength": 5400},
+                ),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The route (format=gpx: a GPX 1.1 attachment)",
+                    "content": {
+                        "application/geo+json": {"schema": {"$ref": "#/components/schemas/Route"}},
+                        "application/gpx+xml": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
+                **ERROR_RESPONSES,
+                "422": error_response(
+                    "A point is too far from any street, or no legal route joins the points",
+                    ["NoSegment", "NoRoute"],
+                ),
+            },
+        }
+    },
+    "/api/profiles": {
+        "get": {
+            "summary": "Cycling profiles",
+            "operationId": "profiles",
+            "responses": {
+                "200": {
+                    "description": "Profiles",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Profile"},
+                            }
+                        }
+                    },
+                },
+                **ERROR_RESPONSES,
+            },
+        }
+    },
+}
