@@ -55,7 +55,7 @@ def start_server(args, port: int) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
-        "routes.cli",
+        "webapp.cli",
         "serve",
         "--source",
         args.source,

@@ -70,7 +70,7 @@ def start_server(db_path: Path, log_path: Path, *, timeout: float = 120.0) -> tu
     cmd = [
         sys.executable,
         "-m",
-        "routes.cli",
+        "webapp.cli",
         "serve",
         "--source",
         "demo",

@@ -115,7 +115,7 @@ def test_unreachable_feed_falls_back_to_osm(paris_net):
 def test_without_feed_stations_are_osm(paris_net):
     client = _app(paris_net).test_client()
     fc = client.get("/api/stations").get_json()
-    assert len(fc["features"]) == 46 and "live" not in fc
+    assert len(fc["features"]) == 46 and fc["live"] is False and fc["source"] == "osm"  # one shape, feed or not
     resp = client.get("/api/route", query_string=_q(TRIPS[0], mode="bikeshare"))
     assert resp.status_code == 200
     assert any("no live availability" in w for w in resp.get_json()["properties"]["warnings"])

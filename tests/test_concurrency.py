@@ -55,7 +55,7 @@ def serve_process(db_url: str, *, threads: int = 8, extra_env: dict | None = Non
     cmd = [
         sys.executable,
         "-m",
-        "routes.cli",
+        "webapp.cli",
         "serve",
         "--source",
         "demo",

@@ -45,7 +45,7 @@ def test_serve_runs_waitress(demo_net, workers):
     cmd = [
         sys.executable,
         "-m",
-        "routes.cli",
+        "webapp.cli",
         "serve",
         "--source",
         "demo",

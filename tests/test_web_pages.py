@@ -65,7 +65,7 @@ def test_every_ui_key_used_in_code_exists():
         "templates/base.html",
         "templates/map.html",
         "mapview.py",
-        "maps.py",
+        "views/map.py",
         "static/js/bikemap.js",
         "static/js/planner.js",
     ]
