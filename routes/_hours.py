@@ -33,9 +33,19 @@ MAX_LENGTH = 1000
 _POSITION = re.compile(r"-->\s*\d+:(\d+)")
 
 
+_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su|PH|SH)"
+#: ", " between two day names: a day list written with a space ("Sa, Su 14:00-18:00"), as mappers mean
+#: it; the specification would read the space as a new rule ("Sa" all day, then "Su 14:00-18:00").
+_SPACED_DAY_LIST = re.compile(rf"(?<=\b{_DAY}),\s+(?={_DAY}\b)")
+
+
 def _clean(value: str) -> str:
-    """A value as tagged, without surrounding blanks and trailing ``;`` (``"Mo-Fr 09:00-17:00;"``)."""
-    return value.strip().rstrip(";").strip()
+    """A value as mappers mean it: no surrounding blanks or trailing ``;``, day lists without spaces.
+
+    >>> _clean(" Fr 14:00-20:00; Sa, Su 14:00-18:00; ")
+    'Fr 14:00-20:00; Sa,Su 14:00-18:00'
+    """
+    return _SPACED_DAY_LIST.sub(",", value.strip().rstrip(";").strip())
 
 
 def check_opening_hours(value: str) -> str | None:
