@@ -23,7 +23,13 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from opening_hours import InvalidCoordinatesError, OpeningHours, ParserError, State, UnknownCountryError
+from opening_hours import (  # type: ignore[attr-defined]  # the package's stubs omit its exceptions
+    InvalidCoordinatesError,
+    OpeningHours,
+    ParserError,
+    State,
+    UnknownCountryError,
+)
 
 __all__ = ["OPENING_HOURS_EXAMPLES", "check_opening_hours", "open_windows", "parse_opening_hours"]
 

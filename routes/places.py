@@ -283,14 +283,19 @@ def station_places(pois: Iterable[Mapping[str, Any]]) -> list[Place]:
     return dedupe_places([_place(p) for p in pois if is_station(p.get("tags") or {})], by_name=False)
 
 
+def _pois_key(net: Network, what: str) -> str:
+    # keyed by the POI list too: ``dataclasses.replace(net, pois=...)`` shares the derived-value cache
+    return f"places.{what}.{id(net.pois)}"
+
+
 def destinations_of(net: Network) -> list[Place]:
     """`destination_places` of a network, worked out once per network (do not modify the dicts)."""
-    return list(net._cached("places.destinations", lambda: destination_places(net.pois)))
+    return list(net._cached(_pois_key(net, "destinations"), lambda: destination_places(net.pois)))
 
 
 def stations_of(net: Network) -> list[Place]:
     """`station_places` of a network, worked out once per network (do not modify the dicts)."""
-    return list(net._cached("places.stations", lambda: station_places(net.pois)))
+    return list(net._cached(_pois_key(net, "stations"), lambda: station_places(net.pois)))
 
 
 # --------------------------------------------------------------------------- duplicates

@@ -121,7 +121,7 @@ def destinations_from_network(net: Network) -> list[dict[str, Any]]:
             )
         return out
 
-    return [dict(d) for d in net._cached("tour_destinations", build)]
+    return [dict(d) for d in net._cached(f"tour_destinations.{id(net.pois)}", build)]
 
 
 def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
