@@ -188,7 +188,7 @@ def _too_many(key: str) -> bool:
         count = s.scalar(
             select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
         )
-    return count >= LOGIN_ATTEMPTS
+    return (count or 0) >= LOGIN_ATTEMPTS
 
 
 def _failed(key: str) -> None:
@@ -415,9 +415,8 @@ def publish(dest_id: int):
         return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
         return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
-    return redirect(
-        request.form.get("back") if (request.form.get("back") or "").startswith("/admin") else url_for("admin.index")
-    )
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/admin") else url_for("admin.index"))
 
 
 @bp.post("/destinations/<int:dest_id>/delete")
