@@ -6,11 +6,10 @@ import argparse
 import io
 
 import pytest
+from conftest import shared_file
 
 from routes import progress, settings
 from routes.cli import build_parser, main
-
-from conftest import shared_file
 
 SOUTH_WEST = "-37.81,-144.96"
 
