@@ -361,8 +361,14 @@ def dedupe_places(places: Sequence[Place], *, by_name: bool = True) -> list[Plac
             groups.setdefault(key, []).append(i)
     limit = {"ref": math.inf, "wikidata": SAME_WIKIDATA_M, "name": SAME_NAME_M}
     for (kind, _), members in groups.items():
+        # sweep by latitude: a common name ("Wegkreuz") may have thousands of features in a region
+        members.sort(key=lambda i: places[i]["lat"])
+        window = limit[kind] / 111_000.0  # metres to degrees of latitude (a bound, never too small)
         for x, i in enumerate(members):
-            for j in members[x + 1 :]:
+            for y in range(x + 1, len(members)):
+                j = members[y]
+                if places[j]["lat"] - places[i]["lat"] > window:
+                    break
                 if find(i) != find(j) and _distance_m(places[i], places[j]) <= limit[kind]:
                     parent[find(j)] = find(i)
     clusters: dict[int, list[int]] = {}
