@@ -45,6 +45,7 @@ __all__ = [
     "SAME_NAME_M",
     "SAME_WIKIDATA_M",
     "SKIP_TOURISM",
+    "STATION_TAGS",
     "Classification",
     "category_label",
     "category_of",
