@@ -9,8 +9,9 @@ view sees them:
 - ``NaN`` and ``Infinity`` (Python's JSON reader accepts them; JSON does not).
 
 JSON nested deeper than `MAX_DEPTH` is refused with 400. (NUL characters, which PostgreSQL
-text cannot hold, are refused field by field in `webapp.validation`, with the field named.) Files parsed by a view (imports)
-pass through `check_value` too. The check walks a value without recursion.
+text cannot hold, are refused field by field in `webapp.validation`, with the field named.)
+Files parsed by a view (imports) pass through `problem` row by row. The check walks a value
+without recursion.
 """
 
 from __future__ import annotations
