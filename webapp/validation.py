@@ -252,6 +252,8 @@ def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | N
     if not isinstance(feature, dict):
         raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise DestinationInvalid({"properties": "must be an object (kind, reason, ends_at)"})
     geom = feature.get("geometry")
     out: dict[str, Any] = {}
     kind = props.get("kind", "closure")
