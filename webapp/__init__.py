@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, compress, config, errors, i18n, network, openapi, security, storage
+from . import auth, compress, config, errors, i18n, inputguard, network, openapi, security, storage
 from .views import admin, closures, destinations, featured, map, route, stations, tour
 from .views import openapi as openapi_view
 
@@ -56,6 +56,7 @@ def create_app(
 
     errors.init_app(app)
     security.init_app(app)
+    inputguard.init_app(app)  # after security: on top of its request class
     i18n.init_app(app)
     compress.init_app(app)
     network.init_app(app)

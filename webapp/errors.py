@@ -174,6 +174,8 @@ STATUS: dict[str, int] = {
     "InvalidRows": 422,
     "NoSegment": 422,
     "NoRoute": 422,
+    "InvalidText": 422,
+    "InvalidNumber": 422,
     "PreconditionRequired": 428,
     "TooManyRequests": 429,
     "FeedError": 503,

@@ -13,6 +13,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from .auth import check_csrf, csrf_token, current_staff
 from .errors import CSRFFailedError, WebError
 from .i18n import get_lang, strings_for
+from .inputguard import INT_MAX
 from .storage.models import User, category_label
 
 __all__ = ["check_form_csrf", "form_int", "localise", "page", "require_page", "t", "template_globals"]
@@ -74,10 +75,12 @@ def require_page(role: str = "editor") -> User:
 
 
 def form_int(value: str | None) -> int | None:
+    """A form field's whole number; None when empty, not a number or beyond what a column holds."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") and len(value) < 20 else None
     except ValueError:
         return None
+    return number if number is not None and abs(number) <= INT_MAX else None
 
 
 def localise(errors: dict[str, str]) -> dict[str, str]:

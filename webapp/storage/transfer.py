@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from routes.errors import InvalidValueError
 
+from ..csvsafe import neutralise, unneutralise
 from ..errors import (
     ConflictError,
     InvalidFieldsError,
@@ -26,6 +27,7 @@ from ..errors import (
     StaleVersionError,
     TooManyRowsError,
 )
+from ..inputguard import INT_MAX, problem
 from .destinations import create_destination, get_destination, staff_destinations, update_destination
 from .models import EDITABLE
 from .validation import clean_destination
@@ -65,7 +67,7 @@ def export_destinations(session: Session, fmt: str) -> tuple[str, str, str]:
             vals = r.values()
             line = [r.id if c == "id" else vals.get(c) for c in EXPORT_COLUMNS]
             line = ["true" if v is True else "false" if v is False else "" if v is None else v for v in line]
-            w.writerow(line + [(r.names or {}).get(lang, "") for lang in langs])
+            w.writerow([neutralise(v) for v in line + [(r.names or {}).get(lang, "") for lang in langs]])
         return "\ufeff" + buf.getvalue(), "text/csv", "csv"
     if fmt in ("geojson", "json"):
         body = json.dumps({"type": "FeatureCollection", "features": [r.to_feature() for r in rows]}, ensure_ascii=False)
@@ -134,11 +136,12 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
             if None in rec:
                 out.append((i, {"_error": {"row": "has more cells than the header"}}))
                 continue
-            props = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
+            rec = {k: unneutralise(v) if isinstance(v, str) else v for k, v in rec.items()}
+            props: dict[str, Any] = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
             names = {k[5:]: v for k, v in rec.items() if k.startswith("name:") and v}
             if names:
                 props["names"] = names
-            feat = {
+            feat: dict[str, Any] = {
                 "type": "Feature",
                 "properties": props,
                 "geometry": {"type": "Point", "coordinates": [rec.get("lon"), rec.get("lat")]},
@@ -163,11 +166,12 @@ def _row_id(value: Any) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidFieldsError(
-            {"id": "must be the number of an existing destination, or empty for a new one"}
-        ) from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
+        number = -1
+    if isinstance(value, bool) or not 0 < number <= INT_MAX or (isinstance(value, float) and value != number):
+        raise InvalidFieldsError({"id": "must be the number of an existing destination, or empty for a new one"})
+    return number
 
 
 def import_destinations(
@@ -190,6 +194,9 @@ def import_destinations(
                 raise InvalidFieldsError(
                     (feat if isinstance(feat, dict) else {}).get("_error") or {"row": "must be a GeoJSON Feature"}
                 )
+            unstorable = problem(feat, "row")  # the door check of request bodies, per row of a file
+            if unstorable is not None:
+                raise InvalidFieldsError({"row": str(unstorable)})
             dest_id = _row_id(feat.get("id"))
             props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
             version = _row_id(props.get("version"))

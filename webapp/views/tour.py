@@ -13,7 +13,8 @@ from flask import Blueprint, Response, jsonify
 
 from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
-from routes.tours import destinations_from_network, load_categories, plan_tour, tour_to_gpx
+from routes.places import load_categories
+from routes.tours import destinations_from_network, plan_tour, tour_to_gpx
 
 from ..bikeshare import gbfs_client
 from ..http import GPX, geojson, query, query_lang
