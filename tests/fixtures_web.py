@@ -1,32 +1,61 @@
 """Fixtures of the web app (app, client, runner), as in flaskr's tests/conftest.py.
 
-The app serves the demo network (the session's `demo_net`, loaded once) with
-no background tiles, so no test touches the internet. `live_server` runs the
-production server (waitress) in a thread on 127.0.0.1 for browser tests.
+Every test gets its own `app` (flaskr style): the demo network (the session's
+`demo_net`, loaded once and shared read-only), no background tiles (no test touches
+the internet), and its own SQLite database, a copy of one seeded once per session
+(`seeded_db`), so a test may write and no other test sees it. `live_server` runs
+the production server (waitress) in a thread on 127.0.0.1 for browser tests; its
+app is the session's, for pages only.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 
+def _settings(demo_net, url: str, **more) -> dict:
+    return {"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "DATABASE_URL": url, **more}
+
+
 @pytest.fixture(scope="session")
-def web_app(demo_net):
-    """One app for the session (building the Folium map once is what takes time)."""
+def seeded_db(demo_net, tmp_path_factory) -> Path:
+    """An SQLite file migrated and seeded with the demo network's destinations, made once."""
     from webapp import create_app
 
-    return create_app({"TESTING": True, "NETWORK": demo_net, "TILES_URL": ""})
+    path = tmp_path_factory.mktemp("seeded") / "bikemap.sqlite3"
+    app = create_app(_settings(demo_net, f"sqlite:///{path}"))
+    app.extensions["bikemap_db"].dispose()
+    return path
 
 
 @pytest.fixture
-def app(web_app):
-    return web_app
+def app(demo_net, seeded_db, tmp_path):
+    """A fresh app for this test, with its own copy of the seeded database."""
+    from webapp import create_app
+
+    path = tmp_path / "bikemap.sqlite3"
+    shutil.copyfile(seeded_db, path)
+    app = create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False, WARM_PROFILES=False))
+    yield app
+    app.extensions["bikemap_db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def web_app(demo_net, seeded_db, tmp_path_factory):
+    """The app `live_server` serves to browser tests (they read pages; a test that writes uses `app`)."""
+    from webapp import create_app
+
+    path = tmp_path_factory.mktemp("live") / "bikemap.sqlite3"
+    shutil.copyfile(seeded_db, path)
+    return create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False))
 
 
 @pytest.fixture

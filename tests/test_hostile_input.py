@@ -149,7 +149,7 @@ def test_no_hostile_input_answers_5xx(staff, demo_net):
     dest = resp.get_json()["id"]
     assert api.post("/api/closures", json=_closure(demo_net), headers=editor).status_code == 201
     closure_id = api.get("/api/closures").get_json()["features"][0]["id"]
-    dests = api.get("/api/tour/destinations").get_json()
+    dests = api.get("/api/tour/destinations").get_json()["features"]
     ids = [d["id"] for d in dests][:2]
     tour = api.get(f"/api/tour?start=60.1699,24.9384&stops={','.join(ids)}").get_json()
     tour["properties"].update(name="Ride", names={"id": "Naik"}, description="x", descriptions={"id": "y"})

@@ -7,9 +7,9 @@ import pytest
 START = "60.1699,24.9384"
 
 
-@pytest.fixture(scope="module")
-def museum_ids(web_app):
-    with web_app.test_client() as c:
+@pytest.fixture
+def museum_ids(app):
+    with app.test_client() as c:
         dests = [
             {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
             for f in c.get("/api/tour/destinations").get_json()["features"]

@@ -418,7 +418,7 @@ def _restore_pg(source: Path, url, *, force: bool) -> str:
     from alembic.config import Config
     from alembic.util.exc import CommandError
 
-    from .db import MIGRATIONS, _migration_lock
+    from .engine import MIGRATIONS, _migration_lock
     from .models import Base
 
     dump_schema, _tables = _dump_contents(source)

@@ -1,0 +1,7 @@
+"""``python -m webapp.cli``: the ``bikemap`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
