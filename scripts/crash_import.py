@@ -12,7 +12,7 @@ every row of that import (destinations and their history rows) or none.
     python scripts/crash_import.py --iterations 20 --rows 5000
 
 Prints one line per iteration and, last, how many of the iterations passed.
-`tests/test_crash_import.py` runs the same code with a smaller import and
+`tests/webapp/test_crash_import.py` runs the same code with a smaller import and
 ``--zygote``: one helper process imports the app and loads the network once,
 then forks each server (waitress, the same app) from it, which saves the 1.7 s
 of Python start-up per iteration; the server killed is still a process of its

@@ -8,6 +8,7 @@ file skips with the reason.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,12 @@ ARTIFACTS = ROOT / "artifacts"
 
 # built networks are cached across test runs (the cache is keyed by file content)
 settings.cache_folder = Path(os.environ.get("BIKEMAP_TEST_CACHE", ROOT / ".cache" / "networks"))
+
+# tests live in folders that mirror the packages (tests/routes, tests/webapp); a few share
+# helpers across them (``from test_bikeshare import TRIPS``), so both folders are importable
+for _folder in ("routes", "webapp"):
+    if str(ROOT / "tests" / _folder) not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests" / _folder))
 
 pytest_plugins = ["fixtures_web", "fixtures_db"]
 

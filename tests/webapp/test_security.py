@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from fixtures_db import add_user, make_staff_app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,7 @@ def test_instances_starting_at_once_migrate_once(db_url):
 
     from webapp.storage import open_database
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _STARTER, db_url],

@@ -17,7 +17,7 @@ import pytest
 from routes import settings
 from webapp.cli import main as cli_main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _port() -> int:

@@ -60,7 +60,7 @@ def test_every_string_in_both_languages():
 def test_every_ui_key_used_in_code_exists():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent / "webapp"
+    root = Path(__file__).resolve().parents[2] / "webapp"
     mine = [
         "templates/base.html",
         "templates/map.html",

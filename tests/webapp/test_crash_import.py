@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "crash_import.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "crash_import.py"
 
 
 def _script():
