@@ -159,7 +159,7 @@ def _zygote_process() -> int:
             code = 1
             try:
                 app = create_app(
-                    config={
+                    config_overrides={
                         "SOURCE": "demo",
                         "NETWORK": net,
                         "DATABASE_URL": f"sqlite:///{db_path}",

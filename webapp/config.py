@@ -192,7 +192,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HSTS_SECONDS", 31536000, _int(0, 10**9), "HSTS max-age"),
     Setting("PROXY_FIX", 0, _int(0, 10), "trusted proxies"),
     Setting("COMPRESS", True, _flag, "gzip"),
-    Setting("SECRET_KEY", None, _optional_text, "session signing key"),
+    Setting("SECRET_KEY", None, lambda n, v: None if v in (None, "") else str(v), "session signing key"),
     Setting("REDIS_URL", None, _redis, "rate-limit store"),
     Setting("LOGIN_LIMIT_ADDRESS", "10 per minute", _limit, "failed logins per address"),
     Setting("LOGIN_LIMIT_ACCOUNT", "5 per minute", _limit, "failed logins per account"),

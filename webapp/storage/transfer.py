@@ -186,7 +186,8 @@ def import_destinations(
         raise TooManyRowsError(
             f"at most {max_rows} rows per import, the file has {len(rows)}; split it into several files"
         )
-    plan, problems = [], []
+    plan: list[tuple[int | None, int, dict[str, Any]]] = []
+    problems: list[dict[str, Any]] = []
     seen: set[int] = set()
     for number, feat in rows:
         try:
@@ -198,7 +199,7 @@ def import_destinations(
             if unstorable is not None:
                 raise InvalidFieldsError({"row": str(unstorable)})
             dest_id = _row_id(feat.get("id"))
-            props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
+            props: dict[str, Any] = feat["properties"] if isinstance(feat.get("properties"), dict) else {}
             version = _row_id(props.get("version"))
             data = feature_values(feat)
             if dest_id is None:
@@ -217,7 +218,7 @@ def import_destinations(
                     )
                 clean_destination(data, current=row.values(), bounds=bounds)
                 version = row.version
-            plan.append((dest_id, version, data))
+            plan.append((dest_id, version or 0, data))
         except InvalidFieldsError as exc:
             problems.append({"row": number, "fields": exc.fields})
         except NotFoundError as exc:

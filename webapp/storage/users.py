@@ -109,6 +109,10 @@ def user_of_token(session: Session, token: str) -> User | None:
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first()
     if row is None or not row.is_valid() or not row.user.active:
         return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:  # one write a minute at most
+        row.last_used_at = now
+        session.commit()
     return row.user
 
 
