@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from routes.errors import BikemapError
+from routes.errors import BikemapError, InvalidValueError
 
 __all__ = [
     "STATUS",
@@ -43,8 +43,11 @@ __all__ = [
     "PreconditionRequiredError",
     "SettingError",
     "StaleVersionError",
+    "TooDeepError",
     "TooManyRowsError",
     "UnauthorizedError",
+    "UnstorableNumberError",
+    "UnstorableTextError",
     "error_response",
     "init_app",
     "status_of",
@@ -142,6 +145,24 @@ class StaleVersionError(WebError, ValueError):
 
 class TooManyRequestsError(WebError, RuntimeError):
     code = "TooManyRequests"
+
+
+class UnstorableTextError(InvalidValueError):
+    """Text with a lone surrogate."""
+
+    code = "InvalidText"
+
+
+class UnstorableNumberError(InvalidValueError):
+    """A number no database column holds: beyond 64-bit integers, NaN or infinite."""
+
+    code = "InvalidNumber"
+
+
+class TooDeepError(InvalidValueError):
+    """JSON nested deeper than `MAX_DEPTH`."""
+
+    code = "InvalidJSON"
 
 
 class SettingError(BikemapError, ValueError):

@@ -25,30 +25,14 @@ from werkzeug.routing import IntegerConverter, Map
 
 from routes.errors import InvalidValueError
 
+from .errors import TooDeepError, UnstorableNumberError, UnstorableTextError
+
 __all__ = ["MAX_DEPTH", "UnstorableNumberError", "UnstorableTextError", "check_value", "init_app", "problem"]
 
 #: Deepest JSON nesting accepted in a request body (a GeoJSON polygon needs 4 or 5).
 MAX_DEPTH = 64
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 _BAD_CHARS = re.compile("[\ud800-\udfff]")
-
-
-class UnstorableTextError(InvalidValueError):
-    """Text with a lone surrogate."""
-
-    code = "InvalidText"
-
-
-class UnstorableNumberError(InvalidValueError):
-    """A number no database column holds: beyond 64-bit integers, NaN or infinite."""
-
-    code = "InvalidNumber"
-
-
-class TooDeepError(InvalidValueError):
-    """JSON nested deeper than `MAX_DEPTH`."""
-
-    code = "InvalidJSON"
 
 
 def problem(value: Any, where: str = "body") -> InvalidValueError | None:

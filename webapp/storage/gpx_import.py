@@ -24,17 +24,10 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from routes.errors import BikemapError
-
+from ..errors import InvalidFileError
 from .models import categories
 
-__all__ = ["GpxFileError", "gpx_rows"]
-
-
-class GpxFileError(BikemapError, ValueError):
-    """A file that is not a GPX document, or one that declares a DTD or entities."""
-
-    code = "InvalidFile"
+__all__ = ["gpx_rows"]
 
 
 def _local(tag: Any) -> str:
@@ -69,14 +62,14 @@ def _waypoint(el) -> dict[str, Any]:
 def gpx_rows(raw: bytes) -> list[tuple[int, dict[str, Any]]]:
     """(row number, GeoJSON-like Feature) of every ``<wpt>`` of a GPX file, numbered from 1.
 
-    Raises `GpxFileError` for a file that is not XML, not GPX, or declares a DTD or entities.
+    Raises `InvalidFileError` for a file that is not XML, not GPX, or declares a DTD or entities.
     """
     try:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise GpxFileError("the GPX file declares a DTD or XML entities, which are not allowed") from None
+        raise InvalidFileError("the GPX file declares a DTD or XML entities, which are not allowed") from None
     except (ParseError, ValueError) as exc:
-        raise GpxFileError(f"the file is not valid XML: {str(exc)[:200]}") from None
+        raise InvalidFileError(f"the file is not valid XML: {str(exc)[:200]}") from None
     if _local(root.tag) != "gpx":
-        raise GpxFileError(f"the file is not GPX (its root element is <{_local(root.tag)[:40]}>)")
+        raise InvalidFileError(f"the file is not GPX (its root element is <{_local(root.tag)[:40]}>)")
     return [(i, _waypoint(el)) for i, el in enumerate((c for c in root if _local(c.tag) == "wpt"), start=1)]

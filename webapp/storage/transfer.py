@@ -113,12 +113,9 @@ def feature_values(data: dict[str, Any]) -> dict[str, Any]:
 def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
     """(row number, GeoJSON-like Feature) pairs of an import file."""
     if fmt == "gpx":  # waypoints, parsed with defusedxml: webapp.gpx_import
-        from .gpx_import import GpxFileError, gpx_rows
+        from .gpx_import import gpx_rows
 
-        try:
-            return gpx_rows(raw)
-        except GpxFileError as exc:
-            raise InvalidFileError(str(exc)) from None
+        return gpx_rows(raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
