@@ -53,6 +53,10 @@ class Network:
         Height in metres (float32, NaN where unknown) of every junction and of
         every geometry point (aligned with ``coords``); None without elevation
         data (see `routes.elevation.add_elevation`).
+    node_order
+        The contraction order of the junctions for the routing hierarchy
+        (`routes._cch`); computed when the network is built, None in networks
+        made by hand (then computed on first use).
     """
 
     name: str
@@ -70,6 +74,7 @@ class Network:
     meta: dict[str, Any] = field(default_factory=dict)
     node_ele: np.ndarray | None = None
     ele: np.ndarray | None = None
+    node_order: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -82,6 +87,7 @@ class Network:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("node_order", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import settings
-from ._search import bidirectional, one_to_many
+from ._search import Workspace, bidirectional_ws, one_to_many
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
 from .instructions import build_instructions
@@ -81,14 +83,75 @@ def direct_piece(a: Snap, b: Snap, cost: np.ndarray) -> Piece | None:
     return piece if piece.share == 0 or np.isfinite(cost[piece.edge]) else None
 
 
+class _Shared:
+    """What every profile's router of one network shares: the directed graph, the geometry and its index.
+
+    Built once per network (and process); a profile only adds its costs and a few
+    per-segment flags. Unusable edges stay in the adjacency with an infinite cost,
+    which the searches never relax.
+    """
+
+    def __init__(self, network: Network):
+        n = network.n_nodes
+        src = np.empty(2 * network.n_segments, dtype=np.int64)
+        dst = np.empty_like(src)
+        src[0::2], src[1::2] = network.seg_u, network.seg_v
+        dst[0::2], dst[1::2] = network.seg_v, network.seg_u
+        self.src, self.dst = src, dst
+        every = np.arange(len(src), dtype=np.int64)
+        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src, dst, every)
+        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst, src, every)
+        xy, off = network.xy, network.offsets
+        self.lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
+        self.tree = shapely.STRtree(self.lines)
+        self.proj_len = shapely.length(self.lines)
+        self._network = network
+        self._hierarchy: Any = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def workspace(self) -> Workspace:
+        """This thread's labels for the reference search (allocated once per thread)."""
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = self._local.ws = Workspace(len(self.f_ptr) - 1)
+        return ws
+
+    def hierarchy(self) -> Any:
+        """The network's CCH (from the cached node order when the network has one)."""
+        if self._hierarchy is None:
+            with self._lock:
+                if self._hierarchy is None:
+                    from ._cch import Hierarchy, compute_order
+
+                    net = self._network
+                    order = net.node_order
+                    if order is None or len(order) != net.n_nodes:
+                        order = compute_order(net.n_nodes, self.src, self.dst, net.node_lat, net.node_lon)
+                        net.node_order = order
+                    self._hierarchy = Hierarchy(order, self.src, self.dst)
+        return self._hierarchy
+
+
+def shared_structures(network: Network) -> _Shared:
+    """The profile-independent routing structures of ``network`` (built once, then reused)."""
+    return network._cached("routing", lambda: _Shared(network))
+
+
 class Router:
     """The compact, warm form of a network for one profile.
 
-    Forward and backward adjacency arrays (CSR) over directed edges, the cost
-    and duration of every directed edge, and a spatial index of the routable
-    segments for snapping. Built once per network and profile, then shared by
-    every request (it is read-only; per-request cost changes are passed as a
-    separate array, see ``edge_cost`` in `route_pieces`).
+    Forward and backward adjacency arrays (CSR) over directed edges, the
+    geometry and its spatial index for snapping (all four shared by every
+    profile of the network, see `shared_structures`), and this profile's cost
+    and duration of every directed edge. Built once per network and profile,
+    then shared by every request (it is read-only; per-request cost changes are
+    passed as a separate array, see ``edge_cost`` in `route_pieces`).
+
+    Searches run on the profile's customised contraction hierarchy
+    (`routes._cch`) and fall back to the reference bidirectional Dijkstra
+    (`routes._search`) when per-request costs lower an edge or the route found
+    rides an edge they raise.
     """
 
     def __init__(self, network: Network, profile: Profile):
@@ -99,29 +162,33 @@ class Router:
         self.duration, self.cost, self.access = edge_costs(network.classes, network.seg_length, profile)
         n = network.n_nodes
         self.n = n
-        src = np.empty(2 * network.n_segments, dtype=np.int64)
-        dst = np.empty_like(src)
-        src[0::2], src[1::2] = network.seg_u, network.seg_v
-        dst[0::2], dst[1::2] = network.seg_v, network.seg_u
-        self.src, self.dst = src, dst
+        shared = self._shared = shared_structures(network)
+        self.src, self.dst = shared.src, shared.dst
+        self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
+        self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
         usable = np.flatnonzero(np.isfinite(self.cost))
-        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src[usable], dst[usable], usable)
-        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst[usable], src[usable], usable)
         # strongly connected components: prefer snapping onto the big ones
-        graph = csr_matrix((np.ones(len(usable)), (src[usable], dst[usable])), shape=(n, n))
+        graph = csr_matrix((np.ones(len(usable)), (self.src[usable], self.dst[usable])), shape=(n, n))
         _, labels = connected_components(graph, directed=True, connection="strong")
         sizes = np.bincount(labels)
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
-        xy, off = network.xy, network.offsets
-        lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
-        self._lines = lines
+        self._seg_ok, self._seg_big = seg_ok, seg_big
         self._ids_all = np.flatnonzero(seg_ok)
         self._ids_big = np.flatnonzero(seg_big)
-        self._tree_all = shapely.STRtree(lines[self._ids_all])
-        self._tree_big = shapely.STRtree(lines[self._ids_big])
-        self._proj_len = shapely.length(lines)
+        self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
+        self._metric: Any = None
+        self._lock = threading.Lock()
+        self._raises: dict[int, tuple[weakref.ref, bool]] = {}
+
+    @property
+    def _lines(self) -> np.ndarray:
+        return self._shared.lines
+
+    @property
+    def _proj_len(self) -> np.ndarray:
+        return self._shared.proj_len
 
     # ------------------------------------------------------------------ snapping
 
@@ -144,18 +211,13 @@ class Router:
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
         pt = shapely.Point(float(x), float(y))
-        for tree, ids in ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all)):
-            if len(ids) == 0:
-                continue
-            hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True)
-            if len(hit) and edge_cost is not None and not self._open(int(ids[hit[0]]), edge_cost):
-                hit, dist = self._nearest_open(tree, ids, pt, limit, edge_cost)
-            if len(hit):
-                seg = int(ids[hit[0]])
+        for mask in (self._seg_big, self._seg_ok):
+            seg, dist = self._nearest(pt, mask, limit, edge_cost)
+            if seg >= 0:
                 break
         else:
-            hit, dist = self._tree_all.query_nearest(pt, return_distance=True) if len(self._ids_all) else ([], [])
-            far = f"{dist[0]:.0f} m" if len(dist) else "far"
+            _, far_m = self._nearest(pt, self._seg_ok, 20 * limit, None)
+            far = f"{far_m:.0f} m" if far_m < math.inf else "far"
             raise OffNetworkError(
                 f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
                 f"profile can use; the limit is {limit:.0f} m"
@@ -166,22 +228,36 @@ class Router:
         frac = float(along / length) if length > 0 else 0.0
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
-        return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist[0]))
+        return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist))
 
     @staticmethod
     def _open(seg: int, edge_cost: np.ndarray) -> bool:
         return bool(np.isfinite(edge_cost[2 * seg]) or np.isfinite(edge_cost[2 * seg + 1]))
 
-    def _nearest_open(self, tree, ids, pt, limit, edge_cost):
-        """Like ``query_nearest``, skipping segments ``edge_cost`` closes."""
+    def _nearest(self, pt, mask: np.ndarray, limit: float, edge_cost: np.ndarray | None) -> tuple[int, float]:
+        """Nearest segment within ``limit`` that ``mask`` allows and ``edge_cost`` leaves open: (seg, m), or (-1, inf).
+
+        One spatial index serves every profile: the nearest segment of all is
+        usually allowed; when it is not, the candidates within the limit are
+        checked in order of distance.
+        """
+        tree = self._shared.tree
+        hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True, all_matches=True)
+        if len(hit) == 0:
+            return -1, math.inf
+        for k in np.argsort(hit, kind="stable"):  # equal distances: the lowest segment id, as before
+            seg = int(hit[k])
+            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
+                return seg, float(dist[k])
         cand = tree.query(pt, predicate="dwithin", distance=limit)
         if len(cand) == 0:
-            return cand, np.array([])
-        d = shapely.distance(tree.geometries[cand], pt)
-        for k in np.argsort(d, kind="stable"):
-            if self._open(int(ids[cand[k]]), edge_cost):
-                return cand[k : k + 1], d[k : k + 1]
-        return cand[:0], d[:0]
+            return -1, math.inf
+        d = shapely.distance(self._shared.lines[cand], pt)
+        for k in np.lexsort((cand, d)):
+            seg = int(cand[k])
+            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
+                return seg, float(d[k])
+        return -1, math.inf
 
     # ------------------------------------------------------------------ search
 
@@ -249,11 +325,55 @@ class Router:
             )
         return float(best), [p for p in pieces if p.share > 0] or pieces[:1]
 
-    def node_path(self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None) -> tuple[float, list[int]]:
-        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none."""
+    def node_path(
+        self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None, method: str = "auto"
+    ) -> tuple[float, list[int]]:
+        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none.
+
+        ``method="auto"`` answers on the profile's contraction hierarchy when it
+        can prove the answer optimal under ``edge_cost`` and runs the reference
+        search otherwise; ``"reference"`` always runs the reference
+        bidirectional Dijkstra (the tests compare the two).
+        """
         cost = self.cost if edge_cost is None else edge_cost
-        best, meet, f_pred, b_pred = bidirectional(
-            self.n,
+        src_nodes = np.asarray(src_nodes, np.int64)
+        src_costs = np.asarray(src_costs, np.float64)
+        dst_nodes = np.asarray(dst_nodes, np.int64)
+        dst_costs = np.asarray(dst_costs, np.float64)
+        if method not in ("auto", "reference"):
+            raise InvalidValueError(f"unknown search method {method!r} (auto or reference)")
+        if method == "auto" and len(src_nodes) and len(dst_nodes) and (cost is self.cost or self._raises_only(cost)):
+            found = self._hierarchy_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+            if found is not None:
+                return found
+        return self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+
+    def _hierarchy_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]] | None:
+        """The CCH answer on the profile's own costs, or None when ``cost`` raises an edge it rides.
+
+        Closures and hazards only raise costs, so a path that rides no raised
+        edge costs the same under ``cost`` as under the profile's metric, and no
+        other path got cheaper: it is still the cheapest.
+        """
+        first, edges = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
+        if first < 0:
+            return math.inf, []  # unreachable on the profile's costs, so on any raised ones too
+        if edges:
+            arr = np.asarray(edges, np.int64)
+            if cost is not self.cost and np.any(cost[arr] != self.cost[arr]):
+                return None
+            ride = float(cost[arr].sum())
+            first, last = int(self.src[arr[0]]), int(self.dst[arr[-1]])
+        else:
+            ride, last = 0.0, first
+        head = src_costs[src_nodes == first].min(initial=math.inf)
+        tail = dst_costs[dst_nodes == last].min(initial=math.inf)
+        total = float(head + ride + tail)
+        return (total, edges) if math.isfinite(total) else (math.inf, [])
+
+    def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
+        ws = self._shared.workspace()
+        best, meet = bidirectional_ws(
             self.f_ptr,
             self.f_adj,
             self.f_edge,
@@ -261,13 +381,21 @@ class Router:
             self.b_adj,
             self.b_edge,
             cost,
-            np.asarray(src_nodes, np.int64),
-            np.asarray(src_costs, np.float64),
-            np.asarray(dst_nodes, np.int64),
-            np.asarray(dst_costs, np.float64),
+            src_nodes,
+            src_costs,
+            dst_nodes,
+            dst_costs,
+            ws.df,
+            ws.db,
+            ws.f_pred,
+            ws.b_pred,
+            ws.vf,
+            ws.vb,
+            ws.next_version(),
         )
         if meet < 0 or not math.isfinite(best):
             return math.inf, []
+        f_pred, b_pred = ws.f_pred, ws.b_pred
         edges: list[int] = []
         node = meet
         while f_pred[node] >= 0:
@@ -281,6 +409,42 @@ class Router:
             edges.append(e)
             node = self.dst[e]
         return float(best), edges
+
+    def _raises_only(self, cost: np.ndarray) -> bool:
+        """Whether ``cost`` is nowhere below the profile's costs (checked once per array, then remembered).
+
+        Per-request cost arrays (closures, hazards) are built once per set of
+        closures and then only read, so the answer is kept while the array lives.
+        """
+        key = id(cost)
+        known = self._raises.get(key)
+        if known is not None and known[0]() is cost:
+            return known[1]
+        ok = bool(cost.shape == self.cost.shape and np.all(cost >= self.cost))
+        with self._lock:
+            self._raises = {k: v for k, v in self._raises.items() if v[0]() is not None}
+            self._raises[key] = (weakref.ref(cost), ok)
+        return ok
+
+    def metric(self) -> Any:
+        """This profile's customised contraction hierarchy (built on first use; again if ``cost`` was replaced)."""
+        m = self._metric
+        if m is None or m.cost is not self.cost:
+            with self._lock:
+                m = self._metric
+                if m is None or m.cost is not self.cost:
+                    m = self._metric = self._shared.hierarchy().customise(self.cost, self._cost_bound())
+        return m
+
+    def _cost_bound(self) -> float:
+        """An upper bound on the cost of any cheapest path in the largest piece (via its hub junction)."""
+        if self._hub < 0:
+            return 0.0
+        seeds, none = np.array([self._hub]), np.zeros(0, np.int64)
+        out, _ = one_to_many(self.n, self.f_ptr, self.f_adj, self.f_edge, self.cost, seeds, np.zeros(1), none, np.inf)
+        back, _ = one_to_many(self.n, self.b_ptr, self.b_adj, self.b_edge, self.cost, seeds, np.zeros(1), none, np.inf)
+        reach = max(out[np.isfinite(out)].max(initial=0.0), back[np.isfinite(back)].max(initial=0.0))
+        return float(2 * reach + self.cost[np.isfinite(self.cost)].max(initial=0.0))
 
     def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
         """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
