@@ -127,7 +127,18 @@ class Network:
     @property
     def classes(self) -> list[SegmentClass]:
         """The `SegmentClass` of every segment (access, way class, surface...)."""
-        return self._cached("classes", lambda: [classify_segment(t) for t in self.tags])
+
+        def build():
+            memo: dict[int, SegmentClass] = {}  # segments of one way share one tag dict: classify it once
+            out = []
+            for t in self.tags:
+                c = memo.get(id(t))
+                if c is None:
+                    c = memo[id(t)] = classify_segment(t)
+                out.append(c)
+            return out
+
+        return self._cached("classes", build)
 
     @property
     def origin(self) -> tuple[float, float]:

@@ -364,23 +364,31 @@ def edge_costs(
     """
     p = get_profile(profile)
     n = len(classes)
-    duration = np.full(2 * n, np.inf)
-    cost = np.full(2 * n, np.inf)
-    access = np.zeros(2 * n, dtype=np.int8)
-    memo: dict[tuple[SegmentClass, int, int], tuple[float, float]] = {}
+    # the same few hundred classes repeat over the whole network: work out each once, then gather
+    index: dict[SegmentClass, int] = {}
+    by_id: dict[int, int] = {}  # the network shares one object per distinct class: skip hashing it
+    idx = np.empty(n, dtype=np.int64)
     for i, c in enumerate(classes):
+        k = by_id.get(id(c))
+        if k is None:
+            k = by_id[id(c)] = index.setdefault(c, len(index))
+        idx[i] = k
+    speed = np.zeros((len(index), 2))
+    factor = np.ones((len(index), 2))
+    acc_of = np.zeros((len(index), 2), dtype=np.int8)
+    for c, k in index.items():
         dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
         for d, acc in enumerate(dirs):
             if acc == NO:
                 continue
-            key = (c, acc, d)
-            if key not in memo:
-                memo[key] = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
-            speed, factor = memo[key]
-            if speed <= 0:
-                continue
-            secs = lengths[i] / (speed / 3.6)
-            duration[2 * i + d] = secs
-            cost[2 * i + d] = secs * factor
-            access[2 * i + d] = acc
+            sp, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
+            if sp > 0:
+                speed[k, d], factor[k, d], acc_of[k, d] = sp, fac, acc
+    sp = speed[idx].ravel()  # directed edge 2 * i + d
+    ok = sp > 0
+    duration = np.full(2 * n, np.inf)
+    duration[ok] = np.repeat(np.asarray(lengths, dtype=np.float64), 2)[ok] / (sp[ok] / 3.6)
+    cost = np.full(2 * n, np.inf)
+    cost[ok] = duration[ok] * factor[idx].ravel()[ok]
+    access = np.where(ok, acc_of[idx].ravel(), 0).astype(np.int8)
     return duration, cost, access

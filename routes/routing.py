@@ -437,14 +437,23 @@ class Router:
         return m
 
     def _cost_bound(self) -> float:
-        """An upper bound on the cost of any cheapest path in the largest piece (via its hub junction)."""
+        """An upper bound on the cost of any cheapest path in the largest piece (through its hub junction).
+
+        ``d(a, b) <= d(a, hub) + d(hub, b)``: two one-to-all searches from the hub, in SciPy's compiled Dijkstra.
+        """
         if self._hub < 0:
             return 0.0
-        seeds, none = np.array([self._hub]), np.zeros(0, np.int64)
-        out, _ = one_to_many(self.n, self.f_ptr, self.f_adj, self.f_edge, self.cost, seeds, np.zeros(1), none, np.inf)
-        back, _ = one_to_many(self.n, self.b_ptr, self.b_adj, self.b_edge, self.cost, seeds, np.zeros(1), none, np.inf)
-        reach = max(out[np.isfinite(out)].max(initial=0.0), back[np.isfinite(back)].max(initial=0.0))
-        return float(2 * reach + self.cost[np.isfinite(self.cost)].max(initial=0.0))
+        from scipy.sparse.csgraph import dijkstra
+
+        fin = np.isfinite(self.cost)
+        usable = np.flatnonzero(fin)
+        reach = 0.0
+        for a, b in ((self.src, self.dst), (self.dst, self.src)):
+            graph = csr_matrix((self.cost[usable], (a[usable], b[usable])), shape=(self.n, self.n))
+            graph.sum_duplicates()  # parallel edges: summed, so still an upper bound of either
+            dist = dijkstra(graph, indices=self._hub)
+            reach += float(dist[np.isfinite(dist)].max(initial=0.0))
+        return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
     def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
         """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.

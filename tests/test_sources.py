@@ -63,14 +63,14 @@ def test_cache_second_start_is_fast_and_keyed_by_content(tmp_path):
     second = load_network(src, cache_folder=tmp_path / "c")
     assert second.meta["from_cache"] is True
     assert second.n_segments == first.n_segments
-    assert len(list((tmp_path / "c").glob("network-*.pkl"))) == 1
+    assert len(list((tmp_path / "c").glob("network-*/rest.pkl"))) == 1
     # different content, different cache entry
     src.write_bytes(shared_file("paris_bss.osm.pbf").read_bytes() + b"\0")
     changed = load_network(src, cache_folder=tmp_path / "c")
     assert changed.meta["from_cache"] is False
-    assert len(list((tmp_path / "c").glob("network-*.pkl"))) == 2
-    # a damaged cache file is rebuilt, not fatal
-    cached = next((tmp_path / "c").glob("network-*.pkl"))
+    assert len(list((tmp_path / "c").glob("network-*/rest.pkl"))) == 2
+    # a damaged cache is rebuilt, not fatal
+    cached = next((tmp_path / "c").glob("network-*/rest.pkl"))
     cached.write_bytes(b"garbage")
     src.write_bytes(shared_file("paris_bss.osm.pbf").read_bytes())
     again = load_network(src, cache_folder=tmp_path / "c")
