@@ -203,6 +203,7 @@ class Network:
                 from .elevation import apply_climbs
 
                 apply_climbs(router)
+            router.metric()  # customise the contraction hierarchy now, on the final costs
             return router
 
         return self._cached(f"router:{key}", build)
