@@ -580,23 +580,28 @@ def feature_from_legs(
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given)."""
+    """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given).
+
+    Per piece only a few attribute reads run in Python; the coordinates of the
+    whole route are gathered, de-duplicated and rounded as arrays (a long route
+    has thousands of them).
+    """
     net = router.network
     classes = net.classes
-    coords: list[list[float]] = []
+    cost_of = router.cost if edge_cost is None else edge_cost
     highway_m: dict[str, float] = {}
     surface_m: dict[str, float] = {}
     totals = {"distance": 0.0, "duration": 0.0, "cost": 0.0, "infra": 0.0, "main": 0.0, "push": 0.0}
-    leg_props, steps_in = [], []
+    leg_props, steps_in, parts = [], [], []
     for li, pieces in enumerate(legs):
         leg_d = leg_t = 0.0
-        for _k, p in enumerate(pieces):
+        for p in pieces:
             e = p.edge
             dist = float(net.seg_length[p.seg] * p.share)
             dur = p.value(router.duration)
             leg_d += dist
             leg_t += dur
-            totals["cost"] += p.value(router.cost if edge_cost is None else edge_cost)
+            totals["cost"] += p.value(cost_of)
             tags, cls = net.tags[p.seg], classes[p.seg]
             hw = tags.get("highway", "unknown")
             highway_m[hw] = highway_m.get(hw, 0.0) + dist
@@ -610,9 +615,7 @@ def feature_from_legs(
             elif is_main_road(cls.cls):
                 totals["main"] += dist
             pc = piece_coords(net, p)
-            for c in pc.tolist():
-                if not coords or abs(coords[-1][0] - c[0]) > 1e-9 or abs(coords[-1][1] - c[1]) > 1e-9:
-                    coords.append(c)
+            parts.append(pc)
             steps_in.append(
                 {
                     "coords": pc[:, :2],
@@ -627,8 +630,17 @@ def feature_from_legs(
         totals["distance"] += leg_d
         totals["duration"] += leg_t
         leg_props.append({"distance_m": round(leg_d, 1), "duration_s": round(leg_t, 1)})
-    if len(coords) == 1:
-        coords.append(list(coords[0]))
+    allc = np.concatenate(parts) if parts else np.zeros((0, 3 if net.ele is not None else 2))
+    if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
+        moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
+        allc = allc[np.concatenate([[True], moved])]
+    if len(allc) == 1:
+        allc = np.vstack([allc, allc])
+    coords: list[list[float]] = allc.tolist()
+    line = np.round(allc[:, :2], 7).tolist()
+    if line:  # the ends exactly as the waypoints' locations are rounded
+        for k in (0, -1):
+            line[k] = [round(coords[k][0], 7), round(coords[k][1], 7)]
     roles = ["from", *["via"] * (len(snaps) - 2), "to"]
     waypoints = [
         {
@@ -639,7 +651,6 @@ def feature_from_legs(
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
-    line = [[round(c[0], 7), round(c[1], 7)] for c in coords]
     hills = _hills(line, coords) if net.ele is not None else {}
     return {
         "type": "Feature",

@@ -267,7 +267,8 @@ def _read_cache(path: Path) -> Network:
         state = pickle.load(f)  # nosec B301
     for name in _ARRAYS:
         file = path / f"{name}.npy"
-        state[name] = np.load(file, mmap_mode="r", allow_pickle=False) if file.exists() else None
+        # a plain ndarray view of the mapping: np.memmap's Python-level indexing is slow on hot paths
+        state[name] = np.load(file, mmap_mode="r", allow_pickle=False).view(np.ndarray) if file.exists() else None
     net = Network.__new__(Network)
     net.__setstate__(state)
     return net
