@@ -83,11 +83,11 @@ def build_instructions(
     words = wording(lang)
     out: list[dict[str, Any]] = []
     steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
-    ends = [_end_bearings(st["coords"]) for st in steps]
+    ends = [st["bearings"] if "bearings" in st else _end_bearings(st["coords"]) for st in steps]
     prev = None
     for i, st in enumerate(steps):
         bearings = ends[i]
-        start = [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
+        start = st.get("start") or [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
         if prev is None or prev["leg"] != st["leg"]:
             # a via point at every leg boundary passed, zero-length legs included
             for n in range(1 if prev is None else prev["leg"] + 1, st["leg"] + 1):

@@ -110,6 +110,16 @@ class _Shared:
         self._lock = threading.Lock()
         self._local = threading.local()
 
+    def segment_table(self) -> _SegmentTable:
+        """Per segment: highway and surface codes, cycle infrastructure and main-road flags (for route summaries)."""
+        table = getattr(self, "_table", None)
+        if table is None:
+            with self._lock:
+                table = getattr(self, "_table", None)
+                if table is None:
+                    table = self._table = _SegmentTable(self._network)
+        return table
+
     def workspace(self) -> Workspace:
         """This thread's labels for the reference search (allocated once per thread)."""
         ws = getattr(self._local, "ws", None)
@@ -131,6 +141,31 @@ class _Shared:
                         net.node_order = order
                     self._hierarchy = Hierarchy(order, self.src, self.dst)
         return self._hierarchy
+
+
+class _SegmentTable:
+    def __init__(self, network: Network):
+        classes = network.classes
+        hw: dict[str, int] = {}
+        sf: dict[str, int] = {}
+        n = network.n_segments
+        memo: dict[tuple[int, int], int] = {}
+        rows: list[tuple[int, int, bool, bool]] = []
+        which = np.empty(n, np.int64)
+        for s, (tags, cls) in enumerate(zip(network.tags, classes, strict=True)):
+            key = (id(tags), id(cls))  # one shared object per distinct tag set and class
+            k = memo.get(key)
+            if k is None:
+                h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
+                f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
+                k = memo[key] = len(rows)
+                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls)))
+            which[s] = k
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        self.highway, self.surface = distinct[which, 0], distinct[which, 1]
+        self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
+        self.highway_names = list(hw)
+        self.surface_names = list(sf)
 
 
 def shared_structures(network: Network) -> _Shared:
@@ -181,6 +216,7 @@ class Router:
         self._metric: Any = None
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
+        shared.segment_table()  # built once per network, here rather than in the first request
 
     @property
     def _lines(self) -> np.ndarray:
@@ -587,60 +623,45 @@ def feature_from_legs(
     has thousands of them).
     """
     net = router.network
-    classes = net.classes
+    table = router._shared.segment_table()
     cost_of = router.cost if edge_cost is None else edge_cost
-    highway_m: dict[str, float] = {}
-    surface_m: dict[str, float] = {}
-    totals = {"distance": 0.0, "duration": 0.0, "cost": 0.0, "infra": 0.0, "main": 0.0, "push": 0.0}
-    leg_props, steps_in, parts = [], [], []
-    for li, pieces in enumerate(legs):
-        leg_d = leg_t = 0.0
-        for p in pieces:
-            e = p.edge
-            dist = float(net.seg_length[p.seg] * p.share)
-            dur = p.value(router.duration)
-            leg_d += dist
-            leg_t += dur
-            totals["cost"] += p.value(cost_of)
-            tags, cls = net.tags[p.seg], classes[p.seg]
-            hw = tags.get("highway", "unknown")
-            highway_m[hw] = highway_m.get(hw, 0.0) + dist
-            sf = tags.get("surface", "unknown")
-            surface_m[sf] = surface_m.get(sf, 0.0) + dist
-            pushed = router.access[e] == PUSH
-            if pushed:
-                totals["push"] += dist
-            elif cls.infra:
-                totals["infra"] += dist
-            elif is_main_road(cls.cls):
-                totals["main"] += dist
-            pc = piece_coords(net, p)
-            parts.append(pc)
-            steps_in.append(
-                {
-                    "coords": pc[:, :2],
-                    "tags": tags,
-                    "cls": cls.cls,
-                    "push": bool(pushed),
-                    "distance": dist,
-                    "duration": dur,
-                    "leg": li,
-                }
-            )
-        totals["distance"] += leg_d
-        totals["duration"] += leg_t
-        leg_props.append({"distance_m": round(leg_d, 1), "duration_s": round(leg_t, 1)})
-    allc = np.concatenate(parts) if parts else np.zeros((0, 3 if net.ele is not None else 2))
+    flat = [p for pieces in legs for p in pieces]
+    leg_of = np.repeat(np.arange(len(legs)), [len(pieces) for pieces in legs])
+    seg = np.fromiter((p.seg for p in flat), np.int64, len(flat))
+    f0 = np.fromiter((p.f0 for p in flat), np.float64, len(flat))
+    f1 = np.fromiter((p.f1 for p in flat), np.float64, len(flat))
+    edge = 2 * seg + (f1 < f0)
+    share = np.abs(f1 - f0)
+    some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
+    dist = net.seg_length[seg] * share
+    dur = _share_of(router.duration, edge, share, some)
+    pushed = router.access[edge] == PUSH
+    infra = ~pushed & table.infra[seg]
+    main = ~pushed & ~table.infra[seg] & table.main[seg]
+    leg_d = np.bincount(leg_of, weights=dist, minlength=len(legs))
+    leg_t = np.bincount(leg_of, weights=dur, minlength=len(legs))
+    totals = {
+        "distance": float(leg_d.sum()),
+        "duration": float(leg_t.sum()),
+        "cost": float(_share_of(cost_of, edge, share, some).sum()),
+        "infra": float(dist[infra].sum()),
+        "main": float(dist[main].sum()),
+        "push": float(dist[pushed].sum()),
+    }
+    leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
+    allc, start, count = _route_coords(net, flat, seg, f0, f1)
+    steps_in = _steps(net, table, flat, seg, leg_of, dist, dur, pushed, allc, start, count)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
     if len(allc) == 1:
         allc = np.vstack([allc, allc])
-    coords: list[list[float]] = allc.tolist()
     line = np.round(allc[:, :2], 7).tolist()
     if line:  # the ends exactly as the waypoints' locations are rounded
-        for k in (0, -1):
-            line[k] = [round(coords[k][0], 7), round(coords[k][1], 7)]
+        for k, (lon, lat) in zip((0, -1), allc[[0, -1], :2].tolist(), strict=True):
+            line[k] = [round(lon, 7), round(lat, 7)]
+    highway_m = _metres_by(table.highway, table.highway_names, seg, dist)
+    surface_m = _metres_by(table.surface, table.surface_names, seg, dist)
     roles = ["from", *["via"] * (len(snaps) - 2), "to"]
     waypoints = [
         {
@@ -651,7 +672,7 @@ def feature_from_legs(
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
-    hills = _hills(line, coords) if net.ele is not None else {}
+    hills = _hills(line, allc.tolist()) if net.ele is not None else {}
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": line},
@@ -660,8 +681,8 @@ def feature_from_legs(
             "distance_m": round(totals["distance"], 1),
             "duration_s": round(totals["duration"], 1),
             "cost": round(totals["cost"], 1),
-            "highway_m": {k: round(v, 1) for k, v in sorted(highway_m.items(), key=lambda kv: -kv[1])},
-            "surface_m": {k: round(v, 1) for k, v in sorted(surface_m.items(), key=lambda kv: -kv[1])},
+            "highway_m": highway_m,
+            "surface_m": surface_m,
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),
@@ -671,6 +692,88 @@ def feature_from_legs(
             "instructions": build_instructions(steps_in, net, lang=lang, n_legs=len(legs)),
         },
     }
+
+
+def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
+    """`Piece.value` of every piece at once (0 for an empty piece, even on an edge that may not be ridden)."""
+    out = np.zeros(len(edge))
+    out[some] = per_edge[edge[some]] * share[some]
+    return out
+
+
+def _metres_by(code: np.ndarray, names: list[str], seg: np.ndarray, dist: np.ndarray) -> dict[str, float]:
+    """Metres per value (highway, surface), longest first; ties in order of first appearance."""
+    codes = code[seg]
+    metres = np.bincount(codes, weights=dist, minlength=len(names))
+    seen, first = np.unique(codes, return_index=True)
+    order = sorted(seen[np.argsort(first, kind="stable")].tolist(), key=lambda c: -metres[c])
+    return {names[c]: round(float(metres[c]), 1) for c in order}
+
+
+def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of every piece in travel order, one block per piece: (positions, block starts, block sizes).
+
+    Whole segments (all but the ends of each leg) are gathered from the network's
+    arrays in one indexing; partial ones are cut by `piece_coords`.
+    """
+    whole = (np.minimum(f0, f1) == 0.0) & (np.maximum(f0, f1) == 1.0)
+    lo, hi = net.offsets[seg], net.offsets[seg + 1]
+    partial = {k: piece_coords(net, flat[k]) for k in np.flatnonzero(~whole).tolist()}
+    count = np.where(whole, hi - lo, 0)
+    for k, pc in partial.items():
+        count[k] = len(pc)
+    start = np.zeros(len(flat), np.int64)
+    np.cumsum(count[:-1], out=start[1:])
+    total = int(count.sum())
+    cols = 3 if net.ele is not None else 2
+    out = np.empty((total, cols))
+    rev = f1 < f0
+    within = np.arange(total) - np.repeat(start, count)
+    base = np.repeat(np.where(rev, hi - 1, lo), count)
+    sign = np.repeat(np.where(rev, -1, 1), count)
+    take = np.repeat(whole, count)
+    src = (base + sign * within)[take]
+    out[take, :2] = net.coords[src]
+    if net.ele is not None:
+        out[take, 2] = net.ele[src]
+    for k, pc in partial.items():
+        out[start[k] : start[k] + count[k]] = pc
+    return out, start, count
+
+
+def _steps(net, table, flat, seg, leg_of, dist, dur, pushed, allc, start, count) -> list[dict[str, Any]]:
+    """The stretches `build_instructions` groups, with their end bearings worked out as arrays."""
+    ok = count >= 2
+    s0, s1 = start, np.where(ok, start + 1, start)
+    e1 = start + np.maximum(count, 1) - 1
+    e0 = np.where(ok, e1 - 1, e1)
+    head = _bearings(allc[s0], allc[s1]).tolist()
+    tail = _bearings(allc[e0], allc[e1]).tolist()
+    firsts = allc[s0, :2].tolist()
+    classes = net.classes
+    steps = []
+    for k in range(len(flat)):
+        s, n = int(start[k]), int(count[k])
+        steps.append(
+            {
+                "coords": allc[s : s + n, :2],
+                "bearings": (head[k], tail[k]) if n >= 2 else None,
+                "start": [round(firsts[k][0], 7), round(firsts[k][1], 7)],
+                "tags": net.tags[seg[k]],
+                "cls": classes[seg[k]].cls,
+                "push": bool(pushed[k]),
+                "distance": float(dist[k]),
+                "duration": float(dur[k]),
+                "leg": int(leg_of[k]),
+            }
+        )
+    return steps
+
+
+def _bearings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Compass bearings in degrees from positions ``a`` to ``b`` (rows of lon, lat), as `instructions` measures them."""
+    dx = (b[:, 0] - a[:, 0]) * np.cos(np.radians((a[:, 1] + b[:, 1]) / 2))
+    return np.degrees(np.arctan2(dx, b[:, 1] - a[:, 1])) % 360
 
 
 def _hills(line: list[list[float]], coords: list[list[float]]) -> dict[str, Any]:
