@@ -75,6 +75,7 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
         .with_filter(osmium.filter.KeyFilter("highway", *poi_keys))
         .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY))
     )
+    obj: Any  # a node or a way: the filters let nothing else through
     for obj in fp:
         tags = obj.tags
         if obj.is_way():

@@ -381,9 +381,9 @@ def edge_costs(
         for d, acc in enumerate(dirs):
             if acc == NO:
                 continue
-            sp, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
-            if sp > 0:
-                speed[k, d], factor[k, d], acc_of[k, d] = sp, fac, acc
+            kmh, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
+            if kmh > 0:
+                speed[k, d], factor[k, d], acc_of[k, d] = kmh, fac, acc
     sp = speed[idx].ravel()  # directed edge 2 * i + d
     ok = sp > 0
     duration = np.full(2 * n, np.inf)
