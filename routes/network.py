@@ -141,6 +141,13 @@ class Network:
         return self._cached("classes", build)
 
     @property
+    def class_index(self):
+        """`routes.profiles.class_index` of `classes`: the distinct classes and each segment's position among them."""
+        from .profiles import class_index
+
+        return self._cached("class_index", lambda: class_index(self.classes))
+
+    @property
     def origin(self) -> tuple[float, float]:
         """(lon, lat) of the local projection's origin: the centre of the bounds."""
         w, s, e, n = self.bounds

@@ -362,17 +362,30 @@ def edge_costs(
         Arrays of length ``2 * len(classes)``; cost is ``inf`` where the
         direction may not be used.
     """
-    p = get_profile(profile)
-    n = len(classes)
-    # the same few hundred classes repeat over the whole network: work out each once, then gather
+    distinct, idx = class_index(classes)
+    return edge_costs_indexed(distinct, idx, lengths, profile)
+
+
+def class_index(classes: list[SegmentClass]) -> tuple[list[SegmentClass], np.ndarray]:
+    """The distinct classes, and each segment's position among them (the same few hundred repeat everywhere)."""
     index: dict[SegmentClass, int] = {}
     by_id: dict[int, int] = {}  # the network shares one object per distinct class: skip hashing it
-    idx = np.empty(n, dtype=np.int64)
+    idx = np.empty(len(classes), dtype=np.int64)
     for i, c in enumerate(classes):
         k = by_id.get(id(c))
         if k is None:
             k = by_id[id(c)] = index.setdefault(c, len(index))
         idx[i] = k
+    return list(index), idx
+
+
+def edge_costs_indexed(
+    distinct: list[SegmentClass], idx: np.ndarray, lengths: np.ndarray, profile: str | Profile
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`edge_costs` from `class_index`'s result: each distinct class is worked out once, then gathered."""
+    p = get_profile(profile)
+    n = len(idx)
+    index = {c: k for k, c in enumerate(distinct)}
     speed = np.zeros((len(index), 2))
     factor = np.ones((len(index), 2))
     acc_of = np.zeros((len(index), 2), dtype=np.int8)

@@ -190,11 +190,12 @@ class Router:
     """
 
     def __init__(self, network: Network, profile: Profile):
-        from .profiles import edge_costs
+        from .profiles import edge_costs_indexed
 
         self.network = network
         self.profile = profile
-        self.duration, self.cost, self.access = edge_costs(network.classes, network.seg_length, profile)
+        distinct, idx = network.class_index
+        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
         n = network.n_nodes
         self.n = n
         shared = self._shared = shared_structures(network)
