@@ -119,3 +119,16 @@ def test_unknown_search_method(liechtenstein_net):
 
     with pytest.raises(InvalidValueError, match="search method"):
         liechtenstein_net.router("safe").node_path([0], [0.0], [1], [0.0], method="dijkstra")
+
+
+def test_threads_each_get_their_own_query(liechtenstein_net):
+    """RoutingKit's query objects are not shareable: concurrent searches still agree with one thread's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    router = liechtenstein_net.router("fast")
+    rng = np.random.default_rng(11)
+    pairs = [(_seeds(router, rng, 1)[0][0], _seeds(router, rng, 1)[0][0]) for _ in range(200)]
+    alone = [router.node_path([a], [0.0], [b], [0.0]) for a, b in pairs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda ab: router.node_path([ab[0]], [0.0], [ab[1]], [0.0]), pairs))
+    assert together == alone
