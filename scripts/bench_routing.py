@@ -206,6 +206,7 @@ def main(argv=None) -> int:
                 plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
                 times, bad = http_p50(server.url, plain)
                 full, _ = http_p50(server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain])
+                osrm_rss, _ = memory(server.proc.pid)
             finally:
                 server.close()
             osrm_p50, osrm_full_p50 = pct(times, 50), pct(full, 50)
@@ -214,7 +215,7 @@ def main(argv=None) -> int:
                 f"OSRM CH over HTTP, full geometry and steps (what /api/route sends): "
                 f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms"
             )
-            print(f"  not found by OSRM: {bad}")
+            print(f"  not found by OSRM: {bad}; osrm-routed RSS after the requests: {osrm_rss:.0f} MB")
             summary += f" osrm_http_p50_ms={osrm_p50:.3f} search_vs_osrm={pct(ours, 50) / osrm_p50:.2f}"
         if args.http:
             proc, base = serve(args.source, cache, 1)
