@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import settings
 from ._search import Workspace, bidirectional_ws, one_to_many
@@ -204,6 +202,9 @@ class Router:
         self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
         usable = np.flatnonzero(np.isfinite(self.cost))
         # strongly connected components: prefer snapping onto the big ones
+        from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
+        from scipy.sparse.csgraph import connected_components
+
         graph = csr_matrix((np.ones(len(usable)), (self.src[usable], self.dst[usable])), shape=(n, n))
         _, labels = connected_components(graph, directed=True, connection="strong")
         sizes = np.bincount(labels)
@@ -480,6 +481,7 @@ class Router:
         """
         if self._hub < 0:
             return 0.0
+        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
         fin = np.isfinite(self.cost)

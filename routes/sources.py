@@ -31,8 +31,10 @@ import numpy as np
 from . import settings
 from .errors import SourceError
 from .network import Network
+from .places import OSM_TAGS, SKIP_TOURISM, keep_poi
+from .progress import stage
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # networkx is imported where a network is built: a cached start does not need it
     import networkx as nx
 
 #: Called with a short description at every stage of a build ("reading ways and nodes"...).
@@ -46,28 +48,6 @@ log = logging.getLogger(__name__)
 #: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
 BUILD_VERSION = 4
 
-#: Features kept as points of interest: tourist destinations and bike share.
-POI_TAGS: dict[str, Any] = {
-    "tourism": True,
-    "historic": True,
-    "amenity": ["bicycle_rental"],
-    "leisure": ["park", "nature_reserve", "garden", "beach_resort"],
-    "natural": ["beach", "peak", "waterfall"],
-}
-_TOURISM_SKIP = {
-    "hotel",
-    "hostel",
-    "guest_house",
-    "motel",
-    "apartment",
-    "chalet",
-    "camp_pitch",
-    "information",
-    "caravan_site",
-    "alpine_hut",
-    "wilderness_hut",
-    "yes",
-}
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
     '["highway"!~"motorway|motorway_link|proposed|construction|abandoned|platform|raceway|bus_guideway"]'
@@ -106,8 +86,8 @@ def _builder_fingerprint() -> str:
 
     return repr(
         (
-            sorted((k, str(v)) for k, v in POI_TAGS.items()),
-            sorted(_TOURISM_SKIP),
+            sorted((k, str(v)) for k, v in OSM_TAGS.items()),
+            sorted(SKIP_TOURISM),
             _HIGHWAY_FILTER,
             ver("osmnx"),
             ver("pyrosm"),
@@ -217,20 +197,21 @@ def load_network(
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("ignoring unreadable cache %s: %s", path, exc)
 
-    def stage(text: str) -> None:
+    def report(text: str) -> None:
         log.info("%s: %s", src.label, text)
         if progress is not None:
             progress(text)
 
     t0 = time.perf_counter()
-    net = _build(src, stage)
-    stage(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
-    net.node_order = _node_order(net)
+    net = _build(src, report)
+    report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
+    with stage("ordering the junctions for the routing hierarchy"):
+        net.node_order = _node_order(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
-        stage("writing the cache")
+        report("writing the cache")
         _write_cache(path, net)
-    stage(f"done: {net.n_nodes:,} junctions, {net.n_segments:,} segments")
+    report(f"done: {net.n_nodes:,} junctions, {net.n_segments:,} segments")
     return net
 
 
@@ -318,7 +299,8 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
             except Exception as exc:  # a damaged cache file is rebuilt, never fatal
                 log.warning("ignoring unreadable cache file %s: %s", path, exc)
     t0 = time.perf_counter()
-    add_elevation(net, model)
+    with stage("adding elevation to the network"):
+        add_elevation(net, model)
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
         _write_cache(path, net)
@@ -330,14 +312,17 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
 
 def _build(src: Source, progress: Progress | None = None) -> Network:
     if src.kind == "pbf":
-        return _build_pbf(src, progress)
-    if src.kind == "xml":
-        G, pois = _read_xml(src.spec)
-    else:
-        G, pois = _fetch_online(src)
+        with stage(f"reading {src.label}"):
+            return _build_pbf(src, progress)
+    with stage(f"reading {src.label}" if src.kind == "xml" else f"fetching {src.label} from OpenStreetMap"):
+        if src.kind == "xml":
+            G, pois = _read_xml(src.spec)
+        else:
+            G, pois = _fetch_online(src)
     if G.number_of_edges() == 0:
         raise SourceError(f"no streets found in {src.label}")
-    return _network_from_graph(G, name=src.label, pois=pois)
+    with stage("building the cycling network"):
+        return _network_from_graph(G, name=src.label, pois=pois)
 
 
 def _build_pbf(src: Source, progress: Progress | None) -> Network:
@@ -355,16 +340,12 @@ def _build_pbf(src: Source, progress: Progress | None) -> Network:
 
 
 def _is_poi(tags: dict[str, str]) -> bool:
-    """Whether an OSM object with ``tags`` is a point of interest (`POI_TAGS`, less lodging and the like)."""
-    hit = False
-    for key, want in POI_TAGS.items():
+    """Whether an OSM object with ``tags`` is a point of interest (`routes.places.OSM_TAGS` and `keep_poi`)."""
+    for key, want in OSM_TAGS.items():
         value = tags.get(key)
         if value is not None and (want is True or value in want):
-            hit = True
-            break
-    if not hit:
-        return False
-    return not (tags.get("tourism") in _TOURISM_SKIP and not tags.get("historic"))
+            return keep_poi(tags)
+    return False
 
 
 def _with_osmnx_settings():
@@ -401,7 +382,7 @@ def _read_xml(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
         except Exception as exc:
             raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
         try:
-            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=POI_TAGS))
+            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=OSM_TAGS))
         except Exception:
             pois = []
     except SourceError:
@@ -435,11 +416,11 @@ def _fetch_online(src: Source) -> tuple[nx.MultiDiGraph, list[dict]]:
     try:
         if src.kind == "place":
             G = ox.graph_from_place(src.spec, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_place(src.spec, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_place(src.spec, tags=OSM_TAGS)  # noqa: E731
         else:
             bbox = tuple(float(v) for v in src.spec.split(","))
             G = ox.graph_from_bbox(bbox, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_bbox(bbox, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_bbox(bbox, tags=OSM_TAGS)  # noqa: E731
     except Exception as exc:
         raise SourceError(
             f"cannot fetch {src.label} from OpenStreetMap ({_why(exc)}); "
@@ -505,7 +486,7 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
                 pass
         elif isinstance(more, dict):
             tags.update({k: str(v) for k, v in more.items() if k not in tags})
-        if tags.get("tourism") in _TOURISM_SKIP and not tags.get("historic"):
+        if not keep_poi(tags):
             continue
         if index_is_pair:
             osm_type, osm_id = gdf.index[i]
