@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from numba import njit
 
 from . import settings
 from .network import EARTH_RADIUS_M
+from .progress import stage
 
 __all__ = ["read_pbf"]
 
@@ -56,9 +58,24 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
 
     Returns a dict of the `routes.network.Network` fields (without ``name``).
     """
+    say = progress or (lambda text: None)
+    say("reading ways and nodes")
+    with stage(f"reading {Path(path).name}"):
+        refs, lons, lats, way_ids, way_tag, tag_table, pois = _read(path, poi_match)
+    if not refs:
+        return None
+    say(f"simplifying {sum(len(r) for r in refs):,} way nodes of {len(refs):,} ways")
+    tag_dicts = [dict(k) for k in tag_table]  # one dict per distinct tag set, shared by its segments
+    with stage("building the cycling network"):
+        return _simplify(
+            refs, lons, lats, np.asarray(way_ids, np.int64), np.asarray(way_tag, np.int64), tag_dicts, pois
+        )
+
+
+def _read(path: str, poi_match):
+    """One pass of libosmium: the routable ways (node ids and positions, tag set) and the points of interest."""
     import osmium
 
-    say = progress or (lambda stage: None)
     way_tags = tuple(settings.way_tags)
     poi_keys = ("tourism", "historic", "amenity", "leisure", "natural")
     refs: list[np.ndarray] = []
@@ -68,7 +85,6 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
     way_tag: list[int] = []
     tag_table: dict[tuple[tuple[str, str], ...], int] = {}
     pois: list[dict[str, Any]] = []
-    say("reading ways and nodes")
     fp = (
         osmium.FileProcessor(path)
         .with_locations()
@@ -113,11 +129,7 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
                         "tags": poi_tags,
                     }
                 )
-    if not refs:
-        return None
-    say(f"simplifying {sum(len(r) for r in refs):,} way nodes of {len(refs):,} ways")
-    tag_dicts = [dict(k) for k in tag_table]  # one dict per distinct tag set, shared by its segments
-    return _simplify(refs, lons, lats, np.asarray(way_ids, np.int64), np.asarray(way_tag, np.int64), tag_dicts, pois)
+    return refs, lons, lats, way_ids, way_tag, tag_table, pois
 
 
 def _located(nodes) -> tuple[list[int], list[float], list[float]]:

@@ -312,8 +312,7 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
 
 def _build(src: Source, progress: Progress | None = None) -> Network:
     if src.kind == "pbf":
-        with stage(f"reading {src.label}"):
-            return _build_pbf(src, progress)
+        return _build_pbf(src, progress)  # reports its own stages: reading, building
     with stage(f"reading {src.label}" if src.kind == "xml" else f"fetching {src.label} from OpenStreetMap"):
         if src.kind == "xml":
             G, pois = _read_xml(src.spec)
