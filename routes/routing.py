@@ -753,21 +753,33 @@ def _steps(net, table, flat, seg, leg_of, dist, dur, pushed, allc, start, count)
     head = _bearings(allc[s0], allc[s1]).tolist()
     tail = _bearings(allc[e0], allc[e1]).tolist()
     firsts = allc[s0, :2].tolist()
-    classes = net.classes
+    classes, tags = net.classes, net.tags
+    flat_lists = zip(
+        seg.tolist(),
+        start.tolist(),
+        count.tolist(),
+        dist.tolist(),
+        dur.tolist(),
+        pushed.tolist(),
+        leg_of.tolist(),
+        head,
+        tail,
+        firsts,
+        strict=True,
+    )
     steps = []
-    for k in range(len(flat)):
-        s, n = int(start[k]), int(count[k])
+    for sg, s, n, d, t, pu, lg, h, e, (x, y) in flat_lists:  # plain Python values: no numpy scalar per field
         steps.append(
             {
                 "coords": allc[s : s + n, :2],
-                "bearings": (head[k], tail[k]) if n >= 2 else None,
-                "start": [round(firsts[k][0], 7), round(firsts[k][1], 7)],
-                "tags": net.tags[seg[k]],
-                "cls": classes[seg[k]].cls,
-                "push": bool(pushed[k]),
-                "distance": float(dist[k]),
-                "duration": float(dur[k]),
-                "leg": int(leg_of[k]),
+                "bearings": (h, e) if n >= 2 else None,
+                "start": [round(x, 7), round(y, 7)],
+                "tags": tags[sg],
+                "cls": classes[sg].cls,
+                "push": pu,
+                "distance": d,
+                "duration": t,
+                "leg": lg,
             }
         )
     return steps
