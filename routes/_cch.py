@@ -77,11 +77,23 @@ class Metric:
         self._local = threading.local()
 
     def _query(self) -> Any:
+        """A query object for this search.
+
+        RoutingKit's query objects are bound to the thread that made them and
+        must be freed there too: the binding refuses (and leaks) one freed on
+        another thread, which is what happens to a thread-local one when a
+        daemon thread (waitress's workers, a development server's) is cleared
+        at exit. So only the main thread keeps one; any other thread makes one
+        per search (about 0.05 ms: RoutingKit allocates its labels for the
+        whole network) and frees it when the search returns, on that thread.
+        """
         q = getattr(self._local, "query", None)
         if q is None:
             import routingkit_cch as rk
 
-            q = self._local.query = rk.CCHQuery(self.metric)
+            q = rk.CCHQuery(self.metric)
+            if threading.current_thread() is threading.main_thread():
+                self._local.query = q
         return q
 
     def path(self, src_nodes, src_costs, dst_nodes, dst_costs) -> tuple[int, list[int]]:
@@ -91,7 +103,8 @@ class Metric:
         targets = [(int(n), int(round(c * s))) for n, c in zip(dst_nodes, dst_costs, strict=True) if math.isfinite(c)]
         if not sources or not targets:
             return -1, []
-        result = self._query().run_multi(sources, targets)
+        query = self._query()
+        result = query.run_multi(sources, targets)
         try:
             if result.distance is None:
                 return -1, []
@@ -99,3 +112,4 @@ class Metric:
             return (int(nodes[0]) if nodes else -1), list(result.arc_path)
         finally:
             del result  # RoutingKit's query object refuses a new run while a result is alive
+            del query  # a fresh one (not kept for this thread) is freed here, on its own thread
