@@ -653,7 +653,7 @@ def feature_from_legs(
     }
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
-    steps_in = _steps(net, table, flat, seg, leg_of, dist, dur, pushed, allc, start, count)
+    steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
@@ -744,7 +744,7 @@ def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndar
     return out, start, count
 
 
-def _steps(net, table, flat, seg, leg_of, dist, dur, pushed, allc, start, count) -> list[dict[str, Any]]:
+def _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count) -> list[dict[str, Any]]:
     """The stretches `build_instructions` groups, with their end bearings worked out as arrays."""
     ok = count >= 2
     s0, s1 = start, np.where(ok, start + 1, start)
