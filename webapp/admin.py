@@ -196,7 +196,7 @@ def _too_many(key: str) -> bool:
         count = s.scalar(
             select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
         )
-    return count >= LOGIN_ATTEMPTS
+    return (count or 0) >= LOGIN_ATTEMPTS
 
 
 def _failed(key: str) -> None:
