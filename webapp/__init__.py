@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, compress, config, errors, i18n, inputguard, network, openapi, security, storage
+from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
 from .views import admin, closures, destinations, featured, map, route, stations, tour
 from .views import openapi as openapi_view
 
@@ -62,6 +62,8 @@ def create_app(
     network.init_app(app)
     storage.init_app(app)
     auth.init_app(app)
+    bikeshare.init_app(app)  # the feed read once at start, then in the background only
+    cost.init_app(app)  # the budget of expensive requests
 
     for view in (map, route, tour, stations, destinations, closures, featured, admin, openapi_view):
         app.register_blueprint(view.bp)

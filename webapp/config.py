@@ -43,6 +43,10 @@ ADMIN_MAX_BYTES           largest admin form                                    
 FEATURED_MAX_BYTES        largest featured-route body                            4 MB
 IMPORT_MAX_BYTES          largest import file                                    5 MB
 IMPORT_MAX_ROWS           most rows per import                                   10000
+COST_SLOTS                expensive requests (webapp.cost) running at once       1
+COST_QUEUE                expensive requests waiting for a slot (else 503)       1
+COST_WAIT_S               seconds one of them may wait                           2
+COST_TIME_S               seconds of work one request may use (else 422)         10
 ========================  =====================================================  ==========
 """
 
@@ -202,6 +206,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEATURED_MAX_BYTES", 4 * 1024 * 1024, _int(1024, 2**31), "largest featured-route body"),
     Setting("IMPORT_MAX_BYTES", 5 * 1024 * 1024, _int(1024, 2**31), "largest import file"),
     Setting("IMPORT_MAX_ROWS", 10_000, _int(1, 10**7), "most rows per import"),
+    Setting("COST_SLOTS", 1, _int(1, 64), "expensive requests running at once"),
+    Setting("COST_QUEUE", 1, _int(0, 1000), "expensive requests waiting for a slot"),
+    Setting("COST_WAIT_S", 2.0, _float(0, 600), "seconds one may wait"),
+    Setting("COST_TIME_S", 10.0, _float(0.1, 3600), "seconds of work one may use"),
 )
 
 #: The defaults, by name.

@@ -197,9 +197,11 @@ STATUS: dict[str, int] = {
     "NoRoute": 422,
     "InvalidText": 422,
     "InvalidNumber": 422,
+    "TooExpensive": 422,
     "PreconditionRequired": 428,
     "TooManyRequests": 429,
     "FeedError": 503,
+    "Busy": 503,
     "InternalError": 500,
 }
 

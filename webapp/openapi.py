@@ -63,6 +63,9 @@ def error_response(description: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
+#: Expensive requests beyond the process's slots (webapp.cost): try again after Retry-After seconds.
+BUSY = error_response("Busy with other long computations; try again after Retry-After seconds", ["Busy"])
+
 #: Error responses shared by the endpoints.
 ERROR_RESPONSES = {
     "400": error_response(
@@ -289,7 +292,11 @@ def _complete(paths: dict[str, Any]) -> None:
             if method in ("post", "put", "patch") or "requestBody" in op:
                 responses.setdefault("413", copy.deepcopy(_TOO_LARGE))
                 responses.setdefault(
-                    "422", error_response("Values that cannot be stored (see error.fields)", ["InvalidFields"])
+                    "422",
+                    error_response(
+                        "Values that cannot be stored (see error.fields; lone surrogates, numbers beyond 64 bits)",
+                        ["InvalidFields", "InvalidText", "InvalidNumber"],
+                    ),
                 )
             for status, resp in responses.items():
                 if status[0] in "45" and not resp.get("content"):

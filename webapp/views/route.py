@@ -17,7 +17,7 @@ from routes.gpx import feature_to_gpx
 from ..bikeshare import bikeshare_feature
 from ..http import GPX, geojson, query, query_lang
 from ..network import get_network
-from ..openapi import ERROR_RESPONSES, LANG, LATLON, error_response, param
+from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, error_response, param
 from ..storage import get_session
 from ..storage.closures import closure_edge_cost_for
 
@@ -146,9 +146,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                 },
                 **ERROR_RESPONSES,
                 "422": error_response(
-                    "A point is too far from any street, or no legal route joins the points",
-                    ["NoSegment", "NoRoute"],
+                    "A point is too far from any street, no legal route joins the points, or the route "
+                    "needs more work than one request may use (webapp.cost)",
+                    ["NoSegment", "NoRoute", "TooExpensive"],
                 ),
+                "503": BUSY,
             },
         }
     },

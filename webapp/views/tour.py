@@ -19,7 +19,7 @@ from routes.tours import destinations_from_network, plan_tour, tour_to_gpx
 from ..bikeshare import gbfs_client
 from ..http import GPX, geojson, query, query_lang
 from ..network import get_network
-from ..openapi import ERROR_RESPONSES, LANG, LATLON, collection, error_response, param
+from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, collection, error_response, param
 from ..storage import get_session
 from ..storage.closures import closure_edge_cost_for
 from ..storage.layer import tour_destinations as stored_destinations
@@ -168,7 +168,12 @@ _TOUR_ERRORS = {
         "Bad query, unknown destination id, or a budget too small for any stop",
         ["InvalidQuery", "InvalidValue", "TooBig", "UnknownDestination", "BudgetTooSmall"],
     ),
-    "422": error_response("A point is too far from any street, or no route joins the stops", ["NoSegment", "NoRoute"]),
+    "422": error_response(
+        "A point is too far from any street, no route joins the stops, or the tour needs more work than one "
+        "request may use (webapp.cost)",
+        ["NoSegment", "NoRoute", "TooExpensive"],
+    ),
+    "503": BUSY,
 }
 
 _TOUR = {
