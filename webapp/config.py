@@ -209,7 +209,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COST_SLOTS", 1, _int(1, 64), "expensive requests running at once"),
     Setting("COST_QUEUE", 1, _int(0, 1000), "expensive requests waiting for a slot"),
     Setting("COST_WAIT_S", 2.0, _float(0, 600), "seconds one may wait"),
-    Setting("COST_TIME_S", 10.0, _float(0.1, 3600), "seconds of work one may use"),
+    Setting("COST_TIME_S", 10.0, _float(0, 3600), "seconds of work one may use"),
 )
 
 #: The defaults, by name.

@@ -31,7 +31,7 @@ def test_the_engine_checks_the_budget_between_steps():
 
 
 def test_a_request_past_its_time_budget_is_a_clear_422(demo_net):
-    client = _app(demo_net, COST_TIME_S=-1).test_client()  # spent before the first leg
+    client = _app(demo_net, COST_TIME_S=0).test_client()  # spent before the first leg (a negative setting is refused)
     resp = client.get(f"/api/route?from={A}&to={B}&via={VIAS}")
     assert resp.status_code == 422
     err = resp.get_json()["error"]
