@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .cli import add_source_argument, check_writable, clock, emit, load_source
+from .cli_common import add_source_argument, check_writable, clock, emit, load_source
 from .geo import parse_latlon
 from .profiles import get_profile
 

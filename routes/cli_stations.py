@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from .cli import add_source_argument, load_source, print_json
+from .cli_common import add_source_argument, load_source, print_json
 from .geo import parse_latlon
 from .profiles import get_profile
 
