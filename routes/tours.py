@@ -19,6 +19,8 @@ Destinations are plain dicts (``id``, ``name``, ``category``, ``lat``,
 so any layer can supply them; `destinations_from_network` makes them from the
 OpenStreetMap features of a network.
 
+Examples
+--------
 >>> from routes import load_network                                # doctest: +SKIP
 >>> from routes.tours import plan_discovery                        # doctest: +SKIP
 >>> net = load_network("demo")                                      # doctest: +SKIP
@@ -111,6 +113,8 @@ def load_categories() -> dict[str, Any]:
 def category_of(tags: Mapping[str, str]) -> str | None:
     """Category of an OSM feature from its tags; ``None`` when it is not a destination.
 
+    Examples
+    --------
     >>> category_of({"tourism": "museum"}), category_of({"natural": "peak"})
     ('museum', 'nature')
     >>> category_of({"amenity": "bicycle_rental"}) is None
@@ -205,6 +209,8 @@ def parse_interests(
 
     No interests means every category with weight 1.
 
+    Examples
+    --------
     >>> parse_interests("museum:2,nature")
     {'museum': 2.0, 'nature': 1.0}
     """
@@ -952,6 +958,8 @@ def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, l
     is charged in any case; a whole tour longer than them only when the bike
     is kept during the visits.
 
+    Examples
+    --------
     >>> tour_warnings({"duration_s": 2400, "total_s": 2400}, 30)
     ['Riding takes about 40 min, more than the 30 min the bike-share ticket includes: extra minutes are charged.']
     >>> tour_warnings({"duration_s": 600, "total_s": 1200}, 30)
