@@ -159,7 +159,8 @@ class Router:
             far = f"{dist[0]:.0f} m" if len(dist) else "far"
             raise OffNetworkError(
                 f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
-                f"profile can use; the limit is {limit:.0f} m"
+                f"profile can use; the limit is {limit:.0f} m",
+                point=what,
             )
         line = self._lines[seg]
         along = line.project(pt)
