@@ -675,13 +675,18 @@ def _unserved(category: str, ks: list, solve: tuple, dests: list[dict], first: i
 
 
 def _nothing_fits(T, cands, e: int, visit, budget: float, ride_s: float, back: bool, lang: str) -> str:
-    """Why a discovery tour has no stop at all, with the minutes the quickest visit needs."""
-    need = min(T[0, c] + visit[c] + T[c, e] for c in cands) / 60
-    ride = min(T[0, c] + T[c, e] for c in cands) / 60
+    """Why a discovery tour has no stop at all: closed, too much riding, or too little time."""
+    ride = {int(c): T[0, c] + T[c, e] for c in cands}
+    need = {int(c): ride[int(c)] + visit[c] for c in cands}
     way = _say(lang, "there_and_back" if back else "on_the_way")
-    if math.isfinite(ride_s) and ride > ride_s / 60:
-        return _say(lang, "nothing_fits_ride", inc=f"{ride_s / 60:.0f}", ride=math.ceil(ride), way=way)
-    return _say(lang, "nothing_fits", budget=f"{budget:.0f}", need=math.ceil(need), way=way)
+    if any(ride[c] <= ride_s and need[c] <= budget * 60 for c in ride):  # it is the opening hours
+        return _say(lang, "nothing_open", budget=f"{budget:.0f}")
+    if math.isfinite(ride_s) and min(ride.values()) > ride_s:
+        return _say(
+            lang, "nothing_fits_ride", inc=f"{ride_s / 60:.0f}", ride=math.ceil(min(ride.values()) / 60), way=way
+        )
+    near = [need[c] for c in ride if ride[c] <= ride_s] or list(need.values())
+    return _say(lang, "nothing_fits", budget=f"{budget:.0f}", need=math.ceil(min(near) / 60), way=way)
 
 
 _SAY = {
@@ -695,6 +700,7 @@ _SAY = {
         "Change the start time to plan another.",
         "night_tomorrow": "It is night now, when hardly anything is open: the tour starts tomorrow at {clock}. "
         "Change the start time to plan another.",
+        "nothing_open": "Nothing fits: the places within {budget} minutes are closed then. Try another start time.",
         "there_and_back": "there and back",
         "on_the_way": "on the way",
         "unserved_none": "{label}: no such place within reach.",
@@ -715,6 +721,8 @@ _SAY = {
         "Ubah waktu mulai untuk merencanakan yang lain.",
         "night_tomorrow": "Sekarang malam, saat hampir semua tempat tutup: tur dimulai besok pukul {clock}. "
         "Ubah waktu mulai untuk merencanakan yang lain.",
+        "nothing_open": "Tidak ada yang muat: tempat dalam jangkauan {budget} menit tutup saat itu. Coba waktu mulai "
+        "lain.",
         "there_and_back": "pergi dan kembali",
         "on_the_way": "di perjalanan",
         "unserved_none": "{label}: tidak ada tempat seperti itu dalam jangkauan.",
