@@ -142,7 +142,8 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
         == f"Use the free minutes of the bike share ({INCLUDED} min)"
     )
     free.check()
-    assert page.locator("#bm-tour-budget").is_disabled() and page.locator("#bm-tour-budget").input_value() == "3"
+    # riding within the free minutes; the minutes field stays the time for the whole tour (#17)
+    assert page.locator("#bm-tour-budget").is_enabled() and page.locator("#bm-tour-included-note").is_visible()
     assert page.evaluate("bikemap.tours.params().budget") == "included"
     page.select_option("#bm-tour-mode", "order")
     for i in (0, 1):
@@ -161,7 +162,11 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     page.locator("#bm-tour-warnings").scroll_into_view_if_needed()
     p.screenshot(artifacts_dir / "bikeshare-planner-tour.png")
 
-    # a reload keeps the mode and the trip
+    # a reload keeps the mode and the trip (the tour, in the URL too while shown, cleared first)
+    page.locator("#bm-tour-clear").click()
+    p.wait_for(
+        "document.querySelectorAll('#bm-legs li').length === 3 && !document.getElementById('panel-route').hidden"
+    )
     url = page.url
     page.reload()
     p.wait_for("window.bikemap && window.bikemap.planner")

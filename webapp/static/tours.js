@@ -101,7 +101,7 @@
   var planBtn = el("button", {type: "button", id: "bm-tour-plan", "class": "btn btn-sm btn-primary"}, t("tour_plan"));
   var gpx = el("a", {id: "bm-tour-gpx", "class": "btn btn-sm btn-outline-primary", href: "#", download: "bikemap-tour.gpx", hidden: "hidden"},
                t("download_gpx"));
-  var clearBtn = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary"}, t("clear"));
+  var clearBtn = el("button", {type: "button", id: "bm-tour-clear", "class": "btn btn-sm btn-outline-secondary"}, t("clear"));
   var shareBtn = el("button", {type: "button", id: "bm-tour-share", "class": "btn btn-sm btn-outline-primary", hidden: "hidden"},
                     t("share"));
   row.appendChild(planBtn); row.appendChild(gpx); row.appendChild(shareBtn); row.appendChild(clearBtn);
