@@ -1101,9 +1101,9 @@ def plan_tour(
             ride_budget_min = included_minutes
     if ride_budget_min is not None and budget_min is None:
         raise InvalidValueError("a riding budget goes with budget_min (a discovery tour)")
-    moved = False
+    moved, tz = False, network_timezone(net)
     if start_time is None or start_time == "":
-        start_time, moved = default_start_time(network_timezone(net))
+        start_time, moved = default_start_time(tz)
     feature = _plan_tour(
         net,
         start,
@@ -1125,7 +1125,7 @@ def plan_tour(
     p["start_time_moved"] = moved
     if moved:  # said first: every time in the plan follows from it
         when = dt.datetime.fromisoformat(p["start_time"])
-        day = "today" if when.date() == _now(when.tzinfo).date() else "tomorrow"  # type: ignore[arg-type]
+        day = "today" if when.date() == _now(tz).date() else "tomorrow"
         p["warnings"].insert(0, _say(lang, "night_" + day, clock=when.strftime("%H:%M")))
     return feature
 
