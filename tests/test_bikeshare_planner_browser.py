@@ -146,6 +146,7 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     assert page.locator("#bm-tour-budget").is_enabled() and page.locator("#bm-tour-included-note").is_visible()
     assert page.evaluate("bikemap.tours.params().budget") == "included"
     page.select_option("#bm-tour-mode", "order")
+    page.fill("#bm-tour-when", "2026-06-02T10:00")  # by day: at night the tour would start the next morning
     for i in (0, 1):
         page.locator("#bm-tour-search").fill("park")
         p.wait_for("document.querySelectorAll('#bm-tour-results li[role=option]').length > 1")

@@ -47,7 +47,7 @@
   }
   function stationIcon(p) {
     var box = stationHtml(stateOf(p), count(p.num_bikes_available), count(p.num_docks_available));
-    return L.divIcon({className: "bm-st-icon", html: box.outerHTML, iconSize: null, iconAnchor: [14, 12], popupAnchor: [0, -12]});
+    return L.divIcon({className: "bm-st-icon", html: box.outerHTML, iconSize: [0, 0], iconAnchor: [0, 0], popupAnchor: [0, -12]});
   }
   document.head.appendChild(bm.el("style", {}, [
     ".bm-st-icon { background: none; border: 0; }",
@@ -57,8 +57,18 @@
     ".bm-st i { font-size: 11px; }",
     ".bm-st-ok { background: #0f766e; } .bm-st-no-bikes { background: #b91c1c; }",
     ".bm-st-no-docks { background: #1d4ed8; } .bm-st-closed { background: #6b7280; }",
-    ".bm-legend .bm-st { box-shadow: none; margin: 0 .1rem; }"
+    ".bm-legend .bm-st { box-shadow: none; margin: 0 .1rem; }",
+    ".bm-st-icon .bm-st { transform: translate(-50%, -50%); }",  // centred on the station
+    // zoomed out, the badge's counts would cover the streets a visitor taps: a small square only
+    ".bm-st-far .bm-st-icon .bm-st-count { display: none; }",
+    ".bm-st-far .bm-st-icon .bm-st { padding: 0 4px; height: 18px; }"
   ].join("\n")));
+  var COUNTS_FROM_ZOOM = 15;
+  function zoomClass() {
+    bm.map.getContainer().classList.toggle("bm-st-far", bm.map.getZoom() < COUNTS_FROM_ZOOM);
+  }
+  bm.map.on("zoomend", zoomClass);
+  zoomClass();
   function legend() {  // once, under the OpenStreetMap station entry
     var list = document.querySelector("#panel-legend ul");
     if (!list || document.getElementById("bm-legend-live")) return;
