@@ -163,8 +163,9 @@ def test_an_unreachable_feed_never_fails_a_tour(paris_net):
 def test_the_library_takes_included_minutes(paris_net):
     start = TRIPS[0][0]
     p = plan_tour(paris_net, start, included_minutes=60, start_time=WHEN)["properties"]
-    assert p["kind"] == "discovery" and p["budget_min"] == 60 and p["included_minutes"] == 60
-    p = plan_tour(paris_net, start, distance_km=3)["properties"]
+    assert p["kind"] == "discovery" and p["ride_budget_min"] == 60 and p["included_minutes"] == 60
+    assert p["budget_min"] == 120 and p["duration_s"] <= 60 * 60  # riding in the free minutes, visits on top
+    p = plan_tour(paris_net, start, distance_km=3, start_time=WHEN)["properties"]
     assert p["warnings"] == [] and p["included_minutes"] is None
     with pytest.raises(ValueError, match="included_minutes must be above 0"):
         plan_tour(paris_net, start, included_minutes=0)

@@ -282,7 +282,6 @@
   };
   mini.addTo(map);
   function showMini(text) {
-    routeMini = text;
     if (cover) return;  // the tour's figures stay on the chip
     setMini(text, "panel-route");
   }
@@ -298,7 +297,7 @@
 
   // While a tour is shown the A-B route is not drawn and its panel is folded away; the chip on a
   // phone shows the tour's figures. Clearing the cover brings the route back.
-  var cover = null, lastRoute = null, routeMini = "";
+  var cover = null;
   function hideRoute() {
     bm.clearFeature("route");
     bm.clearFeature("route-connectors");
@@ -364,7 +363,6 @@
       bm.clearFeature("route");
       bm.clearFeature("route-connectors");
       showActions(false);
-      lastRoute = null;
       clearBikeshare();
       showMini("");
       routeSection.hidden = true;
@@ -413,7 +411,6 @@
       }
       gpxLink.setAttribute("href", bm.apiUrl("route", gp));
       if (share) showBikeshare(feature); else showRoute(feature);
-      lastRoute = feature;
       if (cover) hideRoute();  // a tour is shown: the route waits under it, undrawn
       bm.emit("route", feature);
     }).catch(function (err) {
