@@ -30,7 +30,8 @@ BIKEMAP = [sys.executable, "-m", "routes.cli"]
 def _route(source: str, cache: str, points: tuple[str, str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(
-        [*BIKEMAP, "route", "--quiet", "--source", source, "--cache-dir", cache, "--from", points[0], "--to", points[1]],
+        [*BIKEMAP, "route", "--quiet", "--source", source, "--cache-dir", cache]
+        + ["--from", points[0], "--to", points[1]],
         check=True,
         stdout=subprocess.DEVNULL,
         cwd=tempfile.gettempdir(),

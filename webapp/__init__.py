@@ -92,11 +92,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
     except OSError:
         pass
 
-    from . import compress, errors, i18n, network, security
+    from . import compress, errors, i18n, inputguard, network, security
 
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    inputguard.init_app(app)
     compress.init_app(app)
     network.init_app(app)
 
