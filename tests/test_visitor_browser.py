@@ -297,12 +297,13 @@ def test_live_stations_have_their_own_look_and_legend(browser, paris_server, art
     p.goto("/?lang=en")
     p.wait_for("document.querySelectorAll('.leaflet-marker-pane .bm-st').length === 46")
     # zoomed out: small squares, no counts over the streets; from zoom 15 the counts
+    p.wait_for("!bikemap.map._animatingZoom")  # the page's first fit
     pg.evaluate("bikemap.map.setZoom(13, {animate: false}) && null")
-    p.wait_for("bikemap.map.getZoom() === 13")
+    p.wait_for("bikemap.map.getZoom() < 15")
     small = pg.locator(".leaflet-marker-pane .bm-st").first.bounding_box()
     assert small["width"] <= 28 and small["height"] <= 24 and pg.locator(".bm-st-count").first.is_hidden()
     pg.evaluate("bikemap.map.setZoom(16, {animate: false}) && null")
-    p.wait_for("bikemap.map.getZoom() === 16")
+    p.wait_for("bikemap.map.getZoom() >= 15")
     # no station is a circle (circles are destinations); each a badge "bikes/docks"
     circles = pg.evaluate(
         "Object.values(bikemap.map._layers).filter(l => l instanceof L.CircleMarker && l.feature && "
