@@ -23,9 +23,9 @@
   var outline = L.latLngBounds(cfg.outline);
   map.setMaxZoom(cfg.maxZoom);
   if (map.getZoom() > cfg.maxZoom) map.setZoom(cfg.maxZoom);
-  map.setMaxBounds(outline.pad(0.25));
+  map.setMaxBounds(outline.pad(0.5));  // room for a point just off the network (a shared link)
   map.options.maxBoundsViscosity = 0.9;
-  map.setMinZoom(Math.max(1, map.getBoundsZoom(outline.pad(0.25)) - 1));
+  map.setMinZoom(Math.max(1, map.getBoundsZoom(outline.pad(0.5)) - 1));
   var pane = map.createPane("bm-extract");
   pane.style.zIndex = 350;  // above the base map (tile pane 200), below the network (overlay pane 400)
   pane.style.pointerEvents = "none";
