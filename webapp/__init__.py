@@ -31,6 +31,7 @@ BLUEPRINTS: list[str] = [
     "webapp.admin:bp",
     "webapp.featured:bp",
     "webapp.basemap:bp",
+    "webapp.search:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).
