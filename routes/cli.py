@@ -23,6 +23,7 @@ __all__ = ["main"]
 COMMAND_MODULES = [
     "routes.cli_tour",
     "routes.cli_route",
+    "routes.cli_places",
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",

@@ -43,8 +43,22 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
+    _name_points(feature, net, args.source, args.cache_dir)
     emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
     return 0
+
+
+def _name_points(feature: dict, net, source, cache_dir) -> None:
+    """Name the route's points by what is there ("Schulgass 5, Schaan"); without names on failure."""
+    import logging
+
+    from .errors import BikemapError
+    from .places import load_place_index, name_waypoints
+
+    try:
+        name_waypoints(feature, load_place_index(net, source, cache_folder=cache_dir).attach_network(net))
+    except (BikemapError, OSError, ImportError) as exc:
+        logging.getLogger(__name__).warning("points left unnamed: %s", exc)
 
 
 def summary(feature: dict) -> str:
@@ -52,6 +66,9 @@ def summary(feature: dict) -> str:
     p = feature["properties"]
     total = p["distance_m"] or 1.0
     lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
+    names = [w.get("name") for w in p.get("waypoints", [])]
+    if any(names):
+        lines.append(" -> ".join(n or "?" for n in names))
     lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
     lines.append(
         f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "

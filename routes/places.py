@@ -45,7 +45,15 @@ from .errors import InvalidValueError, SourceError
 from .network import Network
 from .sources import resolve_source
 
-__all__ = ["KINDS", "PLACES_VERSION", "PlaceIndex", "build_place_index", "load_place_index", "normalize"]
+__all__ = [
+    "KINDS",
+    "PLACES_VERSION",
+    "PlaceIndex",
+    "build_place_index",
+    "load_place_index",
+    "name_waypoints",
+    "normalize",
+]
 
 log = logging.getLogger(__name__)
 
@@ -400,3 +408,14 @@ class PlaceIndex:
             return ""
         dist, i = self._street_tree.query(_xy([lat], [lon])[0])
         return self._street_names[int(i)] if dist <= 60.0 else ""
+
+
+def name_waypoints(feature: dict[str, Any], index: PlaceIndex) -> dict[str, Any]:
+    """Give a route Feature's unnamed waypoints the name of what is at their input point (in place)."""
+    for w in feature.get("properties", {}).get("waypoints", []):
+        if not w.get("name"):
+            lon, lat = w["input"][:2]
+            found = index.reverse(lat, lon)
+            if found:
+                w["name"] = found["label"]
+    return feature

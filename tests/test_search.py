@@ -101,3 +101,21 @@ def test_openapi_documents_search_and_reverse(li_client):
 def test_demo_index_finds_helsinki_streets(client):
     hits = client.get("/api/search?q=aleksanterin&near=60.17,24.94").get_json()["features"]
     assert hits and hits[0]["properties"]["label"].startswith("Aleksanterinkatu")
+
+
+def test_cli_names_points_in_the_summary_and_the_gpx(liechtenstein_net, tmp_path, capsys):
+    from routes.cli import main
+    from tests.conftest import shared_file
+
+    src = str(shared_file("liechtenstein-latest.osm.pbf"))
+    gpx = tmp_path / "r.gpx"
+    assert (
+        main(["route", "--source", src, "--from", "47.16566,9.50986", "--to", "47.1410,9.5215", "--gpx", str(gpx)]) == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "Schulgass 5, Schaan -> Altenbach, Vaduz"
+    assert "<name>Schulgass 5, Schaan</name>" in gpx.read_text()
+    assert main(["place", "--source", src, "--at", "47.16566,9.50986"]) == 0
+    assert capsys.readouterr().out.strip() == "Schulgass 5, Schaan"
+    assert main(["place", "--source", src, "bad\x01"]) == 2
+    assert capsys.readouterr().err.strip() == "bikemap: error: q must not contain control characters"
