@@ -31,14 +31,22 @@ def _name(lang: str) -> list[Any]:
     return ["coalesce", ["get", f"name:{lang}"], ["get", "name:latin"], ["get", "name"]]
 
 
-def _fill(layer_id: str, source_layer: str, color: str, *, where: list | None = None, minzoom: float = 0, **paint):
+def _fill(
+    layer_id: str,
+    source_layer: str,
+    color: str,
+    *,
+    where: list | None = None,
+    minzoom: float = 0,
+    paint: dict | None = None,
+):
     layer: dict[str, Any] = {
         "id": layer_id,
         "type": "fill",
         "source": "osm",
         "source-layer": source_layer,
         "minzoom": minzoom,
-        "paint": {"fill-color": color, **paint},
+        "paint": {"fill-color": color, **(paint or {})},
     }
     if where:
         layer["filter"] = where
@@ -215,7 +223,7 @@ def basemap_style(
             _fill("industrial", "landuse", "#ece4e8", where=_classes("industrial", "commercial", "retail", "railway")),
             _fill("cemetery", "landuse", "#d9e4cf", where=_classes("cemetery")),
             _fill("pitch", "landuse", "#cfe7c6", where=_classes("pitch", "playground", "stadium")),
-            _fill("park", "park", "#d5eac2", **{"fill-opacity": 0.8}),
+            _fill("park", "park", "#d5eac2", paint={"fill-opacity": 0.8}),
             _fill("water", "water", WATER),
             {
                 "id": "waterway",
@@ -224,7 +232,7 @@ def basemap_style(
                 "source-layer": "waterway",
                 "paint": {"line-color": WATER, "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.8, 16, 4]},
             },
-            _fill("building", "building", "#dcd6cc", minzoom=14, **{"fill-outline-color": "#c8bfb1"}),
+            _fill("building", "building", "#dcd6cc", minzoom=14, paint={"fill-outline-color": "#c8bfb1"}),
             *_roads(),
             *_labels(lang),
         ],
