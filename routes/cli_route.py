@@ -53,7 +53,7 @@ def _name_points(feature: dict, net, source, cache_dir) -> None:
     import logging
 
     from .errors import BikemapError
-    from .places import load_place_index, name_waypoints
+    from .geocode import load_place_index, name_waypoints
 
     try:
         name_waypoints(feature, load_place_index(net, source, cache_folder=cache_dir).attach_network(net))

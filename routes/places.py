@@ -1,421 +1,390 @@
-"""Names of the extract, offline: search places, streets, addresses and destinations; name a point.
+"""Places from OpenStreetMap: which feature is a destination, of which category, and which is a bike-share station.
 
-`build_place_index` reads the same OSM file a network comes from (with
-pyosmium) and writes one SQLite file beside the network cache, with an FTS5
-full-text index (``unicode61 remove_diacritics 2``: "zurich" finds "Zürich",
-"BAMMILI" finds "Bammiliweg"):
+One vocabulary and one classifier, used by every layer: the network sources
+(`OSM_TAGS`, which features are read at all), the tour planner
+(`routes.tours`), the bike-share stations (`routes.stations`), and in the
+web app the seeding of the destination database and the map.
 
-- places: ``place`` = city, town, village, suburb, neighbourhood, quarter, hamlet;
-- streets: the named ways of the network, one entry per name and 2 km cell;
-- addresses: ``addr:housenumber`` with ``addr:street`` or ``addr:place`` (nodes
-  and building outlines), labelled "Bammiliweg 12, Vaduz" (``addr:city``, else
-  the nearest town or village);
-- destinations: the network's points of interest with a name.
+- The vocabulary is ``routes/data/categories.toml`` (`load_categories`,
+  `vocabulary`, `category_label`), read once.
+- `classify` (and its short form `category_of`) gives the category of an OSM
+  feature from its tags; `is_station` says whether it is a bike-share station.
+- `destination_places` and `station_places` turn a network's points of
+  interest (`routes.Network.pois`) into places, with duplicates merged
+  (`dedupe_places`): OSM often maps one place twice, as a node and an area
+  (Schloss Gutenberg in Liechtenstein), or under two tags (Wildschloss is a
+  ``tourism=viewpoint`` node beside a ``historic=castle`` way).
+  `destinations_of` and `stations_of` do it once per network.
 
-`PlaceIndex.search` matches every word as a prefix and ranks by kind
-(destinations and towns before streets before addresses) and distance to a
-point (the map view); `PlaceIndex.reverse` names a point by the address there
-(within 40 m), else the street (within 60 m) and place, else the place::
+A place is a plain dict: ``ref`` (``"node/123"``), ``osm_type``, ``osm_id``,
+``lat``, ``lon``, ``tags`` (the merged tags of all its features), ``also``
+(the refs of the features merged into it) and, for destinations,
+``category``, ``key`` and ``value`` (the tag that decided the category).
 
-    idx = load_place_index(net)            # built once, cached
-    idx.search("bammili 12", near=(47.14, 9.52))[0]["label"]   # 'Bammiliweg 12, Vaduz'
-    idx.reverse(47.1410, 9.5215)["label"]
+>>> category_of({"tourism": "museum"}), category_of({"historic": "castle", "tourism": "attraction"})
+('museum', 'heritage')
+>>> category_of({"amenity": "bicycle_rental"}) is None, is_station({"amenity": "bicycle_rental"})
+(True, True)
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import math
-import os
-import re
-import sqlite3
-import tempfile
-import threading
-import time
-import unicodedata
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-from scipy.spatial import cKDTree
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import settings
-from .errors import InvalidValueError, SourceError
-from .network import Network
-from .sources import resolve_source
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = [
-    "KINDS",
-    "PLACES_VERSION",
-    "PlaceIndex",
-    "build_place_index",
-    "load_place_index",
-    "name_waypoints",
-    "normalize",
+    "OSM_TAGS",
+    "SAME_NAME_M",
+    "SAME_WIKIDATA_M",
+    "SKIP_TOURISM",
+    "STATION_TAGS",
+    "Classification",
+    "category_label",
+    "category_of",
+    "classify",
+    "dedupe_places",
+    "destination_places",
+    "destinations_of",
+    "is_station",
+    "keep_poi",
+    "load_categories",
+    "place_description",
+    "place_name",
+    "place_names",
+    "station_places",
+    "stations_of",
+    "vocabulary",
 ]
 
-log = logging.getLogger(__name__)
+Place = dict[str, Any]
 
-#: Bump when the build changes what an index holds.
-PLACES_VERSION = 1
-
-#: Kinds of entries, in ranking order (lower first at equal distance).
-KINDS: dict[str, int] = {
-    "city": 0,
-    "town": 0,
-    "village": 0,
-    "destination": 1,
-    "suburb": 2,
-    "quarter": 2,
-    "neighbourhood": 3,
-    "hamlet": 3,
-    "street": 4,
-    "address": 5,
+#: The OSM tags a network source reads as points of interest (`routes.Network.pois`):
+#: tourist destinations and bike-share stations. A filter in the form pyrosm and OSMnx take.
+OSM_TAGS: dict[str, Any] = {
+    "tourism": True,
+    "historic": True,
+    "amenity": ["bicycle_rental"],
+    "leisure": ["park", "nature_reserve", "garden", "beach_resort"],
+    "natural": ["beach", "peak", "waterfall"],
 }
-PLACE_TAGS = {"city", "town", "village", "suburb", "quarter", "neighbourhood", "hamlet"}
-#: Places an address or a street is said to be in ("..., Vaduz").
-SETTLEMENTS = ("city", "town", "village", "suburb", "hamlet")
+#: ``tourism`` values that are lodging or services, not places to visit (kept when also ``historic``).
+SKIP_TOURISM = frozenset(
+    {
+        "hotel",
+        "hostel",
+        "guest_house",
+        "motel",
+        "apartment",
+        "chalet",
+        "camp_pitch",
+        "information",
+        "caravan_site",
+        "alpine_hut",
+        "wilderness_hut",
+        "yes",
+    }
+)
+#: Tags that make a feature a bike-share station (never a destination).
+STATION_TAGS: dict[str, frozenset[str]] = {"amenity": frozenset({"bicycle_rental"})}
+#: Keys named as the deciding tag of a feature no rule matches (category "other").
+_FALLBACK_KEYS = ("tourism", "historic", "leisure", "natural", "amenity", "shop")
 
-#: A point farther than this from every town and village has no place name.
-PLACE_REACH_M = 8000.0
-
-#: Longest accepted query, in characters.
-MAX_QUERY = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def normalize(text: str) -> str:
-    """Lower case without accents: ``"Zürich"`` -> ``"zurich"``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _index_path(net: Network, source, cache_folder) -> Path:
-    src = resolve_source(source)
-    h = hashlib.sha256(f"places v{PLACES_VERSION}|{src.cache_key()}|{net.n_segments}".encode())
-    return Path(cache_folder or settings.cache_folder) / f"places-{h.hexdigest()[:24]}.sqlite"
-
-
-def load_place_index(net: Network, source=None, *, cache_folder: str | Path | None = None) -> PlaceIndex:
-    """The place index of ``net`` (built from its OSM file once, then read from the cache)."""
-    source = source or net.meta.get("source") or "demo"
-    path = _index_path(net, source, cache_folder)
-    if not path.exists():
-        build_place_index(net, source, path)
-    return PlaceIndex(path)
+#: Two features with the same name at most this far apart are one place mapped twice. A castle's
+#: node and its area are tens of metres apart (Schloss Gutenberg: 35 m); namesakes are kilometres apart.
+SAME_NAME_M = 250.0
+#: Two features with the same Wikidata item at most this far apart are one place (the four
+#: statues of Helsinki's "Lyhdynkantajat" are one artwork).
+SAME_WIKIDATA_M = 1000.0
 
 
-# --------------------------------------------------------------------------- build
+# --------------------------------------------------------------------------- the vocabulary
 
 
-def _read_osm(path: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Places and addresses of an OSM file (pbf or XML), with pyosmium."""
-    import osmium
-
-    places: list[dict[str, Any]] = []
-    addresses: list[dict[str, Any]] = []
-
-    def record(tags, lat: float, lon: float) -> None:
-        place, name = tags.get("place"), tags.get("name")
-        if place in PLACE_TAGS and name:
-            places.append(
-                {
-                    "kind": place,
-                    "name": name,
-                    "name_en": tags.get("name:en") or "",
-                    "name_id": tags.get("name:id") or "",
-                    "lat": lat,
-                    "lon": lon,
-                }
-            )
-        number = tags.get("addr:housenumber")
-        street = tags.get("addr:street") or tags.get("addr:place")
-        if number and street:
-            addresses.append(
-                {"street": street, "number": number, "city": tags.get("addr:city") or "", "lat": lat, "lon": lon}
-            )
-
-    class Reader(osmium.SimpleHandler):
-        def node(self, n):
-            if "place" in n.tags or "addr:housenumber" in n.tags:
-                record(n.tags, n.location.lat, n.location.lon)
-
-        def way(self, w):
-            if "addr:housenumber" not in w.tags and "place" not in w.tags:
-                return
-            pts = [(r.location.lat, r.location.lon) for r in w.nodes if r.location.valid()]
-            if pts:
-                lat, lon = np.mean(np.asarray(pts), axis=0)
-                record(w.tags, float(lat), float(lon))
-
-    try:
-        Reader().apply_file(path, locations=True)
-    except RuntimeError as exc:
-        raise SourceError(f"cannot read names from {Path(path).name}: {exc}") from None
-    return places, addresses
+@lru_cache(maxsize=4)
+def _read_categories(path: str) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    vocab = data.get("vocabulary")
+    if not isinstance(vocab, list) or not vocab or not all(isinstance(c, str) for c in vocab):
+        raise ValueError(f"{path}: 'vocabulary' must be a list of category names")
+    if "other" not in vocab:
+        raise ValueError(f"{path}: the vocabulary needs the category 'other' (features no rule matches)")
+    for table in ("visit_min", "label"):
+        if not isinstance(data.get(table), dict):
+            raise ValueError(f"{path}: missing table [{table}]")
+    missing = [c for c in vocab if c not in data["visit_min"] or c not in data["label"].get("en", {})]
+    if missing:
+        raise ValueError(f"{path}: categories without visit_min or English label: {', '.join(missing)}")
+    rules = []
+    for rule in data.get("rule", []):
+        cat = rule.get("category", "")
+        if cat and cat not in vocab:
+            raise ValueError(f"{path}: rule category {cat!r} is not in the vocabulary")
+        values = [str(v).lower() for v in rule.get("values") or ["*"]]
+        rules.append((str(rule["key"]), None if "*" in values else frozenset(values), cat))
+    data["_rules"] = tuple(rules)
+    return data
 
 
-def _streets(net: Network) -> list[dict[str, Any]]:
-    """One entry per street name and 2 km cell, at the middle of its segments there."""
-    mid = np.array(
-        [0.5 * (net.coords[net.offsets[s]] + net.coords[net.offsets[s + 1] - 1]) for s in range(net.n_segments)]
-    )
-    groups: dict[tuple[str, int, int], list[int]] = {}
-    for s, tags in enumerate(net.tags):
-        name = tags.get("name")
-        if name:
-            lon, lat = mid[s]
-            groups.setdefault((name, int(lat // 0.018), int(lon // 0.027)), []).append(s)
-    out = []
-    for (name, _, _), segs in groups.items():
-        pts = mid[segs]
-        centre = pts.mean(axis=0)
-        lon, lat = pts[np.argmin(((pts - centre) ** 2).sum(axis=1))]
-        out.append({"kind": "street", "name": name, "lat": float(lat), "lon": float(lon)})
-    return out
+def load_categories() -> dict[str, Any]:
+    """The category vocabulary, default visit minutes, labels and OSM tag rules.
+
+    Read (once) from ``categories.toml`` in `routes.settings.data_folder`:
+    ``vocabulary`` (list), ``visit_min`` and ``label`` (per language) tables,
+    and ``rule`` tables (``key``, ``values``, ``category``; the first rule that
+    matches wins, category ``""`` means "not a destination").
+    """
+    return _read_categories(str(settings.data_folder / "categories.toml"))
 
 
-def _destinations(net: Network) -> list[dict[str, Any]]:
-    out = []
-    for p in net.pois:
-        tags = p.get("tags", {})
-        if tags.get("name") and tags.get("amenity") != "bicycle_rental":
-            out.append(
-                {
-                    "kind": "destination",
-                    "name": tags["name"],
-                    "name_en": tags.get("name:en", ""),
-                    "name_id": tags.get("name:id", ""),
-                    "lat": p["lat"],
-                    "lon": p["lon"],
-                }
-            )
-    return out
+def vocabulary() -> tuple[str, ...]:
+    """The destination categories, in the order the vocabulary lists them.
+
+    >>> vocabulary()[:3]
+    ('nature', 'beach', 'culture')
+    """
+    return tuple(load_categories()["vocabulary"])
 
 
-class _Near:
-    """Nearest settlement of a point (for "..., Vaduz")."""
+def category_label(category: str, lang: str = "en") -> str:
+    """The category's label in ``lang`` (English when that language has none).
 
-    def __init__(self, places: list[dict[str, Any]]):
-        self.places = [p for p in places if p["kind"] in SETTLEMENTS]
-        self.tree = (
-            cKDTree(_xy([p["lat"] for p in self.places], [p["lon"] for p in self.places])) if self.places else None
-        )
-
-    def name(self, lat: float, lon: float, max_m: float = math.inf) -> str:
-        if self.tree is None:
-            return ""
-        dist, i = self.tree.query(_xy([lat], [lon])[0])
-        return self.places[int(i)]["name"] if dist <= max_m else ""
+    >>> category_label("heritage", "id")
+    'Warisan sejarah'
+    """
+    labels = load_categories()["label"]
+    return (labels.get(lang) or {}).get(category) or labels["en"].get(category, category)
 
 
-def _xy(lats, lons) -> np.ndarray:
-    """Metres on a plane (equirectangular at mid-Europe scale; only used for nearness)."""
-    lat = np.asarray(lats, dtype=np.float64)
-    lon = np.asarray(lons, dtype=np.float64)
-    return np.column_stack([lon * 111_320.0 * np.cos(np.radians(lat)), lat * 110_574.0])
+# --------------------------------------------------------------------------- the classifier
 
 
-def build_place_index(net: Network, source, path: str | Path) -> Path:
-    """Write the SQLite/FTS5 index of ``net``'s OSM file to ``path`` (atomically)."""
-    t0 = time.perf_counter()
-    src = resolve_source(source)
-    places, addresses = _read_osm(src.spec) if src.kind in ("pbf", "xml") else ([], [])
-    near = _Near(places)
-    rows: list[tuple] = []
-    for p in places + _destinations(net):
-        where = (
-            near.name(p["lat"], p["lon"]) if p["kind"] in ("suburb", "neighbourhood", "quarter", "destination") else ""
-        )
-        label = p["name"] if not where or where == p["name"] else f"{p['name']}, {where}"
-        rows.append((p["kind"], p["name"], p.get("name_en", ""), p.get("name_id", ""), label, p["lat"], p["lon"]))
-    for s in _streets(net):
-        where = near.name(s["lat"], s["lon"])
-        rows.append(("street", s["name"], "", "", f"{s['name']}, {where}" if where else s["name"], s["lat"], s["lon"]))
-    for a in addresses:
-        name = f"{a['street']} {a['number']}"
-        where = a["city"] or near.name(a["lat"], a["lon"])
-        rows.append(("address", name, "", "", f"{name}, {where}" if where else name, a["lat"], a["lon"]))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-places-", suffix=".sqlite")
-    os.close(fd)
-    try:
-        with sqlite3.connect(tmp) as db:
-            db.executescript(
-                """
-                CREATE TABLE item (id INTEGER PRIMARY KEY, kind TEXT, rank INTEGER, name TEXT, name_en TEXT,
-                                   name_id TEXT, label TEXT, lat REAL, lon REAL);
-                CREATE VIRTUAL TABLE item_fts USING fts5(words, content='', tokenize='unicode61 remove_diacritics 2',
-                                                         prefix='1 2 3');
-                """
-            )
-            db.executemany(
-                "INSERT INTO item (kind, rank, name, name_en, name_id, label, lat, lon) VALUES (?,?,?,?,?,?,?,?)",
-                [(k, KINDS[k], n, en, iid, label, lat, lon) for k, n, en, iid, label, lat, lon in rows],
-            )
-            db.executemany(
-                "INSERT INTO item_fts (rowid, words) VALUES (?, ?)",
-                [(i + 1, " ".join(dict.fromkeys(filter(None, (r[1], r[2], r[3], r[4]))))) for i, r in enumerate(rows)],
-            )
-            db.execute("CREATE INDEX item_kind ON item (kind)")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    log.info("place index of %s: %d names (%.1f s)", src.label, len(rows), time.perf_counter() - t0)
-    return path
+class Classification(NamedTuple):
+    """What an OSM feature is: its ``category``, and the tag (``key``, ``value``) that decided it."""
+
+    category: str
+    key: str
+    value: str
 
 
-# --------------------------------------------------------------------------- query
-
-
-def _match_expression(query: str) -> str:
-    """FTS5 query: every word as a prefix (quoted, so no word is read as an operator)."""
-    words = re.findall(r"\w+", normalize(query))
-    if not words:
-        raise InvalidValueError("the query has no letters or digits")
-    return " AND ".join(f'"{w}"*' for w in words[:8])
-
-
-def check_query(query: str | None) -> str:
-    """The query stripped, or `InvalidValueError` (empty, too long, control characters)."""
-    text = (query or "").strip()
-    if not text:
-        raise InvalidValueError("q must not be empty")
-    if len(text) > MAX_QUERY:
-        raise InvalidValueError(f"q is longer than {MAX_QUERY} characters")
-    if _CONTROL.search(text):
-        raise InvalidValueError("q must not contain control characters")
-    return text
-
-
-class PlaceIndex:
-    """Search and reverse lookup on one place index file (thread-safe: a connection per thread)."""
-
-    #: A match farther than this many kilometres from ``near`` weighs one kind more (see `search`).
-    KM_PER_KIND = 3.0
-    #: Score added to an entry whose own name does not match every word of the query.
-    LABEL_ONLY = 4.0
-
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self._local = threading.local()
-        db = self._db()
-        rows = db.execute("SELECT id, kind, label, lat, lon FROM item WHERE kind IN ('address', 'street')").fetchall()
-        self._ids = {k: np.array([r[0] for r in rows if r[1] == k], dtype=np.int64) for k in ("address", "street")}
-        self._labels = {r[0]: r[2] for r in rows}
-        self._trees = {}
-        for kind in self._ids:
-            pts = [(r[3], r[4]) for r in rows if r[1] == kind]
-            self._trees[kind] = cKDTree(_xy(*zip(*pts, strict=True))) if pts else None
-        places = db.execute(
-            f"SELECT kind, name, lat, lon FROM item WHERE kind IN ({','.join('?' * len(SETTLEMENTS))})", SETTLEMENTS
-        ).fetchall()
-        self._near = _Near([{"kind": k, "name": n, "lat": lat, "lon": lon} for k, n, lat, lon in places])
-
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-        return db
-
-    def __len__(self) -> int:
-        return int(self._db().execute("SELECT COUNT(*) FROM item").fetchone()[0])
-
-    def search(
-        self, query: str, *, near: tuple[float, float] | None = None, lang: str = "en", limit: int = 10
-    ) -> list[dict[str, Any]]:
-        """Entries whose words start with the query's words, best first.
-
-        The score is the kind's rank (`KINDS`) plus one per `KM_PER_KIND` km from
-        ``near`` (lat, lon): a street nearby comes before a town far away. An entry
-        found only through the place in its label ("Postmuseum, Vaduz" for "vaduz")
-        comes after those whose own name matches (`LABEL_ONLY`).
-        """
-        text = check_query(query)
-        match = _match_expression(text)
-        words = re.findall(r"\w+", normalize(text))
-        lat0, lon0 = near if near is not None else (0.0, 0.0)
-        k = math.cos(math.radians(lat0))
-        # squared degrees to km^2 is about 111^2; the distance term stays in SQL so only `limit` rows come back
-        rows = (
-            self._db()
-            .execute(
-                """
-            SELECT kind, name, name_en, name_id, label, lat, lon,
-                   rank + CASE WHEN ? THEN sqrt(((lat - ?) * (lat - ?)) + ((lon - ?) * ? * (lon - ?) * ?)) * 111.0 / ?
-                               ELSE 0 END AS score
-            FROM item WHERE id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ? LIMIT 5000)
-            ORDER BY score, length(name) LIMIT ?
-            """,
-                (near is not None, lat0, lat0, lon0, k, lon0, k, self.KM_PER_KIND, match, limit * 5),
-            )
-            .fetchall()
-        )
-
-        def own_name(row) -> bool:
-            names = re.findall(r"\w+", normalize(" ".join(filter(None, row[1:4]))))
-            return all(any(n.startswith(w) for n in names) for w in words)
-
-        rows = sorted(rows, key=lambda r: (r[7] + (0 if own_name(r) else self.LABEL_ONLY), len(r[1])))[:limit]
-        out = []
-        for kind, name, name_en, name_id, label, lat, lon, _score in rows:
-            local = {"en": name_en, "id": name_id}.get(lang) or ""
-            shown = label.replace(name, local, 1) if local else label
-            item = {"kind": kind, "name": local or name, "label": shown, "lat": lat, "lon": lon}
-            if near is not None:
-                item["distance_m"] = round(float(np.hypot(*(_xy([lat], [lon])[0] - _xy([lat0], [lon0])[0]))))
-            out.append(item)
-        return out
-
-    def reverse(self, lat: float, lon: float) -> dict[str, Any] | None:
-        """The name of what is at a point: an address, else street and place, else the place; None far away."""
-        tree = self._trees.get("address")
-        if tree is not None:
-            dist, i = tree.query(_xy([lat], [lon])[0])
-            if dist <= 40.0:
-                label = self._labels[int(self._ids["address"][int(i)])]
-                return {"kind": "address", "label": label, "distance_m": round(float(dist))}
-        street = self._street_at(lat, lon)
-        place = self._near.name(lat, lon, max_m=PLACE_REACH_M)
-        if street:
-            return {"kind": "street", "label": f"{street}, {place}" if place and place != street else street}
-        if place:
-            return {"kind": "place", "label": place}
+def _value(tags: Mapping[str, str], key: str) -> str | None:
+    """A tag's first value, lower case (``"Museum;Gallery"`` is ``"museum"``); None when absent or empty."""
+    raw = tags.get(key)
+    if not raw:
         return None
-
-    #: The network's named streets near a point (set by `attach_network`).
-    _street_tree: cKDTree | None = None
-    _street_names: list[str] = []
-
-    def attach_network(self, net: Network) -> PlaceIndex:
-        """Use the network's street geometry to name a point on a street (more exact than the index's centres)."""
-        named = [s for s, t in enumerate(net.tags) if t.get("name")]
-        if not named:
-            return self
-        counts = np.diff(net.offsets)[named]
-        idx = np.concatenate([np.arange(net.offsets[s], net.offsets[s + 1]) for s in named])
-        pts = net.coords[idx]
-        # densify: a point every ~15 m along each segment would be exact; the geometry points suffice for 60 m
-        self._street_tree = cKDTree(_xy(pts[:, 1], pts[:, 0]))
-        self._street_names = list(np.repeat(np.array([net.tags[s]["name"] for s in named], dtype=object), counts))
-        return self
-
-    def _street_at(self, lat: float, lon: float) -> str:
-        if self._street_tree is None:
-            return ""
-        dist, i = self._street_tree.query(_xy([lat], [lon])[0])
-        return self._street_names[int(i)] if dist <= 60.0 else ""
+    return str(raw).split(";")[0].strip().lower() or None
 
 
-def name_waypoints(feature: dict[str, Any], index: PlaceIndex) -> dict[str, Any]:
-    """Give a route Feature's unnamed waypoints the name of what is at their input point (in place)."""
-    for w in feature.get("properties", {}).get("waypoints", []):
-        if not w.get("name"):
-            lon, lat = w["input"][:2]
-            found = index.reverse(lat, lon)
-            if found:
-                w["name"] = found["label"]
-    return feature
+def is_station(tags: Mapping[str, str]) -> bool:
+    """Whether an OSM feature is a bike-share station (``amenity=bicycle_rental``)."""
+    return any(_value(tags, k) in values for k, values in STATION_TAGS.items())
+
+
+def keep_poi(tags: Mapping[str, str]) -> bool:
+    """Whether a network source keeps a feature read with `OSM_TAGS` (lodging and services are dropped)."""
+    return not (tags.get("tourism") in SKIP_TOURISM and not tags.get("historic"))
+
+
+def classify(tags: Mapping[str, str]) -> Classification | None:
+    """The category of an OSM feature from its tags; ``None`` when it is not a destination.
+
+    The first rule of the vocabulary whose key has a listed value wins; a
+    feature no rule matches is ``other``. Stations are never destinations.
+
+    >>> classify({"tourism": "attraction", "historic": "castle"})
+    Classification(category='heritage', key='historic', value='castle')
+    >>> classify({"tourism": "something_new"}).category
+    'other'
+    """
+    if is_station(tags):
+        return None
+    for key, values, category in load_categories()["_rules"]:
+        value = _value(tags, key)
+        if value is not None and (values is None or value in values):
+            return Classification(category, key, value) if category else None
+    key = next((k for k in _FALLBACK_KEYS if _value(tags, k)), "")
+    return Classification("other", key, _value(tags, key) or "")
+
+
+def category_of(tags: Mapping[str, str]) -> str | None:
+    """`classify`'s category alone.
+
+    >>> category_of({"natural": "peak"}), category_of({"amenity": "parking"})
+    ('nature', None)
+    """
+    c = classify(tags)
+    return None if c is None else c.category
+
+
+# --------------------------------------------------------------------------- names
+
+
+def place_name(tags: Mapping[str, str], lang: str = "en") -> str | None:
+    """The name in ``lang``, else the local name, else the English one; None without a name."""
+    return tags.get(f"name:{lang}") or tags.get("name") or tags.get("name:en") or None
+
+
+def place_names(tags: Mapping[str, str]) -> dict[str, str]:
+    """The translated names (``name:de`` and the like) by language code.
+
+    >>> place_names({"name": "Vaduz", "name:de": "Vaduz", "name:etymology": "x"})
+    {'de': 'Vaduz'}
+    """
+    return {k[5:]: v for k, v in tags.items() if k.startswith("name:") and len(k) <= 10 and v and "_" not in k}
+
+
+def place_description(tags: Mapping[str, str], lang: str = "en") -> str | None:
+    """The description in ``lang``, else the local or English one, else an inscription."""
+    for key in (f"description:{lang}", "description", "description:en", "inscription"):
+        if tags.get(key):
+            return tags[key]
+    return None
+
+
+# --------------------------------------------------------------------------- places of a network
+
+
+def _place(poi: Mapping[str, Any]) -> Place:
+    osm_type = str(poi.get("osm_type") or "node")
+    return {
+        "ref": f"{osm_type}/{poi.get('osm_id')}",
+        "osm_type": osm_type,
+        "osm_id": poi.get("osm_id"),
+        "lat": float(poi["lat"]),
+        "lon": float(poi["lon"]),
+        "tags": dict(poi.get("tags") or {}),
+        "also": [],
+    }
+
+
+def destination_places(pois: Iterable[Mapping[str, Any]]) -> list[Place]:
+    """The destinations among OSM features (``Network.pois``), classified, duplicates merged."""
+    out = []
+    for poi in pois:
+        place = _place(poi)
+        c = classify(place["tags"])
+        if c is None:
+            continue
+        place.update(category=c.category, key=c.key, value=c.value)
+        out.append(place)
+    return dedupe_places(out)
+
+
+def station_places(pois: Iterable[Mapping[str, Any]]) -> list[Place]:
+    """The bike-share stations among OSM features, once each (by OSM identity only:
+    neighbouring docks of one operator may share a name)."""
+    return dedupe_places([_place(p) for p in pois if is_station(p.get("tags") or {})], by_name=False)
+
+
+def _pois_key(net: Network, what: str) -> str:
+    # keyed by the POI list too: ``dataclasses.replace(net, pois=...)`` shares the derived-value cache
+    return f"places.{what}.{id(net.pois)}"
+
+
+def destinations_of(net: Network) -> list[Place]:
+    """`destination_places` of a network, worked out once per network (do not modify the dicts)."""
+    return list(net._cached(_pois_key(net, "destinations"), lambda: destination_places(net.pois)))
+
+
+def stations_of(net: Network) -> list[Place]:
+    """`station_places` of a network, worked out once per network (do not modify the dicts)."""
+    return list(net._cached(_pois_key(net, "stations"), lambda: station_places(net.pois)))
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _distance_m(a: Place, b: Place) -> float:
+    """Great-circle distance between two places (haversine, metres)."""
+    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
+    dl = math.radians(b["lon"] - a["lon"])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _name_key(tags: Mapping[str, str]) -> str | None:
+    name = tags.get("name")
+    return " ".join(name.casefold().split()) if name else None
+
+
+_TYPE_RANK = {"node": 0, "way": 1, "relation": 2}
+
+
+def _preference(p: Place) -> tuple:
+    """Which feature of a place mapped twice stands for it: a node (an entrance, a summit: a point
+    someone placed) before an area's inner point, then the one with more tags, then the oldest id."""
+    return (_TYPE_RANK.get(p["osm_type"], 3), -len(p["tags"]), str(p["osm_id"]))
+
+
+def dedupe_places(places: Sequence[Place], *, by_name: bool = True) -> list[Place]:
+    """Merge the features that are one place.
+
+    Two features are one place when they have the same OSM identity (``ref``),
+    the same ``wikidata`` item within `SAME_WIKIDATA_M`, or (with ``by_name``)
+    the same name (ignoring case and spacing) within `SAME_NAME_M`. Each group
+    keeps its preferred feature (a node before an area, then the one with more
+    tags) with its position and category; tags it lacks are taken from the
+    others, and their refs are listed in ``also``. Places keep the order in
+    which their first feature came.
+
+    >>> a = {"ref": "node/1", "osm_type": "node", "osm_id": 1, "lat": 47.0651, "lon": 9.5007,
+    ...      "tags": {"name": "Schloss Gutenberg", "historic": "castle"}, "also": []}
+    >>> b = {"ref": "way/2", "osm_type": "way", "osm_id": 2, "lat": 47.0654, "lon": 9.5005,
+    ...      "tags": {"name": "Schloss Gutenberg", "historic": "castle", "wikidata": "Q668969"}, "also": []}
+    >>> [(p["ref"], p["also"], p["tags"]["wikidata"]) for p in dedupe_places([b, a])]
+    [('node/1', ['way/2'], 'Q668969')]
+    """
+    n = len(places)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, p in enumerate(places):
+        keys = [("ref", p["ref"])]
+        if p["tags"].get("wikidata"):
+            keys.append(("wikidata", p["tags"]["wikidata"]))
+        if by_name and (name := _name_key(p["tags"])):
+            keys.append(("name", name))
+        for key in keys:
+            groups.setdefault(key, []).append(i)
+    limit = {"ref": math.inf, "wikidata": SAME_WIKIDATA_M, "name": SAME_NAME_M}
+    for (kind, _), members in groups.items():
+        # sweep by latitude: a common name ("Wegkreuz") may have thousands of features in a region
+        members.sort(key=lambda i: places[i]["lat"])
+        window = limit[kind] / 111_000.0  # metres to degrees of latitude (a bound, never too small)
+        for x, i in enumerate(members):
+            for y in range(x + 1, len(members)):
+                j = members[y]
+                if places[j]["lat"] - places[i]["lat"] > window:
+                    break
+                if find(i) != find(j) and _distance_m(places[i], places[j]) <= limit[kind]:
+                    parent[find(j)] = find(i)
+    clusters: dict[int, list[int]] = {}
+    for i in range(n):
+        clusters.setdefault(find(i), []).append(i)
+    out = []
+    for members in sorted(clusters.values(), key=min):
+        ranked = sorted((places[i] for i in members), key=_preference)
+        best = ranked[0]
+        if len(ranked) == 1:
+            out.append(best)
+            continue
+        tags: dict[str, str] = {}
+        for p in reversed(ranked):  # the preferred feature's own tags win
+            tags.update(p["tags"])
+        also = sorted({r for p in ranked for r in (p["ref"], *p.get("also", ())) if r != best["ref"]})
+        out.append({**best, "tags": tags, "also": also})
+    return out

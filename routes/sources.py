@@ -23,14 +23,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from . import settings
 from .errors import SourceError
 from .network import Network
+from .places import OSM_TAGS, SKIP_TOURISM, keep_poi
+from .progress import stage
+
+if TYPE_CHECKING:  # networkx is imported where a network is built: a cached start does not need it
+    import networkx as nx
 
 __all__ = ["BUILD_VERSION", "load_network", "network_cache_path", "resolve_source"]
 
@@ -39,28 +43,6 @@ log = logging.getLogger(__name__)
 #: Bump when the build changes what a cached network holds.
 BUILD_VERSION = 3
 
-#: Features kept as points of interest: tourist destinations and bike share.
-POI_TAGS: dict[str, Any] = {
-    "tourism": True,
-    "historic": True,
-    "amenity": ["bicycle_rental"],
-    "leisure": ["park", "nature_reserve", "garden", "beach_resort"],
-    "natural": ["beach", "peak", "waterfall"],
-}
-_TOURISM_SKIP = {
-    "hotel",
-    "hostel",
-    "guest_house",
-    "motel",
-    "apartment",
-    "chalet",
-    "camp_pitch",
-    "information",
-    "caravan_site",
-    "alpine_hut",
-    "wilderness_hut",
-    "yes",
-}
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
     '["highway"!~"motorway|motorway_link|proposed|construction|abandoned|platform|raceway|bus_guideway"]'
@@ -99,8 +81,8 @@ def _builder_fingerprint() -> str:
 
     return repr(
         (
-            sorted((k, str(v)) for k, v in POI_TAGS.items()),
-            sorted(_TOURISM_SKIP),
+            sorted((k, str(v)) for k, v in OSM_TAGS.items()),
+            sorted(SKIP_TOURISM),
             _HIGHWAY_FILTER,
             ver("osmnx"),
             ver("pyrosm"),
@@ -226,7 +208,8 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
             except Exception as exc:  # a damaged cache file is rebuilt, never fatal
                 log.warning("ignoring unreadable cache file %s: %s", path, exc)
     t0 = time.perf_counter()
-    add_elevation(net, model)
+    with stage("adding elevation to the network"):
+        add_elevation(net, model)
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
         _write_atomically(path, net)
@@ -248,15 +231,17 @@ def _write_atomically(path: Path, net: Network) -> None:
 
 
 def _build(src: Source) -> Network:
-    if src.kind == "pbf":
-        G, pois = _read_pbf(src.spec)
-    elif src.kind == "xml":
-        G, pois = _read_xml(src.spec)
-    else:
-        G, pois = _fetch_online(src)
+    with stage(f"reading {src.label}" if src.kind in ("pbf", "xml") else f"fetching {src.label} from OpenStreetMap"):
+        if src.kind == "pbf":
+            G, pois = _read_pbf(src.spec)
+        elif src.kind == "xml":
+            G, pois = _read_xml(src.spec)
+        else:
+            G, pois = _fetch_online(src)
     if G.number_of_edges() == 0:
         raise SourceError(f"no streets found in {src.label}")
-    return _network_from_graph(G, name=src.label, pois=pois)
+    with stage("building the cycling network"):
+        return _network_from_graph(G, name=src.label, pois=pois)
 
 
 def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
@@ -270,6 +255,8 @@ def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
     if got is None or got[1] is None or len(got[1]) == 0:
         raise SourceError(f"no streets found in {Path(path).name}")
     nodes, edges = got
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     G.add_nodes_from(
         (int(i), {"x": float(x), "y": float(y)})
@@ -288,7 +275,7 @@ def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
                 pass
         G.add_edge(int(row[0]), int(row[1]), osmid=int(row[2]), length=float(row[3]), **attrs)
     try:
-        pois = _pois_from_gdf(osm.get_pois(custom_filter=POI_TAGS))
+        pois = _pois_from_gdf(osm.get_pois(custom_filter=OSM_TAGS))
     except Exception as exc:  # POIs are a bonus; a network without them still routes
         log.warning("could not read points of interest from %s: %s", path, exc)
         pois = []
@@ -329,7 +316,7 @@ def _read_xml(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
         except Exception as exc:
             raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
         try:
-            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=POI_TAGS))
+            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=OSM_TAGS))
         except Exception:
             pois = []
     except SourceError:
@@ -363,11 +350,11 @@ def _fetch_online(src: Source) -> tuple[nx.MultiDiGraph, list[dict]]:
     try:
         if src.kind == "place":
             G = ox.graph_from_place(src.spec, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_place(src.spec, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_place(src.spec, tags=OSM_TAGS)  # noqa: E731
         else:
             bbox = tuple(float(v) for v in src.spec.split(","))
             G = ox.graph_from_bbox(bbox, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_bbox(bbox, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_bbox(bbox, tags=OSM_TAGS)  # noqa: E731
     except Exception as exc:
         raise SourceError(
             f"cannot fetch {src.label} from OpenStreetMap ({_why(exc)}); "
@@ -388,6 +375,8 @@ def _why(exc: BaseException) -> str:
 
 def _normalise_osmnx_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Edges of an OSMnx graph (``all_oneway``) back into each way's own direction."""
+    import networkx as nx
+
     H = nx.MultiDiGraph()
     for n, d in G.nodes(data=True):
         H.add_node(int(n), x=float(d["x"]), y=float(d["y"]))
@@ -431,7 +420,7 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
                 pass
         elif isinstance(more, dict):
             tags.update({k: str(v) for k, v in more.items() if k not in tags})
-        if tags.get("tourism") in _TOURISM_SKIP and not tags.get("historic"):
+        if not keep_poi(tags):
             continue
         if index_is_pair:
             osm_type, osm_id = gdf.index[i]

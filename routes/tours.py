@@ -17,7 +17,7 @@ and one result, a GeoJSON Feature:
 Destinations are plain dicts (``id``, ``name``, ``category``, ``lat``,
 ``lon``, ``visit_min``, optional ``opening_hours``, ``description``, ``rank``)
 so any layer can supply them; `destinations_from_network` makes them from the
-OpenStreetMap features of a network.
+OpenStreetMap features of a network (classified by `routes.places`).
 
 >>> from routes import load_network                                # doctest: +SKIP
 >>> from routes.tours import plan_discovery                        # doctest: +SKIP
@@ -30,17 +30,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numba import njit
 
-from . import settings
-from ._hours import open_windows, parse_opening_hours
+from ._hours import open_windows
 from ._tsp import held_karp, order_heuristic, orienteering
 from .errors import (
     BikemapError,
@@ -52,15 +49,14 @@ from .errors import (
 )
 from .geo import check_latlon
 from .network import Network, haversine_m
+from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
 from .routing import Piece, Router, Snap, direct_piece, feature_from_legs
 
 __all__ = [
     "EXACT_MAX_STOPS",
     "MAX_ORDER_STOPS",
-    "category_of",
     "destinations_from_network",
-    "load_categories",
     "network_timezone",
     "parse_interests",
     "plan_discovery",
@@ -89,81 +85,43 @@ DISCOVERY_ITERATIONS = 150
 # --------------------------------------------------------------------------- destinations
 
 
-@lru_cache(maxsize=4)
-def _read_categories(path: str) -> dict[str, Any]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    vocab = list(data["vocabulary"])
-    for rule in data.get("rule", []):
-        if rule["category"] and rule["category"] not in vocab:
-            raise ValueError(f"{path}: rule category {rule['category']!r} is not in the vocabulary")
-    return data
-
-
-def load_categories() -> dict[str, Any]:
-    """The category vocabulary, default visit minutes, labels and OSM tag rules.
-
-    Read from ``routes/data/categories.toml`` in `routes.settings.data_folder`.
-    """
-    return _read_categories(str(settings.data_folder / "categories.toml"))
-
-
-def category_of(tags: Mapping[str, str]) -> str | None:
-    """Category of an OSM feature from its tags; ``None`` when it is not a destination.
-
-    >>> category_of({"tourism": "museum"}), category_of({"natural": "peak"})
-    ('museum', 'nature')
-    >>> category_of({"amenity": "bicycle_rental"}) is None
-    True
-    """
-    for rule in load_categories().get("rule", []):
-        value = tags.get(rule["key"])
-        if value is not None and ("*" in rule["values"] or value in rule["values"]):
-            return rule["category"] or None
-    return "other"
-
-
 def destinations_from_network(net: Network) -> list[dict[str, Any]]:
     """Tourist destinations among the OSM features of a network, as plain dicts.
 
-    Each has ``id`` (``osm:node/123``), ``name`` (the English name where
-    tagged, else the local one, else the category), ``category``, ``lat``,
-    ``lon``, ``visit_min`` (the category default), ``opening_hours`` (the OSM
-    value or ``None``), ``description`` and ``rank`` (an interest multiplier:
-    1.5 for features with a Wikipedia/Wikidata article, 0.5 without a name,
-    else 1). Bike-share docks and other non-destinations are left out.
+    The destinations of `routes.places.destinations_of` (one place mapped twice
+    is one destination). Each has ``id`` (``osm:node/123``), ``name`` (the
+    English name where tagged, else the local one, else the category),
+    ``category``, ``lat``, ``lon``, ``visit_min`` (the category default),
+    ``opening_hours`` (the OSM value or ``None``), ``description`` and ``rank``
+    (an interest multiplier: 1.5 for features with a Wikipedia/Wikidata
+    article, 0.5 without a name, else 1).
     """
 
     def build():
         cats = load_categories()
         out = []
-        for p in net.pois:
-            tags = p.get("tags", {})
-            cat = category_of(tags)
-            if cat is None:
-                continue
-            name = tags.get("name:en") or tags.get("name")
+        for p in destinations_of(net):
+            tags, cat = p["tags"], p["category"]
+            name = place_name(tags, "en")
             rank = 1.5 if ("wikipedia" in tags or "wikidata" in tags) else 1.0
             if not name:
-                name, rank = cats["label"]["en"][cat], 0.5
-            elif any(o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250 for o in out):
-                continue  # one place mapped twice (a castle node and its area): keep the first
+                name, rank = category_label(cat, "en"), 0.5
             out.append(
                 {
-                    "id": f"osm:{p['osm_type']}/{p['osm_id']}",
+                    "id": f"osm:{p['ref']}",
                     "name": name,
                     "category": cat,
-                    "lat": float(p["lat"]),
-                    "lon": float(p["lon"]),
+                    "lat": p["lat"],
+                    "lon": p["lon"],
                     "visit_min": float(cats["visit_min"][cat]),
                     "opening_hours": tags.get("opening_hours"),
-                    "description": tags.get("description:en") or tags.get("description") or tags.get("inscription"),
+                    "description": place_description(tags, "en"),
                     "rank": rank,
                 }
             )
         return out
 
-    return [dict(d) for d in net._cached("tour_destinations", build)]
+    return [dict(d) for d in net._cached(f"tour_destinations.{id(net.pois)}", build)]
 
 
 def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -211,6 +169,7 @@ def parse_interests(
     vocab = load_categories()["vocabulary"]
     if not interests:
         return {c: 1.0 for c in vocab}
+    items: list[tuple[str, Any]]
     if isinstance(interests, str):
         items = []
         for part in (p.strip() for p in interests.split(",")):
@@ -262,12 +221,11 @@ def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.dateti
     if start_time is None or start_time == "":
         return dt.datetime.now(tz).replace(microsecond=0)
     if isinstance(start_time, str):
+        text = start_time.strip()
         try:
-            start_time = dt.datetime.fromisoformat(start_time.strip())
+            start_time = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidValueError(
-                f"start time must be ISO 8601 like 2026-07-01T09:30, got {start_time[:40]!r}"
-            ) from None
+            raise InvalidValueError(f"start time must be ISO 8601 like 2026-07-01T09:30, got {text[:40]!r}") from None
     if not 1900 <= start_time.year <= 2200:
         raise InvalidValueError(f"start time must be between the years 1900 and 2200, got {start_time.year}")
     if start_time.tzinfo is None:
@@ -500,7 +458,8 @@ def plan_discovery(
         snaps.append(_snap_point(router, end_pt, "end", edge_cost))
     e = 1 if end is not None else 0
     first = len(snaps)
-    dests, prizes = [], []
+    dests: list[dict] = []
+    prizes: list[float] = []
     for *_, d, prize in pool:
         if len(dests) >= max_candidates:
             break
@@ -558,10 +517,10 @@ def _windows(dests, first: int, m: int, t0: dt.datetime, horizon_s: float):
     wn = np.full(m, -1, np.int64)
     lists: dict[int, list] = {}
     for k, d in enumerate(dests, first):
-        week = parse_opening_hours(d.get("opening_hours"))
-        if week is not None:
-            lists[k] = open_windows(week, t0, horizon_s)
-            wn[k] = len(lists[k])
+        spans = open_windows(d.get("opening_hours"), t0, horizon_s, coords=(d["lat"], d["lon"]))
+        if spans is not None:
+            lists[k] = spans
+            wn[k] = len(spans)
     width = max([len(v) for v in lists.values()] + [1])
     wa = np.zeros((m, width))
     wb = np.zeros((m, width))
@@ -681,7 +640,8 @@ def _loop(
 ) -> dict | None:
     """Route one loop: start, three points around a circle of radius ``r``, start."""
     cx, cy = xy0[0] + r * math.cos(theta), xy0[1] + r * math.sin(theta)
-    snaps, stops = [], []
+    snaps: list[Snap] = []
+    stops: list[dict | None] = []
     for q in (1, 2, 3):
         phi = theta + math.pi + q * math.pi / 2
         px, py = cx + r * math.cos(phi), cy + r * math.sin(phi)
@@ -775,11 +735,12 @@ def _tour_feature(
         t += ride
         if d is None:  # a round-trip turning point with no destination
             continue
-        week = parse_opening_hours(d.get("opening_hours"))
         visit_s = d["visit_min"] * 60
         wait, is_open = 0.0, None
-        if week is not None and visit_s > 0:
-            spans = open_windows(week, start_time, t + 86400 * 7)
+        spans = None
+        if visit_s > 0:
+            spans = open_windows(d.get("opening_hours"), start_time, t + 86400 * 7, coords=(d["lat"], d["lon"]))
+        if spans is not None:
             fit = next(((a, b) for a, b in spans if max(t, a) + visit_s <= b), None)
             if windows and fit is not None:
                 wait = max(0.0, fit[0] - t)

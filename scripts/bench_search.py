@@ -1,4 +1,4 @@
-"""Place search and reverse naming speed (routes.places) on real extracts.
+"""Place search and reverse naming speed (routes.geocode) on real extracts.
 
     python scripts/bench_search.py ../shared/data/liechtenstein-latest.osm.pbf ../shared/scale/scale_200k.osm.pbf
 
@@ -42,7 +42,7 @@ def _stats(times: list[float]) -> str:
 
 def bench(source: str, n: int) -> float:
     from routes import load_network
-    from routes.places import PlaceIndex, build_place_index
+    from routes.geocode import PlaceIndex, build_place_index
 
     net = load_network(source)
     rng = random.Random(18)

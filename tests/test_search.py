@@ -1,11 +1,11 @@
-"""Offline place search and reverse naming (routes.places, /api/search, /api/reverse) on real extracts."""
+"""Offline place search and reverse naming (routes.geocode, /api/search, /api/reverse) on real extracts."""
 
 from __future__ import annotations
 
 import pytest
 
 from routes.errors import InvalidValueError
-from routes.places import load_place_index, normalize
+from routes.geocode import load_place_index, normalize
 
 VADUZ = (47.1410, 9.5215)
 

@@ -91,17 +91,18 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
         app.config.from_mapping(test_config)
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
     try:
         os.makedirs(app.instance_path, exist_ok=True)
     except OSError:
         pass
 
-    from . import compress, errors, i18n, network, security
+    from . import compress, errors, i18n, inputguard, network, security
 
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    inputguard.init_app(app)
     compress.init_app(app)
     network.init_app(app)
 

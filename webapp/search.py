@@ -1,13 +1,13 @@
 """Blueprint ``search``: find places, streets, addresses and destinations; name a point (offline).
 
 - ``GET /api/search?q=&near=LAT,LON&lang=``: up to ``limit`` (default 8, at most 20)
-  matches as a GeoJSON FeatureCollection, best first (`routes.places.PlaceIndex.search`).
+  matches as a GeoJSON FeatureCollection, best first (`routes.geocode.PlaceIndex.search`).
 - ``GET /api/reverse?at=LAT,LON&lang=``: what is at a point, as one Feature whose
   ``label`` is "Bammiliweg 12, Vaduz", "Landstrasse, Vaduz" or "Vaduz"; ``null``
   geometry and label far from everything.
 
 The index is built from the network's OSM file when the app starts (then read
-from the cache beside the network: `routes.places.load_place_index`).
+from the cache beside the network: `routes.geocode.load_place_index`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from routes import parse_latlon
 from routes.errors import BikemapError, InvalidValueError
-from routes.places import MAX_QUERY, PlaceIndex, load_place_index
+from routes.geocode import MAX_QUERY, PlaceIndex, load_place_index
 
 from .errors import InvalidQueryError
 from .openapi import ERROR_RESPONSES, LATLON, PATHS, SCHEMAS

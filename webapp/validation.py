@@ -3,12 +3,9 @@
 Every check collects plain-language messages per field, so a form can show all
 of them at once; `DestinationInvalid` carries them (``.fields``).
 
-The ``opening_hours`` check is a compact grammar of the forms that make up
-nearly all real tags (``24/7``; weekday ranges and lists with ``PH``/``SH``;
-month and date ranges; several time spans, ``+`` open ends, sunrise/sunset;
-``off``/``closed``; comments; rules joined by ``;``, ``,`` or ``||``). The
-reference parser is JavaScript (opening_hours.js); no maintained Python
-package covers the syntax, hence this one.
+The ``opening_hours`` check is `routes._hours.check_opening_hours`, on the
+maintained parser opening-hours-py (the full OSM syntax), the same one the
+tour planner evaluates hours with.
 """
 
 from __future__ import annotations
@@ -178,11 +175,11 @@ def clean_destination(
         if vm is None or (isinstance(vm, str) and not vm.strip()):
             out["visit_minutes"] = None
         else:
-            n = _number(vm)
-            if n is None or n != int(n) or not 0 <= n <= 1440:
+            vn = _number(vm)
+            if vn is None or vn != int(vn) or not 0 <= vn <= 1440:
                 errors["visit_minutes"] = "must be a whole number of minutes from 0 to 1440"
             else:
-                out["visit_minutes"] = int(n)
+                out["visit_minutes"] = int(vn)
     elif full:
         out["visit_minutes"] = None
     for key in ("image_url", "website"):
@@ -255,6 +252,8 @@ def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | N
     if not isinstance(feature, dict):
         raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise DestinationInvalid({"properties": "must be an object (kind, reason, ends_at)"})
     geom = feature.get("geometry")
     out: dict[str, Any] = {}
     kind = props.get("kind", "closure")

@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .errors import InvalidValueError
-    from .places import check_query, load_place_index
+    from .geocode import check_query, load_place_index
 
     if (args.query is None) == (args.at is None):
         raise InvalidValueError("give either words to find or --at LAT,LON")
