@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "routes.cli_tour",
     "routes.cli_route",
     "routes.cli_geocode",
+    "routes.cli_basemap",
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",

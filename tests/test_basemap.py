@@ -102,3 +102,17 @@ def test_raster_tiles_of_a_city_replace_the_base_map(demo_net):
     )
     html = app.test_client().get("/").get_data(as_text=True)
     assert "maplibre-gl-csp.js" not in html and "t.example.org" in html
+
+
+@needs_tilemaker
+def test_cli_builds_a_file_the_app_serves(demo_net, tmp_path, capsys):
+    from routes.cli import main
+    from webapp import create_app
+
+    out = tmp_path / "city.mbtiles"
+    assert main(["basemap", "--source", "demo", "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    app = create_app({"TESTING": True, "NETWORK": demo_net, "WARM_PROFILES": False, "BASEMAP": str(out)})
+    assert app.extensions["bikemap.basemap"].path == out
+    assert main(["basemap", "--source", "place:Vaduz"]) == 2
+    assert capsys.readouterr().err.startswith("bikemap: error: base map tiles are built from an OSM file")
