@@ -16,6 +16,7 @@ PARTS = [
     "05-glance",
     "10-engine",
     "webapp",
+    "basemap",
     "tours",
     "featured",
     "bikeshare",
