@@ -59,9 +59,14 @@ def test_search_an_address_and_a_street_and_route_between(browser, server, artif
 
 def test_a_tapped_point_is_named_by_what_is_there(browser, server):
     p = Page(browser, server, 375, 740)
-    p.goto("/?from=47.16566,9.50986")  # beside Schulgass 5, Schaan
+    p.goto("/?from=47.16566,9.50986&to=47.1410,9.5215")  # beside Schulgass 5, Schaan; a street in Vaduz
     p.wait_for("window.bikemap.planner.state.from && window.bikemap.planner.state.from.name")
     assert p.page.evaluate("() => window.bikemap.planner.state.from.name") == "Schulgass 5, Schaan"
     assert "Schulgass 5, Schaan" in p.page.locator("#bm-points").inner_text()
+    # the GPX download names its waypoints the same way
+    p.wait_for("document.getElementById('bm-gpx').href.includes('names=')")
+    href = p.page.locator("#bm-gpx").get_attribute("href")
+    gpx = p.page.evaluate("(u) => fetch(u).then(r => r.text())", href)
+    assert "<name>Schulgass 5, Schaan</name>" in gpx and ", Vaduz</name>" in gpx
     assert not p.errors, p.errors
     p.close()
