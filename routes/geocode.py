@@ -299,6 +299,8 @@ class PlaceIndex:
 
     #: A match farther than this many kilometres from ``near`` weighs one kind more (see `search`).
     KM_PER_KIND = 3.0
+    #: Most matches ranked, by the length of the query's shortest word (1, 2, 3 or more letters).
+    CANDIDATES = (300, 1200, 4000)
     #: Score added to an entry whose own name does not match every word of the query.
     LABEL_ONLY = 4.0
 
@@ -340,6 +342,9 @@ class PlaceIndex:
         text = check_query(query)
         match = _match_expression(text)
         words = re.findall(r"\w+", normalize(text))
+        # one or two letters match a large share of a region: rank a sample, not every match
+        shortest = min(len(w) for w in words)
+        cap = self.CANDIDATES[min(shortest, len(self.CANDIDATES)) - 1]
         lat0, lon0 = near if near is not None else (0.0, 0.0)
         k = math.cos(math.radians(lat0))
         # squared degrees to km^2 is about 111^2; the distance term stays in SQL so only `limit` rows come back
@@ -350,10 +355,10 @@ class PlaceIndex:
             SELECT kind, name, name_en, name_id, label, lat, lon,
                    rank + CASE WHEN ? THEN sqrt(((lat - ?) * (lat - ?)) + ((lon - ?) * ? * (lon - ?) * ?)) * 111.0 / ?
                                ELSE 0 END AS score
-            FROM item WHERE id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ? LIMIT 5000)
+            FROM item WHERE id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ? LIMIT ?)
             ORDER BY score, length(name) LIMIT ?
             """,
-                (near is not None, lat0, lat0, lon0, k, lon0, k, self.KM_PER_KIND, match, limit * 5),
+                (near is not None, lat0, lat0, lon0, k, lon0, k, self.KM_PER_KIND, match, cap, limit * 5),
             )
             .fetchall()
         )

@@ -7,7 +7,7 @@
  *   bikemap.api(path, params)    GET /api/<path> -> Promise of JSON (rejects with {code, message})
  *   bikemap.drawFeature(name, geojson, options) / clearFeature(name)   one named overlay each
  *   bikemap.section(id, title)   the panel section #panel-<id> (made if missing)
- *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick"
+ *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick", "names" (points named: search.js)
  */
 (function () {
   "use strict";

@@ -591,7 +591,8 @@
     if (ev.key === "Enter") { var first = results.querySelector("li[role=option]"); if (first) first.click(); }
   });
 
-  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode};
+  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
+                redraw: drawList};  // redraw: the list of points again (names found later: search.js)
   readUrl();
   update("instant");
 })();

@@ -4,7 +4,8 @@
  * what GET /api/search finds in the map's data (towns, streets, "Landstrasse 117, Vaduz"),
  * nearest to the map view first. Picking one sets the start, then the destination, then a stop.
  * A point set by a tap or a drag gets the name GET /api/reverse gives (address, else street
- * and place, else place): shown in the panel, the GPX waypoints and after a shared link's reload.
+ * and place, else place): shown in the panel, the GPX waypoints and after a shared link's reload;
+ * then the event "names" tells the other panels (the tour's start).
  */
 (function () {
   "use strict";
@@ -74,9 +75,21 @@
   var names = {};  // "lat,lon" (6 decimals) -> label, or null while asking
   var again = null;
   function key(p) { return p.lat.toFixed(6) + "," + p.lon.toFixed(6); }
-  function refresh() {  // once, after the current update: the list, the URL and the GPX link get the names
+  // the GPX link names its waypoints (as the planner does when it gets a route)
+  function renameGpx() {
+    var a = document.getElementById("bm-gpx");
+    var href = a && a.getAttribute("href");
+    if (!href || href === "#") return;
+    var u = new URL(href, location.href);
+    if (u.searchParams.get("mode") === "bikeshare") return;
+    var st = bm.planner.state;
+    var pts = [st.from].concat(st.via, [st.to]);
+    u.searchParams.set("names", pts.map(function (p) { return ((p && p.name) || "").replace(/\|/g, "/"); }).join("|"));
+    a.setAttribute("href", u.pathname + u.search);
+  }
+  function refresh() {  // once, after the current update: the list of points and the GPX link get the names
     clearTimeout(again);
-    again = setTimeout(function () { bm.planner.update(false); }, 30);
+    again = setTimeout(function () { bm.planner.redraw(); renameGpx(); bm.emit("names", bm.planner.state); }, 30);
   }
 
   function nameUnnamed(plan) {
