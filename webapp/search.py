@@ -13,6 +13,7 @@ from the cache beside the network: `routes.geocode.load_place_index`).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -46,7 +47,8 @@ def init_app(app: Flask) -> None:
     if net is None:
         return
     recorded = (net.meta or {}).get("source")
-    source = recorded if recorded and (net.meta or {}).get("kind") in ("pbf", "xml") else app.config.get("SOURCE")
+    from_file = recorded and (net.meta or {}).get("kind") in ("pbf", "xml") and os.path.isfile(recorded)
+    source = recorded if from_file else app.config.get("SOURCE")
     try:
         app.extensions[_KEY] = load_place_index(net, source, cache_folder=app.config.get("CACHE_DIR")).attach_network(
             net
