@@ -102,17 +102,17 @@ def get_basemap() -> BasemapInfo | None:
 
 
 def _outline(net, info: BasemapInfo | None) -> list[list[float]]:
-    """The extract's outline as [lat, lon] pairs: the convex hull of its junctions, a little
-    widened, and cut to the base map's box (the OSM file may end closer than the network's hull)."""
-    pts = shapely.multipoints(np.column_stack([net.node_lon, net.node_lat]))
-    hull = shapely.convex_hull(pts).buffer(0.0008, quad_segs=2)
+    """The extract's outline as [lat, lon] pairs: a concave hull of its junctions (at most 20 000
+    of them), a little widened, cut to the base map's box (the file may end closer than that)."""
+    xy = np.column_stack([net.node_lon, net.node_lat])
+    pts = shapely.multipoints(xy[:: max(1, len(xy) // 20_000)])
+    hull = shapely.concave_hull(pts, ratio=0.2).buffer(0.0008, quad_segs=2)
     if info is not None:
         hull = hull.intersection(shapely.box(*info.bounds))
-    hull = hull.simplify(0.0002)
-    ring = (
-        np.asarray(hull.exterior.coords) if hull.geom_type == "Polygon" else np.asarray(hull.envelope.exterior.coords)
-    )
-    return [[round(float(lat), 5), round(float(lon), 5)] for lon, lat in ring]
+    hull = hull.simplify(0.0003)
+    if hull.geom_type != "Polygon":  # a hull in pieces: the convex one
+        hull = shapely.convex_hull(pts).buffer(0.0008, quad_segs=2)
+    return [[round(float(lat), 5), round(float(lon), 5)] for lon, lat in np.asarray(hull.exterior.coords)]
 
 
 def page_config(lang: str) -> dict[str, Any]:
