@@ -47,6 +47,9 @@ def test_search_an_address_and_a_street_and_route_between(browser, server, artif
     assert p.distance()
     listed = p.page.locator("#bm-points").inner_text()
     assert address in listed and street in listed
+    p.wait_for("document.querySelectorAll('#bm-directions .bm-dir-place').length === 2")
+    steps = p.page.locator("#bm-directions li").all_inner_texts()
+    assert address in steps[0] and street in steps[-1], steps
     # the route starts at the address picked (within the snapping distance)
     first = p.page.evaluate(
         "() => window.bikemap.api('route', window.bikemap.planner.params()).then(f => f.geometry.coordinates[0])"

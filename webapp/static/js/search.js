@@ -4,7 +4,8 @@
  * what GET /api/search finds in the map's data (towns, streets, "Landstrasse 117, Vaduz"),
  * nearest to the map view first. Picking one sets the start, then the destination, then a stop.
  * A point set by a tap or a drag gets the name GET /api/reverse gives (address, else street
- * and place, else place): shown in the panel, the GPX waypoints and after a shared link's reload;
+ * and place, else place): shown in the panel, the directions, the GPX waypoints and after a shared
+ * link's reload;
  * then the event "names" tells the other panels (the tour's start).
  */
 (function () {
@@ -111,6 +112,24 @@
       }).catch(function () { delete names[k]; });
     });
   }
+  // the directions say where they start, stop and arrive: "Arrive at your destination · Städtle 32, Vaduz"
+  var lastRoute = null;
+  function annotateDirections() {
+    var list = document.getElementById("bm-directions");
+    var p = lastRoute && lastRoute.properties;
+    if (!list || !p || p.mode === "bikeshare" || !p.instructions) return;
+    var st = bm.planner.state, via = 0;
+    p.instructions.forEach(function (ins, i) {
+      var li = list.children[i];
+      var point = ins.type === "depart" ? st.from : ins.type === "arrive" ? st.to : ins.type === "via" ? st.via[via++] : null;
+      if (!li || !point || !point.name) return;
+      var span = li.querySelector(".bm-dir-place") || el("span", {"class": "bm-dir-place"});
+      span.textContent = " · " + point.name;
+      if (!span.parentNode) li.insertBefore(span, li.firstChild.nextSibling);
+    });
+  }
+  bm.on("route", function (f) { lastRoute = f; annotateDirections(); });
+  bm.on("names", annotateDirections);
   bm.on("plan", nameUnnamed);
   nameUnnamed(bm.planner.state);
 })();
