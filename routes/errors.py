@@ -16,6 +16,7 @@ __all__ = [
     "OffNetworkError",
     "SourceError",
     "TooBigError",
+    "TooExpensiveError",
     "UnknownProfileError",
 ]
 
@@ -84,3 +85,9 @@ class BasemapError(BikemapError, RuntimeError):
     """Base map tiles that cannot be built or read (tilemaker missing, a source that is not a file)."""
 
     code = "BasemapError"
+
+
+class TooExpensiveError(BikemapError, RuntimeError):
+    """A request that needs more work than one request may use (`routes.budget`)."""
+
+    code = "TooExpensive"

@@ -18,6 +18,7 @@ import shapely
 
 from . import settings
 from ._search import bidirectional, one_to_many
+from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
 from .instructions import build_instructions
@@ -332,7 +333,10 @@ def route_pieces(
         router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
         for (lat, lon), name in zip(points, names, strict=False)
     ]
-    legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:], strict=False)]
+    legs = []
+    for a, b in zip(snaps, snaps[1:], strict=False):
+        check_budget("this route")  # routes.budget: the caller's time cap, between legs
+        legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
     return router, snaps, legs
 
 

@@ -39,6 +39,7 @@ from numba import njit
 
 from ._hours import open_windows
 from ._tsp import held_karp, order_heuristic, orienteering
+from .budget import check_budget
 from .errors import (
     BikemapError,
     BudgetTooSmallError,
@@ -274,6 +275,7 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
     ins = [router._in_seeds(s, cost) for s in snaps]
     in_nodes = np.array([n for seeds in ins for n, _, _ in seeds] or [0], np.int64)
     for i, a in enumerate(snaps):
+        check_budget("this tour")  # routes.budget: the caller's time cap, between rows
         T[i, i] = C[i, i] = 0.0
         out = router._out_seeds(a, cost)
         if not out:

@@ -97,7 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
     except OSError:
         pass
 
-    from . import compress, errors, i18n, inputguard, network, security
+    from . import compress, cost, errors, i18n, inputguard, network, security, stations_api
 
     errors.init_app(app)
     i18n.init_app(app)
@@ -105,6 +105,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
     inputguard.init_app(app)
     compress.init_app(app)
     network.init_app(app)
+    stations_api.init_app(app)
+    cost.init_app(app)
 
     for path in BLUEPRINTS:
         module_name, _, attr = path.partition(":")

@@ -36,6 +36,7 @@ STATUS: dict[str, int] = {
     "NoRoute": 422,
     "InvalidText": 422,
     "InvalidNumber": 422,
+    "TooExpensive": 422,
 }
 
 
