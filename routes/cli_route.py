@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 
 from .cli import add_source_argument, check_writable, clock, emit, load_source
 from .geo import parse_latlon
@@ -43,12 +44,18 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
-    _name_points(feature, net, args.source, args.cache_dir)
-    emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+    # the summary and the GPX name the points by what is there; --json stays the API's Feature
+    named = _name_points(copy.deepcopy(feature), net, args.source, args.cache_dir)
+    emit(
+        feature if args.json else named,
+        args,
+        to_gpx=lambda _f: feature_to_gpx(named, lang=args.lang),
+        summary=summary,
+    )
     return 0
 
 
-def _name_points(feature: dict, net, source, cache_dir) -> None:
+def _name_points(feature: dict, net, source, cache_dir) -> dict:
     """Name the route's points by what is there ("Schulgass 5, Schaan"); without names on failure."""
     import logging
 
@@ -59,6 +66,7 @@ def _name_points(feature: dict, net, source, cache_dir) -> None:
         name_waypoints(feature, load_place_index(net, source, cache_folder=cache_dir).attach_network(net))
     except (BikemapError, OSError, ImportError) as exc:
         logging.getLogger(__name__).warning("points left unnamed: %s", exc)
+    return feature
 
 
 def summary(feature: dict) -> str:

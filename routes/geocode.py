@@ -75,7 +75,7 @@ KINDS: dict[str, int] = {
 }
 PLACE_TAGS = {"city", "town", "village", "suburb", "quarter", "neighbourhood", "hamlet"}
 #: Places an address or a street is said to be in ("..., Vaduz").
-SETTLEMENTS = ("city", "town", "village", "suburb", "hamlet")
+SETTLEMENTS = ("city", "town", "village", "suburb", "hamlet")  # five: PlaceIndex reads them with 5 placeholders
 
 #: A point farther than this from every town and village has no place name.
 PLACE_REACH_M = 8000.0
@@ -316,7 +316,7 @@ class PlaceIndex:
             pts = [(r[3], r[4]) for r in rows if r[1] == kind]
             self._trees[kind] = cKDTree(_xy(*zip(*pts, strict=True))) if pts else None
         places = db.execute(
-            f"SELECT kind, name, lat, lon FROM item WHERE kind IN ({','.join('?' * len(SETTLEMENTS))})", SETTLEMENTS
+            "SELECT kind, name, lat, lon FROM item WHERE kind IN (?, ?, ?, ?, ?)", SETTLEMENTS
         ).fetchall()
         self._near = _Near([{"kind": k, "name": n, "lat": lat, "lon": lon} for k, n, lat, lon in places])
 
