@@ -90,7 +90,11 @@
   }
   function refresh() {  // once, after the current update: the list of points and the GPX link get the names
     clearTimeout(again);
-    again = setTimeout(function () { bm.planner.redraw(); renameGpx(); bm.emit("names", bm.planner.state); }, 30);
+    again = setTimeout(function () {
+      if (bm.planner.redraw) bm.planner.redraw(); else bm.planner.update(false);
+      renameGpx();
+      bm.emit("names", bm.planner.state);
+    }, 30);
   }
 
   function nameUnnamed(plan) {
