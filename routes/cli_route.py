@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import copy
 
-from .cli import add_source_argument, check_writable, clock, emit, load_source
+from .cli import add_source_argument, check_writable, clock, emit, load_source, ui_strings
 from .geo import parse_latlon
 from .profiles import get_profile
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         feature if args.json else named,
         args,
         to_gpx=lambda _f: feature_to_gpx(named, lang=args.lang),
-        summary=summary,
+        summary=lambda f: summary(f, lang=args.lang),
     )
     return 0
 
@@ -69,24 +69,50 @@ def _name_points(feature: dict, net, source, cache_dir) -> dict:
     return feature
 
 
-def summary(feature: dict) -> str:
-    """A readable summary of a route Feature."""
+_WORDS = {
+    "en": {
+        "head": "{km} km, about {time} by bike ({profile} profile)",
+        "ways": "Way types",
+        "infra": "On cycle paths or lanes: {infra}%, busy roads without them: {main}%",
+        "climb": "Climb: {up} m up, {down} m down, steepest {grade} %",
+        "directions": "Directions:",
+    },
+    "id": {
+        "head": "{km} km, sekitar {time} bersepeda (profil {profile})",
+        "ways": "Jenis jalan",
+        "infra": "Di jalur atau lajur sepeda: {infra}%, jalan ramai tanpa lajur sepeda: {main}%",
+        "climb": "Tanjakan: naik {up} m, turun {down} m, paling curam {grade} %",
+        "directions": "Petunjuk arah:",
+    },
+}
+
+
+def summary(feature: dict, *, lang: str = "en") -> str:
+    """A readable summary of a route Feature, in ``lang`` (en, id)."""
     p = feature["properties"]
+    w, ui = _WORDS.get(lang, _WORDS["en"]), ui_strings(lang if lang in _WORDS else "en")
     total = p["distance_m"] or 1.0
-    lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
-    names = [w.get("name") for w in p.get("waypoints", [])]
+    km = f"{p['distance_m'] / 1000:.2f}"
+    lines = [
+        w["head"].format(
+            km=km if lang != "id" else km.replace(".", ","), time=clock(p["duration_s"], lang), profile=p["profile"]
+        )
+    ]
+    ways = (f"{ui.get('hw_' + k, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
+    names = [pt.get("name") for pt in p.get("waypoints", [])]
     if any(names):
         lines.append(" -> ".join(n or "?" for n in names))
-    lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
+    lines.append(f"{w['ways']}: " + ", ".join(ways))
     lines.append(
-        f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
-        f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%"
+        w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")
     )
     if p.get("ascent_m") is not None:
         lines.append(
-            f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %"
+            w["climb"].format(
+                up=f"{p['ascent_m']:.0f}", down=f"{p['descent_m']:.0f}", grade=f"{p['max_grade_pct']:.0f}"
+            )
         )
-    lines.append("Directions:")
+    lines.append(w["directions"])
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
         lines.append(f"{i:3d}. {ins['text']}{dist}")

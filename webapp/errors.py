@@ -40,14 +40,15 @@ STATUS: dict[str, int] = {
 }
 
 
-def error_response(code: str, message: str, status: int):
-    resp = jsonify({"error": {"code": code, "message": message}})
+def error_response(code: str, message: str, status: int, **extra: str):
+    resp = jsonify({"error": {"code": code, "message": message, **extra}})
     resp.status_code = status
     return resp
 
 
 def _bikemap_error(exc: BikemapError):
-    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400))
+    point = getattr(exc, "point", None)  # which point is off the network (OffNetworkError), for the page
+    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400), **({"point": point} if point else {}))
 
 
 def _http_error(exc: HTTPException):
