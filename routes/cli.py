@@ -29,6 +29,8 @@ _NEGATIVE_VALUES = re.compile(rf"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*,\s
 COMMAND_MODULES = [
     "routes.cli_tour",
     "routes.cli_route",
+    "routes.cli_geocode",
+    "routes.cli_basemap",
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",

@@ -655,7 +655,8 @@
   });
 
   bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
-                setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; }};
+                setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; },
+                redraw: drawList};  // redraw: the list of points again (names found later: search.js)
   showActions(false);
   readUrl();
   update("instant");
