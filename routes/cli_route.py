@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import copy
 
-from .cli_common import add_source_argument, check_writable, clock, emit, load_source
+from .cli_common import add_source_argument, check_writable, clock, emit, load_source, ui_strings
 from .geo import parse_latlon
 from .profiles import get_profile
 
@@ -43,25 +44,75 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
-    emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+    # the summary and the GPX name the points by what is there; --json stays the API's Feature
+    named = _name_points(copy.deepcopy(feature), net, args.source, args.cache_dir)
+    emit(
+        feature if args.json else named,
+        args,
+        to_gpx=lambda _f: feature_to_gpx(named, lang=args.lang),
+        summary=lambda f: summary(f, lang=args.lang),
+    )
     return 0
 
 
-def summary(feature: dict) -> str:
-    """A readable summary of a route Feature."""
+def _name_points(feature: dict, net, source, cache_dir) -> dict:
+    """Name the route's points by what is there ("Schulgass 5, Schaan"); without names on failure."""
+    import logging
+
+    from .errors import BikemapError
+    from .geocode import load_place_index, name_waypoints
+
+    try:
+        name_waypoints(feature, load_place_index(net, source, cache_folder=cache_dir).attach_network(net))
+    except (BikemapError, OSError, ImportError) as exc:
+        logging.getLogger(__name__).warning("points left unnamed: %s", exc)
+    return feature
+
+
+_WORDS = {
+    "en": {
+        "head": "{km} km, about {time} by bike ({profile} profile)",
+        "ways": "Way types",
+        "infra": "On cycle paths or lanes: {infra}%, busy roads without them: {main}%",
+        "climb": "Climb: {up} m up, {down} m down, steepest {grade} %",
+        "directions": "Directions:",
+    },
+    "id": {
+        "head": "{km} km, sekitar {time} bersepeda (profil {profile})",
+        "ways": "Jenis jalan",
+        "infra": "Di jalur atau lajur sepeda: {infra}%, jalan ramai tanpa lajur sepeda: {main}%",
+        "climb": "Tanjakan: naik {up} m, turun {down} m, paling curam {grade} %",
+        "directions": "Petunjuk arah:",
+    },
+}
+
+
+def summary(feature: dict, *, lang: str = "en") -> str:
+    """A readable summary of a route Feature, in ``lang`` (en, id)."""
     p = feature["properties"]
+    w, ui = _WORDS.get(lang, _WORDS["en"]), ui_strings(lang if lang in _WORDS else "en")
     total = p["distance_m"] or 1.0
-    lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
-    lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
+    km = f"{p['distance_m'] / 1000:.2f}"
+    lines = [
+        w["head"].format(
+            km=km if lang != "id" else km.replace(".", ","), time=clock(p["duration_s"], lang), profile=p["profile"]
+        )
+    ]
+    ways = (f"{ui.get('hw_' + k, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
+    names = [pt.get("name") for pt in p.get("waypoints", [])]
+    if any(names):
+        lines.append(" -> ".join(n or "?" for n in names))
+    lines.append(f"{w['ways']}: " + ", ".join(ways))
     lines.append(
-        f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
-        f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%"
+        w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")
     )
     if p.get("ascent_m") is not None:
         lines.append(
-            f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %"
+            w["climb"].format(
+                up=f"{p['ascent_m']:.0f}", down=f"{p['descent_m']:.0f}", grade=f"{p['max_grade_pct']:.0f}"
+            )
         )
-    lines.append("Directions:")
+    lines.append(w["directions"])
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
         lines.append(f"{i:3d}. {ins['text']}{dist}")

@@ -8,6 +8,7 @@ turns into one line on stderr with exit code 2.
 from __future__ import annotations
 
 __all__ = [
+    "BasemapError",
     "BikemapError",
     "FeedError",
     "InvalidValueError",
@@ -39,9 +40,16 @@ class UnknownProfileError(InvalidValueError):
 
 
 class OffNetworkError(BikemapError, ValueError):
-    """A point too far from any routable street."""
+    """A point too far from any routable street.
+
+    ``point`` names which one (``from``, ``to``, ``via 2``, ``start``...) when known.
+    """
 
     code = "NoSegment"
+
+    def __init__(self, message: str, *, point: str | None = None) -> None:
+        super().__init__(message)
+        self.point = point
 
 
 class NoRouteError(BikemapError, LookupError):
@@ -78,6 +86,12 @@ class BudgetTooSmallError(InvalidValueError):
     """A time budget in which no destination can be visited (tours)."""
 
     code = "BudgetTooSmall"
+
+
+class BasemapError(BikemapError, RuntimeError):
+    """Base map tiles that cannot be built or read (tilemaker missing, a source that is not a file)."""
+
+    code = "BasemapError"
 
 
 class TooExpensiveError(BikemapError, RuntimeError):

@@ -1,5 +1,7 @@
 """Route planning on a `Network`: snapping, search, and the GeoJSON result.
 
+Examples
+--------
 >>> from routes import load_network, route                     # doctest: +SKIP
 >>> net = load_network("demo")                                  # doctest: +SKIP
 >>> feature = route(net, [(60.1699, 24.9384), (60.1618, 24.9510)])  # doctest: +SKIP
@@ -259,7 +261,8 @@ class Router:
             far = f"{far_m:.0f} m" if far_m < math.inf else "far"
             raise OffNetworkError(
                 f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
-                f"profile can use; the limit is {limit:.0f} m"
+                f"profile can use; the limit is {limit:.0f} m",
+                point=what,
             )
         line = self._lines[seg]
         along = line.project(pt)

@@ -22,10 +22,13 @@ from typing import Any
 from flask import Flask
 
 from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
-from .views import admin, closures, destinations, featured, map, route, stations, tour
+from .views import admin, basemap, closures, destinations, featured, map, route, search, stations, tour
 from .views import openapi as openapi_view
 
-__all__ = ["create_app"]
+__all__ = ["VIEWS", "create_app"]
+
+#: Every blueprint of the app, registered in this order (the OpenAPI document is built from them).
+VIEWS = (map, route, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
 
 
 def create_app(
@@ -64,8 +67,10 @@ def create_app(
     auth.init_app(app)
     bikeshare.init_app(app)  # the feed read once at start, then in the background only
     cost.init_app(app)  # the budget of expensive requests
+    basemap.init_app(app)  # the built-in base map's tiles (BASEMAP)
+    search.init_app(app)  # the place index of the network
 
-    for view in (map, route, tour, stations, destinations, closures, featured, admin, openapi_view):
+    for view in VIEWS:
         app.register_blueprint(view.bp)
     openapi.init_app(app)
     return app

@@ -23,7 +23,8 @@ DATABASE_URL              destination database (SQLAlchemy URL)                 
 SEED_DESTINATIONS         add the network's OSM destinations to the database     true
 GBFS_URL                  gbfs.json of the bike-share system (live stations)     none
 GBFS_TIMEOUT              seconds a feed read may take                           5
-TILES_URL                 background tile template; "" = plain background        OSM tiles
+TILES_URL                 a raster tile server of your own ({z}/{x}/{y})          "" (built-in base map)
+BASEMAP                   built-in base map: auto (from SOURCE), none, .mbtiles  auto
 TILES_ATTRIBUTION         attribution of the tiles                               OSM
 DATA_ATTRIBUTION          attribution of the map data, always shown              OSM
 LANGUAGES                 UI languages (routes/data/i18n/<code>.json); 1st=base  en,id
@@ -186,7 +187,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEED_DESTINATIONS", True, _flag, "seed destinations from OSM"),
     Setting("GBFS_URL", None, _optional_text, "GBFS feed"),
     Setting("GBFS_TIMEOUT", 5.0, _float(0.1, 120), "seconds per feed read"),
-    Setting("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", lambda n, v: v or "", "tiles"),
+    Setting("TILES_URL", "", lambda n, v: v or "", "a raster tile server of your own; '': the built-in base map"),
+    Setting("BASEMAP", "auto", lambda n, v: str(v or "none"), "built-in base map: auto, none, or an .mbtiles"),
     Setting("TILES_ATTRIBUTION", "© OpenStreetMap contributors", lambda n, v: v or "", "tiles attribution"),
     Setting("DATA_ATTRIBUTION", "© OpenStreetMap contributors", lambda n, v: v or "", "data attribution"),
     Setting("LANGUAGES", ["en", "id"], _languages, "UI languages"),

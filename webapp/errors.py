@@ -234,7 +234,11 @@ def error_response(code: str, message: str, status: int | None = None, **extra: 
 
 
 def _bikemap_error(exc: BikemapError):
-    resp = error_response(exc.code, str(exc), **getattr(exc, "extra", {}))
+    extra = dict(getattr(exc, "extra", {}))
+    point = getattr(exc, "point", None)  # which point is off the network (OffNetworkError), for the page
+    if point:
+        extra["point"] = point
+    resp = error_response(exc.code, str(exc), **extra)
     current = getattr(exc, "current", None)
     if current is not None and not getattr(current, "deleted", False) and hasattr(current, "etag"):
         resp.headers["ETag"] = current.etag

@@ -324,6 +324,8 @@ def build(app: Flask) -> dict[str, Any]:
                 param_["schema"]["enum"] = profile_names()
     _complete(paths)
     schemas = copy.deepcopy(SCHEMAS)
+    for bp in app.blueprints.values():
+        schemas.update(copy.deepcopy(getattr(sys.modules[bp.import_name], "OPENAPI_SCHEMAS", {})))
     codes = schemas["Error"]["properties"]["error"]["properties"]["code"]
     codes["enum"] = sorted(set(codes["enum"]) | set(STATUS))
     return {

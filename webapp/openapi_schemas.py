@@ -39,6 +39,10 @@ _BASE: dict[str, Any] = {
                         ],
                     },
                     "message": {"type": "string"},
+                    "point": {
+                        "type": "string",
+                        "description": "NoSegment: which point is too far from a street (from, to, via 2, start...)",
+                    },
                     "fields": {
                         "type": "object",
                         "additionalProperties": {"type": "string"},
