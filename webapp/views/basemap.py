@@ -51,7 +51,7 @@ bp = Blueprint("basemap", __name__, url_prefix="/basemap")
 
 _KEY = "bikemap.basemap"
 _PAGE_KEY = "bikemap.basemap_page"
-GLYPHS = Path(__file__).parent / "static" / "glyphs"
+GLYPHS = Path(__file__).resolve().parent.parent / "static" / "glyphs"
 
 #: Zoom levels MapLibre draws beyond the tiles' own (vector tiles stay sharp when magnified).
 OVERZOOM = 4
