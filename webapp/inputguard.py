@@ -21,7 +21,6 @@ import re
 from typing import Any
 
 from flask import Flask, Request
-from werkzeug.routing import IntegerConverter, Map
 
 from routes.errors import InvalidValueError
 
@@ -118,17 +117,8 @@ def _check_query() -> None:
     check_value({k: request.args.getlist(k) for k in request.args}, "query")
 
 
-class _Id(IntegerConverter):
-    """``<int:...>`` in URLs, bounded to what an integer column holds (a 400-digit id is a 404)."""
-
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", INT_MAX)
-        super().__init__(map, *args, **kwargs)
-
-
 def init_app(app: Flask) -> None:
     """Check every request at the door; call after `webapp.security.init_app`, before the blueprints."""
     if not issubclass(app.request_class, _GuardedRequest):  # on top of webapp.security's request class
         app.request_class = type("GuardedRequest", (_GuardedRequest, app.request_class), {})
-    app.url_map.converters["int"] = _Id
     app.before_request(_check_query)

@@ -11,6 +11,8 @@ from typing import Any
 
 from routes import profile_names, settings
 
+from .errors import STATUS
+
 __all__ = ["ERROR_RESPONSES", "PATHS", "SCHEMAS", "error_response", "openapi_document"]
 
 LATLON = {
@@ -720,6 +722,9 @@ def openapi_document() -> dict[str, Any]:
             if param["name"] == "profile":
                 param["schema"]["enum"] = profile_names()
     _complete(paths)
+    schemas = copy.deepcopy(SCHEMAS)
+    codes = schemas["Error"]["properties"]["error"]["properties"]["code"]
+    codes["enum"] = [*codes["enum"], *(c for c in [*STATUS, "Busy"] if c not in codes["enum"])]  # one table of codes
     return {
         "openapi": "3.0.3",
         "info": {
@@ -731,7 +736,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearerToken": {
                     "type": "http",
