@@ -23,6 +23,8 @@ __all__ = ["main"]
 COMMAND_MODULES = [
     "routes.cli_tour",
     "routes.cli_route",
+    "routes.cli_reach",
+    "routes.cli_match",
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",

@@ -24,6 +24,13 @@ def register(sub) -> None:
         metavar="M",
         help="farthest a point may be from a street, in metres (default 500)",
     )
+    p.add_argument(
+        "--alternatives",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also find up to N (at most 3) meaningfully different routes (no via points)",
+    )
     p.add_argument("--json", action="store_true", help="print the route as a GeoJSON Feature")
     p.add_argument("--gpx", metavar="FILE", help="also write the route as GPX 1.1")
     p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
@@ -42,9 +49,21 @@ def run(args: argparse.Namespace) -> int:
     if args.gpx:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
+    if args.alternatives:
+        from .alternatives import route_alternatives
+
+        best, *others = route_alternatives(
+            net, points, n=args.alternatives, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap
+        )
+        best["properties"]["alternatives"] = others
+        emit(best, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+        return 0
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
     emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
     return 0
+
+
+_ROLE = {"from": "start", "to": "destination", "via": "via point"}
 
 
 def summary(feature: dict) -> str:
@@ -57,9 +76,27 @@ def summary(feature: dict) -> str:
         f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
         f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%"
     )
+    if "surface_classes_m" in p:
+        sc = p["surface_classes_m"]
+        lines.append(
+            "Surfaces: "
+            + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in sc.items() if v > 0)
+            + f"; longest unpaved stretch {p['longest_unpaved_m'] / 1000:.1f} km"
+        )
     if p.get("ascent_m") is not None:
         lines.append(
             f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %"
+        )
+    for w in p.get("waypoints", []):
+        if w.get("moved"):
+            lines.append(
+                f"Note: the {_ROLE.get(w['role'], w['role'])} is {w['snapped_m']:.0f} m from the street it starts on"
+            )
+    for alt in p.get("alternatives", []):
+        a = alt["properties"]
+        lines.append(
+            f"Alternative {a['alternative']}: {a['distance_m'] / 1000:.2f} km, about {clock(a['duration_s'])} "
+            f"({a['shared_pct']:.0f}% shared with the best route)"
         )
     lines.append("Directions:")
     for i, ins in enumerate(p["instructions"], 1):

@@ -25,6 +25,7 @@ from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road
+from .surfaces import surface_properties
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -81,6 +82,18 @@ def direct_piece(a: Snap, b: Snap, cost: np.ndarray) -> Piece | None:
     return piece if piece.share == 0 or np.isfinite(cost[piece.edge]) else None
 
 
+def point_name(what: str) -> str:
+    """How an error names a point: ``"to"`` -> "the destination", ``"via 2"`` -> "via point 2"."""
+    if what in _POINT_NAMES:
+        return _POINT_NAMES[what]
+    if what.startswith("via "):
+        return f"via point {what[4:]}"
+    return what
+
+
+_POINT_NAMES = {"from": "the start", "to": "the destination"}
+
+
 class Router:
     """The compact, warm form of a network for one profile.
 
@@ -114,6 +127,8 @@ class Router:
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
+        self.seg_big = seg_big
+        self._piece = labels  # per node, its strongly connected piece
         xy, off = network.xy, network.offsets
         lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
         self._lines = lines
@@ -133,10 +148,16 @@ class Router:
         what: str = "point",
         max_snap_m: float | None = None,
         edge_cost: np.ndarray | None = None,
+        avoid_small: bool = False,
     ) -> Snap:
         """Place a point on the nearest routable street (not merely the nearest junction).
 
         With ``edge_cost`` (closures), streets closed in both directions are passed over.
+        With ``avoid_small``, streets of small disconnected pieces (see `SMALL_COMPONENT`)
+        are passed over while a street of the big network lies within the limit: a caller
+        that has found the nearest street cut off from where it goes (`route_pieces`) asks
+        again this way. Without it the point goes to the nearest usable street, as OSRM's
+        and GraphHopper's snapping does, so no point moves farther than it must.
         """
         check_latlon(lat, lon, what=what)
         limit = settings.max_snap_m if max_snap_m is None else max_snap_m
@@ -144,7 +165,8 @@ class Router:
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
         pt = shapely.Point(float(x), float(y))
-        for tree, ids in ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all)):
+        trees = ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all))
+        for tree, ids in trees if avoid_small else trees[1:]:
             if len(ids) == 0:
                 continue
             hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True)
@@ -156,10 +178,12 @@ class Router:
         else:
             hit, dist = self._tree_all.query_nearest(pt, return_distance=True) if len(self._ids_all) else ([], [])
             far = f"{dist[0]:.0f} m" if len(dist) else "far"
-            raise OffNetworkError(
-                f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
-                f"profile can use; the limit is {limit:.0f} m"
+            exc = OffNetworkError(
+                f"{point_name(what)} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the "
+                f"'{self.profile.name}' profile can use; the limit is {limit:.0f} m"
             )
+            exc.details = {"point": what, "distance_m": round(float(dist[0]), 1) if len(dist) else None}
+            raise exc
         line = self._lines[seg]
         along = line.project(pt)
         length = self._proj_len[seg]
@@ -167,6 +191,10 @@ class Router:
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
         return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist[0]))
+
+    def piece_of(self, s: Snap) -> int | None:
+        """The small strongly connected piece a snap lies on (an id), or None on the big network."""
+        return None if self.seg_big[s.seg] else int(self._piece[self.network.seg_u[s.seg]])
 
     @staticmethod
     def _open(seg: int, edge_cost: np.ndarray) -> bool:
@@ -331,7 +359,29 @@ def route_pieces(
         router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
         for (lat, lon), name in zip(points, names, strict=False)
     ]
-    legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:], strict=False)]
+    for _ in range(len(snaps)):
+        legs: list[list[Piece]] = []
+        try:
+            for a, b in zip(snaps, snaps[1:], strict=False):
+                legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
+            break
+        except NoRouteError:
+            # the nearest street may lie on a small piece cut off from the other point (a footway
+            # island, a car park): only now do the points on that piece move on to the big network
+            i = len(legs)
+            pieces = {router.piece_of(snaps[k]) for k in (i, i + 1)} - {None}
+            if not pieces:
+                raise
+            before = list(snaps)
+            for k, (lat, lon) in enumerate(points):
+                if router.piece_of(snaps[k]) in pieces:
+                    snaps[k] = router.snap(
+                        lat, lon, what=names[k], max_snap_m=max_snap_m, edge_cost=edge_cost, avoid_small=True
+                    )
+            if snaps == before:  # nowhere better within reach: the trip truly has no route
+                raise
+    else:
+        legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:], strict=False)]
     return router, snaps, legs
 
 
@@ -463,6 +513,8 @@ def feature_from_legs(
             "input": [s.input_lon, s.input_lat],
             "location": [round(s.lon, 7), round(s.lat, 7)],
             "distance_m": round(s.distance_m, 1),
+            "snapped_m": round(s.distance_m, 1),
+            "moved": bool(s.distance_m > settings.snap_note_m),
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
@@ -478,6 +530,7 @@ def feature_from_legs(
             "cost": round(totals["cost"], 1),
             "highway_m": {k: round(v, 1) for k, v in sorted(highway_m.items(), key=lambda kv: -kv[1])},
             "surface_m": {k: round(v, 1) for k, v in sorted(surface_m.items(), key=lambda kv: -kv[1])},
+            **surface_properties(net, legs),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),

@@ -30,6 +30,7 @@ BLUEPRINTS: list[str] = [
     "webapp.staff_api:bp",
     "webapp.admin:bp",
     "webapp.featured:bp",
+    "webapp.routing_extras:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).

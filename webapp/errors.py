@@ -44,7 +44,11 @@ def error_response(code: str, message: str, status: int):
 
 
 def _bikemap_error(exc: BikemapError):
-    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400))
+    # details: machine-readable facts beside the message (which point is off the streets, how far)
+    extra = {k: v for k, v in (exc.details or {}).items() if k not in ("code", "message")}
+    resp = jsonify({"error": {"code": exc.code, "message": str(exc), **extra}})
+    resp.status_code = STATUS.get(exc.code, 400)
+    return resp
 
 
 def _http_error(exc: HTTPException):

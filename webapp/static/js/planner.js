@@ -288,6 +288,12 @@
     var key = "err_" + (err && err.code);
     if (state.mode === "bikeshare" && err && err.code === "NoRoute") key = "bs_err_NoRoute";
     var text = t(key);
+    if (err && err.code === "NoSegment" && err.point && err.distance_m !== null && err.distance_m !== undefined) {
+      // which point is off the streets, and how far (routes.routing.Router.snap)
+      var m = /^via (\d+)$/.exec(err.point), who = err.point === "from" ? t("start") : err.point === "to" ? t("end") : null;
+      if (m) who = t("via") + " " + m[1];
+      if (who) text = t("err_NoSegment_point", {point: who, dist: bm.formatDistance(err.distance_m)});
+    }
     statusBox.textContent = text !== key ? text : (err && err.message) || t("err_network");
     statusBox.className = "bm-status bm-error";
   }
@@ -323,6 +329,8 @@
     statusBox.textContent = t("routing");
     document.body.classList.add("bm-busy");
     var params = routeParams();
+    // up to 3 alternatives for a trip from A to B on the own bike (drawn grey by routing_extras.js)
+    if (state.mode !== "bikeshare" && !state.via.length) params.alternatives = 3;
     bm.api("route", params, pending ? {signal: pending.signal} : {}).then(function (feature) {
       pending = null;
       document.body.classList.remove("bm-busy");
@@ -591,7 +599,23 @@
     if (ev.key === "Enter") { var first = results.querySelector("li[role=option]"); if (first) first.click(); }
   });
 
-  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode};
+  // show another route of the same plan (an alternative, a matched GPX track): its line, figures,
+  // directions and GPX link; gpxHref: the GPX link for it (an alternative's pick=K, a track's file)
+  function showOther(feature, gpxHref) {
+    bm.drawFeature("route", feature, {
+      style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
+    });
+    clearBikeshare();
+    routeSection.hidden = false;
+    statusBox.className = "bm-status";
+    statusBox.textContent = "";
+    gpxLink.setAttribute("href", gpxHref || "#");
+    showRoute(feature);
+    bm.emit("route", feature);
+  }
+
+  bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
+                showOther: showOther};
   readUrl();
   update("instant");
 })();
