@@ -43,8 +43,15 @@ _CANDIDATES = 100  # plateaus looked at closely (ranked by cost less half the pl
 @dataclass(frozen=True)
 class _Candidate:
     cost: float
-    pieces: list[Piece]
     length: float
+    edges: np.ndarray
+    start: Piece
+    end: Piece
+
+    @property
+    def pieces(self) -> list[Piece]:
+        inner = (Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in self.edges.tolist())
+        return [p for p in (self.start, *inner, self.end) if p.share > 0]
 
 
 def route_alternatives(
@@ -130,20 +137,21 @@ def find_alternatives(
     df, pf = router.costs_from([s[0] for s in out], [s[1] for s in out], [], edge_cost=cost, limit=limit)
     db, pb = router.costs_from([s[0] for s in inn], [s[1] for s in inn], [], reverse=True, edge_cost=cost, limit=limit)
     chains = _plateaus(router, df, pf, db, pb, limit)
-    kept = [_shared_by_seg(best, net.seg_length)]
+    seg_len = net.seg_length
+    kept = [_metres_by_seg(best, net.n_segments, seg_len)]
     found: list[list[Piece]] = []
     for _, u0, uk, plateau in chains[:_CANDIDATES]:
         if len(found) >= n:
             break
-        cand = _build(router, df, pf, db, pb, u0, uk, plateau, out, inn, cost)
+        cand = _build(router, pf, pb, u0, uk, plateau, out, inn, cost)
         if cand is None or cand.cost > limit * (1 + 1e-9):
             continue
-        mine = _shared_by_seg(cand.pieces, net.seg_length)
-        if any(_overlap(mine, other) > max_share * cand.length for other in kept):
+        segs = cand.edges // 2  # the ends' partial pieces are left out of the sharing test: a few metres
+        if any(np.minimum(seg_len[segs], other[segs]).sum() > max_share * cand.length for other in kept):
             continue
         if not _locally_optimal(router, cand.pieces, cost, local * best_cost):
             continue
-        kept.append(mine)
+        kept.append(_metres_by_seg(cand.pieces, net.n_segments, seg_len))
         found.append(cand.pieces)
     return found
 
@@ -202,7 +210,7 @@ def _plateaus(router: Router, df, pf, db, pb, limit: float) -> list[tuple[float,
     return chains
 
 
-def _build(router: Router, df, pf, db, pb, u0, uk, plateau, out, inn, cost) -> _Candidate | None:
+def _build(router: Router, pf, pb, u0, uk, plateau, out, inn, cost) -> _Candidate | None:
     """The route start -> ``u0`` (forward tree), the plateau, ``uk`` -> destination (backward tree)."""
     head: list[int] = []
     node = u0
@@ -219,19 +227,21 @@ def _build(router: Router, df, pf, db, pb, u0, uk, plateau, out, inn, cost) -> _
         tail.append(e)
         node = int(router.dst[e])
     last = node
-    edges = head + list(plateau) + tail
-    nodes = [first] + [int(router.dst[e]) for e in edges]
-    if len(set(nodes)) != len(nodes):  # a loop: the two trees cross
-        return None
+    edges = np.asarray(head + list(plateau) + tail, dtype=np.int64)
+    if len(np.unique(router.dst[edges])) != len(edges) or (len(edges) and first in router.dst[edges]):
+        return None  # a loop: the two trees cross
     start = min((s for s in out if s[0] == first), key=lambda s: s[1], default=None)
     end = min((s for s in inn if s[0] == last), key=lambda s: s[1], default=None)
     if start is None or end is None:
         return None
-    pieces = [start[2], *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges), end[2]]
-    pieces = [p for p in pieces if p.share > 0]
-    total = sum(p.value(cost) for p in pieces)
-    length = sum(float(router.network.seg_length[p.seg]) * p.share for p in pieces)
-    return _Candidate(total, pieces, length) if math.isfinite(total) and length > 0 else None
+    seg_len = router.network.seg_length
+    total = float(start[1] + cost[edges].sum() + end[1])
+    length = float(
+        seg_len[edges // 2].sum() + seg_len[start[2].seg] * start[2].share + seg_len[end[2].seg] * end[2].share
+    )
+    if not (math.isfinite(total) and length > 0):
+        return None
+    return _Candidate(total, length, edges, start[2], end[2])
 
 
 def _locally_optimal(router: Router, pieces: list[Piece], cost: np.ndarray, window: float) -> bool:
@@ -252,6 +262,14 @@ def _locally_optimal(router: Router, pieces: list[Piece], cost: np.ndarray, wind
     y = int(router.dst[whole[j - 1].edge])
     shortest, _ = router.node_path([x], [0.0], [y], [0.0], edge_cost=cost)
     return sub <= shortest * (1 + 1e-6) + 1e-6
+
+
+def _metres_by_seg(pieces: list[Piece], n_segments: int, seg_length: np.ndarray) -> np.ndarray:
+    """Metres of each segment a route rides, as an array over all segments."""
+    out = np.zeros(n_segments)
+    for p in pieces:
+        out[p.seg] += float(seg_length[p.seg]) * p.share
+    return out
 
 
 def _shared_by_seg(pieces: list[Piece], seg_length: np.ndarray) -> dict[int, float]:

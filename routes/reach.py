@@ -3,7 +3,7 @@
 One search from the start point over riding times, limited to the largest time
 asked (`Router.costs_from`), gives the time at which every junction is reached.
 Each street is then reached in full, or part of the way in from either end
-(points every 20 m along it get the time they are reached at); the reached
+(points every 30 m along it get the time they are reached at); the reached
 points, drawn on a grid of `CELL_M` cells and widened by one cell (about
 `BUFFER_M`), are the polygon of each time. The polygons follow the streets (a river without a bridge stays
 out) and, with ``edge_cost`` (closures), avoid closed streets.
@@ -39,6 +39,9 @@ CELL_M = 40.0
 
 #: About how far the polygons reach beyond the reached streets, in metres.
 BUFFER_M = 1.5 * CELL_M
+
+#: Holes in a polygon smaller than this many cells (0.05 km²) are filled.
+SMALL_HOLE_CELLS = 32
 
 _DISK = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
 
@@ -137,7 +140,7 @@ def _samples(router, dist: np.ndarray, dur: np.ndarray, limit: float) -> tuple[n
     net = router.network
     u, v = net.seg_u, net.seg_v
     touched = np.flatnonzero((dist[u] <= limit) | (dist[v] <= limit))
-    lines = shapely.segmentize(router._lines[touched], CELL_M / 2)
+    lines = shapely.segmentize(router._lines[touched], 0.75 * CELL_M)
     xy, idx = shapely.get_coordinates(lines, return_index=True)
     step = np.hypot(*np.diff(xy, axis=0).T)
     step[np.diff(idx) != 0] = 0.0  # a new line starts
@@ -155,17 +158,31 @@ def _samples(router, dist: np.ndarray, dur: np.ndarray, limit: float) -> tuple[n
 
 
 def _area(xy: np.ndarray, origin: np.ndarray, shape: tuple[int, int]):
-    """The polygon of grid cells holding a point, widened by one cell (a buffer of ~`BUFFER_M`)."""
+    """The polygon of grid cells holding a point, widened by one cell (a buffer of ~`BUFFER_M`).
+
+    Holes smaller than `SMALL_HOLE_CELLS` (a block between reached streets) are filled: they
+    are reachable on foot from the street, and thousands of them made the answer slow and large.
+    """
     from rasterio.features import shapes
     from rasterio.transform import Affine
-    from scipy.ndimage import binary_dilation
+    from scipy.ndimage import binary_dilation, label
 
     grid = np.zeros(shape, dtype=bool)
     ij = ((xy - origin) // CELL_M).astype(np.int64)
     grid[ij[:, 1], ij[:, 0]] = True
     grid = binary_dilation(grid, structure=_DISK)
+    holes, n = label(~grid)
+    if n > 1:
+        sizes = np.bincount(holes.ravel())
+        small = sizes < SMALL_HOLE_CELLS
+        small[0] = False
+        small[holes[0, 0]] = False  # the outside (the grid has an empty border)
+        grid |= small[holes]
     transform = Affine(CELL_M, 0.0, float(origin[0]), 0.0, CELL_M, float(origin[1]))
-    polys = [shapely.geometry.shape(g) for g, _ in shapes(grid.astype(np.uint8), mask=grid, transform=transform)]
+    polys = []
+    for g, _ in shapes(grid.astype(np.uint8), mask=grid, transform=transform):
+        rings = [shapely.linearrings(np.asarray(r, dtype=float)) for r in g["coordinates"]]
+        polys.append(shapely.polygons(rings[0], rings[1:] or None))
     if not polys:
         return shapely.Polygon()
     area = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
@@ -185,8 +202,7 @@ def _features(router, dist, dur, times: list[float], start_xy: tuple[float, floa
     for t in times:
         inside = when <= t * 60.0
         area = _area(xy[inside], origin, (nrows, ncols))
-        lonlat = shapely.transform(area, lambda p: np.column_stack(net.unproject(p[:, 0], p[:, 1])))
-        lonlat = shapely.set_precision(lonlat, 1e-6)
+        lonlat = shapely.transform(area, lambda p: np.round(np.column_stack(net.unproject(p[:, 0], p[:, 1])), 6))
         out.append(
             {
                 "type": "Feature",
