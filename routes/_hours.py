@@ -106,6 +106,7 @@ def parse_opening_hours(value: str | None) -> Week | None:
         rule = _drop_holidays(rule)  # no holiday calendar: PH/SH selectors are ignored
         if not rule:
             continue
+        days: list[int] | None
         if rule[0].isdigit():  # times without days: every day
             days, times = list(range(7)), rule
         else:

@@ -205,28 +205,29 @@ def choose_stations(
     out_tree = _Tree(walk, o, [sn for _, sn in rent] + [d], edge_cost=wc)
     in_tree = _Tree(walk, d, [sn for _, sn in give], reverse=True, edge_cost=wc)
     walk_only = out_tree.to(d)[1]
-    rent = sorted(((s, sn, out_tree.to(sn)[1]) for s, sn in rent), key=lambda x: x[2])
-    give = sorted(((s, sn, in_tree.to(sn)[1]) for s, sn in give), key=lambda x: x[2])
-    rent = [x for x in rent if math.isfinite(x[2])][:candidates]
-    give = [x for x in give if math.isfinite(x[2])][:candidates]
-    if not rent:
+    # (station, its snap, walking seconds), the nearest first
+    rent_walk = sorted(((s, sn, out_tree.to(sn)[1]) for s, sn in rent), key=lambda x: x[2])
+    give_walk = sorted(((s, sn, in_tree.to(sn)[1]) for s, sn in give), key=lambda x: x[2])
+    rent_walk = [x for x in rent_walk if math.isfinite(x[2])][:candidates]
+    give_walk = [x for x in give_walk if math.isfinite(x[2])][:candidates]
+    if not rent_walk:
         raise NoRouteError(
             "no bike-share station that can rent a bike can be reached on foot from the start "
             "(is it on a walkway cut off from the streets?)"
         )
-    if not give:
+    if not give_walk:
         raise NoRouteError(
             "the destination cannot be reached on foot from any bike-share station that can "
             "take a bike back (is it on a walkway cut off from the streets?)"
         )
-    give_bike = _snapped(bike, [s for s, _, _ in give], edge_cost)
-    give_by_id = {s["station_id"]: (sn, w) for s, _, w in give for s2, sn in give_bike if s2 is s}
+    give_bike = _snapped(bike, [s for s, _, _ in give_walk], edge_cost)
+    give_by_id = {s["station_id"]: (sn, w) for s, _, w in give_walk for s2, sn in give_bike if s2 is s}
     best: Choice | None = None
     compared = 0
-    for a, a_bike in _snapped(bike, [s for s, _, _ in rent], edge_cost):
-        walk_to = next(w for s, _, w in rent if s is a)
+    for a, a_bike in _snapped(bike, [s for s, _, _ in rent_walk], edge_cost):
+        walk_to = next(w for s, _, w in rent_walk if s is a)
         tree = _Tree(bike, a_bike, [sn for sn, _ in give_by_id.values()], edge_cost=edge_cost)
-        for b, _, _ in give:
+        for b, _, _ in give_walk:
             if b["station_id"] == a["station_id"] or b["station_id"] not in give_by_id:
                 continue
             b_bike, walk_from = give_by_id[b["station_id"]]

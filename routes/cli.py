@@ -12,12 +12,18 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 
+from . import settings
 from .errors import BikemapError
 
 __all__ = ["main"]
+
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+#: A value starting with "-": a negative number, or numbers separated by commas (LAT,LON; W,S,E,N).
+_NEGATIVE_VALUES = re.compile(rf"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*,\s*{_NUMBER})*$")
 
 #: Modules that add subcommands (each defines ``register(subparsers)``).
 COMMAND_MODULES = [
@@ -33,6 +39,18 @@ COMMAND_MODULES = [
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and coordinates as users write them.
+
+    argparse reads an argument that starts with ``-`` as an option unless it looks like a
+    negative number, and ``-37.81,144.96`` (a point in the southern or western hemisphere)
+    does not: ``--from -37.81,144.96`` failed with "expected one argument". No bikemap option
+    looks like a number, so every negative number or comma-separated list of numbers is a value.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_VALUES
+
     def error(self, message: str):  # one line, exit 2 (argparse prints usage too)
         self.exit(2, f"bikemap: error: {message}\n")
 
@@ -56,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    was, settings.progress = settings.progress, not getattr(args, "quiet", True)
     try:
         return int(args.func(args) or 0)
     except BikemapError as exc:
@@ -65,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        settings.progress = was
 
 
 def add_source_argument(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +94,9 @@ def add_source_argument(parser: argparse.ArgumentParser) -> None:
         "--source", default="demo", help="demo (default), a .osm.pbf/.osm/.osm.bz2 file, place:NAME or bbox:W,S,E,N"
     )
     parser.add_argument("--cache-dir", default=None, help="folder for built networks (default ~/.cache/bikemap)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines on stderr while the network is read and built"
+    )
 
 
 def load_source(args: argparse.Namespace):

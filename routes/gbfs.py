@@ -268,12 +268,12 @@ def _timestamp(value: Any, what: str, *, required: bool = True) -> float | None:
         if t.tzinfo is None:
             t = t.replace(tzinfo=dt.UTC)
         return t.timestamp()
-    t = float(_number(value, what, lo=0))
-    if t > 1e11:  # milliseconds (a common feed mistake): seconds would be past the year 5000
-        t /= 1000.0
-    if t > 1e11:
+    seconds = float(_number(value, what, lo=0))
+    if seconds > 1e11:  # milliseconds (a common feed mistake): seconds would be past the year 5000
+        seconds /= 1000.0
+    if seconds > 1e11:
         raise _Bad(f"{what} {_show(value)} is not a POSIX time")
-    return t
+    return seconds
 
 
 def _why(exc: Exception) -> str:

@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import settings
 from ._search import bidirectional, one_to_many
@@ -121,6 +119,9 @@ class Router:
         self.f_ptr, self.f_adj, self.f_edge = _csr(n, src[usable], dst[usable], usable)
         self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst[usable], src[usable], usable)
         # strongly connected components: prefer snapping onto the big ones
+        from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
+        from scipy.sparse.csgraph import connected_components
+
         graph = csr_matrix((np.ones(len(usable)), (src[usable], dst[usable])), shape=(n, n))
         _, labels = connected_components(graph, directed=True, connection="strong")
         sizes = np.bincount(labels)

@@ -36,6 +36,10 @@ cache_folder: Path = Path(
     os.environ.get("BIKEMAP_CACHE_DIR", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bikemap")
 )
 
+#: Whether long steps (reading an extract, building a network) report on stderr (`routes.progress`).
+#: Off for the library; the ``bikemap`` commands turn it on unless ``--quiet``.
+progress: bool = False
+
 #: Whether built networks are written to and read from ``cache_folder``.
 use_cache: bool = os.environ.get("BIKEMAP_NO_CACHE", "") == ""
 

@@ -23,14 +23,17 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from . import settings
 from .errors import SourceError
 from .network import Network
+from .progress import stage
+
+if TYPE_CHECKING:  # networkx is imported where a network is built: a cached start does not need it
+    import networkx as nx
 
 __all__ = ["BUILD_VERSION", "load_network", "network_cache_path", "resolve_source"]
 
@@ -226,7 +229,8 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
             except Exception as exc:  # a damaged cache file is rebuilt, never fatal
                 log.warning("ignoring unreadable cache file %s: %s", path, exc)
     t0 = time.perf_counter()
-    add_elevation(net, model)
+    with stage("adding elevation to the network"):
+        add_elevation(net, model)
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
         _write_atomically(path, net)
@@ -248,15 +252,17 @@ def _write_atomically(path: Path, net: Network) -> None:
 
 
 def _build(src: Source) -> Network:
-    if src.kind == "pbf":
-        G, pois = _read_pbf(src.spec)
-    elif src.kind == "xml":
-        G, pois = _read_xml(src.spec)
-    else:
-        G, pois = _fetch_online(src)
+    with stage(f"reading {src.label}" if src.kind in ("pbf", "xml") else f"fetching {src.label} from OpenStreetMap"):
+        if src.kind == "pbf":
+            G, pois = _read_pbf(src.spec)
+        elif src.kind == "xml":
+            G, pois = _read_xml(src.spec)
+        else:
+            G, pois = _fetch_online(src)
     if G.number_of_edges() == 0:
         raise SourceError(f"no streets found in {src.label}")
-    return _network_from_graph(G, name=src.label, pois=pois)
+    with stage("building the cycling network"):
+        return _network_from_graph(G, name=src.label, pois=pois)
 
 
 def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
@@ -270,6 +276,8 @@ def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
     if got is None or got[1] is None or len(got[1]) == 0:
         raise SourceError(f"no streets found in {Path(path).name}")
     nodes, edges = got
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     G.add_nodes_from(
         (int(i), {"x": float(x), "y": float(y)})
@@ -388,6 +396,8 @@ def _why(exc: BaseException) -> str:
 
 def _normalise_osmnx_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Edges of an OSMnx graph (``all_oneway``) back into each way's own direction."""
+    import networkx as nx
+
     H = nx.MultiDiGraph()
     for n, d in G.nodes(data=True):
         H.add_node(int(n), x=float(d["x"]), y=float(d["y"]))

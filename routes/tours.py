@@ -211,6 +211,7 @@ def parse_interests(
     vocab = load_categories()["vocabulary"]
     if not interests:
         return {c: 1.0 for c in vocab}
+    items: list[tuple[str, Any]]
     if isinstance(interests, str):
         items = []
         for part in (p.strip() for p in interests.split(",")):
@@ -262,12 +263,11 @@ def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.dateti
     if start_time is None or start_time == "":
         return dt.datetime.now(tz).replace(microsecond=0)
     if isinstance(start_time, str):
+        text = start_time.strip()
         try:
-            start_time = dt.datetime.fromisoformat(start_time.strip())
+            start_time = dt.datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidValueError(
-                f"start time must be ISO 8601 like 2026-07-01T09:30, got {start_time[:40]!r}"
-            ) from None
+            raise InvalidValueError(f"start time must be ISO 8601 like 2026-07-01T09:30, got {text[:40]!r}") from None
     if not 1900 <= start_time.year <= 2200:
         raise InvalidValueError(f"start time must be between the years 1900 and 2200, got {start_time.year}")
     if start_time.tzinfo is None:
@@ -500,7 +500,8 @@ def plan_discovery(
         snaps.append(_snap_point(router, end_pt, "end", edge_cost))
     e = 1 if end is not None else 0
     first = len(snaps)
-    dests, prizes = [], []
+    dests: list[dict] = []
+    prizes: list[float] = []
     for *_, d, prize in pool:
         if len(dests) >= max_candidates:
             break
@@ -681,7 +682,8 @@ def _loop(
 ) -> dict | None:
     """Route one loop: start, three points around a circle of radius ``r``, start."""
     cx, cy = xy0[0] + r * math.cos(theta), xy0[1] + r * math.sin(theta)
-    snaps, stops = [], []
+    snaps: list[Snap] = []
+    stops: list[dict | None] = []
     for q in (1, 2, 3):
         phi = theta + math.pi + q * math.pi / 2
         px, py = cx + r * math.cos(phi), cy + r * math.sin(phi)

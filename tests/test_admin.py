@@ -286,3 +286,70 @@ def test_every_admin_page_fully_translated(staff, lang):
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422
     assert ("nama wajib diisi" if lang == "id" else "a name is required") in text
+
+
+class _FormFields(__import__("html.parser").parser.HTMLParser):
+    """What a browser submits from the edit form: every named input, textarea and selected option."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and a.get("type") != "checkbox":
+            self.fields.setdefault(a["name"], a.get("value") or "")
+        elif tag == "input" and a.get("name") and "checked" in a:
+            self.fields[a["name"]] = "on"
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self.fields[self._textarea or ""] = ""
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.fields[self._select] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def test_saving_the_edit_form_keeps_names_it_does_not_show(staff):
+    """#13: a destination with names in de/fr/id/it, saved unchanged from /admin, kept only id."""
+    api = staff.app.test_client()
+    feat = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [24.95, 60.17]},
+        "properties": {
+            "name": "Tori",
+            "category": "park",
+            "names": {"de": "Markt", "fr": "Marché", "id": "Pasar", "it": "Mercato"},
+            "image_url": "https://example.org/a.jpg",
+        },
+    }
+    resp = api.post("/api/destinations", json=feat, headers=staff.headers("editor"))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    dest_id = resp.get_json()["id"]
+    client, _csrf = logged_in(staff, "editor")
+    page = client.get(f"/admin/destinations/{dest_id}").get_data(as_text=True)
+    parser = _FormFields()
+    parser.feed(page.split('id="bm-edit"', 1)[1].split("</form>", 1)[0])
+    assert "name_id" in parser.fields and "name_de" not in parser.fields  # the form shows en/id only
+    resp = client.post(f"/admin/destinations/{dest_id}", data=parser.fields)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    props = api.get(f"/api/destinations/{dest_id}", headers=staff.headers("editor")).get_json()["properties"]
+    assert props["names"] == {"de": "Markt", "fr": "Marché", "id": "Pasar", "it": "Mercato"}
+    assert props["image_url"] == "https://example.org/a.jpg"
+    # a name the form shows can still be cleared, and the others stay
+    fields = dict(parser.fields, name_id="", version=str(props["version"]))
+    assert client.post(f"/admin/destinations/{dest_id}", data=fields).status_code == 302
+    props = api.get(f"/api/destinations/{dest_id}", headers=staff.headers("editor")).get_json()["properties"]
+    assert props["names"] == {"de": "Markt", "fr": "Marché", "it": "Mercato"}

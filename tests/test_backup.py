@@ -191,3 +191,122 @@ def test_bad_files_and_options_are_one_line_errors(tmp_path, capsys):
     code, _, err = _main(["db", "restore", str(damaged), "--db", url, "--force"], capsys)
     assert code == 2 and "damaged" in err
     assert (tmp_path / "x.sqlite3").read_bytes() == before
+
+
+def _table_rows(url: str) -> dict[str, list[tuple]]:
+    """Every row of every bikemap table, sorted (the content of a database, for comparisons)."""
+    from webapp.db import normalise_url
+    from webapp.models import Base
+
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            return {
+                name: sorted(tuple(map(repr, r)) for r in conn.execute(text(f'SELECT * FROM "{name}"')))
+                for name in sorted(Base.metadata.tables)
+            }
+    finally:
+        engine.dispose()
+
+
+def _second_pg_database():
+    """A throwaway PostgreSQL database beside the test one: (URL, drop function)."""
+    import uuid
+
+    from fixtures_db import PG_URL, _pg_admin
+
+    admin = _pg_admin()
+    name = f"bikemap_restore_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+    base = PG_URL.split("?", 1)[0].rsplit("/", 1)[0]
+    return f"{base}/{name}", drop
+
+
+def test_pg_restore_into_another_schema_and_database_leaves_the_source_alone(tmp_path, capsys):
+    """#13: restoring a backup of schema A into schema B wiped A; it must write only into B."""
+    from fixtures_db import empty_database
+
+    from webapp.db import open_database
+
+    src_gen, new_gen = (
+        empty_database("postgresql", tmp_path, "bm_src"),
+        empty_database("postgresql", tmp_path, "bm_new"),
+    )
+    src_url, new_url = next(src_gen), next(new_gen)
+    other_url, drop_other = _second_pg_database()
+    try:
+        db = open_database(src_url)
+        stop = threading.Event()
+        done: list[list[int]] = [[], []]
+        writers = [threading.Thread(target=_writer, args=(db, stop, f"s{n}b", done[n])) for n in range(2)]
+        for w in writers:
+            w.start()
+        try:
+            while sum(map(len, done)) < 4:
+                time.sleep(0.01)
+            code, out, err = _main(["db", "backup", str(tmp_path / "src.dump"), "--db", src_url], capsys)
+            assert code == 0, err
+            time.sleep(0.2)
+        finally:
+            stop.set()
+            for w in writers:
+                w.join()
+        source_before = _table_rows(src_url)
+        assert len(source_before["destinations"]) == sum(map(len, done)) * BATCH
+
+        # an empty schema of the same database, and a database of its own (public schema)
+        for target in (new_url, other_url):
+            code, out, err = _main(["db", "restore", str(tmp_path / "src.dump"), "--db", target], capsys)
+            assert code == 0, err
+            assert _table_rows(src_url) == source_before  # the source is untouched
+            assert "restored" in out and "counts verified" in out
+        in_schema, in_database = _table_rows(new_url), _table_rows(other_url)
+        assert in_schema == in_database
+        # the target equals the backup: whole transactions only, each row as in the source
+        batches = _batches(new_url)
+        assert batches and set(batches.values()) == {BATCH}
+        assert len(in_schema["destinations"]) < len(source_before["destinations"])
+        for table, rows in in_schema.items():
+            assert set(rows) <= set(source_before[table]), table
+
+        # a target holding rows is refused without --force, and left as it was
+        db.dispose()
+        open_database(new_url).dispose()  # the restored schema opens (migrates to head) and is usable
+        code, _, err = _main(["db", "restore", str(tmp_path / "src.dump"), "--db", new_url], capsys)
+        assert code == 2 and "--force" in err and len(err.strip().splitlines()) == 1
+        assert _table_rows(new_url) == in_schema
+        code, out, err = _main(["db", "restore", str(tmp_path / "src.dump"), "--db", new_url, "--force"], capsys)
+        assert code == 0, err
+        assert _table_rows(new_url) == in_schema
+        again = open_database(new_url)
+        _writer_once(again)  # sequences were carried over: new ids do not collide
+        again.dispose()
+        assert _table_rows(src_url) == source_before
+    finally:
+        drop_other()
+        for gen in (src_gen, new_gen):
+            gen.close()
+
+
+def test_sqlite_restore_refuses_a_target_with_rows_and_verifies_counts(tmp_path, capsys):
+    from webapp.db import create_destination, open_database
+
+    src, dst = f"sqlite:///{tmp_path / 'src.sqlite3'}", f"sqlite:///{tmp_path / 'dst.sqlite3'}"
+    db = open_database(src)
+    with db.session() as s:
+        for i in range(5):
+            create_destination(s, {"name": f"d{i}", "category": "park", "lon": 24.95, "lat": 60.17}, user="writer")
+    db.dispose()
+    open_database(dst).dispose()  # an empty, migrated target is not "data": no --force needed
+    assert _main(["db", "backup", str(tmp_path / "b.sqlite3"), "--db", src], capsys)[0] == 0
+    code, out, err = _main(["db", "restore", str(tmp_path / "b.sqlite3"), "--db", dst], capsys)
+    assert code == 0, err
+    assert "counts verified" in out
+    assert _table_rows(dst) == _table_rows(src)
+    code, _, err = _main(["db", "restore", str(tmp_path / "b.sqlite3"), "--db", dst], capsys)
+    assert code == 2 and "--force" in err

@@ -87,7 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
         app.config.from_mapping(test_config)
     if config:
         app.config.from_mapping(config)
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider
     try:
         os.makedirs(app.instance_path, exist_ok=True)
     except OSError:

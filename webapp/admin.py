@@ -188,7 +188,7 @@ def _too_many(key: str) -> bool:
         count = s.scalar(
             select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
         )
-    return count >= LOGIN_ATTEMPTS
+    return (count or 0) >= LOGIN_ATTEMPTS
 
 
 def _failed(key: str) -> None:
@@ -311,22 +311,23 @@ def index():
     )
 
 
-def _form_values() -> dict[str, Any]:
+def _form_values(current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The edit form's values; with ``current`` (an edit), what the form did not send is kept.
+
+    The form shows a name field per UI language only, so names in other languages (from
+    OpenStreetMap, imports or the API) are carried over instead of being dropped on save.
+    """
     f = request.form
-    names = {lang: f.get(f"name_{lang}", "") for lang in current_app.config.get("LANGUAGES", [])}
-    return {
-        "name": f.get("name", ""),
-        "names": {k: v for k, v in names.items() if v.strip()},
-        "category": f.get("category", ""),
-        "description": f.get("description", ""),
-        "lon": f.get("lon", ""),
-        "lat": f.get("lat", ""),
-        "opening_hours": f.get("opening_hours", ""),
-        "visit_minutes": f.get("visit_minutes", ""),
-        "image_url": f.get("image_url", ""),
-        "website": f.get("website", ""),
-        "published": f.get("published") == "on",
-    }
+    current = current or {}
+    shown = [lang for lang in current_app.config.get("LANGUAGES", []) if f"name_{lang}" in f]
+    names = {k: v for k, v in (current.get("names") or {}).items() if k not in shown}
+    names.update({lang: f[f"name_{lang}"] for lang in shown if f[f"name_{lang}"].strip()})
+    values: dict[str, Any] = {"names": names, "published": f.get("published") == "on"}
+    for key in ("name", "category", "description", "lon", "lat", "opening_hours", "visit_minutes"):
+        values[key] = f[key] if key in f else ("" if current.get(key) is None else str(current[key]))
+    for key in ("image_url", "website"):
+        values[key] = f[key] if key in f else (current.get(key) or "")
+    return values
 
 
 def _localise(errors: dict[str, str]) -> dict[str, str]:
@@ -388,7 +389,7 @@ def edit(dest_id: int):
     if request.method == "GET":
         msg = t("admin_saved") if request.args.get("saved") else None
         return _edit_page(row, row.values(), message=msg)
-    values = _form_values()
+    values = _form_values(row.values())
     version = _int(request.form.get("version")) or 0
     try:
         row = update_destination(session, dest_id, version, values, user=user.name, bounds=network_bounds())
@@ -415,9 +416,8 @@ def publish(dest_id: int):
         return _page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
         return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
-    return redirect(
-        request.form.get("back") if (request.form.get("back") or "").startswith("/admin") else url_for("admin.index")
-    )
+    back = request.form.get("back") or ""
+    return redirect(back if back.startswith("/admin") else url_for("admin.index"))
 
 
 @bp.post("/destinations/<int:dest_id>/delete")

@@ -156,7 +156,7 @@ def _announce(args: argparse.Namespace, net) -> None:
     url = f"http://{args.host}:{args.port}/"
     workers = f", {args.workers} processes" if args.workers > 1 else ""
     print(
-        f"bikemap: serving {net.name} ({net.n_segments} street segments) on {url}{workers}",
+        f"bikemap: serving {net.name} ({net.n_segments} street segments{workers}): open {url} in a browser",
         file=sys.stderr,
         flush=True,
     )

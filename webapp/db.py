@@ -70,7 +70,7 @@ class StaleVersionError(BikemapError, ValueError):
 
     code = "PreconditionFailed"
 
-    def __init__(self, message: str, current: Destination | None = None):
+    def __init__(self, message: str, current: Any = None):
         super().__init__(message)
         self.current = current
 
@@ -295,7 +295,7 @@ def _guarded_update(
         .values(**values, version=expected + 1, updated_at=now, updated_by=user, staff_edited=True)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         session.rollback()
         current = session.get(Destination, row.id, populate_existing=True)
         raise StaleVersionError(_stale_message(current), current)
@@ -361,7 +361,7 @@ def restore_destination(
     ).first()
     if snap is None or not snap.after or snap.after.get("deleted"):
         raise NotFoundError(f"destination {dest_id} has no version {to_version} to restore")
-    values = {
+    values: dict[str, Any] = {
         k: snap.after[k]
         for k in (
             "name",

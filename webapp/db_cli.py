@@ -18,11 +18,16 @@ half of the new one, and a running app sees the new data on its next query.
 A target that does not exist yet is written to a temporary file and renamed.
 
 PostgreSQL: ``pg_dump --format=custom`` (one transaction snapshot) into a
-temporary file, checked with ``pg_restore --list``, renamed to ``FILE``; the
-restore runs ``pg_restore --clean --if-exists --single-transaction``, so it is
-all or nothing. When the URL selects a schema (``options=-csearch_path=NAME``),
-only that schema is dumped and restored. The client tools are taken from PATH,
-else from ``/usr/lib/postgresql/*/bin``.
+temporary file, checked with ``pg_restore --list``, renamed to ``FILE``. When the
+URL selects a schema (``options=-csearch_path=NAME``), only that schema is dumped.
+A restore writes only into the schema its URL names (never the schema named inside
+the dump, which may be live): pg_restore only decodes the dump's rows, bikemap's
+migrations make the tables at the backup's schema version in the target, and the
+rows are streamed in with ``COPY``, all in one transaction, so it is all or nothing.
+The client tools are taken from PATH, else from ``/usr/lib/postgresql/*/bin``.
+
+Both: a target holding rows is replaced only with ``--force``, and the row count of
+every table is compared with the backup's before "restored" is printed.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -108,12 +115,23 @@ def _check_sqlite_file(path: Path) -> None:
         raise InvalidValueError(f"{path} is an SQLite file but not a bikemap database (no destinations table)")
 
 
+def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows per table (SQLite's own tables left out)."""
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {
+        name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        for name in names
+        if not name.startswith("sqlite_")
+    }
+
+
 def _sqlite_has_data(path: Path) -> bool:
+    """True when ``path`` holds rows (an empty, freshly migrated database does not count), or is not SQLite."""
     if not path.exists() or path.stat().st_size == 0:
         return False
     conn = sqlite3.connect(path, timeout=30)
     try:
-        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0
+        return any(n for name, n in _sqlite_counts(conn).items() if name != "alembic_version")
     except sqlite3.DatabaseError:
         return True  # something that is not ours: never clobber it silently
     finally:
@@ -239,6 +257,7 @@ def _restore_sqlite(source: Path, target: Path, *, force: bool) -> str:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         dst = sqlite3.connect(tmp)
         try:
+            want = _sqlite_counts(src)
             src.backup(dst)
             count = dst.execute("SELECT count(*) FROM destinations").fetchone()[0]
         finally:
@@ -265,53 +284,219 @@ def _restore_sqlite(source: Path, target: Path, *, force: bool) -> str:
                 src.close()
             if ok != ["ok"]:
                 raise InvalidValueError(f"{target} failed its integrity check after the restore: {ok[:3]}")
+        check = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=60)
+        try:
+            got = _sqlite_counts(check)
+        finally:
+            check.close()
+        if got != want:
+            bad = sorted(t for t in set(want) | set(got) if got.get(t) != want.get(t))
+            raise InvalidValueError(
+                f"row counts of {target} differ from the backup after the restore: {', '.join(bad)}"
+            )
     except sqlite3.Error as exc:
         raise InvalidValueError(f"cannot restore into {target}: {exc}; it is unchanged") from None
     finally:
         tmp.unlink(missing_ok=True)
-    return f"restored {target} from {source} ({count} destinations)"
+    rows = sum(want.values())
+    return f"restored {target} from {source} ({count} destinations; {rows} rows in {len(want)} tables, counts verified)"
 
 
-def _pg_has_data(url) -> bool:
-    from sqlalchemy import create_engine, inspect
-
-    engine = create_engine(url.set(drivername="postgresql+psycopg"))
-    try:
-        with engine.connect() as conn:
-            return bool(inspect(conn).get_table_names())
-    except Exception as exc:  # noqa: BLE001 - connection problems become one clear line
-        raise InvalidValueError(
-            f"cannot connect to {url.render_as_string(hide_password=True)}: "
-            f"{str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
-        ) from None
-    finally:
-        engine.dispose()
+def _pg_connect_error(url, exc: Exception) -> InvalidValueError:
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return InvalidValueError(
+        f"cannot connect to {url.render_as_string(hide_password=True)}: {first[0] if first else type(exc).__name__}"
+    )
 
 
-def _restore_pg(source: Path, url, *, force: bool) -> str:
+def _dump_contents(source: Path) -> tuple[str, set[str]]:
+    """(the one schema the dump's tables live in, the names of its tables); a clear error otherwise."""
     listing = subprocess.run([_pg_tool("pg_restore"), "--list", str(source)], capture_output=True, text=True)
     if listing.returncode != 0:
         raise InvalidValueError(f"{source} is not a pg_dump custom-format file (make one with 'bikemap db backup')")
-    if "TABLE public destinations" not in listing.stdout and " destinations " not in listing.stdout:
+    found: dict[str, set[str]] = {}
+    for line in listing.stdout.splitlines():
+        m = re.match(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ", line + " ")
+        if m:
+            found.setdefault(m.group(1), set()).add(m.group(2))
+    holding = [schema for schema, tables in found.items() if {"destinations", "alembic_version"} <= tables]
+    if not holding:
         raise InvalidValueError(f"{source} is a PostgreSQL dump but not of a bikemap database (no destinations)")
-    if _pg_has_data(url) and not force:
-        raise InvalidValueError("the database has tables; use --force to replace them with the backup")
-    libpq, _schema = _pg_target(url)
-    _run(
-        [
-            _pg_tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            "--dbname",
-            libpq,
-            str(source),
-        ],
-        "pg_restore (nothing was changed)",
+    if len(found) > 1:
+        raise InvalidValueError(f"{source} holds tables of several schemas ({', '.join(sorted(found))}); back up one")
+    return holding[0], found[holding[0]]
+
+
+_COPY = re.compile(rb'^COPY (?:"(?:[^"]|"")*"|[^".\s]+)\.("(?:[^"]|"")*"|[^\s(]+) (\([^\n]*\) )?FROM stdin;$')
+_SETVAL = re.compile(rb"^SELECT pg_catalog\.setval\('((?:[^']|'')*)', (\d+), (true|false)\);$")
+
+
+@dataclass
+class _DumpData:
+    """The rows of a dump: per table its COPY column list and its data lines (COPY text format)."""
+
+    tables: dict[str, tuple[str, list[bytes]]]
+    sequences: list[tuple[str, int, bool]]  # (sequence name without schema, value, is_called)
+
+    def version(self) -> str:
+        rows = self.tables.get("alembic_version", ("", []))[1]
+        if len(rows) != 1:
+            raise InvalidValueError("the backup has no single alembic_version row; it is not a bikemap backup")
+        return rows[0].decode()
+
+
+def _unqualify(name: str) -> str:
+    """``schema.name`` (pg_dump's quoting) to ``name`` (still quoted as pg_dump quoted it)."""
+    if name.startswith('"'):
+        end = name.index('"', 1)
+        while end + 1 < len(name) and name[end + 1] == '"':
+            end = name.index('"', end + 2)
+        return name[end + 2 :]
+    return name.split(".", 1)[1]
+
+
+def _read_dump_data(source: Path) -> _DumpData:
+    """Every table's rows as pg_restore writes them (``COPY ... FROM stdin`` blocks), without touching a database."""
+    proc = subprocess.run(
+        [_pg_tool("pg_restore"), "--data-only", "--file", "-", str(source)], capture_output=True, check=False
     )
-    return f"restored {url.render_as_string(hide_password=True)} from {source}"
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise InvalidValueError(f"cannot read {source}: {detail[-1] if detail else 'pg_restore failed'}")
+    data = _DumpData({}, [])
+    current: list[bytes] | None = None
+    for line in proc.stdout.split(b"\n"):
+        if current is not None:
+            if line == b"\\.":
+                current = None
+            else:
+                current.append(line)
+            continue
+        m = _COPY.match(line)
+        if m:
+            current = []
+            data.tables[m.group(1).decode()] = ((m.group(2) or b"").decode().strip(), current)
+            continue
+        m = _SETVAL.match(line)
+        if m:
+            data.sequences.append(
+                (_unqualify(m.group(1).decode().replace("''", "'")), int(m.group(2)), m.group(3) == b"true")
+            )
+    if current is not None:
+        raise InvalidValueError(f"{source} is truncated (a table's data does not end)")
+    return data
+
+
+def _pg_engine(url):
+    from sqlalchemy import create_engine
+
+    return create_engine(url.set(drivername="postgresql+psycopg"))
+
+
+def _pg_target_schema(conn, url) -> str:
+    """The schema the URL writes into (first of its search_path; created when it does not exist yet)."""
+    _libpq, named = _pg_target(url)
+    current = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    if current is None:
+        if not named:
+            raise InvalidValueError("the database has no schema to restore into (search_path names none)")
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {_ident(named)}")
+        current = named
+    return str(current)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_row_counts(conn, schema: str, tables) -> dict[str, int]:
+    """Rows per table of ``schema`` that exists (tables named as in pg_dump's output)."""
+    counts = {}
+    for table in tables:
+        plain = table[1:-1].replace('""', '"') if table.startswith('"') else table
+        exists = conn.exec_driver_sql(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %(s)s AND table_name = %(t)s",
+            {"s": schema, "t": plain},
+        ).first()
+        if exists:
+            counts[table] = conn.exec_driver_sql(f"SELECT count(*) FROM {_ident(schema)}.{_ident(plain)}").scalar()
+    return counts
+
+
+def _restore_pg(source: Path, url, *, force: bool) -> str:
+    """Copy the dump's rows into the schema the URL names, in one transaction, then check the row counts.
+
+    ``pg_restore --clean`` would recreate the objects in the schema named *inside* the dump
+    (the schema backed up, which may be another app's live data); pg_restore cannot rename a
+    schema. So pg_restore only decodes the dump's data here; the target's tables are made by
+    bikemap's own migrations at the backup's schema version, inside the target schema, and
+    the rows are streamed in with ``COPY ... FROM STDIN``, all in one transaction.
+    """
+    from alembic import command
+    from alembic.config import Config
+    from alembic.util.exc import CommandError
+
+    from .db import MIGRATIONS, _migration_lock
+    from .models import Base
+
+    dump_schema, _tables = _dump_contents(source)
+    data = _read_dump_data(source)
+    version = data.version()
+    engine = _pg_engine(url)
+    try:
+        try:
+            conn = engine.connect()
+        except Exception as exc:  # noqa: BLE001 - connection problems become one clear line
+            raise _pg_connect_error(url, exc) from None
+        with conn, conn.begin():
+            _migration_lock(conn)  # no app instance migrates this database meanwhile
+            schema = _pg_target_schema(conn, url)
+            ours = set(data.tables) | {_ident(t) if not t.isidentifier() else t for t in Base.metadata.tables}
+            held = {t: n for t, n in _pg_row_counts(conn, schema, ours).items() if n and t != "alembic_version"}
+            if held and not force:
+                raise InvalidValueError(
+                    f"schema {schema} holds data ({sum(held.values())} rows); use --force to replace it with the backup"
+                )
+            for table in ours:
+                plain = table[1:-1].replace('""', '"') if table.startswith('"') else table
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_ident(schema)}.{_ident(plain)} CASCADE")
+            conn.exec_driver_sql(f"SET LOCAL search_path TO {_ident(schema)}")
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            try:
+                command.upgrade(cfg, version)
+            except CommandError as exc:
+                raise InvalidValueError(f"the backup's schema version {version} is unknown here: {exc}") from None
+            raw = conn.connection.driver_connection
+            for table, (columns, rows) in data.tables.items():
+                if table == "alembic_version":
+                    continue  # written by the migrations above
+                with raw.cursor() as cur, cur.copy(f"COPY {_ident(schema)}.{table} {columns} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write(row + b"\n")
+            for sequence, value, called in data.sequences:
+                conn.exec_driver_sql(
+                    "SELECT pg_catalog.setval(%(seq)s::regclass, %(v)s, %(c)s)",
+                    {"seq": f"{_ident(schema)}.{sequence}", "v": value, "c": called},
+                )
+            got = _pg_row_counts(conn, schema, data.tables)
+            want = {t: len(rows) for t, (_c, rows) in data.tables.items()}
+            if got != want:
+                bad = sorted(t for t in want if got.get(t) != want[t])
+                raise InvalidValueError(f"row counts differ after the restore ({', '.join(bad)}); nothing was changed")
+    except InvalidValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the transaction rolled back; say why in one line
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise InvalidValueError(f"restore failed, nothing was changed: {first[0] if first else exc!r}") from None
+    finally:
+        engine.dispose()
+    total = sum(want.values())
+    return (
+        f"restored schema {schema} of {url.render_as_string(hide_password=True)} from {source} "
+        f"(backup of schema {dump_schema}; {total} rows in {len(want)} tables, counts verified)"
+    )
 
 
 # ----------------------------------------------------------------------------- CLI

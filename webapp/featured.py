@@ -143,8 +143,9 @@ def _line(geom: Any, bounds, errors: dict[str, str]) -> dict[str, Any] | None:
     w, s, e, n = bounds or (-180.0, -90.0, 180.0, 90.0)
     m = BOUNDS_MARGIN if bounds else 0.0
     for i, c in enumerate(coords):
-        nums = [_number(v) for v in c[:3]] if isinstance(c, list) and 2 <= len(c) <= 3 else [None]
-        if None in nums:
+        maybe = [_number(v) for v in c[:3]] if isinstance(c, list) and 2 <= len(c) <= 3 else [None]
+        nums = [v for v in maybe if v is not None]
+        if len(nums) != len(maybe):
             errors["geometry"] = f"position {i} is not [longitude, latitude]"
             return None
         lon, lat = nums[0], nums[1]
@@ -246,7 +247,8 @@ def clean_featured(data: dict[str, Any], *, current: dict[str, Any] | None = Non
     if errors:
         raise DestinationInvalid(errors)
     if "geometry" in out:  # lists show where a route is without loading its line
-        out["summary"] = {**(out.get("summary") or current["summary"]), "bbox": _bbox(out["geometry"])}
+        summary = out.get("summary") or (current or {}).get("summary") or {}
+        out["summary"] = {**summary, "bbox": _bbox(out["geometry"])}
     return out
 
 

@@ -22,7 +22,7 @@ import folium
 import folium.plugins
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from routes import Network
@@ -267,7 +267,7 @@ def build_map(
     dest = destination_features(net, lang=lang) if destinations is None else destinations
     if dest:
         # small circles (drawn on the canvas): a city centre has hundreds of destinations
-        marker = folium.CircleMarker(
+        marker: folium.Marker | folium.CircleMarker = folium.CircleMarker(
             radius=6,
             color="#ffffff",
             weight=1.5,
@@ -312,6 +312,7 @@ def render_map(m: folium.Map, static_url: Callable[[str], str]) -> dict[str, str
     nonce there); external ones point at our static files.
     """
     root = m.get_root()
+    assert isinstance(root, Figure)
     root.render()
     header = localize_header(root.header.render(), static_url)
     header = header.replace("<script>", f'<script nonce="{NONCE}">').replace("<style>", f'<style nonce="{NONCE}">')

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, current_app
 
 from routes import Network, load_network, profile_names
+from routes.progress import stage
 
 __all__ = ["get_network", "init_app"]
 
@@ -26,8 +27,10 @@ def init_app(app: Flask) -> None:
         )
     app.extensions[_KEY] = net
     if app.config.get("WARM_PROFILES"):
-        for name in profile_names():
-            net.router(name)
+        names = profile_names()
+        with stage(f"preparing the routers of {len(names)} profiles ({', '.join(names)})"):
+            for name in names:
+                net.router(name)
     log.info("network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois))
 
 

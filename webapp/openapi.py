@@ -575,7 +575,7 @@ _CLOSURE = {
         },
     },
 }
-_COLLECTION = {
+_COLLECTION: dict[str, Any] = {
     "type": "object",
     "required": ["type", "features"],
     "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array"}},

@@ -73,8 +73,8 @@ class Request(flask.Request):
     (waitress reads a chunked body whole and sets Content-Length itself.)
     """
 
-    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
-        data = super().get_data(cache=cache, as_text=as_text, parse_form_data=parse_form_data)
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):  # type: ignore[override]
+        data = super().get_data(cache, as_text, parse_form_data)  # type: ignore[call-overload]
         limit = self.max_content_length
         stream = self.stream
         if (
@@ -111,7 +111,8 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     app.request_class = Request
     provider = JSONProvider(app)
-    provider.sort_keys, provider.ensure_ascii = app.json.sort_keys, app.json.ensure_ascii
+    provider.sort_keys = getattr(app.json, "sort_keys", provider.sort_keys)
+    provider.ensure_ascii = getattr(app.json, "ensure_ascii", provider.ensure_ascii)
     app.json = provider
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):  # Flask's default is None (no attribute): Lax unless set
@@ -119,7 +120,9 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     @app.after_request
     def _headers(resp):

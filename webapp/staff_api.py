@@ -410,11 +410,11 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
             if None in rec:
                 out.append((i, {"_error": {"row": "has more cells than the header"}}))
                 continue
-            props = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
+            props: dict[str, Any] = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
             names = {k[5:]: v for k, v in rec.items() if k.startswith("name:") and v}
             if names:
                 props["names"] = names
-            feat = {
+            feat: dict[str, Any] = {
                 "type": "Feature",
                 "properties": props,
                 "geometry": {"type": "Point", "coordinates": [rec.get("lon"), rec.get("lat")]},

@@ -178,11 +178,11 @@ def clean_destination(
         if vm is None or (isinstance(vm, str) and not vm.strip()):
             out["visit_minutes"] = None
         else:
-            n = _number(vm)
-            if n is None or n != int(n) or not 0 <= n <= 1440:
+            vn = _number(vm)
+            if vn is None or vn != int(vn) or not 0 <= vn <= 1440:
                 errors["visit_minutes"] = "must be a whole number of minutes from 0 to 1440"
             else:
-                out["visit_minutes"] = int(n)
+                out["visit_minutes"] = int(vn)
     elif full:
         out["visit_minutes"] = None
     for key in ("image_url", "website"):

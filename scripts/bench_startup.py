@@ -1,0 +1,99 @@
+"""Start-up figures a user feels: a cold network build, a cached CLI route, a server that answers.
+
+    python scripts/bench_startup.py --source ../shared/data/liechtenstein-latest.osm.pbf --runs 5
+
+Each figure times the whole ``bikemap`` process, as a user starts it, and prints the median,
+minimum and maximum over the runs:
+
+- cold build: ``bikemap route`` with an empty cache folder (reads the extract, builds the network);
+- cached route: ``bikemap route`` again with the network in the cache (the target is under 2 s);
+- server ready: from starting ``bikemap serve`` until ``GET /`` answers 200 (network from the cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIKEMAP = [sys.executable, "-m", "routes.cli"]
+
+
+def _route(source: str, cache: str, points: tuple[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [*BIKEMAP, "route", "--quiet", "--source", source, "--cache-dir", cache]
+        + ["--from", points[0], "--to", points[1]],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=tempfile.gettempdir(),
+    )
+    return time.perf_counter() - t0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_ready(source: str, cache: str, db: str) -> float:
+    port = _free_port()
+    env = {**os.environ, "BIKEMAP_DATABASE_URL": f"sqlite:///{db}"}
+    cmd = [*BIKEMAP, "serve", "--quiet", "--source", source, "--cache-dir", cache, "--port", str(port)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"bikemap serve exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _show(name: str, times: list[float]) -> None:
+    print(
+        f"{name:<14} median {statistics.median(times):6.2f} s   min {min(times):6.2f} s   max {max(times):6.2f} s"
+        f"   ({len(times)} runs)"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--source", default=str(ROOT.parent / "shared" / "data" / "liechtenstein-latest.osm.pbf"))
+    ap.add_argument("--from", dest="start", default="47.1410,9.5209")
+    ap.add_argument("--to", dest="end", default="47.1660,9.5100")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cold-runs", type=int, default=2)
+    args = ap.parse_args()
+    points = (args.start, args.end)
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = []
+        for i in range(args.cold_runs):
+            cold.append(_route(args.source, str(Path(tmp, f"cold{i}")), points))
+        warm_cache = str(Path(tmp, "cold0"))
+        cached = [_route(args.source, warm_cache, points) for _ in range(args.runs)]
+        ready = [_server_ready(args.source, warm_cache, str(Path(tmp, f"db{i}.sqlite3"))) for i in range(args.runs)]
+    print(f"source {Path(args.source).name}, python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    _show("cold build", cold)
+    _show("cached route", cached)
+    _show("server ready", ready)
+
+
+if __name__ == "__main__":
+    main()
