@@ -127,7 +127,8 @@ class Router:
         sizes = np.bincount(labels)
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
-        seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
+        # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
+        seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
         self.seg_big = seg_big
         self._piece = labels  # per node, its strongly connected piece
         xy, off = network.xy, network.offsets
