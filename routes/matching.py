@@ -36,7 +36,7 @@ from .routing import Piece, Router, Snap, feature_from_legs
 __all__ = ["MAX_CANDIDATES", "MAX_POINTS", "match_pieces", "match_track", "read_track"]
 
 #: Most candidate streets per track point.
-MAX_CANDIDATES = 6
+MAX_CANDIDATES = 10
 
 #: Most points a track may have.
 MAX_POINTS = 50_000
@@ -193,7 +193,13 @@ def match_pieces(
     chosen = _viterbi(router, pts, cands, keep, length_cost, prior, sigma=sigma, beta=beta)
     pieces: list[Piece] = []
     for a, b in zip(chosen, chosen[1:], strict=False):
-        pieces += router.leg(a, b, edge_cost=length_cost)[1]
+        try:
+            pieces += router.leg(a, b, edge_cost=length_cost)[1]
+        except NoRouteError:
+            raise NoRouteError(
+                f"the track cannot be followed on the streets the '{router.profile.name}' profile can use "
+                f"near ({b.input_lat:.6f},{b.input_lon:.6f})"
+            ) from None
     return router, chosen, [p for p in pieces if p.share > 0] or pieces[:1]
 
 
@@ -299,12 +305,20 @@ def _network_m(router: Router, a: Snap, targets: list[Snap], cost: np.ndarray, l
 
 
 def _viterbi(router, pts, cands, keep, cost, prior, *, sigma: float, beta: float) -> list[Snap]:
-    """The most likely candidate of each point kept (outliers skipped), in track order."""
-    first = keep[0]
-    prev = cands[first]
-    score = np.array([-0.5 * (c.distance_m / sigma) ** 2 + prior[c.seg] for c in prev])
+    """The most likely candidate of each point kept, in track order.
+
+    A point no candidate of the previous one can reach is skipped as an outlier; after
+    `MAX_SKIPPED` such points in a row the chain breaks (Newson and Krumm's "HMM break": a
+    wrong street took over, or the rider left the streets the profile may use) and a new
+    chain starts there. The chains are joined by shortest paths afterwards.
+    """
+
+    def emission(cs: list[Snap]) -> np.ndarray:
+        return np.array([-0.5 * (c.distance_m / sigma) ** 2 + prior[c.seg] for c in cs])
+
+    chosen: list[Snap] = []
+    prev, score, prev_pt = cands[keep[0]], emission(cands[keep[0]]), pts[keep[0]]
     back: list[tuple[list[Snap], np.ndarray]] = []  # per step: the previous candidates, best previous index
-    prev_pt = pts[first]
     skipped = 0
     for i in keep[1:]:
         cur = cands[i]
@@ -312,26 +326,29 @@ def _viterbi(router, pts, cands, keep, cost, prior, *, sigma: float, beta: float
         limit = 2 * straight + 4 * sigma + 50
         trans = np.stack([_network_m(router, a, cur, cost, limit) for a in prev])  # prev x cur metres
         logp = score[:, None] - np.abs(trans - straight) / beta
-        emit = np.array([-0.5 * (c.distance_m / sigma) ** 2 + prior[c.seg] for c in cur])
         best_prev = np.argmax(logp, axis=0)
-        new = logp[best_prev, np.arange(len(cur))] + emit
-        if not np.isfinite(new).any():  # nothing reaches this point: an outlier (or a break)
-            skipped += 1
-            if skipped > MAX_SKIPPED:
-                raise NoRouteError(
-                    f"the track cannot be followed on the streets the '{router.profile.name}' profile can "
-                    f"use near ({pts[i, 0]:.6f},{pts[i, 1]:.6f})"
-                )
+        new = logp[best_prev, np.arange(len(cur))] + emission(cur)
+        if np.isfinite(new).any():
+            skipped = 0
+            back.append((prev, best_prev))
+            prev, score, prev_pt = cur, new, pts[i]
             continue
-        skipped = 0
-        back.append((prev, best_prev))
-        prev, score, prev_pt = cur, new, pts[i]
+        skipped += 1  # nothing reaches this point: an outlier, or a break
+        if skipped <= MAX_SKIPPED:
+            continue
+        chosen += _backtrack(prev, score, back)
+        prev, score, prev_pt, back, skipped = cur, emission(cur), pts[i], [], 0
+    chosen += _backtrack(prev, score, back)
+    if len(chosen) < 2:
+        chosen.append(chosen[0])
+    return chosen
+
+
+def _backtrack(last: list[Snap], score: np.ndarray, back: list[tuple[list[Snap], np.ndarray]]) -> list[Snap]:
     k = int(np.argmax(score))
-    chosen = [prev[k]]
+    chosen = [last[k]]
     for cands_before, best_prev in reversed(back):
         k = int(best_prev[k])
         chosen.append(cands_before[k])
     chosen.reverse()
-    if len(chosen) < 2:
-        chosen.append(chosen[0])
     return chosen

@@ -118,3 +118,16 @@ def test_matched_track_is_a_route_with_directions(demo_net):
     assert p["distance_m"] == pytest.approx(f["properties"]["distance_m"], rel=0.25)
     assert sum(p["surface_classes_m"].values()) == pytest.approx(p["distance_m"], abs=1)
     assert p["matched_points"] >= 10 and p["track_points"] == len(track)
+
+
+def test_matched_track_on_a_closed_street_says_so(demo_net):
+    f = route(demo_net, [(60.1699, 24.9384), (60.1660, 24.9500)])
+    track = [(c[1], c[0]) for c in f["geometry"]["coordinates"]]
+    router, _, pieces = match_pieces(demo_net, track)
+    closed = router.cost.copy()
+    longest = max(pieces, key=lambda p: demo_net.seg_length[p.seg] * p.share)
+    closed[2 * longest.seg : 2 * longest.seg + 2] = np.inf
+    p = match_track(demo_net, track, edge_cost=closed)["properties"]
+    assert p["closed_m"] >= demo_net.seg_length[longest.seg] * longest.share - 1
+    assert p["warnings"] and "closed" in p["warnings"][0]
+    assert match_track(demo_net, track, edge_cost=router.cost)["properties"]["closed_m"] == 0

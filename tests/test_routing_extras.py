@@ -160,6 +160,7 @@ def test_api_route_alternatives_and_pick(client):
     _err(client.get(f"/api/route?{Q}&alternatives=4"), 400, "InvalidValue")
     _err(client.get(f"/api/route?{Q}&alternatives=x"), 400, "InvalidValue")
     _err(client.get(f"/api/route?{Q}&alternatives=2&via=60.165,24.94"), 400, "InvalidValue")
+    _err(client.get(f"/api/route?{Q}&alternatives=2&mode=bikeshare"), 400, "InvalidValue")
 
 
 def test_api_reach(client):

@@ -83,6 +83,8 @@ def api_route():
     vias = parse_points(";".join(parts), what="via")
     n_alt, pick = parse_alternatives(q)
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.stations_api
+        if n_alt or pick:
+            raise InvalidValueError("alternatives are for the own bike (mode=bike), not a bike-share trip")
         feature = bikeshare_feature(get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
     elif n_alt or pick:  # alternatives: webapp.routing_extras
         if vias:

@@ -163,6 +163,33 @@ def _openapi(state) -> None:
                 {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES, "default": 0},
             ),
         ]
+    props = SCHEMAS["Route"]["properties"]["properties"]["properties"]
+    props.setdefault(
+        "surface_classes_m",
+        {
+            "type": "object",
+            "description": "metres paved, gravel, unpaved and unknown (routes.surfaces)",
+            "properties": {k: {"type": "number"} for k in ("paved", "gravel", "unpaved", "unknown")},
+        },
+    )
+    props.setdefault(
+        "longest_unpaved_m", {"type": "number", "description": "longest run of gravel or unpaved in a row"}
+    )
+    props.setdefault(
+        "alternatives",
+        {
+            "type": "array",
+            "description": "with alternatives=N: the other routes (Route Features, no alternatives of their own)",
+            "items": {"type": "object"},
+        },
+    )
+    props.setdefault("alternative", {"type": "integer", "description": "with alternatives=N: this route's number"})
+    props.setdefault("shared_pct", {"type": "number", "description": "share of length in common with the best route"})
+    waypoint = props["waypoints"]["items"]["properties"]
+    waypoint.setdefault("snapped_m", {"type": "number", "description": "metres from the point to its street"})
+    waypoint.setdefault(
+        "moved", {"type": "boolean", "description": "the point moved more than 50 m to a street that leads on"}
+    )
     err = SCHEMAS["Error"]["properties"]["error"]
     err["properties"].setdefault(
         "point", {"type": "string", "description": "NoSegment: which point (from, to, via N) is off the streets"}

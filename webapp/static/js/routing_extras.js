@@ -304,6 +304,9 @@
         clearAlternatives();
         bm.planner.showOther(feature, "#");
         statusBox.textContent = t("match_title", {name: file.name});
+        if (feature.properties.closed_m > 0) {  // the track rides streets closed now (staff closures)
+          statusBox.textContent += " " + t("match_closed", {dist: bm.formatDistance(feature.properties.closed_m)});
+        }
         var gp = {lang: bm.lang, profile: params.profile, format: "gpx"};
         return postTrack(text, type, gp).then(function (blob) {
           gpxLink.setAttribute("href", URL.createObjectURL(blob));
