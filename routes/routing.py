@@ -131,6 +131,7 @@ class Router:
         seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
         self.seg_big = seg_big
         self._piece = labels  # per node, its strongly connected piece
+        self._big_node = big_node
         xy, off = network.xy, network.offsets
         lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
         self._lines = lines
@@ -196,7 +197,10 @@ class Router:
 
     def piece_of(self, s: Snap) -> int | None:
         """The small strongly connected piece a snap lies on (an id), or None on the big network."""
-        return None if self.seg_big[s.seg] else int(self._piece[self.network.seg_u[s.seg]])
+        if self.seg_big[s.seg]:
+            return None
+        u, v = self.network.seg_u[s.seg], self.network.seg_v[s.seg]
+        return int(self._piece[v if self._big_node[u] else u])  # the end off the big network
 
     @staticmethod
     def _open(seg: int, edge_cost: np.ndarray) -> bool:
