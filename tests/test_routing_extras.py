@@ -210,3 +210,30 @@ def test_openapi_documents_the_extras(client):
     names = [p["name"] for p in doc["paths"]["/api/route"]["get"]["parameters"]]
     assert "alternatives" in names and "pick" in names
     assert "413" in doc["paths"]["/api/match"]["post"]["responses"]
+
+
+def test_api_reach_with_the_bike_share_ticket(paris_net):
+    """``minutes=ticket``: the included minutes of the live feed's tickets (here 20)."""
+    from gbfs_fixtures.feedserver import FeedServer
+    from test_bikeshare import _feed
+
+    from routes.stations import osm_stations
+    from webapp import create_app
+
+    stations = osm_stations(paris_net)
+    with FeedServer() as srv:
+        for name, doc in _feed(stations, lambda s: (4, 6, True, True), included=20).items():
+            srv.set(f"paris/{name}.json", doc)
+        app = create_app(
+            {
+                "TESTING": True,
+                "NETWORK": paris_net,
+                "TILES_URL": "",
+                "WARM_PROFILES": False,
+                "GBFS_URL": srv.url("paris/gbfs.json"),
+            }
+        )
+        s = stations[0]
+        r = app.test_client().get(f"/api/reach?from={s['lat']},{s['lon']}&minutes=ticket")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert [f["properties"]["minutes"] for f in r.get_json()["features"]] == [20]
