@@ -40,6 +40,11 @@ def test_alternatives_surfaces_reach_and_gpx(browser, live_server, artifacts_dir
     with urllib.request.urlopen(live_server + href) as resp:  # the GPX is the alternative's
         assert b"<trkpt" in resp.read()
     assert page.locator("#bm-directions li").count() >= 2
+    # a tap on the grey line of the best route picks it back (and sets no new point)
+    url = page.url
+    page.locator("path.bm-alt-line").first.dispatch_event("click")
+    p.wait_for("document.querySelector(\"#bm-alternatives button[data-alt='0'][aria-pressed=true]\")")
+    assert p.distance() == first and page.url == url
     p.screenshot(artifacts_dir / "browser-alternatives.png")
 
     # what can I reach from the start?

@@ -42,6 +42,8 @@
   var set = null;        // the routes of the plan: {routes: [best, ...], current: k, gpx: GPX link of the best}
   var picking = false;   // a "route" event that a pick itself caused
   var altLayer = null, snapLayer = null;
+  // the grey lines are SVG (the map draws on a canvas): each is an element a tap lands on
+  var altRenderer = L.svg({padding: 0.5});
 
   function roleName(role) {
     return role === "from" ? t("start") : role === "to" ? t("end") : t("via");
@@ -109,7 +111,8 @@
       var p = f.properties;
       var label = t("alt_route", {n: k + 1}) + ": " + bm.formatDistance(p.distance_m) + " \u00b7 " + bm.formatDuration(p.duration_s);
       if (k !== set.current) {
-        var line = L.geoJSON(f, {className: "bm-alt-line", style: {color: "#64748b", weight: 6, opacity: 0.65, lineCap: "round"}});
+        var line = L.geoJSON(f, {className: "bm-alt-line", renderer: altRenderer,
+                                 style: {color: "#64748b", weight: 6, opacity: 0.65, lineCap: "round"}});
         line.on("click", function (ev) { L.DomEvent.stopPropagation(ev); pick(k); });
         line.bindTooltip(label, {sticky: true});
         line.addTo(altLayer);
