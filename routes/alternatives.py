@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import check_budget
 from .errors import InvalidValueError
 from .network import Network
 from .profiles import Profile
@@ -143,6 +144,7 @@ def find_alternatives(
     for _, u0, uk, plateau in chains[:_CANDIDATES]:
         if len(found) >= n:
             break
+        check_budget("these alternative routes")  # routes.budget: the caller's time cap, between candidates
         cand = _build(router, pf, pb, u0, uk, plateau, out, inn, cost)
         if cand is None or cand.cost > limit * (1 + 1e-9):
             continue

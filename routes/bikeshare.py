@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import check_budget
 from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
 from .geo import check_latlon
 from .network import haversine_m
@@ -95,6 +96,7 @@ class _Tree:
             n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))
         ]
         if seeds:
+            check_budget("this bike-share trip")  # routes.budget: the caller's time cap, between searches
             self.dist, self.pred = router.costs_from(
                 list(self.seed_s),
                 [v[0] for v in self.seed_s.values()],

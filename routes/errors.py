@@ -16,6 +16,7 @@ __all__ = [
     "OffNetworkError",
     "SourceError",
     "TooBigError",
+    "TooExpensiveError",
     "UnknownProfileError",
 ]
 
@@ -89,3 +90,9 @@ class BudgetTooSmallError(InvalidValueError):
     """A time budget in which no destination can be visited (tours)."""
 
     code = "BudgetTooSmall"
+
+
+class TooExpensiveError(BikemapError, RuntimeError):
+    """A request that needs more work than one request may use (`routes.budget`)."""
+
+    code = "TooExpensive"

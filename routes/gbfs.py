@@ -8,9 +8,15 @@ Every feed is cached until its ``last_updated + ttl``; `GbfsClient.snapshot`
 returns an immutable `Snapshot` that merges them.
 
 A live feed is outside our control, so nothing here may take the program
-down: every request has a timeout (connect, read and a total deadline) and a
-size limit; a feed that fails (unreachable, slow, HTTP error, malformed JSON,
-wrong structure) keeps its last good copy, the snapshot is marked ``stale``
+down: every request has a hard total deadline (the download runs in a helper
+thread the refresh stops waiting for, so a feed sending one byte a second ends
+at the deadline, headers included), and a whole refresh has one too
+(`REFRESH_DEADLINE_FACTOR`); bodies have a size limit; redirects are followed
+only within the same host. A feed that fails (unreachable, slow, HTTP error,
+malformed or too deeply nested JSON, absurd numbers, wrong structure) keeps its
+last good copy, and so does a station feed that would make a good copy worse
+(mostly invalid entries, half the stations gone, or station ids that no longer
+match: a re-keyed feed), the snapshot is marked ``stale``
 with the reason and the time of the last good copy, and the failure is logged.
 A station with a missing or wrongly typed field is skipped with a log line.
 Only when a system has never been read successfully does `snapshot` raise
@@ -18,7 +24,10 @@ Only when a system has never been read successfully does `snapshot` raise
 
 The client is thread-safe: one refresh runs at a time; while it runs, other
 threads get the current snapshot instead of waiting (the web server has
-threads). `client_for(url)` keeps one client per feed URL for the process.
+threads). With ``background=True`` (the web app) no caller ever waits: a due
+refresh starts in a background thread, and a caller gets the last good snapshot
+or, before the first good read, `FeedError` ("no live data yet") at once.
+`client_for(url)` keeps one client per feed URL for the process.
 
 Written on `requests` rather than a GBFS library because the maintained ones
 (``gbfs-client``, ``pygbfs``) either lack 3.0 or raise on the first malformed
@@ -41,6 +50,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -69,6 +79,15 @@ RETRY_AFTER_S: float = 30.0
 MAX_BYTES: int = 20 * 1024 * 1024
 #: ``ttl`` used when a feed has none (or a bad one).
 DEFAULT_TTL_S: float = 60.0
+#: A whole refresh (discovery and every feed) ends after this many times the request timeout.
+REFRESH_DEADLINE_FACTOR: float = 3.0
+#: Same-host redirects followed at most (a redirect to another host is never followed).
+MAX_REDIRECTS: int = 3
+#: A new read of a station feed replaces a good copy only if at least this share of it is usable
+#: (valid entries, and station ids that match the other station feed).
+MIN_GOOD_SHARE: float = 0.5
+#: Numbers beyond this are not data (2**53: the largest whole number a float holds exactly).
+MAX_NUMBER: float = 2.0**53
 
 #: Feeds read from a system, by GBFS name. The two station feeds are required.
 REQUIRED_FEEDS = ("station_information", "station_status")
@@ -221,8 +240,8 @@ def _text(value: Any, lang: str | None, what: str, *, required: bool = True) -> 
 def _number(value: Any, what: str, *, required: bool = True, lo: float = -math.inf, hi: float = math.inf):
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _Bad(f"{what} is {_show(value)}, not a number")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise _Bad(f"{what} is {_show(value)}, not a number")  # NaN, infinities, 400-digit integers
     if not lo <= value <= hi:
         raise _Bad(f"{what} {value} is outside {lo:g}..{hi:g}")
     return value
@@ -291,7 +310,12 @@ def _why(exc: Exception) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value)[:40] if not isinstance(value, str) else repr(value[:40])
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        return f"int of {len(str(abs(value)))} digits"
+    try:
+        text = json.dumps(value)[:40] if not isinstance(value, str) else repr(value[:40])
+    except (ValueError, RecursionError):
+        text = "(unprintable)"
     return "missing" if value is None else f"{type(value).__name__} {text}"
 
 
@@ -307,7 +331,7 @@ def _envelope(doc: Any, name: str) -> tuple[dict, float | None, float]:
     except _Bad:
         last = None
     ttl = doc.get("ttl")
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not (0 <= ttl < 86400 * 7):
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not (0 <= ttl < 86400 * 7):  # NaN fails too
         ttl = DEFAULT_TTL_S
     return data, last, float(ttl)
 
@@ -346,6 +370,18 @@ def _each(items: list, name: str, parse: Callable[[dict], Any]) -> list:
     return out
 
 
+class _Table(dict):
+    """Parsed entries by id, and how many entries the feed had (valid or not)."""
+
+    total: int = 0
+
+
+def _table(items: list, parsed: list[dict]) -> _Table:
+    out = _Table((s["station_id"], s) for s in parsed)
+    out.total = len(items)
+    return out
+
+
 def _parse_station_information(data: dict, lang: str | None) -> dict[str, dict]:
     def one(s: dict) -> dict:
         sid = _ident(s.get("station_id"), "station_id")
@@ -359,9 +395,8 @@ def _parse_station_information(data: dict, lang: str | None) -> dict[str, dict]:
             "is_virtual_station": bool(_flag(s.get("is_virtual_station"), "is_virtual_station", required=False)),
         }
 
-    return {
-        s["station_id"]: s for s in _each(_items(data, "stations", "station_information"), "station_information", one)
-    }
+    items = _items(data, "stations", "station_information")
+    return _table(items, _each(items, "station_information", one))
 
 
 def _parse_station_status(data: dict) -> dict[str, dict]:
@@ -377,7 +412,8 @@ def _parse_station_status(data: dict) -> dict[str, dict]:
             "last_reported": _timestamp(s.get("last_reported"), "last_reported", required=False),
         }
 
-    return {s["station_id"]: s for s in _each(_items(data, "stations", "station_status"), "station_status", one)}
+    items = _items(data, "stations", "station_status")
+    return _table(items, _each(items, "station_status", one))
 
 
 def _parse_vehicles(data: dict, name: str) -> list[Vehicle]:
@@ -408,7 +444,7 @@ def _plan_included_minutes(plan: dict) -> float | None:
     extension). ``None`` when the plan charges nothing per minute.
     """
     extra = plan.get("included_minutes")
-    if isinstance(extra, (int, float)) and not isinstance(extra, bool) and extra >= 0:
+    if isinstance(extra, (int, float)) and not isinstance(extra, bool) and 0 <= extra <= MAX_NUMBER:
         return float(extra)
     steps = plan.get("per_min_pricing")
     if not isinstance(steps, list):
@@ -418,7 +454,7 @@ def _plan_included_minutes(plan: dict) -> float | None:
         if not isinstance(step, dict):
             continue
         rate, start = step.get("rate"), step.get("start")
-        if isinstance(rate, (int, float)) and rate > 0 and isinstance(start, (int, float)) and start >= 0:
+        if isinstance(rate, (int, float)) and rate > 0 and isinstance(start, (int, float)) and 0 <= start <= MAX_NUMBER:
             starts.append(float(start))
     return min(starts) if starts else None
 
@@ -489,6 +525,11 @@ class GbfsClient:
         default: English when offered, else the first one.
     clock
         Wall clock (seconds); tests pass a fake one to step through ``ttl``.
+    background
+        Refresh in a background thread: `snapshot` never waits for the network. It
+        returns the last good snapshot (starting a refresh when one is due), or raises
+        `FeedError` ("no live data yet") at once. For web servers; the default
+        (False) refreshes in the calling thread, for scripts and the command line.
     """
 
     def __init__(
@@ -499,6 +540,7 @@ class GbfsClient:
         language: str | None = None,
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        background: bool = False,
     ):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise FeedError(f"GBFS URL must start with http:// or https://, got {str(url)[:80]!r}")
@@ -518,6 +560,10 @@ class GbfsClient:
         # read without the lock by other threads: plain values replaced whole, never mutated
         self._next_due = 0.0
         self._last_error = "no data yet"
+        self.background = background
+        self._generation = 0  # refreshes finished (a thread that waited for one does not repeat it)
+        self._deadline = math.inf  # monotonic time the running refresh must end by
+        self._hung: dict[str, threading.Thread] = {}  # per URL, a download given up at its deadline
 
     # ------------------------------------------------------------------ public
 
@@ -527,10 +573,15 @@ class GbfsClient:
         Never waits for another thread's refresh when a snapshot exists. Raises
         `FeedError` only when the station feeds have never been read.
         """
-        if refresh:
+        if refresh and self.background:
+            if self._due() and self._lock.acquire(blocking=False):
+                threading.Thread(target=self._refresh_and_release, name="gbfs-refresh", daemon=True).start()
+        elif refresh:
             if self._snapshot is None:
+                seen = self._generation
                 with self._lock:
-                    self._refresh_locked()
+                    if self._generation == seen:  # nobody refreshed while this thread waited
+                        self._refresh_locked()
             elif self._due() and self._lock.acquire(blocking=False):
                 try:
                     self._refresh_locked()
@@ -538,8 +589,20 @@ class GbfsClient:
                     self._lock.release()
         snap = self._snapshot
         if snap is None:
+            if self.background:
+                raise FeedError(f"no live data from the GBFS feed yet: {self._last_error}")
             raise FeedError(f"GBFS feed unavailable: {self._last_error}")
         return snap
+
+    def _refresh_and_release(self) -> None:
+        """Body of the background refresh thread (the caller acquired the lock for it)."""
+        try:
+            self._refresh_locked()
+        except Exception:  # noqa: BLE001 - a bug must not kill the refreshing for good
+            log.exception("GBFS refresh of %s failed", self.url)
+            self._next_due = self.clock() + RETRY_AFTER_S
+        finally:
+            self._lock.release()
 
     def refresh(self) -> Snapshot:
         """Refresh now (waiting for a running refresh), ignoring ``ttl``."""
@@ -556,13 +619,18 @@ class GbfsClient:
 
     def _refresh_locked(self) -> None:
         now = self.clock()
-        if now >= self._discovery.next_at:
-            self._discover(now)
-        for feed in self._feeds.values():
-            if now >= feed.next_at:
-                self._read(feed, now)
+        self._deadline = time.monotonic() + REFRESH_DEADLINE_FACTOR * self.timeout
+        try:
+            if now >= self._discovery.next_at:
+                self._discover(now)
+            for feed in list(self._feeds.values()):
+                if now >= feed.next_at:
+                    self._read(feed, now)
+        finally:
+            self._deadline = math.inf
+            self._generation += 1
         if self._dirty or self._snapshot is None:
-            self._snapshot = self._merge()
+            self._snapshot = self._merge() or self._snapshot
             self._dirty = False
         feeds = (self._discovery, *self._feeds.values())
         self._next_due = min(f.next_at for f in feeds)
@@ -585,6 +653,9 @@ class GbfsClient:
                 raise _Bad(f"gbfs.json lists no {' or '.join(missing)} feed")
         except (_Bad, FeedError) as exc:
             self._fail(feed, now, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever a hostile feed causes, it is that feed's failure
+            self._fail(feed, now, f"gbfs.json cannot be read ({type(exc).__name__})")
             return
         self._version, self._lang = version, lang
         for name in (*REQUIRED_FEEDS, *OPTIONAL_FEEDS):
@@ -636,12 +707,36 @@ class GbfsClient:
                 value = _parse_pricing_plans(data, lang)
             else:
                 value = _parse_system_information(data, lang)
+            self._check_plausible(feed, value)
         except (_Bad, FeedError) as exc:
             self._fail(feed, now, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever a hostile feed causes, it is that feed's failure
+            self._fail(feed, now, f"{feed.name} cannot be read ({type(exc).__name__})")
             return
         feed.value, feed.last_updated, feed.fetched_at, feed.error = value, last, now, None
         feed.next_at = self._next(last, ttl, now)
         self._dirty = True
+
+    def _check_plausible(self, feed: _Feed, value: Any) -> None:
+        """Refuse a station feed that would make a good copy worse (raise `_Bad`; the good copy stays).
+
+        Only once a good copy exists (a first read takes what it gets): a read whose entries
+        are mostly invalid, that has less than half the stations of the good copy, or whose
+        station ids no longer match the other station feed (a re-keyed feed) is a failure.
+        """
+        if feed.name not in REQUIRED_FEEDS or feed.value is None or not isinstance(value, _Table):
+            return
+        if value.total and len(value) < MIN_GOOD_SHARE * value.total:
+            raise _Bad(f"only {len(value)} of {value.total} entries are valid")
+        if len(value) < MIN_GOOD_SHARE * len(feed.value):
+            raise _Bad(f"{len(value)} stations, against {len(feed.value)} in the last good copy")
+        other = self._value("station_status" if feed.name == "station_information" else "station_information")
+        if other:
+            info = value if feed.name == "station_information" else other
+            matched = len(set(value) & set(other))
+            if info and matched < MIN_GOOD_SHARE * len(info):
+                raise _Bad(f"station ids match only {matched} of {len(info)} of the other station feed (re-keyed?)")
 
     def _next(self, last_updated: float | None, ttl: float, now: float) -> float:
         """When a feed read at ``now`` expires: ``last_updated + ttl`` (never in the future of ``now + ttl``)."""
@@ -658,31 +753,97 @@ class GbfsClient:
         self._dirty = True
 
     def _get_json(self, url: str) -> Any:
-        """GET and parse JSON within `timeout` seconds in all (connect, headers and body)."""
-        deadline = time.monotonic() + self.timeout
+        """GET and parse JSON, ending at a hard deadline: `timeout` for this request, and the refresh's.
+
+        The download runs in a helper thread that the caller stops waiting for at the
+        deadline, whatever the feed does (a body or headers sent one byte a second). The
+        helper then stops at its next read; while one is still blocked, that URL is not
+        asked again (at most one stuck thread per feed URL). Redirects are followed
+        only within the same host.
+        """
+        deadline = min(time.monotonic() + self.timeout, self._deadline)
+        if deadline <= time.monotonic():
+            raise FeedError(f"{url} was not read: the refresh ran out of its {self._refresh_budget():g} s")
+        hung = self._hung.pop(url, None)
+        if hung is not None and hung.is_alive():
+            self._hung[url] = hung
+            raise FeedError(f"not reading {url}: an earlier download of it is still hanging")
+        box: dict[str, Any] = {}
+        done, cancel = threading.Event(), threading.Event()
+        worker = threading.Thread(
+            target=self._download, args=(url, deadline, cancel, box, done), name="gbfs-download", daemon=True
+        )
+        worker.start()
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            cancel.set()
+            self._hung[url] = worker
+            raise FeedError(f"{url} did not answer within {min(self.timeout, self._refresh_budget()):g} s")
+        if "error" in box:
+            raise box["error"]
         try:
-            with self._session.get(url, timeout=(self.timeout, self.timeout), stream=True) as resp:
-                if resp.status_code != 200:
-                    raise FeedError(f"HTTP {resp.status_code} from {url}")
-                body = bytearray()
-                for chunk in resp.iter_content(8192):
-                    body += chunk
-                    if len(body) > MAX_BYTES:
-                        raise FeedError(f"{url} is larger than {MAX_BYTES // 1_048_576} MB")
-                    if time.monotonic() > deadline:
-                        raise FeedError(f"{url} took longer than {self.timeout:g} s")
-        except requests.Timeout:
-            raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
-        except requests.ConnectionError as exc:
-            if "timed out" in str(exc):  # a read timeout in the middle of the body
-                raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
-            raise FeedError(f"cannot reach {url}: {_why(exc)}") from None
-        except requests.RequestException as exc:
-            raise FeedError(f"cannot reach {url}: {type(exc).__name__}") from None
-        try:
-            return json.loads(bytes(body))
+            return json.loads(bytes(box["body"]))
+        except RecursionError:
+            raise FeedError(f"{url} is not usable JSON (nested too deeply)") from None
         except ValueError as exc:
-            raise FeedError(f"{url} is not valid JSON ({exc})") from None
+            raise FeedError(f"{url} is not valid JSON ({str(exc)[:80]})") from None
+
+    def _refresh_budget(self) -> float:
+        return REFRESH_DEADLINE_FACTOR * self.timeout
+
+    def _download(self, url: str, deadline: float, cancel: threading.Event, box: dict, done: threading.Event) -> None:
+        try:
+            box["body"] = self._fetch(url, deadline, cancel)
+        except FeedError as exc:
+            box["error"] = exc
+        except Exception as exc:  # noqa: BLE001 - reported to the waiting thread as the feed's failure
+            box["error"] = FeedError(f"cannot read {url}: {type(exc).__name__}")
+        finally:
+            done.set()
+
+    def _fetch(self, url: str, deadline: float, cancel: threading.Event) -> bytearray:
+        origin = urlsplit(self.url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            wait = max(0.01, min(self.timeout, deadline - time.monotonic()))
+            try:
+                with self._session.get(url, timeout=(wait, wait), stream=True, allow_redirects=False) as resp:
+                    if resp.is_redirect:
+                        target = urljoin(url, resp.headers.get("location", ""))
+                        where = urlsplit(target)
+                        if (where.hostname, where.port) != (origin.hostname, origin.port) or where.scheme not in (
+                            "http",
+                            "https",
+                        ):
+                            raise FeedError(f"{url} redirects to another host ({where.netloc[:60]}); not followed")
+                        url = target
+                        continue
+                    if resp.status_code != 200:
+                        raise FeedError(f"HTTP {resp.status_code} from {url}")
+                    body = bytearray()
+                    while not cancel.is_set():
+                        chunk = resp.raw.read1(65536, decode_content=True)  # what has arrived, not 64 KB
+                        if not chunk:
+                            return body
+                        body += chunk
+                        if len(body) > MAX_BYTES:
+                            raise FeedError(f"{url} is larger than {MAX_BYTES // 1_048_576} MB")
+                        if time.monotonic() > deadline:
+                            raise FeedError(f"{url} took longer than {self.timeout:g} s")
+                    raise FeedError(f"{url}: given up at the deadline")
+            except FeedError:
+                raise
+            except requests.Timeout:
+                raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
+            except requests.ConnectionError as exc:
+                if "timed out" in str(exc):  # a read timeout in the middle of the body
+                    raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
+                raise FeedError(f"cannot reach {url}: {_why(exc)}") from None
+            except requests.RequestException as exc:
+                raise FeedError(f"cannot reach {url}: {type(exc).__name__}") from None
+            except (OSError, ValueError) as exc:  # urllib3 errors while reading the body (protocol, decoding)
+                if "timed out" in str(exc):
+                    raise FeedError(f"{url} did not answer within {self.timeout:g} s") from None
+                raise FeedError(f"cannot read {url}: {type(exc).__name__}") from None
+        raise FeedError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     # ------------------------------------------------------------------ merge
 
@@ -725,13 +886,20 @@ _clients: dict[tuple[str, str | None], GbfsClient] = {}
 _clients_lock = threading.Lock()
 
 
-def client_for(url: str, *, language: str | None = None, timeout: float | None = None) -> GbfsClient:
-    """The process-wide client of a feed URL (so its cache is shared by every request)."""
+def client_for(
+    url: str, *, language: str | None = None, timeout: float | None = None, background: bool = False
+) -> GbfsClient:
+    """The process-wide client of a feed URL (so its cache is shared by every request).
+
+    Web servers pass ``background=True`` (see `GbfsClient`): no request waits for the feed;
+    the client of that URL then refreshes in the background for every caller.
+    """
     key = (url, language)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            client = _clients[key] = GbfsClient(url, language=language, timeout=timeout)
+            client = _clients[key] = GbfsClient(url, language=language, timeout=timeout, background=background)
+        client.background = client.background or background
         return client
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from .budget import check_budget
 from .errors import InvalidFileError, NoRouteError, OffNetworkError, TooBigError
 from .network import Network, haversine_m
 from .profiles import Profile, get_profile
@@ -321,6 +322,7 @@ def _viterbi(router, pts, cands, keep, cost, prior, *, sigma: float, beta: float
     back: list[tuple[list[Snap], np.ndarray]] = []  # per step: the previous candidates, best previous index
     skipped = 0
     for i in keep[1:]:
+        check_budget("matching this track")  # routes.budget: the caller's time cap, between points
         cur = cands[i]
         straight = float(haversine_m(prev_pt[1], prev_pt[0], pts[i, 1], pts[i, 0]))
         limit = 2 * straight + 4 * sigma + 50

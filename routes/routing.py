@@ -18,6 +18,7 @@ import shapely
 
 from . import settings
 from ._search import bidirectional, one_to_many
+from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
 from .instructions import build_instructions
@@ -369,6 +370,7 @@ def route_pieces(
         legs: list[list[Piece]] = []
         try:
             for a, b in zip(snaps, snaps[1:], strict=False):
+                check_budget("this route")  # routes.budget: the caller's time cap, between legs
                 legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
             break
         except NoRouteError:
@@ -387,7 +389,10 @@ def route_pieces(
             if snaps == before:  # nowhere better within reach: the trip truly has no route
                 raise
     else:
-        legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(snaps, snaps[1:], strict=False)]
+        legs = []
+        for a, b in zip(snaps, snaps[1:], strict=False):
+            check_budget("this route")
+            legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
     return router, snaps, legs
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from . import settings
 from .errors import SourceError
 from .network import Network
+from .places import OSM_TAGS, SKIP_TOURISM, keep_poi
 from .progress import stage
 
 if TYPE_CHECKING:  # networkx is imported where a network is built: a cached start does not need it
@@ -42,28 +43,6 @@ log = logging.getLogger(__name__)
 #: Bump when the build changes what a cached network holds.
 BUILD_VERSION = 3
 
-#: Features kept as points of interest: tourist destinations and bike share.
-POI_TAGS: dict[str, Any] = {
-    "tourism": True,
-    "historic": True,
-    "amenity": ["bicycle_rental"],
-    "leisure": ["park", "nature_reserve", "garden", "beach_resort"],
-    "natural": ["beach", "peak", "waterfall"],
-}
-_TOURISM_SKIP = {
-    "hotel",
-    "hostel",
-    "guest_house",
-    "motel",
-    "apartment",
-    "chalet",
-    "camp_pitch",
-    "information",
-    "caravan_site",
-    "alpine_hut",
-    "wilderness_hut",
-    "yes",
-}
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
     '["highway"!~"motorway|motorway_link|proposed|construction|abandoned|platform|raceway|bus_guideway"]'
@@ -102,8 +81,8 @@ def _builder_fingerprint() -> str:
 
     return repr(
         (
-            sorted((k, str(v)) for k, v in POI_TAGS.items()),
-            sorted(_TOURISM_SKIP),
+            sorted((k, str(v)) for k, v in OSM_TAGS.items()),
+            sorted(SKIP_TOURISM),
             _HIGHWAY_FILTER,
             ver("osmnx"),
             ver("pyrosm"),
@@ -296,7 +275,7 @@ def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
                 pass
         G.add_edge(int(row[0]), int(row[1]), osmid=int(row[2]), length=float(row[3]), **attrs)
     try:
-        pois = _pois_from_gdf(osm.get_pois(custom_filter=POI_TAGS))
+        pois = _pois_from_gdf(osm.get_pois(custom_filter=OSM_TAGS))
     except Exception as exc:  # POIs are a bonus; a network without them still routes
         log.warning("could not read points of interest from %s: %s", path, exc)
         pois = []
@@ -337,7 +316,7 @@ def _read_xml(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
         except Exception as exc:
             raise SourceError(f"cannot read {Path(path).name}: not valid OSM XML ({_why(exc)})") from None
         try:
-            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=POI_TAGS))
+            pois = _pois_from_gdf(ox.features_from_xml(plain, tags=OSM_TAGS))
         except Exception:
             pois = []
     except SourceError:
@@ -371,11 +350,11 @@ def _fetch_online(src: Source) -> tuple[nx.MultiDiGraph, list[dict]]:
     try:
         if src.kind == "place":
             G = ox.graph_from_place(src.spec, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_place(src.spec, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_place(src.spec, tags=OSM_TAGS)  # noqa: E731
         else:
             bbox = tuple(float(v) for v in src.spec.split(","))
             G = ox.graph_from_bbox(bbox, custom_filter=_HIGHWAY_FILTER, simplify=False, retain_all=True)
-            features = lambda: ox.features_from_bbox(bbox, tags=POI_TAGS)  # noqa: E731
+            features = lambda: ox.features_from_bbox(bbox, tags=OSM_TAGS)  # noqa: E731
     except Exception as exc:
         raise SourceError(
             f"cannot fetch {src.label} from OpenStreetMap ({_why(exc)}); "
@@ -441,7 +420,7 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
                 pass
         elif isinstance(more, dict):
             tags.update({k: str(v) for k, v in more.items() if k not in tags})
-        if tags.get("tourism") in _TOURISM_SKIP and not tags.get("historic"):
+        if not keep_poi(tags):
             continue
         if index_is_pair:
             osm_type, osm_id = gdf.index[i]

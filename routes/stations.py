@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import FeedError, InvalidValueError
 from .gbfs import GbfsClient, Snapshot, client_for
+from .places import stations_of
 
 __all__ = [
     "gbfs_stations",
@@ -57,17 +58,14 @@ def _int_tag(value: str | None) -> int | None:
 
 
 def osm_stations(network) -> list[dict[str, Any]]:
-    """The ``amenity=bicycle_rental`` features of a network's source.
+    """The bike-share stations of a network's source (`routes.places.stations_of`).
 
     ``station_id`` is ``node/ID`` (or ``way/ID``); ``ref`` keeps the operator's
     own number where OSM has it.
     """
     out = []
-    for poi in network.pois:
-        tags = poi.get("tags", {})
-        if tags.get("amenity") != "bicycle_rental":
-            continue
-        sid = f"{poi['osm_type']}/{poi['osm_id']}"
+    for p in stations_of(network):
+        tags, sid = p["tags"], p["ref"]
         out.append(
             {
                 "station_id": sid,
@@ -76,8 +74,8 @@ def osm_stations(network) -> list[dict[str, Any]]:
                 "network": tags.get("network"),
                 "operator": tags.get("operator"),
                 "ref": tags.get("ref"),
-                "lat": float(poi["lat"]),
-                "lon": float(poi["lon"]),
+                "lat": p["lat"],
+                "lon": p["lon"],
                 "source": "osm",
                 "can_rent": None,
                 "can_return": None,

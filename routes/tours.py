@@ -17,7 +17,7 @@ and one result, a GeoJSON Feature:
 Destinations are plain dicts (``id``, ``name``, ``category``, ``lat``,
 ``lon``, ``visit_min``, optional ``opening_hours``, ``description``, ``rank``)
 so any layer can supply them; `destinations_from_network` makes them from the
-OpenStreetMap features of a network.
+OpenStreetMap features of a network (classified by `routes.places`).
 
 >>> from routes import load_network                                # doctest: +SKIP
 >>> from routes.tours import plan_discovery                        # doctest: +SKIP
@@ -30,18 +30,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numba import njit
 
-from . import settings
-from ._hours import open_windows, parse_opening_hours
+from ._hours import open_windows
 from ._tsp import held_karp, order_heuristic, orienteering
+from .budget import check_budget
 from .errors import (
     BikemapError,
     BudgetTooSmallError,
@@ -52,15 +50,14 @@ from .errors import (
 )
 from .geo import check_latlon
 from .network import Network, haversine_m
+from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
 from .routing import Piece, Router, Snap, direct_piece, feature_from_legs
 
 __all__ = [
     "EXACT_MAX_STOPS",
     "MAX_ORDER_STOPS",
-    "category_of",
     "destinations_from_network",
-    "load_categories",
     "network_timezone",
     "parse_interests",
     "plan_discovery",
@@ -89,81 +86,43 @@ DISCOVERY_ITERATIONS = 150
 # --------------------------------------------------------------------------- destinations
 
 
-@lru_cache(maxsize=4)
-def _read_categories(path: str) -> dict[str, Any]:
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    vocab = list(data["vocabulary"])
-    for rule in data.get("rule", []):
-        if rule["category"] and rule["category"] not in vocab:
-            raise ValueError(f"{path}: rule category {rule['category']!r} is not in the vocabulary")
-    return data
-
-
-def load_categories() -> dict[str, Any]:
-    """The category vocabulary, default visit minutes, labels and OSM tag rules.
-
-    Read from ``routes/data/categories.toml`` in `routes.settings.data_folder`.
-    """
-    return _read_categories(str(settings.data_folder / "categories.toml"))
-
-
-def category_of(tags: Mapping[str, str]) -> str | None:
-    """Category of an OSM feature from its tags; ``None`` when it is not a destination.
-
-    >>> category_of({"tourism": "museum"}), category_of({"natural": "peak"})
-    ('museum', 'nature')
-    >>> category_of({"amenity": "bicycle_rental"}) is None
-    True
-    """
-    for rule in load_categories().get("rule", []):
-        value = tags.get(rule["key"])
-        if value is not None and ("*" in rule["values"] or value in rule["values"]):
-            return rule["category"] or None
-    return "other"
-
-
 def destinations_from_network(net: Network) -> list[dict[str, Any]]:
     """Tourist destinations among the OSM features of a network, as plain dicts.
 
-    Each has ``id`` (``osm:node/123``), ``name`` (the English name where
-    tagged, else the local one, else the category), ``category``, ``lat``,
-    ``lon``, ``visit_min`` (the category default), ``opening_hours`` (the OSM
-    value or ``None``), ``description`` and ``rank`` (an interest multiplier:
-    1.5 for features with a Wikipedia/Wikidata article, 0.5 without a name,
-    else 1). Bike-share docks and other non-destinations are left out.
+    The destinations of `routes.places.destinations_of` (one place mapped twice
+    is one destination). Each has ``id`` (``osm:node/123``), ``name`` (the
+    English name where tagged, else the local one, else the category),
+    ``category``, ``lat``, ``lon``, ``visit_min`` (the category default),
+    ``opening_hours`` (the OSM value or ``None``), ``description`` and ``rank``
+    (an interest multiplier: 1.5 for features with a Wikipedia/Wikidata
+    article, 0.5 without a name, else 1).
     """
 
     def build():
         cats = load_categories()
         out = []
-        for p in net.pois:
-            tags = p.get("tags", {})
-            cat = category_of(tags)
-            if cat is None:
-                continue
-            name = tags.get("name:en") or tags.get("name")
+        for p in destinations_of(net):
+            tags, cat = p["tags"], p["category"]
+            name = place_name(tags, "en")
             rank = 1.5 if ("wikipedia" in tags or "wikidata" in tags) else 1.0
             if not name:
-                name, rank = cats["label"]["en"][cat], 0.5
-            elif any(o["name"] == name and haversine_m(o["lon"], o["lat"], p["lon"], p["lat"]) < 250 for o in out):
-                continue  # one place mapped twice (a castle node and its area): keep the first
+                name, rank = category_label(cat, "en"), 0.5
             out.append(
                 {
-                    "id": f"osm:{p['osm_type']}/{p['osm_id']}",
+                    "id": f"osm:{p['ref']}",
                     "name": name,
                     "category": cat,
-                    "lat": float(p["lat"]),
-                    "lon": float(p["lon"]),
+                    "lat": p["lat"],
+                    "lon": p["lon"],
                     "visit_min": float(cats["visit_min"][cat]),
                     "opening_hours": tags.get("opening_hours"),
-                    "description": tags.get("description:en") or tags.get("description") or tags.get("inscription"),
+                    "description": place_description(tags, "en"),
                     "rank": rank,
                 }
             )
         return out
 
-    return [dict(d) for d in net._cached("tour_destinations", build)]
+    return [dict(d) for d in net._cached(f"tour_destinations.{id(net.pois)}", build)]
 
 
 def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -316,6 +275,7 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
     ins = [router._in_seeds(s, cost) for s in snaps]
     in_nodes = np.array([n for seeds in ins for n, _, _ in seeds] or [0], np.int64)
     for i, a in enumerate(snaps):
+        check_budget("this tour")  # routes.budget: the caller's time cap, between rows
         T[i, i] = C[i, i] = 0.0
         out = router._out_seeds(a, cost)
         if not out:
@@ -559,10 +519,10 @@ def _windows(dests, first: int, m: int, t0: dt.datetime, horizon_s: float):
     wn = np.full(m, -1, np.int64)
     lists: dict[int, list] = {}
     for k, d in enumerate(dests, first):
-        week = parse_opening_hours(d.get("opening_hours"))
-        if week is not None:
-            lists[k] = open_windows(week, t0, horizon_s)
-            wn[k] = len(lists[k])
+        spans = open_windows(d.get("opening_hours"), t0, horizon_s, coords=(d["lat"], d["lon"]))
+        if spans is not None:
+            lists[k] = spans
+            wn[k] = len(spans)
     width = max([len(v) for v in lists.values()] + [1])
     wa = np.zeros((m, width))
     wb = np.zeros((m, width))
@@ -780,11 +740,12 @@ def _tour_feature(
         t += ride
         if d is None:  # a round-trip turning point with no destination
             continue
-        week = parse_opening_hours(d.get("opening_hours"))
         visit_s = d["visit_min"] * 60
         wait, is_open = 0.0, None
-        if week is not None and visit_s > 0:
-            spans = open_windows(week, start_time, t + 86400 * 7)
+        spans = None
+        if visit_s > 0:
+            spans = open_windows(d.get("opening_hours"), start_time, t + 86400 * 7, coords=(d["lat"], d["lon"]))
+        if spans is not None:
             fit = next(((a, b) for a, b in spans if max(t, a) + visit_s <= b), None)
             if windows and fit is not None:
                 wait = max(0.0, fit[0] - t)

@@ -166,3 +166,64 @@ def test_opening_hours_valid(value):
 def test_opening_hours_invalid(value):
     msg = check_opening_hours(value)
     assert msg and "opening_hours" in msg and "Mo-Fr 09:00-17:00" in msg
+
+
+# ----------------------------------------------------------------------------- seeding: one row per place
+
+
+def test_seeding_liechtenstein_keeps_one_row_per_place(database, liechtenstein_net):
+    """Issue #17: places OSM maps twice (node and area, or two tags) are seeded once, and a database
+    seeded before de-duplication loses the extra rows, unless staff edited them."""
+    from sqlalchemy import select
+
+    from webapp.db import seed_destinations, update_destination
+    from webapp.models import Destination, DestinationHistory
+
+    twice = ["Schloss Gutenberg", "Wildschloss", "Naafkopf"]
+    with database.session() as s:
+        # as the seeding before de-duplication left it: one row per OSM feature
+        old = {}
+        for p in liechtenstein_net.pois:
+            if p["tags"].get("name") in twice:
+                ref = f"{p['osm_type']}/{p['osm_id']}"
+                row = Destination(
+                    name=p["tags"]["name"],
+                    names={},
+                    category="heritage",
+                    description="",
+                    lon=p["lon"],
+                    lat=p["lat"],
+                    published=True,
+                    source="osm",
+                    osm_id=ref,
+                    version=1,
+                    updated_by="osm",
+                )
+                s.add(row)
+                old[ref] = row
+        s.commit()
+        assert len(old) == 6
+        update_destination(s, old["node/866864012"].id, 1, {"description": "The summit cross"}, user="clerk")
+        counts = seed_destinations(s, liechtenstein_net.pois)
+        assert counts["merged"] == 2  # Gutenberg's way, Wildschloss's way; the edited Naafkopf stays
+        live = [r.name for r in s.scalars(select(Destination).where(Destination.deleted.is_(False)))]
+        assert live.count("Schloss Gutenberg") == live.count("Wildschloss") == 1
+        assert live.count("Naafkopf") == 2
+        actions = s.scalars(
+            select(DestinationHistory.action).where(DestinationHistory.destination_id == old["way/121559548"].id)
+        ).all()
+        assert actions == ["merge"]
+        assert seed_destinations(s, liechtenstein_net.pois)["merged"] == 0  # nothing left to merge
+
+
+def test_seeding_a_new_database_from_liechtenstein(database, liechtenstein_net):
+    from sqlalchemy import select
+
+    from webapp.db import seed_destinations
+    from webapp.models import Destination
+
+    with database.session() as s:
+        seed_destinations(s, liechtenstein_net.pois)
+        names = [r.name for r in s.scalars(select(Destination))]
+    for name in ("Schloss Gutenberg", "Wildschloss", "Naafkopf"):
+        assert names.count(name) == 1, name

@@ -131,3 +131,13 @@ def test_matched_track_on_a_closed_street_says_so(demo_net):
     assert p["closed_m"] >= demo_net.seg_length[longest.seg] * longest.share - 1
     assert p["warnings"] and "closed" in p["warnings"][0]
     assert match_track(demo_net, track, edge_cost=router.cost)["properties"]["closed_m"] == 0
+
+
+def test_matching_keeps_to_the_time_budget(demo_net):
+    from routes.budget import time_budget
+    from routes.errors import TooExpensiveError
+
+    f = route(demo_net, [(60.1699, 24.9384), (60.1660, 24.9500)])
+    track = [(c[1], c[0]) for c in f["geometry"]["coordinates"]]
+    with time_budget(0.0), pytest.raises(TooExpensiveError, match="matching this track"):
+        match_track(demo_net, track)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routes import BikemapError
-from routes._hours import open_windows, parse_opening_hours
+from routes._hours import check_opening_hours, open_windows, parse_opening_hours
 from routes._tsp import (
     brute_force_order,
     brute_force_orienteering,
@@ -30,10 +30,9 @@ from routes.errors import (
     TooBigError,
     UnknownDestinationError,
 )
+from routes.places import category_of, load_categories
 from routes.tours import (
-    category_of,
     destinations_from_network,
-    load_categories,
     network_timezone,
     parse_interests,
     plan_discovery,
@@ -141,48 +140,84 @@ def test_orienteering_optimal_on_most_instances():
 # --------------------------------------------------------------------------- opening hours, categories
 
 
+VADUZ_TZ = ZoneInfo("Europe/Vaduz")
+MONDAY = dt.datetime(2026, 7, 6, tzinfo=VADUZ_TZ)  # a week without public holidays in Liechtenstein
+
+
+def _week(value, start=MONDAY, coords=None):
+    """Open spans per weekday (0 = Monday) as (open, close) minutes after that day's midnight."""
+    spans = open_windows(value, start, 7 * 86400, coords=coords)
+    if spans is None:
+        return None
+    days = [[] for _ in range(7)]
+    for a, b in spans:
+        d = int(a // 86400)
+        days[d].append((round(a / 60) - d * 1440, round(b / 60) - d * 1440))
+    return days
+
+
 def test_opening_hours_common_forms():
-    week = parse_opening_hours("Mo-Fr 09:00-17:00; Sa 10:00-14:00")
+    week = _week("Mo-Fr 09:00-17:00; Sa 10:00-14:00")
     assert week[0] == [(540, 1020)] and week[4] == [(540, 1020)]
     assert week[5] == [(600, 840)] and week[6] == []
-    assert parse_opening_hours("24/7") == [[(0, 1440)]] * 7
-    assert parse_opening_hours("off") == [[]] * 7
-    # later rules replace earlier ones on their days; split hours; two-day lists; PH ignored
-    week = parse_opening_hours("Tu-Su 10:00-17:00; Th 10:00-20:00; PH off")
+    assert open_windows("24/7", MONDAY, 7 * 86400) == [(0.0, 7 * 86400.0)]
+    assert open_windows("off", MONDAY, 7 * 86400) == []
+    # later rules replace earlier ones on their days; split hours; two-day lists
+    week = _week("Tu-Su 10:00-17:00; Th 10:00-20:00; PH off")
     assert week[0] == [] and week[3] == [(600, 1200)] and week[6] == [(600, 1020)]
-    assert parse_opening_hours("Sa, Su 14:00-18:00")[6] == [(840, 1080)]
-    assert parse_opening_hours("Mo-Fr 08:00-12:00,13:00-17:30")[2] == [(480, 720), (780, 1050)]
-    assert parse_opening_hours("Fr 22:00-02:00")[4] == [(1320, 1560)]  # past midnight
-    assert parse_opening_hours("Mo-Su 10:00-18:00")[6] == [(600, 1080)]
-    assert parse_opening_hours("10:00-18:00")[2] == [(600, 1080)]
+    assert _week("Sa, Su 14:00-18:00")[6] == [(840, 1080)]
+    assert _week("Mo-Fr 08:00-12:00,13:00-17:30")[2] == [(480, 720), (780, 1050)]
+    assert _week("Fr 22:00-02:00")[4] == [(1320, 1560)]  # past midnight
+    assert _week("Mo-Su 10:00-18:00")[6] == [(600, 1080)]
+    assert _week("10:00-18:00")[2] == [(600, 1080)]
+    assert _week("Mo-Fr 09:00-17:00;")[0] == [(540, 1020)]  # a trailing ";" is tolerated
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "sunrise-sunset",
-        "Apr-Sep Mo-Fr 09:00-17:00",
-        "Mo-Fr 9-17",
-        "yes",
-        "",
-        None,
-        "Xx 10:00-12:00",
-    ],
-)
+def test_opening_hours_beyond_the_weekly_forms():
+    """Month ranges, sunrise/sunset and nth weekdays are evaluated, no longer 'unknown'."""
+    assert _week("Apr-Sep Mo-Fr 09:00-17:00")[0] == [(540, 1020)]
+    november = dt.datetime(2026, 11, 2, tzinfo=VADUZ_TZ)
+    assert open_windows("Apr-Sep Mo-Fr 09:00-17:00", november, 7 * 86400) == []
+    # sunrise and sunset at the place: long days in Vaduz in July
+    (sun,) = _week("sunrise-sunset", coords=(47.14, 9.52))[0]
+    assert 5 * 60 <= sun[0] <= 6 * 60 and 21 * 60 <= sun[1] <= 22 * 60
+    first_monday = dt.datetime(2026, 7, 6, tzinfo=VADUZ_TZ)  # the 1st Monday of July 2026 is the 6th
+    assert open_windows("Mo[1] 10:00-12:00", first_monday, 86400) == [(36000.0, 43200.0)]
+    assert open_windows("Mo[1] 10:00-12:00", first_monday + dt.timedelta(days=7), 86400) == []
+
+
+def test_opening_hours_public_holidays_of_the_country():
+    """PH rules follow the calendar of the country at the place's coordinates."""
+    christmas_eve = dt.datetime(2026, 12, 24, 8, 0, tzinfo=VADUZ_TZ)  # Thursday; 25 and 26 are holidays
+    value = "Mo-Sa 09:00-17:00; PH off"
+    vaduz = open_windows(value, christmas_eve, 3 * 86400, coords=(47.14, 9.52))
+    assert vaduz == [(3600.0, 9 * 3600.0)]  # open on the 24th only
+    no_place = open_windows(value, christmas_eve, 3 * 86400)  # no country: no holidays
+    assert len(no_place) == 3
+
+
+@pytest.mark.parametrize("value", ["Mo-Fr 9-17", "yes", "", None, "Xx 10:00-12:00", "Mon-Fri 9-5", ";"])
 def test_opening_hours_unknown_forms(value):
     assert parse_opening_hours(value) is None
+    assert open_windows(value, MONDAY, 86400) is None
 
 
 def test_open_windows_relative_to_start():
-    tz = ZoneInfo("Europe/Vaduz")
-    start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=tz)  # a Saturday
-    week = parse_opening_hours("Mo-Fr 09:00-17:00; Sa 14:00-18:00")
-    assert open_windows(week, start, 6 * 3600) == [(4 * 3600.0, 6 * 3600.0)]
-    assert open_windows(week, start, 3 * 3600) == []
+    start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=VADUZ_TZ)  # a Saturday
+    value = "Mo-Fr 09:00-17:00; Sa 14:00-18:00"
+    assert open_windows(value, start, 6 * 3600) == [(4 * 3600.0, 6 * 3600.0)]
+    assert open_windows(value, start, 3 * 3600) == []
     # across the DST change (29 March 2026, 02:00 -> 03:00): wall-clock opening stays 09:00
-    start = dt.datetime(2026, 3, 28, 12, 0, tzinfo=tz)
-    spans = open_windows(parse_opening_hours("Mo-Su 09:00-17:00"), start, 2 * 86400)
+    start = dt.datetime(2026, 3, 28, 12, 0, tzinfo=VADUZ_TZ)
+    spans = open_windows("Mo-Su 09:00-17:00", start, 2 * 86400)
     assert spans[1][0] == pytest.approx((12 + 9) * 3600 - 3600)
+
+
+def test_check_opening_hours_messages():
+    assert check_opening_hours("Mo-Fr 08:00-12:00,13:00-17:30; Sa 10:00-14:00; PH off") is None
+    msg = check_opening_hours("Mo-Fr 09:60-10:00")
+    assert "not valid OpenStreetMap opening_hours" in msg and "at character 10" in msg
+    assert check_opening_hours("  ").startswith("is empty")
 
 
 def test_categories_file_and_mapping():
@@ -362,9 +397,19 @@ def test_discovery_respects_opening_hours(demo_net):
     dests = _near_dests(demo_net, "Su 10:00-18:00")
     p = plan_discovery(demo_net, HELSINKI, 6 * 60, destinations=dests, start_time=saturday_10)["properties"]
     assert p["order"] == ["test:b"]
-    # unparseable hours are unknown: visited
-    dests = _near_dests(demo_net, "sunrise-sunset")
-    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)["properties"]
+    # unparseable hours are unknown: visited; sunrise-sunset in a Helsinki July: open
+    for hours in ("Mo-Fr 9-17", "sunrise-sunset"):
+        dests = _near_dests(demo_net, hours)
+        p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time=saturday_10)["properties"]
+        assert set(p["order"]) == {"test:a", "test:b"}, hours
+
+
+def test_discovery_skips_places_closed_on_a_public_holiday(demo_net):
+    """1 May is a public holiday in Finland: "PH off" closes the museum then, not the day before."""
+    dests = _near_dests(demo_net, "Mo-Su 10:00-18:00; PH off")
+    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time="2026-05-01T10:00")["properties"]
+    assert p["order"] == ["test:b"]
+    p = plan_discovery(demo_net, HELSINKI, 120, destinations=dests, start_time="2026-04-30T10:00")["properties"]
     assert set(p["order"]) == {"test:a", "test:b"}
 
 
@@ -530,24 +575,19 @@ _OH_PARTS = st.sampled_from(
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.text(max_size=40), st.lists(_OH_PARTS, max_size=12).map("".join)))
 def test_opening_hours_never_crash(text):
-    week = parse_opening_hours(text)
-    assert week is None or (len(week) == 7 and all(0 <= a < b <= 2880 for day in week for a, b in day))
-    if week is not None:
-        start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=ZoneInfo("Europe/Vaduz"))
-        spans = open_windows(week, start, 3 * 86400)
+    start = dt.datetime(2026, 7, 4, 10, 0, tzinfo=VADUZ_TZ)
+    spans = open_windows(text, start, 3 * 86400, coords=(47.14, 9.52))
+    assert (spans is None) == (check_opening_hours(text) is not None)
+    if spans is not None:
         assert all(0 <= a < b <= 3 * 86400 for a, b in spans)
         assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
 
 
 def test_opening_hours_holiday_selectors_and_span_order():
-    """PH/SH inside a day list are dropped, not the rule; spans written out of order all count."""
-    import datetime as dt
-
-    from routes._hours import open_windows, parse_opening_hours
-
-    assert parse_opening_hours("Mo-Su 09:00-18:00; PH,Su off")[6] == []
-    week = parse_opening_hours("Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off")
-    assert week is not None and week[6] == [] and week[5] == [(600, 840)]
-    w = parse_opening_hours("Mo-Su 14:00-18:00,08:00-12:00")
+    """PH/SH inside a day list do not drop the rule; spans written out of order all count."""
+    assert _week("Mo-Su 09:00-18:00; PH,Su off")[6] == []
+    week = _week("Mo-Fr 09:00-17:00; Sa 10:00-14:00; Su,PH off")
+    assert week[6] == [] and week[5] == [(600, 840)]
     monday_7 = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
-    assert open_windows(w, monday_7, 86400)[:2] == [(3600.0, 18000.0), (25200.0, 39600.0)]
+    spans = open_windows("Mo-Su 14:00-18:00,08:00-12:00", monday_7, 86400)
+    assert spans[:2] == [(3600.0, 18000.0), (25200.0, 39600.0)]

@@ -93,13 +93,16 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, config: Mapping[
     except OSError:
         pass
 
-    from . import compress, errors, i18n, network, security
+    from . import compress, cost, errors, i18n, inputguard, network, security, stations_api
 
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    inputguard.init_app(app)
     compress.init_app(app)
     network.init_app(app)
+    stations_api.init_app(app)
+    cost.init_app(app)
 
     for path in BLUEPRINTS:
         module_name, _, attr = path.partition(":")

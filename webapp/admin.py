@@ -11,6 +11,7 @@ checks, same history, same version guard).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from .db import (
     update_destination,
 )
 from .i18n import get_lang, strings_for
+from .inputguard import INT_MAX
 from .mapview import NETWORK_STYLES, network_layers
 from .models import (
     ROLES,
@@ -163,10 +165,16 @@ def _require(role: str = "editor") -> User:
 
 
 def _int(value: str | None) -> int | None:
+    """A form field's whole number; None when empty, not a number or beyond what a column holds."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") and len(value) < 20 else None
     except ValueError:
         return None
+    return number if number is not None and abs(number) <= INT_MAX else None
+
+
+#: Where the publish button may send the browser back to: a plain path of this UI (no CR/LF, no host).
+_BACK = re.compile(r"/admin(?:/[A-Za-z0-9_.~%/-]*)?(?:\?[A-Za-z0-9_.~%=&+-]*)?")
 
 
 # ----------------------------------------------------------------------------- log in / out
@@ -417,7 +425,7 @@ def publish(dest_id: int):
     except NotFoundError:
         return _page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     back = request.form.get("back") or ""
-    return redirect(back if back.startswith("/admin") else url_for("admin.index"))
+    return redirect(back if _BACK.fullmatch(back) else url_for("admin.index"))
 
 
 @bp.post("/destinations/<int:dest_id>/delete")

@@ -47,6 +47,13 @@ def register(sub) -> None:
         "(default 500; with waitress's default of 100 the 101st keep-alive client waits)",
     )
     p.add_argument(
+        "--channel-timeout",
+        type=int,
+        default=30,
+        help="seconds a connection may stay silent before waitress closes it (default 30; waitress's own is 120). "
+        "It cannot bound a client that sends a byte now and then: put a buffering proxy in front (docs: operations)",
+    )
+    p.add_argument(
         "--workers",
         type=int,
         default=1,
@@ -107,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--threads must be 1..256, got {args.threads}")
     if not 1 <= getattr(args, "connection_limit", 500) <= 10000:
         raise InvalidValueError(f"--connection-limit must be 1..10000, got {args.connection_limit}")
+    if not 1 <= getattr(args, "channel_timeout", 30) <= 3600:
+        raise InvalidValueError(f"--channel-timeout must be 1..3600 seconds, got {args.channel_timeout}")
     if not 1 <= args.workers <= 64:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
@@ -138,10 +147,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _connections(args: argparse.Namespace) -> dict:
-    """waitress connection settings: ``--connection-limit``, and poll() (select() stops at 1024 sockets)."""
+    """waitress connection settings: ``--connection-limit``, ``--channel-timeout``, and poll() (select() stops
+    at 1024 sockets). What waitress cannot bound (a slow client holding a connection) is the proxy's job."""
     import select
 
-    return {"connection_limit": args.connection_limit, "backlog": 1024, "asyncore_use_poll": hasattr(select, "poll")}
+    return {
+        "connection_limit": args.connection_limit,
+        "channel_timeout": getattr(args, "channel_timeout", 30),
+        "cleanup_interval": min(30, max(1, getattr(args, "channel_timeout", 30) // 2)),
+        "backlog": 1024,
+        "asyncore_use_poll": hasattr(select, "poll"),
+    }
 
 
 def _max_body(app) -> int:

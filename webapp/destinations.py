@@ -1,10 +1,9 @@
 """Tourist destinations and bike-share stations as GeoJSON, from the network's POIs.
 
 Until staff edit destinations in a database, they come from the OSM features
-the network source holds (`routes.Network.pois`): ``tourism``, ``historic``,
-``leisure`` and ``natural`` features are destinations, ``amenity=bicycle_rental``
-features are stations. Properties hold the raw text; whoever renders it as
-HTML escapes it.
+the network source holds, classified by `routes.places` (the vocabulary the
+tour planner and the database use; one place mapped twice is one feature).
+Properties hold the raw text; whoever renders it as HTML escapes it.
 """
 
 from __future__ import annotations
@@ -15,77 +14,42 @@ from typing import Any
 
 from routes import Network
 from routes.errors import InvalidValueError
+from routes.places import destinations_of, place_description, place_name, stations_of
 
 __all__ = [
-    "CATEGORY_KEYS",
     "destination_features",
     "feature_collection",
     "filter_features",
     "parse_bbox",
-    "poi_category",
     "station_features",
 ]
 
-#: Tag keys that make a feature a destination, in order of precedence.
-CATEGORY_KEYS = ("tourism", "historic", "leisure", "natural")
-_GENERIC = {"yes", "attraction"}
 
-
-def poi_category(tags: dict[str, str]) -> tuple[str, str] | None:
-    """(kind, category) of a POI's tags, e.g. ("tourism", "museum"), or None.
-
-    A specific value wins over a generic one (``tourism=attraction`` with
-    ``historic=castle`` is a castle).
-
-    >>> poi_category({"tourism": "attraction", "historic": "castle"})
-    ('historic', 'castle')
-    """
-    found = [(k, tags[k].split(";")[0].strip().lower()) for k in CATEGORY_KEYS if tags.get(k)]
-    if not found:
-        return None
-    for kind, value in found:
-        if value not in _GENERIC:
-            return kind, value
-    return found[0]
-
-
-def _name(tags: dict[str, str], lang: str) -> str | None:
-    return tags.get(f"name:{lang}") or tags.get("name") or tags.get("name:en") or None
-
-
-def _description(tags: dict[str, str], lang: str) -> str | None:
-    for key in (f"description:{lang}", "description", "description:en", "inscription"):
-        if tags.get(key):
-            return tags[key]
-    return None
-
-
-def _point(poi: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Point", "coordinates": [poi["lon"], poi["lat"]]}
+def _point(place: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [place["lon"], place["lat"]]}
 
 
 def destination_features(net: Network, *, lang: str = "en") -> list[dict[str, Any]]:
-    """GeoJSON Features of the network's tourist destinations."""
+    """GeoJSON Features of the network's tourist destinations.
+
+    ``category`` is the vocabulary's (``routes/data/categories.toml``), ``kind``
+    the OSM key that decided it (``historic``).
+    """
     out = []
-    for poi in net.pois:
-        tags = poi["tags"]
-        if tags.get("amenity") == "bicycle_rental":
-            continue
-        cat = poi_category(tags)
-        if cat is None:
-            continue
+    for place in destinations_of(net):
+        tags = place["tags"]
         props = {
-            "id": f"{poi['osm_type']}/{poi['osm_id']}",
-            "name": _name(tags, lang),
-            "kind": cat[0],
-            "category": cat[1],
-            "description": _description(tags, lang),
+            "id": place["ref"],
+            "name": place_name(tags, lang),
+            "kind": place["key"],
+            "category": place["category"],
+            "description": place_description(tags, lang),
             "website": tags.get("website") or tags.get("contact:website"),
             "wheelchair": tags.get("wheelchair"),
-            "osm_type": poi["osm_type"],
-            "osm_id": poi["osm_id"],
+            "osm_type": place["osm_type"],
+            "osm_id": place["osm_id"],
         }
-        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
+        out.append({"type": "Feature", "id": props["id"], "geometry": _point(place), "properties": props})
     return out
 
 
@@ -97,23 +61,21 @@ def _int(value: str | None) -> int | None:
 
 
 def station_features(net: Network, *, lang: str = "en") -> list[dict[str, Any]]:
-    """GeoJSON Features of the network's bike-share stations (``amenity=bicycle_rental``)."""
+    """GeoJSON Features of the network's bike-share stations (`routes.places.stations_of`)."""
     out = []
-    for poi in net.pois:
-        tags = poi["tags"]
-        if tags.get("amenity") != "bicycle_rental":
-            continue
+    for place in stations_of(net):
+        tags = place["tags"]
         props = {
-            "id": f"{poi['osm_type']}/{poi['osm_id']}",
-            "name": _name(tags, lang),
+            "id": place["ref"],
+            "name": place_name(tags, lang),
             "ref": tags.get("ref"),
             "capacity": _int(tags.get("capacity")),
             "operator": tags.get("operator"),
             "network": tags.get("network"),
-            "osm_type": poi["osm_type"],
-            "osm_id": poi["osm_id"],
+            "osm_type": place["osm_type"],
+            "osm_id": place["osm_id"],
         }
-        out.append({"type": "Feature", "id": props["id"], "geometry": _point(poi), "properties": props})
+        out.append({"type": "Feature", "id": props["id"], "geometry": _point(place), "properties": props})
     return out
 
 

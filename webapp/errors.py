@@ -34,6 +34,9 @@ STATUS: dict[str, int] = {
     "SourceError": 400,
     "NoSegment": 422,
     "NoRoute": 422,
+    "InvalidText": 422,
+    "InvalidNumber": 422,
+    "TooExpensive": 422,
 }
 
 

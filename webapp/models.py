@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import tomllib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from routes import settings
+from routes.places import category_label, vocabulary
 
 __all__ = [
     "ROLES",
@@ -40,7 +39,6 @@ __all__ = [
     "User",
     "categories",
     "category_label",
-    "category_rules",
     "hash_password",
     "hash_token",
     "new_token",
@@ -52,66 +50,10 @@ __all__ = [
 #: delete, restore old versions and manage users.
 ROLES = ("editor", "admin")
 
-#: The category vocabulary when ``routes/data/categories.toml`` is absent.
-DEFAULT_CATEGORIES = (
-    "nature",
-    "beach",
-    "culture",
-    "heritage",
-    "museum",
-    "viewpoint",
-    "park",
-    "food",
-    "market",
-    "other",
-)
-
-_vocab: dict[str, Any] | None = None
-
-
-def _vocabulary() -> dict[str, Any]:
-    global _vocab
-    if _vocab is None:
-        path = settings.data_folder / "categories.toml"
-        doc: dict[str, Any] = {}
-        if path.exists():
-            with open(path, "rb") as fh:
-                doc = tomllib.load(fh)
-        names = doc.get("vocabulary") or doc.get("categories")
-        names = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else DEFAULT_CATEGORIES
-        rules = [
-            (r["key"], tuple(r.get("values") or ["*"]), r.get("category", ""))
-            for r in doc.get("rule", [])
-            if isinstance(r, dict) and "key" in r
-        ]
-        _vocab = {
-            "names": names or DEFAULT_CATEGORIES,
-            "rules": rules,
-            "labels": doc.get("label", {}),
-        }
-    return _vocab
-
 
 def categories() -> tuple[str, ...]:
-    """The destination category vocabulary (``vocabulary`` in ``routes/data/categories.toml``).
-
-    The file is shared with the tour planner; without it the built-in list
-    `DEFAULT_CATEGORIES` applies.
-    """
-    return _vocabulary()["names"]
-
-
-def category_rules() -> list[tuple[str, tuple[str, ...], str]]:
-    """(OSM key, values or ("*",), category) rules of ``routes/data/categories.toml``; first match wins.
-
-    Category "" means "not a destination" (bike-share docks, for instance).
-    """
-    return _vocabulary()["rules"]
-
-
-def category_label(category: str, lang: str = "en") -> str:
-    labels = _vocabulary()["labels"]
-    return (labels.get(lang) or labels.get("en") or {}).get(category, category)
+    """The destination category vocabulary: `routes.places.vocabulary` (shared with the tour planner)."""
+    return vocabulary()
 
 
 def utcnow() -> datetime:

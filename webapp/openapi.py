@@ -38,6 +38,9 @@ def error_response(description: str, codes: list[str]) -> dict[str, Any]:
     }
 
 
+#: Expensive requests beyond the process's slots (webapp.cost): try again after Retry-After seconds.
+_BUSY = error_response("Busy with other long computations; try again after Retry-After seconds", ["Busy"])
+
 #: Error responses shared by the endpoints.
 ERROR_RESPONSES = {
     "400": error_response(
@@ -312,9 +315,11 @@ PATHS: dict[str, Any] = {
                 },
                 **ERROR_RESPONSES,
                 "422": error_response(
-                    "A point is too far from any street, or no legal route joins the points",
-                    ["NoSegment", "NoRoute"],
+                    "A point is too far from any street, no legal route joins the points, or the route "
+                    "needs more work than one request may use (webapp.cost)",
+                    ["NoSegment", "NoRoute", "TooExpensive"],
                 ),
+                "503": _BUSY,
             },
         }
     },
@@ -430,7 +435,12 @@ _TOUR_ERRORS = {
         "Bad query, unknown destination id, or a budget too small for any stop",
         ["InvalidQuery", "InvalidValue", "TooBig", "UnknownDestination", "BudgetTooSmall"],
     ),
-    "422": error_response("A point is too far from any street, or no route joins the stops", ["NoSegment", "NoRoute"]),
+    "422": error_response(
+        "A point is too far from any street, no route joins the stops, or the tour needs more work than one "
+        "request may use (webapp.cost)",
+        ["NoSegment", "NoRoute", "TooExpensive"],
+    ),
+    "503": _BUSY,
 }
 
 PATHS["/api/tour"] = {
@@ -684,7 +694,11 @@ def _complete(paths: dict[str, Any]) -> None:
             if method in ("post", "put", "patch") or "requestBody" in op:
                 responses.setdefault("413", copy.deepcopy(_TOO_LARGE))
                 responses.setdefault(
-                    "422", error_response("Values that cannot be stored (see error.fields)", ["InvalidValue"])
+                    "422",
+                    error_response(
+                        "Values that cannot be stored (see error.fields; lone surrogates, numbers beyond 64 bits)",
+                        ["InvalidValue", "InvalidText", "InvalidNumber"],
+                    ),
                 )
             for status, resp in responses.items():
                 if status[0] in "45" and not resp.get("content"):

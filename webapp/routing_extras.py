@@ -289,8 +289,12 @@ def _openapi(state) -> None:
                 ),
                 "413": error_response("The track is larger than the limit", ["RequestEntityTooLarge"]),
                 "422": error_response(
-                    "The track is entirely off the network (the message says how far), or cannot be followed",
-                    ["NoSegment", "NoRoute"],
+                    "The track is entirely off the network (the message says how far), cannot be followed, "
+                    "or needs more work than one request may use",
+                    ["NoSegment", "NoRoute", "TooExpensive"],
+                ),
+                "503": error_response(
+                    "Busy with other long computations; try again after Retry-After seconds", ["Busy"]
                 ),
             },
         }

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from routes.errors import BikemapError
 
+from .csvsafe import neutralise, unneutralise
 from .db import (
     NotFoundError,
     StaleVersionError,
@@ -37,6 +38,7 @@ from .db import (
     restore_destination,
     update_destination,
 )
+from .inputguard import INT_MAX, problem
 from .models import EDITABLE, ApiToken, Closure, Destination, User, hash_token, utcnow
 from .validation import DestinationInvalid, clean_closure, clean_destination
 
@@ -367,7 +369,7 @@ def api_export():
             vals = r.values()
             line = [r.id if c == "id" else vals.get(c) for c in EXPORT_COLUMNS]
             line = ["true" if v is True else "false" if v is False else "" if v is None else v for v in line]
-            w.writerow(line + [(r.names or {}).get(lang, "") for lang in langs])
+            w.writerow([neutralise(v) for v in line + [(r.names or {}).get(lang, "") for lang in langs]])
         body, mimetype, ext = "\ufeff" + buf.getvalue(), "text/csv", "csv"
     elif fmt in ("geojson", "json"):
         body = json.dumps(
@@ -410,6 +412,7 @@ def _import_rows(raw: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
             if None in rec:
                 out.append((i, {"_error": {"row": "has more cells than the header"}}))
                 continue
+            rec = {k: unneutralise(v) if isinstance(v, str) else v for k, v in rec.items()}
             props: dict[str, Any] = {k: v for k, v in rec.items() if k in EDITABLE and k not in ("lon", "lat", "names")}
             names = {k[5:]: v for k, v in rec.items() if k.startswith("name:") and v}
             if names:
@@ -439,11 +442,12 @@ def _row_id(value: Any) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise DestinationInvalid(
-            {"id": "must be the number of an existing destination, or empty for a new one"}
-        ) from None
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
+        number = -1
+    if isinstance(value, bool) or not 0 < number <= INT_MAX or (isinstance(value, float) and value != number):
+        raise DestinationInvalid({"id": "must be the number of an existing destination, or empty for a new one"})
+    return number
 
 
 @bp.post("/destinations/import")
@@ -488,6 +492,9 @@ def api_import():
                 raise DestinationInvalid(
                     (feat if isinstance(feat, dict) else {}).get("_error") or {"row": "must be a GeoJSON Feature"}
                 )
+            unstorable = problem(feat, "row")  # the door check of request bodies, per row of a file
+            if unstorable is not None:
+                raise DestinationInvalid({"row": str(unstorable)})
             dest_id = _row_id(feat.get("id"))
             props = feat.get("properties") if isinstance(feat.get("properties"), dict) else {}
             version = _row_id(props.get("version"))

@@ -9,32 +9,51 @@ one function each:
 - ``GET /api/route?...&mode=bikeshare``: `bikeshare_feature`.
 
 One `routes.gbfs.GbfsClient` per URL serves every thread of the process
-(`routes.gbfs.client_for`), so the feed is read at most once per ``ttl``. A
-feed that fails never fails a request: the last good copy is served marked
-``stale``, or, before any good read, the OpenStreetMap stations.
+(`routes.gbfs.client_for`), so the feed is read at most once per ``ttl``, in a
+background thread: no request waits for it. A feed that fails (slow, broken,
+hostile) never fails a request: the last good copy is served marked ``stale``,
+or, before any good read, the OpenStreetMap stations ("no live data yet").
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 from routes.bikeshare import bikeshare_route
-from routes.errors import InvalidValueError
+from routes.errors import FeedError, InvalidValueError
 from routes.gbfs import GbfsClient, client_for
 from routes.stations import station_collection
 
 #: Values of ``mode`` in ``GET /api/route``.
 MODES = ("bike", "bikeshare")
 
-__all__ = ["MODES", "bikeshare_feature", "gbfs_client", "stations_collection"]
+__all__ = ["MODES", "bikeshare_feature", "gbfs_client", "init_app", "stations_collection"]
+
+log = logging.getLogger(__name__)
 
 
 def gbfs_client() -> GbfsClient | None:
     """The shared client of the app's ``GBFS_URL`` (None when not set)."""
     url = current_app.config.get("GBFS_URL")
-    return client_for(url, timeout=current_app.config.get("GBFS_TIMEOUT")) if url else None
+    if not url:
+        return None
+    # background: no request ever waits for the feed (the last good copy, or "no live data" at once)
+    return client_for(url, timeout=current_app.config.get("GBFS_TIMEOUT"), background=True)
+
+
+def init_app(app: Flask) -> None:
+    """Read the feed once at start (bounded by the client's refresh deadline), so the first visitors
+    see live data; from then on it is refreshed in the background only."""
+    url = app.config.get("GBFS_URL")
+    if not url:
+        return
+    try:
+        client_for(url, timeout=app.config.get("GBFS_TIMEOUT"), background=True).refresh()
+    except FeedError as exc:
+        log.warning("no live bike-share data at start (read again in the background): %s", exc)
 
 
 def stations_collection(network, *, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
-from routes.tours import destinations_from_network, load_categories, plan_tour, tour_to_gpx
+from routes.places import load_categories
+from routes.tours import destinations_from_network, plan_tour, tour_to_gpx
 
 from .api import query, query_lang
 from .network import get_network

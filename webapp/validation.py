@@ -3,12 +3,9 @@
 Every check collects plain-language messages per field, so a form can show all
 of them at once; `DestinationInvalid` carries them (``.fields``).
 
-The ``opening_hours`` check is a compact grammar of the forms that make up
-nearly all real tags (``24/7``; weekday ranges and lists with ``PH``/``SH``;
-month and date ranges; several time spans, ``+`` open ends, sunrise/sunset;
-``off``/``closed``; comments; rules joined by ``;``, ``,`` or ``||``). The
-reference parser is JavaScript (opening_hours.js); no maintained Python
-package covers the syntax, hence this one.
+The ``opening_hours`` check is `routes._hours.check_opening_hours`, on the
+maintained parser opening-hours-py (the full OSM syntax), the same one the
+tour planner evaluates hours with.
 """
 
 from __future__ import annotations
@@ -255,6 +252,8 @@ def clean_closure(feature: Any, *, bounds: tuple[float, float, float, float] | N
     if not isinstance(feature, dict):
         raise DestinationInvalid({"feature": "send a GeoJSON Feature with a Point or LineString geometry"})
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise DestinationInvalid({"properties": "must be an object (kind, reason, ends_at)"})
     geom = feature.get("geometry")
     out: dict[str, Any] = {}
     kind = props.get("kind", "closure")
