@@ -14,42 +14,110 @@ import heapq
 import numpy as np
 from numba import njit
 
-__all__ = ["bidirectional", "one_to_many"]
+__all__ = ["Workspace", "bidirectional", "bidirectional_ws", "one_to_many"]
 
 
-@njit(cache=True)
+class Workspace:
+    """Distance labels of one thread's searches, valid only where their stamp equals the search's version.
+
+    Reused from search to search, so a search costs what it settles, not the
+    size of the network: nothing is cleared between searches, the version
+    number simply moves on (versioned labels).
+    """
+
+    def __init__(self, n: int):
+        self.df = np.empty(n)
+        self.db = np.empty(n)
+        self.f_pred = np.empty(n, np.int64)
+        self.b_pred = np.empty(n, np.int64)
+        self.vf = np.zeros(n, np.int64)
+        self.vb = np.zeros(n, np.int64)
+        self.version = 0
+
+    def next_version(self) -> int:
+        self.version += 1
+        return self.version
+
+
 def bidirectional(n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_nodes, src_costs, dst_nodes, dst_costs):
-    """Bidirectional Dijkstra from seed nodes to seed nodes.
+    """Bidirectional Dijkstra from seed nodes to seed nodes, on a fresh workspace.
 
     Returns ``(best, meet, f_pred, b_pred)``: the cost, the node where the two
     searches meet (-1 when unreachable), and per node the directed edge it was
     reached by in the forward search (``f_pred``) or leaves by in the backward
-    search (``b_pred``), -1 at seeds.
+    search (``b_pred``), -1 at seeds. Only the entries on the searches' trees are
+    meaningful. `Router.node_path` reuses a per-thread `Workspace` instead.
     """
+    ws = Workspace(n)
+    best, meet = bidirectional_ws(
+        f_ptr,
+        f_adj,
+        f_edge,
+        b_ptr,
+        b_adj,
+        b_edge,
+        edge_cost,
+        src_nodes,
+        src_costs,
+        dst_nodes,
+        dst_costs,
+        ws.df,
+        ws.db,
+        ws.f_pred,
+        ws.b_pred,
+        ws.vf,
+        ws.vb,
+        ws.next_version(),
+    )
+    return best, meet, ws.f_pred, ws.b_pred
+
+
+@njit(cache=True)
+def bidirectional_ws(
+    f_ptr,
+    f_adj,
+    f_edge,
+    b_ptr,
+    b_adj,
+    b_edge,
+    edge_cost,
+    src_nodes,
+    src_costs,
+    dst_nodes,
+    dst_costs,
+    df,
+    db,
+    f_pred,
+    b_pred,
+    vf,
+    vb,
+    ver,
+):
+    """`bidirectional` on versioned labels: ``df[u]`` counts only where ``vf[u] == ver``."""
     inf = np.inf
-    df = np.full(n, inf)
-    db = np.full(n, inf)
-    f_pred = np.full(n, -1, np.int64)
-    b_pred = np.full(n, -1, np.int64)
     hf = [(0.0, np.int64(0))]
     hb = [(0.0, np.int64(0))]
     hf.pop()
     hb.pop()
     for i in range(len(src_nodes)):
         s = src_nodes[i]
-        if src_costs[i] < df[s]:
+        if src_costs[i] < inf and (vf[s] != ver or src_costs[i] < df[s]):
+            vf[s] = ver
             df[s] = src_costs[i]
+            f_pred[s] = -1
             heapq.heappush(hf, (src_costs[i], np.int64(s)))
     for i in range(len(dst_nodes)):
         t = dst_nodes[i]
-        if dst_costs[i] < db[t]:
+        if dst_costs[i] < inf and (vb[t] != ver or dst_costs[i] < db[t]):
+            vb[t] = ver
             db[t] = dst_costs[i]
+            b_pred[t] = -1
             heapq.heappush(hb, (dst_costs[i], np.int64(t)))
     best = inf
     meet = -1
     for i in range(len(src_nodes)):
         s = src_nodes[i]
-        if df[s] + db[s] < best:
+        if vf[s] == ver and vb[s] == ver and df[s] + db[s] < best:
             best = df[s] + db[s]
             meet = s
     while len(hf) > 0 or len(hb) > 0:
@@ -65,11 +133,12 @@ def bidirectional(n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_
                 w = f_adj[k]
                 e = f_edge[k]
                 nd = d + edge_cost[e]
-                if nd < df[w]:
+                if nd < inf and (vf[w] != ver or nd < df[w]):
+                    vf[w] = ver
                     df[w] = nd
                     f_pred[w] = e
                     heapq.heappush(hf, (nd, w))
-                    if db[w] < inf and nd + db[w] < best:
+                    if vb[w] == ver and nd + db[w] < best:
                         best = nd + db[w]
                         meet = w
         else:
@@ -80,14 +149,15 @@ def bidirectional(n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_
                 w = b_adj[k]
                 e = b_edge[k]
                 nd = d + edge_cost[e]
-                if nd < db[w]:
+                if nd < inf and (vb[w] != ver or nd < db[w]):
+                    vb[w] = ver
                     db[w] = nd
                     b_pred[w] = e
                     heapq.heappush(hb, (nd, w))
-                    if df[w] < inf and nd + df[w] < best:
+                    if vf[w] == ver and nd + df[w] < best:
                         best = nd + df[w]
                         meet = w
-    return best, meet, f_pred, b_pred
+    return best, meet
 
 
 @njit(cache=True)

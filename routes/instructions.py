@@ -28,7 +28,7 @@ def wording(lang: str = "en") -> dict[str, Any]:
     return _wording().get(lang) or _wording()["en"]
 
 
-def _bearing(a: np.ndarray, b: np.ndarray) -> float:
+def _bearing(a, b) -> float:
     """Compass bearing in degrees from point a to b (lon, lat)."""
     dx = (b[0] - a[0]) * math.cos(math.radians((a[1] + b[1]) / 2))
     dy = b[1] - a[1]
@@ -38,7 +38,8 @@ def _bearing(a: np.ndarray, b: np.ndarray) -> float:
 def _end_bearings(coords: np.ndarray) -> tuple[float, float] | None:
     if len(coords) < 2:
         return None
-    return _bearing(coords[0], coords[1]), _bearing(coords[-2], coords[-1])
+    (a, b), (c, d) = np.asarray(coords[:2])[:, :2].tolist(), np.asarray(coords[-2:])[:, :2].tolist()
+    return _bearing(a, b), _bearing(c, d)  # on Python floats: numpy scalars are slow one at a time
 
 
 def _modifier(delta: float) -> str:
@@ -82,10 +83,11 @@ def build_instructions(
     words = wording(lang)
     out: list[dict[str, Any]] = []
     steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
+    ends = [st["bearings"] if "bearings" in st else _end_bearings(st["coords"]) for st in steps]
     prev = None
-    for st in steps:
-        bearings = _end_bearings(st["coords"])
-        start = [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
+    for i, st in enumerate(steps):
+        bearings = ends[i]
+        start = st.get("start") or [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
         if prev is None or prev["leg"] != st["leg"]:
             # a via point at every leg boundary passed, zero-length legs included
             for n in range(1 if prev is None else prev["leg"] + 1, st["leg"] + 1):
@@ -94,7 +96,7 @@ def build_instructions(
             compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
             out.append(_instruction(words, "depart", "", st, start, direction=compass))
         else:
-            pb = _end_bearings(prev["coords"])
+            pb = ends[i - 1]
             delta = 0.0
             if pb and bearings:
                 delta = (bearings[0] - pb[1] + 540) % 360 - 180

@@ -234,9 +234,9 @@ def _candidates(router: Router, pts: np.ndarray, radius: float) -> list[list[Sna
     net = router.network
     x, y = net.project(pts[:, 1], pts[:, 0])
     geoms = shapely.points(np.asarray(x, float), np.asarray(y, float))
-    tree, ids = router._tree_all, router._ids_all
-    where, hit = tree.query(geoms, predicate="dwithin", distance=radius)
-    segs = ids[hit]
+    where, segs = router._shared.tree.query(geoms, predicate="dwithin", distance=radius)
+    usable = router._seg_ok[segs]  # streets the profile may use (one index serves every profile)
+    where, segs = where[usable], segs[usable]
     lines = router._lines[segs]
     dist = shapely.distance(lines, geoms[where])
     along = shapely.line_locate_point(lines, geoms[where])
@@ -266,12 +266,12 @@ def _off_network(router: Router, pts: np.ndarray, radius: float) -> OffNetworkEr
     net = router.network
     x, y = net.project(pts[:, 1], pts[:, 0])
     geoms = shapely.points(np.asarray(x, float), np.asarray(y, float))
-    _, dist = router._tree_all.query_nearest(geoms, return_distance=True, all_matches=False)
+    _, dist = router._shared.tree.query_nearest(geoms, return_distance=True, all_matches=False)
     near = float(np.min(dist)) if len(dist) else math.inf
     far = f"{near / 1000:.1f} km" if near >= 1000 else f"{near:.0f} m"
     exc = OffNetworkError(
-        f"the track is entirely off the network: its nearest point is {far} from a street the "
-        f"'{router.profile.name}' profile can use (the limit is {radius:.0f} m)"
+        f"the track is entirely off the network: its nearest point is {far} from the streets "
+        f"(a street the '{router.profile.name}' profile can use must be within {radius:.0f} m)"
     )
     exc.details = {"point": "track", "distance_m": round(near, 1) if math.isfinite(near) else None}
     return exc

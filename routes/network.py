@@ -53,6 +53,10 @@ class Network:
         Height in metres (float32, NaN where unknown) of every junction and of
         every geometry point (aligned with ``coords``); None without elevation
         data (see `routes.elevation.add_elevation`).
+    node_order
+        The contraction order of the junctions for the routing hierarchy
+        (`routes._cch`); computed when the network is built, None in networks
+        made by hand (then computed on first use).
     """
 
     name: str
@@ -70,6 +74,7 @@ class Network:
     meta: dict[str, Any] = field(default_factory=dict)
     node_ele: np.ndarray | None = None
     ele: np.ndarray | None = None
+    node_order: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -82,6 +87,7 @@ class Network:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("node_order", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()
@@ -121,7 +127,25 @@ class Network:
     @property
     def classes(self) -> list[SegmentClass]:
         """The `SegmentClass` of every segment (access, way class, surface...)."""
-        return self._cached("classes", lambda: [classify_segment(t) for t in self.tags])
+
+        def build():
+            memo: dict[int, SegmentClass] = {}  # segments of one way share one tag dict: classify it once
+            out = []
+            for t in self.tags:
+                c = memo.get(id(t))
+                if c is None:
+                    c = memo[id(t)] = classify_segment(t)
+                out.append(c)
+            return out
+
+        return self._cached("classes", build)
+
+    @property
+    def class_index(self):
+        """`routes.profiles.class_index` of `classes`: the distinct classes and each segment's position among them."""
+        from .profiles import class_index
+
+        return self._cached("class_index", lambda: class_index(self.classes))
 
     @property
     def origin(self) -> tuple[float, float]:
@@ -186,6 +210,7 @@ class Network:
                 from .elevation import apply_climbs
 
                 apply_climbs(router)
+            router.metric()  # customise the contraction hierarchy now, on the final costs
             return router
 
         return self._cached(f"router:{key}", build)

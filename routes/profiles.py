@@ -362,25 +362,46 @@ def edge_costs(
         Arrays of length ``2 * len(classes)``; cost is ``inf`` where the
         direction may not be used.
     """
-    p = get_profile(profile)
-    n = len(classes)
-    duration = np.full(2 * n, np.inf)
-    cost = np.full(2 * n, np.inf)
-    access = np.zeros(2 * n, dtype=np.int8)
-    memo: dict[tuple[SegmentClass, int, int], tuple[float, float]] = {}
+    distinct, idx = class_index(classes)
+    return edge_costs_indexed(distinct, idx, lengths, profile)
+
+
+def class_index(classes: list[SegmentClass]) -> tuple[list[SegmentClass], np.ndarray]:
+    """The distinct classes, and each segment's position among them (the same few hundred repeat everywhere)."""
+    index: dict[SegmentClass, int] = {}
+    by_id: dict[int, int] = {}  # the network shares one object per distinct class: skip hashing it
+    idx = np.empty(len(classes), dtype=np.int64)
     for i, c in enumerate(classes):
+        k = by_id.get(id(c))
+        if k is None:
+            k = by_id[id(c)] = index.setdefault(c, len(index))
+        idx[i] = k
+    return list(index), idx
+
+
+def edge_costs_indexed(
+    distinct: list[SegmentClass], idx: np.ndarray, lengths: np.ndarray, profile: str | Profile
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`edge_costs` from `class_index`'s result: each distinct class is worked out once, then gathered."""
+    p = get_profile(profile)
+    n = len(idx)
+    index = {c: k for k, c in enumerate(distinct)}
+    speed = np.zeros((len(index), 2))
+    factor = np.ones((len(index), 2))
+    acc_of = np.zeros((len(index), 2), dtype=np.int8)
+    for c, k in index.items():
         dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
         for d, acc in enumerate(dirs):
             if acc == NO:
                 continue
-            key = (c, acc, d)
-            if key not in memo:
-                memo[key] = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
-            speed, factor = memo[key]
-            if speed <= 0:
-                continue
-            secs = lengths[i] / (speed / 3.6)
-            duration[2 * i + d] = secs
-            cost[2 * i + d] = secs * factor
-            access[2 * i + d] = acc
+            kmh, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
+            if kmh > 0:
+                speed[k, d], factor[k, d], acc_of[k, d] = kmh, fac, acc
+    sp = speed[idx].ravel()  # directed edge 2 * i + d
+    ok = sp > 0
+    duration = np.full(2 * n, np.inf)
+    duration[ok] = np.repeat(np.asarray(lengths, dtype=np.float64), 2)[ok] / (sp[ok] / 3.6)
+    cost = np.full(2 * n, np.inf)
+    cost[ok] = duration[ok] * factor[idx].ravel()[ok]
+    access = np.where(ok, acc_of[idx].ravel(), 0).astype(np.int8)
     return duration, cost, access

