@@ -205,17 +205,21 @@ def order_heuristic(T, s, stops, e, restarts, kicks, seed):
 
 
 @njit(cache=True)
-def schedule(T, s, route, e, visit, wn, wa, wb):
+def schedule(T, s, route, e, visit, wn, wa, wb, ride_budget=np.inf):
     """Finish time of ``s -> route... -> e`` with visits and opening windows; inf if infeasible.
 
     ``wn[k] < 0``: stop k may be visited any time; else its ``wn[k]`` windows
     ``[wa[k, w], wb[k, w])`` (seconds after the start): the visit must fit in one,
-    waiting for it to open if needed.
+    waiting for it to open if needed. Riding alone (the sum of ``T`` along the
+    route) longer than ``ride_budget`` is infeasible too (the minutes a
+    bike-share ticket includes, with the bike docked during visits).
     """
     t = 0.0
+    ride = 0.0
     prev = s
     for c in route:
         t += T[prev, c]
+        ride += T[prev, c]
         if wn[c] >= 0:
             ok = False
             for w in range(wn[c]):
@@ -228,16 +232,20 @@ def schedule(T, s, route, e, visit, wn, wa, wb):
                 return np.inf
         t += visit[c]
         prev = c
+    if ride + T[prev, e] > ride_budget:
+        return np.inf
     return t + T[prev, e]
 
 
 @njit(cache=True)
-def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha=1.0, noise=0.0):
+def _insert_greedy(
+    T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha=1.0, noise=0.0, ride_budget=np.inf
+):
     """Insert candidates by best prize**alpha per added second while the budget allows.
 
     ``noise`` > 0 multiplies each score by a random factor in [1 - noise, 1 + noise].
     """
-    cur = schedule(T, s, route, e, visit, wn, wa, wb)
+    cur = schedule(T, s, route, e, visit, wn, wa, wb, ride_budget)
     while True:
         best_ratio, best_c, best_pos, best_t = -1.0, -1, -1, 0.0
         for c in cands:
@@ -245,7 +253,7 @@ def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_r
                 continue
             for pos in range(len(route) + 1):
                 r2 = np.concatenate((route[:pos], np.array([c]), route[pos:]))
-                t2 = schedule(T, s, r2, e, visit, wn, wa, wb)
+                t2 = schedule(T, s, r2, e, visit, wn, wa, wb, ride_budget)
                 if t2 <= budget:
                     ratio = prize[c] ** alpha / (t2 - cur + 1.0)
                     if noise > 0:
@@ -260,9 +268,9 @@ def _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_r
 
 
 @njit(cache=True)
-def _shorten(T, s, route, e, visit, wn, wa, wb):
+def _shorten(T, s, route, e, visit, wn, wa, wb, ride_budget=np.inf):
     """Reorder ``route`` (2-opt and single moves) while the finish time drops."""
-    cur = schedule(T, s, route, e, visit, wn, wa, wb)
+    cur = schedule(T, s, route, e, visit, wn, wa, wb, ride_budget)
     n = len(route)
     improved = True
     while improved:
@@ -271,7 +279,7 @@ def _shorten(T, s, route, e, visit, wn, wa, wb):
             for j in range(i + 1, n):
                 r2 = route.copy()
                 r2[i : j + 1] = route[i : j + 1][::-1].copy()
-                t2 = schedule(T, s, r2, e, visit, wn, wa, wb)
+                t2 = schedule(T, s, r2, e, visit, wn, wa, wb, ride_budget)
                 if t2 < cur - 1e-9:
                     route, cur, improved = r2, t2, True
         for i in range(n):
@@ -280,7 +288,7 @@ def _shorten(T, s, route, e, visit, wn, wa, wb):
                 if pos == i:
                     continue
                 r2 = np.concatenate((rest[:pos], route[i : i + 1], rest[pos:]))
-                t2 = schedule(T, s, r2, e, visit, wn, wa, wb)
+                t2 = schedule(T, s, r2, e, visit, wn, wa, wb, ride_budget)
                 if t2 < cur - 1e-9:
                     route, cur, improved = r2, t2, True
                     break
@@ -296,14 +304,21 @@ def _prize(route, prize):
 
 
 @njit(cache=True)
-def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, seed):
-    """Stops of most prize (then least time) that fit ``budget``: (prize, finish time, route)."""
+def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, seed, ride_budget=np.inf):
+    """Stops of most prize (then least time) that fit ``budget``: (prize, finish time, route).
+
+    ``ride_budget``: most seconds of riding (see `schedule`), on top of ``budget``.
+    """
     np.random.seed(seed)
     m = T.shape[0]
     in_route = np.zeros(m, np.bool_)
-    route, cur = _insert_greedy(T, s, np.empty(0, np.int64), e, cands, prize, visit, wn, wa, wb, budget, in_route)
-    route, cur = _shorten(T, s, route, e, visit, wn, wa, wb)
-    route, cur = _insert_greedy(T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route)
+    route, cur = _insert_greedy(
+        T, s, np.empty(0, np.int64), e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0, ride_budget
+    )
+    route, cur = _shorten(T, s, route, e, visit, wn, wa, wb, ride_budget)
+    route, cur = _insert_greedy(
+        T, s, route, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0, ride_budget
+    )
     best, best_p, best_t = route.copy(), _prize(route, prize), cur
     cur_r, cur_p = best.copy(), best_p
     alphas = np.array([1.0, 1.0, 1.5, 2.0, 3.0])
@@ -326,14 +341,14 @@ def orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget, iterations, s
         if not in_route[c0] and prize[c0] > 0:
             for pos in range(len(r) + 1):
                 r2 = np.concatenate((r[:pos], np.array([c0]), r[pos:]))
-                if schedule(T, s, r2, e, visit, wn, wa, wb) <= budget:
+                if schedule(T, s, r2, e, visit, wn, wa, wb, ride_budget) <= budget:
                     r = r2
                     in_route[c0] = True
                     break
         alpha = alphas[np.random.randint(len(alphas))]
-        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha, 0.2)
-        r, t = _shorten(T, s, r, e, visit, wn, wa, wb)
-        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0)
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, alpha, 0.2, ride_budget)
+        r, t = _shorten(T, s, r, e, visit, wn, wa, wb, ride_budget)
+        r, t = _insert_greedy(T, s, r, e, cands, prize, visit, wn, wa, wb, budget, in_route, 1.0, 0.0, ride_budget)
         p = _prize(r, prize)
         if p >= cur_p - 1.0:  # accept sideways and slightly worse moves to wander
             cur_r, cur_p = r.copy(), p
@@ -355,12 +370,14 @@ def brute_force_order(T: np.ndarray, s: int, stops, e: int) -> tuple[float, tupl
     return best
 
 
-def brute_force_orienteering(T, s, cands, e, prize, visit, wn, wa, wb, budget) -> tuple[float, float]:
+def brute_force_orienteering(
+    T, s, cands, e, prize, visit, wn, wa, wb, budget, ride_budget=np.inf
+) -> tuple[float, float]:
     """The proven best (prize, time) by trying every ordered subset (up to ~7 candidates)."""
-    best_p, best_t = 0.0, float(schedule(T, s, np.empty(0, np.int64), e, visit, wn, wa, wb))
+    best_p, best_t = 0.0, float(schedule(T, s, np.empty(0, np.int64), e, visit, wn, wa, wb, ride_budget))
     for k in range(1, len(cands) + 1):
         for perm in itertools.permutations(cands, k):
-            t = schedule(T, s, np.array(perm, np.int64), e, visit, wn, wa, wb)
+            t = schedule(T, s, np.array(perm, np.int64), e, visit, wn, wa, wb, ride_budget)
             if t <= budget:
                 p = float(sum(prize[c] for c in perm))
                 if p > best_p + 1e-9 or (p > best_p - 1e-9 and t < best_t):

@@ -129,10 +129,19 @@ def emit(feature: dict, args: argparse.Namespace, *, to_gpx, summary) -> None:
         print(summary(feature))
 
 
-def clock(seconds: float) -> str:
-    """``"12 min"`` or ``"1 h 05 min"``."""
+def clock(seconds: float, lang: str = "en") -> str:
+    """``"12 min"`` or ``"1 h 05 min"`` (``"1 jam 05 menit"`` in Indonesian)."""
     m = round(seconds / 60)
-    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+    h, mins = ("jam", "menit") if lang == "id" else ("h", "min")
+    return f"{m // 60} {h} {m % 60:02d} {mins}" if m >= 60 else f"{m} {mins}"
+
+
+def ui_strings(lang: str) -> dict[str, str]:
+    """The page's translations (``routes/data/i18n``), for the command's summaries."""
+    from . import settings
+
+    with open(settings.data_folder / "i18n" / f"{lang}.json", encoding="utf-8") as f:
+        return json.load(f)
 
 
 def print_json(obj) -> None:

@@ -45,5 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if args.gpx:
         check_writable(args.gpx)
     feature = match_track(load_source(args), points, profile=args.profile, lang=args.lang)
-    emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+    emit(
+        feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=lambda f: summary(f, lang=args.lang)
+    )
     return 0

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from .cli import add_source_argument, check_writable, clock, emit, load_source
+from .cli import add_source_argument, check_writable, clock, emit, load_source, ui_strings
 from .geo import parse_latlon
 from .profiles import get_profile
 
@@ -56,49 +57,89 @@ def run(args: argparse.Namespace) -> int:
             net, points, n=args.alternatives, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap
         )
         best["properties"]["alternatives"] = others
-        emit(best, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+        emit(
+            best, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=lambda f: summary(f, lang=args.lang)
+        )
         return 0
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
-    emit(feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=summary)
+    emit(
+        feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=lambda f: summary(f, lang=args.lang)
+    )
     return 0
 
 
-_ROLE = {"from": "start", "to": "destination", "via": "via point"}
+_WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "head": "{km} km, about {time} by bike ({profile} profile)",
+        "ways": "Way types",
+        "infra": "On cycle paths or lanes: {infra}%, busy roads without them: {main}%",
+        "climb": "Climb: {up} m up, {down} m down, steepest {grade} %",
+        "directions": "Directions:",
+        "surfaces": "Surfaces: {shares}; longest unpaved stretch {km} km",
+        "moved": "Note: the {point} is {m} m from the street it starts on",
+        "alt": "Alternative {n}: {km} km, about {time} ({shared}% shared with the best route)",
+        "points": {"from": "start", "to": "destination", "via": "via point"},
+        "classes": {"paved": "paved", "gravel": "gravel", "unpaved": "unpaved", "unknown": "unknown"},
+    },
+    "id": {
+        "head": "{km} km, sekitar {time} bersepeda (profil {profile})",
+        "ways": "Jenis jalan",
+        "infra": "Di jalur atau lajur sepeda: {infra}%, jalan ramai tanpa lajur sepeda: {main}%",
+        "climb": "Tanjakan: naik {up} m, turun {down} m, paling curam {grade} %",
+        "directions": "Petunjuk arah:",
+        "surfaces": "Permukaan: {shares}; bagian tanpa aspal terpanjang {km} km",
+        "moved": "Catatan: {point} berjarak {m} m dari jalan tempat rute dimulai",
+        "alt": "Alternatif {n}: {km} km, sekitar {time} ({shared}% sama dengan rute terbaik)",
+        "points": {"from": "titik awal", "to": "tujuan", "via": "perhentian"},
+        "classes": {"paved": "beraspal", "gravel": "kerikil", "unpaved": "tanah", "unknown": "tidak diketahui"},
+    },
+}
 
 
-def summary(feature: dict) -> str:
-    """A readable summary of a route Feature."""
+def summary(feature: dict, *, lang: str = "en") -> str:
+    """A readable summary of a route Feature, in ``lang`` (en, id)."""
     p = feature["properties"]
+    w, ui = _WORDS.get(lang, _WORDS["en"]), ui_strings(lang if lang in _WORDS else "en")
     total = p["distance_m"] or 1.0
-    lines = [f"{p['distance_m'] / 1000:.2f} km, about {clock(p['duration_s'])} by bike ({p['profile']} profile)"]
-    lines.append("Way types: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in p["highway_m"].items()))
+    km = f"{p['distance_m'] / 1000:.2f}"
+    lines = [
+        w["head"].format(
+            km=km if lang != "id" else km.replace(".", ","), time=clock(p["duration_s"], lang), profile=p["profile"]
+        )
+    ]
+    ways = (f"{ui.get('hw_' + k, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
+    lines.append(f"{w['ways']}: " + ", ".join(ways))
     lines.append(
-        f"On cycle paths or lanes: {100 * p['cycle_infra_m'] / total:.0f}%, "
-        f"busy roads without them: {100 * p['main_road_m'] / total:.0f}%"
+        w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")
     )
     if "surface_classes_m" in p:
-        sc = p["surface_classes_m"]
-        lines.append(
-            "Surfaces: "
-            + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in sc.items() if v > 0)
-            + f"; longest unpaved stretch {p['longest_unpaved_m'] / 1000:.1f} km"
+        shares = ", ".join(
+            f"{w['classes'][k]} {100 * v / total:.0f}%" for k, v in p["surface_classes_m"].items() if v > 0
         )
+        unpaved = f"{p['longest_unpaved_m'] / 1000:.1f}"
+        lines.append(w["surfaces"].format(shares=shares, km=unpaved if lang != "id" else unpaved.replace(".", ",")))
     if p.get("ascent_m") is not None:
         lines.append(
-            f"Climb: {p['ascent_m']:.0f} m up, {p['descent_m']:.0f} m down, steepest {p['max_grade_pct']:.0f} %"
-        )
-    for w in p.get("waypoints", []):
-        if w.get("moved"):
-            lines.append(
-                f"Note: the {_ROLE.get(w['role'], w['role'])} is {w['snapped_m']:.0f} m from the street it starts on"
+            w["climb"].format(
+                up=f"{p['ascent_m']:.0f}", down=f"{p['descent_m']:.0f}", grade=f"{p['max_grade_pct']:.0f}"
             )
+        )
+    for wp in p.get("waypoints", []):
+        if wp.get("moved"):
+            point = w["points"].get(wp["role"], wp["role"])
+            lines.append(w["moved"].format(point=point, m=f"{wp['snapped_m']:.0f}"))
     for alt in p.get("alternatives", []):
         a = alt["properties"]
+        km = f"{a['distance_m'] / 1000:.2f}"
         lines.append(
-            f"Alternative {a['alternative']}: {a['distance_m'] / 1000:.2f} km, about {clock(a['duration_s'])} "
-            f"({a['shared_pct']:.0f}% shared with the best route)"
+            w["alt"].format(
+                n=a["alternative"],
+                km=km if lang != "id" else km.replace(".", ","),
+                time=clock(a["duration_s"], lang),
+                shared=f"{a['shared_pct']:.0f}",
+            )
         )
-    lines.append("Directions:")
+    lines.append(w["directions"])
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
         lines.append(f"{i:3d}. {ins['text']}{dist}")

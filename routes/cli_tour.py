@@ -38,7 +38,8 @@ def register(sub) -> None:
     p.add_argument(
         "--start-time",
         metavar="ISO",
-        help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now)",
+        help="when the ride starts, e.g. 2026-07-01T09:30 (network's local time; default now, "
+        "or 09:00 the next morning at night)",
     )
     p.add_argument("--profile", default="safe", help="cycling profile (safe, fast, ...)")
     p.add_argument("--lang", default="en", choices=["en", "id"], help="language of the directions")
@@ -99,34 +100,80 @@ def run(args: argparse.Namespace) -> int:
         start_time=args.start_time,
         lang=args.lang,
     )
-    emit(feature, args, to_gpx=tour_to_gpx, summary=summary)
+    emit(feature, args, to_gpx=tour_to_gpx, summary=lambda f: summary(f, lang=args.lang))
     return 0
 
 
-def summary(feature: dict) -> str:
-    """A readable timeline of a tour Feature."""
+_WORDS = {
+    "en": {
+        "order": "Tour",
+        "discovery": "Discovery tour",
+        "round_trip": "Round trip",
+        "head": "{kind}: {km} km, riding {ride}, total {total} with visits ({profile} profile, {method})",
+        "start": "Start {time} ({tz})",
+        "ride": "ride ",
+        "wait": "wait ",
+        "until": "until {name} opens",
+        "visit": "visit",
+        "arrive": "arrive",
+        "closed": ", closed then",
+        "passing": "Passing",
+    },
+    "id": {
+        "order": "Tur",
+        "discovery": "Tur penjelajahan",
+        "round_trip": "Perjalanan pulang-pergi",
+        "head": "{kind}: {km} km, bersepeda {ride}, total {total} dengan kunjungan (profil {profile}, {method})",
+        "start": "Mulai {time} ({tz})",
+        "ride": "sepeda",
+        "wait": "tunggu",
+        "until": "sampai {name} buka",
+        "visit": "kunjungi",
+        "arrive": "tiba",
+        "closed": ", saat itu tutup",
+        "passing": "Melewati",
+    },
+}
+
+
+def summary(feature: dict, *, lang: str = "en") -> str:
+    """A readable timeline of a tour Feature, in ``lang`` (en, id), then its warnings."""
+    from .cli import ui_strings
+
     p = feature["properties"]
-    kind = {"order": "Tour", "discovery": "Discovery tour", "round_trip": "Round trip"}.get(p["kind"], "Tour")
+    w = _WORDS.get(lang, _WORDS["en"])
+    cats = {k[4:]: v for k, v in ui_strings(lang if lang in _WORDS else "en").items() if k.startswith("cat_")}
+    km = f"{p['distance_m'] / 1000:.2f}"
     lines = [
-        f"{kind}: {p['distance_m'] / 1000:.2f} km, riding {clock(p['duration_s'])}, "
-        f"total {clock(p['total_s'])} with visits ({p['profile']} profile, {p['method']})",
-        f"Start {p['start_time']} ({p['timezone']})",
+        w["head"].format(
+            kind=w.get(p["kind"], w["order"]),
+            km=km.replace(".", ",") if lang == "id" else km,
+            ride=clock(p["duration_s"], lang),
+            total=clock(p["total_s"], lang),
+            profile=p["profile"],
+            method=p["method"],
+        ),
+        w["start"].format(time=p["start_time"], tz=p["timezone"]),
     ]
     stops = {s["id"]: s for s in p["stops"]}
     n = 0
     for step in p["timeline"]:
         if step["type"] == "ride":
-            lines.append(f"  ride  {clock(step['duration_s']):>10}  {step['distance_m'] / 1000:.1f} km")
+            lines.append(f"  {w['ride']}  {clock(step['duration_s'], lang):>10}  {step['distance_m'] / 1000:.1f} km")
         elif step["type"] == "wait":
-            lines.append(f"  wait  {clock(step['duration_s']):>10}  until {step['name']} opens")
+            lines.append(
+                f"  {w['wait']}  {clock(step['duration_s'], lang):>10}  {w['until'].format(name=step['name'])}"
+            )
         else:
             n += 1
             s = stops[step["id"]]
-            closed = ", closed then" if s.get("open") is False else ""
+            closed = w["closed"] if s.get("open") is False else ""
+            cat = cats.get(s["category"], s["category"])
             lines.append(
-                f"  {n:>2}. visit {clock(step['duration_s']):>7}  {s['name']} ({s['category']}, "
-                f"arrive {s['arrival_time'][11:16]}{closed})  {s['id']}"
+                f"  {n:>2}. {w['visit']} {clock(step['duration_s'], lang):>7}  {s['name']} "
+                f"({cat}, {w['arrive']} {s['arrival_time'][11:16]}{closed})  {s['id']}"
             )
     if p["kind"] == "round_trip" and p["stops"]:
-        lines.append("Passing: " + ", ".join(s["name"] for s in p["stops"]))
+        lines.append(f"{w['passing']}: " + ", ".join(s["name"] for s in p["stops"]))
+    lines += [f"! {text}" for text in p.get("warnings", [])]
     return "\n".join(lines)

@@ -45,9 +45,16 @@ class UnknownProfileError(InvalidValueError):
 
 
 class OffNetworkError(BikemapError, ValueError):
-    """A point too far from any routable street."""
+    """A point too far from any routable street.
+
+    ``point`` names which one (``from``, ``to``, ``via 2``, ``start``...) when known.
+    """
 
     code = "NoSegment"
+
+    def __init__(self, message: str, *, point: str | None = None) -> None:
+        super().__init__(message)
+        self.point = point
 
 
 class NoRouteError(BikemapError, LookupError):

@@ -15,6 +15,11 @@ __all__ = ["LANGUAGES", "build_instructions"]
 
 LANGUAGES = ("en", "id")
 _TURN_NEW_STEP_DEG = 50  # a turn this sharp starts a new instruction even on the same street
+# A step shorter than this is no instruction of its own: its two turns become one (a jog across a
+# junction, a kink where a street changes name). OSRM's guidance does the same when it collapses
+# turns (``collapse_turns.cpp``, up to ~30 m apart) and trims short first/last steps; below 15 m a
+# rider cannot act on two instructions apart.
+_SHORT_STEP_M = 15.0
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +87,7 @@ def build_instructions(
     """
     words = wording(lang)
     out: list[dict[str, Any]] = []
+    meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
     ends = [st["bearings"] if "bearings" in st else _end_bearings(st["coords"]) for st in steps]
     prev = None
@@ -92,9 +98,11 @@ def build_instructions(
             # a via point at every leg boundary passed, zero-length legs included
             for n in range(1 if prev is None else prev["leg"] + 1, st["leg"] + 1):
                 out.append(_instruction(words, "via", "", st, start, n=n))
+                meta.append({})
             heading = bearings[0] if bearings else 0.0
             compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
             out.append(_instruction(words, "depart", "", st, start, direction=compass))
+            meta.append({"st": st, "delta": 0.0})
         else:
             pb = ends[i - 1]
             delta = 0.0
@@ -107,6 +115,7 @@ def build_instructions(
                 prev = st
                 continue
             out.append(_instruction(words, "turn", mod, st, start))
+            meta.append({"st": st, "delta": delta})
         out[-1]["distance_m"] += st["distance"]
         out[-1]["duration_s"] += st["duration"]
         prev = st
@@ -115,6 +124,7 @@ def build_instructions(
         end_loc = [round(float(end[0]), 7), round(float(end[1]), 7)]
         for n in range(steps[-1]["leg"] + 1, n_legs):  # vias on the destination itself
             out.append(_instruction(words, "via", "", steps[-1], end_loc, n=n))
+            meta.append({})
         out.append(
             {
                 "type": "arrive",
@@ -126,10 +136,57 @@ def build_instructions(
                 "location": [round(float(end[0]), 7), round(float(end[1]), 7)],
             }
         )
+        meta.append({})
+        _merge_short_steps(out, meta, words)
     for ins in out:
         ins["distance_m"] = round(ins["distance_m"], 1)
         ins["duration_s"] = round(ins["duration_s"], 1)
     return out
+
+
+def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], words: dict[str, Any]) -> None:
+    """Fold every step shorter than `_SHORT_STEP_M` into its neighbours, in place.
+
+    A short turn followed by another turn makes one turn of both angles (left then
+    right across a junction: "continue"; then, on the same street as before, no
+    instruction at all); a short last step before a via point or the arrival just
+    lengthens the step before it; a short first step gives the departure to the
+    street that follows.
+    """
+    i = 0
+    while i < len(out):
+        ins, nxt = out[i], (out[i + 1] if i + 1 < len(out) else None)
+        short = ins["type"] in ("depart", "turn") and ins["distance_m"] < _SHORT_STEP_M
+        if not short or nxt is None or (ins["type"] == "depart" and nxt["type"] != "turn"):
+            i += 1
+            continue
+        if ins["type"] == "depart":  # leave on the street that follows, heading its way
+            st = meta[i + 1]["st"]
+            bearings = _end_bearings(st["coords"])
+            compass = words["dir"][int((((bearings[0] if bearings else 0.0) + 22.5) % 360) // 45)]
+            merged = _instruction(words, "depart", "", st, ins["location"], direction=compass)
+            merged["distance_m"] = ins["distance_m"] + nxt["distance_m"]
+            merged["duration_s"] = ins["duration_s"] + nxt["duration_s"]
+            out[i : i + 2] = [merged]
+            meta[i : i + 2] = [{"st": st, "delta": 0.0}]
+            continue
+        before = out[i - 1]
+        before["distance_m"] += ins["distance_m"]
+        before["duration_s"] += ins["duration_s"]
+        if nxt["type"] == "turn":
+            delta = (meta[i]["delta"] + meta[i + 1]["delta"] + 540) % 360 - 180
+            mod = _modifier(delta)
+            same = "st" in meta[i - 1] and _key(meta[i - 1]["st"]) == _key(meta[i + 1]["st"])
+            if mod == "continue" and same:  # back on the street it left: no turn at all
+                before["distance_m"] += nxt["distance_m"]
+                before["duration_s"] += nxt["duration_s"]
+                del out[i : i + 2], meta[i : i + 2]
+                continue
+            turn = _instruction(words, "turn", mod, meta[i + 1]["st"], ins["location"])
+            turn["distance_m"], turn["duration_s"] = nxt["distance_m"], nxt["duration_s"]
+            out[i + 1] = turn
+            meta[i + 1] = {"st": meta[i + 1]["st"], "delta": delta}
+        del out[i], meta[i]
 
 
 def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[str, Any]:

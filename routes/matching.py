@@ -271,9 +271,10 @@ def _off_network(router: Router, pts: np.ndarray, radius: float) -> OffNetworkEr
     far = f"{near / 1000:.1f} km" if near >= 1000 else f"{near:.0f} m"
     exc = OffNetworkError(
         f"the track is entirely off the network: its nearest point is {far} from the streets "
-        f"(a street the '{router.profile.name}' profile can use must be within {radius:.0f} m)"
+        f"(a street the '{router.profile.name}' profile can use must be within {radius:.0f} m)",
+        point="track",
     )
-    exc.details = {"point": "track", "distance_m": round(near, 1) if math.isfinite(near) else None}
+    exc.details = {"distance_m": round(near, 1) if math.isfinite(near) else None}
     return exc
 
 

@@ -285,9 +285,10 @@ class Router:
             far = f"{far_m:.0f} m" if far_m < math.inf else "far"
             exc = OffNetworkError(
                 f"{point_name(what)} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the "
-                f"'{self.profile.name}' profile can use; the limit is {limit:.0f} m"
+                f"'{self.profile.name}' profile can use; the limit is {limit:.0f} m",
+                point=what,
             )
-            exc.details = {"point": what, "distance_m": round(far_m, 1) if far_m < math.inf else None}
+            exc.details = {"distance_m": round(far_m, 1) if far_m < math.inf else None}  # how far (the page)
             raise exc
         line = self._lines[seg]
         along = line.project(pt)

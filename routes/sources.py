@@ -119,10 +119,24 @@ def resolve_source(source: str | os.PathLike | None = "demo") -> Source:
         raise SourceError(f"source is not a readable file: {text}")
     name = path.name.lower()
     if name.endswith(".pbf"):
+        _check_pbf_header(path)
         return Source("pbf", str(path), path.name)
     if name.endswith((".osm", ".osm.bz2", ".xml", ".osm.xml")):
         return Source("xml", str(path), path.name)
     raise SourceError(f"unknown source type: {text} (expected .osm.pbf, .osm, .osm.bz2, place:NAME or bbox:W,S,E,N)")
+
+
+def _check_pbf_header(path: Path) -> None:
+    """Fail at once, before any long step, when a file does not start as an OSM PBF file does.
+
+    A PBF file starts with a 4-byte big-endian length and a BlobHeader whose first field
+    (tag 0x0A, a string) is ``OSMHeader``.
+    """
+    with open(path, "rb") as f:
+        head = f.read(32)
+    size = int.from_bytes(head[:4], "big") if len(head) >= 4 else 0
+    if not (0 < size <= 64 * 1024 and head[4:5] == b"\x0a" and head[6:15] == b"OSMHeader"):
+        raise SourceError(f"cannot read {path.name}: not a valid .osm.pbf file (it does not start with an OSMHeader)")
 
 
 def _parse_bbox(text: str) -> tuple[float, float, float, float]:

@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from ._hours import open_windows
-from ._tsp import held_karp, order_heuristic, orienteering
+from ._tsp import held_karp, order_heuristic, orienteering, schedule
 from .budget import check_budget
 from .errors import (
     BikemapError,
@@ -57,6 +57,7 @@ from .routing import Piece, Router, Snap, direct_piece, feature_from_legs
 __all__ = [
     "EXACT_MAX_STOPS",
     "MAX_ORDER_STOPS",
+    "default_start_time",
     "destinations_from_network",
     "network_timezone",
     "parse_interests",
@@ -75,6 +76,8 @@ EXACT_MAX_STOPS = 10
 MAX_ORDER_STOPS = 40
 #: Most candidates a discovery tour considers (the most interesting nearest ones).
 MAX_CANDIDATES = 100
+#: A discovery tour's time when only the bike-share ticket's riding minutes are given (the page's default).
+DEFAULT_BUDGET_MIN = 120.0
 #: Longest budget of a discovery tour, and longest round trip.
 MAX_BUDGET_MIN = 24 * 60
 MAX_ROUND_TRIP_KM = 200.0
@@ -217,10 +220,39 @@ def network_timezone(net: Network) -> ZoneInfo:
     return net._cached("timezone", build)
 
 
+#: Without a start time a tour starts now, unless it is night: then at `DAY_START_HOUR` (the next morning).
+DAY_START_HOUR, NIGHT_FROM_HOUR = 9, 20
+
+
+def _now(tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.now(tz).replace(microsecond=0)
+
+
+def default_start_time(tz: ZoneInfo, now: dt.datetime | None = None) -> tuple[dt.datetime, bool]:
+    """When a tour with no start time starts: ``(time, moved)``.
+
+    Now in the day; at night (from `NIGHT_FROM_HOUR` to `DAY_START_HOUR`, when
+    hardly anything is open) the next `DAY_START_HOUR` o'clock, ``moved`` True.
+
+    >>> tz = ZoneInfo("Europe/Vaduz")
+    >>> default_start_time(tz, dt.datetime(2026, 6, 6, 1, 0, tzinfo=tz))[0].isoformat()
+    '2026-06-06T09:00:00+02:00'
+    >>> default_start_time(tz, dt.datetime(2026, 6, 6, 22, 30, tzinfo=tz))[0].isoformat()
+    '2026-06-07T09:00:00+02:00'
+    >>> default_start_time(tz, dt.datetime(2026, 6, 6, 14, 5, tzinfo=tz))
+    (datetime.datetime(2026, 6, 6, 14, 5, tzinfo=zoneinfo.ZoneInfo(key='Europe/Vaduz')), False)
+    """
+    now = (now or _now(tz)).astimezone(tz)
+    if DAY_START_HOUR <= now.hour < NIGHT_FROM_HOUR:
+        return now, False
+    day = now.date() if now.hour < DAY_START_HOUR else now.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(DAY_START_HOUR), tz), True
+
+
 def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.datetime:
-    """An aware start time: given (naive means the network's local time) or now."""
+    """An aware start time: given (naive means the network's local time) or `default_start_time`."""
     if start_time is None or start_time == "":
-        return dt.datetime.now(tz).replace(microsecond=0)
+        return default_start_time(tz)[0]
     if isinstance(start_time, str):
         text = start_time.strip()
         try:
@@ -415,6 +447,7 @@ def plan_discovery(
     max_candidates: int = MAX_CANDIDATES,
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
+    ride_budget_min: float | None = None,
 ) -> dict[str, Any]:
     """Choose and order the most interesting destinations that fit a time budget.
 
@@ -422,7 +455,17 @@ def plan_discovery(
     its ``rank``. The budget counts riding, visiting (``visit_min``) and any
     wait for a place to open; a destination with known opening hours is only
     visited when the whole visit fits an opening at the planned arrival.
-    ``edge_cost``: as in `plan_order` (closures).
+    ``ride_budget_min`` limits the riding alone (the minutes a bike-share
+    ticket includes; the bike is docked during visits). ``edge_cost``: as in
+    `plan_order` (closures).
+
+    When ``interests`` are given, every interest with a weight above 0 gets
+    at least one stop when one fits; the result's ``unserved`` lists the
+    interests that got none, each with a ``reason`` (``none``: no such place
+    within reach; ``closed``: closed for the whole tour; ``too_far``: the
+    nearest needs more minutes than the budget or the riding allowed;
+    ``crowded``: it fits alone but not with the other stops) and a ``text``
+    in ``lang``.
 
     Raises
     ------
@@ -435,7 +478,13 @@ def plan_discovery(
         raise InvalidValueError(f"budget must be a number of minutes, got {budget_min!r}") from None
     if not (math.isfinite(budget) and 0 < budget <= MAX_BUDGET_MIN):
         raise InvalidValueError(f"budget must be between 1 and {MAX_BUDGET_MIN} minutes, got {budget_min!r}")
+    ride_s = math.inf
+    if ride_budget_min is not None:
+        ride_s = float(ride_budget_min) * 60
+        if not (math.isfinite(ride_s) and ride_s > 0):
+            raise InvalidValueError(f"riding budget must be above 0 minutes, got {ride_budget_min!r}")
     weights = parse_interests(interests)
+    asked = [c for c, w in weights.items() if w > 0] if interests else []
     index = _destination_index(destinations if destinations is not None else destinations_from_network(net))
     get_profile(profile)
     router = net.router(profile)
@@ -472,7 +521,7 @@ def plan_discovery(
         dests.append(d)
         prizes.append(prize)
     if not dests:
-        raise BudgetTooSmallError(f"no destination matching the interests is within reach of {budget:.0f} minutes")
+        raise BudgetTooSmallError(_say(lang, "nothing_near", budget=f"{budget:.0f}"))
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     T, _ = travel_matrix(router, snaps, edge_cost=edge_cost)
@@ -486,13 +535,12 @@ def plan_discovery(
     cands = np.arange(first, m, dtype=np.int64)[reachable]
     if len(cands) == 0:
         raise BudgetTooSmallError("no destination matching the interests can be reached from the start")
-    _, _, route = orienteering(T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0)
+    solve = (T, 0, cands, e, prize, visit, wn, wa, wb, budget_s, DISCOVERY_ITERATIONS, 0, ride_s)
+    _, _, route = orienteering(*solve)
     if len(route) == 0:
-        need = min(T[0, c] + visit[c] + T[c, e] for c in cands) / 60
-        raise BudgetTooSmallError(
-            f"a budget of {budget:.0f} minutes is too small to visit anything: the quickest visit "
-            f"({'there and back' if end is None else 'on the way'}) needs about {math.ceil(need)} minutes"
-        )
+        raise BudgetTooSmallError(_nothing_fits(T, cands, e, visit, budget, ride_s, end is None, lang))
+    cat_of = {k: dests[k - first]["category"] for k in range(first, m)}
+    route = _cover_interests(solve, route, asked, cat_of, prize)
     seq = [int(k) for k in route]
     feature = _tour_feature(
         router,
@@ -509,9 +557,148 @@ def plan_discovery(
     )
     p = feature["properties"]
     p["budget_min"] = budget
+    p["ride_budget_min"] = None if ride_budget_min is None else float(ride_budget_min)
     p["interests"] = weights
     p["candidates"] = int(len(cands))
+    served = {d["category"] for d in dests if d["id"] in set(p["order"])}
+    p["unserved"] = [
+        _unserved(c, [k for k in cands if cat_of[int(k)] == c], solve, dests, first, lang)
+        for c in asked
+        if c not in served
+    ]
     return feature
+
+
+def _cover_interests(solve: tuple, route: np.ndarray, asked: list[str], cat_of: dict[int, str], prize) -> np.ndarray:
+    """Give every asked-for interest a stop where one fits: its best stop that fits alone is made a must.
+
+    The solver maximises the summed interest, so many short visits of one kind can
+    crowd out the one long visit of another ("Museum + Heritage" and no museum).
+    """
+    T, s, cands, e, _, visit, wn, wa, wb, budget_s, *_rest, ride_s = solve
+    served = {cat_of[int(k)] for k in route}
+    must = []
+    for c in asked:
+        if c in served:
+            continue
+        best, best_score = -1, -1.0
+        for k in cands:
+            if cat_of[int(k)] != c:
+                continue
+            t = schedule(T, s, np.array([k], np.int64), e, visit, wn, wa, wb, ride_s)
+            if t <= budget_s and prize[k] / (t + 1.0) > best_score:
+                best, best_score = int(k), prize[k] / (t + 1.0)
+        if best >= 0:
+            must.append(best)
+    if not must:
+        return route
+    boosted = prize.copy()
+    boosted[must] += prize.sum() + 1.0  # worth more than everything else together
+    _, _, forced = orienteering(T, s, cands, e, boosted, *solve[5:])
+    return forced if len(forced) else route
+
+
+def _unserved(category: str, ks: list, solve: tuple, dests: list[dict], first: int, lang: str) -> dict[str, Any]:
+    """Why an asked-for interest got no stop: none near, closed, too far, or crowded out."""
+    T, s, _, e, _, visit, wn, wa, wb, budget_s, *_rest, ride_s = solve
+    label = category_label(category, lang)
+    out: dict[str, Any] = {"category": category}
+    no_windows = np.full(len(wn), -1, np.int64)
+    alone = [(schedule(T, s, np.array([k], np.int64), e, visit, wn, wa, wb, ride_s), int(k)) for k in ks]
+    free = [(schedule(T, s, np.array([k], np.int64), e, visit, no_windows, wa, wb, ride_s), int(k)) for k in ks]
+    if not ks:
+        out["reason"] = "none"
+    elif any(t <= budget_s for t, _ in alone):
+        out["reason"] = "crowded"
+    elif any(t <= budget_s for t, _ in free):
+        out["reason"] = "closed"
+        out["name"] = dests[min(free)[1] - first]["name"]
+    else:
+        out["reason"] = "too_far"
+        t, k = min((T[s, k] + visit[k] + T[k, e], int(k)) for k in ks)
+        ride = T[s, k] + T[k, e]
+        out["name"] = dests[k - first]["name"]
+        out["need_min"] = math.ceil(t / 60)
+        out["ride_min"] = math.ceil(ride / 60)
+        if math.isfinite(ride_s) and ride > ride_s and t <= budget_s:
+            out["reason"] = "too_far_ride"
+    words = _SAY.get(lang, _SAY["en"])
+    out["text"] = words["unserved_" + out["reason"]].format(
+        label=label,
+        name=out.get("name", ""),
+        need=out.get("need_min", 0),
+        ride=out.get("ride_min", 0),
+        budget=f"{budget_s / 60:.0f}",
+        inc=f"{ride_s / 60:.0f}" if math.isfinite(ride_s) else "",
+    )
+    return out
+
+
+def _nothing_fits(T, cands, e: int, visit, budget: float, ride_s: float, back: bool, lang: str) -> str:
+    """Why a discovery tour has no stop at all: closed, too much riding, or too little time."""
+    ride = {int(c): T[0, c] + T[c, e] for c in cands}
+    need = {int(c): ride[int(c)] + visit[c] for c in cands}
+    way = _say(lang, "there_and_back" if back else "on_the_way")
+    if any(ride[c] <= ride_s and need[c] <= budget * 60 for c in ride):  # it is the opening hours
+        return _say(lang, "nothing_open", budget=f"{budget:.0f}")
+    if math.isfinite(ride_s) and min(ride.values()) > ride_s:
+        return _say(
+            lang, "nothing_fits_ride", inc=f"{ride_s / 60:.0f}", ride=math.ceil(min(ride.values()) / 60), way=way
+        )
+    near = [need[c] for c in ride if ride[c] <= ride_s] or list(need.values())
+    return _say(lang, "nothing_fits", budget=f"{budget:.0f}", need=math.ceil(min(near) / 60), way=way)
+
+
+_SAY = {
+    "en": {
+        "nothing_near": "No destination matching the interests is within reach of {budget} minutes.",
+        "nothing_fits": "A budget of {budget} minutes is too small to visit anything: the quickest visit "
+        "({way}) needs about {need} minutes.",
+        "nothing_fits_ride": "Nothing fits the {inc} minutes of riding the bike-share ticket includes: the nearest "
+        "destination needs about {ride} minutes of riding ({way}).",
+        "night_today": "It is night now, when hardly anything is open: the tour starts at {clock} this morning. "
+        "Change the start time to plan another.",
+        "night_tomorrow": "It is night now, when hardly anything is open: the tour starts tomorrow at {clock}. "
+        "Change the start time to plan another.",
+        "nothing_open": "Nothing fits: the places within {budget} minutes are closed then. Try another start time.",
+        "there_and_back": "there and back",
+        "on_the_way": "on the way",
+        "unserved_none": "{label}: no such place within reach.",
+        "unserved_closed": "{label}: {name} and the others are closed while the tour passes.",
+        "unserved_too_far": "{label}: too far; {name}, the nearest, needs about {need} min with its visit, more "
+        "than the {budget} min of the tour.",
+        "unserved_too_far_ride": "{label}: too far; {name}, the nearest, needs about {ride} min of riding, more "
+        "than the {inc} min the bike-share ticket includes.",
+        "unserved_crowded": "{label}: one would fit alone, but not with the other stops in {budget} min.",
+    },
+    "id": {
+        "nothing_near": "Tidak ada tujuan yang sesuai minat dalam jangkauan {budget} menit.",
+        "nothing_fits": "Waktu {budget} menit terlalu singkat untuk mengunjungi apa pun: kunjungan tercepat "
+        "({way}) memerlukan sekitar {need} menit.",
+        "nothing_fits_ride": "Tidak ada yang muat dalam {inc} menit bersepeda yang termasuk dalam tiket sepeda "
+        "sewaan: tujuan terdekat memerlukan sekitar {ride} menit bersepeda ({way}).",
+        "night_today": "Sekarang malam, saat hampir semua tempat tutup: tur dimulai pagi ini pukul {clock}. "
+        "Ubah waktu mulai untuk merencanakan yang lain.",
+        "night_tomorrow": "Sekarang malam, saat hampir semua tempat tutup: tur dimulai besok pukul {clock}. "
+        "Ubah waktu mulai untuk merencanakan yang lain.",
+        "nothing_open": "Tidak ada yang muat: tempat dalam jangkauan {budget} menit tutup saat itu. Coba waktu mulai "
+        "lain.",
+        "there_and_back": "pergi dan kembali",
+        "on_the_way": "di perjalanan",
+        "unserved_none": "{label}: tidak ada tempat seperti itu dalam jangkauan.",
+        "unserved_closed": "{label}: {name} dan yang lain tutup saat tur lewat.",
+        "unserved_too_far": "{label}: terlalu jauh; {name}, yang terdekat, memerlukan sekitar {need} menit dengan "
+        "kunjungannya, lebih dari {budget} menit tur.",
+        "unserved_too_far_ride": "{label}: terlalu jauh; {name}, yang terdekat, memerlukan sekitar {ride} menit "
+        "bersepeda, lebih dari {inc} menit yang termasuk dalam tiket sepeda sewaan.",
+        "unserved_crowded": "{label}: satu tempat muat sendiri, tetapi tidak bersama perhentian lain dalam "
+        "{budget} menit.",
+    },
+}
+
+
+def _say(lang: str, key: str, **values: Any) -> str:
+    return _SAY.get(lang, _SAY["en"])[key].format(**values)
 
 
 def _windows(dests, first: int, m: int, t0: dt.datetime, horizon_s: float):
@@ -844,6 +1031,7 @@ def plan_tour(
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
     included_minutes: float | None = None,
+    ride_budget_min: float | None = None,
 ) -> dict[str, Any]:
     """Plan the tour asked for by exactly one of ``stops``, ``budget_min`` or ``distance_km``.
 
@@ -858,9 +1046,12 @@ def plan_tour(
 
     ``included_minutes``: the minutes a bike-share ticket includes (e.g.
     `routes.gbfs.ride_budget_minutes`). With none of the three asked for, the
-    tour is a discovery tour in that budget (the bike is out for the whole
-    tour, visits included); the result gets ``included_minutes`` and
-    ``warnings`` (`tour_warnings`: riding, or the whole tour, longer than that).
+    tour is a discovery tour whose riding fits those minutes (the bike docked
+    during visits) in `DEFAULT_BUDGET_MIN` (or the included minutes, if more)
+    with its visits; the result gets ``included_minutes`` and ``warnings``
+    (`tour_warnings`: riding, or the whole tour, longer than that; then why an
+    asked-for interest got no stop, see `plan_discovery`).
+    ``ride_budget_min``: a discovery tour's most minutes of riding.
     """
     if included_minutes is not None:
         try:
@@ -870,7 +1061,13 @@ def plan_tour(
         if not (math.isfinite(included_minutes) and included_minutes > 0):
             raise InvalidValueError(f"included_minutes must be above 0, got {included_minutes!r}")
         if stops is None and budget_min is None and distance_km is None:
-            budget_min = included_minutes
+            budget_min = max(DEFAULT_BUDGET_MIN, included_minutes)
+            ride_budget_min = included_minutes
+    if ride_budget_min is not None and budget_min is None:
+        raise InvalidValueError("a riding budget goes with budget_min (a discovery tour)")
+    moved, tz = False, network_timezone(net)
+    if start_time is None or start_time == "":
+        start_time, moved = default_start_time(tz)
     feature = _plan_tour(
         net,
         start,
@@ -884,10 +1081,16 @@ def plan_tour(
         start_time=start_time,
         lang=lang,
         edge_cost=edge_cost,
+        ride_budget_min=ride_budget_min,
     )
     p = feature["properties"]
     p["included_minutes"] = included_minutes
-    p["warnings"] = tour_warnings(p, included_minutes, lang=lang)
+    p["warnings"] = tour_warnings(p, included_minutes, lang=lang) + [u["text"] for u in p.get("unserved", [])]
+    p["start_time_moved"] = moved
+    if moved:  # said first: every time in the plan follows from it
+        when = dt.datetime.fromisoformat(p["start_time"])
+        day = "today" if when.date() == _now(tz).date() else "tomorrow"
+        p["warnings"].insert(0, _say(lang, "night_" + day, clock=when.strftime("%H:%M")))
     return feature
 
 
@@ -940,7 +1143,20 @@ def _minutes_over(seconds: float, limit_min: float) -> int:
 
 
 def _plan_tour(
-    net, start, *, stops, budget_min, distance_km, interests, end, profile, destinations, start_time, lang, edge_cost
+    net,
+    start,
+    *,
+    stops,
+    budget_min,
+    distance_km,
+    interests,
+    end,
+    profile,
+    destinations,
+    start_time,
+    lang,
+    edge_cost,
+    ride_budget_min=None,
 ) -> dict[str, Any]:
     modes = [
         n for n, v in (("stops", stops), ("budget_min", budget_min), ("distance_km", distance_km)) if v is not None
@@ -975,6 +1191,7 @@ def _plan_tour(
             start_time=start_time,
             lang=lang,
             edge_cost=edge_cost,
+            ride_budget_min=ride_budget_min,
         )
     if end is not None:
         raise InvalidValueError("a round trip starts and ends at the start; end is not allowed with distance_km")

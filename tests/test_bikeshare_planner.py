@@ -67,28 +67,29 @@ def _error(resp, status=400, code="InvalidValue"):
 
 
 def test_no_budget_with_a_feed_is_a_discovery_tour_in_the_included_minutes(feed_client):
+    # riding within the minutes the ticket includes, the visits on top (the bike docked meanwhile)
     client = feed_client(60)
     resp = _tour(client)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     p = resp.get_json()["properties"]
-    assert p["kind"] == "discovery" and p["budget_min"] == 60 and p["included_minutes"] == 60
-    assert p["stops"] and p["total_s"] <= 60 * 60
-    assert p["warnings"] == []  # the tour fits what the ticket includes
+    assert p["kind"] == "discovery" and p["included_minutes"] == 60 and p["ride_budget_min"] == 60
+    assert p["budget_min"] == 120 and p["stops"] and p["duration_s"] <= 60 * 60 and p["total_s"] <= 120 * 60
+    assert all(w.startswith("With visits the tour takes about") for w in p["warnings"])  # never "riding longer"
     # budget=included says the same explicitly (with interests)
     q = {"start": START, "start_time": WHEN, "budget": "included", "interests": "heritage,park"}
     r2 = client.get("/api/tour", query_string=q)
     assert r2.status_code == 200, r2.get_data(as_text=True)
     p2 = r2.get_json()["properties"]
-    assert p2["budget_min"] == 60 and p2["interests"] == {"heritage": 1.0, "park": 1.0}
+    assert p2["budget_min"] == 120 and p2["ride_budget_min"] == 60 and p2["interests"] == {"heritage": 1.0, "park": 1.0}
     # minutes asked for win over the included ones; the ticket's still warns
     p3 = _tour(client, budget_min="90").get_json()["properties"]
-    assert p3["budget_min"] == 90 and p3["included_minutes"] == 60
+    assert p3["budget_min"] == 90 and p3["included_minutes"] == 60 and p3["ride_budget_min"] is None
     assert p3["total_s"] > 60 * 60 and len(p3["warnings"]) == 1 and "60 min" in p3["warnings"][0]
 
 
 def test_the_included_minutes_follow_the_feed(feed_client):
     p = feed_client(45).get("/api/tour", query_string={"start": START, "start_time": WHEN}).get_json()["properties"]
-    assert p["budget_min"] == 45 and p["included_minutes"] == 45 and p["total_s"] <= 45 * 60
+    assert p["ride_budget_min"] == 45 and p["included_minutes"] == 45 and p["duration_s"] <= 45 * 60
 
 
 def _order_tour(client, **more):
@@ -135,7 +136,6 @@ def test_tour_gpx_with_the_included_budget(feed_client, gpx_schema):
     [
         ({"budget": "included"}, "budget=included needs a bike-share feed"),
         ({"budget": "free"}, "budget must be 'included'"),
-        ({"budget": "included", "budget_min": "30"}, "budget_min or budget=included, not both"),
         ({}, "give exactly one of stops, budget_min or distance_km"),
     ],
 )
@@ -163,8 +163,9 @@ def test_an_unreachable_feed_never_fails_a_tour(paris_net):
 def test_the_library_takes_included_minutes(paris_net):
     start = TRIPS[0][0]
     p = plan_tour(paris_net, start, included_minutes=60, start_time=WHEN)["properties"]
-    assert p["kind"] == "discovery" and p["budget_min"] == 60 and p["included_minutes"] == 60
-    p = plan_tour(paris_net, start, distance_km=3)["properties"]
+    assert p["kind"] == "discovery" and p["ride_budget_min"] == 60 and p["included_minutes"] == 60
+    assert p["budget_min"] == 120 and p["duration_s"] <= 60 * 60  # riding in the free minutes, visits on top
+    p = plan_tour(paris_net, start, distance_km=3, start_time=WHEN)["properties"]
     assert p["warnings"] == [] and p["included_minutes"] is None
     with pytest.raises(ValueError, match="included_minutes must be above 0"):
         plan_tour(paris_net, start, included_minutes=0)

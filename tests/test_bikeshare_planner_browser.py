@@ -142,9 +142,11 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
         == f"Use the free minutes of the bike share ({INCLUDED} min)"
     )
     free.check()
-    assert page.locator("#bm-tour-budget").is_disabled() and page.locator("#bm-tour-budget").input_value() == "3"
+    # riding within the free minutes; the minutes field stays the time for the whole tour (#17)
+    assert page.locator("#bm-tour-budget").is_enabled() and page.locator("#bm-tour-included-note").is_visible()
     assert page.evaluate("bikemap.tours.params().budget") == "included"
     page.select_option("#bm-tour-mode", "order")
+    page.fill("#bm-tour-when", "2026-06-02T10:00")  # by day: at night the tour would start the next morning
     for i in (0, 1):
         page.locator("#bm-tour-search").fill("park")
         p.wait_for("document.querySelectorAll('#bm-tour-results li[role=option]').length > 1")
@@ -161,7 +163,11 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     page.locator("#bm-tour-warnings").scroll_into_view_if_needed()
     p.screenshot(artifacts_dir / "bikeshare-planner-tour.png")
 
-    # a reload keeps the mode and the trip
+    # a reload keeps the mode and the trip (the tour, in the URL too while shown, cleared first)
+    page.locator("#bm-tour-clear").click()
+    p.wait_for(
+        "document.querySelectorAll('#bm-legs li').length === 3 && !document.getElementById('panel-route').hidden"
+    )
     url = page.url
     page.reload()
     p.wait_for("window.bikemap && window.bikemap.planner")
@@ -204,6 +210,7 @@ def test_bike_share_mode_in_chromium(browser, server, artifacts_dir, gpx_schema)
     assert ph.locator("#bm-via-note").is_visible() and ph.locator(".bm-marker-via").count() == 0
     assert parse_qs(urlsplit(ph.url).query)["via"] == ["48.8655,2.3612"]
     assert not ph.locator("#bm-status.bm-error").count()
+    phone.wait_for("!bikemap.map._animatingZoom")  # a tap during the fit's zoom animation is no map click
     phone.click_latlon(48.8672, 2.3600)  # a third tap moves the destination
     phone.wait_for("!document.body.classList.contains('bm-busy') && document.querySelectorAll('#bm-legs li').length")
     q2 = parse_qs(urlsplit(ph.url).query)

@@ -236,9 +236,8 @@ def test_point_off_the_network_explains_itself(browser, live_server, artifacts_d
     p.goto(f"/?lang=id&from=59.9,24.0&to={END[0]},{END[1]}")
     p.wait_for("document.querySelector('#bm-status.bm-error')")
     text = p.page.locator("#bm-status").inner_text()
-    # err_NoSegment_point in Indonesian: which point ("Awal", the start) and how far
-    assert re.match(r"^Awal berjarak [\d,]+ km dari jalan terdekat", text), text
-    assert p.page.locator("#bm-gpx").get_attribute("href") == "#"
+    assert text.startswith("Titik awal (A) terlalu jauh")  # err_NoSegment in Indonesian, naming the point (#17)
+    assert p.page.locator("#bm-gpx").get_attribute("href") == "#" and p.page.locator("#bm-gpx").is_hidden()
     assert not p.errors or all("422" in e for e in p.errors), p.errors
     p.close()
 

@@ -120,3 +120,44 @@ def test_chart_in_the_browser(hill_server, artifacts_dir, browser):
     finally:
         ctx.close()
     assert not errors
+
+
+@pytest.mark.browser
+def test_chart_on_a_phone_answers_a_tap_and_a_drag(hill_server, artifacts_dir, browser):
+    """#17: on a phone a tap showed nothing (the finger's pointerleave hid it at once)."""
+    errors: list[str] = []
+    ctx = browser.new_context(viewport={"width": 375, "height": 740}, has_touch=True, is_mobile=True)
+    try:
+        page = ctx.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{hill_server}/?from={FROM}&to={TO}&lang=en")
+        page.wait_for_selector("#bm-elevation svg .bm-elev-line", timeout=30_000)
+        chart = page.locator("#bm-elevation svg")
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.touchscreen.tap(box["x"] + box["width"] * 0.3, y)
+        page.wait_for_timeout(300)  # the finger is lifted: the readout and the spot stay
+        first = page.inner_text("#bm-elevation .bm-elev-readout")
+        assert first.endswith(" m") and " \u00b7 " in first
+        spot = (
+            "() => { var m = bikemap.elevation.marker();"
+            " return m && bikemap.map.hasLayer(m) ? m.getLatLng().lng : null; }"
+        )
+        at = page.evaluate(spot)
+        assert at is not None
+        # a drag along the chart moves the readout and the spot
+        cdp = ctx.new_cdp_session(page)
+        xs = [box["x"] + box["width"] * f for f in (0.3, 0.5, 0.7, 0.9)]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": xs[0], "y": y}]})
+        for x in xs[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        page.wait_for_timeout(300)
+        last = page.inner_text("#bm-elevation .bm-elev-readout")
+        assert last.endswith(" m") and last != first
+        assert page.evaluate(spot) != at
+        page.screenshot(path=str(artifacts_dir / "elevation-chart-phone.png"))
+    finally:
+        ctx.close()
+    assert not errors

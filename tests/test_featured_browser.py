@@ -164,4 +164,9 @@ def test_a_link_opens_a_featured_route(browser, site):
     wait_for(pg, "document.querySelectorAll('.bm-marker-featured').length > 0")
     assert pg.locator(".bm-marker-featured").count() == len(pub["properties"]["stops"])
     assert pub["properties"]["title"] in pg.locator("#bm-featured-status").inner_text()
+    # the page URL keeps it (#17): a reload, or "Copy link", opens it again
+    wait_for(pg, f"new URLSearchParams(location.search).get('featured') === '{pub['id']}'")
+    pg.reload()
+    wait_for(pg, "document.querySelectorAll('.bm-marker-featured').length > 0")
+    assert pub["properties"]["title"] in pg.locator("#bm-featured-status").inner_text()
     assert pg.errors == []

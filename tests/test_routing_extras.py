@@ -45,7 +45,7 @@ def test_a_point_cut_off_from_the_other_moves_and_says_so(demo_net):
 def test_errors_name_the_point(demo_net):
     with pytest.raises(OffNetworkError, match=r"^the destination \(60.300000,25.200000\) is \d+ m from") as exc:
         route(demo_net, [A, (60.30, 25.20)])
-    assert exc.value.details["point"] == "to" and exc.value.details["distance_m"] > 500
+    assert exc.value.point == "to" and exc.value.details["distance_m"] > 500
     with pytest.raises(OffNetworkError, match=r"^via point 2 "):
         route(demo_net, [A, B, (60.30, 25.20), B])
 

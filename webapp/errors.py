@@ -40,18 +40,20 @@ STATUS: dict[str, int] = {
 }
 
 
-def error_response(code: str, message: str, status: int):
-    resp = jsonify({"error": {"code": code, "message": message}})
+def error_response(code: str, message: str, status: int, **extra: str):
+    resp = jsonify({"error": {"code": code, "message": message, **extra}})
     resp.status_code = status
     return resp
 
 
 def _bikemap_error(exc: BikemapError):
-    # details: machine-readable facts beside the message (which point is off the streets, how far)
+    # which point is off the network (OffNetworkError.point), and facts beside the message (``details``:
+    # how far it is), for the page
     extra = {k: v for k, v in (exc.details or {}).items() if k not in ("code", "message")}
-    resp = jsonify({"error": {"code": exc.code, "message": str(exc), **extra}})
-    resp.status_code = STATUS.get(exc.code, 400)
-    return resp
+    point = getattr(exc, "point", None)
+    if point:
+        extra["point"] = point
+    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400), **extra)
 
 
 def _http_error(exc: HTTPException):

@@ -94,6 +94,10 @@ SCHEMAS: dict[str, Any] = {
                         ],
                     },
                     "message": {"type": "string"},
+                    "point": {
+                        "type": "string",
+                        "description": "NoSegment: which point is too far from a street (from, to, via 2, start...)",
+                    },
                 },
             }
         },

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
 from routes.places import load_categories
-from routes.tours import destinations_from_network, plan_tour, tour_to_gpx
+from routes.tours import DEFAULT_BUDGET_MIN, destinations_from_network, plan_tour, tour_to_gpx
 
 from .api import query, query_lang
 from .network import get_network
@@ -46,9 +46,9 @@ _BUDGET_DOC = {
     "name": "budget",
     "in": "query",
     "required": False,
-    "description": "included: a discovery tour in the minutes the bike-share ticket includes (the pricing "
-    "plans of the app's GBFS feed); the default when a feed gives them and none of stops, "
-    "budget_min, distance_km is set",
+    "description": "included: a discovery tour whose riding fits the minutes the bike-share ticket includes "
+    "(the pricing plans of the app's GBFS feed), with the visits on top in budget_min (default 120); "
+    "the default when a feed gives them and none of stops, budget_min, distance_km is set",
     "schema": {"type": "string", "enum": ["included"]},
 }
 if not any(p["name"] == "budget" for p in PATHS["/api/tour"]["get"]["parameters"]):
@@ -76,22 +76,24 @@ def included_minutes() -> float | None:
         return None
 
 
-def _budget(q: dict[str, str], included: float | None) -> float | None:
-    """``budget_min``, or the included minutes for ``budget=included``."""
+def _budget(q: dict[str, str], included: float | None) -> tuple[float | None, float | None]:
+    """``(budget_min, ride_budget_min)``: ``budget=included`` keeps the riding within the included minutes.
+
+    The visits come on top (the bike docked meanwhile), in ``budget_min`` when given,
+    else in `routes.tours.DEFAULT_BUDGET_MIN` (or the included minutes, if more).
+    """
     budget_min = _number(q, "budget_min")
     word = (q.get("budget") or "").strip()
     if not word:
-        return budget_min
+        return budget_min, None
     if word != "included":
         raise InvalidValueError(f"budget must be 'included' (give minutes as budget_min), got {word[:20]!r}")
-    if budget_min is not None:
-        raise InvalidValueError("give budget_min or budget=included, not both")
     if included is None:
         raise InvalidValueError(
             "budget=included needs a bike-share feed whose pricing plans say how many "
             "minutes a ride includes; give budget_min instead"
         )
-    return included
+    return (max(DEFAULT_BUDGET_MIN, included) if budget_min is None else budget_min), included
 
 
 def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
@@ -153,11 +155,13 @@ def api_tour():
     end = parse_latlon(q["end"], what="end") if q.get("end", "").strip() else None
     stops = [s for s in q["stops"].split(",") if s.strip()] if "stops" in q else None
     included = included_minutes()  # bike share: the default budget, and warnings (routes.tours.tour_warnings)
+    budget_min, ride_budget_min = _budget(q, included)
     feature = plan_tour(
         get_network(),
         start,
         stops=stops,
-        budget_min=_budget(q, included),
+        budget_min=budget_min,
+        ride_budget_min=ride_budget_min,
         distance_km=_number(q, "distance_km"),
         interests=q.get("interests") or None,
         end=end,

@@ -13,7 +13,7 @@
   if (!bm) return;
   var map = bm.map, t = bm.t, el = bm.el;
   var state = {mode: "discovery", places: [], interests: {}};
-  var destinations = null, categories = null, markers = null, pending = null;
+  var destinations = null, categories = null, markers = null, pending = null, weights = {};
 
   var css = el("style", {}, [
     ".bm-marker-tour { background: #ea580c; } .bm-pin-tour { background: #ea580c; }",
@@ -26,7 +26,10 @@
     ".bm-tour-timeline .bm-pin { flex: 0 0 1.5rem; height: 1.5rem; border-radius: 50%; color: #fff; font-weight: 700;",
     "  font-size: .75rem; display: flex; align-items: center; justify-content: center; }",
     ".bm-tour-timeline small { color: #666; margin-left: auto; white-space: nowrap; }",
-    ".bm-tour-timeline .bm-tl-closed { flex-wrap: wrap; } .bm-tl-closed-note { color: #b91c1c; width: 100%; padding-left: 1.9rem; }"
+    ".bm-tour-timeline .bm-tl-closed { flex-wrap: wrap; } .bm-tl-closed-note { color: #b91c1c; width: 100%; padding-left: 1.9rem; }",
+    ".bm-tour-interest { display: inline-flex; align-items: center; }",
+    ".bm-tour-interest select { font-size: .75rem; padding: 0 .2rem; margin-left: .25rem; border: 1px solid #ccc; border-radius: .25rem; }",
+    ".bm-tour-interest select[hidden] { display: none; }"
   ].join("\n"));
   document.head.appendChild(css);
 
@@ -98,8 +101,10 @@
   var planBtn = el("button", {type: "button", id: "bm-tour-plan", "class": "btn btn-sm btn-primary"}, t("tour_plan"));
   var gpx = el("a", {id: "bm-tour-gpx", "class": "btn btn-sm btn-outline-primary", href: "#", download: "bikemap-tour.gpx", hidden: "hidden"},
                t("download_gpx"));
-  var clearBtn = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary"}, t("clear"));
-  row.appendChild(planBtn); row.appendChild(gpx); row.appendChild(clearBtn);
+  var clearBtn = el("button", {type: "button", id: "bm-tour-clear", "class": "btn btn-sm btn-outline-secondary"}, t("clear"));
+  var shareBtn = el("button", {type: "button", id: "bm-tour-share", "class": "btn btn-sm btn-outline-primary", hidden: "hidden"},
+                    t("share"));
+  row.appendChild(planBtn); row.appendChild(gpx); row.appendChild(shareBtn); row.appendChild(clearBtn);
   box.appendChild(row);
   var status = el("div", {"class": "bm-status", role: "status", id: "bm-tour-status"});
   box.appendChild(status);
@@ -112,23 +117,39 @@
 
   // ------------------------------------------------------------------ data
 
+  var categoriesLoading = null;
   function loadCategories() {
     if (categories) return Promise.resolve(categories);
-    return bm.api("tour/categories", {lang: bm.lang}).then(function (cats) {
+    if (categoriesLoading) return categoriesLoading;  // asked twice at load (the form, a tour in the URL)
+    categoriesLoading = bm.api("tour/categories", {lang: bm.lang}).then(function (cats) {
       categories = cats;
       cats.forEach(function (c) {
         if (c.id === "other") return;
         var lab = el("label", {"class": "bm-check bm-tour-cat"});
         var cb = el("input", {type: "checkbox", value: c.id});
-        cb.addEventListener("change", function () {
-          if (cb.checked) state.interests[c.id] = 1; else delete state.interests[c.id];
+        // how much it matters: a ticked interest with weight 1, 2 or 3 (museum:3,heritage:1)
+        var weight = el("select", {"class": "bm-tour-weight", "data-cat": c.id, hidden: "hidden",
+                                   "aria-label": t("tour_weight_label", {name: c.label})});
+        [["1", "tour_weight_1"], ["2", "tour_weight_2"], ["3", "tour_weight_3"]].forEach(function (w) {
+          weight.appendChild(el("option", {value: w[0]}, t(w[1])));
         });
+        var changed = function () {
+          if (cb.checked) state.interests[c.id] = parseInt(weight.value, 10) || 1; else delete state.interests[c.id];
+          weight.hidden = !cb.checked;
+        };
+        cb.addEventListener("change", changed);
+        weight.addEventListener("change", changed);
+        weights[c.id] = {cb: cb, weight: weight, changed: changed};
         lab.appendChild(cb);
         lab.appendChild(document.createTextNode(" " + c.label));
-        interestsBox.appendChild(lab);
+        var wrap = el("span", {"class": "bm-tour-interest"});
+        wrap.appendChild(lab);
+        wrap.appendChild(weight);
+        interestsBox.appendChild(wrap);
       });
       return cats;
     });
+    return categoriesLoading;
   }
   function catLabel(id) {
     var c = (categories || []).filter(function (x) { return x.id === id; })[0];
@@ -199,12 +220,11 @@
     var p = {start: pt(s.from), profile: s.profile || "safe", lang: bm.lang};
     if (endAtB.checked && s.to && state.mode !== "loop") p.end = pt(s.to);
     if (when.value && state.mode !== "loop") p.start_time = when.value;
-    if (state.mode === "discovery" && useFree.checked && !freeWrap.hidden) {
-      p.budget = "included";
-      p.interests = Object.keys(state.interests).join(",");
-    } else if (state.mode === "discovery") {
+    if (state.mode === "discovery") {
+      // with the free minutes: riding within them, the visits on top in the minutes given
+      if (useFree.checked && !freeWrap.hidden) p.budget = "included";
       p.budget_min = budget.value;
-      p.interests = Object.keys(state.interests).join(",");
+      p.interests = interestText();
     } else if (state.mode === "order") {
       if (!state.places.length) return {error: "tour_need_places"};
       p.stops = state.places.map(function (d) { return d.id; }).join(",");
@@ -213,23 +233,94 @@
     }
     return p;
   }
+  function interestText() {
+    return Object.keys(state.interests).map(function (c) {
+      return state.interests[c] > 1 ? c + ":" + state.interests[c] : c;
+    }).join(",");
+  }
   function showError(err) {
     var key = "err_" + (err && err.code);
     if (err && err.code === "NoRoute" && modeSel.value === "loop") key = "tour_err_loop";
-    var text = t(key).replace("{km}", distance.value);
+    if (err && err.code === "BudgetTooSmall" && err.message) key = "";  // the server says why, in the page language
+    if (err && err.code === "NoSegment" && (err.point === "start" || err.point === "end")) {
+      key = "";
+      err = {message: t("err_NoSegment_point", {point: t(err.point === "start" ? "point_from" : "point_to")})};
+    }
+    var text = key ? t(key).replace("{km}", distance.value) : key;
     status.textContent = text !== key ? text : (err && err.message) || t("err_network");
     status.className = "bm-status bm-error";
   }
-  function clearTour() {
+  function clearTour(keepCover) {
     bm.clearFeature("tour");
+    bm.clearFeature("tour-connectors");
+    bm.tours.last = null;
+    if (!keepCover && bm.planner && bm.planner.setCover) bm.planner.setCover(null);
     if (markers) { map.removeLayer(markers); markers = null; }
     summary.textContent = ""; timeline.textContent = "";
     warnings.textContent = ""; warnings.hidden = true;
     gpx.hidden = true; gpx.setAttribute("href", "#");
+    shareBtn.hidden = true;
+    saveUrl(null);
+  }
+
+  // ------------------------------------------------------------------ the tour in the page URL (reload, shared link)
+
+  var URL_KEYS = ["tour", "tmin", "tint", "tinc", "tstops", "tkm", "twhen", "tend"];
+  function saveUrl(p, feature) {
+    URL_KEYS.forEach(function (k) { delete bm.urlState[k]; });
+    if (p) {
+      // the tour's own start time, so the link shows the same timeline whenever it is opened
+      var start = p.start_time || (feature && feature.properties.start_time || "").slice(0, 16);
+      var u = {tour: state.mode, twhen: state.mode === "loop" ? "" : start, tend: p.end ? "1" : ""};
+      if (state.mode === "discovery") {
+        u.tmin = p.budget_min; u.tint = p.interests; u.tinc = p.budget === "included" ? "1" : "";
+      } else if (state.mode === "order") {
+        u.tstops = p.stops;
+      } else {
+        u.tkm = p.distance_km;
+      }
+      Object.keys(u).forEach(function (k) { if (u[k]) bm.urlState[k] = u[k]; });
+    }
+    if (bm.planner && bm.planner.writeUrl) bm.planner.writeUrl();
+  }
+  function restoreFromUrl() {
+    var q = bm.initialQuery, mode = q.get("tour");
+    if (["discovery", "order", "loop"].indexOf(mode) < 0) return;
+    modeSel.value = mode;
+    setMode(mode);
+    if (q.get("tmin")) budget.value = q.get("tmin");
+    if (q.get("tkm")) distance.value = q.get("tkm");
+    if (q.get("twhen")) when.value = q.get("twhen").slice(0, 16);
+    endAtB.checked = q.get("tend") === "1";
+    var waits = [loadCategories().then(function () {
+      (q.get("tint") || "").split(",").forEach(function (part) {
+        var bits = part.split(":"), w = weights[bits[0]];
+        if (!w) return;
+        w.cb.checked = true;
+        w.weight.value = bits[1] && ["1", "2", "3"].indexOf(bits[1]) >= 0 ? bits[1] : "1";
+        w.changed();
+      });
+    })];
+    if (mode === "order") {
+      waits.push(loadDestinations().then(function (all) {
+        var byId = {};
+        all.forEach(function (d) { byId[d.id] = d; });
+        state.places = (q.get("tstops") || "").split(",").map(function (id) { return byId[id]; }).filter(Boolean);
+        drawPlaces();
+      }));
+    }
+    if (q.get("tinc") === "1") {  // the free minutes come with the live feed: wait for it (a while)
+      waits.push(new Promise(function (resolve) {
+        if (!freeWrap.hidden) { resolve(); return; }
+        bm.on("stations", function () { setTimeout(resolve, 0); });
+        setTimeout(resolve, 5000);
+      }).then(function () { useFree.checked = !freeWrap.hidden; useFreeChanged(); }));
+    }
+    Promise.all(waits).then(plan, plan);
   }
   function plan() {
     var p = params();
-    clearTour();
+    clearTour(true);
     if (p.error) { showError({code: "x", message: t(p.error)}); return; }
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
@@ -242,14 +333,17 @@
       status.textContent = "";
       bm.tours.last = feature;
       draw(feature);
+      saveUrl(p, feature);
       var g = Object.assign({}, p, {format: "gpx"});
       gpx.setAttribute("href", bm.apiUrl("tour", g));
       gpx.hidden = false;
+      shareBtn.hidden = false;
       bm.emit("tour", feature);
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
       pending = null;
       document.body.classList.remove("bm-busy");
+      if (bm.planner && bm.planner.setCover) bm.planner.setCover(null);
       showError(err && err.code ? err : {code: "network"});
     });
   }
@@ -260,8 +354,15 @@
   function clock(iso) { return iso ? iso.slice(11, 16) : ""; }
   function draw(f) {
     var pr = f.properties;
+    // the tour replaces the A-B route on the map, and on a phone's summary chip
+    var chip = bm.formatDistance(pr.distance_m) + " \u00b7 " + bm.formatDuration(pr.total_s) + " \u2193";
+    if (bm.planner && bm.planner.setCover) bm.planner.setCover("tour", chip);
     var layer = bm.drawFeature("tour", f, {style: {color: "#ea580c", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false});
+    bm.drawConnectors("tour", f);
     map.fitBounds(layer.getBounds(), {padding: [30, 30], maxZoom: 16});
+    if (pr.start_time_moved && pr.start_time && state.mode !== "loop") {
+      when.value = pr.start_time.slice(0, 16);  // the start the server chose (night: the next morning), to change
+    }
     markers = L.layerGroup();
     pr.stops.forEach(function (s, i) {
       var m = L.marker([s.lat, s.lon], {icon: stopIcon(i + 1), title: (i + 1) + ". " + s.name, keyboard: true, zIndexOffset: 900});
@@ -291,10 +392,19 @@
     var byId = {}, n = 0;
     pr.stops.forEach(function (s, i) { byId[s.id] = {s: s, n: i + 1}; });
     timeline.appendChild(el("li", {"class": "bm-tl-start"}, t("start") + (pr.start_time ? " " + clock(pr.start_time) : "")));
+    // a round trip's stops are passed, not visited: each goes after the ride that reaches it
+    var passing = pr.kind === "round_trip" ? pr.stops.map(function (s, i) { return {s: s, n: i + 1}; }) : [];
+    var elapsed = 0;
     pr.timeline.forEach(function (step) {
+      if (step.type !== "ride") elapsed += step.duration_s;
       if (step.type === "ride") {
         timeline.appendChild(el("li", {"class": "bm-tl-ride"},
           t("tour_ride", {time: bm.formatDuration(step.duration_s), dist: bm.formatDistance(step.distance_m)})));
+        elapsed += step.duration_s;
+        while (passing.length && passing[0].s.arrival_s <= elapsed + 1) {
+          var pass = passing.shift();
+          timeline.appendChild(el("li", {"class": "bm-tl-visit bm-tl-pass"}, pass.n + ". " + pass.s.name));
+        }
       } else if (step.type === "wait") {
         timeline.appendChild(el("li", {"class": "bm-tl-wait"}, t("tour_wait", {time: bm.formatDuration(step.duration_s)})));
       } else {
@@ -311,11 +421,7 @@
         timeline.appendChild(li);
       }
     });
-    if (pr.kind === "round_trip") {
-      pr.stops.forEach(function (s, i) {
-        timeline.appendChild(el("li", {"class": "bm-tl-visit"}, (i + 1) + ". " + s.name));
-      });
-    }
+    passing.forEach(function (x) { timeline.appendChild(el("li", {"class": "bm-tl-visit bm-tl-pass"}, x.n + ". " + x.s.name)); });
     timeline.appendChild(el("li", {"class": "bm-tl-end"}, t(endAtB.checked && pr.kind !== "round_trip" ? "tour_finish" : "tour_back")));
   }
 
@@ -332,6 +438,13 @@
   modeSel.addEventListener("change", function () { setMode(modeSel.value); });
   planBtn.addEventListener("click", plan);
   clearBtn.addEventListener("click", function () { clearTour(); status.textContent = ""; });
+  shareBtn.addEventListener("click", function () {
+    var done = function () { shareBtn.textContent = t("copied"); setTimeout(function () { shareBtn.textContent = t("share"); }, 2000); };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(location.href).then(done, done);
+    else { window.prompt(t("share"), location.href); }
+  });
+  // the visitor changes the route's points: the tour planned from the old ones goes
+  bm.on("uncover", function (what) { if (what === "tour") { clearTour(true); status.textContent = ""; } });
   gpx.addEventListener("click", function (ev) { if (gpx.getAttribute("href") === "#") ev.preventDefault(); });
   placeSearch.addEventListener("input", showPlaceResults);
   placeSearch.addEventListener("keydown", function (ev) {
@@ -339,9 +452,15 @@
   });
   bm.on("plan", drawStart);
   // a live bike-share feed whose pricing says how many minutes a ride includes: offer them as the budget
+  // riding then fits the free minutes; the minutes field stays the time for the whole tour, visits included
+  var budgetLabel = disc.querySelector("label[for=bm-tour-budget]");
+  var freeNote = el("p", {"class": "bm-help", id: "bm-tour-included-note", hidden: "hidden"});
+  freeWrap.parentNode.insertBefore(freeNote, freeWrap.nextSibling);
   function useFreeChanged() {
-    budget.disabled = useFree.checked && !freeWrap.hidden;
-    if (budget.disabled) budget.value = String(state.included);
+    var on = useFree.checked && !freeWrap.hidden;
+    freeNote.hidden = !on;
+    if (on) freeNote.textContent = t("tour_included_note", {min: state.included});
+    if (budgetLabel) budgetLabel.textContent = t(on ? "tour_budget_whole" : "tour_budget");
   }
   bm.on("stations", function (fc) {
     var inc = fc && fc.included_minutes;
@@ -356,4 +475,5 @@
   loadCategories().catch(function () { showError({code: "network"}); });
   drawPlaces();
   setMode("discovery");
+  restoreFromUrl();
 })();

@@ -6,6 +6,9 @@
  *   bikemap.t(key, vars)         UI string in the page language
  *   bikemap.api(path, params)    GET /api/<path> -> Promise of JSON (rejects with {code, message})
  *   bikemap.drawFeature(name, geojson, options) / clearFeature(name)   one named overlay each
+ *   bikemap.drawConnectors(name, feature)   dashed lines from the street to points off it
+ *   bikemap.urlState              extra query parameters the planner keeps in the page URL (tour, featured)
+ *   bikemap.initialQuery          the page's query as loaded (URLSearchParams), before the planner rewrites it
  *   bikemap.section(id, title)   the panel section #panel-<id> (made if missing)
  *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick"
  */
@@ -68,6 +71,24 @@
     layer.addTo(map);
     drawn[name] = layer;
     return layer;
+  }
+
+  // dashed lines from where the route leaves the street to each point off it (a destination
+  // inside a block, a click beside the road): the route is routed to the snapped point
+  var CONNECT_MIN_M = 3;
+  function drawConnectors(name, feature) {
+    var ways = (feature && feature.properties && feature.properties.waypoints) || [];
+    var lines = ways.filter(function (w) { return w.input && w.location && w.distance_m >= CONNECT_MIN_M; })
+      .map(function (w) {
+        return {type: "Feature", properties: {distance_m: w.distance_m, role: w.role},
+                geometry: {type: "LineString", coordinates: [w.location, w.input]}};
+      });
+    clearFeature(name + "-connectors");
+    if (!lines.length) return null;
+    return drawFeature(name + "-connectors", {type: "FeatureCollection", features: lines}, {
+      interactive: false,
+      style: {color: "#334155", weight: 3, opacity: 0.9, dashArray: "1 7", lineCap: "round", className: "bm-connector"}
+    });
   }
 
   function section(id, title) {
@@ -141,9 +162,10 @@
   });
 
   window.bikemap = {
-    config: cfg, lang: cfg.lang, map: map, layers: folium.layers || {},
+    config: cfg, lang: cfg.lang, map: map, layers: folium.layers || {}, urlState: {},
+    initialQuery: new URLSearchParams(location.search),
     t: t, on: on, emit: emit, api: api, apiUrl: apiUrl, query: query,
-    drawFeature: drawFeature, clearFeature: clearFeature, section: section,
+    drawFeature: drawFeature, clearFeature: clearFeature, section: section, drawConnectors: drawConnectors,
     formatDistance: formatDistance, formatDuration: formatDuration, el: el
   };
 })();

@@ -4,7 +4,8 @@
  * profile (the server was started with --dem), it shows climb, descent and the
  * steepest grade below the route summary, and the profile as a chart. Moving
  * over the chart (mouse, finger, or arrow keys when it has focus) shows that
- * point of the route on the map. Routes without heights show nothing new.
+ * point of the route on the map; a tap or a drag on a phone leaves the readout
+ * and the spot shown. Routes without heights show nothing new.
  *
  * Data: feature.properties.elevation_profile = [[distance_m, ele_m], ...], one
  * pair per position of the route's LineString (so index i is coordinate i).
@@ -138,8 +139,15 @@
     current = {feature: feature, prof: prof, total: total, chart: chart, cursor: cursor, dot: dot, readout: readout,
                x: x, y: y, at: -1};
     chart.addEventListener("pointermove", pointer);
-    chart.addEventListener("pointerdown", pointer);
-    chart.addEventListener("pointerleave", function () { show(-1); });
+    chart.addEventListener("pointerdown", function (ev) {
+      // a finger keeps the chart while it drags, even off its edge
+      if (ev.pointerType !== "mouse" && chart.setPointerCapture) {
+        try { chart.setPointerCapture(ev.pointerId); } catch (err) { /* an ended pointer */ }
+      }
+      pointer(ev);
+    });
+    // a mouse leaving clears the readout; a finger lifted leaves it, and the spot on the map, until the next tap
+    chart.addEventListener("pointerleave", function (ev) { if (ev.pointerType === "mouse") show(-1); });
     chart.addEventListener("blur", function () { show(-1); });
     chart.addEventListener("keydown", key);
   }
@@ -199,10 +207,11 @@
     var ll = [pos[1], pos[0]];
     if (!marker) {
       marker = L.circleMarker(ll, {radius: 7, color: "#fff", weight: 2, fillColor: "#6d28d9", fillOpacity: 1,
-                                   interactive: false}).addTo(bm.map);
+                                   interactive: false, className: "bm-elev-spot"}).addTo(bm.map);
     } else {
       marker.setLatLng(ll);
     }
+    if (!bm.map.getBounds().contains(ll)) bm.map.panTo(ll, {animate: false});  // the spot stays in sight
   }
 
   bm.on("plan", hide);

@@ -86,6 +86,10 @@
 
   function clearShown() {
     bm.clearFeature("featured");
+    if (bm.urlState.featured) {  // the page URL (reload, "Copy link") no longer opens it
+      delete bm.urlState.featured;
+      if (bm.planner && bm.planner.writeUrl) bm.planner.writeUrl();
+    }
     if (markers) { map.removeLayer(markers); markers = null; }
     Array.prototype.forEach.call(list.querySelectorAll("li.bm-active"), function (li) { li.classList.remove("bm-active"); });
   }
@@ -109,6 +113,8 @@
       });
       markers.addTo(map);
       if (li) li.classList.add("bm-active");
+      bm.urlState.featured = String(id);  // a reload or a shared link opens it again
+      if (bm.planner && bm.planner.writeUrl) bm.planner.writeUrl();
       status.className = "bm-status";
       status.textContent = t("shown") + ": " + f.properties.title;
       bm.emit("featured", f);

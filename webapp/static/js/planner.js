@@ -143,6 +143,8 @@
     else if (state.mode === "bikeshare") state.to = p;  // a bike-share trip has no stops: a new destination
     else insertVia(p);
     update(!!fit);
+    // one point, no route yet: bring it into view
+    if (fit && !(state.from && state.to) && !map.getBounds().contains([p.lat, p.lon])) map.panTo([p.lat, p.lon]);
   }
 
   // ------------------------------------------------------------------ markers and list
@@ -217,12 +219,12 @@
     return p;
   }
   function writeUrl() {
-    var p = planParams();
+    var p = Object.assign(planParams(), bm.urlState);  // and what other panels keep there (a tour, a featured route)
     p.lang = bm.lang;
     var url = location.pathname + "?" + bm.query(p);
     history.replaceState(null, "", url);
     document.querySelectorAll(".bm-langs a[data-lang]").forEach(function (a) {
-      var q = planParams();
+      var q = Object.assign(planParams(), bm.urlState);
       q.lang = a.getAttribute("data-lang");
       a.setAttribute("href", location.pathname + "?" + bm.query(q));
     });
@@ -272,15 +274,47 @@
     box.hidden = true;
     box.setAttribute("aria-controls", "panel-route");
     L.DomEvent.disableClickPropagation(box);
-    box.addEventListener("click", function () { routeSection.scrollIntoView({behavior: "smooth"}); });
+    box.addEventListener("click", function () {
+      var target = document.getElementById(box.getAttribute("aria-controls")) || routeSection;
+      target.scrollIntoView({behavior: "smooth"});
+    });
     return box;
   };
   mini.addTo(map);
   function showMini(text) {
+    if (cover) return;  // the tour's figures stay on the chip
+    setMini(text, "panel-route");
+  }
+  function setMini(text, target) {
     var box = mini.getContainer();
+    box.setAttribute("aria-controls", target);
     box.textContent = text || "";
     box.hidden = !text;
-    if (text) box.setAttribute("title", t("route_title"));
+    if (text) box.setAttribute("title", target === "panel-route" ? t("route_title") : t("tour_title"));
+  }
+
+  // ------------------------------------------------------------------ a tour (or another plan) over the route
+
+  // While a tour is shown the A-B route is not drawn and its panel is folded away; the chip on a
+  // phone shows the tour's figures. Clearing the cover brings the route back.
+  var cover = null;
+  function hideRoute() {
+    bm.clearFeature("route");
+    bm.clearFeature("route-connectors");
+    clearBikeshare();
+    if (bm.elevation) bm.elevation.hide();
+    routeSection.hidden = true;
+  }
+  function setCover(name, miniText) {
+    var was = cover;
+    cover = name || null;
+    if (cover) {
+      hideRoute();
+      setMini(miniText || "", "panel-" + cover);
+    } else if (was) {
+      setMini("", "panel-route");
+      if (state.from && state.to) requestRoute(false); else routeSection.hidden = true;
+    }
   }
 
   function showError(err) {
@@ -288,14 +322,23 @@
     var key = "err_" + (err && err.code);
     if (state.mode === "bikeshare" && err && err.code === "NoRoute") key = "bs_err_NoRoute";
     var text = t(key);
-    if (err && err.code === "NoSegment" && err.point && err.distance_m !== null && err.distance_m !== undefined) {
-      // which point is off the streets, and how far (routes.routing.Router.snap)
-      var m = /^via (\d+)$/.exec(err.point), who = err.point === "from" ? t("start") : err.point === "to" ? t("end") : null;
-      if (m) who = t("via") + " " + m[1];
-      if (who) text = t("err_NoSegment_point", {point: who, dist: bm.formatDistance(err.distance_m)});
-    }
+    var which = err && err.code === "NoSegment" && pointName(err.point);
+    if (which) text = t("err_NoSegment_point", {point: which});
     statusBox.textContent = text !== key ? text : (err && err.message) || t("err_network");
     statusBox.className = "bm-status bm-error";
+  }
+  function pointName(point) {  // the server's "from", "to", "via 2" as the panel names them
+    var m = /^(from|to|via (\d+))$/.exec(point || "");
+    if (!m) return null;
+    if (m[2]) return t("point_via", {n: m[2]});
+    var p = m[1] === "from" ? state.from : state.to;
+    var name = t(m[1] === "from" ? "point_from" : "point_to");
+    return p && p.name ? name + " (" + p.name + ")" : name;
+  }
+  // the GPX and link buttons only while there is a route to download or share
+  function showActions(on) {
+    gpxLink.hidden = !on;
+    $("bm-share").hidden = !on;
   }
   function routeParams() {
     var p = planParams();
@@ -305,6 +348,12 @@
     return p;
   }
   function update(fit) {
+    if (cover) {  // the visitor changes the plan: the tour drawn from the old one goes
+      var was = cover;
+      cover = null;
+      setMini("", "panel-route");
+      bm.emit("uncover", was);
+    }
     drawMarkers();
     drawList();
     writeUrl();
@@ -312,6 +361,8 @@
     bm.emit("plan", {from: state.from, to: state.to, via: state.via.slice(), profile: state.profile, mode: state.mode});
     if (!(state.from && state.to)) {
       bm.clearFeature("route");
+      bm.clearFeature("route-connectors");
+      showActions(false);
       clearBikeshare();
       showMini("");
       routeSection.hidden = true;
@@ -324,7 +375,7 @@
     if (fit) fitWanted = fit;
     if (pending) pending.abort();
     pending = window.AbortController ? new AbortController() : null;
-    routeSection.hidden = false;
+    routeSection.hidden = !!cover;
     statusBox.className = "bm-status";
     statusBox.textContent = t("routing");
     document.body.classList.add("bm-busy");
@@ -340,7 +391,9 @@
         style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
       });
       if (!share) clearBikeshare();
-      var doFit = fitWanted;
+      bm.drawConnectors("route", share ? null : feature);
+      showActions(true);
+      var doFit = fitWanted && !cover;
       fitWanted = false;
       if (doFit) {  // the route and every marker (a point may lie off the street it snapped to)
         var bounds = L.latLngBounds(layer.getBounds().getSouthWest(), layer.getBounds().getNorthEast());
@@ -360,6 +413,7 @@
       }
       gpxLink.setAttribute("href", bm.apiUrl("route", gp));
       if (share) showBikeshare(feature); else showRoute(feature);
+      if (cover) hideRoute();  // a tour is shown: the route waits under it, undrawn
       bm.emit("route", feature);
     }).catch(function (err) {
       if (err && err.name === "AbortError") return;
@@ -367,8 +421,10 @@
       fitWanted = false;
       document.body.classList.remove("bm-busy");
       bm.clearFeature("route");
+      bm.clearFeature("route-connectors");
       clearBikeshare();
       showMini("");
+      showActions(false);
       summary.textContent = ""; shares.textContent = ""; directions.textContent = "";
       gpxLink.setAttribute("href", "#");
       showError(err && err.code ? err : {code: "network"});
@@ -579,7 +635,8 @@
   map.on("locationfound", function (e) {
     if (!state.from) addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: t("my_location")}, "from");
   });
-  bm.on("pick", function (d) { addPoint({lat: d.lat, lon: d.lon, name: d.name}, d.act); });
+  // "Start here" / "Go here" / "Add as stop" in a popup: the map then fits the new route
+  bm.on("pick", function (d) { addPoint({lat: d.lat, lon: d.lon, name: d.name}, d.act, true); });
   profileSelect.addEventListener("change", function () { state.profile = profileSelect.value; update(false); });
   $("bm-clear").addEventListener("click", function () {
     state.from = state.to = null; state.via = []; update(false);
@@ -610,12 +667,15 @@
     statusBox.className = "bm-status";
     statusBox.textContent = "";
     gpxLink.setAttribute("href", gpxHref || "#");
+    showActions(true);
+    bm.drawConnectors("route", feature);
     showRoute(feature);
     bm.emit("route", feature);
   }
 
   bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
-                showOther: showOther};
+                setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; }, showOther: showOther};
+  showActions(false);
   readUrl();
   update("instant");
 })();

@@ -1,7 +1,7 @@
 /* Routing extras on the map page (webapp/routing_extras.py, routes/ alternatives, reach, matching):
  *
- * - honest snapping: a point that had to move more than 50 m to its street gets a dashed line
- *   from where it was set to where the route starts, and a note in the panel;
+ * - honest snapping: a point that had to move more than 50 m to its street gets a note in the
+ *   panel (the dashed connector to the street is bikemap.js's, for every point off its street);
  * - alternatives: /api/route?alternatives=3 lists other routes; they are drawn grey, and a tap
  *   (on the line or its row in the panel) picks one: its figures, directions and GPX follow;
  * - surfaces: paved / gravel / unpaved / unknown shares and the longest unpaved stretch;
@@ -41,7 +41,7 @@
   var SURFACE_COLORS = {paved: "#475569", gravel: "#b45309", unpaved: "#65a30d", unknown: "#cbd5e1"};
   var set = null;        // the routes of the plan: {routes: [best, ...], current: k, gpx: GPX link of the best}
   var picking = false;   // a "route" event that a pick itself caused
-  var altLayer = null, snapLayer = null;
+  var altLayer = null;
   // the grey lines are SVG (the map draws on a canvas): each is an element a tap lands on
   var altRenderer = L.svg({padding: 0.5});
 
@@ -49,21 +49,16 @@
     return role === "from" ? t("start") : role === "to" ? t("end") : t("via");
   }
 
+  // a point moved more than 50 m onto a street that leads on: say so (bikemap.drawConnectors draws
+  // the dashed line from the point to where the route starts, for every point off its street)
   function showSnaps(p) {
-    if (snapLayer) { map.removeLayer(snapLayer); snapLayer = null; }
     snapNote.textContent = "";
     var moved = (p.waypoints || []).filter(function (w) { return w.moved; });
     snapNote.hidden = !moved.length;
-    if (!moved.length) return;
-    snapLayer = L.layerGroup();
     moved.forEach(function (w) {
-      L.polyline([[w.input[1], w.input[0]], [w.location[1], w.location[0]]], {
-        color: "#334155", weight: 3, opacity: 0.9, dashArray: "6 6", interactive: false, className: "bm-snapline"
-      }).addTo(snapLayer);
       snapNote.appendChild(el("span", {"class": "bm-snapmoved"},
         t("snap_moved", {point: roleName(w.role), dist: bm.formatDistance(w.snapped_m)}) + " "));
     });
-    snapLayer.addTo(map);
   }
 
   function showSurfaces(p) {
