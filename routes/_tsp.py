@@ -13,9 +13,9 @@ streets) and plan a path ``s -> stops... -> e`` (``s == e`` for a loop):
 - `brute_force_order` / `brute_force_orienteering`: enumerations that prove
   the optimum of small instances (tests and the benchmark).
 
-Hand-written: OR-Tools would solve the plain order too, but not the
-time-windowed orienteering with waiting that tours need, and these searches
-take milliseconds at tour sizes.
+Hand-written for speed: these searches take milliseconds at tour sizes. OR-Tools
+could model every tour here (its routing solver has optional visits, time windows
+and waiting slack); see docs/design.md.
 """
 
 from __future__ import annotations

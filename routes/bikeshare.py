@@ -15,6 +15,8 @@ would be given), and the duration of every path is summed along the search
 tree, so the pair chosen is the fastest of the trips `routes.route` would
 actually plan. The chosen legs are then planned with `routes.route`.
 
+Examples
+--------
 >>> from routes import load_network                             # doctest: +SKIP
 >>> from routes.bikeshare import bikeshare_route                # doctest: +SKIP
 >>> f = bikeshare_route(load_network("paris.osm.pbf"), [(48.866, 2.363), (48.859, 2.352)])  # doctest: +SKIP

@@ -6,6 +6,8 @@ tour's cost matrix. The caller (the web app, per request) opens a budget with
 `time_budget`; without one, `check_budget` does nothing, so scripts and the
 command line run as long as they need.
 
+Examples
+--------
 >>> from routes.budget import check_budget, time_budget
 >>> with time_budget(60.0):
 ...     check_budget("a leg")  # well within the minute: nothing happens

@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "routes.cli_route",
     "routes.cli_reach",
     "routes.cli_match",
+    "routes.cli_geocode",
+    "routes.cli_basemap",
     "webapp.cli",
     "routes.cli_stations",
     "webapp.users_cli",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 from typing import Any
 
 from .cli import add_source_argument, check_writable, clock, emit, load_source, ui_strings
@@ -62,10 +63,29 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
+    # the summary and the GPX name the points by what is there; --json stays the API's Feature
+    named = _name_points(copy.deepcopy(feature), net, args.source, args.cache_dir)
     emit(
-        feature, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=lambda f: summary(f, lang=args.lang)
+        feature if args.json else named,
+        args,
+        to_gpx=lambda _f: feature_to_gpx(named, lang=args.lang),
+        summary=lambda f: summary(f, lang=args.lang),
     )
     return 0
+
+
+def _name_points(feature: dict, net, source, cache_dir) -> dict:
+    """Name the route's points by what is there ("Schulgass 5, Schaan"); without names on failure."""
+    import logging
+
+    from .errors import BikemapError
+    from .geocode import load_place_index, name_waypoints
+
+    try:
+        name_waypoints(feature, load_place_index(net, source, cache_folder=cache_dir).attach_network(net))
+    except (BikemapError, OSError, ImportError) as exc:
+        logging.getLogger(__name__).warning("points left unnamed: %s", exc)
+    return feature
 
 
 _WORDS: dict[str, dict[str, Any]] = {
@@ -108,6 +128,9 @@ def summary(feature: dict, *, lang: str = "en") -> str:
         )
     ]
     ways = (f"{ui.get('hw_' + k, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
+    names = [pt.get("name") for pt in p.get("waypoints", [])]
+    if any(names):
+        lines.append(" -> ".join(n or "?" for n in names))
     lines.append(f"{w['ways']}: " + ", ".join(ways))
     lines.append(
         w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")

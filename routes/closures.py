@@ -6,6 +6,8 @@ of the network's segments; `closure_edge_cost` turns them into an ``edge_cost``
 array for `routes.route` and `Router.leg`: the router's own cost, ``inf`` on
 both directions of closed segments, and multiplied by a factor on hazards.
 
+Examples
+--------
 >>> from routes import load_network, route                           # doctest: +SKIP
 >>> net = load_network("demo")                                        # doctest: +SKIP
 >>> closed = {"kind": "closure", "geometry": {"type": "Point", "coordinates": [24.9445, 60.1712]}}

@@ -14,6 +14,8 @@ riding times and climb costs of a profile's ``[NAME.climb]`` table (called by
 `Network.router`, so every profile of a network with heights uses them), and
 `route_elevation` gives a route's ascent, descent, steepest grade and profile.
 
+Examples
+--------
 >>> from routes import load_network, route                      # doctest: +SKIP
 >>> net = load_network("andorra.osm.pbf", dem="N42E001.hgt.zip")  # doctest: +SKIP
 >>> route(net, [(42.5078, 1.5211), (42.5429, 1.7333)])["properties"]["ascent_m"]  # doctest: +SKIP
@@ -251,6 +253,8 @@ def bilinear(grid: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
     The weights of void cells are dropped and the rest renormalised; a point whose
     four neighbours are all void gets NaN.
 
+    Examples
+    --------
     >>> g = np.array([[0.0, 10.0], [np.nan, 30.0]])
     >>> bilinear(g, np.array([0.5, 0.0]), np.array([0.0, 1.0])).tolist()
     [5.0, nan]
@@ -578,6 +582,8 @@ def max_grade(dist: np.ndarray, ele: np.ndarray, *, window_m: float = GRADE_WIND
 
     A profile shorter than the window gives its overall grade (0 if it descends).
 
+    Examples
+    --------
     >>> max_grade(np.array([0.0, 100, 200, 300]), np.array([0.0, 5, 15, 15]))
     10.0
     """

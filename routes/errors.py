@@ -8,6 +8,7 @@ turns into one line on stderr with exit code 2.
 from __future__ import annotations
 
 __all__ = [
+    "BasemapError",
     "BikemapError",
     "FeedError",
     "InvalidFileError",
@@ -97,6 +98,12 @@ class BudgetTooSmallError(InvalidValueError):
     """A time budget in which no destination can be visited (tours)."""
 
     code = "BudgetTooSmall"
+
+
+class BasemapError(BikemapError, RuntimeError):
+    """Base map tiles that cannot be built or read (tilemaker missing, a source that is not a file)."""
+
+    code = "BasemapError"
 
 
 class TooExpensiveError(BikemapError, RuntimeError):

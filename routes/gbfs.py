@@ -33,6 +33,8 @@ Written on `requests` rather than a GBFS library because the maintained ones
 (``gbfs-client``, ``pygbfs``) either lack 3.0 or raise on the first malformed
 station, while a live map must keep the good stations and the last good copy.
 
+Examples
+--------
 >>> from routes.gbfs import client_for                         # doctest: +SKIP
 >>> snap = client_for("https://example.org/gbfs.json").snapshot()  # doctest: +SKIP
 >>> [s.name for s in snap.stations if s.can_rent][:3]           # doctest: +SKIP
@@ -910,6 +912,8 @@ def ride_budget_minutes(url: str | None) -> float | None:
     URL is given, no plan limits the ride, or the feed cannot be read (never
     raises: a tour is still planned without it).
 
+    Examples
+    --------
     >>> ride_budget_minutes(None)
     """
     if not url:

@@ -12,6 +12,8 @@ __all__ = ["parse_latlon", "parse_points"]
 def parse_latlon(text: str, *, what: str = "point") -> tuple[float, float]:
     """Parse ``"LAT,LON"`` into ``(lat, lon)``, or raise `InvalidValueError`.
 
+    Examples
+    --------
     >>> parse_latlon("47.14, 9.52")
     (47.14, 9.52)
     """

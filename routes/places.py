@@ -21,6 +21,8 @@ A place is a plain dict: ``ref`` (``"node/123"``), ``osm_type``, ``osm_id``,
 (the refs of the features merged into it) and, for destinations,
 ``category``, ``key`` and ``value`` (the tag that decided the category).
 
+Examples
+--------
 >>> category_of({"tourism": "museum"}), category_of({"historic": "castle", "tourism": "attraction"})
 ('museum', 'heritage')
 >>> category_of({"amenity": "bicycle_rental"}) is None, is_station({"amenity": "bicycle_rental"})
@@ -148,6 +150,8 @@ def load_categories() -> dict[str, Any]:
 def vocabulary() -> tuple[str, ...]:
     """The destination categories, in the order the vocabulary lists them.
 
+    Examples
+    --------
     >>> vocabulary()[:3]
     ('nature', 'beach', 'culture')
     """
@@ -157,6 +161,8 @@ def vocabulary() -> tuple[str, ...]:
 def category_label(category: str, lang: str = "en") -> str:
     """The category's label in ``lang`` (English when that language has none).
 
+    Examples
+    --------
     >>> category_label("heritage", "id")
     'Warisan sejarah'
     """
@@ -199,6 +205,8 @@ def classify(tags: Mapping[str, str]) -> Classification | None:
     The first rule of the vocabulary whose key has a listed value wins; a
     feature no rule matches is ``other``. Stations are never destinations.
 
+    Examples
+    --------
     >>> classify({"tourism": "attraction", "historic": "castle"})
     Classification(category='heritage', key='historic', value='castle')
     >>> classify({"tourism": "something_new"}).category
@@ -217,6 +225,8 @@ def classify(tags: Mapping[str, str]) -> Classification | None:
 def category_of(tags: Mapping[str, str]) -> str | None:
     """`classify`'s category alone.
 
+    Examples
+    --------
     >>> category_of({"natural": "peak"}), category_of({"amenity": "parking"})
     ('nature', None)
     """
@@ -235,6 +245,8 @@ def place_name(tags: Mapping[str, str], lang: str = "en") -> str | None:
 def place_names(tags: Mapping[str, str]) -> dict[str, str]:
     """The translated names (``name:de`` and the like) by language code.
 
+    Examples
+    --------
     >>> place_names({"name": "Vaduz", "name:de": "Vaduz", "name:etymology": "x"})
     {'de': 'Vaduz'}
     """
@@ -335,6 +347,8 @@ def dedupe_places(places: Sequence[Place], *, by_name: bool = True) -> list[Plac
     others, and their refs are listed in ``also``. Places keep the order in
     which their first feature came.
 
+    Examples
+    --------
     >>> a = {"ref": "node/1", "osm_type": "node", "osm_id": 1, "lat": 47.0651, "lon": 9.5007,
     ...      "tags": {"name": "Schloss Gutenberg", "historic": "castle"}, "also": []}
     >>> b = {"ref": "way/2", "osm_type": "way", "osm_id": 2, "lat": 47.0654, "lon": 9.5005,

@@ -269,6 +269,8 @@ def _infra_by_direction(t: dict[str, str]) -> tuple[str, str]:
 def classify_segment(tags: dict[str, str]) -> SegmentClass:
     """Classify one segment from its OSM tags.
 
+    Examples
+    --------
     >>> c = classify_segment({"highway": "residential", "oneway": "yes", "oneway:bicycle": "no"})
     >>> (c.cls, c.fwd, c.bwd)
     ('residential', 2, 2)

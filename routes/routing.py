@@ -1,5 +1,7 @@
 """Route planning on a `Network`: snapping, search, and the GeoJSON result.
 
+Examples
+--------
 >>> from routes import load_network, route                     # doctest: +SKIP
 >>> net = load_network("demo")                                  # doctest: +SKIP
 >>> feature = route(net, [(60.1699, 24.9384), (60.1618, 24.9510)])  # doctest: +SKIP

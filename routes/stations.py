@@ -9,6 +9,8 @@ stations ``can_rent`` and ``can_return`` are ``None`` (unknown).
 
 `station_collection` is the one call the command line and the web app make:
 
+Examples
+--------
 >>> from routes import load_network                             # doctest: +SKIP
 >>> from routes.stations import station_collection              # doctest: +SKIP
 >>> fc = station_collection(load_network("paris.osm.pbf"))      # doctest: +SKIP

@@ -19,6 +19,8 @@ Destinations are plain dicts (``id``, ``name``, ``category``, ``lat``,
 so any layer can supply them; `destinations_from_network` makes them from the
 OpenStreetMap features of a network (classified by `routes.places`).
 
+Examples
+--------
 >>> from routes import load_network                                # doctest: +SKIP
 >>> from routes.tours import plan_discovery                        # doctest: +SKIP
 >>> net = load_network("demo")                                      # doctest: +SKIP
@@ -167,6 +169,8 @@ def parse_interests(
 
     No interests means every category with weight 1.
 
+    Examples
+    --------
     >>> parse_interests("museum:2,nature")
     {'museum': 2.0, 'nature': 1.0}
     """
@@ -1119,6 +1123,8 @@ def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, l
     is charged in any case; a whole tour longer than them only when the bike
     is kept during the visits.
 
+    Examples
+    --------
     >>> tour_warnings({"duration_s": 2400, "total_s": 2400}, 30)
     ['Riding takes about 40 min, more than the 30 min the bike-share ticket includes: extra minutes are charged.']
     >>> tour_warnings({"duration_s": 600, "total_s": 1200}, 30)

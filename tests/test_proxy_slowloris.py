@@ -1,7 +1,7 @@
 """Slowloris (#13): idle connections that send a header line now and then stopped waitress accepting.
 
 waitress cannot bound a client that trickles its headers (each byte resets ``channel_timeout``),
-so production runs behind a buffering reverse proxy (docs/readme/operations.md). This test
+so production runs behind a buffering reverse proxy (docs/operations.md). This test
 runs nginx with the documented settings in front of the app on 127.0.0.1, opens more slow
 connections than waitress accepts, and checks that a normal request still answers; and,
 as the control, that the same slow connections straight at waitress do block it.
@@ -32,7 +32,7 @@ def _free_port() -> int:
 
 
 def nginx_config(prefix, listen: int, upstream: int) -> str:
-    """The documented proxy settings (docs/readme/operations.md), with test paths."""
+    """The documented proxy settings (docs/operations.md), with test paths."""
     return f"""
 worker_processes 1;
 user root;

@@ -30,6 +30,8 @@ BLUEPRINTS: list[str] = [
     "webapp.staff_api:bp",
     "webapp.admin:bp",
     "webapp.featured:bp",
+    "webapp.basemap:bp",
+    "webapp.search:bp",
     "webapp.routing_extras:bp",
 ]
 
@@ -45,9 +47,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "DEM": None,
     # build the routing structures of every profile at start, not on the first request
     "WARM_PROFILES": True,
-    # background tiles; "" draws the network on a plain background (works offline)
-    "TILES_URL": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    # a raster tile server of your own ("https://tiles.example.org/{z}/{x}/{y}.png"); "" (default):
+    # the built-in base map (webapp.basemap), drawn from the network's own OSM file, offline
+    "TILES_URL": "",
     "TILES_ATTRIBUTION": "© OpenStreetMap contributors",
+    # built-in base map: "auto" (tiles built with tilemaker from SOURCE), "none", or an .mbtiles path
+    "BASEMAP": "auto",
     # attribution shown on every map, with or without tiles (the data is OSM's)
     "DATA_ATTRIBUTION": "© OpenStreetMap contributors",
     # UI languages (routes/data/i18n/<code>.json); the first is the fallback

@@ -63,7 +63,8 @@ def register(sub) -> None:
         "--tiles",
         default=None,
         metavar="URL|none",
-        help="background tile URL template ({z}/{x}/{y}), or none for a plain background",
+        help="a raster tile server of your own ({z}/{x}/{y} URL template) instead of the built-in base map, "
+        "or none for the network on a plain background",
     )
     p.add_argument("--tiles-attribution", default=None, metavar="TEXT", help="attribution of the tiles")
     p.add_argument(
@@ -97,7 +98,10 @@ def _config(args: argparse.Namespace) -> dict:
     if args.dem:
         cfg["DEM"] = args.dem
     if args.tiles is not None:
-        cfg["TILES_URL"] = "" if args.tiles.lower() in ("", "none", "off") else args.tiles
+        off = args.tiles.lower() in ("", "none", "off")
+        cfg["TILES_URL"] = "" if off else args.tiles
+        if off:
+            cfg["BASEMAP"] = "none"
     if args.tiles_attribution is not None:
         cfg["TILES_ATTRIBUTION"] = args.tiles_attribution
     if getattr(args, "db", None):

@@ -141,9 +141,12 @@ def api_match():
 # ----------------------------------------------------------------------------- OpenAPI
 
 
-@bp.record_once
-def _openapi(state) -> None:
-    """Add this blueprint's paths and /api/route's alternatives to the app's OpenAPI document."""
+def _openapi() -> None:
+    """Add this blueprint's paths and /api/route's alternatives to the app's OpenAPI document.
+
+    At import, as the other blueprints do, so the documentation site's copy (scripts/docs_hooks.py,
+    which imports the blueprints without making an app) has them too.
+    """
     from .openapi import LANG, LATLON, PATHS, SCHEMAS, _param, error_response
 
     route_params = PATHS["/api/route"]["get"]["parameters"]
@@ -299,3 +302,6 @@ def _openapi(state) -> None:
             },
         }
     }
+
+
+_openapi()

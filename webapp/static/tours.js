@@ -451,6 +451,7 @@
     if (ev.key === "Enter") { var first = placeResults.querySelector("li[role=option]"); if (first) first.click(); }
   });
   bm.on("plan", drawStart);
+  bm.on("names", drawStart);  // a point got its name (search.js)
   // a live bike-share feed whose pricing says how many minutes a ride includes: offer them as the budget
   // riding then fits the free minutes; the minutes field stays the time for the whole tour, visits included
   var budgetLabel = disc.querySelector("label[for=bm-tour-budget]");

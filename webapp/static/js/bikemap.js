@@ -10,7 +10,7 @@
  *   bikemap.urlState              extra query parameters the planner keeps in the page URL (tour, featured)
  *   bikemap.initialQuery          the page's query as loaded (URLSearchParams), before the planner rewrites it
  *   bikemap.section(id, title)   the panel section #panel-<id> (made if missing)
- *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick"
+ *   bikemap.on(event, fn) / emit(event, data)   events: "route", "plan", "pick", "names" (points named: search.js)
  */
 (function () {
   "use strict";

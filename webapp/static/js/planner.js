@@ -674,7 +674,8 @@
   }
 
   bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
-                setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; }, showOther: showOther};
+                setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; },
+                redraw: drawList, showOther: showOther};  // redraw: the list of points again (names found later: search.js)
   showActions(false);
   readUrl();
   update("instant");
