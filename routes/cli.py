@@ -29,6 +29,8 @@ _NEGATIVE_VALUES = re.compile(rf"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*,\s
 COMMAND_MODULES = [
     "routes.cli_tour",
     "routes.cli_route",
+    "routes.cli_reach",
+    "routes.cli_match",
     "routes.cli_geocode",
     "routes.cli_basemap",
     "webapp.cli",

@@ -32,6 +32,7 @@ BLUEPRINTS: list[str] = [
     "webapp.featured:bp",
     "webapp.basemap:bp",
     "webapp.search:bp",
+    "webapp.routing_extras:bp",
 ]
 
 #: Configuration defaults (override in instance/config.py or with BIKEMAP_* variables).

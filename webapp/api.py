@@ -17,6 +17,7 @@ from .destinations import feature_collection, filter_features, parse_bbox, stati
 from .errors import InvalidQueryError
 from .network import get_network
 from .openapi import openapi_document
+from .routing_extras import parse_alternatives, route_feature_with_alternatives
 from .staff_api import closure_edge_cost_for, published_features
 from .stations_api import bikeshare_feature, gbfs_client, stations_collection
 
@@ -65,7 +66,10 @@ def _geojson(obj) -> Response:
 
 @bp.get("/route")
 def api_route():
-    q = query({"from", "to", "via", "profile", "lang", "format", "mode", "names"}, required=("from", "to"))
+    q = query(
+        {"from", "to", "via", "profile", "lang", "format", "mode", "names", "alternatives", "pick"},
+        required=("from", "to"),
+    )
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
@@ -77,8 +81,15 @@ def api_route():
     if len(parts) > settings.max_via:  # refuse before parsing or snapping anything
         raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
     vias = parse_points(";".join(parts), what="via")
+    n_alt, pick = parse_alternatives(q)
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.stations_api
+        if n_alt or pick:
+            raise InvalidValueError("alternatives are for the own bike (mode=bike), not a bike-share trip")
         feature = bikeshare_feature(get_network(), start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
+    elif n_alt or pick:  # alternatives: webapp.routing_extras
+        if vias:
+            raise InvalidValueError("alternative routes go from a start to a destination: via points are not allowed")
+        feature = route_feature_with_alternatives(start, end, n=max(n_alt, pick), pick=pick, profile=profile, lang=lang)
     else:
         feature = route(
             get_network(),

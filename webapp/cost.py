@@ -1,6 +1,6 @@
 """A cost budget for expensive requests, so one client's flood cannot starve everyone else.
 
-Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips and
+Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips, GPS tracks to match and
 tours (`is_expensive`). Each one:
 
 - needs one of ``COST_SLOTS`` slots of the process (default 1: the searches hold Python's
@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {"COST_SLOTS": 1, "COST_QUEUE": 1, "COST_WAIT_S": 2.0
 
 def is_expensive() -> bool:
     """Whether the current request is expensive work (see the module docstring)."""
-    if request.endpoint == "tour_api.api_tour":
+    if request.endpoint in ("tour_api.api_tour", "routing_extras.api_match"):  # a GPS track: a search per point
         return True
     if request.endpoint == "api.api_route":
         if (request.args.get("mode") or "bike") != "bike":

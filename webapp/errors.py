@@ -47,8 +47,13 @@ def error_response(code: str, message: str, status: int, **extra: str):
 
 
 def _bikemap_error(exc: BikemapError):
-    point = getattr(exc, "point", None)  # which point is off the network (OffNetworkError), for the page
-    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400), **({"point": point} if point else {}))
+    # which point is off the network (OffNetworkError.point), and facts beside the message (``details``:
+    # how far it is), for the page
+    extra = {k: v for k, v in (exc.details or {}).items() if k not in ("code", "message")}
+    point = getattr(exc, "point", None)
+    if point:
+        extra["point"] = point
+    return error_response(exc.code, str(exc), STATUS.get(exc.code, 400), **extra)
 
 
 def _http_error(exc: HTTPException):
