@@ -158,7 +158,14 @@ def _snapped(router: Router, stations: list[dict], edge_cost: np.ndarray | None 
     out = []
     for s in stations:
         try:
-            out.append((s, router.snap(s["lat"], s["lon"], what=f"station {s['station_id']}", edge_cost=edge_cost)))
+            out.append(
+                (
+                    s,
+                    router.snap(
+                        s["lat"], s["lon"], what=f"station {s['station_id']}", edge_cost=edge_cost, avoid_small=True
+                    ),
+                )
+            )
         except OffNetworkError:
             log.info("bike-share station %s is off the network; skipped", s["station_id"])
     return out
@@ -189,7 +196,8 @@ def choose_stations(
     """
     walk, bike = network.router(walk_profile), network.router(profile)
     wc = walk_edge_cost
-    o, d = walk.snap(*start, what="from", edge_cost=wc), walk.snap(*end, what="to", edge_cost=wc)
+    o = walk.snap(*start, what="from", edge_cost=wc, avoid_small=True)
+    d = walk.snap(*end, what="to", edge_cost=wc, avoid_small=True)
     rent = _snapped(walk, _near([s for s in stations if s.get("can_rent") is not False], *start, max_walk_m), wc)
     give = _snapped(walk, _near([s for s in stations if s.get("can_return") is not False], *end, max_walk_m), wc)
     if not rent:

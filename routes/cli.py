@@ -49,9 +49,17 @@ class _Parser(argparse.ArgumentParser):
 
 def library_commands() -> list[Register]:
     """The ``register`` functions of the library's own commands."""
-    from . import cli_basemap, cli_geocode, cli_route, cli_stations, cli_tour
+    from . import cli_basemap, cli_geocode, cli_match, cli_reach, cli_route, cli_stations, cli_tour
 
-    return [cli_tour.register, cli_route.register, cli_geocode.register, cli_basemap.register, cli_stations.register]
+    return [
+        cli_tour.register,
+        cli_route.register,
+        cli_reach.register,
+        cli_match.register,
+        cli_geocode.register,
+        cli_basemap.register,
+        cli_stations.register,
+    ]
 
 
 def build_parser(extra: Sequence[Register] = ()) -> argparse.ArgumentParser:

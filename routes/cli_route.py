@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+from typing import Any
 
 from .cli_common import add_source_argument, check_writable, clock, emit, load_source, ui_strings
 from .geo import parse_latlon
@@ -25,6 +26,13 @@ def register(sub) -> None:
         metavar="M",
         help="farthest a point may be from a street, in metres (default 500)",
     )
+    p.add_argument(
+        "--alternatives",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also find up to N (at most 3) meaningfully different routes (no via points)",
+    )
     p.add_argument("--json", action="store_true", help="print the route as a GeoJSON Feature")
     p.add_argument("--gpx", metavar="FILE", help="also write the route as GPX 1.1")
     p.add_argument("--dem", metavar="PATH", help="elevation data (.hgt/.hgt.zip tiles, a folder of them, or GeoTIFF)")
@@ -43,6 +51,17 @@ def run(args: argparse.Namespace) -> int:
     if args.gpx:
         check_writable(args.gpx)
     net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
+    if args.alternatives:
+        from .alternatives import route_alternatives
+
+        best, *others = route_alternatives(
+            net, points, n=args.alternatives, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap
+        )
+        best["properties"]["alternatives"] = others
+        emit(
+            best, args, to_gpx=lambda f: feature_to_gpx(f, lang=args.lang), summary=lambda f: summary(f, lang=args.lang)
+        )
+        return 0
     feature = route(net, points, profile=args.profile, lang=args.lang, max_snap_m=args.max_snap)
     # the summary and the GPX name the points by what is there; --json stays the API's Feature
     named = _name_points(copy.deepcopy(feature), net, args.source, args.cache_dir)
@@ -69,13 +88,18 @@ def _name_points(feature: dict, net, source, cache_dir) -> dict:
     return feature
 
 
-_WORDS = {
+_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "head": "{km} km, about {time} by bike ({profile} profile)",
         "ways": "Way types",
         "infra": "On cycle paths or lanes: {infra}%, busy roads without them: {main}%",
         "climb": "Climb: {up} m up, {down} m down, steepest {grade} %",
         "directions": "Directions:",
+        "surfaces": "Surfaces: {shares}; longest unpaved stretch {km} km",
+        "moved": "Note: the {point} is {m} m from the street it starts on",
+        "alt": "Alternative {n}: {km} km, about {time} ({shared}% shared with the best route)",
+        "points": {"from": "start", "to": "destination", "via": "via point"},
+        "classes": {"paved": "paved", "gravel": "gravel", "unpaved": "unpaved", "unknown": "unknown"},
     },
     "id": {
         "head": "{km} km, sekitar {time} bersepeda (profil {profile})",
@@ -83,6 +107,11 @@ _WORDS = {
         "infra": "Di jalur atau lajur sepeda: {infra}%, jalan ramai tanpa lajur sepeda: {main}%",
         "climb": "Tanjakan: naik {up} m, turun {down} m, paling curam {grade} %",
         "directions": "Petunjuk arah:",
+        "surfaces": "Permukaan: {shares}; bagian tanpa aspal terpanjang {km} km",
+        "moved": "Catatan: {point} berjarak {m} m dari jalan tempat rute dimulai",
+        "alt": "Alternatif {n}: {km} km, sekitar {time} ({shared}% sama dengan rute terbaik)",
+        "points": {"from": "titik awal", "to": "tujuan", "via": "perhentian"},
+        "classes": {"paved": "beraspal", "gravel": "kerikil", "unpaved": "tanah", "unknown": "tidak diketahui"},
     },
 }
 
@@ -106,10 +135,31 @@ def summary(feature: dict, *, lang: str = "en") -> str:
     lines.append(
         w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")
     )
+    if "surface_classes_m" in p:
+        shares = ", ".join(
+            f"{w['classes'][k]} {100 * v / total:.0f}%" for k, v in p["surface_classes_m"].items() if v > 0
+        )
+        unpaved = f"{p['longest_unpaved_m'] / 1000:.1f}"
+        lines.append(w["surfaces"].format(shares=shares, km=unpaved if lang != "id" else unpaved.replace(".", ",")))
     if p.get("ascent_m") is not None:
         lines.append(
             w["climb"].format(
                 up=f"{p['ascent_m']:.0f}", down=f"{p['descent_m']:.0f}", grade=f"{p['max_grade_pct']:.0f}"
+            )
+        )
+    for wp in p.get("waypoints", []):
+        if wp.get("moved"):
+            point = w["points"].get(wp["role"], wp["role"])
+            lines.append(w["moved"].format(point=point, m=f"{wp['snapped_m']:.0f}"))
+    for alt in p.get("alternatives", []):
+        a = alt["properties"]
+        km = f"{a['distance_m'] / 1000:.2f}"
+        lines.append(
+            w["alt"].format(
+                n=a["alternative"],
+                km=km if lang != "id" else km.replace(".", ","),
+                time=clock(a["duration_s"], lang),
+                shared=f"{a['shared_pct']:.0f}",
             )
         )
     lines.append(w["directions"])

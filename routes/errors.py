@@ -11,6 +11,7 @@ __all__ = [
     "BasemapError",
     "BikemapError",
     "FeedError",
+    "InvalidFileError",
     "InvalidValueError",
     "NoRouteError",
     "OffNetworkError",
@@ -22,9 +23,14 @@ __all__ = [
 
 
 class BikemapError(Exception):
-    """Base class of every error a user may cause."""
+    """Base class of every error a user may cause.
+
+    ``details`` (optional) holds machine-readable facts beside the message, e.g.
+    ``{"point": "to", "distance_m": 812.0}`` for a point far from every street.
+    """
 
     code = "InvalidValue"
+    details: dict | None = None
 
 
 class InvalidValueError(BikemapError, ValueError):
@@ -62,6 +68,12 @@ class TooBigError(BikemapError, ValueError):
     """A request asks for more than the engine allows (e.g. too many via points)."""
 
     code = "TooBig"
+
+
+class InvalidFileError(InvalidValueError):
+    """An uploaded file that cannot be read: not XML, not GPX, a DTD, no track (map matching)."""
+
+    code = "InvalidFile"
 
 
 class SourceError(BikemapError, OSError):

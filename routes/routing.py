@@ -28,6 +28,7 @@ from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road
+from .surfaces import surface_properties
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -82,6 +83,18 @@ def direct_piece(a: Snap, b: Snap, cost: np.ndarray) -> Piece | None:
         return None
     piece = Piece(a.seg, a.frac, b.frac)
     return piece if piece.share == 0 or np.isfinite(cost[piece.edge]) else None
+
+
+def point_name(what: str) -> str:
+    """How an error names a point: ``"to"`` -> "the destination", ``"via 2"`` -> "via point 2"."""
+    if what in _POINT_NAMES:
+        return _POINT_NAMES[what]
+    if what.startswith("via "):
+        return f"via point {what[4:]}"
+    return what
+
+
+_POINT_NAMES = {"from": "the start", "to": "the destination"}
 
 
 class _Shared:
@@ -213,8 +226,12 @@ class Router:
         sizes = np.bincount(labels)
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
-        seg_big = seg_ok & (big_node[network.seg_u] | big_node[network.seg_v])
+        # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
+        seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
         self._seg_ok, self._seg_big = seg_ok, seg_big
+        self.seg_big = seg_big
+        self._piece = labels  # per node, its strongly connected piece
+        self._big_node = big_node
         self._ids_all = np.flatnonzero(seg_ok)
         self._ids_big = np.flatnonzero(seg_big)
         self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
@@ -241,10 +258,16 @@ class Router:
         what: str = "point",
         max_snap_m: float | None = None,
         edge_cost: np.ndarray | None = None,
+        avoid_small: bool = False,
     ) -> Snap:
         """Place a point on the nearest routable street (not merely the nearest junction).
 
         With ``edge_cost`` (closures), streets closed in both directions are passed over.
+        With ``avoid_small``, streets of small disconnected pieces (see `SMALL_COMPONENT`)
+        are passed over while a street of the big network lies within the limit: a caller
+        that has found the nearest street cut off from where it goes (`route_pieces`) asks
+        again this way. Without it the point goes to the nearest usable street, as OSRM's
+        and GraphHopper's snapping does, so no point moves farther than it must.
         """
         check_latlon(lat, lon, what=what)
         limit = settings.max_snap_m if max_snap_m is None else max_snap_m
@@ -252,18 +275,23 @@ class Router:
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
         pt = shapely.Point(float(x), float(y))
-        for mask in (self._seg_big, self._seg_ok):
+        for mask in (self._seg_big, self._seg_ok) if avoid_small else (self._seg_ok,):
             seg, dist = self._nearest(pt, mask, limit, edge_cost)
             if seg >= 0:
                 break
         else:
             _, far_m = self._nearest(pt, self._seg_ok, 20 * limit, None)
+            if far_m == math.inf:  # farther still: how far the nearest street of any kind is (one cheap query)
+                _, any_m = self._shared.tree.query_nearest(pt, return_distance=True)
+                far_m = float(any_m[0]) if len(any_m) else math.inf
             far = f"{far_m:.0f} m" if far_m < math.inf else "far"
-            raise OffNetworkError(
-                f"{what} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the '{self.profile.name}' "
-                f"profile can use; the limit is {limit:.0f} m",
+            exc = OffNetworkError(
+                f"{point_name(what)} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the "
+                f"'{self.profile.name}' profile can use; the limit is {limit:.0f} m",
                 point=what,
             )
+            exc.details = {"distance_m": round(far_m, 1) if far_m < math.inf else None}  # how far (the page)
+            raise exc
         line = self._lines[seg]
         along = line.project(pt)
         length = self._proj_len[seg]
@@ -271,6 +299,13 @@ class Router:
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
         return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist))
+
+    def piece_of(self, s: Snap) -> int | None:
+        """The small strongly connected piece a snap lies on (an id), or None on the big network."""
+        if self.seg_big[s.seg]:
+            return None
+        u, v = self.network.seg_u[s.seg], self.network.seg_v[s.seg]
+        return int(self._piece[v if self._big_node[u] else u])  # the end off the big network
 
     @staticmethod
     def _open(seg: int, edge_cost: np.ndarray) -> bool:
@@ -547,10 +582,33 @@ def route_pieces(
         router.snap(lat, lon, what=name, max_snap_m=max_snap_m, edge_cost=edge_cost)
         for (lat, lon), name in zip(points, names, strict=False)
     ]
-    legs = []
-    for a, b in zip(snaps, snaps[1:], strict=False):
-        check_budget("this route")  # routes.budget: the caller's time cap, between legs
-        legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
+    for _ in range(len(snaps)):
+        legs: list[list[Piece]] = []
+        try:
+            for a, b in zip(snaps, snaps[1:], strict=False):
+                check_budget("this route")  # routes.budget: the caller's time cap, between legs
+                legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
+            break
+        except NoRouteError:
+            # the nearest street may lie on a small piece cut off from the other point (a footway
+            # island, a car park): only now do the points on that piece move on to the big network
+            i = len(legs)
+            pieces = {router.piece_of(snaps[k]) for k in (i, i + 1)} - {None}
+            if not pieces:
+                raise
+            before = list(snaps)
+            for k, (lat, lon) in enumerate(points):
+                if router.piece_of(snaps[k]) in pieces:
+                    snaps[k] = router.snap(
+                        lat, lon, what=names[k], max_snap_m=max_snap_m, edge_cost=edge_cost, avoid_small=True
+                    )
+            if snaps == before:  # nowhere better within reach: the trip truly has no route
+                raise
+    else:
+        legs = []
+        for a, b in zip(snaps, snaps[1:], strict=False):
+            check_budget("this route")
+            legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
     return router, snaps, legs
 
 
@@ -679,6 +737,8 @@ def feature_from_legs(
             "input": [s.input_lon, s.input_lat],
             "location": [round(s.lon, 7), round(s.lat, 7)],
             "distance_m": round(s.distance_m, 1),
+            "snapped_m": round(s.distance_m, 1),
+            "moved": bool(s.distance_m > settings.snap_note_m),
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
@@ -693,6 +753,7 @@ def feature_from_legs(
             "cost": round(totals["cost"], 1),
             "highway_m": highway_m,
             "surface_m": surface_m,
+            **surface_properties(net, legs),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),

@@ -46,6 +46,10 @@ use_cache: bool = os.environ.get("BIKEMAP_NO_CACHE", "") == ""
 #: A point farther than this many metres from every routable street is an error.
 max_snap_m: float = _env_float("BIKEMAP_MAX_SNAP_M", 500.0)
 
+#: A point moved farther than this many metres onto its street is pointed out (``moved`` in a
+#: route's waypoints; the map draws a dashed line from the point to the street).
+snap_note_m: float = 50.0
+
 #: Most via points a single route may have.
 max_via: int = 25
 

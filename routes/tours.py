@@ -344,7 +344,7 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
 
 def _snap_point(router: Router, point, what: str, edge_cost: np.ndarray | None = None) -> Snap:
     lat, lon = check_latlon(float(point[0]), float(point[1]), what=what)
-    return router.snap(lat, lon, what=what, edge_cost=edge_cost)
+    return router.snap(lat, lon, what=what, edge_cost=edge_cost, avoid_small=True)
 
 
 def plan_order(
@@ -519,7 +519,7 @@ def plan_discovery(
         if len(dests) >= max_candidates:
             break
         try:
-            snaps.append(router.snap(d["lat"], d["lon"], what=d["id"], edge_cost=edge_cost))
+            snaps.append(router.snap(d["lat"], d["lon"], what=d["id"], edge_cost=edge_cost, avoid_small=True))
         except BikemapError:  # a peak far from any street: not a cycling destination
             continue
         dests.append(d)
@@ -758,7 +758,7 @@ def plan_round_trip(
     get_profile(profile)
     router = net.router(profile)
     start = check_latlon(float(start[0]), float(start[1]), what="start")
-    s0 = router.snap(*start, what="start", edge_cost=edge_cost)
+    s0 = router.snap(*start, what="start", edge_cost=edge_cost, avoid_small=True)
     target = target_km * 1000
     x0, y0 = (float(v) for v in net.project(s0.lon, s0.lat))
     dlist = list(index.values())
@@ -847,7 +847,9 @@ def _loop(
                 if any(s is not None and s["id"] == dlist[j]["id"] for s in stops):
                     continue
                 try:
-                    snap = router.snap(dlist[j]["lat"], dlist[j]["lon"], max_snap_m=250.0, edge_cost=edge_cost)
+                    snap = router.snap(
+                        dlist[j]["lat"], dlist[j]["lon"], max_snap_m=250.0, edge_cost=edge_cost, avoid_small=True
+                    )
                 except BikemapError:
                     continue
                 dest = dlist[j]
@@ -861,6 +863,7 @@ def _loop(
                     what="loop point",
                     max_snap_m=max(500.0, 0.3 * r),
                     edge_cost=edge_cost,
+                    avoid_small=True,
                 )
             except BikemapError:
                 continue

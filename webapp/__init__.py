@@ -22,13 +22,13 @@ from typing import Any
 from flask import Flask
 
 from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
-from .views import admin, basemap, closures, destinations, featured, map, route, search, stations, tour
+from .views import admin, basemap, closures, destinations, extras, featured, map, route, search, stations, tour
 from .views import openapi as openapi_view
 
 __all__ = ["VIEWS", "create_app"]
 
 #: Every blueprint of the app, registered in this order (the OpenAPI document is built from them).
-VIEWS = (map, route, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
+VIEWS = (map, route, extras, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
 
 
 def create_app(

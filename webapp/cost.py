@@ -1,7 +1,7 @@
 """A cost budget for expensive requests, so one client's flood cannot starve everyone else.
 
-Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips and
-tours (`is_expensive`). Each one:
+Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips, GPS tracks to match
+and tours (`is_expensive`). Each one:
 
 The settings (``COST_SLOTS``, ``COST_QUEUE``, ``COST_WAIT_S``, ``COST_TIME_S``) are in
 `webapp.config`. Each expensive request:
@@ -40,7 +40,7 @@ MANY_VIAS = 4
 
 def is_expensive() -> bool:
     """Whether the current request is expensive work (see the module docstring)."""
-    if request.endpoint == "tour.api_tour":
+    if request.endpoint in ("tour.api_tour", "routing_extras.api_match"):  # a GPS track: a search per point
         return True
     if request.endpoint == "route.api_route":
         if (request.args.get("mode") or "bike") != "bike":

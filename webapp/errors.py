@@ -235,6 +235,8 @@ def error_response(code: str, message: str, status: int | None = None, **extra: 
 
 def _bikemap_error(exc: BikemapError):
     extra = dict(getattr(exc, "extra", {}))
+    # facts beside the message (``details``: how far an off-network point is), for the page
+    extra.update({k: v for k, v in (getattr(exc, "details", None) or {}).items() if k not in ("code", "message")})
     point = getattr(exc, "point", None)  # which point is off the network (OffNetworkError), for the page
     if point:
         extra["point"] = point

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .storage.models import EDITABLE, FEATURED_EDITABLE
@@ -42,6 +43,11 @@ _BASE: dict[str, Any] = {
                     "point": {
                         "type": "string",
                         "description": "NoSegment: which point is too far from a street (from, to, via 2, start...)",
+                    },
+                    "distance_m": {
+                        "type": "number",
+                        "nullable": True,
+                        "description": "NoSegment: how far it is, in metres",
                     },
                     "fields": {
                         "type": "object",
@@ -280,9 +286,38 @@ _FEATURED_ROUTE = {
     },
 }
 
+
+def _route_extras(route: dict[str, Any]) -> dict[str, Any]:
+    """The Route schema with what alternatives, surfaces and moved points add (routes.alternatives, routes.surfaces)."""
+    route = copy.deepcopy(route)
+    props = route["properties"]["properties"]["properties"]
+    props.update(
+        surface_classes_m={
+            "type": "object",
+            "description": "metres paved, gravel, unpaved and unknown (routes.surfaces)",
+            "properties": {k: {"type": "number"} for k in ("paved", "gravel", "unpaved", "unknown")},
+        },
+        longest_unpaved_m={"type": "number", "description": "longest run of gravel or unpaved in a row"},
+        alternatives={
+            "type": "array",
+            "description": "with alternatives=N: the other routes (Route Features, no alternatives of their own)",
+            "items": {"type": "object"},
+        },
+        alternative={"type": "integer", "description": "with alternatives=N: this route's number"},
+        shared_pct={"type": "number", "description": "share of length in common with the best route"},
+    )
+    waypoint = props["waypoints"]["items"]["properties"]
+    waypoint.setdefault("snapped_m", {"type": "number", "description": "metres from the point to its street"})
+    waypoint.setdefault(
+        "moved", {"type": "boolean", "description": "the point moved more than 50 m to a street that leads on"}
+    )
+    return route
+
+
 #: Every schema of the document, by name.
 SCHEMAS: dict[str, Any] = {
     **_BASE,
+    "Route": _route_extras(_BASE["Route"]),
     "Tour": _TOUR,
     "TourDestination": _TOUR_DESTINATION,
     "StaffDestination": _STAFF_DESTINATION,

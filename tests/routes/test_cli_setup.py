@@ -71,7 +71,7 @@ def test_route_in_the_southern_hemisphere_is_read_as_a_point(capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert "expected one argument" not in err
-    assert err.count("\n") == 1 and "from (-37.810000,144.960000) is" in err and "nearest street" in err, err
+    assert err.count("\n") == 1 and "the start (-37.810000,144.960000) is" in err and "nearest street" in err, err
 
 
 def test_an_option_name_is_still_an_option():

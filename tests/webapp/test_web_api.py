@@ -22,7 +22,9 @@ A, B, V = "60.1716,24.9410", "60.1660,24.9500", "60.1690,24.9450"
 def _error(resp, status: int, code: str) -> str:
     assert resp.status_code == status, resp.get_data(as_text=True)
     body = resp.get_json()
-    assert set(body) == {"error"} and set(body["error"]) - {"point"} == {"code", "message"}  # point: NoSegment
+    # NoSegment also says which point and how far (#17, #15)
+    extra = {"point", "distance_m"} if code == "NoSegment" else set()
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]) <= {"code", "message", *extra}
     assert body["error"]["code"] == code
     assert "Traceback" not in body["error"]["message"]
     return body["error"]["message"]
@@ -107,11 +109,12 @@ def test_route_25_vias_is_fine(client):
 
 
 def test_route_point_off_network(client):
-    resp = client.get(f"/api/route?from=0,0&to={B}")
-    msg = _error(resp, 422, "NoSegment")
-    assert resp.get_json()["error"]["point"] == "from"  # which point (#17)
-    assert "from" in msg
-    _error(client.get(f"/api/route?from={A}&to={B}&via=61.5,25.5"), 422, "NoSegment")
+    r = client.get(f"/api/route?from=0,0&to={B}")
+    msg = _error(r, 422, "NoSegment")
+    assert msg.startswith("the start ") and r.get_json()["error"]["point"] == "from"  # which point (#17)
+    r = client.get(f"/api/route?from={A}&to={B}&via=61.5,25.5")
+    assert _error(r, 422, "NoSegment").startswith("via point 1 (61.500000,25.500000) is ")
+    assert r.get_json()["error"]["point"] == "via 1" and r.get_json()["error"]["distance_m"] > 100_000
 
 
 def test_route_no_route_status(demo_net):
@@ -249,6 +252,8 @@ def test_openapi_document(client, app):
         "format",
         "mode",
         "names",
+        "alternatives",  # webapp.routing_extras
+        "pick",
     }
     assert {"200", "400", "422"} <= set(route["responses"])
     assert "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from routes import get_profile, parse_latlon, parse_points, profile_names, route, settings
+from routes.alternatives import MAX_ALTERNATIVES, route_alternatives
 from routes.errors import InvalidValueError, TooBigError
 from routes.gpx import feature_to_gpx
 
@@ -26,9 +27,40 @@ __all__ = ["OPENAPI_PATHS", "bp"]
 bp = Blueprint("route", __name__, url_prefix="/api")
 
 
+def parse_alternatives(q: dict[str, str]) -> tuple[int, int]:
+    """The checked ``alternatives`` (0..3) and ``pick`` (0..alternatives) query parameters."""
+    out = []
+    for key, top in (("alternatives", MAX_ALTERNATIVES), ("pick", MAX_ALTERNATIVES)):
+        text = (q.get(key) or "0").strip()
+        if not text.isdigit() or int(text) > top:
+            raise InvalidValueError(f"{key} must be a whole number from 0 to {top}, got {text[:20]!r}")
+        out.append(int(text))
+    return out[0], out[1]
+
+
+def route_feature_with_alternatives(start, end, *, n: int, pick: int, profile: str, lang: str) -> dict[str, Any]:
+    """The route Feature numbered ``pick`` (0: the best) with the others in ``properties.alternatives``."""
+    routes = route_alternatives(
+        get_network(),
+        [start, end],
+        n=n,
+        profile=profile,
+        lang=lang,
+        edge_cost=closure_edge_cost_for(get_session(), get_network(), profile),
+    )
+    if pick >= len(routes):
+        raise InvalidValueError(f"pick must be below the number of routes found ({len(routes)}), got {pick}")
+    chosen = routes[pick]
+    chosen["properties"]["alternatives"] = [f for k, f in enumerate(routes) if k != pick]
+    return chosen
+
+
 @bp.get("/route")
 def api_route():
-    q = query({"from", "to", "via", "profile", "lang", "format", "mode", "names"}, required=("from", "to"))
+    q = query(
+        {"from", "to", "via", "profile", "lang", "format", "mode", "names", "alternatives", "pick"},
+        required=("from", "to"),
+    )
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
@@ -41,8 +73,15 @@ def api_route():
         raise TooBigError(f"at most {settings.max_via} via points, got {len(parts)}")
     vias = parse_points(";".join(parts), what="via")
     net = get_network()
+    n_alt, pick = parse_alternatives(q)
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.bikeshare
+        if n_alt or pick:
+            raise InvalidValueError("alternatives are for the own bike (mode=bike), not a bike-share trip")
         feature = bikeshare_feature(net, start, end, mode=q["mode"], vias=vias, profile=profile, lang=lang)
+    elif n_alt or pick:  # alternatives: routes.alternatives
+        if vias:
+            raise InvalidValueError("alternative routes go from a start to a destination: via points are not allowed")
+        feature = route_feature_with_alternatives(start, end, n=max(n_alt, pick), pick=pick, profile=profile, lang=lang)
     else:
         cost = closure_edge_cost_for(get_session(), net, profile)  # closures: webapp.storage.closures
         feature = route(net, [start, *vias, end], profile=profile, lang=lang, edge_cost=cost)
@@ -134,6 +173,19 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "Names of the points, in order from, vias, to, separated by '|' (empty: unnamed); "
                     "they name the waypoints of the Feature and the GPX",
                     {"type": "string", "maxLength": 5400},
+                ),
+                param(
+                    "alternatives",
+                    f"Also find up to N (0 to {MAX_ALTERNATIVES}) meaningfully different routes, listed in "
+                    "properties.alternatives: each costs at most 1.3 times the best, shares at most 60 % of its "
+                    "length with every other, and is locally optimal (no via points)",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES, "default": 0},
+                ),
+                param(
+                    "pick",
+                    "With alternatives: which route is answered (0: the best; the others are listed); "
+                    "used with format=gpx to download an alternative",
+                    {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES, "default": 0},
                 ),
             ],
             "responses": {

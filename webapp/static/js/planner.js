@@ -380,6 +380,8 @@
     statusBox.textContent = t("routing");
     document.body.classList.add("bm-busy");
     var params = routeParams();
+    // up to 3 alternatives for a trip from A to B on the own bike (drawn grey by routing_extras.js)
+    if (state.mode !== "bikeshare" && !state.via.length) params.alternatives = 3;
     bm.api("route", params, pending ? {signal: pending.signal} : {}).then(function (feature) {
       pending = null;
       document.body.classList.remove("bm-busy");
@@ -654,9 +656,26 @@
     if (ev.key === "Enter") { var first = results.querySelector("li[role=option]"); if (first) first.click(); }
   });
 
+  // show another route of the same plan (an alternative, a matched GPX track): its line, figures,
+  // directions and GPX link; gpxHref: the GPX link for it (an alternative's pick=K, a track's file)
+  function showOther(feature, gpxHref) {
+    bm.drawFeature("route", feature, {
+      style: {color: "#6d28d9", weight: 6, opacity: 0.85, lineCap: "round"}, interactive: false
+    });
+    clearBikeshare();
+    routeSection.hidden = false;
+    statusBox.className = "bm-status";
+    statusBox.textContent = "";
+    gpxLink.setAttribute("href", gpxHref || "#");
+    showActions(true);
+    bm.drawConnectors("route", feature);
+    showRoute(feature);
+    bm.emit("route", feature);
+  }
+
   bm.planner = {state: state, addPoint: addPoint, update: update, params: routeParams, setMode: setMode,
                 setCover: setCover, writeUrl: writeUrl, cover: function () { return cover; },
-                redraw: drawList};  // redraw: the list of points again (names found later: search.js)
+                redraw: drawList, showOther: showOther};  // redraw: the list of points again (names found later: search.js)
   showActions(false);
   readUrl();
   update("instant");
