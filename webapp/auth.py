@@ -24,6 +24,7 @@ One module for every piece of security the views rely on:
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import cache
 from typing import Any
 
@@ -45,6 +46,7 @@ __all__ = [
     "check_csrf",
     "csrf_token",
     "current_staff",
+    "client_wait_s",
     "get_limiter",
     "init_app",
     "log_in",
@@ -168,6 +170,22 @@ def login_allowed(name: str) -> bool:
             if not strategy.hit(limit, _prefix(), "login", scope, keys[scope]):
                 ok = False
     return ok
+
+
+def client_wait_s(kind: str) -> int:
+    """Count one ``kind`` request (``"expensive"``) of this address; 0 when allowed, else seconds to wait.
+
+    The limit is ``COST_LIMIT_CLIENT`` in the same storage as the login throttle (Redis when
+    ``REDIS_URL`` is set), so several instances share the count.
+    """
+    strategy = get_limiter().limiter
+    address = (get_remote_address() or "?")[:100]
+    wait = 0
+    for limit in parse_many(current_app.config["COST_LIMIT_CLIENT"]):
+        if not strategy.hit(limit, _prefix(), kind, address):
+            reset, _ = strategy.get_window_stats(limit, _prefix(), kind, address)
+            wait = max(wait, int(reset - time.time()) + 1)
+    return wait
 
 
 def _forget_attempts(name: str) -> None:

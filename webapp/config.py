@@ -48,6 +48,7 @@ COST_SLOTS                expensive requests (webapp.cost) running at once      
 COST_QUEUE                expensive requests waiting for a slot (else 503)       1
 COST_WAIT_S               seconds one of them may wait                           2
 COST_TIME_S               seconds of work one request may use (else 422)         10
+COST_LIMIT_CLIENT         expensive requests per client address (else 429)       60 per minute
 ========================  =====================================================  ==========
 """
 
@@ -212,6 +213,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COST_QUEUE", 1, _int(0, 1000), "expensive requests waiting for a slot"),
     Setting("COST_WAIT_S", 2.0, _float(0, 600), "seconds one may wait"),
     Setting("COST_TIME_S", 10.0, _float(0, 3600), "seconds of work one may use"),
+    Setting("COST_LIMIT_CLIENT", "60 per minute", _limit, "expensive requests per client address"),
 )
 
 #: The defaults, by name.

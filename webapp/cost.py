@@ -1,7 +1,7 @@
 """A cost budget for expensive requests, so one client's flood cannot starve everyone else.
 
-Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips, GPS tracks to match
-and tours (`is_expensive`). Each one:
+Expensive requests are routes with `MANY_VIAS` or more via points, bike-share trips, GPS tracks to match,
+reachability and tours (`is_expensive`).
 
 The settings (``COST_SLOTS``, ``COST_QUEUE``, ``COST_WAIT_S``, ``COST_TIME_S``) are in
 `webapp.config`. Each expensive request:
@@ -16,9 +16,11 @@ The settings (``COST_SLOTS``, ``COST_QUEUE``, ``COST_WAIT_S``, ``COST_TIME_S``) 
   it between legs, matrix rows and searches and answers ``422 {"error": {"code":
   "TooExpensive", ...}}`` when it is spent, instead of running on.
 
-This is per process, not per client: a per-client rate limit belongs to the limiter in
-front (Flask-Limiter). Cheap requests (a route with few vias, stations, pages) are never
-queued here.
+Before both, each client address may start at most ``COST_LIMIT_CLIENT`` expensive requests
+(default 60 per minute), counted in the login throttle's Flask-Limiter storage
+(`webapp.auth.client_wait_s`; Redis when ``REDIS_URL`` is set, so instances share it); more
+answer ``429 {"error": {"code": "TooManyRequests", ...}}`` with ``Retry-After``. Cheap requests
+(a route with few vias, stations, pages) are never counted or queued here.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from flask import Flask, current_app, g, request
 
 from routes.budget import time_budget
 
+from .auth import client_wait_s
 from .errors import error_response
 
 __all__ = ["MANY_VIAS", "init_app", "is_expensive"]
@@ -40,8 +43,8 @@ MANY_VIAS = 4
 
 def is_expensive() -> bool:
     """Whether the current request is expensive work (see the module docstring)."""
-    if request.endpoint in ("tour.api_tour", "routing_extras.api_match"):  # a GPS track: a search per point
-        return True
+    if request.endpoint in ("tour.api_tour", "routing_extras.api_match", "routing_extras.api_reach"):
+        return True  # a tour's matrix, a search per GPS point, a search over all a rider reaches
     if request.endpoint == "route.api_route":
         if (request.args.get("mode") or "bike") != "bike":
             return True
@@ -78,6 +81,16 @@ class _Gate:
 def _before() -> Any:
     if not is_expensive():
         return None
+    wait = client_wait_s("expensive")
+    if wait:
+        resp = error_response(
+            "TooManyRequests",
+            "too many long computations (routes with many via points, tours, bike-share trips, reach, "
+            f"GPS tracks) from your address; try again in {wait} s",
+            429,
+        )
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     gate: _Gate = current_app.extensions["bikemap.cost_gate"]
     if not gate.enter():
         resp = error_response(

@@ -66,6 +66,11 @@ def error_response(description: str, codes: list[str]) -> dict[str, Any]:
 #: Expensive requests beyond the process's slots (webapp.cost): try again after Retry-After seconds.
 BUSY = error_response("Busy with other long computations; try again after Retry-After seconds", ["Busy"])
 
+#: Expensive requests beyond one client's share (webapp.cost, COST_LIMIT_CLIENT).
+TOO_MANY = error_response(
+    "Too many expensive requests from this address; try again after Retry-After seconds", ["TooManyRequests"]
+)
+
 #: Error responses shared by the endpoints.
 ERROR_RESPONSES = {
     "400": error_response(

@@ -58,3 +58,39 @@ def test_expensive_requests_beyond_the_slots_are_refused_at_once(demo_net):
     # the slot was given back after each request, errors included
     assert gate.enter()
     gate.leave()
+
+
+def test_one_client_gets_its_share_of_expensive_requests_then_429(demo_net):
+    """#13: one client may not start expensive work without end; others and cheap requests go on."""
+    client = _app(demo_net, COST_LIMIT_CLIENT="3 per minute").test_client()
+    expensive = f"/api/route?from={A}&to={B}&via={VIAS}"
+    for _ in range(3):
+        assert client.get(expensive).status_code == 200
+    resp = client.get(expensive)
+    assert resp.status_code == 429
+    assert resp.get_json()["error"]["code"] == "TooManyRequests"
+    assert 1 <= int(resp.headers["Retry-After"]) <= 61
+    assert client.get("/api/tour", query_string={"start": A, "budget_min": "60"}).status_code == 429
+    assert client.get(f"/api/route?from={A}&to={B}").status_code == 200  # cheap requests are not counted
+    other = client.get(expensive, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200  # another address has its own share
+
+
+def test_instances_share_the_client_limit_through_redis(demo_net):
+    """With REDIS_URL, two app instances count one client's expensive requests together."""
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        pytest.skip(f"Redis at {url} is unreachable: {exc}")
+    shared = {"REDIS_URL": url, "RATELIMIT_KEY_PREFIX": f"bikemap-test-{uuid.uuid4().hex[:8]}"}
+    one = _app(demo_net, COST_LIMIT_CLIENT="2 per minute", **shared).test_client()
+    two = _app(demo_net, COST_LIMIT_CLIENT="2 per minute", **shared).test_client()
+    expensive = f"/api/route?from={A}&to={B}&via={VIAS}"
+    assert one.get(expensive).status_code == 200
+    assert two.get(expensive).status_code == 200
+    assert one.get(expensive).status_code == 429
+    assert two.get(expensive).status_code == 429

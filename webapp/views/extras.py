@@ -21,7 +21,7 @@ from routes.reach import MAX_MINUTES, MAX_TIMES, parse_minutes, reach
 
 from ..http import query, query_lang
 from ..network import get_network
-from ..openapi import LANG, LATLON, error_response, param
+from ..openapi import BUSY, LANG, LATLON, TOO_MANY, error_response, param
 from ..storage import get_session
 from ..storage.closures import closure_edge_cost_for
 
@@ -153,6 +153,8 @@ _REACH = {
                 "content": {GEOJSON: {"schema": {"$ref": "#/components/schemas/Reach"}}},
             },
             "422": unreachable,
+            "429": TOO_MANY,
+            "503": BUSY,
         },
     }
 }
@@ -197,7 +199,8 @@ _MATCH = {
                 "or needs more work than one request may use",
                 ["NoSegment", "NoRoute", "TooExpensive"],
             ),
-            "503": error_response("Busy with other long computations; try again after Retry-After seconds", ["Busy"]),
+            "429": TOO_MANY,
+            "503": BUSY,
         },
     }
 }

@@ -18,7 +18,7 @@ from routes.gpx import feature_to_gpx
 from ..bikeshare import bikeshare_feature
 from ..http import GPX, geojson, query, query_lang
 from ..network import get_network
-from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, error_response, param
+from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, TOO_MANY, error_response, param
 from ..storage import get_session
 from ..storage.closures import closure_edge_cost_for
 
@@ -202,6 +202,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "needs more work than one request may use (webapp.cost)",
                     ["NoSegment", "NoRoute", "TooExpensive"],
                 ),
+                "429": TOO_MANY,
                 "503": BUSY,
             },
         }

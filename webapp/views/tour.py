@@ -19,7 +19,7 @@ from routes.tours import DEFAULT_BUDGET_MIN, destinations_from_network, plan_tou
 from ..bikeshare import gbfs_client
 from ..http import GPX, geojson, query, query_lang
 from ..network import get_network
-from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, collection, error_response, param
+from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, TOO_MANY, collection, error_response, param
 from ..storage import get_session
 from ..storage.closures import closure_edge_cost_for
 from ..storage.layer import tour_destinations as stored_destinations
@@ -177,6 +177,7 @@ _TOUR_ERRORS = {
         "request may use (webapp.cost)",
         ["NoSegment", "NoRoute", "TooExpensive"],
     ),
+    "429": TOO_MANY,
     "503": BUSY,
 }
 
