@@ -2,7 +2,7 @@
 
 The API reference page renders the OpenAPI document that the app serves at
 ``/api/openapi.json``. It is generated here at every build, from the code, so the page
-cannot drift from the API: each blueprint of `webapp.VIEWS` documents its own paths
+cannot drift from the API: each blueprint of `webapp.blueprint_modules()` documents its own paths
 (``OPENAPI_PATHS``), and `webapp.openapi.build` makes the document from them exactly as
 the factory does for the ``/api/openapi.json`` view (``tests/test_docs.py`` checks both are the
 same document). The network is not loaded: the document does not depend on it, and a
@@ -26,7 +26,7 @@ OPENAPI_FILE = ROOT / ".cache" / "docs" / "openapi.json"
 def api_document() -> dict[str, Any]:
     """The OpenAPI document of every blueprint the app registers, as ``/api/openapi.json`` serves it.
 
-    Built as the factory builds it (`webapp.openapi.build` over `webapp.VIEWS`), without loading a network.
+    Built as the factory builds it (`webapp.openapi.build` over `webapp.blueprint_modules()`), without loading a network.
     """
     from flask import Flask
 
@@ -34,7 +34,7 @@ def api_document() -> dict[str, Any]:
     from webapp.openapi import build
 
     app = Flask("bikemap-docs")
-    for view in webapp.VIEWS:
+    for view in webapp.blueprint_modules():
         app.register_blueprint(view.bp)
     return build(app)
 

@@ -17,18 +17,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
-from .views import admin, basemap, closures, destinations, extras, featured, map, route, search, stations, tour
-from .views import openapi as openapi_view
+__all__ = ["blueprint_modules", "create_app"]
 
-__all__ = ["VIEWS", "create_app"]
 
-#: Every blueprint of the app, registered in this order (the OpenAPI document is built from them).
-VIEWS = (map, route, extras, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
+def blueprint_modules() -> tuple[ModuleType, ...]:
+    """Every blueprint module of the app, in the order it is registered (the OpenAPI document is built from them).
+
+    Imported here, as in flaskr's factory, not when ``webapp`` is: the ``bikemap`` command starts in the web
+    package, and a cached ``bikemap route`` must not pay for Flask, Folium and SQLAlchemy (issue #12).
+    """
+    from .views import admin, basemap, closures, destinations, extras, featured, map, route, search, stations, tour
+    from .views import openapi as openapi_view
+
+    return (map, route, extras, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
 
 
 def create_app(
@@ -49,6 +56,11 @@ def create_app(
     webapp.errors.SettingError
         A setting (or the database it names) cannot be used; the message names it.
     """
+    from flask import Flask
+
+    from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
+    from .views import basemap, search
+
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config, config_overrides)
     config.init_app(app)
@@ -70,7 +82,7 @@ def create_app(
     basemap.init_app(app)  # the built-in base map's tiles (BASEMAP)
     search.init_app(app)  # the place index of the network
 
-    for view in VIEWS:
+    for view in blueprint_modules():
         app.register_blueprint(view.bp)
     openapi.init_app(app)
     return app

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from routes.errors import InvalidValueError
 
-from ..storage.backup import backup, restore
-
 __all__ = ["register"]
 
 
@@ -34,11 +32,15 @@ def _url(arg: str | None):
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from ..storage.backup import backup  # SQLAlchemy only for this command, not for every bikemap start
+
     print(backup(_url(args.db), Path(args.file), force=args.force))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from ..storage.backup import restore
+
     print(restore(_url(args.db), Path(args.file), force=args.force))
     return 0
 
