@@ -26,7 +26,7 @@ OPENAPI_FILE = ROOT / ".cache" / "docs" / "openapi.json"
 def api_document() -> dict[str, Any]:
     """The OpenAPI document of every blueprint the app registers, as ``/api/openapi.json`` serves it.
 
-    Built as the factory builds it (`webapp.openapi.build` over `webapp.blueprint_modules()`), without loading a network.
+    Built as the factory builds it (`webapp.openapi.build` over `webapp.blueprint_modules()`), with no network.
     """
     from flask import Flask
 
