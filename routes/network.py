@@ -166,8 +166,9 @@ class Network:
     def project(self, lon, lat):
         """Project WGS84 to local metres (equirectangular about `origin`).
 
-        Accurate to well under a metre across a city-sized extract, and exactly
-        invertible with `unproject`.
+        Exactly invertible with `unproject`. Distances are off by at most about 0.5 % across an
+        extract the size of Liechtenstein (5 m in a kilometre; ``scripts/bench_projection.py``),
+        which is why segment lengths are great-circle (haversine) lengths, not projected ones.
         """
         lon0, lat0 = self.origin
         kx, ky = self._scale
