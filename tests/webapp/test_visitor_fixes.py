@@ -138,18 +138,20 @@ def test_a_tour_planned_at_night_starts_the_next_morning(vaduz, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "query, point",
+    "query, point, words",
     [
-        ({"from": HELSINKI_A, "to": "60.30,25.20"}, "to"),
-        ({"from": "60.30,25.20", "to": HELSINKI_B}, "from"),
-        ({"from": HELSINKI_A, "via": "60.165,24.945;60.30,25.20", "to": HELSINKI_B}, "via 2"),
+        ({"from": HELSINKI_A, "to": "60.30,25.20"}, "to", "the destination"),
+        ({"from": "60.30,25.20", "to": HELSINKI_B}, "from", "the start"),
+        ({"from": HELSINKI_A, "via": "60.165,24.945;60.30,25.20", "to": HELSINKI_B}, "via 2", "via point 2"),
     ],
 )
-def test_the_point_too_far_is_named(client, query, point):
+def test_the_point_too_far_is_named(client, query, point, words):
+    """The error names the point for the page (``point``) and in words for a person (the message)."""
     resp = client.get("/api/route", query_string=query)
     assert resp.status_code == 422
     err = resp.get_json()["error"]
-    assert err["code"] == "NoSegment" and err["point"] == point and err["message"].startswith(point)
+    assert err["code"] == "NoSegment" and err["point"] == point
+    assert err["message"].startswith(f"{words} (60.300000,25.200000) is ") and err["distance_m"] > 500
 
 
 def test_directions_have_no_steps_of_a_few_metres(liechtenstein_net):
