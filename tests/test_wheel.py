@@ -10,6 +10,7 @@ nothing else of the checkout; its third-party packages are those of the test env
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -45,7 +46,8 @@ def test_wheel_carries_data_templates_and_migrations(wheel):
         "routes/data/i18n/en.json",
         "routes/data/i18n/id.json",
         "webapp/templates/map.html",
-        "webapp/migrations/env.py",
+        "webapp/storage/migrations/env.py",
+        "webapp/storage/migrations/versions/0001_destination_layer.py",
     ):
         assert needed in names, f"{needed} is missing from {wheel.name}"
     assert not any(n.startswith(("tests/", "scripts/")) for n in names)
@@ -93,3 +95,16 @@ def test_installed_wheel_plans_a_route_from_another_folder(wheel, tmp_path):
     )
     assert route.returncode == 0, route.stderr[-2000:]
     assert "km" in route.stdout and "Tiba di tujuan" in route.stdout, route.stdout[-2000:]
+    # the web app's migrations travel too: an installed bikemap creates its database
+    db = elsewhere / "bikemap.sqlite3"
+    made = subprocess.run(
+        [str(python), "-c", f"from webapp.storage.engine import open_database; open_database('sqlite:///{db}')"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    tables = sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert {"destinations", "alembic_version"} <= {name for (name,) in tables}
