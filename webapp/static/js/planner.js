@@ -255,8 +255,9 @@
       });
       var changed = false;
       [state.from, state.to].concat(state.via).forEach(function (p) {
-        var name = p && !p.name ? named[pointText(p)] : null;
-        if (name) { p.name = name; changed = true; }
+        // a destination's own name wins over the address the reverse lookup (search.js) may have given first
+        var name = p && (!p.name || p.nameFrom === "reverse") ? named[pointText(p)] : null;
+        if (name && name !== p.name) { p.name = name; delete p.nameFrom; changed = true; }
       });
       if (changed) drawList();
     }).catch(function (err) {

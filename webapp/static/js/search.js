@@ -101,7 +101,7 @@
     var points = [plan.from, plan.to].concat(plan.via || []).filter(function (p) { return p && !p.name; });
     points.forEach(function (p) {
       var k = key(p);
-      if (names[k]) { p.name = names[k]; refresh(); return; }
+      if (names[k]) { p.name = names[k]; p.nameFrom = "reverse"; refresh(); return; }
       if (k in names) return;
       names[k] = null;
       bm.api("reverse", {at: k, lang: bm.lang}).then(function (f) {
@@ -110,7 +110,7 @@
         names[k] = label;
         var st = bm.planner.state, changed = false;
         [st.from, st.to].concat(st.via).forEach(function (q) {
-          if (q && !q.name && key(q) === k) { q.name = label; changed = true; }
+          if (q && !q.name && key(q) === k) { q.name = label; q.nameFrom = "reverse"; changed = true; }
         });
         if (changed) refresh();
       }).catch(function () { delete names[k]; });
