@@ -19,7 +19,6 @@ budget's cap) with the Flask test client.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
 import sys
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
-from bench_http import free_port, start_server  # noqa: E402
+from bench_http import client, free_port, start_server  # noqa: E402
 
 
 def _points(net, rng: random.Random, n: int) -> list[str]:
@@ -56,43 +55,18 @@ def cheap_queries(net, n: int, seed: int) -> list[str]:
     return [f"/api/route?from={a}&to={b}" for a, b in (_points(net, rng, 2) for _ in range(n))]
 
 
-def hammer(port: int, queries: list[str], stop_at: float, codes: Counter, lat: list[float] | None, lock) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    i, mine, seen = random.randrange(len(queries)), [], Counter()
-    while time.monotonic() < stop_at:
-        q = queries[i % len(queries)]
-        i += 1
-        t0 = time.perf_counter()
-        try:
-            conn.request("GET", q)
-            resp = conn.getresponse()
-            resp.read()
-            seen[resp.status] += 1
-        except (OSError, http.client.HTTPException):
-            seen["error"] += 1
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            continue
-        mine.append(time.perf_counter() - t0)
-    conn.close()
-    with lock:
-        codes.update(seen)
-        if lat is not None:
-            lat.extend(mine)
-
-
 def cpu_of_worst_requests(args, net) -> None:
     """CPU seconds of single expensive requests, in this process (no server)."""
     from webapp import create_app
 
     app = create_app({"TESTING": True, "NETWORK": net, "TILES_URL": "", "WARM_PROFILES": True, "COST_TIME_S": 1e9})
-    client = app.test_client()
+    tc = app.test_client()
     queries = expensive_queries(net, args.vias, 8, args.seed)
-    client.get(queries[0])  # compile and warm
+    tc.get(queries[0])  # compile and warm
     worst = (0.0, "")
     for q in queries:
         t0 = time.process_time()
-        status = client.get(q).status_code
+        status = tc.get(q).status_code
         cpu = time.process_time() - t0
         print(f"cpu {cpu * 1000:8.1f} ms  status {status}  {q[:70]}...")
         worst = max(worst, (cpu, q[:40]))
@@ -127,17 +101,17 @@ def main(argv=None) -> int:
         heavy, cheap = expensive_queries(net, args.vias, 200, args.seed), cheap_queries(net, 200, args.seed)
         # the cheap client alone first: the baseline
         base_codes, base_lat, lock = Counter(), [], threading.Lock()
-        hammer(port, cheap, time.monotonic() + min(5.0, args.seconds / 4), base_codes, base_lat, lock)
+        client(port, cheap, 0, time.monotonic() + min(5.0, args.seconds / 4), base_lat, base_codes, lock)
         flood_codes, cheap_codes, lat = Counter(), Counter(), []
         stop_at = time.monotonic() + args.seconds
         threads = [
-            threading.Thread(target=hammer, args=(port, heavy, stop_at, flood_codes, None, lock))
-            for _ in range(args.flood)
+            threading.Thread(target=client, args=(port, heavy, i * 7, stop_at, [], flood_codes, lock))
+            for i in range(args.flood)
         ]
         for t in threads:
             t.start()
         time.sleep(0.5)  # the flood is on before the cheap client starts
-        hammer(port, cheap, stop_at, cheap_codes, lat, lock)
+        client(port, cheap, 0, stop_at, lat, cheap_codes, lock)
         for t in threads:
             t.join()
     finally:
