@@ -24,19 +24,13 @@ from contextlib import contextmanager
 
 from . import settings
 
-__all__ = ["stage", "note"]
+__all__ = ["stage"]
 
 #: Seconds a step runs before it is reported: a plain line (not a terminal) or a moving bar (a terminal).
 #: Quicker steps stay silent, so a bad input that fails at once still gets its one error line only.
 LINE_AFTER_S = 0.5
 BAR_AFTER_S = 2.0
 _WIDTH = 24
-
-
-def note(message: str) -> None:
-    """One line on stderr when progress is on (``bikemap: MESSAGE``)."""
-    if settings.progress:
-        print(f"bikemap: {message}", file=sys.stderr, flush=True)
 
 
 @contextmanager
