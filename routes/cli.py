@@ -25,9 +25,9 @@ __all__ = ["add_source_argument", "build_parser", "main"]
 
 Register = Callable[[argparse._SubParsersAction], None]
 
-_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_UNSIGNED = r"(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 #: A value starting with "-": a negative number, or numbers separated by commas (LAT,LON; W,S,E,N).
-_NEGATIVE_VALUES = re.compile(rf"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:\s*,\s*{_NUMBER})*$")
+_NEGATIVE_VALUES = re.compile(rf"^-{_UNSIGNED}(?:\s*,\s*-?{_UNSIGNED})*$")
 
 
 class _Parser(argparse.ArgumentParser):
