@@ -7,7 +7,7 @@ that database, so that every app instance reads one copy and none keeps a file
 of its own:
 
 - ``place_item``: one row per entry, with ``words`` (the normalised names) and a
-  GIN index on ``to_tsvector('simple', words)``. A query's words are matched as
+  GIN index on its stored ``to_tsvector('simple', words)``. A query's words are matched as
   prefixes (``'bammili':* & '12':*``). Accents and case are removed in Python on
   both sides (`routes.geocode.normalize`), so the ``simple`` configuration needs
   neither the ``unaccent`` extension nor a language's stemmer.
@@ -24,11 +24,27 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Float, Index, Integer, MetaData, String, Table, Text, func, select, text
+from sqlalchemy import (
+    Column,
+    Computed,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Engine
 
 from routes.geocode import Match, place_rows
@@ -61,8 +77,10 @@ place_item = Table(
     Column("lat", Float, nullable=False),
     Column("lon", Float, nullable=False),
     Column("words", Text, nullable=False),
+    # stored, not an expression index: a generic plan of the prepared query never re-parses every row's words
+    Column("tsv", TSVECTOR, Computed("to_tsvector('simple', words)", persisted=True)),
     Index("place_item_kind", "kind"),
-    Index("place_item_words", text("to_tsvector('simple', words)"), postgresql_using="gin"),
+    Index("place_item_tsv", "tsv", postgresql_using="gin"),
 )
 #: The tables' names (left out of backups: derived data).
 PLACE_TABLES = ("place_index", "place_item")
@@ -74,6 +92,7 @@ class PgPlaceStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._local = threading.local()
 
     def items(self, kinds: tuple[str, ...]) -> list[tuple[int, str, str, str, float, float]]:
         c = place_item.c
@@ -85,10 +104,22 @@ class PgPlaceStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(place_item)).scalar_one())
 
+    def _conn(self):
+        """This thread's own connection (autocommit, reads only): one round trip per query, none for the pool."""
+        import psycopg
+
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            conn = self._local.conn = psycopg.connect(url, autocommit=True)
+        return conn
+
     def match(self, m: Match) -> list[tuple]:
+        import psycopg
+
         lat0, lon0 = m.near if m.near is not None else (0.0, 0.0)
         params: dict[str, Any] = {
-            # the words are letters, digits and "_" only (\\w+ of the normalised query): quoted, each a prefix
+            # the words are letters, digits and "_" only (\w+ of the normalised query): quoted, each a prefix
             "q": " & ".join(f"'{w}':*" for w in m.words),
             "near": m.near is not None,
             "lat0": lat0,
@@ -98,19 +129,29 @@ class PgPlaceStore:
             "cap": m.cap,
             "limit": m.limit,
         }
-        sql = text(
-            """
-            SELECT kind, name, name_en, name_id, label, lat, lon,
-                   rank + CASE WHEN :near THEN sqrt((lat - :lat0) ^ 2 + ((lon - :lon0) * :k) ^ 2) * 111.0 / :kpk
-                               ELSE 0 END AS score
-            FROM place_item
-            WHERE id IN (SELECT id FROM place_item
-                         WHERE to_tsvector('simple', words) @@ to_tsquery('simple', :q) LIMIT :cap)
-            ORDER BY score, length(name) LIMIT :limit
-            """
-        )
-        with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sql, params)]
+        try:
+            return self._conn().execute(_MATCH, params).fetchall()
+        except psycopg.OperationalError:  # the server restarted or dropped the connection: once more, anew
+            self._local.conn = None
+            return self._conn().execute(_MATCH, params).fetchall()
+
+
+_MATCH = """
+    SELECT kind, name, name_en, name_id, label, lat, lon,
+           rank + CASE WHEN %(near)s THEN sqrt((lat - %(lat0)s) ^ 2 + ((lon - %(lon0)s) * %(k)s) ^ 2) * 111.0 / %(kpk)s
+                       ELSE 0 END AS score
+    FROM place_item
+    WHERE id IN (SELECT id FROM place_item WHERE tsv @@ to_tsquery('simple', %(q)s) LIMIT %(cap)s)
+    ORDER BY score, length(name) LIMIT %(limit)s
+"""
+
+
+def _ensure_tables(engine: Engine) -> None:
+    """Make the tables; made again when an older bikemap made them with other columns (derived data: no migration)."""
+    have = inspect(engine)
+    if have.has_table("place_item") and {c["name"] for c in have.get_columns("place_item")} != set(place_item.c.keys()):
+        _meta.drop_all(engine)
+    _meta.create_all(engine, checkfirst=True)
 
 
 def _current_key(conn) -> str | None:
@@ -119,7 +160,7 @@ def _current_key(conn) -> str | None:
 
 def open_pg_place_store(engine: Engine, net, source, key: str) -> PgPlaceStore:
     """The PostgreSQL place store of ``net``, built from its OSM file first when the tables hold another index."""
-    _meta.create_all(engine, checkfirst=True)
+    _ensure_tables(engine)
     with engine.connect() as conn:
         if _current_key(conn) == key:
             return PgPlaceStore(engine)
