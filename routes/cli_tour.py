@@ -58,10 +58,19 @@ def register(sub) -> None:
     d.set_defaults(func=run_destinations)
 
 
-def run_destinations(args: argparse.Namespace) -> int:
-    from .tours import destinations_from_network
+def _stored(args: argparse.Namespace, net) -> list[dict] | None:
+    """Destinations of the web app's database when the ``bikemap`` of the web package gives them
+    (``webapp.cli.tours``: database ids, as ``/api/tour``); None: the network's, with OSM ids."""
+    load = getattr(args, "load_destinations", None)
+    return load(args, net) if load is not None else None
 
-    dests = destinations_from_network(load_source(args))
+
+def run_destinations(args: argparse.Namespace) -> int:
+    from .tours import _destination_index, destinations_from_network
+
+    net = load_source(args)
+    stored = _stored(args, net)  # visit minutes left empty by staff: the category's, as a tour plans them
+    dests = list(_destination_index(stored).values()) if stored else destinations_from_network(net)
     if getattr(args, "json", False):
         print_json(dests)
         return 0
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         interests=args.interests,
         end=end,
         profile=args.profile,
+        destinations=_stored(args, net),
         start_time=args.start_time,
         lang=args.lang,
     )
