@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
-from typing import Any
 
 import flask_babel
 from flask import Flask, current_app, g, request, url_for
@@ -69,8 +68,8 @@ def get_lang() -> str:
     return lang
 
 
-def gettext(key: str, lang: str | None = None, **values: Any) -> str:
-    """The UI string ``key`` in ``lang`` (default: the request's language), ``{fields}`` filled from ``values``.
+def gettext(key: str, lang: str | None = None) -> str:
+    """The UI string ``key`` in ``lang`` (default: the request's language).
 
     Read through Flask-Babel; a message the language lacks falls back to English's, as in the library.
     """
@@ -79,9 +78,7 @@ def gettext(key: str, lang: str | None = None, **values: Any) -> str:
     else:
         with flask_babel.force_locale(lang):
             text = flask_babel.gettext(key)
-    if text == key:
-        text = translate(key, "en")
-    return text.format(**values) if values else text
+    return translate(key, "en") if text == key else text
 
 
 def load_strings(lang: str) -> dict[str, str]:

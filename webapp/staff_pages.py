@@ -21,7 +21,8 @@ __all__ = ["check_form_csrf", "form_int", "localise", "page", "require_page", "t
 
 def t(key: str, **fmt: Any) -> str:
     """UI string ``key`` in the request's language (the gettext catalogue), formatted with ``fmt``."""
-    return gettext(key, **fmt)
+    text = gettext(key)
+    return text.format(**fmt) if fmt else text
 
 
 def template_globals() -> dict[str, Any]:
