@@ -157,7 +157,7 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
             "lon": lon,
             "category": cat,
             "visit_min": visit,
-            "name": d.get("name") or cats["label"]["en"][cat],
+            "name": d.get("name") or category_label(cat, "en"),
             "rank": float(d.get("rank", 1.0) or 1.0),
         }
     return out

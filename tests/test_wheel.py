@@ -42,7 +42,6 @@ def test_wheel_carries_data_templates_and_migrations(wheel):
     for needed in (
         "routes/data/profiles.toml",
         "routes/data/categories.toml",
-        "routes/data/instructions.toml",
         "routes/data/locale/en/LC_MESSAGES/messages.mo",
         "routes/data/locale/id/LC_MESSAGES/messages.mo",
         "webapp/templates/map.html",
