@@ -6,6 +6,7 @@
     python scripts/translations.py compile          # messages.po -> messages.mo (committed beside it)
     python scripts/translations.py check            # exit 1 on a missing, fuzzy or stale message
     python scripts/translations.py init LANG        # a new language, a copy of English marked fuzzy
+    python scripts/translations.py merge-json LANG FILE   # messages of an old routes/data/i18n/<lang>.json
 
 What is extracted (``babel.cfg`` beside ``pyproject.toml``): Python of ``routes/`` and ``webapp/``
 (``_``, ``gettext``, ``N_``, ``t``, ``translate``), the Jinja templates (``_``, ``t``) and the page's
@@ -163,6 +164,27 @@ def set_message(key: str, pairs: list[str]) -> None:
         write(lang, catalog)
 
 
+def merge_json(lang: str, path: Path) -> list[str]:
+    """Add the messages of an old-style table (``routes/data/i18n/<lang>.json``, a flat JSON object of
+    id -> text, as branches made before the catalogues still have) that ``lang``'s catalogue lacks or
+    has empty. A message the catalogue already has keeps its text; a different one is reported."""
+    import json
+
+    table = json.loads(path.read_text(encoding="utf-8"))
+    catalog = read(lang)
+    said = []
+    for key, text in sorted(table.items()):
+        if not isinstance(text, str) or not text:
+            continue
+        if key not in catalog or not catalog[key].string:
+            catalog.add(key, text)
+            said.append(f"{lang}: added {key}")
+        elif catalog[key].string != text:
+            said.append(f"{lang}: kept {key} (the table says {text!r:.60})")
+    write(lang, catalog)
+    return said
+
+
 def init(lang: str) -> None:
     """A new language: English's catalogue with every message fuzzy, for a translator to go through."""
     if po_path(lang).exists():
@@ -188,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check")
     i = sub.add_parser("init")
     i.add_argument("lang")
+    m = sub.add_parser("merge-json")
+    m.add_argument("lang")
+    m.add_argument("file", type=Path)
     args = p.parse_args(argv)
     if args.cmd == "extract":
         buf = io.BytesIO()
@@ -206,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if found else 0
     elif args.cmd == "init":
         init(args.lang)
+    elif args.cmd == "merge-json":
+        print("\n".join(merge_json(args.lang, args.file)) or "nothing to add")
     return 0
 
 
