@@ -135,6 +135,8 @@ def problems() -> list[str]:
         have = {m.id: m for m in catalog if m.id}
         for key in sorted(ids - set(have)):
             found.append(f"{lang}: {key} is used in the sources but not in the catalogue (run update)")
+        for key in sorted(catalog.obsolete):  # update found no source for it: a built id not listed, or dead
+            found.append(f"{lang}: {key} is obsolete (list it with N_() in a BUILT_IDS, or delete it)")
         if lang in REQUIRED:
             for key, m in sorted(have.items()):
                 if not (m.string or "").strip() or m.fuzzy:

@@ -60,11 +60,16 @@ def test_check_fails_on_a_missing_or_empty_translation_and_a_stale_mo(locale_cop
 def test_update_adds_what_the_sources_use_and_compile_makes_it_current(locale_copy):
     catalog = translations.read("en")
     del catalog["featured_title"]
+    catalog.add("admin_user_gone", "An id no source uses or lists")  # e.g. t(f"admin_user_{code}") unlisted
     translations.write("en", catalog)
-    assert "en: new featured_title (fill in its msgstr)" in translations.update()
+    said = translations.update()
+    assert "en: new featured_title (fill in its msgstr)" in said
+    assert "en: obsolete admin_user_gone (no source uses it any more)" in said
     translations.set_message("featured_title", ["en=Featured routes"])
     translations.compile_all()
-    assert translations.problems() == []
+    assert translations.problems() == [
+        "en: admin_user_gone is obsolete (list it with N_() in a BUILT_IDS, or delete it)"
+    ]
 
 
 def test_library_reads_the_compiled_catalogues_without_flask():
