@@ -810,7 +810,8 @@ def feature_from_legs(
     totals = {
         "distance": float(leg_d.sum()),
         "duration": float(leg_t.sum()),
-        "cost": float(_share_of(cost_of, edge, share, some).sum()),
+        "cost": float(_share_of(cost_of, edge, share, some).sum())
+        + sum(router.turn_penalty([p.edge for p in pieces]) for pieces in legs),  # pushed banned turns
         "infra": float(dist[infra].sum()),
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
