@@ -95,9 +95,10 @@ class TurnGraph:
 
     def arrivals(self, nodes: np.ndarray, costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Target seeds at junctions, with every copy of them: arriving by any street counts."""
-        more = [(c, x) for v, x in zip(nodes.tolist(), costs.tolist(), strict=True) for c in self._copies.get(v, ())]
-        if not more:
+        copies = self._copies
+        if len(nodes) == 1 and int(nodes[0]) not in copies or not any(v in copies for v in nodes.tolist()):
             return nodes, costs
+        more = [(c, x) for v, x in zip(nodes.tolist(), costs.tolist(), strict=True) for c in copies.get(v, ())]
         return (
             np.concatenate([nodes, np.asarray([c for c, _ in more], np.int64)]),
             np.concatenate([costs, np.asarray([x for _, x in more], np.float64)]),

@@ -263,6 +263,7 @@ class Router:
         self._metric: Any = None
         self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
         self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
+        self._g: Any = None  # the searched graph's arrays (`_graph`)
         # turn restrictions bind bicycles: their routers search the graph split at restricted junctions
         use_turns = settings.turn_restrictions and profile.mode == "bicycle"
         self.turns = shared.turn_graph() if use_turns else None
@@ -411,7 +412,7 @@ class Router:
         if direct is not None:
             best, pieces = direct.value(cost), [direct]
         if out and inn:
-            total, arcs = self._arc_path(
+            total, arcs, edges = self._arc_path(
                 np.asarray([s[0] for s in out], np.int64),
                 np.asarray([s[1] for s in out], np.float64),
                 np.asarray([s[0] for s in inn], np.int64),
@@ -431,7 +432,7 @@ class Router:
                 best = total
                 pieces = [
                     start[2],
-                    *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in self._edges(arcs)),
+                    *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges),
                     end[2],
                 ]
         if not math.isfinite(best):
@@ -481,19 +482,24 @@ class Router:
             raise InvalidValueError(f"unknown search method {method!r} (auto or reference)")
         if self.turns is not None:
             dst_nodes, dst_costs = self.turns.arrivals(dst_nodes, dst_costs)
-        total, arcs = self._arc_path(src_nodes, src_costs, dst_nodes, dst_costs, cost, method)
-        return total, self._edges(arcs)
+        total, _, edges = self._arc_path(src_nodes, src_costs, dst_nodes, dst_costs, cost, method)
+        return total, edges
 
     def _graph(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, Any]:
         """The searched graph: (n, arc tails, arc heads, forward CSR, backward CSR), split where turns are banned."""
-        t = self.turns
-        if t is None:
-            f, b = (self.f_ptr, self.f_adj, self.f_edge), (self.b_ptr, self.b_adj, self.b_edge)
-            return (self.n, self.src, self.dst, *f, *b)
-        return (t.n, t.arc_src, t.arc_dst, t.f_ptr, t.f_adj, t.f_edge, t.b_ptr, t.b_adj, t.b_edge)
+        g = self._g
+        if g is None:
+            t = self.turns
+            if t is None:
+                f, b = (self.f_ptr, self.f_adj, self.f_edge), (self.b_ptr, self.b_adj, self.b_edge)
+                g = (self.n, self.src, self.dst, *f, *b)
+            else:
+                g = (t.n, t.arc_src, t.arc_dst, t.f_ptr, t.f_adj, t.f_edge, t.b_ptr, t.b_adj, t.b_edge)
+            self._g = g
+        return g
 
     def _edges(self, arcs: list[int]) -> list[int]:
-        """The directed edges the arcs of a searched path ride."""
+        """The directed edges the arcs of a searched path ride (the same ids without turn restrictions)."""
         if self.turns is None or not arcs:
             return arcs
         return self.turns.arc_edge[np.asarray(arcs, np.int64)].tolist()
@@ -504,14 +510,18 @@ class Router:
             return 0.0
         return self.turns.penalty([int(e) for e in edges], self._turn_extra)
 
-    def _arc_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost, method) -> tuple[float, list[int]]:
+    def _arc_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost, method) -> tuple[float, list[int], list[int]]:
+        """Cheapest path on the searched graph: (cost, its arcs, the directed edges they ride)."""
         if method == "auto" and len(src_nodes) and len(dst_nodes) and (cost is self.cost or self._raises_only(cost)):
             found = self._hierarchy_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
             if found is not None:
                 return found
-        return self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+        total, arcs = self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+        return total, arcs, self._edges(arcs)
 
-    def _hierarchy_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]] | None:
+    def _hierarchy_path(
+        self, src_nodes, src_costs, dst_nodes, dst_costs, cost
+    ) -> tuple[float, list[int], list[int]] | None:
         """The CCH answer on the profile's own costs, or None when ``cost`` raises an edge it rides.
 
         Closures and hazards only raise costs, so a path that rides no raised
@@ -520,23 +530,24 @@ class Router:
         """
         first, arcs = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
         if first < 0:
-            return math.inf, []  # unreachable on the profile's costs, so on any raised ones too
+            return math.inf, [], []  # unreachable on the profile's costs, so on any raised ones too
         _, tails, heads, *_ = self._graph()
+        edges = arcs
         if arcs:
             arr = np.asarray(arcs, np.int64)
-            edges = arr if self.turns is None else self.turns.arc_edge[arr]
-            if cost is not self.cost and np.any(cost[edges] != self.cost[edges]):
+            ridden = arr if self.turns is None else self.turns.arc_edge[arr]
+            if cost is not self.cost and np.any(cost[ridden] != self.cost[ridden]):
                 return None
-            ride = float(cost[edges].sum())
-            if self.turns is not None and self._turn_extra is not None:
-                ride += float(self._turn_extra[arr[arr >= self.turns.n_edges] - self.turns.n_edges].sum())
+            ride = float(self._arc_cost(self.cost)[arr].sum())  # with what pushed turns add
             first, last = int(tails[arr[0]]), int(heads[arr[-1]])
+            if self.turns is not None:
+                edges = ridden.tolist()
         else:
             ride, last = 0.0, first
         head = src_costs[src_nodes == first].min(initial=math.inf)
         tail = dst_costs[dst_nodes == last].min(initial=math.inf)
         total = float(head + ride + tail)
-        return (total, arcs) if math.isfinite(total) else (math.inf, [])
+        return (total, arcs, edges) if math.isfinite(total) else (math.inf, [], [])
 
     def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
         n, tails, heads, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = self._graph()

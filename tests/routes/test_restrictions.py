@@ -120,8 +120,8 @@ def test_a_route_through_each_restricted_turn_goes_another_way(net, bans, push, 
         )
         args = [np.asarray([s[k] for s in seeds]) for seeds in (out,) for k in (0, 1)]
         args += [np.asarray([s[k] for s in seeds]) for seeds in (inn,) for k in (0, 1)]
-        fast, _ = router._arc_path(*args, router.cost, "auto")
-        ref, _ = router._arc_path(*args, router.cost, "reference")
+        fast, _, _ = router._arc_path(*args, router.cost, "auto")
+        ref, _, _ = router._arc_path(*args, router.cost, "reference")
         assert fast == pytest.approx(ref, rel=1e-6)
         assert router.leg(snaps[0], snaps[1])[0] == pytest.approx(ref, rel=1e-6)
 
