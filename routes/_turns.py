@@ -78,9 +78,14 @@ class TurnGraph:
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)
 
-    def extra(self, penalty: float) -> np.ndarray:
-        """Per copy arc, the cost added to its edge's: 0, ``penalty`` for a pushed banned turn, inf if banned."""
+    def extra(self, penalty: float, *, bound: bool = True) -> np.ndarray:
+        """Per copy arc, the cost added to its edge's: 0, ``penalty`` for a pushed banned turn, inf if banned.
+
+        ``bound=False`` (walking): no turn is banned, every copy arc adds 0.
+        """
         out = np.zeros(len(self.x_ban))
+        if not bound:
+            return out
         banned = self.x_ban >= 0
         push = np.zeros(len(self.x_ban), bool)
         push[banned] = self.bans.push[self.x_ban[banned]]
@@ -119,15 +124,13 @@ class TurnGraph:
 
     def penalty(self, edges: list[int], extra: np.ndarray) -> float:
         """What the turns along a path of directed edges add (inf if it makes a banned, unpushed turn)."""
-        if not len(self.bans) or len(edges) < 2:
-            return 0.0
-        total = 0.0
         ban_of = self._ban_index()
-        for a, b in zip(edges, edges[1:], strict=False):
-            i = ban_of.get((a, b))
-            if i is not None:
-                total += float(extra[i])
-        return total
+        return sum((float(extra[ban_of[t]]) for t in zip(edges, edges[1:], strict=False) if t in ban_of), 0.0)
+
+    def pushed(self, edges: list[int]) -> list[int]:
+        """Positions ``k`` along a path of directed edges where the turn onto ``edges[k]`` is a banned one."""
+        ban_of = self._ban_index()
+        return [k + 1 for k, t in enumerate(zip(edges, edges[1:], strict=False)) if t in ban_of]
 
     def _ban_index(self) -> dict[tuple[int, int], int]:
         """(from edge, onto edge) -> index of its copy arc, for the banned turns."""

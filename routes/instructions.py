@@ -109,7 +109,7 @@ def build_instructions(
             if pb and bearings:
                 delta = (bearings[0] - pb[1] + 540) % 360 - 180
             mod = _modifier(delta)
-            if _key(prev) == _key(st) and abs(delta) < _TURN_NEW_STEP_DEG:
+            if _key(prev) == _key(st) and abs(delta) < _TURN_NEW_STEP_DEG and not st.get("push_turn"):
                 out[-1]["distance_m"] += st["distance"]
                 out[-1]["duration_s"] += st["duration"]
                 prev = st
@@ -206,7 +206,9 @@ def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[s
         }
     else:
         text = words[mod].format(name=name)
-    if st["push"]:
+    if st.get("push_turn"):  # a turn bicycles may not make (routes.restrictions), made on foot
+        text += words["push_turn"]
+    elif st["push"]:
         text += words["push"]
     return {
         "type": kind,

@@ -264,10 +264,13 @@ class Router:
         self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
         self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
         self._g: Any = None  # the searched graph's arrays (`_graph`)
-        # turn restrictions bind bicycles: their routers search the graph split at restricted junctions
-        use_turns = settings.turn_restrictions and profile.mode == "bicycle"
-        self.turns = shared.turn_graph() if use_turns else None
-        self._turn_extra = self.turns.extra(pushed_turn_cost(profile)) if self.turns is not None else None
+        # the graph split at restricted junctions: every profile searches it (one hierarchy per network),
+        # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
+        self.turns = shared.turn_graph() if settings.turn_restrictions else None
+        self._turn_extra = None
+        if self.turns is not None:
+            bound = profile.mode == "bicycle"
+            self._turn_extra = self.turns.extra(pushed_turn_cost(profile) if bound else 0.0, bound=bound)
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
@@ -830,6 +833,14 @@ def feature_from_legs(
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
+    n_turns = 0
+    if router.turns is not None and router.profile.mode == "bicycle":  # a banned turn made on foot: said so
+        at = 0
+        for pieces in legs:
+            for k in router.turns.pushed([p.edge for p in pieces]):
+                steps_in[at + k]["push_turn"] = True
+                n_turns += 1
+            at += len(pieces)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
@@ -868,6 +879,7 @@ def feature_from_legs(
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),
+            "pushed_turns": n_turns,
             **hills,
             "legs": leg_props,
             "waypoints": waypoints,

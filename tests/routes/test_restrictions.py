@@ -111,6 +111,7 @@ def test_a_route_through_each_restricted_turn_goes_another_way(net, bans, push, 
         edges = [p.edge for p in legs[0]]
         assert (a, b) not in _turns(edges)
         assert kept["distance_m"] > free["distance_m"] and kept["cost"] > free["cost"]
+        assert kept["pushed_turns"] == free["pushed_turns"] == 0
         if push:  # a pushed turn would cost the free route plus the push: the way around is cheaper here
             assert kept["cost"] < free["cost"] + pushed_turn_cost(router.profile)
         # the hierarchy and the reference search agree on the split graph
@@ -138,7 +139,12 @@ def test_a_cheap_push_makes_the_turn_on_foot(net, bans):
     assert router.turn_penalty(edges) == pytest.approx(penalty)
     ride = sum(p.value(router.cost) for p in legs[0])
     assert router.leg(snaps[0], snaps[1])[0] == pytest.approx(ride + penalty)
-    assert route(net, points, profile=profile)["properties"]["cost"] == pytest.approx(ride + penalty, abs=0.1)
+    props = route(net, points, profile=profile)["properties"]
+    assert props["cost"] == pytest.approx(ride + penalty, abs=0.1)
+    assert props["pushed_turns"] == 1
+    assert sum("push your bike across" in i["text"] for i in props["instructions"]) == 1
+    texts = [i["text"] for i in route(net, points, profile=profile, lang="id")["properties"]["instructions"]]
+    assert sum("tuntun sepeda Anda menyeberang" in t for t in texts) == 1
 
 
 def test_hierarchy_equals_reference_on_the_split_graph(net, bans):
@@ -164,10 +170,16 @@ def test_hierarchy_equals_reference_on_the_split_graph(net, bans):
             assert router.cost[edges].sum() + router.turn_penalty(edges) == pytest.approx(fast, rel=1e-9)
 
 
-def test_walking_and_the_switch_ignore_them(net, restrictions_off):
+def test_walking_and_the_switch_ignore_them(net, bans, restrictions_off):
+    """Walking makes every turn (on the same split graph and hierarchy); the setting turns them off."""
+    turn = [int(bans.a[0]), int(bans.b[0])]
     settings.turn_restrictions = True
-    assert net.router("walk").turns is None
-    assert net.router("safe").turns is not None
+    walk, safe = net.router("walk"), net.router("safe")
+    assert walk.turns is safe.turns is not None and walk.turn_penalty(turn) == 0.0
+    assert safe.turn_penalty(turn) == pushed_turn_cost(safe.profile)
+    points = [_mid(net, turn[0] // 2), _mid(net, turn[1] // 2)]
+    _, _, legs = route_pieces(net, points, profile="walk")
+    assert tuple(turn) in _turns([p.edge for p in legs[0]])
     settings.turn_restrictions = False
     assert net.router("safe").turns is None
     assert isinstance(net.router("safe"), Router)
