@@ -263,6 +263,7 @@ class Router:
         self._metric: Any = None
         self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
         self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
+        self._arc_costs_other: tuple[weakref.ref, np.ndarray] | None = None
         self._g: Any = None  # the searched graph's arrays (`_graph`)
         # the graph split at restricted junctions: every profile searches it (one hierarchy per network),
         # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
@@ -599,9 +600,14 @@ class Router:
         kept = self._arc_costs
         if kept is not None and kept[0] is cost:
             return kept[1]
+        other = self._arc_costs_other  # a per-request array (closures) is searched again and again
+        if other is not None and other[0]() is cost:
+            return other[1]
         arc_cost = self.turns.arc_cost(cost, self._turn_extra)
         if cost is self.cost:
             self._arc_costs = (cost, arc_cost)
+        else:
+            self._arc_costs_other = (weakref.ref(cost), arc_cost)
         return arc_cost
 
     def _raises_only(self, cost: np.ndarray) -> bool:

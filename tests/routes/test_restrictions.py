@@ -201,3 +201,19 @@ def test_alternatives_keep_working_around_a_banned_turn(net, bans):
         for pieces in [legs[0], *find_alternatives(router, snaps[0], snaps[1], legs[0], n=3)]:
             assert not _turns([p.edge for p in pieces]) & banned
         assert router.turn_penalty([a, b]) == math.inf
+
+
+def test_closures_on_the_way_around_keep_the_turn_banned(net, bans):
+    """A closure on the way around falls back to the reference search, on the split graph too."""
+    profile = dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    banned = set(zip(bans.a.tolist(), bans.b.tolist(), strict=True))
+    a, b = int(bans.a[0]), int(bans.b[0])
+    points = [_mid(net, a // 2), _mid(net, b // 2)]
+    router, snaps, legs = route_pieces(net, points, profile=profile)
+    around = [p.edge for p in legs[0] if p.share == 1.0]
+    cost = router.cost.copy()
+    cost[around[len(around) // 2]] = math.inf  # closed: the route must find yet another way
+    total, pieces = router.leg(snaps[0], snaps[1], edge_cost=cost)
+    edges = [p.edge for p in pieces]
+    assert not _turns(edges) & banned and around[len(around) // 2] not in edges
+    assert total > router.leg(snaps[0], snaps[1])[0]
