@@ -539,12 +539,14 @@ class Router:
         edges = arcs
         if arcs:
             arr = np.asarray(arcs, np.int64)
-            ridden = arr if self.turns is None else self.turns.arc_edge[arr]
+            # arcs of the split graph are directed edges, but for those leaving a junction's copy
+            copied = self.turns is not None and int(arr.max()) >= self.turns.n_edges
+            ridden = self.turns.arc_edge[arr] if copied else arr  # type: ignore[union-attr]
             if cost is not self.cost and np.any(cost[ridden] != self.cost[ridden]):
                 return None
             ride = float(self._arc_cost(self.cost)[arr].sum())  # with what pushed turns add
             first, last = int(tails[arr[0]]), int(heads[arr[-1]])
-            if self.turns is not None:
+            if copied:
                 edges = ridden.tolist()
         else:
             ride, last = 0.0, first

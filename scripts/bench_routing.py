@@ -275,9 +275,9 @@ def turns_ratio(net, profile: str, pairs, rounds: int) -> str:
     split = 0 if turns is None else turns.n - turns.n_junctions
     times: dict[tuple[bool, str], list[float]] = {(on, k): [] for on in (False, True) for k in ("cch", "ref", "route")}
     lat, lon = net.node_lat, net.node_lon
-    for _ in range(rounds):
+    for k in range(rounds):
         for a, b in pairs:
-            for on in (False, True):
+            for on in (False, True) if k % 2 == 0 else (True, False):  # neither always goes first
                 settings.turn_restrictions = on
                 r = routers[on]
                 t0 = time.perf_counter()
