@@ -74,6 +74,7 @@ class TurnGraph:
         self._copies: dict[int, list[int]] = {}
         for c, v in enumerate(self.junction[n:].tolist()):
             self._copies.setdefault(v, []).append(n + c)
+        self.split = frozenset(self._copies)  # the junctions that have copies
         self._leave: dict[int, list[int]] = {}  # per directed edge, the copies' arcs that ride it
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)

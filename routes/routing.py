@@ -484,8 +484,9 @@ class Router:
         dst_costs = np.asarray(dst_costs, np.float64)
         if method not in ("auto", "reference"):
             raise InvalidValueError(f"unknown search method {method!r} (auto or reference)")
-        if self.turns is not None:
-            dst_nodes, dst_costs = self.turns.arrivals(dst_nodes, dst_costs)
+        turns = self.turns
+        if turns is not None and (len(dst_nodes) != 1 or int(dst_nodes[0]) in turns.split):
+            dst_nodes, dst_costs = turns.arrivals(dst_nodes, dst_costs)
         total, _, edges = self._arc_path(src_nodes, src_costs, dst_nodes, dst_costs, cost, method)
         return total, edges
 
@@ -539,12 +540,12 @@ class Router:
         edges = arcs
         if arcs:
             arr = np.asarray(arcs, np.int64)
-            # arcs of the split graph are directed edges, but for those leaving a junction's copy
+            ride = float(self._arc_cost(self.cost)[arr].sum())  # with what pushed turns add
+            # arcs of the split graph are its directed edges, but for those leaving a junction's copy
             copied = self.turns is not None and int(arr.max()) >= self.turns.n_edges
             ridden = self.turns.arc_edge[arr] if copied else arr  # type: ignore[union-attr]
             if cost is not self.cost and np.any(cost[ridden] != self.cost[ridden]):
                 return None
-            ride = float(self._arc_cost(self.cost)[arr].sum())  # with what pushed turns add
             first, last = int(tails[arr[0]]), int(heads[arr[-1]])
             if copied:
                 edges = ridden.tolist()
