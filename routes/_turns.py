@@ -75,6 +75,11 @@ class TurnGraph:
         for c, v in enumerate(self.junction[n:].tolist()):
             self._copies.setdefault(v, []).append(n + c)
         self.split = frozenset(self._copies)  # the junctions that have copies
+        # the banned turns as (from edge * n_edges + onto edge), sorted, and each one's copy arc
+        banned = np.flatnonzero(self.x_ban >= 0)
+        codes = bans.a[self.x_ban[banned]] * m + x_edge[banned]
+        order = np.argsort(codes)
+        self._ban_codes, self._ban_arcs = codes[order], banned[order]
         self._leave: dict[int, list[int]] = {}  # per directed edge, the copies' arcs that ride it
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)
@@ -123,24 +128,19 @@ class TurnGraph:
                 out.append((int(self.arc_src[arc]), add))
         return out
 
-    def penalty(self, edges: list[int], extra: np.ndarray) -> float:
+    def banned_turns(self, edges: np.ndarray, leg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Banned turns along a path of directed edges: positions ``k`` (the turn from ``edges[k - 1]``
+        onto ``edges[k]``; with ``leg``, only within one leg) and the index of each one's copy arc."""
+        if len(edges) < 2:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        code = edges[:-1] * self.n_edges + edges[1:]
+        hit = np.isin(code, self._ban_codes)
+        if leg is not None:
+            hit &= leg[:-1] == leg[1:]
+        k = np.flatnonzero(hit)
+        return k + 1, self._ban_arcs[np.searchsorted(self._ban_codes, code[k])]
+
+    def penalty(self, edges: np.ndarray, extra: np.ndarray, leg: np.ndarray | None = None) -> float:
         """What the turns along a path of directed edges add (inf if it makes a banned, unpushed turn)."""
-        ban_of = self._ban_index()
-        return sum((float(extra[ban_of[t]]) for t in zip(edges, edges[1:], strict=False) if t in ban_of), 0.0)
-
-    def pushed(self, edges: list[int]) -> list[int]:
-        """Positions ``k`` along a path of directed edges where the turn onto ``edges[k]`` is a banned one."""
-        ban_of = self._ban_index()
-        return [k + 1 for k, t in enumerate(zip(edges, edges[1:], strict=False)) if t in ban_of]
-
-    def _ban_index(self) -> dict[tuple[int, int], int]:
-        """(from edge, onto edge) -> index of its copy arc, for the banned turns."""
-        idx = getattr(self, "_bi", None)
-        if idx is None:
-            m = self.n_edges
-            idx = {}
-            for j in np.flatnonzero(self.x_ban >= 0).tolist():
-                i = int(self.x_ban[j])
-                idx[(int(self.bans.a[i]), int(self.arc_edge[m + j]))] = j
-            self._bi = idx
-        return idx
+        _, j = self.banned_turns(edges, leg)
+        return float(extra[j].sum()) if len(j) else 0.0

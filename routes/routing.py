@@ -513,7 +513,7 @@ class Router:
         """What the turns along consecutive directed ``edges`` add: pushed banned turns (inf: a turn not allowed)."""
         if self.turns is None or self._turn_extra is None:
             return 0.0
-        return self.turns.penalty([int(e) for e in edges], self._turn_extra)
+        return self.turns.penalty(np.asarray(edges, np.int64), self._turn_extra)
 
     def _arc_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost, method) -> tuple[float, list[int], list[int]]:
         """Cheapest path on the searched graph: (cost, its arcs, the directed edges they ride)."""
@@ -833,8 +833,7 @@ def feature_from_legs(
     totals = {
         "distance": float(leg_d.sum()),
         "duration": float(leg_t.sum()),
-        "cost": float(_share_of(cost_of, edge, share, some).sum())
-        + sum(router.turn_penalty([p.edge for p in pieces]) for pieces in legs),  # pushed banned turns
+        "cost": float(_share_of(cost_of, edge, share, some).sum()),
         "infra": float(dist[infra].sum()),
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
@@ -843,13 +842,13 @@ def feature_from_legs(
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
     n_turns = 0
-    if router.turns is not None and router.profile.mode == "bicycle":  # a banned turn made on foot: said so
-        at = 0
-        for pieces in legs:
-            for k in router.turns.pushed([p.edge for p in pieces]):
-                steps_in[at + k]["push_turn"] = True
-                n_turns += 1
-            at += len(pieces)
+    if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
+        at, arc = router.turns.banned_turns(edge, leg_of)
+        totals["cost"] += float(router._turn_extra[arc].sum())
+        if router.profile.mode == "bicycle":  # the instruction says so
+            for k in at.tolist():
+                steps_in[k]["push_turn"] = True
+            n_turns = len(at)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
