@@ -80,6 +80,8 @@ class TurnGraph:
         codes = bans.a[self.x_ban[banned]] * m + x_edge[banned]
         order = np.argsort(codes)
         self._ban_codes, self._ban_arcs = codes[order], banned[order]
+        self._bans_from = np.zeros(m, bool)
+        self._bans_from[bans.a] = True
         self._leave: dict[int, list[int]] = {}  # per directed edge, the copies' arcs that ride it
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)
@@ -115,6 +117,10 @@ class TurnGraph:
             np.concatenate([costs, np.asarray([x for _, x in more], np.float64)]),
         )
 
+    def copies(self, junction: int) -> list[int]:
+        """The copies of a junction (none unless a turn is banned there)."""
+        return self._copies.get(junction, [])
+
     def entry(self, edge: int) -> int:
         """The node an arrival along directed ``edge`` reaches (its junction, or the copy for it)."""
         return int(self.arc_dst[edge])
@@ -131,14 +137,18 @@ class TurnGraph:
     def banned_turns(self, edges: np.ndarray, leg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Banned turns along a path of directed edges: positions ``k`` (the turn from ``edges[k - 1]``
         onto ``edges[k]``; with ``leg``, only within one leg) and the index of each one's copy arc."""
+        none = np.zeros(0, np.int64)
         if len(edges) < 2:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        code = edges[:-1] * self.n_edges + edges[1:]
-        hit = np.isin(code, self._ban_codes)
+            return none, none
+        k = np.flatnonzero(self._bans_from[edges[:-1]])  # edges with a banned turn at their end: rare
+        if not len(k):
+            return none, none
+        code = edges[k] * self.n_edges + edges[k + 1]
+        at = np.minimum(np.searchsorted(self._ban_codes, code), len(self._ban_codes) - 1)
+        hit = self._ban_codes[at] == code
         if leg is not None:
-            hit &= leg[:-1] == leg[1:]
-        k = np.flatnonzero(hit)
-        return k + 1, self._ban_arcs[np.searchsorted(self._ban_codes, code[k])]
+            hit &= leg[k] == leg[k + 1]
+        return k[hit] + 1, self._ban_arcs[at[hit]]
 
     def penalty(self, edges: np.ndarray, extra: np.ndarray, leg: np.ndarray | None = None) -> float:
         """What the turns along a path of directed edges add (inf if it makes a banned, unpushed turn)."""

@@ -461,8 +461,8 @@ class Router:
             if p.share > 0:
                 out.extend((node, c + add, p) for node, add in turns.departures(p.edge, extra))
             else:  # ends at a junction: arriving there by any street counts
-                nodes, _ = turns.arrivals(np.asarray([n], np.int64), np.zeros(1))
-                out.extend((int(node), c, p) for node in nodes)
+                out.append((n, c, p))
+                out.extend((copy, c, p) for copy in turns.copies(n))
         return out
 
     def node_path(
