@@ -14,7 +14,15 @@ import heapq
 import numpy as np
 from numba import njit
 
-__all__ = ["Workspace", "bidirectional", "bidirectional_ws", "one_to_many"]
+__all__ = ["Workspace", "bidirectional", "bidirectional_ws", "csr", "one_to_many"]
+
+
+def csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
+    """Compact adjacency of arcs ``a[i] -> b[i]`` named ``ids[i]``: (ptr, neighbour, id), grouped by ``a``."""
+    order = np.argsort(a, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
+    return ptr, b[order].astype(np.int64), ids[order].astype(np.int64)
 
 
 class Workspace:
