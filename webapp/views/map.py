@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
@@ -54,6 +54,17 @@ def map_parts(lang: str) -> dict[str, str]:
     return parts
 
 
+def _reports() -> dict[str, object]:
+    """What the report form (static/js/reports.js) needs: the Open311 base URL and the photo rules."""
+    cfg = current_app.config
+    return {
+        "api": request.script_root + "/open311/v2",
+        "maxPhoto": cfg.get("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
+        "photoTypes": ["image/jpeg", "image/png", "image/webp"],
+        "maxDescription": cfg.get("REPORT_DESCRIPTION_MAX", 1000),
+    }
+
+
 def _profiles(lang: str) -> list[dict[str, str]]:
     out = []
     for name in profile_names():
@@ -89,4 +100,5 @@ def index():
         bounds=net.bounds,
         api_base=url_for("route.api_route").rsplit("/", 1)[0],
         max_via=settings.max_via,
+        reports=_reports(),
     )
