@@ -60,7 +60,7 @@ def _reports() -> dict[str, object]:
     return {
         "api": request.script_root + "/open311/v2",
         "maxPhoto": cfg.get("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
-        "photoTypes": ["image/jpeg", "image/png", "image/webp"],
+        "photoTypes": ["image/jpeg", "image/png", "image/webp", "image/gif"],
         "maxDescription": cfg.get("REPORT_DESCRIPTION_MAX", 1000),
     }
 

@@ -66,18 +66,16 @@
       return resp.json().catch(function () { return null; }).then(function (body) {
         if (resp.ok) return body;
         var err = (body && body.error) || {};
-        // an Open311 error answer is a list of {code, description}
-        if (Array.isArray(body) && body[0]) err = {code: String(body[0].code), message: body[0].description};
+        // an Open311 error answer is a list of one {code (the status), description, error_code, ...}
+        if (Array.isArray(body) && body[0]) err = Object.assign({}, body[0], {code: body[0].error_code, message: body[0].description});
         err.status = resp.status;
         err.retryAfter = parseInt(resp.headers.get("Retry-After") || "", 10);
         throw err;
       });
     });
   }
-  function typeName(code, fallback) {
-    var s = t("report_type_" + code);
-    return s !== "report_type_" + code ? s : (fallback || code);
-  }
+  // a type's name comes from the server in the page's language (services.json, ?lang=)
+  function typeName(item) { return item.service_name || item.service_code; }
   function errorText(err) {
     if (!err || !err.status) return t("err_network");
     if (err.status === 413) return t("report_err_413", {mb: Math.round(cfg.maxPhoto / MB)});
@@ -85,9 +83,16 @@
       var min = err.retryAfter > 0 ? Math.ceil(err.retryAfter / 60) : 1;
       return t("report_err_429", {min: min});
     }
+    if (err.status === 422 && err.code === "OutsideArea") return t("report_err_outside", {area: (err.area && err.area.name) || "?"});
+    if (err.status === 422 && err.fields) return t("report_err_fields", {fields: Object.keys(err.fields).map(fieldName).join(", ")});
     if (err.status === 422) return t("report_err_422") + (err.message ? " (" + err.message + ")" : "");
     if (err.status === 400) return t("report_err_400") + (err.message ? " (" + err.message + ")" : "");
     return t("report_err_other", {status: err.status});
+  }
+  function fieldName(f) {
+    var names = {service_code: "report_type", description: "report_description", email: "report_email", media: "report_photo",
+                 lat: "report_point", "long": "report_point"};
+    return names[f] ? t(names[f], {mb: Math.round(cfg.maxPhoto / MB)}) : f;
   }
   function statusLink(token) {
     return location.origin + location.pathname + "?" + bm.query({report: token, lang: bm.lang});
@@ -188,7 +193,7 @@
         var lab = el("label", {"for": "bm-report-type-" + s.service_code});
         var input = el("input", {type: "radio", name: "service_code", value: s.service_code, id: "bm-report-type-" + s.service_code});
         lab.appendChild(input);
-        lab.appendChild(el("span", {}, typeName(s.service_code, s.service_name)));
+        lab.appendChild(el("span", {}, typeName(s)));
         input.addEventListener("change", function () {
           types.querySelectorAll("label").forEach(function (n) { n.classList.toggle("bm-on", n.firstChild.checked); });
         });
@@ -254,6 +259,7 @@
     var code = form.querySelector("input[name=service_code]:checked");
     if (!code) { say(t("report_need_type"), true); types.querySelector("input").focus(); return; }
     if (!point) { say(t("report_where"), true); return; }
+    if (!desc.value.trim()) { say(t("report_need_description"), true); desc.focus(); return; }
     var bad = photoProblem();
     if (bad) { say(bad, true); photo.focus(); return; }
     if (email.value && !email.checkValidity()) { say(t("report_email_bad"), true); email.focus(); return; }
@@ -266,10 +272,9 @@
     body.append("description", text);
     if (email.value.trim()) body.append("email", email.value.trim());
     if (photo.files && photo.files[0]) body.append("media", photo.files[0]);
-    body.append("lang", bm.lang);
     send.disabled = true;
     say(t("report_sending"));
-    api("requests.json", {method: "POST", body: body, headers: {Accept: "application/json"}}).then(function (answer) {
+    api("requests.json?" + bm.query({lang: bm.lang}), {method: "POST", body: body, headers: {Accept: "application/json"}}).then(function (answer) {
       send.disabled = false;
       var r = Array.isArray(answer) ? answer[0] : answer;
       showDone(r);
@@ -360,19 +365,20 @@
   var layer = L.layerGroup().addTo(map);
   function popupOf(p) {
     var box = el("div", {"class": "bm-popup bm-rp-popup"});
-    box.appendChild(el("strong", {"class": "bm-name"}, typeName(p.service_code, p.service_name)));
+    box.appendChild(el("strong", {"class": "bm-name"}, typeName(p)));
     box.appendChild(el("div", {"class": "bm-cat"}, t("report_layer") + " #" + p.service_request_id));
     if (p.description) box.appendChild(el("div", {"class": "bm-desc"}, p.description));
     if (p.status_notes) box.appendChild(el("div", {"class": "bm-desc"}, p.status_notes));
     return box;
   }
   function loadConfirmed() {
-    return api("requests.json?" + bm.query({lang: bm.lang})).then(function (list) {
+    // Open311 "open" = confirmed by staff (closed ones no longer change routes; received ones are never listed)
+    return api("requests.json?" + bm.query({status: "open", lang: bm.lang})).then(function (list) {
       layer.clearLayers();
       (list || []).forEach(function (p) {
-        if (p.lat === undefined || p.long === undefined) return;
+        if (p.lat === undefined || p.long === undefined || p.detailed_status !== "confirmed") return;
         var m = L.marker([p.lat, p.long], {
-          keyboard: true, title: typeName(p.service_code, p.service_name), alt: typeName(p.service_code, p.service_name),
+          keyboard: true, title: typeName(p), alt: typeName(p),
           icon: L.divIcon({className: "bm-rp-confirmed", iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
                            html: '<div class="bm-rp-pin"><i class="fa-solid fa-triangle-exclamation" aria-hidden="true"></i></div>'})
         });
@@ -398,10 +404,13 @@
     return api("status/" + encodeURIComponent(token) + ".json?" + bm.query({lang: bm.lang})).then(function (r) {
       body.textContent = "";
       var dl = el("dl");
-      var state = STATES.indexOf(r.state) >= 0 ? r.state : "received";
+      // bikemap's detailed_status: "open" is a report nobody has reviewed yet, "received" to the visitor
+      var state = r.detailed_status === "open" ? "received" : r.detailed_status;
+      if (STATES.indexOf(state) < 0) state = "received";
       [["report_reference", "#" + r.service_request_id, null],
-       ["report_type", typeName(r.service_code, r.service_name), null],
-       ["report_state", t("report_state_" + state), "bm-rp-state bm-rp-state-" + state],
+       ["report_type", typeName(r), null],
+       ["report_state", t("report_state_" + state) + (state === "confirmed" && r.kind ? " \u00b7 " + t(r.kind === "closure" ? "closure_closed" : "closure_hazard") : "")
+                        + (state === "merged" && r.merged_into ? " #" + r.merged_into : ""), "bm-rp-state bm-rp-state-" + state],
        ["report_notes", r.status_notes || "\u2014", null],
        ["report_sent", new Date(r.requested_datetime).toLocaleString(bm.lang), null],
        ["report_updated", r.updated_datetime ? new Date(r.updated_datetime).toLocaleString(bm.lang) : "\u2014", null]
