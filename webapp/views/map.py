@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
@@ -12,6 +12,7 @@ from routes import get_profile, profile_names, settings
 from ..i18n import get_lang, gettext, strings_for
 from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
 from ..network import get_network
+from ..photos import FORMATS as PHOTO_FORMATS
 from ..security import csp_nonce
 from ..storage import get_session
 from ..storage.closures import public_closures
@@ -58,10 +59,10 @@ def _reports() -> dict[str, object]:
     """What the report form (static/js/reports.js) needs: the Open311 base URL and the photo rules."""
     cfg = current_app.config
     return {
-        "api": request.script_root + "/open311/v2",
-        "maxPhoto": cfg.get("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024),
-        "photoTypes": ["image/jpeg", "image/png", "image/webp", "image/gif"],
-        "maxDescription": cfg.get("REPORT_DESCRIPTION_MAX", 1000),
+        "api": url_for("open311.api_services").rsplit("/", 1)[0],
+        "maxPhoto": cfg["REPORT_PHOTO_MAX_BYTES"],
+        "photoTypes": [f"image/{name.lower()}" for name in PHOTO_FORMATS],  # what the server reads
+        "maxDescription": cfg["REPORT_DESCRIPTION_MAX"],
     }
 
 
