@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 
+from routes.errors import InvalidValueError
+
 from ..auth import require
 from ..errors import ConflictError, InvalidFieldsError, NotFoundError, StaleVersionError
 from ..http import if_match_version, json_body, query
@@ -178,9 +180,9 @@ def api_reports():
     require("editor")
     state, code = q.get("status", ""), q.get("service_code", "")
     if state and state not in REPORT_STATUSES:
-        raise InvalidFieldsError({"status": "one of " + ", ".join(REPORT_STATUSES)})
+        raise InvalidValueError(f"status must be one of {', '.join(REPORT_STATUSES)}")
     if code and code not in SERVICE_CODES:
-        raise InvalidFieldsError({"service_code": "one of " + ", ".join(SERVICE_CODES)})
+        raise InvalidValueError(f"service_code must be one of {', '.join(SERVICE_CODES)}")
     rows = list_reports(get_session(), statuses=(state,) if state else None, codes=(code,) if code else None)
     resp = jsonify({"reports": [staff_item(r) for r in rows]})
     resp.headers["Cache-Control"] = "no-store"
@@ -298,7 +300,6 @@ OPENAPI_PATHS: dict[str, Any] = {
                     },
                 },
                 **staff_errors("No such path"),
-                **_INVALID,
             },
         }
     },
