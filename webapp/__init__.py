@@ -41,6 +41,7 @@ def blueprint_modules() -> tuple[ModuleType, ...]:
         featured,
         map,
         open311,
+        reports,
         route,
         search,
         stations,
@@ -60,6 +61,7 @@ def blueprint_modules() -> tuple[ModuleType, ...]:
         closures,
         featured,
         open311,
+        reports,
         admin,
         openapi_view,
     )

@@ -89,7 +89,7 @@ def staff_item(row: Report, lang: str = "en") -> dict[str, Any]:
         **open311_item(row, lang, media=True),
         "id": row.id,
         "email": row.email,
-        "merged_into": row.merged_into,
+        "merged_into": str(row.merged_into) if row.merged_into else None,
         "closure_id": row.closure_id,
         "version": row.version,
         "updated_by": row.updated_by,
