@@ -24,6 +24,7 @@
   document.head.appendChild(el("style", {}, [
     ".bm-rp-open { display: flex; align-items: center; gap: .35rem; border: 0; border-radius: .4rem; padding: .45rem .7rem;",
     "  background: #b45309; color: #fff; font: 700 .85rem/1.2 system-ui, sans-serif; box-shadow: 0 1px 5px rgba(0,0,0,.35); }",
+    ".bm-rp-open[hidden] { display: none; }",
     ".bm-rp-sheet { position: fixed; z-index: 1500; right: .75rem; top: 4rem; width: 22rem; max-height: calc(100vh - 5rem);",
     "  overflow-y: auto; background: #fff; border-radius: .6rem; box-shadow: 0 4px 18px rgba(0,0,0,.35); padding: .75rem; }",
     ".bm-rp-sheet h2 { font-size: 1.05rem; margin: 0 2rem .4rem 0; }",
@@ -230,6 +231,7 @@
 
   function openForm(lat, lon) {
     sheet.hidden = false;
+    openCtl.getContainer().hidden = true;  // the form is open: the button would only cover the map
     form.hidden = false;
     done.hidden = true;
     say("");
@@ -247,6 +249,7 @@
   }
   function closeForm() {
     sheet.hidden = true;
+    openCtl.getContainer().hidden = false;
     clearPoint();
     onRoute.checked = false;
     routeNote = null;
@@ -298,6 +301,13 @@
     var link = statusLink(r.token);
     done.appendChild(el("p", {}, t("report_keep_link")));
     done.appendChild(el("a", {href: link, id: "bm-report-link"}, link));
+    var copy = el("button", {type: "button", "class": "btn btn-sm btn-outline-primary", id: "bm-report-copy"}, t("report_copy"));
+    copy.addEventListener("click", function () {
+      var ok = function () { copy.textContent = t("copied"); };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(ok, ok);
+      else window.prompt(t("report_copy"), link);
+    });
+    done.appendChild(el("div", {"class": "bm-row"})).appendChild(copy);
     done.appendChild(el("p", {"class": "bm-help"}, t("report_next")));
   }
 
