@@ -2,8 +2,9 @@
 
 On the demo network (Helsinki) served by waitress with its own database: a visitor on a
 375 px touch screen plans a route, taps "Report a problem", taps a street of the route and
-reports it blocked ("on my route, here", a photo); a photo over the limit, a point outside
-the map's area and one report too many are each named. Nobody else sees the report until a
+reports it blocked ("on my route, here", a photo); a photo over the size limit (checked before
+sending), one of too many pixels (413), a point outside the map's area (422) and one report
+too many (429) are each named. A long press on the map opens the form there. Nobody else sees the report until a
 clerk, signed in at ``/admin/reports``, confirms it as a closure; then the same route goes
 around that street, the report shows on the map, and the visitor's status link says
 "confirmed" (in English and Indonesian). Screenshot: ``artifacts/report-form-phone.png``.
@@ -38,7 +39,7 @@ def site(tmp_path_factory, demo_net):
     app = make_staff_app(
         f"sqlite:///{folder / 'bikemap.sqlite3'}",
         demo_net,
-        REPORT_LIMIT_CLIENT="2 per minute",  # the third report from the phone is one too many
+        REPORT_LIMIT_CLIENT="3 per minute",  # the fourth report from the phone is one too many
         REPORT_MEDIA_DIR=str(folder / "media"),
         BASEMAP="none",  # the streets are drawn anyway; no vector base map to render in software GL
     )
@@ -69,11 +70,11 @@ def _street_point(line: list[list[float]]) -> tuple[float, float]:
     return ((line[i][0] + line[i + 1][0]) / 2, (line[i][1] + line[i + 1][1]) / 2)
 
 
-def _png() -> bytes:
+def _png(size=(64, 48), mode="RGB") -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 60, 20)).save(out, "PNG")
+    Image.new(mode, size).save(out, "PNG")
     return out.getvalue()
 
 
@@ -88,6 +89,14 @@ def _tap(p: Page, lon: float, lat: float):
     )
     box = p.page.locator(".folium-map").bounding_box()
     p.page.touchscreen.tap(box["x"] + pt[0], box["y"] + pt[1])
+
+
+def _report_point(pg) -> list[float]:
+    """[lon, lat] of the report form's pin."""
+    return pg.evaluate(
+        "(() => { const m = Object.values(bikemap.map._layers).find(l => l.options && "
+        "l.options.title === bikemap.t('report_point')); return [m.getLatLng().lng, m.getLatLng().lat]; })()"
+    )
 
 
 def _send(p: Page) -> str:
@@ -123,14 +132,16 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
     # back on the street, on the route; a photo too large is refused before anything is sent
     _tap(phone, *street)
     pg.check("#bm-report-route")
-    where = pg.evaluate(
-        "(() => { const m = Object.values(bikemap.map._layers).find(l => l.options && "
-        "l.options.title === bikemap.t('report_point')); return [m.getLatLng().lng, m.getLatLng().lat]; })()"
-    )
+    where = _report_point(pg)
     assert _metres(where, before) < 1 and math.dist(where, street) < 3e-5
     big = {"name": "big.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + bytes(max_photo)}
     pg.set_input_files("#bm-report-photo", files=[big])
     assert "MB" in pg.locator("#bm-report-msg.bm-error").inner_text()
+    # a small file of too many pixels (a "decompression bomb") passes here; the server answers 413
+    bomb = _png((6000, 5000), "1")
+    assert len(bomb) < max_photo
+    pg.set_input_files("#bm-report-photo", files=[{"name": "bomb.png", "mimeType": "image/png", "buffer": bomb}])
+    assert "photo is too large" in _send(phone)
     pg.set_input_files("#bm-report-photo", files=[{"name": "tree.png", "mimeType": "image/png", "buffer": _png()}])
     assert pg.locator("#bm-report-msg").inner_text() == ""
     assert pg.evaluate("document.documentElement.scrollWidth") <= 375
@@ -170,8 +181,21 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
         phone.wait_for("document.getElementById('bm-report-state')")
         state = pg.locator("#bm-report-state")
         assert state.get_attribute("data-state") == "confirmed" and state.inner_text().startswith(word)
-    # the two refusals above, and nothing else, are logged by the browser
-    assert sorted(e.split("status of ")[-1][:3] for e in phone.errors) == ["422", "429"], phone.errors
+
+    # a long press on the map opens the form at that point
+    box = pg.locator(".folium-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.3
+    pressed = pg.evaluate(
+        f"(() => {{ const p = bikemap.map.containerPointToLatLng([{x - box['x']}, {y - box['y']}]);"
+        " return [p.lng, p.lat]; })()"
+    )
+    cdp = phone.ctx.new_cdp_session(pg)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    phone.wait_for("!document.getElementById('bm-report').hidden", timeout_s=5)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    assert math.dist(_report_point(pg), pressed) < 1e-4  # a pixel or two at this zoom
+    # the three refusals above, and nothing else, are logged by the browser
+    assert sorted(e.split("status of ")[-1][:3] for e in phone.errors) == ["413", "422", "429"], phone.errors
     phone.close()
 
 
