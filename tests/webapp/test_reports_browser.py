@@ -23,6 +23,7 @@ from test_browser import Page
 pytestmark = pytest.mark.browser
 
 A, B = (60.1699, 24.9384), (60.1618, 24.9510)
+XSS = "<img src=x onerror=alert(1)>"
 PLAN = f"from={A[0]},{A[1]}&to={B[0]},{B[1]}"
 ROUTE_LINE = (
     "Object.values(bikemap.map._layers).filter(l => l.feature && l.options.color === '#6d28d9' && l.getLatLngs)"
@@ -126,7 +127,7 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
     w, s, e, n = app.extensions["bikemap.network"].bounds
     _tap(phone, (w + e) / 2, n + 0.25 * (n - s))
     pg.tap("#bm-report-type-blocked + span")
-    pg.fill("#bm-report-desc", "Fallen tree across the street")
+    pg.fill("#bm-report-desc", "Fallen tree across the street " + XSS)
     assert "outside the map's area" in _send(phone)
 
     # back on the street, on the route; a photo too large is refused before anything is sent
@@ -152,8 +153,14 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
     assert ref.isdigit() and "report=" in link
     phone.screenshot(artifacts_dir / "report-sent-phone.png")
 
-    # unconfirmed: listed to nobody, not on the map, no change to routes
+    # stored as typed, with where on the route it lies (never the route's ends)
     client = app.test_client()
+    token = link.split("report=")[1].split("&")[0]
+    stored = client.get(f"/open311/v2/status/{token}.json").get_json()
+    assert stored["description"].startswith("Fallen tree across the street " + XSS + " \u2014 on the visitor's route, ")
+    assert stored["description"].endswith(" km from its start") and stored["service_code"] == "blocked"
+
+    # unconfirmed: listed to nobody, not on the map, no change to routes
     assert client.get("/open311/v2/requests.json").get_json() == []
     pg.reload()
     phone.distance()
@@ -174,6 +181,9 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
     after = pg.evaluate(ROUTE_LINE)
     assert _metres(street, before) < 1 and _metres(street, after) > 10
     assert pg.locator(".bm-rp-confirmed").count() == 1 and pg.locator("#bm-legend-reports").count() == 1
+    pg.locator(".bm-rp-confirmed").tap()
+    popup = pg.locator(".leaflet-popup .bm-rp-popup")
+    assert XSS in popup.inner_text() and popup.locator("img").count() == 0  # text, never HTML
 
     # the status link the visitor kept: confirmed, in English and Indonesian
     for lang, word in (("en", "Confirmed"), ("id", "Dikonfirmasi")):
