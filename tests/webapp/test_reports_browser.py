@@ -146,6 +146,7 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
     pg.set_input_files("#bm-report-photo", files=[{"name": "tree.png", "mimeType": "image/png", "buffer": _png()}])
     assert pg.locator("#bm-report-msg").inner_text() == ""
     assert pg.evaluate("document.documentElement.scrollWidth") <= 375
+    pg.evaluate("document.getElementById('bm-report').scrollTop = 0")
     phone.screenshot(artifacts_dir / "report-form-phone.png")
     assert _send(phone) == ""
     ref = pg.locator("#bm-report-ref").inner_text().lstrip("#")
@@ -191,6 +192,9 @@ def test_a_visitor_report_becomes_a_closure_that_routes_avoid(browser, site, art
         phone.wait_for("document.getElementById('bm-report-state')")
         state = pg.locator("#bm-report-state")
         assert state.get_attribute("data-state") == "confirmed" and state.inner_text().startswith(word)
+    phone.wait_for("document.getElementById('panel-report-status').getBoundingClientRect().top < 100")  # shown first
+    phone.screenshot(artifacts_dir / "report-status-phone-id.png")
+    pg.evaluate("window.scrollTo(0, 0)")
 
     # a long press on the map opens the form at that point
     box = pg.locator(".folium-map").bounding_box()

@@ -409,6 +409,7 @@
     if (bm.planner) bm.planner.writeUrl();
     var sec = bm.section("report-status", t("report_status_title"));
     sec.setAttribute("aria-live", "polite");
+    sec.parentNode.insertBefore(sec, sec.parentNode.firstChild);  // what the link was opened for comes first
     var body = sec.querySelector(".bm-rp-status") || sec.appendChild(el("div", {"class": "bm-rp-status"}));
     body.textContent = t("report_loading");
     return api("status/" + encodeURIComponent(token) + ".json?" + bm.query({lang: bm.lang})).then(function (r) {
@@ -418,7 +419,7 @@
       var state = r.detailed_status === "open" ? "received" : r.detailed_status;
       if (STATES.indexOf(state) < 0) state = "received";
       [["report_reference", "#" + r.service_request_id, null],
-       ["report_type", typeName(r), null],
+       ["report_type_label", typeName(r), null],
        ["report_state", t("report_state_" + state) + (state === "confirmed" && r.kind ? " \u00b7 " + t(r.kind === "closure" ? "closure_closed" : "closure_hazard") : "")
                         + (state === "merged" && r.merged_into ? " #" + r.merged_into : ""), "bm-rp-state bm-rp-state-" + state],
        ["report_notes", r.status_notes || "\u2014", null],
@@ -434,7 +435,10 @@
       body.appendChild(el("p", {"class": "bm-help"}, t("report_state_help_" + state)));
       if (r.lat !== undefined && r.long !== undefined) {
         L.circleMarker([r.lat, r.long], {radius: 10, color: "#b45309", weight: 3, fillOpacity: 0.2, interactive: false}).addTo(map);
+        if (!bm.planner || !bm.planner.state.from) map.setView([r.lat, r.long], Math.max(map.getZoom(), 16));
       }
+      // on a phone the panel is below the map: the status is what the visitor opened the link for
+      if (window.matchMedia("(max-width: 720px)").matches) sec.scrollIntoView();
     }).catch(function (err) {
       body.textContent = err && err.status === 404 ? t("report_status_unknown") : errorText(err);
       body.className = "bm-rp-status bm-status bm-error";
