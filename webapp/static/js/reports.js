@@ -25,7 +25,7 @@
     ".bm-rp-open { display: flex; align-items: center; gap: .35rem; border: 0; border-radius: .4rem; padding: .45rem .7rem;",
     "  background: #b45309; color: #fff; font: 700 .85rem/1.2 system-ui, sans-serif; box-shadow: 0 1px 5px rgba(0,0,0,.35); }",
     ".bm-rp-open[hidden] { display: none; }",
-    ".bm-rp-sheet { position: fixed; z-index: 1500; right: .75rem; top: 4rem; width: 22rem; max-height: calc(100vh - 5rem);",
+    ".bm-rp-sheet { position: fixed; z-index: 1500; right: .75rem; top: 6.5rem; width: 22rem; max-height: calc(100vh - 7.5rem);",
     "  overflow-y: auto; background: #fff; border-radius: .6rem; box-shadow: 0 4px 18px rgba(0,0,0,.35); padding: .75rem; }",
     ".bm-rp-sheet h2 { font-size: 1.05rem; margin: 0 2rem .4rem 0; }",
     ".bm-rp-close { position: absolute; right: .35rem; top: .25rem; border: 0; background: none; font-size: 1.5rem;",
