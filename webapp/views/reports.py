@@ -260,7 +260,9 @@ def _action(summary: str, op_id: str, body: dict[str, Any], required: list[str])
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {"schema": {"type": "object", "required": required, "properties": body}}
+                    "application/json": {
+                        "schema": {"type": "object", "properties": body, **({"required": required} if required else {})}
+                    }
                 },
             },
             "responses": {
