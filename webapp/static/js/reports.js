@@ -160,7 +160,8 @@
   types.appendChild(el("legend", {}, t("report_type")));
   form.appendChild(types);
   form.appendChild(el("label", {"class": "bm-label", "for": "bm-report-desc"}, t("report_description")));
-  var desc = el("textarea", {id: "bm-report-desc", "class": "form-control form-control-sm", maxlength: String(cfg.maxDescription),
+  var ROUTE_NOTE_ROOM = 80;  // "on my route, here" adds a short note to the description
+  var desc = el("textarea", {id: "bm-report-desc", "class": "form-control form-control-sm", maxlength: String(Math.max(1, cfg.maxDescription - ROUTE_NOTE_ROOM)),
                              rows: "3", placeholder: t("report_description_ph")});
   form.appendChild(desc);
   var routeBox = el("label", {"class": "bm-rp-check", id: "bm-report-route-box", hidden: "hidden"});
@@ -235,6 +236,8 @@
     form.hidden = false;
     done.hidden = true;
     say("");
+    onRoute.checked = false;
+    routeNote = null;
     setPoint(lat, lon);
     showRouteOption();
     loadServices().catch(function (err) { say(errorText(err), true); });
@@ -337,6 +340,7 @@
   var box = map.getContainer();
   box.addEventListener("pointerdown", function (ev) {
     if (ev.pointerType !== "touch" || !ev.isPrimary) return;
+    if (ev.target.closest && ev.target.closest(".leaflet-control, .leaflet-marker-icon, .leaflet-popup")) return;
     var x = ev.clientX, y = ev.clientY;
     press = {x: x, y: y, timer: setTimeout(function () {
       var r = box.getBoundingClientRect();
