@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import url_for
 
-from .i18n import strings_for
+from .i18n import load_strings
 from .storage.models import Report
 from .storage.reports import PUBLIC_STATUSES, SERVICE_CODES
 
@@ -39,7 +39,7 @@ def when(dt: datetime | None) -> str | None:
 
 
 def service_name(code: str, lang: str) -> str:
-    return strings_for(lang).get(f"report_type_{code}") or strings_for("en").get(f"report_type_{code}", code)
+    return load_strings(lang).get(f"report_type_{code}") or load_strings("en").get(f"report_type_{code}", code)
 
 
 def services(lang: str) -> list[dict[str, Any]]:

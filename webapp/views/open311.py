@@ -18,7 +18,7 @@ from routes.errors import InvalidValueError
 from ..auth import client_wait_s, current_staff
 from ..errors import NotFoundError, TooManyRequestsError, WebError, error_response
 from ..http import json_body, network_bounds, query, query_lang
-from ..i18n import strings_for
+from ..i18n import load_strings
 from ..network import get_network
 from ..open311 import open311_item, services
 from ..photos import MEDIA_TYPE, media_path, save_photo
@@ -136,7 +136,7 @@ def api_report():
     answer = {
         "service_request_id": str(row.id),
         "token": token,
-        "service_notice": strings_for(lang).get("report_notice", _NOTICE),
+        "service_notice": load_strings(lang).get("report_notice", _NOTICE),
         "account_id": None,
         "status_url": url_for("open311.status", token=token),
     }

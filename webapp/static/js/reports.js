@@ -407,7 +407,14 @@
 
   // ------------------------------------------------------------------ a report's status (?report=TOKEN)
 
-  var STATES = ["received", "confirmed", "merged", "rejected", "closed"];
+  // each state's name and what it means for the visitor (literal ids: the catalogue's extraction finds them)
+  var STATES = {
+    received: [t("report_state_received"), t("report_state_help_received")],
+    confirmed: [t("report_state_confirmed"), t("report_state_help_confirmed")],
+    merged: [t("report_state_merged"), t("report_state_help_merged")],
+    rejected: [t("report_state_rejected"), t("report_state_help_rejected")],
+    closed: [t("report_state_closed"), t("report_state_help_closed")]
+  };
   function showStatus(token) {
     bm.urlState.report = token;
     if (bm.planner) bm.planner.writeUrl();
@@ -421,22 +428,22 @@
       var dl = el("dl");
       // bikemap's detailed_status: "open" is a report nobody has reviewed yet, "received" to the visitor
       var state = r.detailed_status === "open" ? "received" : r.detailed_status;
-      if (STATES.indexOf(state) < 0) state = "received";
-      [["report_reference", "#" + r.service_request_id, null],
-       ["report_type_label", typeName(r), null],
-       ["report_state", t("report_state_" + state) + (state === "confirmed" && r.kind ? " \u00b7 " + t(r.kind === "closure" ? "closure_closed" : "closure_hazard") : "")
+      if (!Object.prototype.hasOwnProperty.call(STATES, state)) state = "received";
+      [[t("report_reference"), "#" + r.service_request_id, null],
+       [t("report_type_label"), typeName(r), null],
+       [t("report_state"), STATES[state][0] + (state === "confirmed" && r.kind ? " \u00b7 " + t(r.kind === "closure" ? "closure_closed" : "closure_hazard") : "")
                         + (state === "merged" && r.merged_into ? " #" + r.merged_into : ""), "bm-rp-state bm-rp-state-" + state],
-       ["report_notes", r.status_notes || "\u2014", null],
-       ["report_sent", new Date(r.requested_datetime).toLocaleString(bm.lang), null],
-       ["report_updated", r.updated_datetime ? new Date(r.updated_datetime).toLocaleString(bm.lang) : "\u2014", null]
+       [t("report_notes"), r.status_notes || "\u2014", null],
+       [t("report_sent"), new Date(r.requested_datetime).toLocaleString(bm.lang), null],
+       [t("report_updated"), r.updated_datetime ? new Date(r.updated_datetime).toLocaleString(bm.lang) : "\u2014", null]
       ].forEach(function (row) {
-        dl.appendChild(el("dt", {}, t(row[0])));
+        dl.appendChild(el("dt", {}, row[0]));
         var dd = el("dd", {}, null);
         dd.appendChild(el("span", row[2] ? {"class": row[2], id: "bm-report-state", "data-state": state} : {}, row[1]));
         dl.appendChild(dd);
       });
       body.appendChild(dl);
-      body.appendChild(el("p", {"class": "bm-help"}, t("report_state_help_" + state)));
+      body.appendChild(el("p", {"class": "bm-help"}, STATES[state][1]));
       if (r.lat !== undefined && r.long !== undefined) {
         L.circleMarker([r.lat, r.long], {radius: 10, color: "#b45309", weight: 3, fillOpacity: 0.2, interactive: false}).addTo(map);
         if (!bm.planner || !bm.planner.state.from) map.setView([r.lat, r.long], Math.max(map.getZoom(), 16));
