@@ -188,6 +188,12 @@ def test_staff_page_confirms_with_one_click(staff, media_dir):
         f"/admin/reports/{rid}/confirm?status=open", data={"csrf_token": csrf, "kind": "closure", "version": "1"}
     )
     assert r.status_code == 302 and r.headers["Location"].endswith(f"status=open#report-{rid}")
+    # the staff API with the session cookie needs the session's CSRF token, as the rest of the staff API
+    other = _report(c, lat="60.1672", long="24.9446").get_json()[0]["service_request_id"]
+    r = c.post(f"/api/reports/{other}/reject", json={"note": "x"})
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "CSRF"
+    r = c.post(f"/api/reports/{other}/reject", json={"note": "x"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.get_json()["updated_by"] == "eddie"
     # the same click again (a stale page) changes nothing
     again = c.post(f"/admin/reports/{rid}/confirm", data={"csrf_token": csrf, "kind": "closure", "version": "1"})
     assert again.status_code == 409
