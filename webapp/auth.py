@@ -172,16 +172,16 @@ def login_allowed(name: str) -> bool:
     return ok
 
 
-def client_wait_s(kind: str) -> int:
-    """Count one ``kind`` request (``"expensive"``) of this address; 0 when allowed, else seconds to wait.
+def client_wait_s(kind: str, setting: str = "COST_LIMIT_CLIENT") -> int:
+    """Count one ``kind`` request (``"expensive"``, ``"report"``) of this address; 0 when allowed, else seconds to wait.
 
-    The limit is ``COST_LIMIT_CLIENT`` in the same storage as the login throttle (Redis when
-    ``REDIS_URL`` is set), so several instances share the count.
+    The limit is the setting ``setting`` (``COST_LIMIT_CLIENT``, ``REPORT_LIMIT_CLIENT``) in the same
+    storage as the login throttle (Redis when ``REDIS_URL`` is set), so several instances share the count.
     """
     strategy = get_limiter().limiter
     address = (get_remote_address() or "?")[:100]
     wait = 0
-    for limit in parse_many(current_app.config["COST_LIMIT_CLIENT"]):
+    for limit in parse_many(current_app.config[setting]):
         if not strategy.hit(limit, _prefix(), kind, address):
             reset, _ = strategy.get_window_stats(limit, _prefix(), kind, address)
             wait = max(wait, int(reset - time.time()) + 1)

@@ -51,6 +51,12 @@ BUILT_IDS = (
     N_("mode_bike"), N_("mode_bikeshare"),
     N_("tour_budget_whole"), N_("tour_err_loop"), N_("tour_finish"), N_("tour_mode_discovery"), N_("tour_mode_loop"),
     N_("tour_mode_order"), N_("tour_need_places"), N_("tour_weight_1"), N_("tour_weight_2"), N_("tour_weight_3"),
+    # road reports: the types (webapp/open311.py), the notice of a new report, the queue's statuses
+    N_("report_type_blocked"), N_("report_type_construction"), N_("report_type_crossing"), N_("report_type_dock"),
+    N_("report_type_flooding"), N_("report_type_other"), N_("report_type_pothole"), N_("report_type_sign"),
+    N_("report_notice"), N_("admin_report_status_closed"), N_("admin_report_status_confirmed"),
+    N_("admin_report_status_merged"), N_("admin_report_status_open"), N_("admin_report_status_rejected"),
+    N_("admin_err_into"), N_("admin_err_note"), N_("admin_js_report"),
 )  # fmt: skip
 
 

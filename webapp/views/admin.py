@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..mapview import NETWORK_STYLES, network_layers
 from ..network import get_network
-from ..staff_pages import check_form_csrf, form_int, localise, page, require_page, t, template_globals
+from ..staff_pages import check_form_csrf, form_int, localise, map_config, page, require_page, t, template_globals
 from ..storage import get_session
 from ..storage.closures import add_closure, all_closures, end_closure, on_street
 from ..storage.destinations import (
@@ -118,14 +118,7 @@ def _map_data(rows: list[Destination]) -> dict[str, Any]:
 
 
 def _map_config() -> dict[str, Any]:
-    cfg = current_app.config
-    return {
-        "tiles": cfg["TILES_URL"],
-        "attribution": cfg["TILES_ATTRIBUTION"] or cfg["DATA_ATTRIBUTION"],
-        "bounds": list(get_network().bounds),
-        "network_url": url_for("admin.network_json"),
-        "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")},
-    }
+    return map_config()
 
 
 _NETWORK_KEY = "bikemap.admin_network_json"

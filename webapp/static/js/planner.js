@@ -642,6 +642,7 @@
   map.on("popupclose", function () { popupClosedAt = Date.now(); });
   map.on("click", function (e) {
     if (Date.now() - popupClosedAt < 400) return;
+    if (bm.reports && bm.reports.takesClicks()) return;  // the report form's point moves instead (reports.js)
     addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: null});
   });
   // "show my location" (the locate control): the first fix becomes the start when none is set
