@@ -2,7 +2,10 @@
 
 The language of a request is ``?lang=`` when it names a known language, else
 the best match of the browser's Accept-Language, else the first of
-``LANGUAGES``. Templates call ``_("key")``; scripts read the same strings from
+``LANGUAGES``. On the staff pages (``/admin``) a ``?lang=`` choice is kept in
+the session and wins over Accept-Language on the next pages, after redirects
+and across sign-in and sign-out (`webapp.auth` carries it over); public pages
+set no cookie for it. Templates call ``_("key")``; scripts read the same strings from
 the page (`strings_for`).
 """
 
@@ -12,11 +15,14 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 
 from routes import settings
 
-__all__ = ["get_lang", "gettext", "init_app", "load_strings", "strings_for"]
+__all__ = ["SESSION_KEY", "get_lang", "gettext", "init_app", "load_strings", "strings_for"]
+
+#: The session member holding a staff member's language choice.
+SESSION_KEY = "lang"
 
 
 @cache
@@ -33,8 +39,13 @@ def get_lang() -> str:
     if lang is None:
         langs = current_app.config["LANGUAGES"]
         asked = request.args.get("lang", "")
+        staff = request.path == "/admin" or request.path.startswith("/admin/")
         if asked in langs:
             lang = asked
+            if staff and session.get(SESSION_KEY) != lang:
+                session[SESSION_KEY] = lang
+        elif staff and session.get(SESSION_KEY) in langs:
+            lang = session[SESSION_KEY]
         else:
             lang = request.accept_languages.best_match(langs, default=langs[0])
         g.lang = lang
