@@ -33,13 +33,17 @@ def load_strings(lang: str, folder: str | None = None) -> dict[str, str]:
         return json.load(f)
 
 
+def _staff_page() -> bool:
+    return request.path == "/admin" or request.path.startswith("/admin/")
+
+
 def get_lang() -> str:
     """Language of the current request."""
     lang = g.get("lang")
     if lang is None:
         langs = current_app.config["LANGUAGES"]
         asked = request.args.get("lang", "")
-        staff = request.path == "/admin" or request.path.startswith("/admin/")
+        staff = _staff_page()
         if asked in langs:
             lang = asked
             if staff and session.get(SESSION_KEY) != lang:
@@ -63,5 +67,12 @@ def gettext(key: str, lang: str | None = None) -> str:
     return strings_for(lang or get_lang()).get(key, key)
 
 
+def _remember_choice() -> None:
+    """A staff page's ``?lang=`` is kept even when the page answers with a redirect (sign-in)."""
+    if "lang" in request.args and _staff_page():
+        get_lang()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_remember_choice)
     app.jinja_env.globals.update(_=gettext, get_lang=get_lang)
