@@ -153,6 +153,8 @@ def test_an_admin_manages_an_account_from_the_page_and_every_change_is_recorded(
     # a named token that expires, shown once, working, listed; then revoked
     resp = client.post(f"/admin/users/{clerk}/tokens", data={"csrf_token": csrf, "label": "import script", "days": "0"})
     assert resp.status_code == 422 and "Days: a whole number from 1 to 3650." in resp.get_data(as_text=True)
+    resp = client.post(f"/admin/users/{clerk}/tokens", data={"csrf_token": csrf, "label": "bell\x07\x00"})
+    assert resp.status_code == 422 and "no control characters" in resp.get_data(as_text=True)
     resp = client.post(
         f"/admin/users/{clerk}/tokens", data={"csrf_token": csrf, "label": "import script", "days": "30"}
     )

@@ -285,6 +285,8 @@ def test_every_admin_page_fully_translated(staff, lang):
         f"/admin/destinations/{dest_id}/history",
         "/admin/closures",
         "/admin/users",
+        "/admin/users/1",
+        "/admin/?show=deleted",
     ]
     for path in pages:
         html = client.get(f"{path}?lang={lang}").get_data(as_text=True)

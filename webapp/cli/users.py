@@ -155,6 +155,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     from ..storage.users import account_changes
 
+    if not 0 < args.limit <= 100_000:
+        raise InvalidValueError(f"--limit must be 1..100000, got {args.limit}")
     db = _open(args)
     with db.session() as session:
         for c in reversed(account_changes(session, account=args.name, limit=args.limit)):

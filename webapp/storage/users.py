@@ -192,8 +192,13 @@ def add_token(session: Session, user: User, *, name: str = "", expires_at: datet
     """A new API token of ``user`` (returned once; only its hash is stored)."""
     if not user.active:
         raise AccountValueError(f"user {user.name!r} is disabled", "admin_user_is_disabled")
+    name = name.strip()
+    if len(name) > 80 or not name.isprintable():  # NUL: PostgreSQL text cannot hold it
+        raise AccountValueError(
+            "a token's label has at most 80 characters and no control characters", "admin_token_bad_label"
+        )
     token = new_token()
-    row = ApiToken(user_id=user.id, token_hash=hash_token(token), name=name.strip()[:80], expires_at=expires_at)
+    row = ApiToken(user_id=user.id, token_hash=hash_token(token), name=name, expires_at=expires_at)
     session.add(row)
     session.flush()
     until = f", until {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
