@@ -130,13 +130,18 @@ def end_sessions(session: Session, user: User) -> None:
 def _keep_an_admin(session: Session, user: User, doing: str) -> None:
     """`LastAdminError` if ``user`` is the only active administrator.
 
-    The active administrators' rows are locked first (``SELECT ... FOR UPDATE`` on
-    PostgreSQL; SQLite has one writer at a time): of two administrators demoting each
-    other at once, the second sees the first's change and is refused.
+    The check holds against a concurrent one: on SQLite the write lock is taken first
+    (``BEGIN IMMEDIATE``: one writer at a time), on PostgreSQL the active administrators'
+    rows are locked (``SELECT ... FOR UPDATE``). Of two administrators demoting each
+    other at once, the second then sees the first's change and is refused.
     """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not getattr(conn.connection.dbapi_connection, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    admins = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()).all()
+    session.refresh(user)  # as it is now, under the lock
     if user.role != "admin" or not user.active:
         return
-    admins = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()).all()
     if not [i for i in admins if i != user.id]:
         session.rollback()
         raise LastAdminError(
