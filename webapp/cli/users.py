@@ -80,17 +80,11 @@ def _open(args):
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from ..errors import NotFoundError
-    from ..storage.users import create_user, find_user
+    from ..storage.users import check_new_name, create_user
 
     db = _open(args)
     with db.session() as session:
-        try:
-            find_user(session, args.name.strip())
-        except NotFoundError:
-            pass
-        else:  # said before the password is asked for
-            raise InvalidValueError(f"user {args.name.strip()!r} exists already")
+        check_new_name(session, args.name)  # before the password is asked for
         user = create_user(session, args.name, args.role, read_password(), by=actor())
         say("admin_done_create", name=user.name, role=user.role)
     return 0

@@ -42,6 +42,7 @@ __all__ = [
     "account_changes",
     "add_token",
     "all_users",
+    "check_new_name",
     "check_password",
     "create_user",
     "end_session",
@@ -103,19 +104,23 @@ def check_password(password: str, again: str | None = None) -> None:
         raise AccountValueError(f"the password must have at least {MIN_PASSWORD} characters", "admin_user_pw_short")
 
 
-def create_user(session: Session, name: str, role: str, password: str, *, by: str) -> User:
-    """A new active account; `AccountValueError` for a bad or taken name, a bad role or password."""
+def check_new_name(session: Session, name: str) -> str:
+    """``name`` without surrounding spaces; `AccountValueError` when it is malformed or taken."""
     name = name.strip()
     if not name or len(name) > 80 or not name.isprintable() or any(c.isspace() for c in name):
         raise AccountValueError("a user name is 1 to 80 characters without spaces", "admin_user_bad_name")
-    _check_role(role)
-    check_password(password)
     try:
         find_user(session, name)
     except NotFoundError:
-        pass
-    else:
-        raise AccountValueError(f"user {name!r} exists already", "admin_user_exists")
+        return name
+    raise AccountValueError(f"user {name!r} exists already", "admin_user_exists")
+
+
+def create_user(session: Session, name: str, role: str, password: str, *, by: str) -> User:
+    """A new active account; `AccountValueError` for a bad or taken name, a bad role or password."""
+    name = check_new_name(session, name)
+    _check_role(role)
+    check_password(password)
     user = User(name=name, role=role, password_hash=hash_password(password), active=True)
     session.add(user)
     _record(session, by, "create", user, role)
