@@ -163,7 +163,7 @@ def test_public_map_shows_closure(site, page, demo_net):
     assert not page.errors and not page.dialogs
 
 
-def test_admin_manages_an_account_and_its_tokens(site, browser):
+def test_admin_manages_an_account_and_its_tokens(site, browser, artifacts_dir):
     """#17: accounts from the page (add, token made and revoked), the record shown, the last admin kept."""
     from fixtures_db import add_user
 
@@ -189,6 +189,7 @@ def test_admin_manages_an_account_and_its_tokens(site, browser):
     pg.fill("#days", "30")
     pg.click("#bm-make-token button[type=submit]")
     token = pg.locator("#bm-new-token code").inner_text()
+    pg.screenshot(path=str(artifacts_dir / "admin_account_token.png"), full_page=True)
     headers = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/destinations/export", headers=headers).status_code == 200
     row = pg.locator("#bm-tokens tbody tr")
