@@ -68,9 +68,9 @@ def actor() -> str:
 
 def say(key: str, **fmt: object) -> None:
     """Print the confirmation ``key``: the staff UI's English sentence for the same change."""
-    from ..i18n import load_strings
+    from routes.i18n import translate
 
-    print(load_strings("en")[key].format(**fmt))
+    print(translate(key, "en", **fmt))
 
 
 def _open(args):
