@@ -33,6 +33,7 @@ def blueprint_modules() -> tuple[ModuleType, ...]:
     package, and a cached ``bikemap route`` must not pay for Flask, Folium and SQLAlchemy (issue #12).
     """
     from .views import (
+        accounts,
         admin,
         basemap,
         closures,
@@ -63,6 +64,7 @@ def blueprint_modules() -> tuple[ModuleType, ...]:
         open311,
         reports,
         admin,
+        accounts,
         openapi_view,
     )
 

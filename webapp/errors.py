@@ -33,6 +33,7 @@ from routes.errors import BikemapError, InvalidValueError
 
 __all__ = [
     "STATUS",
+    "AccountValueError",
     "ConflictError",
     "ForbiddenError",
     "InvalidFieldsError",
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidJSONError",
     "InvalidQueryError",
     "InvalidRowsError",
+    "LastAdminError",
     "NotFoundError",
     "OutsideAreaError",
     "PreconditionRequiredError",
@@ -132,6 +134,21 @@ class ConflictError(WebError, RuntimeError):
     code = "Conflict"
 
 
+class LastAdminError(ConflictError):
+    """The change would leave no active administrator (demote, disable); ``key``: its UI string."""
+
+    code = "LastAdmin"
+    key = "admin_last_admin"
+
+
+class AccountValueError(InvalidValueError):
+    """A staff account value that breaks a rule (name, password, role); ``key``: its UI string."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
+
+
 class PreconditionRequiredError(WebError, ValueError):
     code = "PreconditionRequired"
 
@@ -203,6 +220,7 @@ STATUS: dict[str, int] = {
     "CSRF": 403,
     "NotFound": 404,
     "Conflict": 409,
+    "LastAdmin": 409,
     "PreconditionFailed": 412,
     "TooManyRows": 413,
     "RequestEntityTooLarge": 413,

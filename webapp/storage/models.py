@@ -31,6 +31,7 @@ from routes.places import category_label, vocabulary
 
 __all__ = [
     "ROLES",
+    "AccountChange",
     "ApiToken",
     "Base",
     "Closure",
@@ -170,6 +171,28 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class AccountChange(Base):
+    """One change of a staff account, kept for the record: who did what to which account, when.
+
+    Written by `webapp.storage.users` for every change (made in the staff UI or with
+    ``bikemap user``); names, not ids, so the record outlives the accounts. Never holds
+    a password or a token.
+    """
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    #: who: a staff name, or "cli (OS user)" for ``bikemap user``
+    changed_by: Mapped[str] = mapped_column(String(80))
+    #: create, role, disable, enable, password, token, revoke
+    action: Mapped[str] = mapped_column(String(20))
+    #: the account changed
+    account: Mapped[str] = mapped_column(String(80), index=True)
+    #: what changed, in a few words ("editor → admin", "token 3 'import script'")
+    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 #: Destination columns that staff can set (and that history records).
