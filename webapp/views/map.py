@@ -73,15 +73,16 @@ def _build(lang: str, session) -> dict[str, Any]:
     parts = render_map(m, lambda path: url_for("static", filename=path))
     # Folium's inline scripts (header and body) become one script file: the page needs no nonce
     script = "\n".join(_INLINE.findall(parts["header"])) + "\n" + parts["script"]
-    header = _INLINE.sub("", parts["header"])
+    # styles need no nonce: the policy allows inline styles (style-src 'unsafe-inline', webapp.config)
+    header = _INLINE.sub("", parts["header"]).replace(f'<style nonce="{NONCE}">', "<style>")
     script_key = hashlib.sha256(script.encode()).hexdigest()[:16]
     net = get_network()
-    # Folium's own HTML; every data text in it is html.escape()d in webapp.mapview (tests/test_xss.py)
     html = render_template(
         "map.html",
         lang=lang,
         languages=cfg["LANGUAGES"],
         strings=strings_for(lang),
+        # Folium's own HTML (no data text in it: the closures are in the script) (tests/test_xss.py)
         folium={"header": Markup(header), "html": Markup(parts["html"])},  # nosec B704
         folium_script=url_for("map.script", lang=lang, key=script_key),
         map_name=parts["map_name"],
