@@ -283,7 +283,7 @@ def basemap_info(path: str | os.PathLike) -> BasemapInfo:
     box = _parse_bounds(meta.get("bounds")) or (-180.0, -85.0, 180.0, 85.0)
     key = (
         p.stem.split("-", 1)[1]
-        if p.stem.startswith(("basemap-", "network-"))  # built here: the name holds the content key
+        if p.stem.startswith(("basemap-", "overlay-"))  # built here: the name holds the content key
         else hashlib.sha256(f"{p.resolve()}|{p.stat().st_mtime_ns}|{p.stat().st_size}".encode()).hexdigest()[:24]
     )
     return BasemapInfo(

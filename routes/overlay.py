@@ -122,7 +122,7 @@ def _key(net: Network, kinds: np.ndarray) -> str:
 
 def network_tiles_path(net: Network, cache_folder: str | Path | None = None) -> Path:
     """Where the tiles of ``net`` are (or will be) cached."""
-    return Path(cache_folder or settings.cache_folder) / f"network-{_key(net, segment_kinds(net))}.mbtiles"
+    return Path(cache_folder or settings.cache_folder) / f"overlay-{_key(net, segment_kinds(net))}.mbtiles"
 
 
 def _write_shapefiles(net: Network, kinds: np.ndarray, work: Path) -> None:
@@ -158,14 +158,14 @@ def build_network_tiles(net: Network, *, cache_folder: str | Path | None = None,
         raise BasemapError(why)
     kinds = segment_kinds(net)
     folder = Path(cache_folder or settings.cache_folder)
-    target = folder / f"network-{_key(net, kinds)}.mbtiles"
+    target = folder / f"overlay-{_key(net, kinds)}.mbtiles"
     if target.exists() and not rebuild:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     w, s, e, n = net.bounds
     box = (w - 1e-4, s - 1e-4, e + 1e-4, n + 1e-4)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-network-") as tmp:
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-overlay-") as tmp:
         work = Path(tmp)
         _write_shapefiles(net, kinds, work)
         (work / "config.json").write_text(json.dumps(_config(box), indent=1), encoding="utf-8")
