@@ -1,11 +1,17 @@
 """Base map benchmarks: tile-building time and size, and the map page's first-view weight.
 
     python scripts/bench_basemap.py build ../shared/data/liechtenstein-latest.osm.pbf ../shared/scale/scale_200k.osm.pbf
+    python scripts/bench_basemap.py overlay demo ../shared/data/liechtenstein-latest.osm.pbf \
+        ../shared/scale/scale_200k.osm.pbf
     python scripts/bench_basemap.py weight --source demo
 
 ``build`` builds the MBTiles base map of each source with tilemaker into a
 temporary folder (never the cache) and prints the wall time, the CPU time of
 tilemaker, the file size and the number of tiles.
+
+``overlay`` builds the cycling network's own tiles (`routes.overlay`) of each
+source's network (loaded from the cache) into a temporary folder and prints the
+same figures, and the largest tile.
 
 ``weight`` starts the app (waitress, in this process) on the source, opens the
 map page in Debian's chromium at 1280 x 800 and at 375 x 740, waits until
@@ -52,6 +58,29 @@ def build(sources: list[str]) -> None:
             print(
                 f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU (tilemaker and pyosmium), "
                 f"{info.size / 1e6:.2f} MB, {tiles} tiles, zoom {info.minzoom}-{info.maxzoom}"
+            )
+
+
+def overlay(sources: list[str]) -> None:
+    import sqlite3
+
+    from routes import load_network
+    from routes.overlay import build_network_tiles
+
+    for source in sources:
+        net = load_network(source)
+        with tempfile.TemporaryDirectory() as tmp:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            path = build_network_tiles(net, cache_folder=tmp)
+            wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            with sqlite3.connect(path) as db:
+                tiles, largest = db.execute("SELECT COUNT(*), MAX(LENGTH(tile_data)) FROM tiles").fetchone()
+            print(
+                f"{Path(str(source)).name}: {net.n_segments} segments, {wall:.1f} s wall, {cpu:.1f} s CPU (tilemaker), "
+                f"{path.stat().st_size / 1e6:.2f} MB, {tiles} tiles, largest {largest / 1e3:.0f} kB (gzip)"
             )
 
 
@@ -144,11 +173,16 @@ def main() -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="time and size of the tile build")
     b.add_argument("sources", nargs="+")
+    o = sub.add_parser("overlay", help="time and size of the network's own tiles")
+    o.add_argument("sources", nargs="+")
     w = sub.add_parser("weight", help="bytes of the first view of the map page")
     w.add_argument("--source", default="demo")
     args = ap.parse_args()
     if args.cmd == "build":
         build(args.sources)
+        return 0
+    if args.cmd == "overlay":
+        overlay(args.sources)
         return 0
     return weight(args.source)
 
