@@ -247,6 +247,8 @@ def test_unreachable_tiles_leave_a_usable_map(browser, demo_net, artifacts_dir):
         assert DISTANCE.match(p.distance())
         assert p.page.locator(".leaflet-tile").count() > 0  # the tile layer is there, its images fail
         assert p.page.locator(".leaflet-overlay-pane canvas").count() >= 1  # network and route
+        # no vector tiles under a raster TILES_URL: the network in view comes from /api/network
+        p.wait_for("bikemap.overlay.mode === 'viewport' && bikemap.layers.network_quiet.getLayers().length > 0")
         assert p.page.locator(".bm-station-icon").count() == 15
         p.screenshot(artifacts_dir / "browser-no-tiles.png")
         assert not [e for e in p.errors if "Failed to load resource" not in e], p.errors
