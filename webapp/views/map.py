@@ -92,6 +92,7 @@ def _build(lang: str, session) -> dict[str, Any]:
         bounds=net.bounds,
         api_base=url_for("route.api_route").rsplit("/", 1)[0],
         max_via=settings.max_via,
+        live_stations=bool(cfg.get("GBFS_URL")),  # else stations.js asks for no feed (points.js has the stations)
     )
     return {
         "page": packed(html.encode(), "text/html"),
