@@ -1,4 +1,4 @@
-"""Blueprint ``map``: the map page with the route planner (``/``).
+"""Blueprint ``map``: the map page with the route planner (``/``) and its strings (``/i18n/<lang>.json``).
 
 The page is the same for every visitor of a language (issue #19): it carries
 no network data (the overlay, destinations and stations load by viewport) and
@@ -18,13 +18,13 @@ import re
 import threading
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
 
 from ..compress import cached_response, packed
-from ..i18n import get_lang, gettext, strings_for
+from ..i18n import get_lang, gettext, strings_json, strings_url
 from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
 from ..network import get_network
 from ..storage import get_session
@@ -37,6 +37,7 @@ bp = Blueprint("map", __name__)
 
 _lock = threading.Lock()
 _KEY = "bikemap.map_parts"
+_STRINGS_KEY = "bikemap.strings_packed"
 _INLINE = re.compile(rf'<script nonce="{NONCE}">(.*?)</script>', re.S)
 
 
@@ -81,7 +82,7 @@ def _build(lang: str, session) -> dict[str, Any]:
         "map.html",
         lang=lang,
         languages=cfg["LANGUAGES"],
-        strings=strings_for(lang),
+        strings_url=strings_url(lang),
         # Folium's own HTML (no data text in it: the closures are in the script) (tests/test_xss.py)
         folium={"header": Markup(header), "html": Markup(parts["html"])},  # nosec B704
         folium_script=url_for("map.script", lang=lang, key=script_key),
@@ -131,3 +132,21 @@ def script(lang: str, key: str):
     if key != parts["script_key"]:
         abort(404)  # an old page's script: the page was rebuilt (reload it)
     return cached_response(parts["script"], cache_control="public, max-age=31536000, immutable")
+
+
+@bp.get("/i18n/<lang>.json")
+def strings(lang: str):
+    """Every UI string of ``lang`` for the page's scripts, one JSON object by message id.
+
+    The page asks for it with ``?v=`` set to a digest of the content, so an answer to a versioned
+    address never changes and is kept for a year; without ``v`` it is revalidated (ETag).
+    """
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    body, version = strings_json(lang)
+    cache = current_app.extensions.setdefault(_STRINGS_KEY, {})
+    doc = cache.get((lang, version))
+    if doc is None:  # compressed once per language and version (webapp.compress)
+        doc = cache[(lang, version)] = packed(body, "application/json")
+    versioned = request.args.get("v") == version
+    return cached_response(doc, cache_control="public, max-age=31536000, immutable" if versioned else "no-cache")
