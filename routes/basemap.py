@@ -282,8 +282,8 @@ def basemap_info(path: str | os.PathLike) -> BasemapInfo:
         raise BasemapError(f"{p.name} holds no tiles")
     box = _parse_bounds(meta.get("bounds")) or (-180.0, -85.0, 180.0, 85.0)
     key = (
-        p.stem.removeprefix("basemap-")
-        if p.stem.startswith("basemap-")
+        p.stem.split("-", 1)[1]
+        if p.stem.startswith(("basemap-", "overlay-"))  # built here: the name holds the content key
         else hashlib.sha256(f"{p.resolve()}|{p.stat().st_mtime_ns}|{p.stat().st_size}".encode()).hexdigest()[:24]
     )
     return BasemapInfo(

@@ -10,6 +10,12 @@ neighbourhood), street names along the streets, water names and peaks with
 their height, in the page language (``name:en`` / ``name:id``) falling back to
 the local ``name`` (tilemaker writes it as ``name:latin``).
 
+With the network's own tiles (`routes.overlay`), the safety-coloured network
+is drawn here too, in the colours, widths and dashes of
+`webapp.mapview.NETWORK_STYLES`, above the roads and under every label: town,
+village and street names stay readable on top of it at every zoom (issue #18).
+Its layers are ``network-<class>``; ``static/js/overlay.js`` switches them.
+
 MapLibre zoom is Leaflet zoom minus one (512-pixel tiles).
 """
 
@@ -17,7 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FONT_BOLD", "FONT_REGULAR", "basemap_style"]
+from .mapview import NETWORK_STYLES
+
+__all__ = ["FONT_BOLD", "FONT_REGULAR", "basemap_style", "network_layers_style"]
 
 FONT_REGULAR = ["noto-sans-regular"]
 FONT_BOLD = ["noto-sans-bold"]
@@ -199,18 +207,61 @@ def _labels(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def network_layers_style() -> list[dict[str, Any]]:
+    """One line layer per drawing class of the network tiles, styled as the Leaflet overlay.
+
+    Thinner at overview zoom (60 % at MapLibre zoom 9 and below), full width from
+    zoom 13, where the visitor picks streets; Leaflet's dashes (pixels) become
+    MapLibre's (line widths).
+    """
+    layers = []
+    for kind, st in NETWORK_STYLES.items():
+        w = float(st["weight"])
+        paint: dict[str, Any] = {
+            "line-color": st["color"],
+            "line-opacity": st["opacity"],
+            "line-width": ["interpolate", ["linear"], ["zoom"], 9, round(w * 0.6, 2), 13, w],
+        }
+        if st.get("dashArray"):
+            paint["line-dasharray"] = [round(float(v) / w, 2) for v in str(st["dashArray"]).split()]
+        layers.append(
+            {
+                "id": f"network-{kind}",
+                "type": "line",
+                "source": "network",
+                "source-layer": "network",
+                "filter": ["==", ["get", "class"], kind],
+                "layout": {"line-join": "round", "line-cap": "round" if not st.get("dashArray") else "butt"},
+                "paint": paint,
+            }
+        )
+    return layers
+
+
 def basemap_style(
-    lang: str, *, tiles: str, glyphs: str, bounds: tuple[float, float, float, float], maxzoom: int = 14
+    lang: str,
+    *,
+    tiles: str,
+    glyphs: str,
+    bounds: tuple[float, float, float, float],
+    maxzoom: int = 14,
+    network_tiles: str | None = None,
 ) -> dict[str, Any]:
-    """The style document: ``tiles`` and ``glyphs`` are URL templates (``{z}/{x}/{y}``, ``{fontstack}/{range}``)."""
+    """The style document: ``tiles`` and ``glyphs`` are URL templates (``{z}/{x}/{y}``, ``{fontstack}/{range}``).
+
+    ``network_tiles`` (a URL template of the network's own tiles) adds the network layers under the labels.
+    """
     farmland = _classes("farmland")
+    sources: dict[str, Any] = {
+        "osm": {"type": "vector", "tiles": [tiles], "minzoom": 0, "maxzoom": maxzoom, "bounds": list(bounds)},
+    }
+    if network_tiles:
+        sources["network"] = {"type": "vector", "tiles": [network_tiles], "minzoom": 0, "maxzoom": 14}
     return {
         "version": 8,
         "name": "bikemap",
         "glyphs": glyphs,
-        "sources": {
-            "osm": {"type": "vector", "tiles": [tiles], "minzoom": 0, "maxzoom": maxzoom, "bounds": list(bounds)},
-        },
+        "sources": sources,
         "layers": [
             {"id": "background", "type": "background", "paint": {"background-color": LAND}},
             _fill("farmland", "landcover", "#f3efcf", where=farmland),
@@ -234,6 +285,7 @@ def basemap_style(
             },
             _fill("building", "building", "#dcd6cc", minzoom=14, paint={"fill-outline-color": "#c8bfb1"}),
             *_roads(),
+            *(network_layers_style() if network_tiles else []),
             *_labels(lang),
         ],
     }

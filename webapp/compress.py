@@ -2,20 +2,24 @@
 
 Waitress sends bodies as they are, and a phone on a slow mobile connection feels
 every kilobyte: the map page and its scripts shrink to about a third. Static
-files are compressed once and kept (keyed by path and ETag); dynamic responses
-(the page carries a per-request nonce, routes differ) are compressed each time
-at a fast level. Set ``COMPRESS = False`` to turn it off (e.g. behind a proxy
-that compresses).
+files are compressed once and kept (keyed by path and ETag). A body a view
+builds once and serves many times (the map page, its Folium script) is made a
+`Packed` once (`packed`: the bytes, their gzip and an ETag) and answered by
+`cached_response`, never compressed again. Other dynamic responses (routes
+differ) are compressed each time at a fast level. Set ``COMPRESS = False`` to
+turn it off (e.g. behind a proxy that compresses).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
+from dataclasses import dataclass
 
-from flask import Flask, request
+from flask import Flask, Response, current_app, request
 
-__all__ = ["COMPRESSIBLE", "init_app"]
+__all__ = ["COMPRESSIBLE", "Packed", "cached_response", "init_app", "packed"]
 
 #: Mimetypes worth compressing.
 COMPRESSIBLE = frozenset(
@@ -73,3 +77,34 @@ def init_app(app: Flask) -> None:
         if resp.headers.get("ETag"):  # another representation of the same file: a weak validator
             resp.set_etag(resp.get_etag()[0], weak=True)
         return resp
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A response body built once: its bytes, their gzip (compressed once) and its ETag."""
+
+    body: bytes
+    gzipped: bytes
+    mimetype: str
+    etag: str  # of the plain bytes; the gzip'd representation is "<etag>-gz"
+
+
+def packed(body: bytes, mimetype: str) -> Packed:
+    """``body`` compressed once (level 9: it is served many times), with a content ETag."""
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    return Packed(body=body, gzipped=gzip.compress(body, compresslevel=9), mimetype=mimetype, etag=etag)
+
+
+def cached_response(p: Packed, *, cache_control: str) -> Response:
+    """``p`` as a response: 304 when the browser has it (``If-None-Match``), gzip'd when it accepts gzip."""
+    gz = bool(current_app.config.get("COMPRESS")) and _accepts_gzip()
+    etag = f"{p.etag}-gz" if gz else p.etag
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding, Accept-Language"}
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304, headers=headers)
+    else:
+        resp = Response(p.gzipped if gz else p.body, mimetype=p.mimetype, headers=headers)
+        if gz:
+            resp.headers["Content-Encoding"] = "gzip"
+    resp.set_etag(etag)
+    return resp

@@ -1,14 +1,16 @@
-"""The Folium map of a network: streets styled by class, destinations, stations.
+"""The Folium map of a network: the frame of the map page, and the drawn network's geometry.
 
 `build_map` makes the `folium.Map`; `render_map` turns it into the three
 pieces a page template needs (header, map element, script), with CDN links
 swapped for our static files (`webapp.assets`) and a nonce placeholder on
 every inline script so a Content-Security-Policy needs no 'unsafe-inline'.
 
-The street network is drawn as one GeoJSON layer per class (cycle paths,
-quiet streets, main roads, footpaths where the bike is pushed), each a single
-MultiLineString simplified to about a metre: a few hundred kB for a city
-centre, instead of one Leaflet layer per street.
+The page carries no data that grows with the network (issue #19): the
+cycling network comes as vector tiles drawn by MapLibre (`routes.overlay`,
+``static/js/overlay.js``), or, without them, by viewport from
+``GET /api/network?bbox=`` (`network_layers` of the segments in view, one
+MultiLineString per class); destinations and stations come by viewport from
+their GeoJSON APIs, clustered where dense (``static/js/points.js``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import folium
 import folium.plugins
@@ -26,10 +27,9 @@ from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from routes import Network
-from routes.profiles import NO, PUSH, is_main_road
+from routes.overlay import segment_kinds, segment_style_class
 
 from .assets import localize_header
-from .destinations import destination_features, station_features
 
 __all__ = [
     "NETWORK_STYLES",
@@ -38,7 +38,7 @@ __all__ = [
     "closures_map_layer",
     "network_layers",
     "render_map",
-    "segment_style_class",
+    "segment_style_class",  # re-exported: its home is routes.overlay
 ]
 
 #: Placeholder written where the per-request CSP nonce goes.
@@ -62,31 +62,31 @@ MAX_DRAWN_COORDS = 20_000
 MAX_SIMPLIFY_DEG = 8e-5
 
 
-def segment_style_class(cls) -> str | None:
-    """The drawing class of a `routes.profiles.SegmentClass`, or None (not for bikes or feet)."""
-    if cls.fwd == NO and cls.bwd == NO and cls.foot == NO:
-        return None
-    if cls.cls == "cycleway" or cls.infra in ("track", "lane", "cycleway"):
-        return "cycleway"
-    if max(cls.fwd, cls.bwd) <= PUSH:
-        return "push"
-    if is_main_road(cls.cls):
-        return "main"
-    return "quiet"
-
-
 def network_layers(
-    net: Network, *, tolerance: float = SIMPLIFY_DEG, max_coords: int = MAX_DRAWN_COORDS
+    net: Network,
+    *,
+    tolerance: float = SIMPLIFY_DEG,
+    max_coords: int = MAX_DRAWN_COORDS,
+    segments: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
     """One GeoJSON Feature (MultiLineString, simplified and merged) per drawing class.
 
     The simplification tolerance starts at ``tolerance`` and doubles (up to
     `MAX_SIMPLIFY_DEG`) while the drawing has more than ``max_coords`` points,
-    so a whole region stays a page a phone can load.
+    so a whole region stays a page a phone can load. ``segments`` (indices)
+    draws only those segments (the ones in view), else all.
     """
-    kinds = np.array([segment_style_class(c) or "" for c in net.classes], dtype=object)
+    kinds = segment_kinds(net)
     counts = np.diff(net.offsets)
-    lines = shapely.linestrings(net.coords, indices=np.repeat(np.arange(net.n_segments), counts))
+    if segments is None:
+        segments = np.arange(net.n_segments)
+    segments = np.asarray(segments, dtype=np.int64)
+    lens = counts[segments]
+    first = np.repeat(net.offsets[segments] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    points = net.coords[first + np.arange(int(lens.sum()))]
+    index = np.repeat(np.arange(len(segments)), lens)
+    lines = shapely.linestrings(points, indices=index) if len(lens) else np.array([])
+    kinds = kinds[segments]
     merged = {}
     for kind in NETWORK_STYLES:
         chosen = lines[kinds == kind]
@@ -111,7 +111,7 @@ def network_layers(
 
 
 class _Hook(MacroElement):
-    """Publishes the map and its layers to scripts as ``window.bikemapFolium``.
+    """Publishes the map, its layers and its layer switch to scripts as ``window.bikemapFolium``.
 
     Also adds the data attribution, which shows with or without tiles.
     """
@@ -125,68 +125,16 @@ class _Hook(MacroElement):
         {%- for key, layer in this.layers.items() %}
             {{ key|tojson }}: {{ layer.get_name() }},
         {%- endfor %}
-        }};
+        }, control: {{ this.control.get_name() }}};
         {% endmacro %}"""
     )
 
-    def __init__(self, attribution: str, layers: dict[str, Any]):
+    def __init__(self, attribution: str, layers: dict[str, Any], control: folium.LayerControl):
         super().__init__()
         self._name = "BikemapHook"
         self.attribution = attribution
         self.layers = layers
-
-
-def _category_label(t: Callable[[str], str], category: str) -> str:
-    label = t(f"cat_{category}")
-    return label if label != f"cat_{category}" else category.replace("_", " ").capitalize()
-
-
-def _actions(t: Callable[[str], str], lon: float, lat: float) -> str:
-    """Where a popup's "Start here / Go here / Add as stop" buttons go (bikemap.js adds them
-    when the popup opens, so the page does not carry them for every destination)."""
-    return f'<div class="bm-actions" data-lat="{lat}" data-lon="{lon}"></div>'
-
-
-def _website(url: str | None) -> str:
-    if not url or not url.startswith(("http://", "https://")):
-        return ""
-    host = urlsplit(url).netloc.removeprefix("www.") or url[:40]
-    attrs = f'href="{html.escape(url)}" target="_blank" rel="noopener noreferrer"'
-    return f"<a {attrs}>{html.escape(host)}</a>"
-
-
-def _destination_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
-    p = f["properties"]
-    lon, lat = f["geometry"]["coordinates"]
-    category = _category_label(t, p["category"])
-    name = p["name"] or category
-    desc = p["description"] or ""
-    if len(desc) > 280:
-        desc = desc[:277] + "…"
-    body = (
-        f'<div class="bm-popup"><strong class="bm-name">{html.escape(name)}</strong>'
-        f'<div class="bm-cat">{html.escape(category)}</div>'
-        + (f'<p class="bm-desc">{html.escape(desc)}</p>' if desc else "")
-        + _website(p["website"])
-        + _actions(t, lon, lat)
-        + "</div>"
-    )
-    return body, html.escape(name)
-
-
-def _station_popup(f: dict[str, Any], t: Callable[[str], str]) -> tuple[str, str]:
-    p = f["properties"]
-    lon, lat = f["geometry"]["coordinates"]
-    name = p["name"] or t("station")
-    rows = [(t("capacity"), p["capacity"]), (t("operator"), p["operator"] or p["network"])]
-    details = "".join(f"<div>{html.escape(k)}: {html.escape(str(v))}</div>" for k, v in rows if v not in (None, ""))
-    body = (
-        f'<div class="bm-popup bm-station" data-station="{html.escape(p["id"])}">'
-        f'<strong class="bm-name">{html.escape(name)}</strong>'
-        f'<div class="bm-cat">{html.escape(t("station"))}</div>'
-        f'{details}<div class="bm-live"></div>{_actions(t, lon, lat)}</div>'
-    )
-    return body, html.escape(name)
+        self.control = control
 
 
 def inert_html(text: str) -> str:
@@ -199,31 +147,6 @@ def inert_html(text: str) -> str:
     return text.replace("{", "&#123;").replace("}", "&#125;")
 
 
-def _point_layer(features, popup_of, t, *, name: str, marker, show: bool = True, tooltip: bool = True):
-    data = []
-    for f in features:
-        popup, label = popup_of(f, t)
-        props = {"id": inert_html(html.escape(f["id"])), "popup": inert_html(popup)}
-        if tooltip:
-            props["label"] = inert_html(label)
-        data.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": data},
-        name=name,
-        show=show,
-        marker=marker,
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, class_name="bm-popup-wrap"),
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False) if tooltip else None,
-    )
-
-
-#: A bike-share station on the map: a small bicycle badge (the legend's swatch, about
-#: 22 x 16 px, centred in a 26 x 22 box), not a full-size pin, so that on a phone
-#: it leaves the streets around it free for taps; anchored at its centre.
-STATION_ICON_HTML = '<i class="fa-solid fa-bicycle bm-swatch-station" aria-hidden="true"></i>'
-STATION_ICON_SIZE = (26, 22)
-
-
 def build_map(
     net: Network,
     t: Callable[[str], str],
@@ -232,7 +155,6 @@ def build_map(
     tiles_attribution: str = "",
     data_attribution: str = "© OpenStreetMap contributors",
     lang: str = "en",
-    destinations: list[dict[str, Any]] | None = None,
     extra_layers: dict[str, Any] | None = None,
 ) -> folium.Map:
     """The Folium map of ``net`` with its UI text from ``t`` (key -> string)."""
@@ -254,45 +176,9 @@ def build_map(
             overlay=False,
             control=True,
         ).add_to(m)
+    # the network, destinations and stations are not in the page: static/js/overlay.js and
+    # static/js/points.js load them for the part of the map in view (issue #19)
     layers: dict[str, Any] = {}
-    for kind, feature in network_layers(net).items():
-        style = NETWORK_STYLES[kind]
-        layer = folium.GeoJson(
-            feature,
-            name=t(f"layer_{kind}"),
-            style_function=lambda _f, st=style: st,
-            smooth_factor=1.0,
-        )
-        layer.add_to(m)
-        layers[f"network_{kind}"] = layer
-    dest = destination_features(net, lang=lang) if destinations is None else destinations
-    if dest:
-        # small circles (drawn on the canvas): a city centre has hundreds of destinations
-        marker: folium.Marker | folium.CircleMarker = folium.CircleMarker(
-            radius=6,
-            color="#ffffff",
-            weight=1.5,
-            fill=True,
-            fill_color="#f59e0b",
-            fill_opacity=1.0,
-            bubbling_mouse_events=False,
-        )
-        layers["destinations"] = _point_layer(dest, _destination_popup, t, name=t("layer_destinations"), marker=marker)
-        layers["destinations"].add_to(m)
-    stations = station_features(net, lang=lang)
-    if stations:
-        # no tooltip: on a touch screen it stays open over the map; the popup has the name
-        icon = folium.DivIcon(
-            html=STATION_ICON_HTML,
-            class_name="bm-station-icon",
-            icon_size=STATION_ICON_SIZE,
-            icon_anchor=(STATION_ICON_SIZE[0] // 2, STATION_ICON_SIZE[1] // 2),
-        )
-        marker = folium.Marker(icon=icon)
-        layers["stations"] = _point_layer(
-            stations, _station_popup, t, name=t("layer_stations"), marker=marker, tooltip=False
-        )
-        layers["stations"].add_to(m)
     for key, layer in (extra_layers or {}).items():  # e.g. road closures (webapp.views.map)
         layers[key] = layer.add_to(m)
     folium.plugins.LocateControl(
@@ -300,9 +186,10 @@ def build_map(
         keepCurrentZoomLevel=True,
         flyTo=False,
     ).add_to(m)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=True, position="topright")
+    control.add_to(m)
     m.fit_bounds([[s, w], [n, e]])
-    m.add_child(_Hook(data_attribution, layers))
+    m.add_child(_Hook(data_attribution, layers, control))
     return m
 
 

@@ -153,3 +153,34 @@ def test_zoom_stops_at_the_tiles_levels_and_labels_follow_the_language(browser, 
     assert 59.5 < center["lat"] < 61 and 24 < center["lng"] < 26, center
     assert not errors, errors
     ctx.close()
+
+
+NETWORK_LAYERS = ["network-cycleway", "network-quiet", "network-main", "network-push"]
+
+
+def test_network_overlay_from_its_tiles_under_the_labels_and_points_clustered(browser, live_server):
+    """Issue #19: the overlay comes as the network's own vector tiles (not in the page), drawn under the
+    town and street names (issue #18), switched by the layer menu; destinations cluster at overview zoom."""
+    ctx, page, errors = _open(browser, live_server, 1280, 800)
+    assert page.evaluate("() => window.bikemap.overlay.mode") == "tiles"
+    page.evaluate("() => { window.bikemap.map.setView([60.1690, 24.9440], 16, {animate: false}); }")
+    _idle(page)
+    drawn = page.evaluate(
+        "(layers) => window.bikemap.basemap.getMaplibreMap()"
+        ".queryRenderedFeatures({layers}).map(f => f.properties.class)",
+        NETWORK_LAYERS,
+    )
+    assert {"cycleway", "quiet", "main"} <= set(drawn), set(drawn)
+    order = page.evaluate("() => window.bikemap.basemap.getMaplibreMap().getStyle().layers.map(l => l.id)")
+    assert max(order.index(x) for x in NETWORK_LAYERS) < min(order.index("place-town"), order.index("street-name"))
+    page.evaluate("() => { window.bikemap.map.removeLayer(window.bikemap.layers.network_quiet); }")
+    hidden = "() => window.bikemap.basemap.getMaplibreMap().getLayoutProperty('network-quiet', 'visibility')"
+    assert page.evaluate(hidden) == "none"
+    page.evaluate("() => { window.bikemap.layers.network_quiet.addTo(window.bikemap.map); }")
+    assert page.evaluate(hidden) == "visible"
+    # zoomed out: the destinations of the view are loaded and grouped
+    page.evaluate("() => { window.bikemap.map.setView([60.1700, 24.9420], 13, {animate: false}); }")
+    _wait(page, "document.querySelectorAll('.bm-cluster-destination').length > 0")
+    assert page.evaluate("() => window.bikemap.layers.destinations.getLayers().length") > 100
+    assert not errors, errors
+    ctx.close()

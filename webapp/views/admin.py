@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from routes.errors import InvalidValueError
 
 from ..auth import log_in, log_out, login_allowed
+from ..compress import cached_response, packed
 from ..errors import (
     InvalidFieldsError,
     NotFoundError,
@@ -130,7 +131,7 @@ def network_json():
     """The streets the staff maps draw under their markers (with or without tiles).
 
     The same merged, simplified class layers as the public map
-    (`webapp.mapview.network_layers`), built once per network and app.
+    (`webapp.mapview.network_layers`), built and compressed once per network and app.
     """
     require_page("editor")
     net = get_network()
@@ -138,10 +139,9 @@ def network_json():
     if cached is None or cached[0] is not net:
         layers = network_layers(net)
         body = {"type": "FeatureCollection", "features": list(layers.values()), "styles": NETWORK_STYLES}
-        cached = current_app.extensions[_NETWORK_KEY] = (net, current_app.json.dumps(body))
-    resp = current_app.response_class(cached[1], mimetype="application/json")
-    resp.headers["Cache-Control"] = "private, max-age=3600"
-    return resp
+        text = current_app.json.dumps(body).encode()
+        cached = current_app.extensions[_NETWORK_KEY] = (net, packed(text, "application/json"))
+    return cached_response(cached[1], cache_control="private, max-age=3600")  # compressed once
 
 
 @bp.get("/")

@@ -10,6 +10,10 @@ file with `routes.basemap.build_basemap` and serves them here:
   ``key`` changes with every rebuild, so a tile is cached for a year
   (``immutable``), with a strong ETag and 304 answers. A tile the file has not
   got (open sea, empty land) is ``204 No Content``, which MapLibre draws empty.
+  The same endpoint serves the cycling network's own tiles (`routes.overlay`,
+  layer ``network``), built beside the base map when it is built; the style
+  draws them above the roads and under the labels, so that town and street
+  names stay readable on top of the coloured lines.
 - ``GET /basemap/glyphs/<font>/<start>-<end>.pbf``: the SDF glyphs of the labels
   (``webapp/static/glyphs``, made by ``scripts/build_glyphs.sh``); a range we do
   not ship is an empty glyph set, so a name in another script loses those
@@ -41,6 +45,7 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 
 from routes.basemap import BasemapInfo, basemap_info, build_basemap
 from routes.errors import BasemapError
+from routes.overlay import build_network_tiles
 
 from ..basemap_style import basemap_style
 from ..errors import error_response
@@ -50,6 +55,7 @@ __all__ = ["bp", "get_basemap", "init_app", "page_config"]
 bp = Blueprint("basemap", __name__, url_prefix="/basemap")
 
 _KEY = "bikemap.basemap"
+_NETWORK_KEY = "bikemap.network_tiles"
 _PAGE_KEY = "bikemap.basemap_page"
 GLYPHS = Path(__file__).resolve().parent.parent / "static" / "glyphs"
 
@@ -65,6 +71,7 @@ _lock = threading.Lock()
 def init_app(app: Flask) -> None:
     """Build or find the base map tiles of the app's network (``BASEMAP`` setting)."""
     app.extensions[_KEY] = None
+    app.extensions[_NETWORK_KEY] = None
     app.extensions[_PAGE_KEY] = {}
     app.jinja_env.globals["basemap_page"] = page_config
     choice = str(app.config.get("BASEMAP") or "none").strip()
@@ -80,6 +87,15 @@ def init_app(app: Flask) -> None:
         app.extensions[_KEY] = basemap_info(path)
     except (BasemapError, OSError) as exc:
         print(f"bikemap: no built-in base map, the map shows the network only: {exc}", file=sys.stderr)
+        return
+    net = app.extensions.get("bikemap.network")
+    if net is None:
+        return
+    try:
+        tiles = build_network_tiles(net, cache_folder=app.config.get("CACHE_DIR"))
+        app.extensions[_NETWORK_KEY] = basemap_info(tiles)
+    except (BasemapError, OSError) as exc:  # the page then draws the network from /api/network
+        print(f"bikemap: no network tiles, the map loads the network by viewport: {exc}", file=sys.stderr)
 
 
 def _network_source(net, configured) -> Any:
@@ -93,6 +109,15 @@ def _network_source(net, configured) -> Any:
 def get_basemap() -> BasemapInfo | None:
     """The base map the current app serves, or None (network only, or raster tiles)."""
     return current_app.extensions.get(_KEY)
+
+
+def get_network_tiles() -> BasemapInfo | None:
+    """The cycling network's own tiles, or None (then the page draws it from ``/api/network``)."""
+    return current_app.extensions.get(_NETWORK_KEY)
+
+
+def _tiles_url(info: BasemapInfo) -> str:
+    return url_for("basemap.tile", key=info.key, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
 
 
 def _outline(net, info: BasemapInfo | None) -> list[list[float]]:
@@ -120,9 +145,16 @@ def page_config(lang: str) -> dict[str, Any]:
     net = get_network()
     cfg: dict[str, Any] = {"outline": _outline(net, info), "maxZoom": MAX_ZOOM_OTHERWISE, "style": None}
     if info is not None:
-        tiles = url_for("basemap.tile", key=info.key, z=0, x=0, y=0).replace("/0/0/0.pbf", "/{z}/{x}/{y}.pbf")
         glyphs = url_for("basemap.glyphs", font="FONT", start=0, end=255).replace("FONT/0-255", "{fontstack}/{range}")
-        cfg["style"] = basemap_style(lang, tiles=tiles, glyphs=glyphs, bounds=info.bounds, maxzoom=info.maxzoom)
+        network = get_network_tiles()
+        cfg["style"] = basemap_style(
+            lang,
+            tiles=_tiles_url(info),
+            glyphs=glyphs,
+            bounds=info.bounds,
+            maxzoom=info.maxzoom,
+            network_tiles=_tiles_url(network) if network is not None else None,
+        )
         cfg["maxZoom"] = info.maxzoom + OVERZOOM  # Leaflet zoom z is MapLibre zoom z - 1: one more level of detail
         cfg["worker"] = url_for("static", filename="vendor/maplibre/maplibre-gl-csp-worker.js")
     cache[lang] = cfg
@@ -135,8 +167,8 @@ def _not_modified(etag: str) -> bool:
 
 @bp.get("/tiles/<key>/<int:z>/<int:x>/<int:y>.pbf")
 def tile(key: str, z: int, x: int, y: int):
-    info = get_basemap()
-    if info is None or key != info.key:
+    info = next((i for i in (get_basemap(), get_network_tiles()) if i is not None and i.key == key), None)
+    if info is None:
         return error_response("NotFound", "no such base map (it was rebuilt: reload the page)", 404)
     if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
         return error_response("NotFound", f"no tile {z}/{x}/{y}", 404)

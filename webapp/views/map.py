@@ -1,22 +1,36 @@
-"""Blueprint ``map``: the map page with the route planner (``/``) and its strings (``/i18n/<lang>.json``)."""
+"""Blueprint ``map``: the map page with the route planner (``/``) and its strings (``/i18n/<lang>.json``).
+
+The page is the same for every visitor of a language (issue #19): it carries
+no network data (the overlay, destinations and stations load by viewport) and
+no inline script, so no per-request CSP nonce. It is rendered and
+gzip-compressed once per language and state of the public layer
+(`webapp.storage.layer.layer_state`: a staff edit or a closure makes a new one),
+then served from memory with an ``ETag`` (``If-None-Match`` gets 304). Folium's
+script (the Leaflet map, the layer switch, the closures) is the file
+``/map/<lang>/<key>.js`` beside it, cached for a year under a key that changes
+with its content.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
 
+from ..compress import cached_response, packed
 from ..i18n import get_lang, gettext, strings_json, strings_url
 from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
 from ..network import get_network
 from ..photos import FORMATS as PHOTO_FORMATS
-from ..security import csp_nonce
 from ..storage import get_session
 from ..storage.closures import public_closures
-from ..storage.layer import layer_state, published_features
+from ..storage.layer import layer_state
 
 __all__ = ["bp", "map_parts"]
 
@@ -24,10 +38,12 @@ bp = Blueprint("map", __name__)
 
 _lock = threading.Lock()
 _KEY = "bikemap.map_parts"
+_STRINGS_KEY = "bikemap.strings_packed"
+_INLINE = re.compile(rf'<script nonce="{NONCE}">(.*?)</script>', re.S)
 
 
-def map_parts(lang: str) -> dict[str, str]:
-    """The rendered Folium map in ``lang``, built once per app and language."""
+def map_parts(lang: str) -> dict[str, Any]:
+    """The rendered Folium map in ``lang``, built once per app, language and layer state."""
     cache = current_app.extensions.setdefault(_KEY, {})
     session = get_session()
     key = (lang, layer_state(session))  # staff edits and closures: rebuilt on the next page load
@@ -36,22 +52,10 @@ def map_parts(lang: str) -> dict[str, str]:
         with _lock:
             parts = cache.get(key)
             if parts is None:
-                cfg = current_app.config
-                t = lambda k: gettext(k, lang)  # noqa: E731
-                closures = public_closures(session)
-                m = build_map(
-                    get_network(),
-                    t,
-                    lang=lang,
-                    tiles_url=cfg.get("TILES_URL") or "",
-                    tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
-                    data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
-                    destinations=published_features(session, lang=lang),
-                    extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None,
-                )
+                parts = _build(lang, session)
                 for old in [k for k in cache if k[0] == lang]:
                     del cache[old]
-                parts = cache[key] = render_map(m, lambda path: url_for("static", filename=path))
+                cache[key] = parts
     return parts
 
 
@@ -63,6 +67,51 @@ def _reports() -> dict[str, object]:
         "maxPhoto": cfg["REPORT_PHOTO_MAX_BYTES"],
         "photoTypes": [f"image/{name.lower()}" for name in PHOTO_FORMATS],  # what the server reads
         "maxDescription": cfg["REPORT_DESCRIPTION_MAX"],
+    }
+
+
+def _build(lang: str, session) -> dict[str, Any]:
+    cfg = current_app.config
+    t = lambda k: gettext(k, lang)  # noqa: E731
+    closures = public_closures(session)
+    m = build_map(
+        get_network(),
+        t,
+        lang=lang,
+        tiles_url=cfg.get("TILES_URL") or "",
+        tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
+        data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
+        extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None,
+    )
+    parts = render_map(m, lambda path: url_for("static", filename=path))
+    # Folium's inline scripts (header and body) become one script file: the page needs no nonce
+    script = "\n".join(_INLINE.findall(parts["header"])) + "\n" + parts["script"]
+    # styles need no nonce: the policy allows inline styles (style-src 'unsafe-inline', webapp.config)
+    header = _INLINE.sub("", parts["header"]).replace(f'<style nonce="{NONCE}">', "<style>")
+    script_key = hashlib.sha256(script.encode()).hexdigest()[:16]
+    net = get_network()
+    html = render_template(
+        "map.html",
+        lang=lang,
+        languages=cfg["LANGUAGES"],
+        strings_url=strings_url(lang),
+        # Folium's own HTML (no data text in it: the closures are in the script) (tests/test_xss.py)
+        folium={"header": Markup(header), "html": Markup(parts["html"])},  # nosec B704
+        folium_script=url_for("map.script", lang=lang, key=script_key),
+        map_name=parts["map_name"],
+        profiles=_profiles(lang),
+        network_styles=NETWORK_STYLES,
+        network_name=net.name,
+        bounds=net.bounds,
+        api_base=url_for("route.api_route").rsplit("/", 1)[0],
+        max_via=settings.max_via,
+        live_stations=bool(cfg.get("GBFS_URL")),  # else stations.js asks for no feed (points.js has the stations)
+        reports=_reports(),
+    )
+    return {
+        "page": packed(html.encode(), "text/html"),
+        "script": packed(script.encode(), "text/javascript"),
+        "script_key": script_key,
     }
 
 
@@ -82,27 +131,20 @@ def _profiles(lang: str) -> list[dict[str, str]]:
 
 @bp.get("/")
 def index():
-    lang = get_lang()
-    net = get_network()
+    parts = map_parts(get_lang())
+    # the page changes when the layer does: the browser asks again each time (no-cache), 304 when unchanged
+    return cached_response(parts["page"], cache_control="no-cache")
+
+
+@bp.get("/map/<lang>/<key>.js")
+def script(lang: str, key: str):
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    g.lang = lang  # the page and its script are built in this language (webapp.i18n.get_lang)
     parts = map_parts(lang)
-    nonce = csp_nonce()
-    # Folium's own HTML; every data text in it is html.escape()d in webapp.mapview (tests/test_xss.py)
-    folium_parts = {k: Markup(v.replace(NONCE, nonce)) for k, v in parts.items() if k != "map_name"}  # nosec B704
-    return render_template(
-        "map.html",
-        lang=lang,
-        languages=current_app.config["LANGUAGES"],
-        strings_url=strings_url(lang),
-        folium=folium_parts,
-        map_name=parts["map_name"],
-        profiles=_profiles(lang),
-        network_styles=NETWORK_STYLES,
-        network_name=net.name,
-        bounds=net.bounds,
-        api_base=url_for("route.api_route").rsplit("/", 1)[0],
-        max_via=settings.max_via,
-        reports=_reports(),
-    )
+    if key != parts["script_key"]:
+        abort(404)  # an old page's script: the page was rebuilt (reload it)
+    return cached_response(parts["script"], cache_control="public, max-age=31536000, immutable")
 
 
 @bp.get("/i18n/<lang>.json")
@@ -115,12 +157,9 @@ def strings(lang: str):
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
     body, version = strings_json(lang)
-    resp = Response(body, mimetype="application/json")
-    resp.set_etag(version)
-    if request.args.get("v") == version:
-        resp.cache_control.public = True
-        resp.cache_control.max_age = 31536000
-        resp.cache_control.immutable = True
-    else:
-        resp.cache_control.no_cache = True
-    return resp.make_conditional(request)
+    cache = current_app.extensions.setdefault(_STRINGS_KEY, {})
+    doc = cache.get((lang, version))
+    if doc is None:  # compressed once per language and version (webapp.compress)
+        doc = cache[(lang, version)] = packed(body, "application/json")
+    versioned = request.args.get("v") == version
+    return cached_response(doc, cache_control="public, max-age=31536000, immutable" if versioned else "no-cache")

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app
 
+from ..compress import cached_response, packed
 from ..http import query
 from ..openapi import ERROR_RESPONSES, openapi_document
 
 __all__ = ["OPENAPI_PATHS", "bp"]
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
+_KEY = "bikemap.openapi_packed"
 
 
 @bp.get("/openapi.json")
 def api_openapi():
     query(set())
-    return jsonify(openapi_document())
+    doc = current_app.extensions.get(_KEY)
+    if doc is None:  # built at start-up and never changed: serialised and compressed once
+        text = current_app.json.dumps(openapi_document()).encode()
+        doc = current_app.extensions[_KEY] = packed(text, "application/json")
+    return cached_response(doc, cache_control="no-cache")
 
 
 OPENAPI_PATHS: dict[str, Any] = {

@@ -93,6 +93,10 @@
   bm.on("stations", function (fc) {
     if (fc && fc.features && fc.features.length) { stationCount = fc.features.length; showModes(); }
   });
+  bm.on("points", function () {  // OpenStreetMap's stations come by viewport (points.js)
+    var n = bm.layers.stations && bm.layers.stations.getLayers ? bm.layers.stations.getLayers().length : 0;
+    if (n > stationCount) { stationCount = n; showModes(); }
+  });
 
   var WAY_COLORS = {
     cycleway: "#1a9850", path: "#66bd63", track: "#a6d96a", footway: "#999999", pedestrian: "#bbbbbb",

@@ -144,6 +144,8 @@
     });
   }
 
+  // without a feed there is nothing live: OpenStreetMap's stations come by viewport (points.js)
+  if (bm.config.liveStations === false) return;
   refresh();
   setInterval(refresh, REFRESH_MS);
 })();
