@@ -18,9 +18,10 @@ How bikemap's pieces map onto OSRM's:
 - **Answers.** OSRM's route comes back as OSM node ids; the junctions among them
   give bikemap's segments, so the leg is the same list of `Piece` objects
   bikemap's own search returns, and directions, GPX, surfaces and climbs are
-  built from it as always. A route that cannot be mapped back (a snap OSRM
-  placed elsewhere) is searched by bikemap's own engine and counted in
-  ``fallbacks``.
+  built from it as always. A leg from or to a small piece cut off from the
+  network is searched by bikemap's own engine (OSRM would move the point onto
+  the big network itself; bikemap's `route_pieces` decides that), and so is a
+  route that cannot be mapped back, counted in ``fallbacks``.
 """
 
 from __future__ import annotations
@@ -118,7 +119,11 @@ class OsrmBackend:
         self._pairs = pairs
         self._lock = threading.Lock()
         self._engines: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._way_nodes: dict[int, np.ndarray] | None = None
+        self._seg_nodes: list[np.ndarray] | None = None
+        self._ways: dict[int, np.ndarray] = {}
+        self._pair_way: dict[tuple[int, int], int] = {}
+        self._table_ways: dict[int, tuple[int, bool]] | None = None
+        self._outside: str | None = None
 
     # ------------------------------------------------------------------ data
 
@@ -141,7 +146,7 @@ class OsrmBackend:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         name = router.profile.name
-        (tmp / "profile.lua").write_text(_LUA.format(name=name, ways=_way_table(router)))
+        (tmp / "profile.lua").write_text(_LUA.format(name=name, ways=_way_rows(router, self.table_ways())))
         os.symlink(self.source.resolve(), tmp / "map.osm.pbf")
         with stage(f"building OSRM data for the '{name}' profile (extract, partition)"):
             _run([_bin("osrm-extract"), "-p", str(tmp / "profile.lua"), str(tmp / "map.osm.pbf")])
@@ -200,13 +205,14 @@ class OsrmBackend:
 
     def speed_file(self, router: Router, edge_cost: np.ndarray | None) -> str:
         """OSRM's segment-speed file for the edges ``edge_cost`` raises above the profile's ("" if none)."""
+        base = self._outside_network()
         if edge_cost is None or edge_cost is router.cost:
-            return ""
+            return base
         raised = np.flatnonzero(edge_cost != router.cost)
         if len(raised) == 0:
-            return ""
+            return base
         net = self.network
-        lines = []
+        lines = [base.rstrip("\n")] if base else []
         for e in raised.tolist():
             s, back = divmod(e, 2)
             nodes = self._segment_osm_nodes(s)
@@ -221,27 +227,77 @@ class OsrmBackend:
                 lines.append(f"{a},{b},{speed:.4f}" + (f",{rate:.6f}" if rate is not None else ""))
         return "\n".join(lines) + "\n"
 
+    def table_ways(self) -> dict[int, tuple[int, bool]]:
+        """Every OSM way the network's segments ride: (a segment on it, whether in the way's direction)."""
+        if self._table_ways is None:
+            found: dict[int, tuple[int, bool]] = {}
+            for s in range(self.network.n_segments):
+                nodes = self._segment_osm_nodes(s).tolist()
+                for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+                    w = self._pair_way.get((a, b))
+                    if w is not None and w not in found:
+                        r = self._ways[w]
+                        i = np.flatnonzero(r[:-1] == a)
+                        found[w] = (s, bool(len(i) and (r[i + 1] == b).any()))
+            self._table_ways = found
+        return self._table_ways
+
+    def _outside_network(self) -> str:
+        """Speed-0 lines for the stretches of the network's ways that bikemap left out of its segments.
+
+        The way table lets OSRM ride whole ways; bikemap's network may hold only part of
+        one (see `routes.sources`), so the rest is closed in every metric.
+        """
+        if self._outside is None:
+            net = self.network
+            covered = set()
+            for s in range(net.n_segments):
+                nodes = self._segment_osm_nodes(s).tolist()
+                covered.update(zip(nodes[:-1], nodes[1:], strict=True))
+            lines = []
+            for w in self.table_ways():
+                r = self._ways[w].tolist()
+                for a, b in zip(r[:-1], r[1:], strict=True):
+                    if (a, b) not in covered and (b, a) not in covered:
+                        lines.append(f"{a},{b},0\n{b},{a},0\n")
+            self._outside = "".join(lines)
+        return self._outside
+
     def _segment_osm_nodes(self, s: int) -> np.ndarray:
-        """OSM node ids along segment ``s`` in the way's direction (from the extract's way)."""
-        net = self.network
-        if self._way_nodes is None:
-            with self._lock:
-                if self._way_nodes is None:
-                    self._way_nodes = _read_way_nodes(self.source, set(np.unique(net.seg_way).tolist()))
-        refs = self._way_nodes.get(int(net.seg_way[s]))
-        u, v = int(net.node_id[net.seg_u[s]]), int(net.node_id[net.seg_v[s]])
-        if refs is not None:
-            for i in np.flatnonzero(refs == u).tolist():
-                later = np.flatnonzero(refs[i + 1 :] == v)
-                if len(later):
-                    return refs[i : i + 2 + int(later[0])]
-        return np.array([u, v], dtype=np.int64)
+        """OSM node ids along segment ``s`` in its direction (matched by position in the extract)."""
+        self._read_extract()
+        assert self._seg_nodes is not None
+        return self._seg_nodes[s]
+
+    def _read_extract(self) -> None:
+        """Per segment its OSM node ids, and per OSM way its node ids (one pass over the extract)."""
+        if self._seg_nodes is not None:
+            return
+        with self._lock:
+            if self._seg_nodes is None:
+                ways, ref_at = _read_ways(self.source)
+                net = self.network
+                keys = _position_keys(net.coords)
+                refs = np.array([ref_at.get(k, -1) for k in keys.tolist()], dtype=np.int64)
+                off = net.offsets
+                self._seg_nodes = [refs[off[i] : off[i + 1]] for i in range(net.n_segments)]
+                pair_way = {}
+                for w, r in ways.items():
+                    rl = r.tolist()
+                    for a, b in zip(rl[:-1], rl[1:], strict=True):
+                        pair_way[(a, b)] = pair_way[(b, a)] = w
+                self._pair_way = pair_way
+                self._ways = ways
 
     # ------------------------------------------------------------------ search
 
     def leg(self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
         """Cheapest legal way from ``a`` to ``b``, searched by OSRM: (cost, pieces), as `Router.leg` answers."""
         cost = router.cost if edge_cost is None else edge_cost
+        if router.piece_of(a) is not None or router.piece_of(b) is not None:
+            # a point on a small cut-off piece: OSRM would move it onto the big network by
+            # itself; bikemap decides that in `route_pieces`, so such a (tiny) search stays here
+            return router.own_leg(a, b, edge_cost=edge_cost)
         eng = self.engine(router, self.speed_file(router, edge_cost))
         osrm = _osrm()
         params = osrm.RouteParameters(
@@ -318,43 +374,55 @@ class OsrmBackend:
         return None if best is None else best[1]
 
 
-def _way_table(router: Router) -> str:
-    """Lua rows ``[way]={fwd km/h, fwd rate, bwd km/h, bwd rate},`` from bikemap's costs (0: not this way)."""
+def _way_rows(router: Router, ways: dict[int, tuple[int, bool]]) -> str:
+    """Lua rows ``[way]={fwd km/h, fwd rate, bwd km/h, bwd rate},`` from bikemap's costs (0: not this way).
+
+    ``ways`` gives per OSM way a segment riding it and whether the segment runs the way's direction.
+    """
     net = router.network
-    ways, which = np.unique(net.seg_way, return_inverse=True)
-    length = np.asarray(net.seg_length, np.float64)
-    cols = []
-    for d in (0, 1):
-        dur, cost = router.duration[d::2], router.cost[d::2]
-        ok = np.isfinite(cost) & np.isfinite(dur)
-        metres = np.bincount(which, weights=np.where(ok, length, 0.0), minlength=len(ways))
-        secs = np.bincount(which, weights=np.where(ok, dur, 0.0), minlength=len(ways))
-        units = np.bincount(which, weights=np.where(ok, cost, 0.0), minlength=len(ways))
-        rideable = np.bincount(which, weights=ok, minlength=len(ways)) > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kmh = np.where(rideable, 3.6 * metres / np.maximum(secs, 1e-9), 0.0)
-            rate = np.where(rideable, metres / np.maximum(units, 1e-9), 0.0)
-        # a way of zero length (a junction drawn twice): any positive speed will do
-        kmh = np.where(rideable & (kmh <= 0), 1.0, kmh)
-        rate = np.where(rideable & (rate <= 0), 1.0, rate)
-        cols += [kmh, rate]
-    return "\n".join(
-        f"[{w}]={{{fs:.4f},{fr:.6f},{bs:.4f},{br:.6f}}},"
-        for w, fs, fr, bs, br in zip(ways.tolist(), *(c.tolist() for c in cols), strict=True)
-        if fs > 0 or bs > 0
-    )
+    rows = []
+    for w, (s, along) in sorted(ways.items()):
+        vals = []
+        for e in (2 * s, 2 * s + 1) if along else (2 * s + 1, 2 * s):
+            dur, cost, length = router.duration[e], router.cost[e], float(net.seg_length[s])
+            if np.isfinite(cost) and np.isfinite(dur) and length > 0 and dur > 0 and cost > 0:
+                vals += [3.6 * length / dur, length / cost]
+            elif np.isfinite(cost):  # a segment of zero length: any positive speed will do
+                vals += [1.0, 1.0]
+            else:
+                vals += [0.0, 0.0]
+        if vals[0] > 0 or vals[2] > 0:
+            rows.append(f"[{w}]={{{vals[0]:.4f},{vals[1]:.6f},{vals[2]:.4f},{vals[3]:.6f}}},")
+    return "\n".join(rows)
 
 
-def _read_way_nodes(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
-    """The node ids of the ``wanted`` ways of an extract (for closures' segment-speed files)."""
+def _read_ways(path: Path) -> tuple[dict[int, np.ndarray], dict[int, int]]:
+    """Node ids of every highway way of an extract, and the OSM node id at each of their positions."""
     import osmium
 
-    found: dict[int, np.ndarray] = {}
-    with stage("reading way nodes for OSRM closures"):
-        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
-            if way.id in wanted:
-                found[way.id] = np.fromiter((n.ref for n in way.nodes), np.int64)
-    return found
+    ways: dict[int, np.ndarray] = {}
+    ref_at: dict[int, int] = {}
+    with stage("reading the extract's ways for OSRM"):
+        fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+        fp = fp.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)).with_filter(osmium.filter.KeyFilter("highway"))
+        for way in fp:
+            refs = []
+            for n in way.nodes:
+                refs.append(n.ref)
+                if n.location.valid():
+                    ref_at[_position_key(n.location.lon, n.location.lat)] = n.ref
+            ways[way.id] = np.array(refs, dtype=np.int64)
+    return ways, ref_at
+
+
+def _position_key(lon: float, lat: float) -> int:
+    return int(round(lon * 1e7)) * 4_000_000_000 + int(round(lat * 1e7))
+
+
+def _position_keys(coords: np.ndarray) -> np.ndarray:
+    lon = np.round(coords[:, 0] * 1e7).astype(np.int64)
+    lat = np.round(coords[:, 1] * 1e7).astype(np.int64)
+    return lon * 4_000_000_000 + lat
 
 
 def _run(cmd: list[str]) -> None:
