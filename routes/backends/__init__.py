@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..network import Network
     from ..routing import Piece, Router, Snap
 
-__all__ = ["ENGINES", "Backend", "backend_for", "check_engine"]
+__all__ = ["ENGINES", "Backend", "backend_for", "check_engine", "use_engine"]
 
 #: The engines `routes.settings.engine` may name; ``bikemap`` is the library's own.
 #: (Valhalla, the other engine with Python wheels, is not wired in yet: docs/backends.md.)
@@ -43,7 +43,9 @@ _PACKAGES = {"osrm": ("osrm", "osrm-bindings")}
 class Backend(Protocol):
     """What an engine does for bikemap: one leg between two snapped points."""
 
-    def leg(self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+    def leg(
+        self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None
+    ) -> tuple[float, list[Piece]]:
         """Cheapest legal way from ``a`` to ``b`` under the profile (and closures in ``edge_cost``)."""
         ...
 
@@ -80,6 +82,27 @@ def backend_for(network: Network, engine: str | None = None) -> Backend | None:
     def build() -> Any:
         from .osrm import OsrmBackend
 
-        return OsrmBackend(network)
+        return OsrmBackend(network, folder=network.meta.get("engine_folder"))
 
     return network._cached(f"backend:{engine}", build)  # type: ignore[no-any-return]
+
+
+def use_engine(
+    network: Network, engine: str, *, cache_folder: str | None = None, profiles: list[str] | None = None
+) -> Backend | None:
+    """Route ``network`` with ``engine`` from now on (`routes.settings.engine` is process-wide).
+
+    Checks the engine (one-line errors), keeps its data under ``cache_folder`` (default
+    `routes.settings.cache_folder`) and builds it now for ``profiles`` (default: none; the
+    first leg of a profile builds it), with progress on stderr when `routes.settings.progress`.
+    """
+    check_engine(engine)
+    settings.engine = engine
+    if engine == "bikemap":
+        return None
+    if cache_folder:
+        network.meta["engine_folder"] = str(cache_folder)
+    backend = backend_for(network, engine)
+    for name in profiles or []:
+        backend.prepare(network.router(name))  # type: ignore[union-attr]
+    return backend

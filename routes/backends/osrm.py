@@ -104,13 +104,14 @@ def _bin(name: str) -> str:
 class OsrmBackend:
     """OSRM (MLD) searching bikemap's legs on one network; see the module's notes."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, *, folder: str | None = None):
         if network.meta.get("kind") != "pbf" or not network.meta.get("source"):
             raise EngineUnavailableError(
                 f"the osrm engine builds its data from an .osm.pbf file; {network.name} is not one"
             )
         self.network = network
         self.source = Path(network.meta["source"])
+        self.root = Path(folder or settings.cache_folder) / "osrm"
         self.fallbacks = 0
         self._node_index: dict[int, int] = dict(zip(network.node_id.tolist(), range(network.n_nodes), strict=True))
         pairs: dict[tuple[int, int], list[int]] = {}
@@ -135,9 +136,15 @@ class OsrmBackend:
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update(np.ascontiguousarray(router.duration).tobytes())
         h.update(np.ascontiguousarray(router.cost).tobytes())
-        return Path(settings.cache_folder) / "osrm" / f"{router.profile.name}-{h.hexdigest()[:20]}"
+        return self.root / f"{router.profile.name}-{h.hexdigest()[:20]}"
 
     def prepare(self, router: Router) -> Path:
+        """Build (once) the OSRM data of ``router``'s profile (extract, partition, customise); its base folder."""
+        base = self._extract(router)
+        self._variant(router, self.speed_file(router, None))
+        return base
+
+    def _extract(self, router: Router) -> Path:
         """Build (once) the extracted and partitioned OSRM data of ``router``'s profile; its base folder."""
         base = self.folder(router) / "base"
         if (base / "map.osrm.partition").exists():
@@ -160,7 +167,7 @@ class OsrmBackend:
 
     def _variant(self, router: Router, speeds: str) -> Path:
         """The folder of one customisation (``speeds``: the segment-speed file, "" for none)."""
-        base = self.prepare(router)
+        base = self._extract(router)
         key = hashlib.sha256(speeds.encode()).hexdigest()[:16] if speeds else "plain"
         folder = base.parent / f"metric-{key}"
         if (folder / "map.osrm.cell_metrics").exists():
@@ -250,7 +257,7 @@ class OsrmBackend:
         """
         if self._outside is None:
             net = self.network
-            covered = set()
+            covered: set[tuple[int, int]] = set()
             for s in range(net.n_segments):
                 nodes = self._segment_osm_nodes(s).tolist()
                 covered.update(zip(nodes[:-1], nodes[1:], strict=True))
@@ -291,7 +298,9 @@ class OsrmBackend:
 
     # ------------------------------------------------------------------ search
 
-    def leg(self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+    def leg(
+        self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None
+    ) -> tuple[float, list[Piece]]:
         """Cheapest legal way from ``a`` to ``b``, searched by OSRM: (cost, pieces), as `Router.leg` answers."""
         cost = router.cost if edge_cost is None else edge_cost
         if router.piece_of(a) is not None or router.piece_of(b) is not None:
@@ -407,7 +416,7 @@ def _read_ways(path: Path) -> tuple[dict[int, np.ndarray], dict[int, int]]:
         fp = fp.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)).with_filter(osmium.filter.KeyFilter("highway"))
         for way in fp:
             refs = []
-            for n in way.nodes:
+            for n in way.nodes:  # type: ignore[union-attr]
                 refs.append(n.ref)
                 if n.location.valid():
                     ref_at[_position_key(n.location.lon, n.location.lat)] = n.ref
