@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default="safe")
+    ap.add_argument("--cache-dir", default=None, help="folder of built networks (default .cache/networks)")
     args = ap.parse_args(argv)
     from bench_quality import pick_pairs
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except BikemapError as exc:
         print(f"bench_backends: {exc}", file=sys.stderr)
         return 2
-    settings.cache_folder = ROOT / ".cache" / "networks"
+    settings.cache_folder = Path(args.cache_dir) if args.cache_dir else ROOT / ".cache" / "networks"
     net = load_network(args.source)
     router = net.router(args.profile)
     pairs, lo, hi = pick_pairs(net, router, args.pairs, args.seed)
