@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from .. import settings
-from ..errors import EngineUnavailableError, NoRouteError
+from ..errors import EngineUnavailableError
 from ..network import Network
 from ..progress import stage
 from ..routing import Piece, Router, Snap, direct_piece
@@ -318,22 +318,26 @@ class OsrmBackend:
         try:
             answer = eng.Route(params)
         except RuntimeError as exc:
-            if "NoRoute" in str(exc) or "NoSegment" in str(exc):
-                raise NoRouteError(
-                    f"no legal route with the '{router.profile.name}' profile between "
-                    f"({a.input_lat:.6f},{a.input_lon:.6f}) and ({b.input_lat:.6f},{b.input_lon:.6f})"
-                ) from None
-            raise
+            if "NoRoute" not in str(exc) and "NoSegment" not in str(exc):
+                raise
+            # OSRM found none: bikemap's search says whether there truly is none (NoRouteError)
+            found = router.own_leg(a, b, edge_cost=edge_cost)
+            self._fell_back("OSRM found no route; bikemap's engine did")
+            return found
         leg = answer["routes"][0]["legs"][0]
         ids = [int(x) for x in leg["annotation"]["nodes"]]
         dists = [float(x) for x in leg["annotation"]["distance"]]
         pieces = self._pieces(router, a, b, ids, dists, float(answer["routes"][0]["distance"]), cost)
         total = sum(p.value(cost) for p in pieces) if pieces is not None else np.inf
         if pieces is None or not np.isfinite(total):
-            self.fallbacks += 1
-            log.warning("osrm leg not mapped onto the network; searched by bikemap's engine")
+            self._fell_back("OSRM's leg does not map onto the network; searched by bikemap's engine")
             return router.own_leg(a, b, edge_cost=edge_cost)
         return float(total), [p for p in pieces if p.share > 0] or pieces[:1]
+
+    def _fell_back(self, why: str) -> None:
+        with self._lock:
+            self.fallbacks += 1
+        log.info("osrm: %s", why)
 
     def _pieces(self, router, a: Snap, b: Snap, ids, dists, distance: float, cost) -> list[Piece] | None:
         """OSRM's node ids of a leg as bikemap pieces; None when they do not fit the network."""
