@@ -31,7 +31,7 @@ def load_source(args: argparse.Namespace):
     from .sources import load_network
 
     engine = _engine(args)
-    net = load_network(args.source, cache_folder=args.cache_dir)
+    net = load_network(args.source, cache_folder=args.cache_dir, dem=getattr(args, "dem", None))
     if engine is not None:
         from .backends import use_engine
 
