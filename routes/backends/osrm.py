@@ -11,6 +11,8 @@ How bikemap's pieces map onto OSRM's:
 - **Data.** ``osrm-extract`` (with that profile), ``osrm-partition`` and
   ``osrm-customize`` run once per network and profile, into a folder beside the
   network cache keyed by everything they read; later starts reuse it.
+- **Hills.** On a network with heights every segment's own (grade-dependent) speed and
+  cost go into OSRM's metric through a segment-speed file at each customisation.
 - **Closures and hazards** (a raised cost array, `routes.closures`) become an
   OSRM segment-speed file (speed 0: closed; a lower rate: a hazard) over the
   OSM node pairs of the segments they raise, and one MLD re-customisation per
@@ -32,6 +34,7 @@ import os
 import shutil
 import subprocess
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -124,6 +127,7 @@ class OsrmBackend:
         self._ways: dict[int, np.ndarray] = {}
         self._pair_way: dict[tuple[int, int], int] = {}
         self._table_ways: dict[int, tuple[int, bool]] | None = None
+        self._speeds: dict[tuple[str, int], tuple[weakref.ref, str]] = {}
         self._outside: str | None = None
 
     # ------------------------------------------------------------------ data
@@ -211,28 +215,45 @@ class OsrmBackend:
     # ------------------------------------------------------------------ closures
 
     def speed_file(self, router: Router, edge_cost: np.ndarray | None) -> str:
-        """OSRM's segment-speed file for the edges ``edge_cost`` raises above the profile's ("" if none)."""
-        base = self._outside_network()
-        if edge_cost is None or edge_cost is router.cost:
-            return base
-        raised = np.flatnonzero(edge_cost != router.cost)
-        if len(raised) == 0:
-            return base
+        """OSRM's segment-speed file for ``router``'s profile under ``edge_cost`` (kept while the array lives).
+
+        Always: the stretches outside bikemap's network, closed. On a network with heights,
+        every segment at its own speed and cost (grades differ along a way, the way table
+        cannot say so); otherwise only the edges ``edge_cost`` raises above the profile's.
+        """
+        cost = router.cost if edge_cost is None else edge_cost
+        key = (router.profile.name, id(cost))
+        known = self._speeds.get(key)
+        if known is not None and known[0]() is cost:
+            return known[1]
+        if self.network.ele is not None:
+            edges = np.arange(len(cost))
+        else:
+            edges = np.flatnonzero(cost != router.cost) if cost is not router.cost else np.zeros(0, np.int64)
+        text = self._outside_network() + self._speed_lines(router, cost, edges)
+        with self._lock:
+            self._speeds = {k: v for k, v in self._speeds.items() if v[0]() is not None}
+            self._speeds[key] = (weakref.ref(cost), text)
+        return text
+
+    def _speed_lines(self, router: Router, cost: np.ndarray, edges: np.ndarray) -> str:
+        """Segment-speed lines (``from,to,km/h[,rate]``) of the directed ``edges`` under ``cost`` (inf: speed 0)."""
         net = self.network
-        lines = [base.rstrip("\n")] if base else []
-        for e in raised.tolist():
+        lines = []
+        for e in edges.tolist():
             s, back = divmod(e, 2)
             nodes = self._segment_osm_nodes(s)
             if back:
                 nodes = nodes[::-1]
-            if np.isinf(edge_cost[e]):
-                speed, rate = 0.0, None
+            length = max(float(net.seg_length[s]), 0.01)
+            if not np.isfinite(cost[e]) or not np.isfinite(router.duration[e]):
+                tail = "0"
             else:
-                speed = 3.6 * net.seg_length[s] / router.duration[e]
-                rate = net.seg_length[s] / edge_cost[e]
+                speed = 3.6 * length / max(float(router.duration[e]), 1e-6)
+                tail = f"{speed:.4f},{length / max(float(cost[e]), 1e-9):.6f}"
             for a, b in zip(nodes[:-1].tolist(), nodes[1:].tolist(), strict=True):
-                lines.append(f"{a},{b},{speed:.4f}" + (f",{rate:.6f}" if rate is not None else ""))
-        return "\n".join(lines) + "\n"
+                lines.append(f"{a},{b},{tail}\n")
+        return "".join(lines)
 
     def table_ways(self) -> dict[int, tuple[int, bool]]:
         """Every OSM way the network's segments ride: (a segment on it, whether in the way's direction)."""

@@ -76,6 +76,30 @@ def test_osrm_routes_as_bikemap_does(osrm_net):
 
 
 @needs_osrm
+def test_hills_reach_osrm(monkeypatch):
+    """With heights, every segment goes to OSRM at its own grade-dependent cost: the same routes as bikemap's."""
+    from conftest import shared_file
+
+    from routes import load_network
+
+    net = load_network(shared_file("andorra.osm.pbf"), dem=shared_file("N42E001.hgt.zip"))
+    monkeypatch.setattr(settings, "engine", settings.engine)
+    use_engine(net, "osrm")
+    rng = np.random.default_rng(7)
+    asked = same = 0
+    for _ in range(12):
+        points = [(rng.uniform(42.50, 42.56), rng.uniform(1.50, 1.58)) for _ in range(2)]
+        try:
+            own, _ = _cost(net, points, "safe", "bikemap")
+        except BikemapError:
+            continue
+        theirs, _ = _cost(net, points, "safe", "osrm")
+        asked += 1
+        same += abs(theirs - own) <= 1e-3 * own
+    assert asked >= 8 and same >= asked - 1, f"{same} of {asked}"
+
+
+@needs_osrm
 def test_closure_is_honoured_by_osrm(osrm_net):
     """A closed street is re-customised into OSRM's metric: the route avoids it, at bikemap's detour cost."""
     net, backend = osrm_net
