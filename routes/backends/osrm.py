@@ -16,7 +16,7 @@ How bikemap's pieces map onto OSRM's:
 - **Closures and hazards** (a raised cost array, `routes.closures`) become an
   OSRM segment-speed file (speed 0: closed; a lower rate: a hazard) over the
   OSM node pairs of the segments they raise, and one MLD re-customisation per
-  set of closures (about a second on Liechtenstein), kept while it is in use.
+  set of closures (under a second on Liechtenstein), kept while it is in use.
 - **Answers.** OSRM's route comes back as OSM node ids; the junctions among them
   give bikemap's segments, so the leg is the same list of `Piece` objects
   bikemap's own search returns, and directions, GPX, surfaces and climbs are
