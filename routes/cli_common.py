@@ -18,6 +18,11 @@ def add_source_argument(parser: argparse.ArgumentParser, *, default: str | None 
     )
     parser.add_argument("--cache-dir", default=None, help="folder for built networks (default ~/.cache/bikemap)")
     parser.add_argument(
+        "--engine",
+        default=None,
+        help="routing engine: bikemap (default, or BIKEMAP_ENGINE) or osrm (OSRM in-process; Python 3.12+)",
+    )
+    parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines on stderr while the network is read and built"
     )
 
@@ -25,7 +30,23 @@ def add_source_argument(parser: argparse.ArgumentParser, *, default: str | None 
 def load_source(args: argparse.Namespace):
     from .sources import load_network
 
-    return load_network(args.source, cache_folder=args.cache_dir)
+    engine = _engine(args)
+    net = load_network(args.source, cache_folder=args.cache_dir, dem=getattr(args, "dem", None))
+    if engine is not None:
+        from .backends import use_engine
+
+        use_engine(net, engine, cache_folder=args.cache_dir)
+    return net
+
+
+def _engine(args: argparse.Namespace) -> str | None:
+    """The ``--engine`` asked for, checked before any work (one line and exit 2 when it cannot run)."""
+    engine = getattr(args, "engine", None)
+    if engine is None:
+        return None
+    from .backends import check_engine
+
+    return check_engine(engine)
 
 
 def check_writable(path: str, what: str = "GPX file") -> None:

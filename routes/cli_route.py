@@ -42,7 +42,6 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from .gpx import feature_to_gpx
     from .routing import route
-    from .sources import load_network
 
     points = [parse_latlon(args.start, what="--from")]
     points += [parse_latlon(v, what=f"--via {i + 1}") for i, v in enumerate(args.via)]
@@ -50,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     get_profile(args.profile)  # fail on a bad name before loading the network
     if args.gpx:
         check_writable(args.gpx)
-    net = load_source(args) if not args.dem else load_network(args.source, cache_folder=args.cache_dir, dem=args.dem)
+    net = load_source(args)  # with --dem: heights too; with --engine: that engine searches
     if args.alternatives:
         from .alternatives import route_alternatives
 

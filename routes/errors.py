@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "BasemapError",
     "BikemapError",
+    "EngineUnavailableError",
     "FeedError",
     "InvalidFileError",
     "InvalidValueError",
@@ -110,3 +111,9 @@ class TooExpensiveError(BikemapError, RuntimeError):
     """A request that needs more work than one request may use (`routes.budget`)."""
 
     code = "TooExpensive"
+
+
+class EngineUnavailableError(BikemapError, RuntimeError):
+    """A routing engine that cannot run here (`routes.backends`: its package is missing, or its build failed)."""
+
+    code = "EngineUnavailable"

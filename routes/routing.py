@@ -406,7 +406,22 @@ class Router:
         return []
 
     def leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
-        """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces)."""
+        """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces).
+
+        With another engine (`routes.settings.engine`, `routes.backends`) the search is
+        that engine's, for the profile's costs and for costs closures and hazards raise;
+        other cost arrays (map matching's lengths) are always searched here.
+        """
+        if settings.engine != "bikemap" and (edge_cost is None or self._raises_only(edge_cost)):
+            from .backends import backend_for
+
+            backend = backend_for(self.network)
+            if backend is not None:
+                return backend.leg(self, a, b, edge_cost=edge_cost)
+        return self.own_leg(a, b, edge_cost=edge_cost)
+
+    def own_leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+        """`leg` searched by bikemap's own engine (CCH, or the reference search), whatever the setting."""
         cost = self.cost if edge_cost is None else edge_cost
         out, inn = self._out_seeds(a, cost), self._in_seeds(b, cost)
         if self.turns is not None:  # seeds on the graph with the restricted junctions split

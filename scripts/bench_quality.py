@@ -1,6 +1,10 @@
 """Route quality: bikemap's ``safe`` and ``fast`` profiles side by side with OSRM.
 
     python scripts/bench_quality.py --source ../shared/data/paris_bss.osm.pbf --pairs 200
+    python scripts/bench_quality.py --source ../shared/data/liechtenstein-latest.osm.pbf --engine osrm
+
+``--engine osrm`` adds rows ``safe@osrm`` and ``fast@osrm``: bikemap's profiles searched
+by OSRM in-process (`routes.backends`), measured the same way.
 
 Picks random origin/destination pairs on the network (1 to 8 km apart where
 the extract allows, shorter on small extracts), routes each with bikemap's
@@ -389,7 +393,9 @@ def use_profiles(path: str | Path) -> None:
     load_profiles.cache_clear()
 
 
-def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str, Totals]:
+def run(
+    source: str, pairs_n: int, seed: int, osrm_url: str | None, *, engine: str = "bikemap", bicycle: bool = True
+) -> dict[str, Totals]:
     from routes import load_network
     from routes.routing import route_pieces
 
@@ -403,10 +409,12 @@ def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str,
         f"source {net.name}: {net.n_segments} segments; {len(pairs)} pairs "
         f"{lo / 1000:.2f}-{hi / 1000:.2f} km apart, seed {seed}"
     )
-    server = None if osrm_url else OsrmServer(Path(source))
-    url = osrm_url or server.url
+    server = None if osrm_url or not bicycle else OsrmServer(Path(source))
+    url = osrm_url or (server.url if server else "")
     ways = WayIndex.from_pbf(source)
-    names = ("safe", "fast", "osrm")
+    # "safe@osrm": bikemap's profile searched by another engine (routes.backends, --engine)
+    backend = [f"{p}@{engine}" for p in ("safe", "fast")] if engine != "bikemap" else []
+    names = ("safe", "fast", *backend, *(("osrm",) if bicycle else ()))
     results: dict[str, list] = {k: [] for k in names}
     shortest: list[float | None] = []
     try:
@@ -422,8 +430,19 @@ def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str,
                     results[profile].append(bikemap_stats(router, legs))
                 except BikemapError:
                     results[profile].append(None)
-            got = osrm_route(url, a, b)
-            results["osrm"].append(osrm_stats(got, ways) if got else None)
+            for name in backend:
+                profile = name.split("@")[0]
+                try:
+                    settings.engine = engine
+                    router, _, legs = route_pieces(net, [a, b], profile=profile)
+                    results[name].append(bikemap_stats(router, legs))
+                except BikemapError:
+                    results[name].append(None)
+                finally:
+                    settings.engine = "bikemap"
+            if bicycle:
+                got = osrm_route(url, a, b)
+                results["osrm"].append(osrm_stats(got, ways) if got else None)
     finally:
         if server:
             server.close()
@@ -436,9 +455,10 @@ def run(source: str, pairs_n: int, seed: int, osrm_url: str | None) -> dict[str,
             t.stats.append(results[k][i])
             t.ratios.append(results[k][i].length / shortest[i])
         totals[k] = t
-    missed = sum(1 for i in range(len(pairs)) if results["osrm"][i] and not results["safe"][i])
+    ref = "osrm" if bicycle else names[-1]
+    missed = sum(1 for i in range(len(pairs)) if results[ref][i] and not results["safe"][i])
     print(
-        f"{len(common)} pairs routed by all three; safe missed {missed} pair(s) OSRM routed; "
+        f"{len(common)} pairs routed by all {len(names)}; safe missed {missed} pair(s) {ref} routed; "
         f"{time.perf_counter() - t0:.0f} s"
     )
     return totals
@@ -453,7 +473,7 @@ def _ratio(a: float, b: float) -> float:
 
 def report(totals: dict[str, Totals], n_pairs: int) -> None:
     head = (
-        f"{'router':6} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} "
+        f"{'router':9} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} "
         f"{'main':>7} {'push':>7} {'illegal':>8} {'unmapped':>9}"
     )
     print(head)
@@ -461,7 +481,7 @@ def report(totals: dict[str, Totals], n_pairs: int) -> None:
         s = t.shares()
         p50, p95 = np.percentile(t.ratios, [50, 95]) if t.ratios else (math.nan, math.nan)
         print(
-            f"{k:6} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} "
+            f"{k:9} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} "
             f"{s['infra']:7.1%} {s['quiet']:7.1%} "
             f"{s['main']:7.1%} {s['push']:7.1%} {s['illegal']:8.2%} {s['unmapped']:9.2%}"
         )
@@ -469,6 +489,8 @@ def report(totals: dict[str, Totals], n_pairs: int) -> None:
         reasons = t.reasons()
         if reasons:
             print(f"illegal/doubtful on {k}: " + ", ".join(f"{r} {v:.2%}" for r, v in sorted(reasons.items())))
+    if "osrm" not in totals:
+        return
     safe, osrm = totals["safe"].shares(), totals["osrm"].shares()
     p50 = float(np.median(totals["safe"].ratios)) if totals["safe"].ratios else math.nan
     print(
@@ -485,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead")
     ap.add_argument("--profiles", help="a profiles TOML file to use instead of routes/data/profiles.toml")
+    ap.add_argument("--engine", default="bikemap", help="also route safe and fast with this engine (osrm)")
+    ap.add_argument("--no-bicycle", action="store_true", help="leave out OSRM's own bicycle profile (osrm-routed)")
     args = ap.parse_args(argv)
     if not Path(args.source).is_file() or not args.source.endswith(".osm.pbf"):
         print(
@@ -500,7 +524,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_quality: no such profiles file: {args.profiles}", file=sys.stderr)
             return 2
         use_profiles(args.profiles)
-    totals = run(args.source, args.pairs, args.seed, args.osrm_url)
+    if args.engine != "bikemap":
+        from routes.backends import check_engine
+
+        try:
+            check_engine(args.engine)
+        except BikemapError as exc:
+            print(f"bench_quality: {exc}", file=sys.stderr)
+            return 2
+    totals = run(args.source, args.pairs, args.seed, args.osrm_url, engine=args.engine, bicycle=not args.no_bicycle)
     report(totals, args.pairs)
     return 0
 

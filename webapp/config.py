@@ -19,6 +19,7 @@ CACHE_DIR                 folder of built networks                              
 NETWORK                   an already loaded routes.Network (tests, scripts)      none
 DEM                       elevation data (.hgt/.hgt.zip, folder, GeoTIFF)        none
 WARM_PROFILES             build every profile's router at start                  true
+ENGINE                    routing engine: bikemap, or osrm (Python 3.12+)        bikemap
 DATABASE_URL              destination database (SQLAlchemy URL)                  instance SQLite file
 SEED_DESTINATIONS         add the network's OSM destinations to the database     true
 GBFS_URL                  gbfs.json of the bike-share system (live stations)     none
@@ -170,6 +171,16 @@ def _redis(name: str, v: Any) -> str | None:
     return text
 
 
+def _engine(name: str, v: Any) -> str:
+    from routes.backends import check_engine
+    from routes.errors import BikemapError
+
+    try:
+        return check_engine(str(v or "bikemap"))
+    except BikemapError as exc:
+        raise SettingError(f"setting {name}: {exc}") from None
+
+
 def _any(_name: str, v: Any) -> Any:
     return v
 
@@ -195,6 +206,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NETWORK", None, _any, "an already loaded routes.Network"),
     Setting("DEM", None, _optional_text, "elevation data"),
     Setting("WARM_PROFILES", True, _flag, "build every router at start"),
+    Setting("ENGINE", "bikemap", _engine, "routing engine (routes.backends)"),
     Setting("DATABASE_URL", None, _optional_text, "destination database URL"),
     Setting("SEED_DESTINATIONS", True, _flag, "seed destinations from OSM"),
     Setting("GBFS_URL", None, _optional_text, "GBFS feed"),

@@ -236,6 +236,7 @@ STATUS: dict[str, int] = {
     "TooManyRequests": 429,
     "FeedError": 503,
     "Busy": 503,
+    "EngineUnavailable": 503,
     "InternalError": 500,
 }
 

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, current_app
 
 from routes import Network, load_network, profile_names
+from routes.backends import use_engine
 from routes.progress import stage
 
 __all__ = ["get_network", "init_app"]
@@ -26,11 +27,13 @@ def init_app(app: Flask) -> None:
             dem=app.config.get("DEM") or None,
         )
     app.extensions[_KEY] = net
-    if app.config.get("WARM_PROFILES"):
-        names = profile_names()
+    names = profile_names() if app.config.get("WARM_PROFILES") else []
+    if names:
         with stage(f"preparing the routers of {len(names)} profiles ({', '.join(names)})"):
             for name in names:
                 net.router(name)
+    # the engine is process-wide (routes.settings.engine): one app per process, as `bikemap serve` runs
+    use_engine(net, app.config.get("ENGINE", "bikemap"), cache_folder=app.config.get("CACHE_DIR"), profiles=names)
     log.info("network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois))
 
 

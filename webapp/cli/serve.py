@@ -100,6 +100,8 @@ def _config(args: argparse.Namespace) -> dict:
         cfg["CACHE_DIR"] = args.cache_dir
     if args.dem:
         cfg["DEM"] = args.dem
+    if args.engine:
+        cfg["ENGINE"] = args.engine
     if args.tiles is not None:
         off = args.tiles.lower() in ("", "none", "off")
         cfg["TILES_URL"] = "" if off else args.tiles
