@@ -28,7 +28,7 @@ from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road
-from .surfaces import surface_properties
+from .surfaces import surface_codes, surface_summary
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -239,6 +239,7 @@ class Router:
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
+        surface_codes(network)
 
     @property
     def _lines(self) -> np.ndarray:
@@ -753,7 +754,7 @@ def feature_from_legs(
             "cost": round(totals["cost"], 1),
             "highway_m": highway_m,
             "surface_m": surface_m,
-            **surface_properties(net, legs),  # paved, gravel, unpaved, unknown: routes.surfaces
+            **surface_summary(surface_codes(net)[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),
