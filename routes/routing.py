@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from . import settings
-from ._search import Workspace, bidirectional_ws, one_to_many
+from ._search import TreeWorkspace, Workspace, bidirectional_ws, one_to_many_ws
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
@@ -139,6 +139,13 @@ class _Shared:
         ws = getattr(self._local, "ws", None)
         if ws is None:
             ws = self._local.ws = Workspace(len(self.f_ptr) - 1)
+        return ws
+
+    def tree_workspace(self) -> TreeWorkspace:
+        """This thread's labels for one-to-many searches (allocated once per thread)."""
+        ws = getattr(self._local, "tree", None)
+        if ws is None:
+            ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
         return ws
 
     def hierarchy(self) -> Any:
@@ -534,15 +541,20 @@ class Router:
             reach += float(dist[np.isfinite(dist)].max(initial=0.0))
         return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
-    def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
+    def costs_from(
+        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=False
+    ):
         """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
 
-        Returns the cost array over all nodes and the predecessor edge array.
+        Returns the cost array over all nodes and the predecessor edge array (-1 at seeds
+        and unreached nodes). With ``sparse=True``: ``(nodes, cost, pred)`` of only the
+        nodes the search reached, so a search costs what it settles, not the size of the
+        network (the labels are this thread's, versioned: nothing is allocated per search).
         """
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
-        return one_to_many(
-            self.n,
+        ws = self._shared.tree_workspace()
+        nodes = one_to_many_ws(
             ptr,
             adj,
             edge,
@@ -551,7 +563,34 @@ class Router:
             np.asarray(seeds_costs, np.float64),
             np.asarray(targets, np.int64),
             float(limit),
+            ws.dist,
+            ws.pred,
+            ws.label,
+            ws.settled,
+            ws.target,
+            ws.next_version(),
         )
+        if sparse:
+            return nodes, ws.dist[nodes], ws.pred[nodes]
+        dist = np.full(self.n, np.inf)
+        pred = np.full(self.n, -1, np.int64)
+        dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
+        return dist, pred
+
+
+def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:
+    """The value of each of ``want`` in a sparse answer (``nodes``, ``values``: `Router.costs_from`'s ``sparse=True``).
+
+    ``missing`` where a node is not among ``nodes`` (not reached). Sorts only the reached nodes.
+    """
+    want = np.asarray(want, np.int64)
+    out = np.full(len(want), missing, dtype=values.dtype)
+    if len(nodes) and len(want):
+        order = np.argsort(nodes, kind="stable")
+        at = np.minimum(np.searchsorted(nodes[order], want), len(nodes) - 1)
+        hit = nodes[order[at]] == want
+        out[hit] = values[order[at[hit]]]
+    return out
 
 
 def _csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):

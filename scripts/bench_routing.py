@@ -120,7 +120,13 @@ def serve(source: str, cache: str, workers: int):
 
     port = free_port()
     opts = argparse.Namespace(
-        source=source, port=port, threads=8, workers=workers, cache_dir=cache, startup_timeout=600.0
+        source=source,
+        port=port,
+        threads=8,
+        workers=workers,
+        cache_dir=cache,
+        startup_timeout=600.0,
+        db=f"sqlite:///{cache}/bench.sqlite3",  # its own database: the instance one may hold another network
     )
     return start_server(opts, port), f"http://127.0.0.1:{port}"
 
