@@ -28,7 +28,7 @@ from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road
-from .surfaces import surface_codes, surface_summary
+from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -171,7 +171,7 @@ class _SegmentTable:
         sf: dict[str, int] = {}
         n = network.n_segments
         memo: dict[tuple[int, int], int] = {}
-        rows: list[tuple[int, int, bool, bool]] = []
+        rows: list[tuple[int, int, bool, bool, int]] = []
         which = np.empty(n, np.int64)
         for s, (tags, cls) in enumerate(zip(network.tags, classes, strict=True)):
             key = (id(tags), id(cls))  # one shared object per distinct tag set and class
@@ -180,11 +180,12 @@ class _SegmentTable:
                 h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
                 f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
                 k = memo[key] = len(rows)
-                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls)))
+                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
             which[s] = k
-        distinct = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5)
         self.highway, self.surface = distinct[which, 0], distinct[which, 1]
         self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
+        self.surface_class = distinct[which, 4]  # position in routes.surfaces.SURFACE_CLASSES
         self.highway_names = list(hw)
         self.surface_names = list(sf)
 
@@ -246,7 +247,6 @@ class Router:
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
-        surface_codes(network)
 
     @property
     def _lines(self) -> np.ndarray:
@@ -793,7 +793,7 @@ def feature_from_legs(
             "cost": round(totals["cost"], 1),
             "highway_m": highway_m,
             "surface_m": surface_m,
-            **surface_summary(surface_codes(net)[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
+            **surface_summary(table.surface_class[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),

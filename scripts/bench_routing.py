@@ -17,8 +17,8 @@ strongly connected piece, fixed seed):
    ``--http`` bikemap's own ``GET /api/route`` (``bikemap serve``, one worker)
    the same way;
 4. with ``--memory``: the resident memory of ``bikemap serve`` with 1 and with
-   4 workers after some requests (RSS summed over the processes, and PSS, which
-   counts each shared page once);
+   4 workers after loading, after the map page and after 40 routes (RSS summed
+   over the processes, and PSS, which counts each shared page once);
 5. with ``--osmnx``: ``osmnx.routing.shortest_path`` on the same directed graph
    and weights (slow on big networks).
 
@@ -209,6 +209,7 @@ def main(argv=None) -> int:
 
             server = OsrmServer(Path(args.source))
             try:
+                osrm_loaded, _ = memory(server.proc.pid)
                 plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
                 times, bad = http_p50(server.url, plain)
                 full, _ = http_p50(server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain])
@@ -221,8 +222,12 @@ def main(argv=None) -> int:
                 f"OSRM CH over HTTP, full geometry and steps (what /api/route sends): "
                 f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms"
             )
-            print(f"  not found by OSRM: {bad}; osrm-routed RSS after the requests: {osrm_rss:.0f} MB")
+            print(
+                f"  not found by OSRM: {bad}; osrm-routed RSS after loading {osrm_loaded:.0f} MB, "
+                f"after the requests {osrm_rss:.0f} MB"
+            )
             summary += f" osrm_http_p50_ms={osrm_p50:.3f} search_vs_osrm={pct(ours, 50) / osrm_p50:.2f}"
+            summary += f" osrm_rss_mb={osrm_rss:.0f}"
         if args.http:
             proc, base = serve(args.source, cache, 1)
             try:
@@ -245,6 +250,9 @@ def main(argv=None) -> int:
             for workers in (1, 4):
                 proc, base = serve(args.source, cache, workers)
                 try:
+                    loaded, _ = memory(proc.pid)
+                    http_p50(base, ["/"])  # the map page (asked twice: the warm-up and the timed request)
+                    page, _ = memory(proc.pid)
                     http_p50(
                         base,
                         [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords[:40]],
@@ -253,7 +261,11 @@ def main(argv=None) -> int:
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)
-                print(f"bikemap serve --workers {workers}: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
+                print(
+                    f"bikemap serve --workers {workers}: RSS sum after loading {loaded:.0f} MB, "
+                    f"after the map page {page:.0f} MB, after 40 routes {rss:.0f} MB (PSS sum {pss:.0f} MB)"
+                )
+                summary += f" rss_w{workers}_mb={rss:.0f}"
         if args.osmnx:
             summary += f" osmnx_p50_ms={osmnx_p50(router, pairs):.3f}"
     print(summary)
