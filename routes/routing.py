@@ -15,13 +15,12 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
 from . import settings
-from ._search import TreeWorkspace, Workspace, bidirectional_ws, one_to_many_ws
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
@@ -29,6 +28,9 @@ from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road
 from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
+
+if TYPE_CHECKING:
+    from ._search import TreeWorkspace, Workspace
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -138,6 +140,8 @@ class _Shared:
         """This thread's labels for the reference search (allocated once per thread)."""
         ws = getattr(self._local, "ws", None)
         if ws is None:
+            from ._search import Workspace  # numba: imported by the first reference search, not by a CLI route
+
             ws = self._local.ws = Workspace(len(self.f_ptr) - 1)
         return ws
 
@@ -145,6 +149,8 @@ class _Shared:
         """This thread's labels for one-to-many searches (allocated once per thread)."""
         ws = getattr(self._local, "tree", None)
         if ws is None:
+            from ._search import TreeWorkspace
+
             ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
         return ws
 
@@ -458,6 +464,8 @@ class Router:
 
     def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
         ws = self._shared.workspace()
+        from ._search import bidirectional_ws
+
         best, meet = bidirectional_ws(
             self.f_ptr,
             self.f_adj,
@@ -554,6 +562,8 @@ class Router:
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
         ws = self._shared.tree_workspace()
+        from ._search import one_to_many_ws
+
         nodes = one_to_many_ws(
             ptr,
             adj,
