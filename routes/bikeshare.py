@@ -37,6 +37,7 @@ import numpy as np
 from .budget import check_budget
 from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
 from .geo import check_latlon
+from .i18n import translate
 from .network import haversine_m
 from .profiles import get_profile
 from .routing import Router, Snap, direct_piece, route
@@ -51,11 +52,6 @@ MAX_WALK_M = 1000.0
 CANDIDATES = 8
 #: Seconds to take a bike out of its dock, and again to put it back.
 DOCK_S = 30.0
-
-_WORDS = {
-    "en": {"pickup": "Take a bike at {name}", "dropoff": "Return the bike at {name}"},
-    "id": {"pickup": "Ambil sepeda di stasiun {name}", "dropoff": "Kembalikan sepeda di stasiun {name}"},
-}
 
 
 @dataclass(frozen=True)
@@ -381,7 +377,6 @@ def bikeshare_route(
             None,
         ),
     ]
-    words = _WORDS.get(lang, _WORDS["en"])
     coords: list[list[float]] = []
     legs, instructions = [], []
     for mode, feat, frm, to in parts:
@@ -406,7 +401,7 @@ def bikeshare_route(
                 {
                     "type": "pickup",
                     "modifier": "",
-                    "text": words["pickup"].format(name=a["name"]),
+                    "text": translate("bs_step_pickup", lang, name=a["name"]),
                     "name": a["name"],
                     "distance_m": 0.0,
                     "duration_s": dock_s,
@@ -418,7 +413,7 @@ def bikeshare_route(
                 {
                     "type": "dropoff",
                     "modifier": "",
-                    "text": words["dropoff"].format(name=b["name"]),
+                    "text": translate("bs_step_dropoff", lang, name=b["name"]),
                     "name": b["name"],
                     "distance_m": 0.0,
                     "duration_s": dock_s,
@@ -470,13 +465,13 @@ def bikeshare_route(
                     "role": "pickup",
                     "location": [a["lon"], a["lat"]],
                     "station_id": a["station_id"],
-                    "name": words["pickup"].format(name=a["name"]),
+                    "name": translate("bs_step_pickup", lang, name=a["name"]),
                 },
                 {
                     "role": "dropoff",
                     "location": [b["lon"], b["lat"]],
                     "station_id": b["station_id"],
-                    "name": words["dropoff"].format(name=b["name"]),
+                    "name": translate("bs_step_dropoff", lang, name=b["name"]),
                 },
                 {"role": "to", "location": [end[1], end[0]]},
             ],

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-__all__ = ["add_source_argument", "check_writable", "clock", "emit", "load_source", "print_json", "ui_strings"]
+__all__ = ["add_source_argument", "check_writable", "clock", "emit", "load_source", "print_json"]
 
 
 def add_source_argument(parser: argparse.ArgumentParser, *, default: str | None = "demo") -> None:
@@ -55,16 +55,10 @@ def emit(feature: dict, args: argparse.Namespace, *, to_gpx, summary) -> None:
 def clock(seconds: float, lang: str = "en") -> str:
     """``"12 min"`` or ``"1 h 05 min"`` (``"1 jam 05 menit"`` in Indonesian)."""
     m = round(seconds / 60)
-    h, mins = ("jam", "menit") if lang == "id" else ("h", "min")
+    from .i18n import translate
+
+    h, mins = translate("cli_h", lang), translate("cli_min", lang)
     return f"{m // 60} {h} {m % 60:02d} {mins}" if m >= 60 else f"{m} {mins}"
-
-
-def ui_strings(lang: str) -> dict[str, str]:
-    """The page's translations (``routes/data/i18n``), for the command's summaries."""
-    from . import settings
-
-    with open(settings.data_folder / "i18n" / f"{lang}.json", encoding="utf-8") as f:
-        return json.load(f)
 
 
 def print_json(obj) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-from typing import Any
 
-from .cli_common import add_source_argument, check_writable, clock, emit, load_source, ui_strings
+from .cli_common import add_source_argument, check_writable, clock, emit, load_source
 from .geo import parse_latlon
+from .i18n import translate
 from .profiles import get_profile
 
 
@@ -88,82 +88,71 @@ def _name_points(feature: dict, net, source, cache_dir) -> dict:
     return feature
 
 
-_WORDS: dict[str, dict[str, Any]] = {
-    "en": {
-        "head": "{km} km, about {time} by bike ({profile} profile)",
-        "ways": "Way types",
-        "infra": "On cycle paths or lanes: {infra}%, busy roads without them: {main}%",
-        "climb": "Climb: {up} m up, {down} m down, steepest {grade} %",
-        "directions": "Directions:",
-        "surfaces": "Surfaces: {shares}; longest unpaved stretch {km} km",
-        "moved": "Note: the {point} is {m} m from the street it starts on",
-        "alt": "Alternative {n}: {km} km, about {time} ({shared}% shared with the best route)",
-        "points": {"from": "start", "to": "destination", "via": "via point"},
-        "classes": {"paved": "paved", "gravel": "gravel", "unpaved": "unpaved", "unknown": "unknown"},
-    },
-    "id": {
-        "head": "{km} km, sekitar {time} bersepeda (profil {profile})",
-        "ways": "Jenis jalan",
-        "infra": "Di jalur atau lajur sepeda: {infra}%, jalan ramai tanpa lajur sepeda: {main}%",
-        "climb": "Tanjakan: naik {up} m, turun {down} m, paling curam {grade} %",
-        "directions": "Petunjuk arah:",
-        "surfaces": "Permukaan: {shares}; bagian tanpa aspal terpanjang {km} km",
-        "moved": "Catatan: {point} berjarak {m} m dari jalan tempat rute dimulai",
-        "alt": "Alternatif {n}: {km} km, sekitar {time} ({shared}% sama dengan rute terbaik)",
-        "points": {"from": "titik awal", "to": "tujuan", "via": "perhentian"},
-        "classes": {"paved": "beraspal", "gravel": "kerikil", "unpaved": "tanah", "unknown": "tidak diketahui"},
-    },
-}
-
-
 def summary(feature: dict, *, lang: str = "en") -> str:
     """A readable summary of a route Feature, in ``lang`` (en, id)."""
     p = feature["properties"]
-    w, ui = _WORDS.get(lang, _WORDS["en"]), ui_strings(lang if lang in _WORDS else "en")
     total = p["distance_m"] or 1.0
     km = f"{p['distance_m'] / 1000:.2f}"
     lines = [
-        w["head"].format(
-            km=km if lang != "id" else km.replace(".", ","), time=clock(p["duration_s"], lang), profile=p["profile"]
+        translate(
+            "cli_route_head",
+            lang,
+            km=km if lang != "id" else km.replace(".", ","),
+            time=clock(p["duration_s"], lang),
+            profile=p["profile"],
         )
     ]
-    ways = (f"{ui.get('hw_' + k, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
+    ways = (f"{_word('hw_' + k, lang, k)} {100 * v / total:.0f}%" for k, v in p["highway_m"].items())
     names = [pt.get("name") for pt in p.get("waypoints", [])]
     if any(names):
         lines.append(" -> ".join(n or "?" for n in names))
-    lines.append(f"{w['ways']}: " + ", ".join(ways))
-    lines.append(
-        w["infra"].format(infra=f"{100 * p['cycle_infra_m'] / total:.0f}", main=f"{100 * p['main_road_m'] / total:.0f}")
-    )
+    lines.append(translate("cli_route_ways", lang) + ": " + ", ".join(ways))
+    infra, main = f"{100 * p['cycle_infra_m'] / total:.0f}", f"{100 * p['main_road_m'] / total:.0f}"
+    lines.append(translate("cli_route_infra", lang, infra=infra, main=main))
     if "surface_classes_m" in p:
         shares = ", ".join(
-            f"{w['classes'][k]} {100 * v / total:.0f}%" for k, v in p["surface_classes_m"].items() if v > 0
+            f"{_word('cli_route_classes_' + k, lang, k)} {100 * v / total:.0f}%"
+            for k, v in p["surface_classes_m"].items()
+            if v > 0
         )
         unpaved = f"{p['longest_unpaved_m'] / 1000:.1f}"
-        lines.append(w["surfaces"].format(shares=shares, km=unpaved if lang != "id" else unpaved.replace(".", ",")))
+        unpaved = unpaved if lang != "id" else unpaved.replace(".", ",")
+        lines.append(translate("cli_route_surfaces", lang, shares=shares, km=unpaved))
     if p.get("ascent_m") is not None:
         lines.append(
-            w["climb"].format(
-                up=f"{p['ascent_m']:.0f}", down=f"{p['descent_m']:.0f}", grade=f"{p['max_grade_pct']:.0f}"
+            translate(
+                "cli_route_climb",
+                lang,
+                up=f"{p['ascent_m']:.0f}",
+                down=f"{p['descent_m']:.0f}",
+                grade=f"{p['max_grade_pct']:.0f}",
             )
         )
     for wp in p.get("waypoints", []):
         if wp.get("moved"):
-            point = w["points"].get(wp["role"], wp["role"])
-            lines.append(w["moved"].format(point=point, m=f"{wp['snapped_m']:.0f}"))
+            point = _word("cli_route_points_" + wp["role"], lang, wp["role"])
+            lines.append(translate("cli_route_moved", lang, point=point, m=f"{wp['snapped_m']:.0f}"))
     for alt in p.get("alternatives", []):
         a = alt["properties"]
         km = f"{a['distance_m'] / 1000:.2f}"
         lines.append(
-            w["alt"].format(
+            translate(
+                "cli_route_alt",
+                lang,
                 n=a["alternative"],
                 km=km if lang != "id" else km.replace(".", ","),
                 time=clock(a["duration_s"], lang),
                 shared=f"{a['shared_pct']:.0f}",
             )
         )
-    lines.append(w["directions"])
+    lines.append(translate("cli_route_directions", lang))
     for i, ins in enumerate(p["instructions"], 1):
         dist = f" ({ins['distance_m']:.0f} m)" if ins["distance_m"] else ""
         lines.append(f"{i:3d}. {ins['text']}{dist}")
     return "\n".join(lines)
+
+
+def _word(key: str, lang: str, default: str) -> str:
+    """The message ``key`` (built from a class or a role: `routes.i18n.BUILT_IDS`), or ``default`` without one."""
+    text = translate(key, lang)
+    return default if text == key else text

@@ -7,6 +7,7 @@ import argparse
 from .cli_common import add_source_argument, check_writable, clock, emit, load_source, print_json
 from .errors import InvalidValueError
 from .geo import parse_latlon
+from .i18n import N_, translate
 from .profiles import get_profile
 
 
@@ -57,10 +58,19 @@ def register(sub) -> None:
     d.set_defaults(func=run_destinations)
 
 
-def run_destinations(args: argparse.Namespace) -> int:
-    from .tours import destinations_from_network
+def _stored(args: argparse.Namespace, net) -> list[dict] | None:
+    """Destinations of the web app's database when the ``bikemap`` of the web package gives them
+    (``webapp.cli.tours``: database ids, as ``/api/tour``); None: the network's, with OSM ids."""
+    load = getattr(args, "load_destinations", None)
+    return load(args, net) if load is not None else None
 
-    dests = destinations_from_network(load_source(args))
+
+def run_destinations(args: argparse.Namespace) -> int:
+    from .tours import _destination_index, destinations_from_network
+
+    net = load_source(args)
+    stored = _stored(args, net)  # visit minutes left empty by staff: the category's, as a tour plans them
+    dests = list(_destination_index(stored).values()) if stored else destinations_from_network(net)
     if getattr(args, "json", False):
         print_json(dests)
         return 0
@@ -97,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         interests=args.interests,
         end=end,
         profile=args.profile,
+        destinations=_stored(args, net),
         start_time=args.start_time,
         lang=args.lang,
     )
@@ -104,76 +115,49 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_WORDS = {
-    "en": {
-        "order": "Tour",
-        "discovery": "Discovery tour",
-        "round_trip": "Round trip",
-        "head": "{kind}: {km} km, riding {ride}, total {total} with visits ({profile} profile, {method})",
-        "start": "Start {time} ({tz})",
-        "ride": "ride ",
-        "wait": "wait ",
-        "until": "until {name} opens",
-        "visit": "visit",
-        "arrive": "arrive",
-        "closed": ", closed then",
-        "passing": "Passing",
-    },
-    "id": {
-        "order": "Tur",
-        "discovery": "Tur penjelajahan",
-        "round_trip": "Perjalanan pulang-pergi",
-        "head": "{kind}: {km} km, bersepeda {ride}, total {total} dengan kunjungan (profil {profile}, {method})",
-        "start": "Mulai {time} ({tz})",
-        "ride": "sepeda",
-        "wait": "tunggu",
-        "until": "sampai {name} buka",
-        "visit": "kunjungi",
-        "arrive": "tiba",
-        "closed": ", saat itu tutup",
-        "passing": "Melewati",
-    },
-}
-
-
 def summary(feature: dict, *, lang: str = "en") -> str:
     """A readable timeline of a tour Feature, in ``lang`` (en, id), then its warnings."""
-    from .cli_common import ui_strings
-
     p = feature["properties"]
-    w = _WORDS.get(lang, _WORDS["en"])
-    cats = {k[4:]: v for k, v in ui_strings(lang if lang in _WORDS else "en").items() if k.startswith("cat_")}
+    kinds = {
+        "order": N_("cli_tour_order"),
+        "discovery": N_("cli_tour_discovery"),
+        "round_trip": N_("cli_tour_round_trip"),
+    }
     km = f"{p['distance_m'] / 1000:.2f}"
     lines = [
-        w["head"].format(
-            kind=w.get(p["kind"], w["order"]),
+        translate(
+            "cli_tour_head",
+            lang,
+            kind=translate(kinds.get(p["kind"], kinds["order"]), lang),
             km=km.replace(".", ",") if lang == "id" else km,
             ride=clock(p["duration_s"], lang),
             total=clock(p["total_s"], lang),
             profile=p["profile"],
             method=p["method"],
         ),
-        w["start"].format(time=p["start_time"], tz=p["timezone"]),
+        translate("cli_tour_start", lang, time=p["start_time"], tz=p["timezone"]),
     ]
     stops = {s["id"]: s for s in p["stops"]}
     n = 0
     for step in p["timeline"]:
         if step["type"] == "ride":
-            lines.append(f"  {w['ride']}  {clock(step['duration_s'], lang):>10}  {step['distance_m'] / 1000:.1f} km")
+            ride = translate("cli_tour_ride", lang)
+            lines.append(f"  {ride}  {clock(step['duration_s'], lang):>10}  {step['distance_m'] / 1000:.1f} km")
         elif step["type"] == "wait":
-            lines.append(
-                f"  {w['wait']}  {clock(step['duration_s'], lang):>10}  {w['until'].format(name=step['name'])}"
-            )
+            wait, until = translate("cli_tour_wait", lang), translate("cli_tour_until", lang, name=step["name"])
+            lines.append(f"  {wait}  {clock(step['duration_s'], lang):>10}  {until}")
         else:
             n += 1
             s = stops[step["id"]]
-            closed = w["closed"] if s.get("open") is False else ""
-            cat = cats.get(s["category"], s["category"])
+            closed = translate("cli_tour_closed", lang) if s.get("open") is False else ""
+            cat = translate("cat_" + s["category"], lang)
+            cat = s["category"] if cat.startswith("cat_") else cat
+            visit, arrive = translate("cli_tour_visit", lang), translate("cli_tour_arrive", lang)
             lines.append(
-                f"  {n:>2}. {w['visit']} {clock(step['duration_s'], lang):>7}  {s['name']} "
-                f"({cat}, {w['arrive']} {s['arrival_time'][11:16]}{closed})  {s['id']}"
+                f"  {n:>2}. {visit} {clock(step['duration_s'], lang):>7}  {s['name']} "
+                f"({cat}, {arrive} {s['arrival_time'][11:16]}{closed})  {s['id']}"
             )
     if p["kind"] == "round_trip" and p["stops"]:
-        lines.append(f"{w['passing']}: " + ", ".join(s["name"] for s in p["stops"]))
+        lines.append(translate("cli_tour_passing", lang) + ": " + ", ".join(s["name"] for s in p["stops"]))
     lines += [f"! {text}" for text in p.get("warnings", [])]
     return "\n".join(lines)

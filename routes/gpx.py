@@ -85,7 +85,7 @@ def route_to_gpx(
 def feature_to_gpx(feature: dict[str, Any], *, name: str | None = None, lang: str = "en") -> str:
     """GPX of a route Feature from `routes.route`: its line and its start, vias and end.
 
-    Waypoint names and the default title are in ``lang`` (``routes/data/instructions.toml``).
+    Waypoint names and the default title are in ``lang`` (`routes.instructions.wording`, from the translations).
     """
     from .instructions import wording
 

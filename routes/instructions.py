@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from . import settings
+from .i18n import LANGUAGES, N_, translate
 
 __all__ = ["LANGUAGES", "build_instructions"]
 
-LANGUAGES = ("en", "id")
 _TURN_NEW_STEP_DEG = 50  # a turn this sharp starts a new instruction even on the same street
 # A step shorter than this is no instruction of its own: its two turns become one (a jog across a
 # junction, a kink where a street changes name). OSRM's guidance does the same when it collapses
@@ -22,15 +20,60 @@ _TURN_NEW_STEP_DEG = 50  # a turn this sharp starts a new instruction even on th
 _SHORT_STEP_M = 15.0
 
 
-@lru_cache(maxsize=1)
-def _wording() -> dict[str, dict[str, Any]]:
-    with open(settings.data_folder / "instructions.toml", "rb") as f:
-        return tomllib.load(f)
+#: The directions' messages (routes/data/locale): each turn, the compass points, unnamed ways.
+_TURNS = {
+    "depart": N_("dir_depart"),
+    "continue": N_("dir_continue"),
+    "slight_left": N_("dir_slight_left"),
+    "slight_right": N_("dir_slight_right"),
+    "left": N_("dir_left"),
+    "right": N_("dir_right"),
+    "sharp_left": N_("dir_sharp_left"),
+    "sharp_right": N_("dir_sharp_right"),
+    "uturn": N_("dir_uturn"),
+    "via": N_("dir_via"),
+    "arrive": N_("dir_arrive"),
+    "push": N_("dir_push"),
+    "gpx_start": N_("gpx_start"),
+    "gpx_end": N_("gpx_end"),
+    "gpx_via": N_("gpx_via"),
+    "gpx_title": N_("gpx_title"),
+}
+_COMPASS = (
+    N_("dir_north"),
+    N_("dir_northeast"),
+    N_("dir_east"),
+    N_("dir_southeast"),
+    N_("dir_south"),
+    N_("dir_southwest"),
+    N_("dir_west"),
+    N_("dir_northwest"),
+)
+_WAYS = {
+    "cycleway": N_("dir_way_cycleway"),
+    "path": N_("dir_way_path"),
+    "track": N_("dir_way_track"),
+    "footway": N_("dir_way_footway"),
+    "pedestrian": N_("dir_way_pedestrian"),
+    "steps": N_("dir_way_steps"),
+    "bridleway": N_("dir_way_bridleway"),
+    "service": N_("dir_way_service"),
+    "living_street": N_("dir_way_living_street"),
+    "default": N_("dir_way_default"),
+}
 
 
+@lru_cache(maxsize=8)
 def wording(lang: str = "en") -> dict[str, Any]:
-    """The wording table of a language (English when unknown)."""
-    return _wording().get(lang) or _wording()["en"]
+    """The wording of the directions in ``lang`` (English when unknown), from the catalogue.
+
+    ``{name}`` is the street name (or the way type of ``way`` when the street has none),
+    ``{dir}`` a compass direction (``dir``, from north clockwise), ``{n}`` the number of a via point.
+    """
+    words: dict[str, Any] = {key: translate(msgid, lang) for key, msgid in _TURNS.items()}
+    words["dir"] = [translate(msgid, lang) for msgid in _COMPASS]
+    words["way"] = {key: translate(msgid, lang) for key, msgid in _WAYS.items()}
+    return words
 
 
 def _bearing(a, b) -> float:

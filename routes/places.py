@@ -38,6 +38,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import settings
+from .i18n import translate
 
 if TYPE_CHECKING:
     from .network import Network
@@ -119,12 +120,11 @@ def _read_categories(path: str) -> dict[str, Any]:
         raise ValueError(f"{path}: 'vocabulary' must be a list of category names")
     if "other" not in vocab:
         raise ValueError(f"{path}: the vocabulary needs the category 'other' (features no rule matches)")
-    for table in ("visit_min", "label"):
-        if not isinstance(data.get(table), dict):
-            raise ValueError(f"{path}: missing table [{table}]")
-    missing = [c for c in vocab if c not in data["visit_min"] or c not in data["label"].get("en", {})]
+    if not isinstance(data.get("visit_min"), dict):
+        raise ValueError(f"{path}: missing table [visit_min]")
+    missing = [c for c in vocab if c not in data["visit_min"]]
     if missing:
-        raise ValueError(f"{path}: categories without visit_min or English label: {', '.join(missing)}")
+        raise ValueError(f"{path}: categories without visit_min: {', '.join(missing)}")
     rules = []
     for rule in data.get("rule", []):
         cat = rule.get("category", "")
@@ -137,12 +137,12 @@ def _read_categories(path: str) -> dict[str, Any]:
 
 
 def load_categories() -> dict[str, Any]:
-    """The category vocabulary, default visit minutes, labels and OSM tag rules.
+    """The category vocabulary, default visit minutes and OSM tag rules.
 
     Read (once) from ``categories.toml`` in `routes.settings.data_folder`:
-    ``vocabulary`` (list), ``visit_min`` and ``label`` (per language) tables,
-    and ``rule`` tables (``key``, ``values``, ``category``; the first rule that
-    matches wins, category ``""`` means "not a destination").
+    ``vocabulary`` (list), the ``visit_min`` table, and ``rule`` tables (``key``,
+    ``values``, ``category``; the first rule that matches wins, category ``""``
+    means "not a destination"). Labels are translations: `category_label`.
     """
     return _read_categories(str(settings.data_folder / "categories.toml"))
 
@@ -159,15 +159,16 @@ def vocabulary() -> tuple[str, ...]:
 
 
 def category_label(category: str, lang: str = "en") -> str:
-    """The category's label in ``lang`` (English when that language has none).
+    """The category's label in ``lang`` (English when that language has none): the message
+    ``cat_<category>`` of the catalogue (`routes.i18n`), the category's own name without one.
 
     Examples
     --------
     >>> category_label("heritage", "id")
     'Warisan sejarah'
     """
-    labels = load_categories()["label"]
-    return (labels.get(lang) or {}).get(category) or labels["en"].get(category, category)
+    text = translate("cat_" + category, lang)
+    return category if text == "cat_" + category else text
 
 
 # --------------------------------------------------------------------------- the classifier

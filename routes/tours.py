@@ -51,6 +51,7 @@ from .errors import (
     UnknownDestinationError,
 )
 from .geo import check_latlon
+from .i18n import translate
 from .network import Network, haversine_m
 from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
@@ -156,7 +157,7 @@ def _destination_index(destinations: Iterable[Mapping[str, Any]]) -> dict[str, d
             "lon": lon,
             "category": cat,
             "visit_min": visit,
-            "name": d.get("name") or cats["label"]["en"][cat],
+            "name": d.get("name") or category_label(cat, "en"),
             "rank": float(d.get("rank", 1.0) or 1.0),
         }
     return out
@@ -525,7 +526,7 @@ def plan_discovery(
         dests.append(d)
         prizes.append(prize)
     if not dests:
-        raise BudgetTooSmallError(_say(lang, "nothing_near", budget=f"{budget:.0f}"))
+        raise BudgetTooSmallError(translate("tourplan_nothing_near", lang, budget=f"{budget:.0f}"))
     tz = network_timezone(net)
     t0 = _start_time(start_time, tz)
     T, _ = travel_matrix(router, snaps, edge_cost=edge_cost)
@@ -626,8 +627,9 @@ def _unserved(category: str, ks: list, solve: tuple, dests: list[dict], first: i
         out["ride_min"] = math.ceil(ride / 60)
         if math.isfinite(ride_s) and ride > ride_s and t <= budget_s:
             out["reason"] = "too_far_ride"
-    words = _SAY.get(lang, _SAY["en"])
-    out["text"] = words["unserved_" + out["reason"]].format(
+    out["text"] = _say(
+        lang,
+        "unserved_" + out["reason"],
         label=label,
         name=out.get("name", ""),
         need=out.get("need_min", 0),
@@ -642,67 +644,24 @@ def _nothing_fits(T, cands, e: int, visit, budget: float, ride_s: float, back: b
     """Why a discovery tour has no stop at all: closed, too much riding, or too little time."""
     ride = {int(c): T[0, c] + T[c, e] for c in cands}
     need = {int(c): ride[int(c)] + visit[c] for c in cands}
-    way = _say(lang, "there_and_back" if back else "on_the_way")
+    way = translate("tourplan_there_and_back", lang) if back else translate("tourplan_on_the_way", lang)
     if any(ride[c] <= ride_s and need[c] <= budget * 60 for c in ride):  # it is the opening hours
-        return _say(lang, "nothing_open", budget=f"{budget:.0f}")
+        return translate("tourplan_nothing_open", lang, budget=f"{budget:.0f}")
     if math.isfinite(ride_s) and min(ride.values()) > ride_s:
-        return _say(
-            lang, "nothing_fits_ride", inc=f"{ride_s / 60:.0f}", ride=math.ceil(min(ride.values()) / 60), way=way
+        return translate(
+            "tourplan_nothing_fits_ride",
+            lang,
+            inc=f"{ride_s / 60:.0f}",
+            ride=math.ceil(min(ride.values()) / 60),
+            way=way,
         )
     near = [need[c] for c in ride if ride[c] <= ride_s] or list(need.values())
-    return _say(lang, "nothing_fits", budget=f"{budget:.0f}", need=math.ceil(min(near) / 60), way=way)
-
-
-_SAY = {
-    "en": {
-        "nothing_near": "No destination matching the interests is within reach of {budget} minutes.",
-        "nothing_fits": "A budget of {budget} minutes is too small to visit anything: the quickest visit "
-        "({way}) needs about {need} minutes.",
-        "nothing_fits_ride": "Nothing fits the {inc} minutes of riding the bike-share ticket includes: the nearest "
-        "destination needs about {ride} minutes of riding ({way}).",
-        "night_today": "It is night now, when hardly anything is open: the tour starts at {clock} this morning. "
-        "Change the start time to plan another.",
-        "night_tomorrow": "It is night now, when hardly anything is open: the tour starts tomorrow at {clock}. "
-        "Change the start time to plan another.",
-        "nothing_open": "Nothing fits: the places within {budget} minutes are closed then. Try another start time.",
-        "there_and_back": "there and back",
-        "on_the_way": "on the way",
-        "unserved_none": "{label}: no such place within reach.",
-        "unserved_closed": "{label}: {name} and the others are closed while the tour passes.",
-        "unserved_too_far": "{label}: too far; {name}, the nearest, needs about {need} min with its visit, more "
-        "than the {budget} min of the tour.",
-        "unserved_too_far_ride": "{label}: too far; {name}, the nearest, needs about {ride} min of riding, more "
-        "than the {inc} min the bike-share ticket includes.",
-        "unserved_crowded": "{label}: one would fit alone, but not with the other stops in {budget} min.",
-    },
-    "id": {
-        "nothing_near": "Tidak ada tujuan yang sesuai minat dalam jangkauan {budget} menit.",
-        "nothing_fits": "Waktu {budget} menit terlalu singkat untuk mengunjungi apa pun: kunjungan tercepat "
-        "({way}) memerlukan sekitar {need} menit.",
-        "nothing_fits_ride": "Tidak ada yang muat dalam {inc} menit bersepeda yang termasuk dalam tiket sepeda "
-        "sewaan: tujuan terdekat memerlukan sekitar {ride} menit bersepeda ({way}).",
-        "night_today": "Sekarang malam, saat hampir semua tempat tutup: tur dimulai pagi ini pukul {clock}. "
-        "Ubah waktu mulai untuk merencanakan yang lain.",
-        "night_tomorrow": "Sekarang malam, saat hampir semua tempat tutup: tur dimulai besok pukul {clock}. "
-        "Ubah waktu mulai untuk merencanakan yang lain.",
-        "nothing_open": "Tidak ada yang muat: tempat dalam jangkauan {budget} menit tutup saat itu. Coba waktu mulai "
-        "lain.",
-        "there_and_back": "pergi dan kembali",
-        "on_the_way": "di perjalanan",
-        "unserved_none": "{label}: tidak ada tempat seperti itu dalam jangkauan.",
-        "unserved_closed": "{label}: {name} dan yang lain tutup saat tur lewat.",
-        "unserved_too_far": "{label}: terlalu jauh; {name}, yang terdekat, memerlukan sekitar {need} menit dengan "
-        "kunjungannya, lebih dari {budget} menit tur.",
-        "unserved_too_far_ride": "{label}: terlalu jauh; {name}, yang terdekat, memerlukan sekitar {ride} menit "
-        "bersepeda, lebih dari {inc} menit yang termasuk dalam tiket sepeda sewaan.",
-        "unserved_crowded": "{label}: satu tempat muat sendiri, tetapi tidak bersama perhentian lain dalam "
-        "{budget} menit.",
-    },
-}
+    return translate("tourplan_nothing_fits", lang, budget=f"{budget:.0f}", need=math.ceil(min(near) / 60), way=way)
 
 
 def _say(lang: str, key: str, **values: Any) -> str:
-    return _SAY.get(lang, _SAY["en"])[key].format(**values)
+    """A message whose id is built (``"unserved_" + reason``): each is listed in `routes.i18n.BUILT_IDS`."""
+    return translate("tourplan_" + key, lang, **values)
 
 
 def _windows(dests, first: int, m: int, t0: dt.datetime, horizon_s: float):
@@ -1098,23 +1057,6 @@ def plan_tour(
     return feature
 
 
-_WARN = {
-    "en": {
-        "ride": "Riding takes about {ride} min, more than the {inc:g} min the bike-share ticket includes: "
-        "extra minutes are charged.",
-        "total": "With visits the tour takes about {total} min, more than the {inc:g} min the bike-share ticket "
-        "includes: return the bike at a station during long visits, or extra minutes are charged.",
-    },
-    "id": {
-        "ride": "Waktu bersepeda sekitar {ride} menit, lebih dari {inc:g} menit yang termasuk dalam tiket "
-        "sepeda sewaan: menit tambahan dikenai biaya.",
-        "total": "Dengan kunjungan, tur memakan waktu sekitar {total} menit, lebih dari {inc:g} menit yang termasuk "
-        "dalam tiket sepeda sewaan: kembalikan sepeda di stasiun saat kunjungan lama, atau menit "
-        "tambahan dikenai biaya.",
-    },
-}
-
-
 def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, lang: str = "en") -> list[str]:
     """Plain-language warnings when a tour outlasts the minutes a bike-share ticket includes.
 
@@ -1132,13 +1074,16 @@ def tour_warnings(props: Mapping[str, Any], included_minutes: float | None, *, l
     """
     if not included_minutes:
         return []
-    words = _WARN.get(lang, _WARN["en"])
     limit_s = included_minutes * 60
     ride_s, total_s = float(props.get("duration_s") or 0), float(props.get("total_s") or 0)
     if ride_s > limit_s:
-        return [words["ride"].format(ride=_minutes_over(ride_s, included_minutes), inc=included_minutes)]
+        return [
+            translate("tourplan_warn_ride", lang, ride=_minutes_over(ride_s, included_minutes), inc=included_minutes)
+        ]
     if total_s > limit_s:
-        return [words["total"].format(total=_minutes_over(total_s, included_minutes), inc=included_minutes)]
+        return [
+            translate("tourplan_warn_total", lang, total=_minutes_over(total_s, included_minutes), inc=included_minutes)
+        ]
     return []
 
 

@@ -42,9 +42,8 @@ def test_wheel_carries_data_templates_and_migrations(wheel):
     for needed in (
         "routes/data/profiles.toml",
         "routes/data/categories.toml",
-        "routes/data/instructions.toml",
-        "routes/data/i18n/en.json",
-        "routes/data/i18n/id.json",
+        "routes/data/locale/en/LC_MESSAGES/messages.mo",
+        "routes/data/locale/id/LC_MESSAGES/messages.mo",
         "webapp/templates/map.html",
         "webapp/storage/migrations/env.py",
         "webapp/storage/migrations/versions/0001_destination_layer.py",

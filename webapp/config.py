@@ -27,7 +27,7 @@ TILES_URL                 a raster tile server of your own ({z}/{x}/{y})        
 BASEMAP                   built-in base map: auto (from SOURCE), none, .mbtiles  auto
 TILES_ATTRIBUTION         attribution of the tiles                               OSM
 DATA_ATTRIBUTION          attribution of the map data, always shown              OSM
-LANGUAGES                 UI languages (routes/data/i18n/<code>.json); 1st=base  en,id
+LANGUAGES                 UI languages (routes/data/locale/<code>); 1st=base    en,id
 CSP                       Content-Security-Policy; {nonce} and {tiles} filled in  see below
 REFERRER_POLICY           Referrer-Policy header                                 same-origin
 FRAME_OPTIONS             X-Frame-Options header                                 SAMEORIGIN
@@ -57,11 +57,12 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from routes import settings as library_settings
+from routes.i18n import DOMAIN, locale_folder
 
 from .errors import SettingError
 
@@ -111,6 +112,10 @@ def _float(low: float, high: float) -> Callable[[str, Any], float]:
     return lambda name, v: _number(name, v, low=low, high=high, integer=False)
 
 
+def _catalogue_of(code: str) -> Path:
+    return locale_folder() / code / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
 def _languages(name: str, v: Any) -> list[str]:
     items = v.split(",") if isinstance(v, str) else v
     if not isinstance(items, (list, tuple)) or not items:
@@ -118,9 +123,10 @@ def _languages(name: str, v: Any) -> list[str]:
     out = []
     for code in items:
         code = code.strip() if isinstance(code, str) else code
-        path = library_settings.data_folder / "i18n" / f"{code}.json"
-        if not isinstance(code, str) or not code.isalpha() or not path.is_file():
-            raise SettingError(f"setting {name}: no UI strings for language {code!r:.20} (routes/data/i18n/*.json)")
+        if not isinstance(code, str) or not code.isalpha() or not _catalogue_of(code).is_file():
+            raise SettingError(
+                f"setting {name}: no UI strings for language {code!r:.20} (routes/data/locale/<code>/LC_MESSAGES)"
+            )
         out.append(code)
     return out
 

@@ -12,7 +12,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 
 from .auth import check_csrf, csrf_token, current_staff
 from .errors import CSRFFailedError, WebError
-from .i18n import get_lang, strings_for
+from .i18n import get_lang, gettext
 from .inputguard import INT_MAX
 from .storage.models import User, category_label
 
@@ -20,8 +20,8 @@ __all__ = ["check_form_csrf", "form_int", "localise", "page", "require_page", "t
 
 
 def t(key: str, **fmt: Any) -> str:
-    """UI string ``key`` in the request's language (routes/data/i18n), formatted with ``fmt``."""
-    text = strings_for(get_lang()).get(key, key)
+    """UI string ``key`` in the request's language (the gettext catalogue), formatted with ``fmt``."""
+    text = gettext(key)
     return text.format(**fmt) if fmt else text
 
 
@@ -87,4 +87,4 @@ def localise(errors: dict[str, str]) -> dict[str, str]:
     """Field messages in the page's language (the checks word them in English)."""
     if get_lang() == "en":
         return errors
-    return {k: (t(f"admin_err_{k}") if f"admin_err_{k}" in strings_for(get_lang()) else m) for k, m in errors.items()}
+    return {k: (text if (text := t(f"admin_err_{k}")) != f"admin_err_{k}" else m) for k, m in errors.items()}

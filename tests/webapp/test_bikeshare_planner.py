@@ -8,7 +8,6 @@ whose first priced minute sets the included minutes. The browser side is in
 
 from __future__ import annotations
 
-import json
 import re
 from contextlib import ExitStack, contextmanager
 
@@ -273,12 +272,9 @@ NEW_KEYS = [
 
 
 def test_strings_in_both_languages():
-    from routes import settings
+    from routes.i18n import catalogue
 
-    strings = {
-        lang: json.loads((settings.data_folder / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
-        for lang in ("en", "id")
-    }
+    strings = {lang: catalogue(lang) for lang in ("en", "id")}
     for key in NEW_KEYS:
         en, id_ = strings["en"][key], strings["id"][key]
         assert en and id_ and en != id_, key

@@ -12,16 +12,16 @@ The browser side is in ``test_visitor_browser.py`` (and the bike-share and eleva
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import pytest
 from test_bikeshare_planner import START, WHEN, _tour, feed_client, paris_stations  # noqa: F401 (fixtures)
 
 import routes.tours as tours
-from routes import route, settings
+from routes import route
 from routes._tsp import brute_force_orienteering, orienteering
 from routes.cli import main
+from routes.i18n import catalogue
 from routes.tours import destinations_from_network, plan_tour
 
 SATURDAY, MONDAY = "2026-06-06T10:00", "2026-06-08T10:00"
@@ -193,7 +193,7 @@ def test_cli_summaries_in_indonesian(capsys):
 
 def test_one_word_for_main_roads():
     for lang, word in (("en", "main road"), ("id", "jalan utama")):
-        strings = json.loads((settings.data_folder / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+        strings = catalogue(lang)
         assert not [v for v in strings.values() if "major" in v.lower()]
         names = [strings[f"hw_{k}"].lower() for k in ("tertiary", "secondary", "primary")]
         assert all(word in n for n in names) and len(set(names)) == 3, names

@@ -2,7 +2,8 @@
 
 ``bikemap serve`` (`webapp.cli.serve`), ``bikemap user`` (`webapp.cli.users`) and
 ``bikemap db`` (`webapp.cli.db`) are added here, so the library never names the
-web package. ``[project.scripts]`` points at `main`.
+web package; ``bikemap tour`` and ``bikemap destinations`` get ``--db`` and the
+database's destination ids (`webapp.cli.tours`). ``[project.scripts]`` points at `main`.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from collections.abc import Sequence
 
 from routes.cli import main as run
 
-from . import db, serve, users
+from . import db, serve, tours, users
 
 __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(argv, extra=[serve.register, users.register, db.register])
+    return run(argv, extra=[serve.register, users.register, db.register, tours.register])
 
 
 if __name__ == "__main__":

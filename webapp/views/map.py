@@ -1,15 +1,15 @@
-"""Blueprint ``map``: the map page with the route planner (``/``)."""
+"""Blueprint ``map``: the map page with the route planner (``/``) and its strings (``/i18n/<lang>.json``)."""
 
 from __future__ import annotations
 
 import threading
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from routes import get_profile, profile_names, settings
 
-from ..i18n import get_lang, gettext, strings_for
+from ..i18n import get_lang, gettext, strings_json, strings_url
 from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
 from ..network import get_network
 from ..security import csp_nonce
@@ -80,7 +80,7 @@ def index():
         "map.html",
         lang=lang,
         languages=current_app.config["LANGUAGES"],
-        strings=strings_for(lang),
+        strings_url=strings_url(lang),
         folium=folium_parts,
         map_name=parts["map_name"],
         profiles=_profiles(lang),
@@ -90,3 +90,24 @@ def index():
         api_base=url_for("route.api_route").rsplit("/", 1)[0],
         max_via=settings.max_via,
     )
+
+
+@bp.get("/i18n/<lang>.json")
+def strings(lang: str):
+    """Every UI string of ``lang`` for the page's scripts, one JSON object by message id.
+
+    The page asks for it with ``?v=`` set to a digest of the content, so an answer to a versioned
+    address never changes and is kept for a year; without ``v`` it is revalidated (ETag).
+    """
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(404)
+    body, version = strings_json(lang)
+    resp = Response(body, mimetype="application/json")
+    resp.set_etag(version)
+    if request.args.get("v") == version:
+        resp.cache_control.public = True
+        resp.cache_control.max_age = 31536000
+        resp.cache_control.immutable = True
+    else:
+        resp.cache_control.no_cache = True
+    return resp.make_conditional(request)

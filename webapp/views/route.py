@@ -17,6 +17,7 @@ from routes.gpx import feature_to_gpx
 
 from ..bikeshare import bikeshare_feature
 from ..http import GPX, geojson, query, query_lang
+from ..i18n import gettext
 from ..network import get_network
 from ..openapi import BUSY, ERROR_RESPONSES, LANG, LATLON, TOO_MANY, error_response, param
 from ..storage import get_session
@@ -113,18 +114,12 @@ def _name_waypoints(feature: dict, text: str) -> None:
             w["name"] = name
 
 
-_GPX_WORDS = {
-    "en": ("bikemap bike share", "walk", "ride"),
-    "id": ("bikemap sepeda sewaan", "jalan kaki", "bersepeda"),
-}
-
-
 def _gpx_name(feature: dict, lang: str) -> str | None:
     """A bike-share trip's GPX title with its legs ("walk 2 min, ride 4 min, walk 4 min"); None: the default."""
     p = feature["properties"]
     if p.get("mode") != "bikeshare":
         return None
-    title, walk, ride = _GPX_WORDS.get(lang, _GPX_WORDS["en"])
+    title, walk, ride = gettext("gpx_bs_title", lang), gettext("gpx_bs_walk", lang), gettext("gpx_bs_ride", lang)
     legs = ", ".join(
         f"{walk if leg['mode'] == 'walk' else ride} {max(1, round(leg['duration_s'] / 60))} min" for leg in p["legs"]
     )

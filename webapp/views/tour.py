@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify
 
 from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
-from routes.places import load_categories
+from routes.places import category_label, load_categories
 from routes.tours import DEFAULT_BUDGET_MIN, destinations_from_network, plan_tour, tour_to_gpx
 
 from ..bikeshare import gbfs_client
@@ -115,9 +115,8 @@ def api_tour_categories():
     q = query({"lang"})
     lang = query_lang(q)
     cats = load_categories()
-    labels = cats["label"].get(lang) or cats["label"]["en"]
     return jsonify(
-        [{"id": c, "label": labels.get(c, c), "visit_min": cats["visit_min"][c]} for c in cats["vocabulary"]]
+        [{"id": c, "label": category_label(c, lang), "visit_min": cats["visit_min"][c]} for c in cats["vocabulary"]]
     )
 
 

@@ -3,7 +3,7 @@
  * Feature scripts (planner.js, tours, elevation, live stations...) build on it:
  *   bikemap.map                  the Leaflet map (Folium's)
  *   bikemap.layers               Folium layers: network_<class>, destinations, stations
- *   bikemap.t(key, vars)         UI string in the page language
+ *   bikemap.t(key, vars)         UI string in the page language (the catalogue's JSON, /i18n/<lang>.json)
  *   bikemap.api(path, params)    GET /api/<path> -> Promise of JSON (rejects with {code, message})
  *   bikemap.drawFeature(name, geojson, options) / clearFeature(name)   one named overlay each
  *   bikemap.drawConnectors(name, feature)   dashed lines from the street to points off it
@@ -19,9 +19,24 @@
   var map = folium.map || window[cfg.map];
   var listeners = {};
   var drawn = {};
+  var strings = loadStrings(cfg.strings);
+
+  // The page's strings, one JSON document per language at an address versioned by its content
+  // (webapp.views.map.strings): every feature script builds its controls with them as it loads,
+  // so they are read before any of them runs. After the first visit the browser answers from its
+  // cache (kept a year), without a request.
+  function loadStrings(url) {
+    var xhr = new XMLHttpRequest();
+    try {
+      xhr.open("GET", url, false);
+      xhr.send();
+      if (xhr.status === 200) return JSON.parse(xhr.responseText);
+    } catch (err) { if (window.console) console.warn("bikemap: no strings", err); }
+    return {};
+  }
 
   function t(key, vars) {
-    var s = Object.prototype.hasOwnProperty.call(cfg.strings, key) ? cfg.strings[key] : key;
+    var s = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
     if (vars) {
       Object.keys(vars).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
     }

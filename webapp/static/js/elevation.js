@@ -17,19 +17,9 @@
   var SVG = "http://www.w3.org/2000/svg";
   var W = 340, H = 130, LEFT = 40, RIGHT = 8, TOP = 10, BOTTOM = 20;
   var MAX_POINTS = 600;  // enough for a phone-sized chart
-  var FALLBACK = {
-    elev_title: "Elevation", elev_ascent: "Climb", elev_descent: "Descent", elev_max_grade: "Steepest climb",
-    elev_chart_label: "Elevation profile: {up} up and {down} down, between {min} and {max}"
-  };
   var box = null, marker = null, current = null;
 
-  function t(key, vars) {
-    var s = bm.t(key, vars);
-    if (s !== key) return s;
-    s = FALLBACK[key] || key;
-    Object.keys(vars || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
-    return s;
-  }
+  var t = bm.t;
   function metres(v) { return Math.round(v).toLocaleString(bm.lang) + " " + t("m"); }
   function svg(tag, attrs) {
     var e = document.createElementNS(SVG, tag);

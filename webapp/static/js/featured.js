@@ -12,40 +12,8 @@
   if (!bm) return;
   var map = bm.map, el = bm.el;
 
-  var STRINGS = {
-    en: {
-      title: "Featured routes", none: "No featured routes yet.", show: "Show on map", gpx: "GPX",
-      shown: "Shown on the map", unpublished: "not published", stops: "{n} stops", load_error: "Featured routes could not be loaded.",
-      save_title: "Save as featured route (staff)", save_help: "Saves the tour or route planned last on this page.",
-      name_en: "Name (English)", name_id: "Name (Bahasa Indonesia)", desc_en: "Description (English)",
-      desc_id: "Description (Bahasa Indonesia)", published: "Published (visitors see it)", save: "Save as featured route",
-      nothing: "Plan a route or a tour first.", saved: "Saved: {name}", saved_tour: "Planned tour ready to save.",
-      saved_route: "Planned route ready to save.", name_needed: "Give the route a name.", stop: "Stop",
-      publish: "Publish", unpublish: "Unpublish", remove: "Delete", confirm_remove: "Delete the featured route \u201c{name}\u201d?",
-      stale: "Someone else changed this featured route meanwhile; the list is reloaded.",
-      edit: "Edit", edit_title: "Edit \u201c{name}\u201d", save_changes: "Save changes", cancel: "Cancel",
-      use_plan: "Replace its line with the route or tour planned last"
-    },
-    id: {
-      title: "Rute unggulan", none: "Belum ada rute unggulan.", show: "Tampilkan di peta", gpx: "GPX",
-      shown: "Ditampilkan di peta", unpublished: "belum diterbitkan", stops: "{n} perhentian", load_error: "Rute unggulan tidak dapat dimuat.",
-      save_title: "Simpan sebagai rute unggulan (staf)", save_help: "Menyimpan tur atau rute yang terakhir direncanakan di halaman ini.",
-      name_en: "Nama (Inggris)", name_id: "Nama (Bahasa Indonesia)", desc_en: "Deskripsi (Inggris)",
-      desc_id: "Deskripsi (Bahasa Indonesia)", published: "Diterbitkan (terlihat oleh pengunjung)", save: "Simpan sebagai rute unggulan",
-      nothing: "Rencanakan rute atau tur terlebih dahulu.", saved: "Tersimpan: {name}", saved_tour: "Tur yang direncanakan siap disimpan.",
-      saved_route: "Rute yang direncanakan siap disimpan.", name_needed: "Beri nama rute ini.", stop: "Perhentian",
-      publish: "Terbitkan", unpublish: "Batalkan terbit", remove: "Hapus", confirm_remove: "Hapus rute unggulan \u201c{name}\u201d?",
-      stale: "Orang lain telah mengubah rute unggulan ini; daftar dimuat ulang.",
-      edit: "Ubah", edit_title: "Ubah \u201c{name}\u201d", save_changes: "Simpan perubahan", cancel: "Batal",
-      use_plan: "Ganti garisnya dengan rute atau tur yang terakhir direncanakan"
-    }
-  };
-  var S = STRINGS[bm.lang] || STRINGS.en;
-  function t(key, vars) {
-    var s = S[key] || STRINGS.en[key] || key;
-    Object.keys(vars || {}).forEach(function (k) { s = s.split("{" + k + "}").join(String(vars[k])); });
-    return s;
-  }
+  // every text is a message of the catalogue, id "featured_<name>"
+  var t = bm.t;
 
   document.head.appendChild(el("style", {}, [
     ".bm-featured-list { list-style: none; padding: 0; margin: 0; }",
@@ -59,7 +27,7 @@
     ".bm-featured-save input[type=text], .bm-featured-save textarea { width: 100%; }"
   ].join("\n")));
 
-  var box = bm.section("featured", t("title"));
+  var box = bm.section("featured", t("featured_title"));
   box.setAttribute("aria-live", "polite");
   var status = el("div", {"class": "bm-status", role: "status", id: "bm-featured-status"});
   var list = el("ul", {"class": "bm-featured-list", id: "bm-featured-list"});
@@ -75,7 +43,7 @@
     if (p.distance_m) bits.push(bm.formatDistance(p.distance_m));
     var secs = p.total_s || p.duration_s;
     if (secs) bits.push(bm.formatDuration(secs));
-    if (p.stops && p.stops.length && p.kind !== "route" && p.kind !== "bikeshare") bits.push(t("stops", {n: p.stops.length}));
+    if (p.stops && p.stops.length && p.kind !== "route" && p.kind !== "bikeshare") bits.push(t("featured_stops", {n: p.stops.length}));
     return bits.join(" · ");
   }
 
@@ -103,7 +71,7 @@
       var numbered = f.properties.kind !== "route" && f.properties.kind !== "bikeshare";
       markers = L.layerGroup();
       (f.properties.stops || []).forEach(function (s, i) {
-        var label = numbered ? (i + 1) + ". " + (s.name || t("stop")) : (s.name || t("stop"));
+        var label = numbered ? (i + 1) + ". " + (s.name || t("featured_stop")) : (s.name || t("featured_stop"));
         var m = L.marker([s.lat, s.lon], {icon: stopIcon(i + 1), title: label, keyboard: true, zIndexOffset: 800});
         var pop = el("div", {"class": "bm-popup"});
         pop.appendChild(el("strong", {"class": "bm-name"}, label));
@@ -116,28 +84,28 @@
       bm.urlState.featured = String(id);  // a reload or a shared link opens it again
       if (bm.planner && bm.planner.writeUrl) bm.planner.writeUrl();
       status.className = "bm-status";
-      status.textContent = t("shown") + ": " + f.properties.title;
+      status.textContent = t("featured_shown") + ": " + f.properties.title;
       bm.emit("featured", f);
       return f;
     }).catch(function (err) {
       status.className = "bm-status bm-error";
-      status.textContent = (err && err.message) || t("load_error");
+      status.textContent = (err && err.message) || t("featured_load_error");
     });
   }
 
   function item(f) {
     var p = f.properties;
     var li = el("li", {"data-id": String(f.id)});
-    li.appendChild(el("span", {"class": "bm-featured-name"}, p.title + (p.published === false ? " (" + t("unpublished") + ")" : "")));
+    li.appendChild(el("span", {"class": "bm-featured-name"}, p.title + (p.published === false ? " (" + t("featured_unpublished") + ")" : "")));
     if (p.text) li.appendChild(el("p", {}, p.text));
     var sum = summaryText(p);
     if (sum) li.appendChild(el("small", {}, sum));
     var row = el("div", {"class": "bm-row"});
-    var btn = el("button", {type: "button", "class": "btn btn-sm btn-outline-primary bm-featured-show"}, t("show"));
+    var btn = el("button", {type: "button", "class": "btn btn-sm btn-outline-primary bm-featured-show"}, t("featured_show"));
     btn.addEventListener("click", function () { show(f.id, li); });
     var gpx = el("a", {"class": "btn btn-sm btn-outline-secondary bm-featured-gpx",
                        href: bm.apiUrl("featured/" + encodeURIComponent(f.id), {format: "gpx", lang: bm.lang}),
-                       download: "bikemap-featured-" + f.id + ".gpx"}, t("gpx"));
+                       download: "bikemap-featured-" + f.id + ".gpx"}, t("featured_gpx"));
     row.appendChild(btn); row.appendChild(gpx);
     if (staff) staffActions(f, row);
     li.appendChild(row);
@@ -153,8 +121,8 @@
       if (resp.ok) return load();
       return resp.json().catch(function () { return {}; }).then(function (data) {
         status.className = "bm-status bm-error";
-        status.textContent = resp.status === 412 ? t("stale") : ((data.error && data.error.message) || resp.statusText);
-        if (resp.status === 412) load().then(function () { status.className = "bm-status bm-error"; status.textContent = t("stale"); });
+        status.textContent = resp.status === 412 ? t("featured_stale") : ((data.error && data.error.message) || resp.statusText);
+        if (resp.status === 412) load().then(function () { status.className = "bm-status bm-error"; status.textContent = t("featured_stale"); });
       });
     });
   }
@@ -162,16 +130,16 @@
   function staffActions(f, row) {
     var pub = f.properties.published;
     var toggle = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary bm-featured-publish"},
-                    t(pub ? "unpublish" : "publish"));
+                    pub ? t("featured_unpublish") : t("featured_publish"));
     toggle.addEventListener("click", function () { write("PATCH", f, {published: !pub}); });
     row.appendChild(toggle);
-    var edit = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary bm-featured-edit"}, t("edit"));
+    var edit = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary bm-featured-edit"}, t("featured_edit"));
     edit.addEventListener("click", function () { if (editForm) editForm.edit(f); });
     row.appendChild(edit);
     if (staff.role === "admin") {
-      var del = el("button", {type: "button", "class": "btn btn-sm btn-outline-danger bm-featured-delete"}, t("remove"));
+      var del = el("button", {type: "button", "class": "btn btn-sm btn-outline-danger bm-featured-delete"}, t("featured_remove"));
       del.addEventListener("click", function () {
-        if (window.confirm(t("confirm_remove", {name: f.properties.title}))) write("DELETE", f);
+        if (window.confirm(t("featured_confirm_remove", {name: f.properties.title}))) write("DELETE", f);
       });
       row.appendChild(del);
     }
@@ -183,7 +151,7 @@
     return bm.api("featured", params).then(function (fc) {
       list.textContent = "";
       status.className = "bm-status";
-      status.textContent = fc.features.length ? "" : t("none");
+      status.textContent = fc.features.length ? "" : t("featured_none");
       fc.features.forEach(function (f) { list.appendChild(item(f)); });
       var want = wanted;
       if (want && !load.opened) {
@@ -193,14 +161,14 @@
       }
     }).catch(function () {
       status.className = "bm-status bm-error";
-      status.textContent = t("load_error");
+      status.textContent = t("featured_load_error");
     });
   }
 
   // ------------------------------------------------------------------ staff: save what was planned
 
-  bm.on("route", function (f) { lastPlan = f; lastKind = "route"; if (staff) note.textContent = t("saved_route"); });
-  bm.on("tour", function (f) { lastPlan = f; lastKind = "tour"; if (staff) note.textContent = t("saved_tour"); });
+  bm.on("route", function (f) { lastPlan = f; lastKind = "route"; if (staff) note.textContent = t("featured_saved_route"); });
+  bm.on("tour", function (f) { lastPlan = f; lastKind = "tour"; if (staff) note.textContent = t("featured_saved_tour"); });
   var note = el("p", {"class": "bm-help", id: "bm-featured-note"});
 
   function field(id, label, input) {
@@ -215,10 +183,10 @@
 
   function staffForm(session) {
     var form = el("details", {"class": "bm-featured-save", id: "bm-featured-save"});
-    var summary = el("summary", {}, t("save_title"));
+    var summary = el("summary", {}, t("featured_save_title"));
     form.appendChild(summary);
-    form.appendChild(el("p", {"class": "bm-help"}, t("save_help")));
-    if (lastPlan) note.textContent = t(lastKind === "tour" ? "saved_tour" : "saved_route");  // planned before we knew
+    form.appendChild(el("p", {"class": "bm-help"}, t("featured_save_help")));
+    if (lastPlan) note.textContent = lastKind === "tour" ? t("featured_saved_tour") : t("featured_saved_route");  // planned before we knew
     form.appendChild(note);
     var nameEn = el("input", {type: "text", maxlength: "200", "class": "form-control form-control-sm"});
     var nameId = el("input", {type: "text", maxlength: "200", "class": "form-control form-control-sm"});
@@ -226,10 +194,10 @@
     var descId = el("textarea", {rows: "2", maxlength: "5000", "class": "form-control form-control-sm"});
     var pub = el("input", {type: "checkbox", id: "bm-featured-published"});
     var useLine = el("input", {type: "checkbox", id: "bm-featured-use-plan"});
-    form.appendChild(field("bm-featured-name-en", t("name_en"), nameEn));
-    form.appendChild(field("bm-featured-name-id", t("name_id"), nameId));
-    form.appendChild(field("bm-featured-desc-en", t("desc_en"), descEn));
-    form.appendChild(field("bm-featured-desc-id", t("desc_id"), descId));
+    form.appendChild(field("bm-featured-name-en", t("featured_name_en"), nameEn));
+    form.appendChild(field("bm-featured-name-id", t("featured_name_id"), nameId));
+    form.appendChild(field("bm-featured-desc-en", t("featured_desc_en"), descEn));
+    form.appendChild(field("bm-featured-desc-id", t("featured_desc_id"), descId));
     function checkbox(input, text) {
       var label = el("label", {"for": input.id});
       label.appendChild(input);
@@ -237,12 +205,12 @@
       form.appendChild(label);
       return label;
     }
-    checkbox(pub, t("published"));
-    var useLabel = checkbox(useLine, t("use_plan"));
+    checkbox(pub, t("featured_published"));
+    var useLabel = checkbox(useLine, t("featured_use_plan"));
     useLabel.hidden = true;
-    var save = el("button", {type: "button", "class": "btn btn-sm btn-primary", id: "bm-featured-save-btn"}, t("save"));
+    var save = el("button", {type: "button", "class": "btn btn-sm btn-primary", id: "bm-featured-save-btn"}, t("featured_save"));
     var cancel = el("button", {type: "button", "class": "btn btn-sm btn-outline-secondary", id: "bm-featured-cancel", hidden: "hidden"},
-                    t("cancel"));
+                    t("featured_cancel"));
     var msg = el("div", {"class": "bm-status", role: "status", id: "bm-featured-save-status"});
     var row = el("div", {"class": "bm-row"});
     row.appendChild(save); row.appendChild(cancel);
@@ -255,8 +223,8 @@
       nameEn.value = nameId.value = descEn.value = descId.value = "";
       pub.checked = useLine.checked = false;
       useLabel.hidden = cancel.hidden = true;
-      summary.textContent = t("save_title");
-      save.textContent = t("save");
+      summary.textContent = t("featured_save_title");
+      save.textContent = t("featured_save");
     }
     function edit(f) {  // fill the form with a listed route; saving then changes it (PATCH, If-Match)
       var p = f.properties;
@@ -265,8 +233,8 @@
       descEn.value = p.description || ""; descId.value = (p.descriptions || {}).id || "";
       pub.checked = !!p.published; useLine.checked = false;
       useLabel.hidden = cancel.hidden = false;
-      summary.textContent = t("edit_title", {name: p.title});
-      save.textContent = t("save_changes");
+      summary.textContent = t("featured_edit_title", {name: p.title});
+      save.textContent = t("featured_save_changes");
       msg.textContent = "";
       form.open = true;
       nameEn.focus();
@@ -276,8 +244,8 @@
     save.addEventListener("click", function () {
       msg.className = "bm-status bm-error";
       var withLine = !editing || useLine.checked;
-      if (withLine && !lastPlan) { msg.textContent = t("nothing"); return; }
-      if (!nameEn.value.trim()) { msg.textContent = t("name_needed"); nameEn.focus(); return; }
+      if (withLine && !lastPlan) { msg.textContent = t("featured_nothing"); return; }
+      if (!nameEn.value.trim()) { msg.textContent = t("featured_name_needed"); nameEn.focus(); return; }
       var props = {
         name: nameEn.value, names: nameId.value.trim() ? {id: nameId.value} : {},
         description: descEn.value, descriptions: descId.value.trim() ? {id: descId.value} : {},
@@ -297,16 +265,16 @@
           if (!resp.ok) {
             var e = (data && data.error) || {};
             var fields = e.fields ? Object.keys(e.fields).map(function (k) { return k + ": " + e.fields[k]; }).join("; ") : "";
-            msg.textContent = resp.status === 412 ? t("stale") : (fields || e.message || resp.statusText);
+            msg.textContent = resp.status === 412 ? t("featured_stale") : (fields || e.message || resp.statusText);
             if (resp.status === 412) { reset(); load(); }
             return;
           }
           msg.className = "bm-status";
-          msg.textContent = t("saved", {name: data.properties.title});
+          msg.textContent = t("featured_saved", {name: data.properties.title});
           reset();
           load();
         });
-      }).catch(function () { save.disabled = false; msg.textContent = t("load_error"); });
+      }).catch(function () { save.disabled = false; msg.textContent = t("featured_load_error"); });
     });
     box.appendChild(form);
     editForm = {edit: edit};

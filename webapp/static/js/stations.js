@@ -15,12 +15,7 @@
   var osmHidden = false;
   var layer = null;
 
-  function s(key, fallback, vars) {
-    var v = bm.t(key, vars);
-    if (v !== key) return v;
-    Object.keys(vars || {}).forEach(function (k) { fallback = fallback.split("{" + k + "}").join(String(vars[k])); });
-    return fallback;
-  }
+  var t = bm.t;
 
   function clock(iso) {
     if (!iso) return "?";
@@ -76,7 +71,7 @@
     STATES.forEach(function (st, i) {
       var li = bm.el("li", i === 0 ? {id: "bm-legend-live", "data-state": st} : {"data-state": st});
       li.appendChild(stationHtml(st, samples[st][0], samples[st][1]));
-      li.appendChild(document.createTextNode(s("live_legend_" + st, st)));
+      li.appendChild(document.createTextNode(t("live_legend_" + st)));
       list.appendChild(li);
     });
   }
@@ -85,17 +80,17 @@
     var p = f.properties, el = bm.el;
     var lon = f.geometry.coordinates[0], lat = f.geometry.coordinates[1];
     var box = el("div", {"class": "bm-popup bm-station", "data-station": String(p.station_id)});
-    box.appendChild(el("strong", {"class": "bm-name"}, p.name || s("station", "Station")));
-    box.appendChild(el("div", {"class": "bm-cat"}, s("station", "Station")));
+    box.appendChild(el("strong", {"class": "bm-name"}, p.name || t("station")));
+    box.appendChild(el("div", {"class": "bm-cat"}, t("station")));
     var live = el("div", {"class": "bm-live"});
     live.appendChild(el("div", {"class": "bm-live-bikes"},
-      s("live_bikes", "Bikes: {n}", {n: p.num_bikes_available === null ? "?" : p.num_bikes_available})));
+      t("live_bikes", {n: p.num_bikes_available === null ? "?" : p.num_bikes_available})));
     if (p.num_docks_available !== null && p.num_docks_available !== undefined) {
-      live.appendChild(el("div", {"class": "bm-live-docks"}, s("live_docks", "Free docks: {n}", {n: p.num_docks_available})));
+      live.appendChild(el("div", {"class": "bm-live-docks"}, t("live_docks", {n: p.num_docks_available})));
     }
-    if (p.is_renting === false) live.appendChild(el("div", {"class": "bm-live-off"}, s("live_not_renting", "Not renting bikes now")));
-    if (p.is_returning === false) live.appendChild(el("div", {"class": "bm-live-off"}, s("live_not_returning", "Not taking bikes back now")));
-    if (p.last_reported) live.appendChild(el("div", {"class": "bm-note"}, s("live_updated", "Updated {time}", {time: clock(p.last_reported)})));
+    if (p.is_renting === false) live.appendChild(el("div", {"class": "bm-live-off"}, t("live_not_renting")));
+    if (p.is_returning === false) live.appendChild(el("div", {"class": "bm-live-off"}, t("live_not_returning")));
+    if (p.last_reported) live.appendChild(el("div", {"class": "bm-note"}, t("live_updated", {time: clock(p.last_reported)})));
     box.appendChild(live);
     var acts = el("div", {"class": "bm-actions", "data-lat": String(lat), "data-lon": String(lon)});
     [["from", "start_here"], ["to", "go_here"]].forEach(function (a) {
@@ -109,9 +104,9 @@
     var id = "bm-live-stale";
     var old = document.getElementById(id);
     if (!fc.stale) { if (old) old.remove(); return; }
-    var sec = bm.section("stations", s("layer_stations", "Bike-share stations"));
+    var sec = bm.section("stations", t("layer_stations"));
     var p = old || bm.el("p", {id: id, "class": "bm-status bm-stale", role: "status"});
-    p.textContent = s("live_stale", "Live availability may be out of date (last update {time}).", {time: clock(fc.last_good)});
+    p.textContent = t("live_stale", {time: clock(fc.last_good)});
     if (!old) sec.appendChild(p);
   }
 
@@ -125,8 +120,8 @@
     layer = bm.drawFeature("live-stations", fc, {
       pointToLayer: function (f, latlng) {
         var p = f.properties;
-        var label = (p.name || s("station", "Station")) + ": " +
-          s("live_badge", "{bikes} bikes, {docks} free docks", {bikes: count(p.num_bikes_available), docks: count(p.num_docks_available)});
+        var label = (p.name || t("station")) + ": " +
+          t("live_badge", {bikes: count(p.num_bikes_available), docks: count(p.num_docks_available)});
         return L.marker(latlng, {icon: stationIcon(p), title: label, alt: label, keyboard: true, riseOnHover: true});
       },
       onEachFeature: function (f, m) {
