@@ -31,10 +31,6 @@ def init_app(app: Flask) -> None:
         with stage(f"preparing the routers of {len(names)} profiles ({', '.join(names)})"):
             for name in names:
                 net.router(name)
-            if net.n_nodes:  # the compiled searches (numba) loaded now, not by the first tour or closure
-                router = net.router(names[0])
-                router.node_path([0], [0.0], [0], [0.0], method="reference")
-                router.costs_from([0], [0.0], [0], limit=0.0)
     log.info("network %s: %d segments, %d points of interest", net.name, net.n_segments, len(net.pois))
 
 
