@@ -13,7 +13,9 @@ a junction is a node where a way starts or ends, where ways cross or branch,
 or where the cycling tags change; the stretches between junctions are merged
 into one segment. Differences: a node where two overlapping ways run both ways
 (OSMnx's "degree 4 with two neighbours" case) is kept as a junction, and
-points of interest mapped as relations (multipolygons) are not read.
+points of interest mapped as relations (multipolygons) are not read. The same
+pass reads the turn restrictions (`routes.restrictions`); their via nodes are
+kept as junctions, so every restricted turn happens at a junction of the network.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from numba import njit
 from . import settings
 from .network import EARTH_RADIUS_M
 from .progress import stage
+from .restrictions import restriction_array, rules_of
 
 __all__ = ["read_pbf"]
 
@@ -61,19 +64,30 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
     say = progress or (lambda text: None)
     say("reading ways and nodes")
     with stage(f"reading {Path(path).name}"):
-        refs, lons, lats, way_ids, way_tag, tag_table, pois = _read(path, poi_match)
+        refs, lons, lats, way_ids, way_tag, tag_table, pois, rules = _read(path, poi_match)
     if not refs:
         return None
     say(f"simplifying {sum(len(r) for r in refs):,} way nodes of {len(refs):,} ways")
     tag_dicts = [dict(k) for k in tag_table]  # one dict per distinct tag set, shared by its segments
+    restrictions = restriction_array(rules)
     with stage("building the cycling network"):
-        return _simplify(
-            refs, lons, lats, np.asarray(way_ids, np.int64), np.asarray(way_tag, np.int64), tag_dicts, pois
+        fields = _simplify(
+            refs,
+            lons,
+            lats,
+            np.asarray(way_ids, np.int64),
+            np.asarray(way_tag, np.int64),
+            tag_dicts,
+            pois,
+            restrictions[:, 3],
         )
+    fields["restrictions"] = restrictions
+    return fields
 
 
 def _read(path: str, poi_match):
-    """One pass of libosmium: the routable ways (node ids and positions, tag set) and the points of interest."""
+    """One pass of libosmium: the routable ways (node ids and positions, tag set), the points of interest
+    and the turn restrictions that bind a bicycle (`routes.restrictions.rules_of`)."""
     import osmium
 
     way_tags = tuple(settings.way_tags)
@@ -85,15 +99,19 @@ def _read(path: str, poi_match):
     way_tag: list[int] = []
     tag_table: dict[tuple[tuple[str, str], ...], int] = {}
     pois: list[dict[str, Any]] = []
+    rules: list[tuple[int, int, int, int, int]] = []
     fp = (
         osmium.FileProcessor(path)
         .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", *poi_keys))
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway", "type", *poi_keys))
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION))
     )
-    obj: Any  # a node or a way: the filters let nothing else through
+    obj: Any  # a node, a way or a relation: the filters let nothing else through
     for obj in fp:
         tags = obj.tags
+        if obj.is_relation():
+            rules.extend(rules_of(dict(tags), [(m.type, m.ref, m.role) for m in obj.members]))
+            continue
         if obj.is_way():
             hw = tags.get("highway")
             if hw is not None and hw not in EXCLUDED_HIGHWAY and tags.get("area") != "yes":
@@ -129,7 +147,7 @@ def _read(path: str, poi_match):
                         "tags": poi_tags,
                     }
                 )
-    return refs, lons, lats, way_ids, way_tag, tag_table, pois
+    return refs, lons, lats, way_ids, way_tag, tag_table, pois, rules
 
 
 def _located(nodes) -> tuple[list[int], list[float], list[float]]:
@@ -163,7 +181,7 @@ def _poi(way, tags: dict[str, str], poi_match) -> dict[str, Any] | None:
     return {"osm_type": "way", "osm_id": int(way.id), "lon": round(pt.x, 7), "lat": round(pt.y, 7), "tags": tags}
 
 
-def _simplify(refs, lons, lats, way_ids, way_tag, tag_dicts, pois) -> dict[str, Any]:
+def _simplify(refs, lons, lats, way_ids, way_tag, tag_dicts, pois, via_nodes) -> dict[str, Any]:
     counts = np.fromiter((len(r) for r in refs), np.int64, count=len(refs))
     all_refs = np.concatenate(refs)
     all_lon = np.concatenate(lons)
@@ -180,6 +198,10 @@ def _simplify(refs, lons, lats, way_ids, way_tag, tag_dicts, pois) -> dict[str, 
     et = way_tag[ew]
     n = len(node_id)
     junction = _junctions(n, eu, ev, et)
+    # a turn restriction's via node is a junction, even where two ways merely continue each other there
+    via = np.searchsorted(node_id, via_nodes)
+    via = via[(via < n) & (node_id[np.minimum(via, n - 1)] == via_nodes)]
+    junction[via] = True
     seg_edges_ptr, seg_edges = _chains(n, eu, ev, junction)
     # segment endpoints, geometry and length
     first_e = seg_edges[seg_edges_ptr[:-1]]

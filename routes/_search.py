@@ -14,7 +14,17 @@ import heapq
 import numpy as np
 from numba import njit
 
-__all__ = ["TreeWorkspace", "Workspace", "bidirectional", "bidirectional_ws", "one_to_many", "one_to_many_ws"]
+from ._csr import csr  # re-exported: the arrays the searches walk
+
+__all__ = [
+    "TreeWorkspace",
+    "Workspace",
+    "bidirectional",
+    "bidirectional_ws",
+    "csr",
+    "one_to_many",
+    "one_to_many_ws",
+]
 
 
 class Workspace:

@@ -146,7 +146,8 @@ def find_alternatives(
             break
         check_budget("these alternative routes")  # routes.budget: the caller's time cap, between candidates
         cand = _build(router, pf, pb, u0, uk, plateau, out, inn, cost)
-        if cand is None or cand.cost > limit * (1 + 1e-9):
+        # the trees are searched without turn restrictions: a banned turn costs inf, a pushed one its penalty
+        if cand is None or cand.cost + router.turn_penalty([p.edge for p in cand.pieces]) > limit * (1 + 1e-9):
             continue
         segs = cand.edges // 2  # the ends' partial pieces are left out of the sharing test: a few metres
         if any(np.minimum(seg_len[segs], other[segs]).sum() > max_share * cand.length for other in kept):

@@ -34,6 +34,7 @@ _TURNS = {
     "via": N_("dir_via"),
     "arrive": N_("dir_arrive"),
     "push": N_("dir_push"),
+    "push_turn": N_("dir_push_turn"),
     "gpx_start": N_("gpx_start"),
     "gpx_end": N_("gpx_end"),
     "gpx_via": N_("gpx_via"),
@@ -152,7 +153,7 @@ def build_instructions(
             delta = 0.0
             if pb and bearings:
                 delta = (bearings[0] - pb[1] + 540) % 360 - 180
-            if keys[i - 1] == keys[i] and abs(delta) < _TURN_NEW_STEP_DEG:
+            if keys[i - 1] == keys[i] and abs(delta) < _TURN_NEW_STEP_DEG and not st.get("push_turn"):
                 out[-1]["distance_m"] += st["distance"]
                 out[-1]["duration_s"] += st["duration"]
                 prev = st
@@ -249,7 +250,9 @@ def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[s
         }
     else:
         text = words[mod].format(name=name)
-    if st["push"]:
+    if st.get("push_turn"):  # a turn bicycles may not make (routes.restrictions), made on foot
+        text += words["push_turn"]
+    elif st["push"]:
         text += words["push"]
     return {
         "type": kind,

@@ -53,6 +53,10 @@ class Network:
         Height in metres (float32, NaN where unknown) of every junction and of
         every geometry point (aligned with ``coords``); None without elevation
         data (see `routes.elevation.add_elevation`).
+    restrictions
+        The turn restrictions read from the source that bind a bicycle: one row per
+        (from way, via node, to way), columns `routes.restrictions.COLUMNS`
+        (OSM ids); None where the source carries none (OSMnx graphs, Overpass).
     node_order
         The contraction order of the junctions for the routing hierarchy
         (`routes._cch`); computed when the network is built, None in networks
@@ -75,6 +79,7 @@ class Network:
     node_ele: np.ndarray | None = None
     ele: np.ndarray | None = None
     node_order: np.ndarray | None = None
+    restrictions: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -88,6 +93,7 @@ class Network:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("node_order", None)
+        state.setdefault("restrictions", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()
@@ -198,12 +204,15 @@ class Network:
         ``profile`` is a name from ``routes/data/profiles.toml`` or a `Profile` object
         (a changed copy of a named profile gets a router of its own).
         """
+        from . import settings
         from .profiles import get_profile, load_profiles
         from .routing import Router
 
         p = get_profile(profile)
         named = load_profiles().get(p.name)
         key = p.name if named is p or named == p else f"{p.name}:{hash(repr(p))}"
+        if not settings.turn_restrictions:
+            key += ":no-turn-restrictions"
 
         def build():
             router = Router(self, p)

@@ -90,6 +90,7 @@ class Profile:
     smoothness: dict[str, tuple[float, float]] = field(default_factory=dict)
     sac_scale: dict[str, tuple[float, float]] = field(default_factory=dict)
     climb: dict[str, Any] = field(default_factory=dict)  # hills, see routes.elevation.ClimbRules
+    turn_push_m: float = 20.0  # metres pushed across a junction to make a turn a bicycle may not ride
 
     @classmethod
     def from_table(cls, name: str, t: dict[str, Any]) -> Profile:
@@ -109,6 +110,7 @@ class Profile:
             smoothness=pairs("smoothness"),
             sac_scale=pairs("sac_scale"),
             climb=dict(t.get("climb", {})),
+            turn_push_m=float(t.get("turn_push_m", 20.0)),
         )
 
 
@@ -321,6 +323,16 @@ def is_main_road(cls: str) -> bool:
 
 
 # --------------------------------------------------------------------------- costs
+
+
+def pushed_turn_cost(p: Profile) -> float:
+    """What a banned turn (`routes.restrictions`) costs made on foot: ``turn_push_m`` pushed; inf where not pushed.
+
+    A profile pushes where it has a pushing speed; ``turn_push_m = 0`` forbids pushing a banned turn.
+    """
+    if p.mode != "bicycle" or p.push_speed_kmh <= 0 or p.turn_push_m <= 0:
+        return float("inf")
+    return p.turn_push_m / (p.push_speed_kmh / 3.6) * p.push_factor
 
 
 def _segment_speed_factor(p: Profile, c: SegmentClass, access: int, infra: str | None = None) -> tuple[float, float]:

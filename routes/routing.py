@@ -21,12 +21,15 @@ import numpy as np
 import shapely
 
 from . import settings
+from ._csr import csr
+from ._turns import TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
 from .instructions import build_instructions
 from .network import Network
-from .profiles import PUSH, Profile, get_profile, is_main_road
+from .profiles import PUSH, Profile, get_profile, is_main_road, pushed_turn_cost
+from .restrictions import turn_bans
 from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
 
 if TYPE_CHECKING:
@@ -115,13 +118,14 @@ class _Shared:
         dst[0::2], dst[1::2] = network.seg_v, network.seg_u
         self.src, self.dst = src, dst
         every = np.arange(len(src), dtype=np.int64)
-        self.f_ptr, self.f_adj, self.f_edge = _csr(n, src, dst, every)
-        self.b_ptr, self.b_adj, self.b_edge = _csr(n, dst, src, every)
+        self.f_ptr, self.f_adj, self.f_edge = csr(n, src, dst, every)
+        self.b_ptr, self.b_adj, self.b_edge = csr(n, dst, src, every)
         xy, off = network.xy, network.offsets
         self.lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
         self.tree = shapely.STRtree(self.lines)
         self.proj_len = shapely.length(self.lines)
         self._network = network
+        self.n = n
         self._hierarchy: Any = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -136,13 +140,15 @@ class _Shared:
                     table = self._table = _SegmentTable(self._network)
         return table
 
-    def workspace(self) -> Workspace:
-        """This thread's labels for the reference search (allocated once per thread)."""
-        ws = getattr(self._local, "ws", None)
+    def workspace(self, n: int | None = None) -> Workspace:
+        """This thread's labels for the reference search on ``n`` nodes (allocated once per thread and size)."""
+        n = len(self.f_ptr) - 1 if n is None else n
+        ws = getattr(self._local, f"ws{n}", None)
         if ws is None:
             from ._search import Workspace  # numba: imported by the first reference search, not by a CLI route
 
-            ws = self._local.ws = Workspace(len(self.f_ptr) - 1)
+            ws = Workspace(n)
+            setattr(self._local, f"ws{n}", ws)
         return ws
 
     def tree_workspace(self) -> TreeWorkspace:
@@ -154,20 +160,40 @@ class _Shared:
             ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
         return ws
 
-    def hierarchy(self) -> Any:
-        """The network's CCH (from the cached node order when the network has one)."""
-        if self._hierarchy is None:
-            with self._lock:
-                if self._hierarchy is None:
-                    from ._cch import Hierarchy, compute_order
+    def node_order(self) -> np.ndarray:
+        """The junctions' contraction order (the network's cached one, or computed now)."""
+        net = self._network
+        order = net.node_order
+        if order is None or len(order) != net.n_nodes:
+            from ._cch import compute_order
 
-                    net = self._network
-                    order = net.node_order
-                    if order is None or len(order) != net.n_nodes:
-                        order = compute_order(net.n_nodes, self.src, self.dst, net.node_lat, net.node_lon)
-                        net.node_order = order
-                    self._hierarchy = Hierarchy(order, self.src, self.dst)
-        return self._hierarchy
+            order = compute_order(net.n_nodes, self.src, self.dst, net.node_lat, net.node_lon)
+            net.node_order = order
+        return order
+
+    def hierarchy(self, turns: TurnGraph | None = None) -> Any:
+        """The network's CCH (from the cached node order when the network has one); ``turns``: on that graph."""
+        key = "_hierarchy" if turns is None else "_turn_hierarchy"
+        if getattr(self, key, None) is None:
+            with self._lock:
+                if getattr(self, key, None) is None:
+                    from ._cch import Hierarchy
+
+                    order = self.node_order()
+                    if turns is None:
+                        setattr(self, key, Hierarchy(order, self.src, self.dst))
+                    else:
+                        setattr(self, key, Hierarchy(turns.order, turns.arc_src, turns.arc_dst))
+        return getattr(self, key)
+
+    def turn_graph(self) -> TurnGraph | None:
+        """The graph with the restricted junctions split (`routes._turns`), or None where nothing is banned."""
+        if not hasattr(self, "_turns"):
+            with self._lock:
+                if not hasattr(self, "_turns"):
+                    bans = turn_bans(self._network)
+                    self._turns = TurnGraph(self.n, self.src, self.dst, bans, self.node_order()) if len(bans) else None
+        return self._turns
 
 
 class _SegmentTable:
@@ -250,6 +276,17 @@ class Router:
         self._ids_big = np.flatnonzero(seg_big)
         self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
         self._metric: Any = None
+        self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
+        self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
+        self._arc_costs_other: tuple[weakref.ref, np.ndarray] | None = None
+        self._g: Any = None  # the searched graph's arrays (`_graph`)
+        # the graph split at restricted junctions: every profile searches it (one hierarchy per network),
+        # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
+        self.turns = shared.turn_graph() if settings.turn_restrictions else None
+        self._turn_extra = None
+        if self.turns is not None:
+            bound = profile.mode == "bicycle"
+            self._turn_extra = self.turns.extra(pushed_turn_cost(profile) if bound else 0.0, bound=bound)
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
@@ -387,17 +424,25 @@ class Router:
         """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces)."""
         cost = self.cost if edge_cost is None else edge_cost
         out, inn = self._out_seeds(a, cost), self._in_seeds(b, cost)
+        if self.turns is not None:  # seeds on the graph with the restricted junctions split
+            out, inn = self._turn_seeds_out(out), self._turn_seeds_in(inn)
         best, pieces = math.inf, []
         direct = direct_piece(a, b, cost)  # both on one segment: maybe just ride along it
         if direct is not None:
             best, pieces = direct.value(cost), [direct]
         if out and inn:
-            total, edges = self.node_path(
-                [s[0] for s in out], [s[1] for s in out], [s[0] for s in inn], [s[1] for s in inn], edge_cost=cost
+            total, arcs, edges = self._arc_path(
+                np.asarray([s[0] for s in out], np.int64),
+                np.asarray([s[1] for s in out], np.float64),
+                np.asarray([s[0] for s in inn], np.int64),
+                np.asarray([s[1] for s in inn], np.float64),
+                cost,
+                "auto",
             )
             if total < best:
-                if edges:
-                    first, last = self.src[edges[0]], self.dst[edges[-1]]
+                g = self._graph()
+                if arcs:
+                    first, last = g[1][arcs[0]], g[2][arcs[-1]]
                     start = min((s for s in out if s[0] == first), key=lambda s: s[1])
                     end = min((s for s in inn if s[0] == last), key=lambda s: s[1])
                 else:  # the searches met at a node both points reach directly
@@ -416,15 +461,36 @@ class Router:
             )
         return float(best), [p for p in pieces if p.share > 0] or pieces[:1]
 
+    def _turn_seeds_out(self, seeds: list[tuple[int, float, Piece]]) -> list[tuple[int, float, Piece]]:
+        """Start seeds: riding a piece of a street up to its end arrives where that street arrives."""
+        turns = self.turns
+        assert turns is not None
+        return [(turns.entry(p.edge) if p.share > 0 else n, c, p) for n, c, p in seeds]
+
+    def _turn_seeds_in(self, seeds: list[tuple[int, float, Piece]]) -> list[tuple[int, float, Piece]]:
+        """End seeds: a last piece may be entered from every node that may turn onto it (a pushed turn adds)."""
+        turns, extra = self.turns, self._turn_extra
+        assert turns is not None and extra is not None
+        out: list[tuple[int, float, Piece]] = []
+        for n, c, p in seeds:
+            if p.share > 0:
+                out.extend((node, c + add, p) for node, add in turns.departures(p.edge, extra))
+            else:  # ends at a junction: arriving there by any street counts
+                out.append((n, c, p))
+                out.extend((copy, c, p) for copy in turns.copies(n))
+        return out
+
     def node_path(
         self, src_nodes, src_costs, dst_nodes, dst_costs, *, edge_cost=None, method: str = "auto"
     ) -> tuple[float, list[int]]:
-        """Cheapest path between seed node sets: (cost, directed edge ids); ``inf`` if none.
+        """Cheapest path between seed junction sets: (cost, directed edge ids); ``inf`` if none.
 
-        ``method="auto"`` answers on the profile's contraction hierarchy when it
-        can prove the answer optimal under ``edge_cost`` and runs the reference
-        search otherwise; ``"reference"`` always runs the reference
-        bidirectional Dijkstra (the tests compare the two).
+        The path obeys the turn restrictions (`routes._turns`; a source junction may be left
+        by any street, a target reached by any); its cost includes what pushed turns add
+        (`turn_penalty`). ``method="auto"`` answers on the profile's contraction hierarchy
+        when it can prove the answer optimal under ``edge_cost`` and runs the reference
+        search otherwise; ``"reference"`` always runs the reference bidirectional Dijkstra
+        (the tests compare the two).
         """
         cost = self.cost if edge_cost is None else edge_cost
         src_nodes = np.asarray(src_nodes, np.int64)
@@ -433,47 +499,91 @@ class Router:
         dst_costs = np.asarray(dst_costs, np.float64)
         if method not in ("auto", "reference"):
             raise InvalidValueError(f"unknown search method {method!r} (auto or reference)")
+        turns = self.turns
+        if turns is not None and (len(dst_nodes) != 1 or int(dst_nodes[0]) in turns.split):
+            dst_nodes, dst_costs = turns.arrivals(dst_nodes, dst_costs)
+        total, _, edges = self._arc_path(src_nodes, src_costs, dst_nodes, dst_costs, cost, method)
+        return total, edges
+
+    def _graph(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, Any]:
+        """The searched graph: (n, arc tails, arc heads, forward CSR, backward CSR), split where turns are banned."""
+        g = self._g
+        if g is None:
+            t = self.turns
+            if t is None:
+                f, b = (self.f_ptr, self.f_adj, self.f_edge), (self.b_ptr, self.b_adj, self.b_edge)
+                g = (self.n, self.src, self.dst, *f, *b)
+            else:
+                g = (t.n, t.arc_src, t.arc_dst, t.f_ptr, t.f_adj, t.f_edge, t.b_ptr, t.b_adj, t.b_edge)
+            self._g = g
+        return g
+
+    def _edges(self, arcs: list[int]) -> list[int]:
+        """The directed edges the arcs of a searched path ride (the same ids without turn restrictions)."""
+        if self.turns is None or not arcs:
+            return arcs
+        return self.turns.arc_edge[np.asarray(arcs, np.int64)].tolist()
+
+    def turn_penalty(self, edges: Sequence[int]) -> float:
+        """What the turns along consecutive directed ``edges`` add: pushed banned turns (inf: a turn not allowed)."""
+        if self.turns is None or self._turn_extra is None:
+            return 0.0
+        return self.turns.penalty(np.asarray(edges, np.int64), self._turn_extra)
+
+    def _arc_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost, method) -> tuple[float, list[int], list[int]]:
+        """Cheapest path on the searched graph: (cost, its arcs, the directed edges they ride)."""
         if method == "auto" and len(src_nodes) and len(dst_nodes) and (cost is self.cost or self._raises_only(cost)):
             found = self._hierarchy_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
             if found is not None:
                 return found
-        return self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+        total, arcs = self._reference_path(src_nodes, src_costs, dst_nodes, dst_costs, cost)
+        return total, arcs, self._edges(arcs)
 
-    def _hierarchy_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]] | None:
+    def _hierarchy_path(
+        self, src_nodes, src_costs, dst_nodes, dst_costs, cost
+    ) -> tuple[float, list[int], list[int]] | None:
         """The CCH answer on the profile's own costs, or None when ``cost`` raises an edge it rides.
 
         Closures and hazards only raise costs, so a path that rides no raised
         edge costs the same under ``cost`` as under the profile's metric, and no
         other path got cheaper: it is still the cheapest.
         """
-        first, edges = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
+        first, arcs = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
         if first < 0:
-            return math.inf, []  # unreachable on the profile's costs, so on any raised ones too
-        if edges:
-            arr = np.asarray(edges, np.int64)
-            if cost is not self.cost and np.any(cost[arr] != self.cost[arr]):
+            return math.inf, [], []  # unreachable on the profile's costs, so on any raised ones too
+        _, tails, heads, *_ = self._graph()
+        edges = arcs
+        if arcs:
+            arr = np.asarray(arcs, np.int64)
+            ride = float(self._arc_cost(self.cost)[arr].sum())  # with what pushed turns add
+            # arcs of the split graph are its directed edges, but for those leaving a junction's copy
+            copied = self.turns is not None and int(arr.max()) >= self.turns.n_edges
+            ridden = self.turns.arc_edge[arr] if copied else arr  # type: ignore[union-attr]
+            if cost is not self.cost and np.any(cost[ridden] != self.cost[ridden]):
                 return None
-            ride = float(cost[arr].sum())
-            first, last = int(self.src[arr[0]]), int(self.dst[arr[-1]])
+            first, last = int(tails[arr[0]]), int(heads[arr[-1]])
+            if copied:
+                edges = ridden.tolist()
         else:
             ride, last = 0.0, first
         head = src_costs[src_nodes == first].min(initial=math.inf)
         tail = dst_costs[dst_nodes == last].min(initial=math.inf)
         total = float(head + ride + tail)
-        return (total, edges) if math.isfinite(total) else (math.inf, [])
+        return (total, arcs, edges) if math.isfinite(total) else (math.inf, [], [])
 
     def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
-        ws = self._shared.workspace()
+        n, tails, heads, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = self._graph()
+        ws = self._shared.workspace(n)
         from ._search import bidirectional_ws
 
         best, meet = bidirectional_ws(
-            self.f_ptr,
-            self.f_adj,
-            self.f_edge,
-            self.b_ptr,
-            self.b_adj,
-            self.b_edge,
-            cost,
+            f_ptr,
+            f_adj,
+            f_edge,
+            b_ptr,
+            b_adj,
+            b_edge,
+            self._arc_cost(cost),
             src_nodes,
             src_costs,
             dst_nodes,
@@ -489,19 +599,36 @@ class Router:
         if meet < 0 or not math.isfinite(best):
             return math.inf, []
         f_pred, b_pred = ws.f_pred, ws.b_pred
-        edges: list[int] = []
+        arcs: list[int] = []
         node = meet
         while f_pred[node] >= 0:
             e = int(f_pred[node])
-            edges.append(e)
-            node = self.src[e]
-        edges.reverse()
+            arcs.append(e)
+            node = tails[e]
+        arcs.reverse()
         node = meet
         while b_pred[node] >= 0:
             e = int(b_pred[node])
-            edges.append(e)
-            node = self.dst[e]
-        return float(best), edges
+            arcs.append(e)
+            node = heads[e]
+        return float(best), arcs
+
+    def _arc_cost(self, cost: np.ndarray) -> np.ndarray:
+        """Per arc of the searched graph, its cost under the per-edge ``cost`` (kept for the profile's own)."""
+        if self.turns is None or self._turn_extra is None:
+            return cost
+        kept = self._arc_costs
+        if kept is not None and kept[0] is cost:
+            return kept[1]
+        other = self._arc_costs_other  # a per-request array (closures) is searched again and again
+        if other is not None and other[0]() is cost:
+            return other[1]
+        arc_cost = self.turns.arc_cost(cost, self._turn_extra)
+        if cost is self.cost:
+            self._arc_costs = (cost, arc_cost)
+        else:
+            self._arc_costs_other = (weakref.ref(cost), arc_cost)
+        return arc_cost
 
     def _raises_only(self, cost: np.ndarray) -> bool:
         """Whether ``cost`` is nowhere below the profile's costs (checked once per array, then remembered).
@@ -522,11 +649,14 @@ class Router:
     def metric(self) -> Any:
         """This profile's customised contraction hierarchy (built on first use; again if ``cost`` was replaced)."""
         m = self._metric
-        if m is None or m.cost is not self.cost:
+        if m is None or self._metric_of is not self.cost:
             with self._lock:
                 m = self._metric
-                if m is None or m.cost is not self.cost:
-                    m = self._metric = self._shared.hierarchy().customise(self.cost, self._cost_bound())
+                if m is None or self._metric_of is not self.cost:
+                    base = self.cost
+                    hierarchy = self._shared.hierarchy(self.turns)
+                    m = hierarchy.customise(self._arc_cost(base), self._cost_bound())
+                    self._metric, self._metric_of = m, base
         return m
 
     def _cost_bound(self) -> float:
@@ -601,13 +731,6 @@ def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarra
         hit = nodes[order[at]] == want
         out[hit] = values[order[at[hit]]]
     return out
-
-
-def _csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
-    order = np.argsort(a, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
-    return ptr, b[order].astype(np.int64), ids[order].astype(np.int64)
 
 
 # --------------------------------------------------------------------------- the route
@@ -769,6 +892,14 @@ def feature_from_legs(
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
+    n_turns = 0
+    if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
+        at, arc = router.turns.banned_turns(edge, leg_of)
+        totals["cost"] += float(router._turn_extra[arc].sum())
+        if router.profile.mode == "bicycle":  # the instruction says so
+            for k in at.tolist():
+                steps_in[k]["push_turn"] = True
+            n_turns = len(at)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
@@ -807,6 +938,7 @@ def feature_from_legs(
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),
+            "pushed_turns": n_turns,
             **hills,
             "legs": leg_props,
             "waypoints": waypoints,

@@ -50,6 +50,10 @@ max_snap_m: float = _env_float("BIKEMAP_MAX_SNAP_M", 500.0)
 #: route's waypoints; the map draws a dashed line from the point to the street).
 snap_note_m: float = 50.0
 
+#: Whether bicycle routes obey turn restrictions (OSM ``type=restriction`` relations, `routes.restrictions`).
+#: On by default; ``BIKEMAP_NO_TURN_RESTRICTIONS=1`` or ``False`` here turns them off (for comparisons).
+turn_restrictions: bool = os.environ.get("BIKEMAP_NO_TURN_RESTRICTIONS", "") in ("", "0")
+
 #: Most via points a single route may have.
 max_via: int = 25
 

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 #: Bump when the build changes what a cached network holds.
 #: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
-BUILD_VERSION = 4
+#: 5: turn restrictions (`Network.restrictions`); their via nodes are junctions.
+BUILD_VERSION = 5
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -253,6 +254,7 @@ _ARRAYS = (
     "node_ele",
     "ele",
     "node_order",
+    "restrictions",
 )
 
 
@@ -335,7 +337,12 @@ def _build(src: Source, progress: Progress | None = None) -> Network:
     if G.number_of_edges() == 0:
         raise SourceError(f"no streets found in {src.label}")
     with stage("building the cycling network"):
-        return _network_from_graph(G, name=src.label, pois=pois)
+        net = _network_from_graph(G, name=src.label, pois=pois)
+    if src.kind == "xml":  # OSMnx reads no relations: the turn restrictions come from a pass of libosmium
+        from .restrictions import read_restrictions
+
+        net.restrictions = read_restrictions(src.spec)
+    return net
 
 
 def _build_pbf(src: Source, progress: Progress | None) -> Network:

@@ -20,13 +20,19 @@ strongly connected piece, fixed seed):
    4 workers after loading, after the map page and after 40 routes (RSS summed
    over the processes, and PSS, which counts each shared page once);
 5. with ``--osmnx``: ``osmnx.routing.shortest_path`` on the same directed graph
-   and weights (slow on big networks).
+   and weights (slow on big networks);
+6. with ``--turns``: the cost of turn restrictions, in this one run: the same
+   pairs searched (hierarchy and reference) and routed (``routes.route``, the
+   whole request) with restrictions off and on, interleaved pair by pair,
+   ``--rounds`` times; p50 of all times and p50 of each pair's best round
+   (a pause of the shared machine hits one round, not all), and the ratios
+   on/off (the summary line: of the best rounds).
 
 Last line: ``p50_ms=... p95_ms=... reference_p50_ms=... speedup=...`` plus the
 OSRM ratios when measured.
 
 Usage: python scripts/bench_routing.py --source FILE [--pairs N] [--profile safe] [--seed 42]
-       [--osrm] [--http] [--memory] [--osmnx]
+       [--osrm] [--http] [--memory] [--osmnx] [--turns [--rounds 3]]
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from routes import load_network, profile_names  # noqa: E402
+from routes import load_network, profile_names, route, settings  # noqa: E402
 from routes.errors import BikemapError  # noqa: E402
 
 _COLD_BUILD = """
@@ -186,6 +192,8 @@ def main(argv=None) -> int:
     ap.add_argument("--http", action="store_true", help="also time bikemap's GET /api/route over HTTP")
     ap.add_argument("--memory", action="store_true", help="RSS/PSS of bikemap serve with 1 and 4 workers")
     ap.add_argument("--osmnx", action="store_true", help="also time osmnx.routing.shortest_path")
+    ap.add_argument("--turns", action="store_true", help="time searches and routes with turn restrictions off and on")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds over the pairs for --turns")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as cache:
         try:
@@ -305,8 +313,57 @@ def main(argv=None) -> int:
                 summary += f" rss_w{workers}_mb={rss:.0f}"
         if args.osmnx:
             summary += f" osmnx_p50_ms={osmnx_p50(router, pairs):.3f}"
+        if args.turns:
+            summary += turns_ratio(net, args.profile, pairs, args.rounds)
     print(summary)
     return 1 if mismatches else 0
+
+
+def turns_ratio(net, profile: str, pairs, rounds: int) -> str:
+    """p50 of searches and whole routes with turn restrictions off and on (interleaved), and the ratios."""
+    routers = {}
+    for on in (False, True):
+        settings.turn_restrictions = on
+        routers[on] = net.router(profile)
+    settings.turn_restrictions = True
+    turns = routers[True].turns
+    split = 0 if turns is None else turns.n - turns.n_junctions
+    times: dict[tuple[bool, str], list[float]] = {(on, k): [] for on in (False, True) for k in ("cch", "ref", "route")}
+    lat, lon = net.node_lat, net.node_lon
+    for k in range(rounds):
+        for a, b in pairs:
+            for on in (False, True) if k % 2 == 0 else (True, False):  # neither always goes first
+                settings.turn_restrictions = on
+                r = routers[on]
+                t0 = time.perf_counter()
+                r.node_path([a], [0.0], [b], [0.0])
+                t1 = time.perf_counter()
+                r.node_path([a], [0.0], [b], [0.0], method="reference")
+                t2 = time.perf_counter()
+                try:
+                    route(net, [(lat[a], lon[a]), (lat[b], lon[b])], profile=profile)
+                except BikemapError:
+                    pass
+                t3 = time.perf_counter()
+                times[on, "cch"].append((t1 - t0) * 1000)
+                times[on, "ref"].append((t2 - t1) * 1000)
+                times[on, "route"].append((t3 - t2) * 1000)
+    settings.turn_restrictions = True
+    p = {key: pct(v, 50) for key, v in times.items()}
+    # each pair's fastest of the rounds: a pause of the shared machine hits one round, not all of them
+    best = {key: pct(np.asarray(v).reshape(rounds, -1).min(axis=0).tolist(), 50) for key, v in times.items()}
+    print(f"turn restrictions: {split} junction copies; ms off -> on (ratio): p50 of all | p50 of each pair's best")
+    for k, label in (("cch", "hierarchy search"), ("ref", "reference search"), ("route", "route()")):
+        print(
+            f"  {label}: {p[False, k]:.3f} -> {p[True, k]:.3f} ({p[True, k] / p[False, k]:.3f}) | "
+            f"{best[False, k]:.3f} -> {best[True, k]:.3f} ({best[True, k] / best[False, k]:.3f})"
+        )
+    p = best
+    return (
+        f" turns_cch_ratio={p[True, 'cch'] / p[False, 'cch']:.3f}"
+        f" turns_ref_ratio={p[True, 'ref'] / p[False, 'ref']:.3f}"
+        f" turns_route_ratio={p[True, 'route'] / p[False, 'route']:.3f}"
+    )
 
 
 def osmnx_p50(router, pairs) -> float:

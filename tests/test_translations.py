@@ -106,9 +106,9 @@ def test_templates_escape_translations(app):
 
 def test_merge_json_takes_new_messages_of_an_old_table_and_keeps_the_catalogues(locale_copy, tmp_path):
     old = tmp_path / "id.json"
-    old.write_text('{"lang_id": "Indonesia", "report_title": "Laporan jalan", "empty": ""}', encoding="utf-8")
+    old.write_text('{"lang_id": "Indonesia", "sample_new_title": "Laporan jalan", "empty": ""}', encoding="utf-8")
     said = translations.merge_json("id", old)
-    assert said == ["id: kept lang_id (the table says 'Indonesia')", "id: added report_title"]
+    assert said == ["id: kept lang_id (the table says 'Indonesia')", "id: added sample_new_title"]
     catalog = translations.read("id")
-    assert catalog["report_title"].string == "Laporan jalan" and catalog["lang_id"].string == "Bahasa Indonesia"
+    assert catalog["sample_new_title"].string == "Laporan jalan" and catalog["lang_id"].string == "Bahasa Indonesia"
     assert "empty" not in catalog

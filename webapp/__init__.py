@@ -32,10 +32,41 @@ def blueprint_modules() -> tuple[ModuleType, ...]:
     Imported here, as in flaskr's factory, not when ``webapp`` is: the ``bikemap`` command starts in the web
     package, and a cached ``bikemap route`` must not pay for Flask, Folium and SQLAlchemy (issue #12).
     """
-    from .views import admin, basemap, closures, destinations, extras, featured, map, route, search, stations, tour
+    from .views import (
+        accounts,
+        admin,
+        basemap,
+        closures,
+        destinations,
+        extras,
+        featured,
+        map,
+        open311,
+        reports,
+        route,
+        search,
+        stations,
+        tour,
+    )
     from .views import openapi as openapi_view
 
-    return (map, route, extras, tour, stations, search, basemap, destinations, closures, featured, admin, openapi_view)
+    return (
+        map,
+        route,
+        extras,
+        tour,
+        stations,
+        search,
+        basemap,
+        destinations,
+        closures,
+        featured,
+        open311,
+        reports,
+        admin,
+        accounts,
+        openapi_view,
+    )
 
 
 def create_app(

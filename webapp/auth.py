@@ -37,6 +37,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from limits import parse_many
 
 from .errors import CSRFFailedError, ForbiddenError, NotFoundError, UnauthorizedError
+from .i18n import SESSION_KEY as LANG_KEY
 from .storage import get_session
 from .storage.models import User, hash_password, verify_password
 from .storage.users import end_session, find_user, start_session, user_of_session, user_of_token
@@ -172,16 +173,16 @@ def login_allowed(name: str) -> bool:
     return ok
 
 
-def client_wait_s(kind: str) -> int:
-    """Count one ``kind`` request (``"expensive"``) of this address; 0 when allowed, else seconds to wait.
+def client_wait_s(kind: str, setting: str = "COST_LIMIT_CLIENT") -> int:
+    """Count one ``kind`` request (``"expensive"``, ``"report"``) of this address; 0 when allowed, else seconds to wait.
 
-    The limit is ``COST_LIMIT_CLIENT`` in the same storage as the login throttle (Redis when
-    ``REDIS_URL`` is set), so several instances share the count.
+    The limit is the setting ``setting`` (``COST_LIMIT_CLIENT``, ``REPORT_LIMIT_CLIENT``) in the same
+    storage as the login throttle (Redis when ``REDIS_URL`` is set), so several instances share the count.
     """
     strategy = get_limiter().limiter
     address = (get_remote_address() or "?")[:100]
     wait = 0
-    for limit in parse_many(current_app.config["COST_LIMIT_CLIENT"]):
+    for limit in parse_many(current_app.config[setting]):
         if not strategy.hit(limit, _prefix(), kind, address):
             reset, _ = strategy.get_window_stats(limit, _prefix(), kind, address)
             wait = max(wait, int(reset - time.time()) + 1)
@@ -206,7 +207,7 @@ def log_in(name: str, password: str) -> User | None:
     ok = verify_password(password, user.password_hash if user is not None else _dummy_hash())
     if user is None or not ok or not user.active:
         return None
-    session.clear()
+    _clear_session()
     key = start_session(get_session(), user)
     login_user(SignedIn(user, key))
     _forget_attempts(name)
@@ -219,7 +220,15 @@ def log_out() -> None:
     if _login_user.is_authenticated:
         end_session(get_session(), _login_user.key)
     logout_user()
+    _clear_session()
+
+
+def _clear_session() -> None:
+    """Forget everything of the browser's session but its language choice (`webapp.i18n`)."""
+    lang = session.get(LANG_KEY)
     session.clear()
+    if lang is not None:
+        session[LANG_KEY] = lang
 
 
 def get_limiter() -> Limiter:

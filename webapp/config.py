@@ -49,6 +49,11 @@ COST_QUEUE                expensive requests waiting for a slot (else 503)      
 COST_WAIT_S               seconds one of them may wait                           2
 COST_TIME_S               seconds of work one request may use (else 422)         10
 COST_LIMIT_CLIENT         expensive requests per client address (else 429)       60 per minute
+REPORT_LIMIT_CLIENT       public road reports per client address (else 429)      5/minute; 30/hour
+REPORT_PHOTO_MAX_BYTES    largest photo of a report (else 413)                   5 MB
+REPORT_MAX_PIXELS         most pixels of a report's photo (else 413)             25 million
+REPORT_DESCRIPTION_MAX    longest description of a report (characters)          1000
+REPORT_MEDIA_DIR          folder of reports' photos                              instance/report_media
 ========================  =====================================================  ==========
 """
 
@@ -220,6 +225,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COST_WAIT_S", 2.0, _float(0, 600), "seconds one may wait"),
     Setting("COST_TIME_S", 10.0, _float(0, 3600), "seconds of work one may use"),
     Setting("COST_LIMIT_CLIENT", "60 per minute", _limit, "expensive requests per client address"),
+    Setting("REPORT_LIMIT_CLIENT", "5 per minute; 30 per hour", _limit, "road reports per client address"),
+    Setting("REPORT_PHOTO_MAX_BYTES", 5 * 1024 * 1024, _int(1024, 2**31), "largest photo of a report"),
+    Setting("REPORT_MAX_PIXELS", 25_000_000, _int(1, 10**9), "most pixels of a report's photo"),
+    Setting("REPORT_DESCRIPTION_MAX", 1000, _int(1, 100_000), "longest description of a report"),
+    Setting("REPORT_MEDIA_DIR", None, _optional_text, "folder of reports' photos (default instance/report_media)"),
 )
 
 #: The defaults, by name.

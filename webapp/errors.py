@@ -15,7 +15,8 @@ The rule for 400 against 422:
   with ``rows``), or no answer exists for well-formed input (``NoRoute``,
   ``NoSegment``).
 
-The answer is JSON (``{"error": {"code", "message", ...}}``) unless the client
+The answer is JSON (``{"error": {"code", "message", ...}}``; under ``/open311/``
+Open311's ``[{"code": STATUS, "description", "error_code": CODE, ...}]``) unless the client
 prefers HTML (a browser on a page outside ``/api``): then a short HTML page with
 the same status. Content negotiation is `wants_html`.
 """
@@ -32,6 +33,7 @@ from routes.errors import BikemapError, InvalidValueError
 
 __all__ = [
     "STATUS",
+    "AccountValueError",
     "ConflictError",
     "ForbiddenError",
     "InvalidFieldsError",
@@ -39,11 +41,14 @@ __all__ = [
     "InvalidJSONError",
     "InvalidQueryError",
     "InvalidRowsError",
+    "LastAdminError",
     "NotFoundError",
+    "OutsideAreaError",
     "PreconditionRequiredError",
     "SettingError",
     "StaleVersionError",
     "TooDeepError",
+    "TooLargeError",
     "TooManyRowsError",
     "UnauthorizedError",
     "UnstorableNumberError",
@@ -129,6 +134,21 @@ class ConflictError(WebError, RuntimeError):
     code = "Conflict"
 
 
+class LastAdminError(ConflictError):
+    """The change would leave no active administrator (demote, disable); ``key``: its UI string."""
+
+    code = "LastAdmin"
+    key = "admin_last_admin"
+
+
+class AccountValueError(InvalidValueError):
+    """A staff account value that breaks a rule (name, password, role); ``key``: its UI string."""
+
+    def __init__(self, message: str, key: str):
+        super().__init__(message)
+        self.key = key
+
+
 class PreconditionRequiredError(WebError, ValueError):
     code = "PreconditionRequired"
 
@@ -145,6 +165,18 @@ class StaleVersionError(WebError, ValueError):
 
 class TooManyRequestsError(WebError, RuntimeError):
     code = "TooManyRequests"
+
+
+class TooLargeError(WebError, ValueError):
+    """An upload over a limit of its own (a photo's bytes or pixels); the same code as a body over the limit."""
+
+    code = "RequestEntityTooLarge"
+
+
+class OutsideAreaError(WebError, ValueError):
+    """A point outside the network's area (``area``: its name and bbox)."""
+
+    code = "OutsideArea"
 
 
 class UnstorableTextError(InvalidValueError):
@@ -188,6 +220,7 @@ STATUS: dict[str, int] = {
     "CSRF": 403,
     "NotFound": 404,
     "Conflict": 409,
+    "LastAdmin": 409,
     "PreconditionFailed": 412,
     "TooManyRows": 413,
     "RequestEntityTooLarge": 413,
@@ -195,6 +228,7 @@ STATUS: dict[str, int] = {
     "InvalidRows": 422,
     "NoSegment": 422,
     "NoRoute": 422,
+    "OutsideArea": 422,
     "InvalidText": 422,
     "InvalidNumber": 422,
     "TooExpensive": 422,
@@ -212,7 +246,7 @@ def status_of(code: str) -> int:
 
 def wants_html() -> bool:
     """Whether the client prefers an HTML page to JSON (a browser outside ``/api``)."""
-    if request.path.startswith("/api/") or request.path == "/api":
+    if request.path.startswith(("/api/", "/open311/")) or request.path == "/api":
         return False
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
@@ -224,6 +258,9 @@ def error_response(code: str, message: str, status: int | None = None, **extra: 
     if wants_html():
         body = render_template("error.html", status=status, code=code, message=message)
         resp = Response(body, status=status, mimetype="text/html")
+    elif request.path.startswith("/open311/"):  # Open311's shape: a list of {code, description}, our code beside
+        resp = jsonify([{"code": status, "description": message, "error_code": code, **extra}])
+        resp.status_code = status
     else:
         resp = jsonify({"error": {"code": code, "message": message, **extra}})
         resp.status_code = status

@@ -114,6 +114,10 @@ _BASE: dict[str, Any] = {
                         "description": "metres on main roads without cycle infrastructure",
                     },
                     "push_m": {"type": "number", "description": "metres where the bike is pushed"},
+                    "pushed_turns": {
+                        "type": "integer",
+                        "description": "turns a turn restriction forbids to bicycles, made on foot (pushing)",
+                    },
                     "legs": {
                         "type": "array",
                         "items": {

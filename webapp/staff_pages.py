@@ -14,9 +14,10 @@ from .auth import check_csrf, csrf_token, current_staff
 from .errors import CSRFFailedError, WebError
 from .i18n import get_lang, gettext
 from .inputguard import INT_MAX
+from .network import get_network
 from .storage.models import User, category_label
 
-__all__ = ["check_form_csrf", "form_int", "localise", "page", "require_page", "t", "template_globals"]
+__all__ = ["check_form_csrf", "form_int", "localise", "map_config", "page", "require_page", "t", "template_globals"]
 
 
 def t(key: str, **fmt: Any) -> str:
@@ -88,3 +89,16 @@ def localise(errors: dict[str, str]) -> dict[str, str]:
     if get_lang() == "en":
         return errors
     return {k: (text if (text := t(f"admin_err_{k}")) != f"admin_err_{k}" else m) for k, m in errors.items()}
+
+
+def map_config(*more_strings: str) -> dict[str, Any]:
+    """What ``static/admin.js`` needs for a staff map: tiles, the area, the streets' URL, its strings."""
+    cfg = current_app.config
+    keys = ("edit", "add_here", "unpublished", "closure", "hazard", *more_strings)
+    return {
+        "tiles": cfg["TILES_URL"],
+        "attribution": cfg["TILES_ATTRIBUTION"] or cfg["DATA_ATTRIBUTION"],
+        "bounds": list(get_network().bounds),
+        "network_url": url_for("admin.network_json"),
+        "strings": {k: t(f"admin_js_{k}") for k in keys},
+    }

@@ -161,7 +161,8 @@ def test_admin_deletes_restores_and_manages_users(staff):
             "password2": "long-enough",
         },
     )
-    assert resp.status_code == 200 and "clerk" in resp.get_data(as_text=True)
+    assert resp.status_code == 302  # to the new account's page, which says it was added
+    assert "Added editor clerk." in client.get(resp.headers["Location"]).get_data(as_text=True)
     resp = client.post(
         "/admin/users",
         data={
@@ -179,7 +180,12 @@ def test_admin_deletes_restores_and_manages_users(staff):
     assert other.get("/admin/users").status_code == 403
     assert other.get("/admin/").status_code == 200
     # disabling a user ends their session
-    client.post("/admin/users", data={"csrf_token": csrf, "action": "disable", "name": "clerk"})
+    clerk_id = int(
+        re.search(
+            r'data-name="clerk">.*?/admin/users/(\d+)', client.get("/admin/users").get_data(as_text=True), re.S
+        ).group(1)
+    )
+    client.post(f"/admin/users/{clerk_id}/active", data={"csrf_token": csrf, "active": "0"})
     assert other.get("/admin/").status_code == 302
 
 
@@ -279,6 +285,8 @@ def test_every_admin_page_fully_translated(staff, lang):
         f"/admin/destinations/{dest_id}/history",
         "/admin/closures",
         "/admin/users",
+        "/admin/users/1",
+        "/admin/?show=deleted",
     ]
     for path in pages:
         html = client.get(f"{path}?lang={lang}").get_data(as_text=True)

@@ -161,3 +161,56 @@ def test_public_map_shows_closure(site, page, demo_net):
     n = page.evaluate("Object.keys(window.bikemapFolium.layers.closures.getLayers()).length")
     assert n == 1
     assert not page.errors and not page.dialogs
+
+
+def test_admin_manages_an_account_and_its_tokens(site, browser, artifacts_dir):
+    """#17: accounts from the page (add, token made and revoked), the record shown, the last admin kept."""
+    from fixtures_db import add_user
+
+    base, app, _ = site
+    add_user(app, "ada", "admin", "admin-pass")
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900})
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: m.type == "error" and "409" not in m.text and errors.append(m.text))
+    pg.goto(base + "/admin/users")
+    pg.fill("#name", "ada")
+    pg.fill("#password", "admin-pass")
+    pg.click("button[type=submit]")
+    pg.wait_for_url(base + "/admin/users")
+    pg.fill("#uname", "clerk")
+    pg.select_option("#role", "editor")
+    pg.fill("#pw", "clerk-pass1")
+    pg.fill("#pw2", "clerk-pass1")
+    pg.click("#bm-add-user button[type=submit]")
+    assert pg.locator(".bm-msg[role=status]").inner_text() == "Added editor clerk."
+    pg.fill("#label", "import script")
+    pg.fill("#days", "30")
+    pg.click("#bm-make-token button[type=submit]")
+    token = pg.locator("#bm-new-token code").inner_text()
+    pg.screenshot(path=str(artifacts_dir / "admin_account_token.png"), full_page=True)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/destinations/export", headers=headers).status_code == 200
+    row = pg.locator("#bm-tokens tbody tr")
+    assert row.count() == 1 and "import script" in row.inner_text()
+    row.locator("button").click()
+    assert "is revoked" in pg.locator(".bm-msg[role=status]").inner_text()
+    assert pg.locator("#bm-tokens").count() == 0
+    assert app.test_client().get("/api/destinations/export", headers=headers).status_code == 401
+    # in Bahasa Indonesia, kept from page to page: ada cannot disable herself, the last administrator
+    pg.click("a[hreflang=id]")
+    pg.goto(base + "/admin/users")
+    pg.locator("#bm-accounts tr[data-name=ada] a").click()
+    pg.click("#bm-active button[type=submit]")
+    assert "administrator aktif terakhir" in pg.locator(".bm-msg.bad").inner_text()
+    assert pg.locator("main").inner_text().count("Belum ada perubahan yang tercatat.") == 1  # refused: no record
+    pg.goto(base + "/admin/users")
+    log = pg.locator(".bm-account-log tbody tr").all_inner_texts()
+    assert [line.split("\t")[1:3] for line in log] == [
+        ["ada", "token API dicabut"],
+        ["ada", "token API dibuat"],
+        ["ada", "akun dibuat"],
+    ]
+    assert not errors
+    ctx.close()

@@ -83,12 +83,12 @@ def test_account_changes_end_every_session(app, change):
     with app.extensions["bikemap_db"].session() as s:
         user = find_user(s, "eddie")
         if change == "password":
-            set_password(s, user, "a-new-password")
+            set_password(s, user, "a-new-password", by="test")
         elif change == "role":
-            set_role(s, user, "admin")
+            set_role(s, user, "admin", by="test")
         else:  # the finding: an old cookie worked again after disable and re-enable
-            set_active(s, user, False)
-            set_active(s, user, True)
+            set_active(s, user, False, by="test")
+            set_active(s, user, True, by="test")
     assert not _session_works(app, stolen)
     assert client.get("/admin/").status_code == 302
 

@@ -24,9 +24,10 @@ DISTANCE = re.compile(r"^\d+([.,]\d)? (km|m)$")
 class Page:
     """A page that records same-origin bytes and every script error or CSP violation."""
 
-    def __init__(self, browser, base: str, width: int, height: int):
+    def __init__(self, browser, base: str, width: int, height: int, **context):
         self.base = base
-        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        # context: more Playwright context options (a phone: is_mobile=True, has_touch=True)
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **context)
         self.page = self.ctx.new_page()
         self.errors: list[str] = []
         self.bytes: dict[str, int] = {}  # decoded body bytes

@@ -26,6 +26,8 @@ def test_migrations_create_every_table(database):
         "destinations",
         "destination_history",
         "closures",
+        "reports",
+        "report_history",
         "alembic_version",
     } <= names
     with database.engine.connect() as conn:

@@ -58,8 +58,16 @@ def schema_db(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def schema_app(schema_db, demo_net):
-    app = make_staff_app(schema_db, demo_net, SEED_DESTINATIONS=True)
+def schema_app(schema_db, demo_net, tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    # reports: generated POSTs exercise the checks, not only the per-client limit (its 429 is documented too)
+    app = make_staff_app(
+        schema_db,
+        demo_net,
+        SEED_DESTINATIONS=True,
+        REPORT_LIMIT_CLIENT="100000 per minute",
+        REPORT_MEDIA_DIR=str(media),
+    )
     token = add_user(app, "ada", "admin", "admin-pass")
     c = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
@@ -87,6 +95,12 @@ def schema_app(schema_db, demo_net):
     route["properties"].update(name="A ride", published=True)
     featured = c.post("/api/featured", headers=auth, json=route)
     assert featured.status_code == 201, featured.get_json()
+    for _ in range(3):  # road reports: one confirmed (public), two open for the staff actions
+        report = c.post(
+            "/open311/v2/requests.json", data={"service_code": "flooding", "lat": "60.1672", "long": "24.9446"}
+        )
+        assert report.status_code == 201, report.get_json()
+    assert c.post("/api/reports/1/confirm", headers=auth, json={"kind": "hazard"}).status_code == 200
     app.config["SCHEMA_TOKEN"] = token
     yield app
     app.extensions["bikemap_db"].dispose()
@@ -146,7 +160,7 @@ def test_anonymous_requests(schema_app, api_schema):
 
 
 def test_every_api_route_is_documented(schema_app):
-    """Every /api route of the app (path and method) is in the document, and the document is valid
+    """Every /api and /open311 route of the app (path and method) is in the document, and the document is valid
     OpenAPI 3 (schemathesis leaves out the document's own path, which takes no input)."""
     import re
 
@@ -158,7 +172,7 @@ def test_every_api_route_is_documented(schema_app):
     routes = {
         (re.sub(r"<(?:int:)?([a-z_]+)>", r"{\1}", r.rule), m)
         for r in schema_app.url_map.iter_rules()
-        if r.rule.startswith("/api/")
+        if r.rule.startswith(("/api/", "/open311/"))
         for m in r.methods - {"HEAD", "OPTIONS"}
     }
     assert routes <= documented, sorted(routes - documented)

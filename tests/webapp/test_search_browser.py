@@ -56,6 +56,14 @@ def test_search_an_address_and_a_street_and_route_between(browser, server, artif
     )
     assert first and abs(first[1] - start["lat"]) < 0.002 and abs(first[0] - start["lon"]) < 0.003, (first, start)
     p.screenshot(artifacts_dir / "search-route.png")
+    # the page URL (reload, "Copy link") carries the names: a shared link shows the same ones
+    shared = p.page.evaluate("() => location.pathname + location.search")
+    assert "names=" in shared
+    p.goto(shared)
+    p.wait_for("window.bikemap.planner.state.to && window.bikemap.planner.state.to.name")
+    p.page.wait_for_timeout(300)  # a reverse lookup, were it asked, would have answered by now
+    got = p.page.evaluate("() => [window.bikemap.planner.state.from.name, window.bikemap.planner.state.to.name]")
+    assert got == [address, street]
     assert not p.errors, p.errors
     p.close()
 

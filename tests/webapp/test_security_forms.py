@@ -46,6 +46,11 @@ FORMS = {
     "/admin/closures": ["kind", "reason", "ends_at", "geometry"],
     "/admin/closures/1/remove": [],
     "/admin/users": ["action", "name", "password", "password2", "role"],
+    "/admin/users/1/role": ["role"],
+    "/admin/users/1/active": ["active"],
+    "/admin/users/1/password": ["password", "password2"],
+    "/admin/users/1/tokens": ["label", "days"],
+    "/admin/users/1/tokens/1/revoke": [],
 }
 
 values = st.one_of(

@@ -321,6 +321,12 @@ def test_admin_pages_escape_every_payload(site):
             resp = c.get(url)
             assert resp.status_code == 200
             assert check_page(resp.get_data(as_text=True), url) >= 1, url
+    # an account's page: its name, a token labelled with the payload, the record of both (issue #17)
+    for user_id, p in list(enumerate(PAYLOADS[:20], start=2))[:5]:
+        made = c.post(f"/admin/users/{user_id}/tokens", data={"csrf_token": csrf, "label": p[:80]})
+        assert made.status_code in (200, 422), p  # 422: a label with a control character
+        resp = c.get(f"/admin/users/{user_id}")
+        assert resp.status_code == 200 and check_page(resp.get_data(as_text=True), f"account {user_id}") >= 1
     # forms re-shown with the typed values after an error, and the import report
     for p in PAYLOADS:
         resp = c.post(

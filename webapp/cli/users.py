@@ -9,6 +9,11 @@
     bikemap user password NAME [--db URL]                  # asks twice; ends sessions, revokes tokens
     bikemap user disable NAME [--db URL]                   # ends sessions, revokes tokens
     bikemap user enable NAME [--db URL]
+    bikemap user log [NAME] [--limit N]                    # the record of account changes, oldest first
+
+Every change is recorded (who, when, what) and shown by ``user log`` and on the
+staff UI's accounts page. The last active administrator cannot be demoted or
+disabled (one line on stderr, exit code 2).
 
 Without ``--db`` the database is ``BIKEMAP_DATABASE_URL``, else the web app's
 SQLite file in its instance folder (the one ``bikemap serve`` uses).
@@ -24,8 +29,6 @@ import sys
 from routes.errors import InvalidValueError
 
 __all__ = ["register"]
-
-MIN_PASSWORD = 8
 
 
 def database_url(arg: str | None) -> str:
@@ -43,17 +46,31 @@ def database_url(arg: str | None) -> str:
 
 def read_password() -> str:
     """The new password: typed twice at a terminal, or two lines of standard input."""
+    from ..storage.users import check_password
+
     if sys.stdin.isatty():
         first = getpass.getpass("Password: ")
         second = getpass.getpass("Password (again): ")
     else:
         first = sys.stdin.readline().rstrip("\r\n")
         second = sys.stdin.readline().rstrip("\r\n")
-    if first != second:
-        raise InvalidValueError("the two passwords differ; nothing was changed")
-    if len(first) < MIN_PASSWORD:
-        raise InvalidValueError(f"the password must have at least {MIN_PASSWORD} characters")
+    check_password(first, second)
     return first
+
+
+def actor() -> str:
+    """Who made a change from the command line, for the record of account changes."""
+    try:
+        return f"cli ({getpass.getuser()})"
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "cli"
+
+
+def say(key: str, **fmt: object) -> None:
+    """Print the confirmation ``key``: the staff UI's English sentence for the same change."""
+    from routes.i18n import translate
+
+    print(translate(key, "en", **fmt))
 
 
 def _open(args):
@@ -62,31 +79,14 @@ def _open(args):
     return open_database(database_url(args.db))
 
 
-def _check_role(role: str) -> str:
-    from ..storage.models import ROLES
-
-    if role not in ROLES:
-        raise InvalidValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    return role
-
-
 def cmd_add(args: argparse.Namespace) -> int:
-    from sqlalchemy import func, select
+    from ..storage.users import check_new_name, create_user
 
-    from ..storage.models import User, hash_password
-
-    role = _check_role(args.role)
-    name = args.name.strip()
-    if not name or len(name) > 80 or any(c.isspace() for c in name):
-        raise InvalidValueError("a user name is 1 to 80 characters without spaces")
     db = _open(args)
     with db.session() as session:
-        if session.scalars(select(User).where(func.lower(User.name) == name.lower())).first():
-            raise InvalidValueError(f"user {name!r} exists already")
-        password = read_password()
-        session.add(User(name=name, role=role, password_hash=hash_password(password), active=True))
-        session.commit()
-    print(f"added {role} {name}")
+        check_new_name(session, args.name)  # before the password is asked for
+        user = create_user(session, args.name, args.role, read_password(), by=actor())
+        say("admin_done_create", name=user.name, role=user.role)
     return 0
 
 
@@ -102,22 +102,19 @@ def cmd_token(args: argparse.Namespace) -> int:
     db = _open(args)
     with db.session() as session:
         user = find_user(session, args.name)
-        if not user.active:
-            raise InvalidValueError(f"user {user.name!r} is disabled")
-        token = add_token(session, user, name=args.label or "", expires_at=expires)
-        until = f", valid until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
-        print(f"new API token of {user.name} ({user.role}){until}; it is shown only now:")
+        token = add_token(session, user, name=args.label or "", expires_at=expires, by=actor())
+        until = f" (valid until {expires:%Y-%m-%d %H:%M} UTC)" if expires else ""
+        say("admin_done_token", name=user.name, until=until)
     print(token)
     return 0
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from ..storage.users import find_user
+    from ..storage.users import find_user, tokens_of
 
     db = _open(args)
     with db.session() as session:
-        user = find_user(session, args.name)
-        for tok in sorted(user.tokens, key=lambda t: t.id):
+        for tok in tokens_of(find_user(session, args.name)):
             expires = f"{tok.expires_at:%Y-%m-%d %H:%M}" if tok.expires_at else "never"
             used = f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "never"
             state = "valid" if tok.is_valid() else "expired"
@@ -133,31 +130,42 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
     db = _open(args)
     with db.session() as session:
-        revoke_token(session, find_user(session, args.name), args.token_id)
-    print(f"token {args.token_id} of {args.name} is revoked")
+        user = find_user(session, args.name)
+        revoke_token(session, user, args.token_id, by=actor())
+        say("admin_done_revoke", name=user.name, token=args.token_id)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from ..storage.models import User
+    from ..storage.users import all_users
 
     db = _open(args)
     with db.session() as session:
-        for u in session.scalars(select(User).order_by(User.name)):
+        for u in all_users(session):
             print(f"{u.name}\t{u.role}\t{'active' if u.active else 'disabled'}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from ..storage.users import account_changes
+
+    if not 0 < args.limit <= 100_000:
+        raise InvalidValueError(f"--limit must be 1..100000, got {args.limit}")
+    db = _open(args)
+    with db.session() as session:
+        for c in reversed(account_changes(session, account=args.name, limit=args.limit)):
+            print(f"{c.changed_at:%Y-%m-%d %H:%M:%S}\t{c.changed_by}\t{c.action}\t{c.account}\t{c.detail}")
     return 0
 
 
 def cmd_role(args: argparse.Namespace) -> int:
     from ..storage.users import find_user, set_role
 
-    role = _check_role(args.role)
     db = _open(args)
     with db.session() as session:
-        set_role(session, find_user(session, args.name), role)
-    print(f"{args.name} is now {role}; its open sessions are logged out")
+        user = find_user(session, args.name)
+        set_role(session, user, args.role, by=actor())
+        say("admin_done_role", name=user.name, role=args.role)
     return 0
 
 
@@ -167,8 +175,8 @@ def cmd_password(args: argparse.Namespace) -> int:
     db = _open(args)
     with db.session() as session:
         user = find_user(session, args.name)
-        set_password(session, user, read_password())
-    print(f"new password of {user.name} saved; its open sessions are logged out and its API tokens revoked")
+        set_password(session, user, read_password(), by=actor())
+        say("admin_done_password", name=user.name)
     return 0
 
 
@@ -178,8 +186,9 @@ def cmd_disable(args: argparse.Namespace) -> int:
     enable = args.user_command == "enable"
     db = _open(args)
     with db.session() as session:
-        set_active(session, find_user(session, args.name), enable)
-    print(f"{args.name} is enabled" if enable else f"{args.name} is disabled, logged out, and its API tokens revoked")
+        user = find_user(session, args.name)
+        set_active(session, user, enable, by=actor())
+        say("admin_done_enable" if enable else "admin_done_disable", name=user.name)
     return 0
 
 
@@ -213,6 +222,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_revoke)
     p = db_arg(sub.add_parser("list", help="list staff users"))
     p.set_defaults(func=cmd_list)
+    p = db_arg(sub.add_parser("log", help="the record of account changes (who, when, what), oldest first"))
+    p.add_argument("name", nargs="?", help="only the changes of this account")
+    p.add_argument("--limit", type=int, default=100, help="the newest N changes (default 100)")
+    p.set_defaults(func=cmd_log)
     p = db_arg(sub.add_parser("role", help="change a user's role"))
     p.add_argument("name")
     p.add_argument("role", choices=["editor", "admin"])

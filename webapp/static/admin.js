@@ -90,6 +90,17 @@
     });
   }
 
+  if (mode === "reports") {  // the report queue: one dot per report, coloured by status; its popup links to the row
+    var reports = readJSON("bm-map-data") || { features: [] };
+    var colours = { open: "#2563eb", confirmed: "#dc2626", rejected: "#9ca3af", merged: "#9ca3af", closed: "#6b7280" };
+    reports.features.forEach(function (f) {
+      var c = f.geometry.coordinates, p = f.properties;
+      L.circleMarker([c[1], c[0]], {
+        radius: 7, weight: 2, color: "#ffffff", fillOpacity: 1, fillColor: colours[p.status] || "#2563eb"
+      }).bindPopup(popupFor(p.name, p.label, p.url, S.report)).addTo(map);
+    });
+  }
+
   if (mode === "edit") {
     var lat = document.getElementById("lat"), lon = document.getElementById("lon");
     var marker = null;

@@ -197,12 +197,16 @@ def _backup_sqlite(source: Path, target: Path) -> str:
 
 
 def _backup_pg(url, target: Path) -> str:
+    from .places import PLACE_TABLES
+
     libpq, schema = _pg_target(url)
     tmp = _temp_next_to(target, ".part")
     try:
         cmd = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp)]
         if schema:
             cmd += ["--schema", schema]
+        for table in PLACE_TABLES:  # the place index: derived from the extract, rebuilt at start
+            cmd += ["--exclude-table", f"{schema}.{table}" if schema else table]
         _run(cmd + ["--dbname", libpq], "pg_dump")
         _run([_pg_tool("pg_restore"), "--list", str(tmp)], "checking the dump (pg_restore --list)")
         os.replace(tmp, target)

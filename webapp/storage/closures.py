@@ -73,10 +73,14 @@ def add_closure(session: Session, values: dict[str, Any], *, user: str) -> Closu
 
 def end_closure(session: Session, closure_id: int, *, user: str, expected: int | None = None) -> Closure:
     """End a closure now (kept with its history). ``expected``: the version the caller saw, if it says."""
+    from .reports import close_reports_of_closure  # reports build on closures; ending one closes its reports
+
     row = CLOSURES.get(session, closure_id)
-    return CLOSURES.update(
+    row = CLOSURES.update(
         session, row, row.version if expected is None else expected, {"removed": True}, user=user, action="delete"
     )
+    close_reports_of_closure(session, closure_id, user=user)
+    return row
 
 
 def on_street(net, geometry: dict[str, Any]) -> bool:

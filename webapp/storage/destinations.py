@@ -25,6 +25,7 @@ __all__ = [
     "DESTINATIONS",
     "create_destination",
     "delete_destination",
+    "deleted_destinations",
     "get_destination",
     "history",
     "restore_destination",
@@ -53,6 +54,17 @@ def get_destination(session: Session, dest_id: int, *, include_deleted: bool = F
 def staff_destinations(session: Session) -> list[Destination]:
     """Every destination that is not deleted, published or not, by id."""
     return list(session.scalars(select(Destination).where(Destination.deleted.is_(False)).order_by(Destination.id)))
+
+
+def deleted_destinations(session: Session) -> list[tuple[Destination, int | None]]:
+    """Every deleted destination, newest deletion first, with the version a restore brings back."""
+    rows = list(
+        session.scalars(
+            select(Destination).where(Destination.deleted.is_(True)).order_by(Destination.updated_at.desc())
+        )
+    )
+    live = DESTINATIONS.live_versions(session, [r.id for r in rows])
+    return [(r, live.get(r.id)) for r in rows]
 
 
 def create_destination(

@@ -31,11 +31,15 @@ from routes.places import category_label, vocabulary
 
 __all__ = [
     "ROLES",
+    "AccountChange",
     "ApiToken",
     "Base",
     "Closure",
     "ClosureHistory",
     "Meta",
+    "REPORT_STATUSES",
+    "Report",
+    "ReportHistory",
     "StaffSession",
     "Destination",
     "DestinationHistory",
@@ -167,6 +171,28 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class AccountChange(Base):
+    """One change of a staff account, kept for the record: who did what to which account, when.
+
+    Written by `webapp.storage.users` for every change (made in the staff UI or with
+    ``bikemap user``); names, not ids, so the record outlives the accounts. Never holds
+    a password or a token.
+    """
+
+    __tablename__ = "account_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    #: who: a staff name, or "cli (OS user)" for ``bikemap user``
+    changed_by: Mapped[str] = mapped_column(String(80))
+    #: create, role, disable, enable, password, token, revoke
+    action: Mapped[str] = mapped_column(String(20))
+    #: the account changed
+    account: Mapped[str] = mapped_column(String(80), index=True)
+    #: what changed, in a few words ("editor → admin", "token 3 'import script'")
+    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 #: Destination columns that staff can set (and that history records).
@@ -401,6 +427,76 @@ class ClosureHistory(_Change, Base):
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "closure_id": self.closure_id, **self._change_json()}
+
+
+# ----------------------------------------------------------------------------- road reports
+
+#: What a report may be (`webapp.storage.reports`): open (received, not reviewed), then one of the others.
+REPORT_STATUSES = ("open", "confirmed", "rejected", "merged", "closed")
+
+
+class Report(Base):
+    """A road problem reported by a visitor (Open311 GeoReport v2 "service request").
+
+    ``email`` is for staff only (never in public answers or history); the reporter's
+    status link names the row by a random token of which only the sha256 is stored.
+    A confirmed report links to the closure or hazard it became (``closure_id``).
+    """
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_code: Mapped[str] = mapped_column(String(20), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    #: the stored photo's generated file name (in REPORT_MEDIA_DIR), never the uploaded name
+    media: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status_notes: Mapped[str] = mapped_column(Text, default="")
+    #: "hazard" or "closure" once confirmed
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    closure_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+    def values(self) -> dict[str, Any]:
+        """The values plus bookkeeping (history snapshots; no email)."""
+        return {
+            "service_code": self.service_code,
+            "lat": self.lat,
+            "lon": self.lon,
+            "description": self.description,
+            "media": self.media,
+            "status": self.status,
+            "status_notes": self.status_notes,
+            "kind": self.kind,
+            "merged_into": self.merged_into,
+            "closure_id": self.closure_id,
+            "deleted": self.deleted,
+            "version": self.version,
+        }
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
+
+
+class ReportHistory(_Change, Base):
+    """One change of a report: who (a staff name, or "visitor"), when, before and after."""
+
+    __tablename__ = "report_history"
+
+    report_id: Mapped[int] = mapped_column(Integer, index=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "report_id": self.report_id, **self._change_json()}
 
 
 # ----------------------------------------------------------------------------- the database's own facts

@@ -25,6 +25,7 @@ __all__ = [
     "check_opening_hours",
     "clean_closure",
     "clean_destination",
+    "clean_report",
     "clean_url",
 ]
 
@@ -291,4 +292,63 @@ def _closure_coords(geom: Any) -> list[list[float]] | None:
         if x is None or y is None or not (-180 <= x <= 180 and -90 <= y <= 90):
             return None
         out.append([round(x, 7), round(y, 7)])
+    return out
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,189}\.[^@\s<>\"'.]{1,63}$")
+
+
+def clean_report(
+    data: dict[str, Any],
+    *,
+    codes: tuple[str, ...],
+    bounds: tuple[float, float, float, float],
+    area: str,
+    max_description: int,
+) -> dict[str, Any]:
+    """Check a visitor's report (Open311 field names) -> values for `webapp.storage.models.Report`.
+
+    `InvalidFieldsError` lists every bad field; a point outside ``bounds`` (the
+    network's area, named ``area``) is `webapp.errors.OutsideAreaError`.
+    """
+    from ..errors import OutsideAreaError
+
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    code = data.get("service_code")
+    if code not in codes:
+        errors["service_code"] = "choose one of: " + ", ".join(codes)
+    else:
+        out["service_code"] = code
+    lat, lon = _number(data.get("lat")), _number(data.get("long"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        errors["location"] = "lat and long must be numbers (degrees) of the point of the problem"
+    desc = data.get("description")
+    if desc is None:
+        desc = ""
+    if not isinstance(desc, str):
+        errors["description"] = "must be text"
+    elif len(desc.strip()) > max_description:
+        errors["description"] = f"must be at most {max_description} characters"
+    else:
+        out["description"] = desc.strip()
+    email = data.get("email")
+    if email is None or (isinstance(email, str) and not email.strip()):
+        out["email"] = None
+    elif not isinstance(email, str) or len(email.strip()) > 254 or not _EMAIL.match(email.strip()):
+        errors["email"] = "must be an email address such as name@example.org, or left out"
+    else:
+        out["email"] = email.strip()
+    _refuse_nul(out, errors)
+    if errors:
+        raise InvalidFieldsError(errors)
+    assert lat is not None and lon is not None
+    if not _inside(lon, lat, bounds, pad=0.0):
+        w, s, e, n = bounds
+        raise OutsideAreaError(
+            f"the point ({lat:.5f}, {lon:.5f}) is outside the area of {area} "
+            f"(latitude {s:.4f} to {n:.4f}, longitude {w:.4f} to {e:.4f}); this service takes reports there only",
+            area={"name": area, "bbox": [round(w, 6), round(s, 6), round(e, 6), round(n, 6)]},
+        )
+    out["lat"], out["lon"] = round(lat, 7), round(lon, 7)
     return out

@@ -158,5 +158,23 @@ class Versioned:
         values[self.deleted] = False
         return self.update(session, row, expected, values, user=user, action="restore")
 
+    def live_versions(self, session: Session, row_ids: Iterable[int]) -> dict[int, int]:
+        """The newest version of each record that was not deleted: what `restore` brings back."""
+        ids = list(row_ids)
+        if not ids:
+            return {}
+        h = self.history_model
+        found: dict[int, int] = {}
+        for i in range(0, len(ids), 500):  # stay under a database's limit of bound parameters
+            rows = session.execute(
+                select(getattr(h, self.key), h.version, h.after)
+                .where(getattr(h, self.key).in_(ids[i : i + 500]))
+                .order_by(h.version)
+            )
+            for row_id, version, after in rows:
+                if after and not after.get(self.deleted):
+                    found[row_id] = version
+        return found
+
     def changes(self, items: Iterable[Any]) -> list[dict[str, Any]]:
         return [h.to_json() for h in items]

@@ -1,5 +1,7 @@
 """Blueprint ``admin``: the staff UI at ``/admin`` (log in, edit destinations on a map, closures).
 
+Staff accounts are `webapp.views.accounts`' (``/admin/users``).
+
 Plain HTML forms that work without JavaScript; ``static/admin.js`` adds the
 map (click to place, drag to move, draw closures). Sign-in, sessions, CSRF and
 the login throttle are `webapp.auth`'s; each change goes through `webapp.storage`
@@ -12,7 +14,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, request, url_for
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from routes.errors import InvalidValueError
@@ -27,21 +28,21 @@ from ..errors import (
 )
 from ..mapview import NETWORK_STYLES, network_layers
 from ..network import get_network
-from ..staff_pages import check_form_csrf, form_int, localise, page, require_page, t, template_globals
+from ..staff_pages import check_form_csrf, form_int, localise, map_config, page, require_page, t, template_globals
 from ..storage import get_session
 from ..storage.closures import add_closure, all_closures, end_closure, on_street
 from ..storage.destinations import (
     create_destination,
     delete_destination,
+    deleted_destinations,
     get_destination,
     history,
     restore_destination,
     staff_destinations,
     update_destination,
 )
-from ..storage.models import ROLES, Destination, User, categories
+from ..storage.models import Destination, categories
 from ..storage.transfer import import_destinations, import_format
-from ..storage.users import create_user, find_user, set_active, set_role
 from ..storage.validation import clean_closure
 
 __all__ = ["bp"]
@@ -118,14 +119,7 @@ def _map_data(rows: list[Destination]) -> dict[str, Any]:
 
 
 def _map_config() -> dict[str, Any]:
-    cfg = current_app.config
-    return {
-        "tiles": cfg["TILES_URL"],
-        "attribution": cfg["TILES_ATTRIBUTION"] or cfg["DATA_ATTRIBUTION"],
-        "bounds": list(get_network().bounds),
-        "network_url": url_for("admin.network_json"),
-        "strings": {k: t(f"admin_js_{k}") for k in ("edit", "add_here", "unpublished", "closure", "hazard")},
-    }
+    return map_config()
 
 
 _NETWORK_KEY = "bikemap.admin_network_json"
@@ -152,15 +146,23 @@ def network_json():
 
 @bp.get("/")
 def index():
+    """The destinations: current ones (map and list), or with ``?show=deleted`` the deleted ones to restore."""
     require_page("editor")
-    rows = staff_destinations(get_session())
+    session = get_session()
+    rows = staff_destinations(session)
     q = (request.args.get("q") or "").strip().lower()
-    shown = [r for r in rows if q in r.name.lower()] if q else rows
+    show = "deleted" if request.args.get("show") == "deleted" else "current"
+    if show == "deleted":
+        listed = deleted_destinations(session)  # (row, the version a restore brings back)
+    else:
+        listed = [(r, None) for r in rows]
+    shown = [(r, v) for r, v in listed if q in r.name.lower()] if q else listed
     return page(
         "admin/index.html",
         rows=shown,
         q=q,
-        total=len(rows),
+        show=show,
+        total=len(listed),
         map_data=_map_data(rows),
         map_config=_map_config(),
     )
@@ -235,7 +237,8 @@ def edit(dest_id: int):
     except NotFoundError:
         return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     if request.method == "GET":
-        msg = t("admin_saved") if request.args.get("saved") else None
+        msg = t("admin_restored") if request.args.get("restored") else None
+        msg = msg or (t("admin_saved") if request.args.get("saved") else None)
         return _edit_page(row, row.values(), message=msg)
     values = _form_values(row.values())
     version = form_int(request.form.get("version")) or 0
@@ -313,7 +316,7 @@ def restore(dest_id: int):
         return page("admin/message.html", 409, title=t("admin_error"), message=t("admin_stale", who=""))
     except NotFoundError:
         return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
-    return redirect(url_for("admin.edit", dest_id=dest_id, saved=1))
+    return redirect(url_for("admin.edit", dest_id=dest_id, restored=1))
 
 
 @bp.post("/import")
@@ -394,53 +397,3 @@ def remove_closure(closure_id: int):
     except NotFoundError:
         return page("admin/message.html", 404, title=t("admin_not_found"), message=t("admin_not_found"))
     return redirect(url_for("admin.closures"))
-
-
-# ----------------------------------------------------------------------------- users (admins)
-
-
-@bp.route("/users", methods=["GET", "POST"])
-def users():
-    me = require_page("admin")
-    session = get_session()
-    error, status = None, 200
-    if request.method == "POST":
-        action = request.form.get("action")
-        name = (request.form.get("name") or "").strip()
-        if action == "add":
-            pw, pw2, role = (
-                request.form.get("password", ""),
-                request.form.get("password2", ""),
-                request.form.get("role"),
-            )
-            if not name or len(name) > 80 or not name.isprintable() or any(c.isspace() for c in name):
-                error = t("admin_user_bad_name")
-            elif role not in ROLES:
-                error = t("admin_user_bad_role")
-            elif pw != pw2:
-                error = t("admin_user_pw_differ")
-            elif len(pw) < 8:
-                error = t("admin_user_pw_short")
-            else:
-                try:
-                    find_user(session, name)
-                    error = t("admin_user_exists")
-                except NotFoundError:
-                    create_user(session, name, role, pw)
-        elif action in ("role", "disable", "enable"):
-            try:
-                target = find_user(session, name)
-            except NotFoundError:
-                error = t("admin_not_found")
-            else:
-                if target.id == me.id:
-                    error = t("admin_user_not_self")
-                elif action == "role" and request.form.get("role") in ROLES:
-                    set_role(session, target, request.form["role"])  # ends the user's sessions
-                elif action in ("disable", "enable"):
-                    set_active(session, target, action == "enable")  # disable: sessions end, tokens revoked
-        else:
-            error = t("admin_error")
-        status = 422 if error else 200
-    rows = list(session.scalars(select(User).order_by(User.name)))
-    return page("admin/users.html", status, rows=rows, error=error, roles=ROLES)

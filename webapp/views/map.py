@@ -12,6 +12,7 @@ from routes import get_profile, profile_names, settings
 from ..i18n import get_lang, gettext, strings_json, strings_url
 from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
 from ..network import get_network
+from ..photos import FORMATS as PHOTO_FORMATS
 from ..security import csp_nonce
 from ..storage import get_session
 from ..storage.closures import public_closures
@@ -54,6 +55,17 @@ def map_parts(lang: str) -> dict[str, str]:
     return parts
 
 
+def _reports() -> dict[str, object]:
+    """What the report form (static/js/reports.js) needs: the Open311 base URL and the photo rules."""
+    cfg = current_app.config
+    return {
+        "api": url_for("open311.api_services").rsplit("/", 1)[0],
+        "maxPhoto": cfg["REPORT_PHOTO_MAX_BYTES"],
+        "photoTypes": [f"image/{name.lower()}" for name in PHOTO_FORMATS],  # what the server reads
+        "maxDescription": cfg["REPORT_DESCRIPTION_MAX"],
+    }
+
+
 def _profiles(lang: str) -> list[dict[str, str]]:
     out = []
     for name in profile_names():
@@ -89,6 +101,7 @@ def index():
         bounds=net.bounds,
         api_base=url_for("route.api_route").rsplit("/", 1)[0],
         max_via=settings.max_via,
+        reports=_reports(),
     )
 
 

@@ -139,6 +139,10 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/route": {
         "get": {
             "summary": "Plan a cycling route",
+            "description": "Bicycle routes obey the turn restrictions of the OSM data (type=restriction "
+            "relations over a via node, restriction:bicycle, except=bicycle); a banned turn is made on foot, "
+            "pushing, only where the profile pushes and pedestrians may use both streets. No parameter: "
+            "always on (docs: engine, Turn restrictions).",
             "operationId": "route",
             "parameters": [
                 param("from", "Start point LAT,LON", LATLON, required=True),

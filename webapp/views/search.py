@@ -6,8 +6,12 @@
   ``label`` is "Bammiliweg 12, Vaduz", "Landstrasse, Vaduz" or "Vaduz"; ``null``
   geometry and label far from everything.
 
-The index is built from the network's OSM file when the app starts (then read
-from the cache beside the network: `routes.geocode.load_place_index`).
+The index is built from the network's OSM file when the app starts, then read
+from the cache beside the network (`routes.geocode.load_place_index`, SQLite/FTS5)
+or, when the app's database is PostgreSQL, from that database
+(`webapp.storage.places`: one copy for every instance). Destinations come from
+the app's database, live: a destination a clerk adds, renames or unpublishes is
+found (or no longer found) from the next query.
 """
 
 from __future__ import annotations
@@ -15,16 +19,19 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from routes import parse_latlon
 from routes.errors import BikemapError, InvalidValueError
-from routes.geocode import MAX_QUERY, PlaceIndex, load_place_index
+from routes.geocode import MAX_QUERY, PlaceIndex, index_key, index_words, load_place_index
 
 from ..errors import InvalidQueryError
 from ..openapi import ERROR_RESPONSES, LATLON
+from ..storage import get_db, get_session, has_db
+from ..storage.layer import layer_state, published_destinations
 
 __all__ = ["bp", "get_place_index", "init_app"]
 
@@ -37,7 +44,13 @@ GEOJSON = "application/geo+json"
 
 
 def init_app(app: Flask) -> None:
-    """Load (or build) the place index of the app's network."""
+    """Load (or build) the place index of the app's network.
+
+    The SQLite/FTS5 file is opened at once (built on the first start, then cached).
+    The PostgreSQL tables are filled at start when ``WARM_PROFILES`` is on (as
+    `bikemap serve` runs), else on the first search: a test app or a staff tool
+    that never searches never reads the extract for names.
+    """
     net = app.extensions.get("bikemap.network")
     app.extensions[_KEY] = None
     if net is None:
@@ -45,16 +58,42 @@ def init_app(app: Flask) -> None:
     recorded = (net.meta or {}).get("source")
     from_file = recorded and (net.meta or {}).get("kind") in ("pbf", "xml") and os.path.isfile(recorded)
     source = recorded if from_file else app.config.get("SOURCE")
-    try:
-        app.extensions[_KEY] = load_place_index(net, source, cache_folder=app.config.get("CACHE_DIR")).attach_network(
-            net
-        )
-    except (BikemapError, OSError) as exc:
-        print(f"bikemap: no place search: {exc}", file=sys.stderr)
+    db = app.extensions.get("bikemap_db")
+
+    def load() -> PlaceIndex | None:
+        try:
+            if db is not None and db.engine.dialect.name == "postgresql":
+                from ..storage.places import open_pg_place_store
+
+                key = index_key(net, source or "demo")
+                index = PlaceIndex(open_pg_place_store(db.engine, net, source or "demo", key))
+            else:
+                index = load_place_index(net, source, cache_folder=app.config.get("CACHE_DIR"))
+            return index.attach_network(net)
+        except (BikemapError, OSError) as exc:
+            print(f"bikemap: no place search: {exc}", file=sys.stderr)
+            return None
+
+    lazy = db is not None and db.engine.dialect.name == "postgresql" and not app.config.get("WARM_PROFILES")
+    app.extensions[_KEY] = _Lazy(load) if lazy else load()
+
+
+class _Lazy:
+    """A place index made on first use (once, whichever request thread comes first)."""
+
+    def __init__(self, load):
+        self.load, self.lock, self.index = load, threading.Lock(), None
+
+    def get(self) -> PlaceIndex | None:
+        with self.lock:
+            if self.load is not None:
+                self.index, self.load = self.load(), None
+            return self.index
 
 
 def get_place_index() -> PlaceIndex | None:
-    return current_app.extensions.get(_KEY)
+    found = current_app.extensions.get(_KEY)
+    return found.get() if isinstance(found, _Lazy) else found
 
 
 def _args(allowed: set[str], required: tuple[str, ...] = ()) -> dict[str, str]:
@@ -92,6 +131,33 @@ def _feature(item: dict) -> dict:
     }
 
 
+_own: dict[tuple, list[tuple]] = {}
+
+
+def _destinations(index: PlaceIndex, lang: str) -> list[tuple] | None:
+    """The database's published destinations as `PlaceIndex.search` takes them (None: no database).
+
+    Made once per state of the public layer (`layer_state`: any edit changes it) and language.
+    """
+    if not has_db():
+        return None
+    session = get_session()
+    key = (id(get_db()), layer_state(session), lang)
+    entries = _own.get(key)
+    if entries is None:
+        entries = []
+        for d in published_destinations(session):
+            names = d.names or {}
+            where = index.place_of(d.lat, d.lon)
+            label = d.name if not where or where == d.name else f"{d.name}, {where}"
+            en, iid = names.get("en") or "", names.get("id") or ""
+            words = index_words(d.name, en, iid, label, *names.values())
+            entries.append((d.name, en, iid, label, d.lat, d.lon, words, {"id": str(d.id), "category": d.category}))
+        _own.clear()  # one state at a time: the previous one is stale
+        _own[key] = entries
+    return entries
+
+
 @bp.get("/search")
 def api_search():
     q = _args({"q", "near", "lang", "limit"}, required=("q",))
@@ -102,7 +168,9 @@ def api_search():
         raise InvalidValueError("limit must be a whole number from 1 to 20") from None
     if not 1 <= limit <= 20:
         raise InvalidValueError("limit must be a whole number from 1 to 20")
-    hits = _index().search(q["q"], near=near, lang=_lang(q), limit=limit)
+    lang = _lang(q)
+    index = _index()
+    hits = index.search(q["q"], near=near, lang=lang, limit=limit, destinations=_destinations(index, lang))
     resp = jsonify({"type": "FeatureCollection", "features": [_feature(h) for h in hits]})
     resp.mimetype = GEOJSON
     return resp
@@ -149,6 +217,8 @@ _SCHEMA_SEARCHRESULT = {
                 "name": {"type": "string"},
                 "label": {"type": "string", "example": "Landstrasse 117, Vaduz"},
                 "distance_m": {"type": "integer", "description": "from near"},
+                "id": {"type": "string", "description": "A destination's id (as /api/destinations gives it)"},
+                "category": {"type": "string", "description": "A destination's category"},
             },
         },
     },

@@ -216,6 +216,12 @@
     if (state.via.length) p.via = state.via.map(pointText).join(";");
     if (state.profile !== "safe") p.profile = state.profile;
     if (state.mode === "bikeshare") p.mode = "bikeshare";
+    // the points' names (a searched address, a destination), in the order from, via..., to: a shared link
+    // shows the same names; "my location" is the sharer's own and stays out
+    var named = [state.from].concat(state.via, [state.to]).map(function (pt) {
+      return pt && pt.name && pt.nameFrom !== "gps" ? pt.name.replace(/\|/g, "/").slice(0, 80) : "";
+    });
+    if (named.some(Boolean)) p.names = named.join("|");
     return p;
   }
   function writeUrl() {
@@ -234,6 +240,12 @@
     state.from = parsePoint(q.get("from"));
     state.to = parsePoint(q.get("to"));
     state.via = (q.get("via") || "").split(";").map(parsePoint).filter(Boolean).slice(0, maxVia);
+    var names = (q.get("names") || "").split("|");
+    if (names.length === state.via.length + 2) {  // names of other points than these are not used
+      [state.from].concat(state.via, [state.to]).forEach(function (pt, i) {
+        if (pt && names[i]) pt.name = names[i].slice(0, 80);
+      });
+    }
     var prof = q.get("profile");
     if (prof && Array.prototype.some.call(profileSelect.options, function (o) { return o.value === prof; })) {
       state.profile = prof;
@@ -630,11 +642,12 @@
   map.on("popupclose", function () { popupClosedAt = Date.now(); });
   map.on("click", function (e) {
     if (Date.now() - popupClosedAt < 400) return;
+    if (bm.reports && bm.reports.takesClicks()) return;  // the report form's point moves instead (reports.js)
     addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: null});
   });
   // "show my location" (the locate control): the first fix becomes the start when none is set
   map.on("locationfound", function (e) {
-    if (!state.from) addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: t("my_location")}, "from");
+    if (!state.from) addPoint({lat: e.latlng.lat, lon: e.latlng.lng, name: t("my_location"), nameFrom: "gps"}, "from");
   });
   // "Start here" / "Go here" / "Add as stop" in a popup: the map then fits the new route
   bm.on("pick", function (d) { addPoint({lat: d.lat, lon: d.lon, name: d.name}, d.act, true); });
