@@ -14,15 +14,17 @@ import heapq
 import numpy as np
 from numba import njit
 
-__all__ = ["Workspace", "bidirectional", "bidirectional_ws", "csr", "one_to_many"]
+from ._csr import csr  # re-exported: the arrays the searches walk
 
-
-def csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
-    """Compact adjacency of arcs ``a[i] -> b[i]`` named ``ids[i]``: (ptr, neighbour, id), grouped by ``a``."""
-    order = np.argsort(a, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
-    return ptr, b[order].astype(np.int64), ids[order].astype(np.int64)
+__all__ = [
+    "TreeWorkspace",
+    "Workspace",
+    "bidirectional",
+    "bidirectional_ws",
+    "csr",
+    "one_to_many",
+    "one_to_many_ws",
+]
 
 
 class Workspace:
@@ -212,3 +214,88 @@ def one_to_many(n, ptr, adj, edge, edge_cost, src_nodes, src_costs, targets, lim
                 pred[w] = edge[k]
                 heapq.heappush(h, (nd, w))
     return dist, pred
+
+
+class TreeWorkspace:
+    """Labels of one thread's one-to-many searches (`one_to_many_ws`), versioned like `Workspace`.
+
+    ``dist[u]`` and ``pred[u]`` count only where ``label[u] == version``; ``settled`` and
+    ``target`` are stamped the same way, so nothing of the network's size is cleared or
+    allocated per search.
+    """
+
+    def __init__(self, n: int):
+        self.dist = np.empty(n)
+        self.pred = np.empty(n, np.int64)
+        self.label = np.zeros(n, np.int64)
+        self.settled = np.zeros(n, np.int64)
+        self.target = np.zeros(n, np.int64)
+        self.version = 0
+
+    def next_version(self) -> int:
+        self.version += 1
+        return self.version
+
+
+@njit(cache=True)
+def one_to_many_ws(
+    ptr, adj, edge, edge_cost, src_nodes, src_costs, targets, limit, dist, pred, label, settled, target, ver
+):
+    """`one_to_many` on versioned labels: returns the nodes it labelled, in the order it first reached them.
+
+    Their ``dist`` and ``pred`` are the answer (every other node: unreached); the same
+    pops, relaxations and ties as `one_to_many`, so the same costs and tree.
+    """
+    inf = np.inf
+    touched = np.empty(max(16, 4 * len(src_nodes)), np.int64)
+    k = 0
+    remaining = 0
+    for t in targets:
+        if target[t] != ver:
+            target[t] = ver
+            remaining += 1
+    h = [(0.0, np.int64(0))]
+    h.pop()
+    for i in range(len(src_nodes)):
+        s = src_nodes[i]
+        if label[s] != ver:
+            label[s] = ver
+            dist[s] = inf
+            pred[s] = -1
+            if k == len(touched):
+                touched = np.concatenate((touched, np.empty(len(touched), np.int64)))
+            touched[k] = s
+            k += 1
+        if src_costs[i] < dist[s]:
+            dist[s] = src_costs[i]
+            heapq.heappush(h, (src_costs[i], np.int64(s)))
+    while len(h) > 0:
+        d, u = heapq.heappop(h)
+        if d > dist[u] or settled[u] == ver:
+            continue
+        if d > limit:
+            break
+        settled[u] = ver
+        if target[u] == ver:
+            remaining -= 1
+            if remaining == 0:
+                break
+        for j in range(ptr[u], ptr[u + 1]):
+            w = adj[j]
+            nd = d + edge_cost[edge[j]]
+            if label[w] != ver:
+                if not nd < inf:
+                    continue
+                label[w] = ver
+                dist[w] = nd
+                pred[w] = edge[j]
+                if k == len(touched):
+                    touched = np.concatenate((touched, np.empty(len(touched), np.int64)))
+                touched[k] = w
+                k += 1
+                heapq.heappush(h, (nd, w))
+            elif nd < dist[w]:
+                dist[w] = nd
+                pred[w] = edge[j]
+                heapq.heappush(h, (nd, w))
+    return touched[:k]

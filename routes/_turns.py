@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from ._search import csr
+from ._csr import csr
 from .restrictions import TurnBans, _by_node
 
 __all__ = ["TurnGraph"]

@@ -134,6 +134,7 @@ def build_instructions(
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
     ends = [st["bearings"] if "bearings" in st else _end_bearings(st["coords"]) for st in steps]
+    keys = [_key(st) for st in steps]  # once per stretch, not once per comparison
     prev = None
     for i, st in enumerate(steps):
         bearings = ends[i]
@@ -152,13 +153,12 @@ def build_instructions(
             delta = 0.0
             if pb and bearings:
                 delta = (bearings[0] - pb[1] + 540) % 360 - 180
-            mod = _modifier(delta)
-            if _key(prev) == _key(st) and abs(delta) < _TURN_NEW_STEP_DEG and not st.get("push_turn"):
+            if keys[i - 1] == keys[i] and abs(delta) < _TURN_NEW_STEP_DEG and not st.get("push_turn"):
                 out[-1]["distance_m"] += st["distance"]
                 out[-1]["duration_s"] += st["duration"]
                 prev = st
                 continue
-            out.append(_instruction(words, "turn", mod, st, start))
+            out.append(_instruction(words, "turn", _modifier(delta), st, start))
             meta.append({"st": st, "delta": delta})
         out[-1]["distance_m"] += st["distance"]
         out[-1]["duration_s"] += st["duration"]

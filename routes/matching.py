@@ -32,7 +32,7 @@ from .budget import check_budget
 from .errors import InvalidFileError, NoRouteError, OffNetworkError, TooBigError
 from .network import Network, haversine_m
 from .profiles import Profile, get_profile
-from .routing import Piece, Router, Snap, feature_from_legs
+from .routing import Piece, Router, Snap, feature_from_legs, values_at
 
 __all__ = ["MAX_CANDIDATES", "MAX_POINTS", "match_pieces", "match_track", "read_track"]
 
@@ -287,8 +287,12 @@ def _network_m(router: Router, a: Snap, targets: list[Snap], cost: np.ndarray, l
     if np.isfinite(cost[2 * a.seg + 1]):
         seeds.append((int(net.seg_u[a.seg]), cost[2 * a.seg + 1] * a.frac))
     nodes = [int(n) for b in targets for n in (net.seg_u[b.seg], net.seg_v[b.seg])]
-    if seeds:
-        dist, _ = router.costs_from([s[0] for s in seeds], [s[1] for s in seeds], nodes, edge_cost=cost, limit=limit)
+    dist: dict[int, float] = {}
+    if seeds:  # only the nodes the search reached (a search per track point: nothing of the network's size)
+        reached, costs, _ = router.costs_from(
+            [s[0] for s in seeds], [s[1] for s in seeds], nodes, edge_cost=cost, limit=limit, sparse=True
+        )
+        dist = dict(zip(nodes, values_at(reached, costs, nodes, np.inf).tolist(), strict=True))
     out = np.full(len(targets), np.inf)
     for j, b in enumerate(targets):
         best = math.inf

@@ -15,13 +15,13 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
 from . import settings
-from ._search import Workspace, bidirectional_ws, csr, one_to_many
+from ._csr import csr
 from ._turns import TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
@@ -30,7 +30,10 @@ from .instructions import build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road, pushed_turn_cost
 from .restrictions import turn_bans
-from .surfaces import surface_properties
+from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
+
+if TYPE_CHECKING:
+    from ._search import TreeWorkspace, Workspace
 
 __all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
 
@@ -142,8 +145,19 @@ class _Shared:
         n = len(self.f_ptr) - 1 if n is None else n
         ws = getattr(self._local, f"ws{n}", None)
         if ws is None:
+            from ._search import Workspace  # numba: imported by the first reference search, not by a CLI route
+
             ws = Workspace(n)
             setattr(self._local, f"ws{n}", ws)
+        return ws
+
+    def tree_workspace(self) -> TreeWorkspace:
+        """This thread's labels for one-to-many searches (allocated once per thread)."""
+        ws = getattr(self._local, "tree", None)
+        if ws is None:
+            from ._search import TreeWorkspace
+
+            ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
         return ws
 
     def node_order(self) -> np.ndarray:
@@ -189,7 +203,7 @@ class _SegmentTable:
         sf: dict[str, int] = {}
         n = network.n_segments
         memo: dict[tuple[int, int], int] = {}
-        rows: list[tuple[int, int, bool, bool]] = []
+        rows: list[tuple[int, int, bool, bool, int]] = []
         which = np.empty(n, np.int64)
         for s, (tags, cls) in enumerate(zip(network.tags, classes, strict=True)):
             key = (id(tags), id(cls))  # one shared object per distinct tag set and class
@@ -198,11 +212,12 @@ class _SegmentTable:
                 h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
                 f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
                 k = memo[key] = len(rows)
-                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls)))
+                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
             which[s] = k
-        distinct = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5)
         self.highway, self.surface = distinct[which, 0], distinct[which, 1]
         self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
+        self.surface_class = distinct[which, 4]  # position in routes.surfaces.SURFACE_CLASSES
         self.highway_names = list(hw)
         self.surface_names = list(sf)
 
@@ -574,6 +589,8 @@ class Router:
     def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
         n, tails, heads, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = self._graph()
         ws = self._shared.workspace(n)
+        from ._search import bidirectional_ws
+
         best, meet = bidirectional_ws(
             f_ptr,
             f_adj,
@@ -677,15 +694,22 @@ class Router:
             reach += float(dist[np.isfinite(dist)].max(initial=0.0))
         return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
-    def costs_from(self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf):
+    def costs_from(
+        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=False
+    ):
         """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
 
-        Returns the cost array over all nodes and the predecessor edge array.
+        Returns the cost array over all nodes and the predecessor edge array (-1 at seeds
+        and unreached nodes). With ``sparse=True``: ``(nodes, cost, pred)`` of only the
+        nodes the search reached, so a search costs what it settles, not the size of the
+        network (the labels are this thread's, versioned: nothing is allocated per search).
         """
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
-        return one_to_many(
-            self.n,
+        ws = self._shared.tree_workspace()
+        from ._search import one_to_many_ws
+
+        nodes = one_to_many_ws(
             ptr,
             adj,
             edge,
@@ -694,7 +718,34 @@ class Router:
             np.asarray(seeds_costs, np.float64),
             np.asarray(targets, np.int64),
             float(limit),
+            ws.dist,
+            ws.pred,
+            ws.label,
+            ws.settled,
+            ws.target,
+            ws.next_version(),
         )
+        if sparse:
+            return nodes, ws.dist[nodes], ws.pred[nodes]
+        dist = np.full(self.n, np.inf)
+        pred = np.full(self.n, -1, np.int64)
+        dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
+        return dist, pred
+
+
+def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:
+    """The value of each of ``want`` in a sparse answer (``nodes``, ``values``: `Router.costs_from`'s ``sparse=True``).
+
+    ``missing`` where a node is not among ``nodes`` (not reached). Sorts only the reached nodes.
+    """
+    want = np.asarray(want, np.int64)
+    out = np.full(len(want), missing, dtype=values.dtype)
+    if len(nodes) and len(want):
+        order = np.argsort(nodes, kind="stable")
+        at = np.minimum(np.searchsorted(nodes[order], want), len(nodes) - 1)
+        hit = nodes[order[at]] == want
+        out[hit] = values[order[at[hit]]]
+    return out
 
 
 # --------------------------------------------------------------------------- the route
@@ -898,7 +949,7 @@ def feature_from_legs(
             "cost": round(totals["cost"], 1),
             "highway_m": highway_m,
             "surface_m": surface_m,
-            **surface_properties(net, legs),  # paved, gravel, unpaved, unknown: routes.surfaces
+            **surface_summary(table.surface_class[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
             "cycle_infra_m": round(totals["infra"], 1),
             "main_road_m": round(totals["main"], 1),
             "push_m": round(totals["push"], 1),

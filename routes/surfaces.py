@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["SURFACE_CLASSES", "surface_class", "surface_properties"]
+import numpy as np
+
+__all__ = ["SURFACE_CLASSES", "surface_class", "surface_codes", "surface_properties", "surface_summary"]
 
 #: The classes, in the order the page shows them.
 SURFACE_CLASSES = ("paved", "gravel", "unpaved", "unknown")
@@ -55,22 +57,46 @@ def surface_class(tags: Mapping[str, str]) -> str:
     return _TRACKTYPE.get((tags.get("tracktype") or "").strip(), "unknown")
 
 
+def surface_codes(network) -> np.ndarray:
+    """Per segment of ``network``, its class as a position in `SURFACE_CLASSES` (worked out once per network)."""
+
+    def build() -> np.ndarray:
+        memo: dict[int, int] = {}  # segments of one way share one tag dict: classify it once
+        codes = np.empty(network.n_segments, np.int8)
+        for s, tags in enumerate(network.tags):
+            c = memo.get(id(tags))
+            if c is None:
+                c = memo[id(tags)] = SURFACE_CLASSES.index(surface_class(tags))
+            codes[s] = c
+        return codes
+
+    return network._cached("surface_codes", build)
+
+
 def surface_properties(network, legs: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """``surface_classes_m`` (metres per class) and ``longest_unpaved_m`` of a route's pieces.
 
     The longest unpaved stretch is the longest run of gravel or unpaved pieces in a row
     (across via points: the rider does not change bikes there).
     """
-    metres = dict.fromkeys(SURFACE_CLASSES, 0.0)
-    run = longest = 0.0
-    for pieces in legs:
-        for p in pieces:
-            dist = float(network.seg_length[p.seg] * p.share)
-            cls = surface_class(network.tags[p.seg])
-            metres[cls] += dist
-            run = run + dist if cls in ("gravel", "unpaved") else 0.0
-            longest = max(longest, run)
+    seg = np.fromiter((p.seg for pieces in legs for p in pieces), np.int64)
+    share = np.fromiter((p.share for pieces in legs for p in pieces), np.float64)
+    return surface_summary(surface_codes(network)[seg], network.seg_length[seg] * share)
+
+
+def surface_summary(codes: np.ndarray, dist: np.ndarray) -> dict[str, Any]:
+    """`surface_properties` of pieces given by their class codes (`surface_codes`) and metres, in travel order."""
+    metres = np.bincount(codes, weights=dist, minlength=len(SURFACE_CLASSES))
+    rough = (codes == _GRAVEL_CODE) | (codes == _UNPAVED_CODE)
+    longest = 0.0
+    if rough.any():  # the runs of rough pieces: where a run starts and where it ends
+        edges = np.diff(np.concatenate([[False], rough, [False]]).astype(np.int8))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        longest = max(float(dist[a:b].sum()) for a, b in zip(starts.tolist(), ends.tolist(), strict=True))
     return {
-        "surface_classes_m": {k: round(v, 1) for k, v in metres.items()},
+        "surface_classes_m": {k: round(float(v), 1) for k, v in zip(SURFACE_CLASSES, metres.tolist(), strict=True)},
         "longest_unpaved_m": round(longest, 1),
     }
+
+
+_GRAVEL_CODE, _UNPAVED_CODE = SURFACE_CLASSES.index("gravel"), SURFACE_CLASSES.index("unpaved")

@@ -70,6 +70,8 @@ def start_server(args, port: int) -> subprocess.Popen:
     ]
     if args.cache_dir:
         cmd += ["--cache-dir", args.cache_dir]
+    if getattr(args, "db", None):
+        cmd += ["--db", args.db]
     if getattr(args, "connection_limit", None):
         cmd += ["--connection-limit", str(args.connection_limit)]
     # the server's log goes to a file: an unread pipe fills up and blocks the server

@@ -17,8 +17,8 @@ strongly connected piece, fixed seed):
    ``--http`` bikemap's own ``GET /api/route`` (``bikemap serve``, one worker)
    the same way;
 4. with ``--memory``: the resident memory of ``bikemap serve`` with 1 and with
-   4 workers after some requests (RSS summed over the processes, and PSS, which
-   counts each shared page once);
+   4 workers after loading, after the map page and after 40 routes (RSS summed
+   over the processes, and PSS, which counts each shared page once);
 5. with ``--osmnx``: ``osmnx.routing.shortest_path`` on the same directed graph
    and weights (slow on big networks);
 6. with ``--turns``: the cost of turn restrictions, in this one run: the same
@@ -41,6 +41,7 @@ import argparse
 import http.client
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -120,13 +121,48 @@ def http_p50(base: str, paths: list[str]) -> tuple[list[float], int]:
     return out, bad
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a server process and its workers.
+
+    Per request, this is the work a server does, whatever else the machine runs: on a
+    shared, loaded machine the wall-clock latency of a process that needs several time
+    slices per request grows with the load, and the ratio of two servers' latencies with it.
+    """
+    from bench_http import server_rss
+
+    ticks = 0
+    for p in server_rss(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(base: str, paths: list[str], pid: int, rounds: int = 3) -> tuple[list[float], int, float]:
+    """`http_p50` over ``rounds`` passes of ``paths``, plus the server's CPU milliseconds per request (`cpu_s`).
+
+    The CPU clock ticks in hundredths of a second: a few passes make it count a few hundred ticks.
+    """
+    c0 = cpu_s(pid)
+    times, bad = [], 0
+    for _ in range(rounds):  # a connection per pass: osrm-routed closes one after 512 requests
+        t, b = http_p50(base, paths)
+        times, bad = times + t, bad + b
+    return times, bad, (cpu_s(pid) - c0) * 1000 / ((len(paths) + min(5, len(paths))) * rounds)
+
+
 def serve(source: str, cache: str, workers: int):
     """``bikemap serve`` (scripts/bench_http.py's start-up), ready to answer."""
     from bench_http import free_port, start_server
 
     port = free_port()
     opts = argparse.Namespace(
-        source=source, port=port, threads=8, workers=workers, cache_dir=cache, startup_timeout=600.0
+        source=source,
+        port=port,
+        threads=8,
+        workers=workers,
+        cache_dir=cache,
+        startup_timeout=600.0,
+        db=f"sqlite:///{cache}/bench.sqlite3",  # its own database: the instance one may hold another network
     )
     return start_server(opts, port), f"http://127.0.0.1:{port}"
 
@@ -206,47 +242,62 @@ def main(argv=None) -> int:
         )
         coords = [((lat[a], lon[a]), (lat[b], lon[b])) for a, b in pairs]
         osrm_p50 = osrm_full_p50 = None
+        osrm_cpu = osrm_full_cpu = math.nan
         if args.osrm:
             from bench_quality import OsrmServer
 
             server = OsrmServer(Path(args.source))
             try:
+                osrm_loaded, _ = memory(server.proc.pid)
                 plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
-                times, bad = http_p50(server.url, plain)
-                full, _ = http_p50(server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain])
+                times, bad, osrm_cpu = timed(server.url, plain, server.proc.pid)
+                full, _, osrm_full_cpu = timed(
+                    server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain], server.proc.pid
+                )
                 osrm_rss, _ = memory(server.proc.pid)
             finally:
                 server.close()
             osrm_p50, osrm_full_p50 = pct(times, 50), pct(full, 50)
-            print(f"OSRM CH over HTTP, default request: p50={osrm_p50:.2f} p95={pct(times, 95):.2f} ms")
+            print(
+                f"OSRM CH over HTTP, default request: p50={osrm_p50:.2f} p95={pct(times, 95):.2f} ms, "
+                f"server CPU {osrm_cpu:.2f} ms per request"
+            )
             print(
                 f"OSRM CH over HTTP, full geometry and steps (what /api/route sends): "
-                f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms"
+                f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms, server CPU {osrm_full_cpu:.2f} ms per request"
             )
-            print(f"  not found by OSRM: {bad}; osrm-routed RSS after the requests: {osrm_rss:.0f} MB")
+            print(
+                f"  not found by OSRM: {bad}; osrm-routed RSS after loading {osrm_loaded:.0f} MB, "
+                f"after the requests {osrm_rss:.0f} MB"
+            )
             summary += f" osrm_http_p50_ms={osrm_p50:.3f} search_vs_osrm={pct(ours, 50) / osrm_p50:.2f}"
+            summary += f" osrm_rss_mb={osrm_rss:.0f}"
         if args.http:
             proc, base = serve(args.source, cache, 1)
             try:
                 paths = [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords]
-                times, bad = http_p50(base, paths)
+                times, bad, cpu = timed(base, paths, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
             print(
                 f"bikemap GET /api/route over HTTP: p50={pct(times, 50):.2f} p95={pct(times, 95):.2f} ms "
-                f"({bad} not 200)"
+                f"({bad} not 200), server CPU {cpu:.2f} ms per request"
             )
-            summary += f" api_route_p50_ms={pct(times, 50):.2f}"
+            summary += f" api_route_p50_ms={pct(times, 50):.2f} api_route_cpu_ms={cpu:.2f}"
             if osrm_p50:
                 summary += (
                     f" api_vs_osrm={pct(times, 50) / osrm_p50:.2f}"
                     f" api_vs_osrm_full={pct(times, 50) / osrm_full_p50:.2f}"
+                    f" cpu_vs_osrm={cpu / osrm_cpu:.2f} cpu_vs_osrm_full={cpu / osrm_full_cpu:.2f}"
                 )
         if args.memory:
             for workers in (1, 4):
                 proc, base = serve(args.source, cache, workers)
                 try:
+                    loaded, _ = memory(proc.pid)
+                    http_p50(base, ["/"])  # the map page (asked twice: the warm-up and the timed request)
+                    page, _ = memory(proc.pid)
                     http_p50(
                         base,
                         [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords[:40]],
@@ -255,7 +306,11 @@ def main(argv=None) -> int:
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)
-                print(f"bikemap serve --workers {workers}: RSS sum {rss:.0f} MB, PSS sum {pss:.0f} MB")
+                print(
+                    f"bikemap serve --workers {workers}: RSS sum after loading {loaded:.0f} MB, "
+                    f"after the map page {page:.0f} MB, after 40 routes {rss:.0f} MB (PSS sum {pss:.0f} MB)"
+                )
+                summary += f" rss_w{workers}_mb={rss:.0f}"
         if args.osmnx:
             summary += f" osmnx_p50_ms={osmnx_p50(router, pairs):.3f}"
         if args.turns:

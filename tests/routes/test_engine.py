@@ -132,3 +132,34 @@ def test_threads_each_get_their_own_query(liechtenstein_net):
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda ab: router.node_path([ab[0]], [0.0], [ab[1]], [0.0]), pairs))
     assert together == alone
+
+
+def test_one_to_many_on_versioned_labels_equals_fresh_labels(liechtenstein_net):
+    """`Router.costs_from` (reused, versioned labels) finds exactly what `one_to_many` finds on fresh arrays.
+
+    Forward and backward, with targets and a cost limit, under closures, one search after another on
+    the same labels; ``sparse=True`` gives the same nodes' values and nothing else.
+    """
+    from routes._search import one_to_many
+
+    router = liechtenstein_net.router("safe")
+    rng = np.random.default_rng(5)
+    segs = rng.choice(router._ids_big, 60).tolist()
+    closed = closure_edge_cost(router, ClosureEffect(closed=set(segs[:30]), hazard={s: 2.0 for s in segs[30:]}))
+    for i in range(60):
+        src, src_c = _seeds(router, rng, 1 + i % 3)
+        targets = _seeds(router, rng, i % 4)[0]
+        reverse, limit = bool(i % 2), (math.inf if i % 3 else float(rng.uniform(100, 3000)))
+        cost = closed if i % 5 == 0 else router.cost
+        ptr, adj, edge = (
+            (router.b_ptr, router.b_adj, router.b_edge) if reverse else (router.f_ptr, router.f_adj, router.f_edge)
+        )
+        want_d, want_p = one_to_many(router.n, ptr, adj, edge, cost, src, src_c, targets, limit)
+        got_d, got_p = router.costs_from(src, src_c, targets, reverse=reverse, edge_cost=cost, limit=limit)
+        np.testing.assert_array_equal(got_d, want_d)
+        np.testing.assert_array_equal(got_p, want_p)
+        nodes, d, p = router.costs_from(src, src_c, targets, reverse=reverse, edge_cost=cost, limit=limit, sparse=True)
+        reached = np.isfinite(want_d)
+        assert set(np.flatnonzero(reached).tolist()) <= set(nodes.tolist())
+        np.testing.assert_array_equal(d, want_d[nodes])
+        np.testing.assert_array_equal(p, want_p[nodes])

@@ -134,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from webapp import create_app
 
     app = create_app(config_overrides=_config(args))  # every setting is checked here, before listening
+    _freeze_heap()
     _announce(args, app.extensions["bikemap.network"])
     try:
         if args.debug:
@@ -196,6 +197,22 @@ def _proxy(app) -> dict:
     }
 
 
+def _freeze_heap() -> None:
+    """Move everything loaded so far out of the garbage collector's sight (``gc.freeze``).
+
+    The network holds hundreds of thousands of long-lived Python objects (a tag dict and
+    a class per street segment, the place index). Python's full collections, which a
+    route's few thousand new objects trigger now and then, walked all of them: 10-40 ms
+    added to some requests on ``scale_200k`` (p50 24 -> 12 ms in-process, measured with
+    ``cProfile``). Frozen objects are never walked, and, before a fork, never written by
+    the collector either, so the workers keep sharing their pages instead of copying them.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _announce(args: argparse.Namespace, net) -> None:
     url = f"http://{args.host}:{args.port}/"
     workers = f", {args.workers} processes" if args.workers > 1 else ""
@@ -215,6 +232,7 @@ def _serve_forked(args: argparse.Namespace) -> int:
     # their own apps (own database connections)
     first = create_app(config_overrides=_config(args))
     net = first.extensions["bikemap.network"]
+    _freeze_heap()
     try:
         sock = socket.create_server((args.host, args.port), reuse_port=False, backlog=1024)
     except OSError as exc:

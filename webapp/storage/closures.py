@@ -11,7 +11,7 @@ from collections import OrderedDict
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .models import Closure, ClosureHistory, utcnow
@@ -39,15 +39,13 @@ CLOSURES = Versioned(
 )
 
 
+def _active(now):
+    """The WHERE clause of the closures that count at ``now`` (not removed, not yet ended)."""
+    return (Closure.removed.is_(False), (Closure.ends_at.is_(None)) | (Closure.ends_at > now))
+
+
 def active_closures(session: Session) -> list[Closure]:
-    now = utcnow()
-    return list(
-        session.scalars(
-            select(Closure)
-            .where(Closure.removed.is_(False), (Closure.ends_at.is_(None)) | (Closure.ends_at > now))
-            .order_by(Closure.id)
-        )
-    )
+    return list(session.scalars(select(Closure).where(*_active(utcnow())).order_by(Closure.id)))
 
 
 def all_closures(session: Session, *, newest_first: bool = False, removed: bool = True) -> list[Closure]:
@@ -93,6 +91,8 @@ def on_street(net, geometry: dict[str, Any]) -> bool:
 
 
 _cost_lock = threading.Lock()
+#: Ids and versions of the active closures, the statement made once (``now`` bound per request).
+_ACTIVE_KEYS = select(Closure.id, Closure.version).where(*_active(bindparam("now"))).order_by(Closure.id)
 
 
 def closure_edge_cost_for(session: Session, net, profile: str):
@@ -104,15 +104,18 @@ def closure_edge_cost_for(session: Session, net, profile: str):
     """
     from routes.closures import closure_edge_cost
 
-    rows = active_closures(session)
-    if not rows:
+    # every route request asks: only the ids and versions (one small Core query, no ORM rows);
+    # the rows themselves are read when that set is new
+    keys = tuple((int(i), int(v)) for i, v in session.execute(_ACTIVE_KEYS, {"now": utcnow()}))
+    if not keys:
         return None
-    key = (id(net), profile, tuple((r.id, r.version) for r in rows))
+    key = (id(net), profile, keys)
     cache: OrderedDict = current_app.extensions.setdefault("bikemap.closure_costs", OrderedDict())
     with _cost_lock:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
+    rows = session.scalars(select(Closure).where(Closure.id.in_([k[0] for k in keys])).order_by(Closure.id))
     closures = [{"kind": r.kind, "geometry": r.geometry} for r in rows]
     cost = closure_edge_cost(net.router(profile), closures)
     with _cost_lock:
