@@ -286,7 +286,8 @@ class Router:
         self._turn_extra = None
         if self.turns is not None:
             bound = profile.mode == "bicycle"
-            self._turn_extra = self.turns.extra(pushed_turn_cost(profile) if bound else 0.0, bound=bound)
+            push = pushed_turn_cost(profile) if bound else 0.0
+            self._turn_extra = self.turns.extra(push, bound=bound)  # nosec B610: this is TurnGraph.extra, not Django's QuerySet.extra
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
