@@ -15,13 +15,37 @@ from typing import Any
 
 import gpxpy.gpx
 
-from .errors import InvalidValueError
+from .errors import InvalidFileError, InvalidValueError
 
-__all__ = ["feature_to_gpx", "route_to_gpx"]
+__all__ = ["feature_to_gpx", "local_name", "read_gpx", "route_to_gpx"]
 
 CREATOR = "bikemap"
 # characters XML 1.0 cannot carry at all
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def local_name(tag: Any) -> str:
+    """An XML element's name without its namespace (``{http://...}trkpt`` -> ``trkpt``)."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def read_gpx(raw: bytes):
+    """The root element of a GPX file, parsed with defusedxml (no DTD, entities or external references).
+
+    Raises `InvalidFileError` for a file that is not XML, not GPX, or declares a DTD or entities.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise InvalidFileError("the GPX file declares a DTD or XML entities, which are not allowed") from None
+    except (ParseError, ValueError) as exc:
+        raise InvalidFileError(f"the file is not valid XML: {str(exc)[:200]}") from None
+    if local_name(root.tag) != "gpx":
+        raise InvalidFileError(f"the file is not GPX (its root element is <{local_name(root.tag)[:40]}>)")
+    return root
 
 
 def _clean(text: Any, limit: int = 500) -> str | None:

@@ -30,6 +30,7 @@ import shapely
 
 from .budget import check_budget
 from .errors import InvalidFileError, NoRouteError, OffNetworkError, TooBigError
+from .gpx import local_name, read_gpx
 from .network import Network, haversine_m
 from .profiles import Profile, get_profile
 from .routing import Piece, Router, Snap, feature_from_legs, values_at
@@ -87,24 +88,10 @@ def _geojson_points(raw: bytes) -> list[tuple[float, float]]:
     return out
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _gpx_points(raw: bytes) -> list[tuple[float, float]]:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
-    try:
-        root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException:
-        raise InvalidFileError("the GPX file declares a DTD or XML entities, which are not allowed") from None
-    except (ParseError, ValueError) as exc:
-        raise InvalidFileError(f"the file is not valid XML: {str(exc)[:200]}") from None
-    if _local(root.tag) != "gpx":
-        raise InvalidFileError(f"the file is not GPX (its root element is <{_local(root.tag)[:40]}>)")
+    root = read_gpx(raw)
     for name in ("trkpt", "rtept"):
-        pts = [el for el in root.iter() if _local(el.tag) == name]
+        pts = [el for el in root.iter() if local_name(el.tag) == name]
         if pts:
             out = []
             for el in pts:
