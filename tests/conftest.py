@@ -85,3 +85,12 @@ def gpx_schema():
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+#: The longest test files, started first: on two processes (./dev test: pytest-xdist, a file each) the
+#: others then share the second process instead of one long file running alone at the end.
+_LONGEST_FIRST = ("tests/webapp/test_schema.py", "tests/webapp/test_crash_import.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONGEST_FIRST))  # stable: the rest keep their order
