@@ -18,7 +18,7 @@ from conftest import shared_file
 from routes import settings
 from routes.alternatives import find_alternatives, route_alternatives
 from routes.profiles import get_profile, pushed_turn_cost
-from routes.restrictions import read_restrictions, restriction_value, rules_of, turn_bans
+from routes.restrictions import read_restrictions, restriction_value, rules_of, turn_bans, way_rules_of
 from routes.routing import Router, route, route_pieces
 
 
@@ -69,7 +69,9 @@ def test_what_binds_a_bicycle():
     assert restriction_value({"type": "restriction", "restriction:hgv": "no_left_turn"}) is None
     members = [("w", 1, "from"), ("n", 2, "via"), ("w", 3, "to")]
     assert rules_of(tags, members) == [(0, 1, 1, 2, 3)]
-    assert rules_of(tags, [("w", 1, "from"), ("w", 5, "via"), ("w", 3, "to")]) == []  # via way: not read
+    via_ways = [("w", 1, "from"), ("w", 5, "via"), ("w", 6, "via"), ("w", 3, "to")]
+    assert rules_of(tags, via_ways) == [] and way_rules_of(tags, members) == []  # each reads its own kind
+    assert way_rules_of({**tags, "restriction": "only_straight_on"}, via_ways) == [(1, 3, 1, 3, 5, 6)]
 
 
 def test_the_network_keeps_every_relation_pyosmium_finds(net):
@@ -78,7 +80,8 @@ def test_the_network_keeps_every_relation_pyosmium_finds(net):
     assert len(found) == 3
     rows = sorted(tuple(r) for r in net.restrictions.tolist())
     assert rows == sorted(row for tags, members in found for row in rules_of(tags, members))
-    assert np.array_equal(read_restrictions(str(path)), net.restrictions)  # the XML sources' reader agrees
+    nodes, ways = read_restrictions(str(path))  # the XML sources' reader agrees
+    assert np.array_equal(nodes, net.restrictions) and len(ways) == len(net.way_restrictions) == 0
     for name in ("andorra.osm.pbf", "paris_bss.osm.pbf"):
         assert _osm_restrictions(shared_file(name)) == []
 
