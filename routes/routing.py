@@ -151,13 +151,15 @@ class _Shared:
             setattr(self._local, f"ws{n}", ws)
         return ws
 
-    def tree_workspace(self) -> TreeWorkspace:
-        """This thread's labels for one-to-many searches (allocated once per thread)."""
-        ws = getattr(self._local, "tree", None)
+    def tree_workspace(self, n: int | None = None) -> TreeWorkspace:
+        """This thread's labels for one-to-many searches on ``n`` nodes (allocated once per thread and size)."""
+        n = len(self.f_ptr) - 1 if n is None else n
+        ws = getattr(self._local, f"tree{n}", None)
         if ws is None:
             from ._search import TreeWorkspace
 
-            ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
+            ws = TreeWorkspace(n)
+            setattr(self._local, f"tree{n}", ws)
         return ws
 
     def node_order(self) -> np.ndarray:
@@ -725,6 +727,9 @@ class Router:
             ws.settled,
             ws.target,
             ws.next_version(),
+            _NO_VALUES,
+            _NO_VALUES,
+            ws.acc,
         )
         if sparse:
             return nodes, ws.dist[nodes], ws.pred[nodes]
@@ -732,6 +737,9 @@ class Router:
         pred = np.full(self.n, -1, np.int64)
         dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
         return dist, pred
+
+
+_NO_VALUES = np.zeros(0)
 
 
 def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:

@@ -9,6 +9,7 @@ off at the border and cannot.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -220,3 +221,28 @@ def test_closures_on_the_way_around_keep_the_turn_banned(net, bans):
     edges = [p.edge for p in pieces]
     assert not _turns(edges) & banned and around[len(around) // 2] not in edges
     assert total > router.leg(snaps[0], snaps[1])[0]
+
+
+@pytest.mark.parametrize("push", [True, False])
+def test_tour_matrix_and_bikeshare_trees_cost_what_the_legs_cost(net, bans, push, restrictions_off):
+    """Near each restricted junction: every entry of a tour's matrix, and the bike-share search trees
+    (forward and reverse), cost what `Router.leg` costs, banned turns and pushes included."""
+    from routes.bikeshare import _Tree
+    from routes.tours import travel_matrix
+
+    profile = get_profile("safe") if push else dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    settings.turn_restrictions = True
+    router = net.router(profile)
+    points = [_mid(net, int(e) // 2) for pair in zip(bans.a, bans.b, strict=True) for e in pair]
+    snaps = [router.snap(*p) for p in points]
+    T, C = travel_matrix(router, snaps)
+    for i, j in itertools.permutations(range(len(snaps)), 2):
+        cost, pieces = router.leg(snaps[i], snaps[j])
+        assert C[i, j] == pytest.approx(cost, rel=1e-6)
+        assert T[i, j] == pytest.approx(sum(p.value(router.duration) for p in pieces), rel=1e-6)
+        assert _Tree(router, snaps[i], [snaps[j]]).to(snaps[j])[0] == pytest.approx(cost, rel=1e-6)
+        assert _Tree(router, snaps[j], [snaps[i]], reverse=True).to(snaps[i])[0] == pytest.approx(cost, rel=1e-6)
+    settings.turn_restrictions = False  # the plain graph's matrix takes the banned turns: cheaper
+    plain = net.router(profile)
+    _, C_free = travel_matrix(plain, [plain.snap(*p) for p in points])
+    assert all(C[2 * k, 2 * k + 1] > C_free[2 * k, 2 * k + 1] + 1 for k in range(len(bans)))
