@@ -16,9 +16,11 @@ is allocated per search (versioned labels, `routes._search.TreeWorkspace`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 
 from .routing import Piece, Router, Snap
 
@@ -105,3 +107,152 @@ def _arc_values(router: Router, values: np.ndarray) -> np.ndarray:
     if values is router.duration:  # the one asked again and again
         router._arc_values = (values, arc_values)  # type: ignore[attr-defined]
     return arc_values
+
+
+def riding_times(router: Router, cost: np.ndarray) -> np.ndarray:
+    """Per directed edge, its riding time where ``cost`` lets it be ridden, else inf (kept for the router's own)."""
+    kept = getattr(router, "_riding_times", None)
+    if kept is not None and kept[0] is cost:
+        return kept[1]
+    dur = np.where(np.isfinite(cost), router.duration, np.inf)
+    if cost is router.cost:
+        router._riding_times = (cost, dur)  # type: ignore[attr-defined]
+    return dur
+
+
+class EdgeTimes:
+    """When a rider may start along each directed edge a search reached (`edge_start_times`).
+
+    ``segments``: the segments those edges ride (each once). ``at(edges)``: their start
+    times, inf for edges not reached. The times live in this thread's per-edge labels,
+    valid for this search only (versioned like `routes._search.TreeWorkspace`): read them
+    before the next search.
+    """
+
+    def __init__(self, segments: np.ndarray, times: np.ndarray, stamp: np.ndarray, version: int):
+        self.segments = segments
+        self._times, self._stamp, self._version = times, stamp, version
+
+    def at(self, edges: np.ndarray) -> np.ndarray:
+        return np.where(self._stamp[edges] == self._version, self._times[edges], np.inf)
+
+
+def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], dur: np.ndarray, limit: float):
+    """When a rider from the seeds may start along each directed edge within ``limit`` seconds (`EdgeTimes`).
+
+    One search over riding times ``dur`` (`riding_times`) on the searched graph: a banned turn
+    takes the time of pushing it (``turn_push_m`` at the pushing speed) where the profile pushes
+    it, and is not made where it does not. It costs what it reaches, not the network's size.
+    """
+    from ._search import one_to_many_ws
+
+    n, _, _, f_ptr, f_adj, f_edge, *_ = router._graph()
+    ws = router._shared.tree_workspace(n)
+    m = 2 * router.network.n_segments
+    labels = router._shared.__dict__.setdefault("_edge_labels", threading.local())
+    times, stamp = getattr(labels, "times", None), getattr(labels, "stamp", None)
+    if times is None or stamp is None or len(times) != m:
+        times, stamp = labels.times, labels.stamp = np.empty(m), np.zeros(m, np.int64)
+    ver = ws.next_version()
+    if not seeds:
+        return EdgeTimes(np.zeros(0, np.int64), times, stamp, ver)
+    turns = router.turns
+    extra = _turn_seconds(router) if turns is not None else None
+    nodes = one_to_many_ws(
+        f_ptr,
+        f_adj,
+        f_edge,
+        _arc_times(router, dur, extra),
+        np.asarray([s[0] for s in seeds], np.int64),
+        np.asarray([s[1] for s in seeds], np.float64),
+        np.zeros(0, np.int64),
+        float(limit),
+        ws.dist,
+        ws.pred,
+        ws.label,
+        ws.settled,
+        ws.target,
+        ver,
+        _NO_VALUES,
+        _NO_VALUES,
+        ws.acc,
+    )
+    segments = _edge_starts(
+        nodes,
+        ws.dist,
+        float(limit),
+        f_ptr,
+        f_edge,
+        _NO_EDGES if turns is None else turns.arc_edge,
+        _NO_VALUES if extra is None else extra,
+        m,
+        times,
+        stamp,
+        ver,
+    )
+    return EdgeTimes(segments, times, stamp, ver)
+
+
+def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """Per arc of the searched graph, its riding time (with the copies' turns; kept for the router's own)."""
+    turns = router.turns
+    if turns is None or extra is None:
+        return dur
+    kept = getattr(router, "_arc_times", None)
+    if kept is not None and kept[0] is dur:
+        return kept[1]
+    arc_t = turns.arc_cost(dur, extra)
+    if kept is None or dur is riding_times(router, router.cost):
+        router._arc_times = (dur, arc_t)  # type: ignore[attr-defined]
+    return arc_t
+
+
+@njit(cache=True)
+def _edge_starts(nodes, dist, limit, f_ptr, f_edge, arc_edge, extra, m, times, stamp, ver):
+    """Stamp the start time of every directed edge leaving a node reached within ``limit``; the segments touched."""
+    segs = np.empty(16, np.int64)
+    k = 0
+    for i in range(len(nodes)):
+        u = nodes[i]
+        t = dist[u]
+        if not t <= limit:
+            continue  # labelled but beyond the limit (every node within it was settled: its time is final)
+        for j in range(f_ptr[u], f_ptr[u + 1]):
+            a = f_edge[j]
+            e = a
+            s = t
+            if a >= m:  # an arc of a junction's copy: its turn may add a push
+                e = arc_edge[a]
+                s = t + extra[a - m]
+            if not s <= limit:
+                continue
+            if stamp[e] != ver:
+                if stamp[e ^ 1] != ver:  # the segment's first edge reached
+                    if k == len(segs):
+                        segs = np.concatenate((segs, np.empty(len(segs), np.int64)))
+                    segs[k] = e // 2
+                    k += 1
+                stamp[e] = ver
+                times[e] = s
+            elif s < times[e]:
+                times[e] = s
+    return segs[:k]
+
+
+_NO_VALUES = np.zeros(0)
+_NO_EDGES = np.zeros(0, np.int64)
+
+
+def _turn_seconds(router: Router) -> np.ndarray | None:
+    """Per arc of a junction's copy, the seconds its turn adds: 0, a pushed banned turn's, inf if not made."""
+    extra = router._turn_extra
+    if extra is None:
+        return None
+    kept = getattr(router, "_turn_s", None)
+    if kept is not None and kept[0] is extra:
+        return kept[1]
+    p = router.profile
+    push_s = p.turn_push_m / (p.push_speed_kmh / 3.6) if p.push_speed_kmh > 0 else math.inf
+    seconds = np.where(np.isfinite(extra) & (extra > 0), push_s, extra)
+    router._turn_s = (extra, seconds)  # type: ignore[attr-defined]
+    return seconds

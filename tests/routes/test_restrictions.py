@@ -246,3 +246,29 @@ def test_tour_matrix_and_bikeshare_trees_cost_what_the_legs_cost(net, bans, push
     plain = net.router(profile)
     _, C_free = travel_matrix(plain, [plain.snap(*p) for p in points])
     assert all(C[2 * k, 2 * k + 1] > C_free[2 * k, 2 * k + 1] + 1 for k in range(len(bans)))
+
+
+@pytest.mark.parametrize("push", [True, False])
+def test_reach_follows_the_banned_turns(net, bans, push, restrictions_off):
+    """From the `from` street, the `to` street starts later with restrictions on: around, or after the push."""
+    from routes._trees import edge_start_times, riding_times, start_seeds
+
+    profile = get_profile("safe") if push else dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    when = {}
+    for on in (False, True):
+        settings.turn_restrictions = on
+        router = net.router(profile)
+        dur = riding_times(router, router.cost)
+        for a, b in zip(bans.a.tolist(), bans.b.tolist(), strict=True):
+            snap = router.snap(*_mid(net, a // 2))
+            reached = edge_start_times(router, start_seeds(router, snap, dur), dur, 1800.0)
+            when[on, a, b] = float(reached.at(np.asarray([a, b]))[1])
+            if not on:  # straight on from the start along a, then the turn
+                seed = [s for s in router._out_seeds(snap, dur) if s[2].edge == a][0][1]
+                assert when[on, a, b] == pytest.approx(seed)
+    p = get_profile("safe")
+    push_s = p.turn_push_m / (p.push_speed_kmh / 3.6)
+    for a, b in zip(bans.a.tolist(), bans.b.tolist(), strict=True):
+        assert when[True, a, b] > when[False, a, b] + 1
+        if push:
+            assert when[True, a, b] <= when[False, a, b] + push_s + 1e-9
