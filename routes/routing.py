@@ -698,14 +698,16 @@ class Router:
         return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
     def costs_from(
-        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=False
+        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=True
     ):
-        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
+        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``, on the plain graph.
 
-        Returns the cost array over all nodes and the predecessor edge array (-1 at seeds
-        and unreached nodes). With ``sparse=True``: ``(nodes, cost, pred)`` of only the
-        nodes the search reached, so a search costs what it settles, not the size of the
-        network (the labels are this thread's, versioned: nothing is allocated per search).
+        Returns ``(nodes, cost, pred)`` of only the nodes the search reached, so a search
+        costs what it settles, not the size of the network (the labels are this thread's,
+        versioned: nothing is allocated per search). With ``sparse=False``: the cost array
+        over all nodes and the predecessor edge array (-1 at seeds and unreached nodes), for
+        a caller that reads them whole (`routes.alternatives`). Searches between snapped
+        points that must follow turn restrictions use `routes._trees` instead.
         """
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
