@@ -22,6 +22,7 @@ __all__ = [
     "bidirectional",
     "bidirectional_ws",
     "csr",
+    "edge_starts",
     "one_to_many",
     "one_to_many_ws",
 ]
@@ -325,3 +326,35 @@ def one_to_many_ws(
                     acc[w] = acc[u] + edge_val[edge[j]]
                 heapq.heappush(h, (nd, w))
     return touched[:k]
+
+
+@njit(cache=True)
+def edge_starts(nodes, dist, limit, f_ptr, f_edge, arc_edge, extra, m, times, stamp, ver):
+    """Stamp the start time of every directed edge leaving a node reached within ``limit``; the segments touched."""
+    segs = np.empty(16, np.int64)
+    k = 0
+    for i in range(len(nodes)):
+        u = nodes[i]
+        t = dist[u]
+        if not t <= limit:
+            continue  # labelled but beyond the limit (every node within it was settled: its time is final)
+        for j in range(f_ptr[u], f_ptr[u + 1]):
+            a = f_edge[j]
+            e = a
+            s = t
+            if a >= m:  # an arc of a junction's copy: its turn may add a push
+                e = arc_edge[a]
+                s = t + extra[a - m]
+            if not s <= limit:
+                continue
+            if stamp[e] != ver:
+                if stamp[e ^ 1] != ver:  # the segment's first edge reached
+                    if k == len(segs):
+                        segs = np.concatenate((segs, np.empty(len(segs), np.int64)))
+                    segs[k] = e // 2
+                    k += 1
+                stamp[e] = ver
+                times[e] = s
+            elif s < times[e]:
+                times[e] = s
+    return segs[:k]

@@ -20,7 +20,6 @@ import threading
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
 from .routing import Piece, Router, Snap
 
@@ -144,7 +143,7 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
     takes the time of pushing it (``turn_push_m`` at the pushing speed) where the profile pushes
     it, and is not made where it does not. It costs what it reaches, not the network's size.
     """
-    from ._search import one_to_many_ws
+    from ._search import edge_starts, one_to_many_ws
 
     n, _, _, f_ptr, f_adj, f_edge, *_ = router._graph()
     ws = router._shared.tree_workspace(n)
@@ -177,7 +176,7 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
         _NO_VALUES,
         ws.acc,
     )
-    segments = _edge_starts(
+    segments = edge_starts(
         nodes,
         ws.dist,
         float(limit),
@@ -205,38 +204,6 @@ def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.
     if kept is None or dur is riding_times(router, router.cost):
         router._arc_times = (dur, arc_t)  # type: ignore[attr-defined]
     return arc_t
-
-
-@njit(cache=True)
-def _edge_starts(nodes, dist, limit, f_ptr, f_edge, arc_edge, extra, m, times, stamp, ver):
-    """Stamp the start time of every directed edge leaving a node reached within ``limit``; the segments touched."""
-    segs = np.empty(16, np.int64)
-    k = 0
-    for i in range(len(nodes)):
-        u = nodes[i]
-        t = dist[u]
-        if not t <= limit:
-            continue  # labelled but beyond the limit (every node within it was settled: its time is final)
-        for j in range(f_ptr[u], f_ptr[u + 1]):
-            a = f_edge[j]
-            e = a
-            s = t
-            if a >= m:  # an arc of a junction's copy: its turn may add a push
-                e = arc_edge[a]
-                s = t + extra[a - m]
-            if not s <= limit:
-                continue
-            if stamp[e] != ver:
-                if stamp[e ^ 1] != ver:  # the segment's first edge reached
-                    if k == len(segs):
-                        segs = np.concatenate((segs, np.empty(len(segs), np.int64)))
-                    segs[k] = e // 2
-                    k += 1
-                stamp[e] = ver
-                times[e] = s
-            elif s < times[e]:
-                times[e] = s
-    return segs[:k]
 
 
 _NO_VALUES = np.zeros(0)
