@@ -152,9 +152,11 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
     times, stamp = getattr(labels, "times", None), getattr(labels, "stamp", None)
     if times is None or stamp is None or len(times) != m:
         times, stamp = labels.times, labels.stamp = np.empty(m), np.zeros(m, np.int64)
-    ver = ws.next_version()
+        labels.version = 0
+    labels.version += 1  # the edges' own count: searches on graphs of other sizes share these labels
+    edge_ver = labels.version
     if not seeds:
-        return EdgeTimes(np.zeros(0, np.int64), times, stamp, ver)
+        return EdgeTimes(np.zeros(0, np.int64), times, stamp, edge_ver)
     turns = router.turns
     extra = _turn_seconds(router) if turns is not None else None
     nodes = one_to_many_ws(
@@ -171,7 +173,7 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
         ws.label,
         ws.settled,
         ws.target,
-        ver,
+        ws.next_version(),
         _NO_VALUES,
         _NO_VALUES,
         ws.acc,
@@ -187,9 +189,9 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
         m,
         times,
         stamp,
-        ver,
+        edge_ver,
     )
-    return EdgeTimes(segments, times, stamp, ver)
+    return EdgeTimes(segments, times, stamp, edge_ver)
 
 
 def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
@@ -201,7 +203,7 @@ def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.
     if kept is not None and kept[0] is dur:
         return kept[1]
     arc_t = turns.arc_cost(dur, extra)
-    if kept is None or dur is riding_times(router, router.cost):
+    if dur is riding_times(router, router.cost):  # the router's own: asked again and again
         router._arc_times = (dur, arc_t)  # type: ignore[attr-defined]
     return arc_t
 
