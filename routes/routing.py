@@ -921,7 +921,8 @@ def feature_from_legs(
     n_turns = 0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
         at, arc = router.turns.banned_turns(edge, leg_of)
-        totals["cost"] += float(router._turn_extra[arc].sum())
+        extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
+        totals["cost"] += float(extra[np.isfinite(extra)].sum())
         if router.profile.mode == "bicycle":  # the instruction says so
             for k in at.tolist():
                 steps_in[k]["push_turn"] = True

@@ -217,3 +217,24 @@ def test_a_restriction_on_a_split_way_keeps_its_junctions(tmp_path, suffix):
     assert {(BECKAGAESSLI, HALDENWEG, REST), (HALDENWEG, REST)} <= chains
     whole = load_network(str(FIXTURE), use_cache=False)
     assert split.n_segments == whole.n_segments + 1  # one more junction: the split node
+
+
+def test_a_track_ridden_through_a_banned_manoeuvre_matches_with_a_finite_cost(net, bans):
+    """A GPX track is what was ridden: through a turn the profile may not even push (``turn_push_m = 0``),
+    the matched route still has a cost (it was ``inf``, and the API's JSON said ``Infinity``)."""
+    import json
+
+    from routes.matching import match_track
+
+    profile = dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    lead, a, b = bans.lead[0], int(bans.a[0]), int(bans.b[0])
+    points = []
+    for e in (*lead, a, b):
+        c = net.segment_coords(e // 2)[:: 1 if e % 2 == 0 else -1]
+        t = np.linspace(0.0, 1.0, max(2, int(net.seg_length[e // 2] / 20)))
+        along = np.linspace(0.0, 1.0, len(c))
+        points += [(float(np.interp(x, along, c[:, 1])), float(np.interp(x, along, c[:, 0]))) for x in t]
+    feature = match_track(net, points, profile=profile)
+    props = feature["properties"]
+    assert props["pushed_turns"] == 1 and math.isfinite(props["cost"]) and props["cost"] > 0
+    json.dumps(feature, allow_nan=False)
