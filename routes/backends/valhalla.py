@@ -1,0 +1,340 @@
+"""Valhalla as bikemap's routing engine, in-process (the ``pyvalhalla`` package).
+
+How bikemap's pieces map onto Valhalla's:
+
+- **Profile.** Valhalla's costing is compiled in (``bicycle``, ``pedestrian``); a
+  request only tunes it with a few numbers. `costing_for` derives them from each
+  bikemap profile's tables (main-road factors give ``use_roads``, surface factors
+  ``avoid_bad_surfaces``, ...). Valhalla cannot take bikemap's cost per way the way
+  OSRM's generated Lua profile does: its routes follow Valhalla's own idea of a good
+  street, and which ways a bicycle may use is Valhalla's rule, not bikemap's.
+- **Data.** ``valhalla_build_tiles`` (inside the wheel) reads the network's
+  ``.osm.pbf`` once, into a folder beside the network cache keyed by the file's
+  content, the Valhalla version and the tile settings; every profile and every
+  closure share the one set of tiles (costing is per request).
+- **Closures** (a cost array that is ``inf`` where the profile's is finite) become
+  ``exclude_polygons`` on the request: a square of a metre around the middle of the
+  longest straight stretch of each closed segment. No rebuild. Hazards (a finite
+  raise) cannot be said to Valhalla: they count in the leg's cost, not in its choice.
+- **Answers.** Valhalla's route shape (polyline6) passes bikemap's junctions at
+  their OSM positions; each shape point within `JUNCTION_M` of a junction names it,
+  and `routes.backends._mapback` turns the junctions into bikemap's segments, as for
+  OSRM. The mapped leg must be as long as Valhalla's own (`LENGTH_TOLERANCE`), else
+  it does not count. A leg Valhalla cannot route, or whose route rides a way bikemap's
+  network does not hold (or forbids), is searched by bikemap's engine, counted in
+  ``fallbacks``; so is a leg from or to a small piece cut off from the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import settings
+from ..errors import EngineUnavailableError
+from ..network import Network, haversine_m
+from ..profiles import Profile
+from ..progress import stage
+from ..routing import Piece, Router, Snap
+from ._mapback import pieces_along, segment_pairs
+
+__all__ = ["JUNCTION_M", "LENGTH_TOLERANCE", "ValhallaBackend", "costing_for"]
+
+log = logging.getLogger(__name__)
+
+#: A point of Valhalla's shape this close (metres) to a junction of bikemap's is that junction.
+#: polyline6 rounds to 0.11 m; junctions of one network lie metres apart.
+JUNCTION_M = 0.5
+
+#: A mapped leg may differ from Valhalla's own length by this share (plus `LENGTH_SLACK_M`).
+LENGTH_TOLERANCE = 0.01
+LENGTH_SLACK_M = 2.0
+
+#: Half the side (metres) of the square that closes one segment in ``exclude_polygons``.
+CLOSURE_HALF_M = 0.5
+
+#: Valhalla's tile settings bikemap changes from ``valhalla_build_config``'s defaults (part of the cache key).
+_MJOLNIR = {"concurrency": 2, "include_driving": True, "include_bicycle": True, "include_pedestrian": True}
+
+
+def _valhalla() -> Any:
+    import valhalla  # pyvalhalla: wheels for Python 3.12+ only (routes.backends.check_engine says so)
+
+    return valhalla
+
+
+def costing_for(profile: Profile) -> tuple[str, dict[str, Any]]:
+    """Valhalla's costing and its options nearest bikemap's ``profile``: (``"bicycle"``, {...}).
+
+    Every number comes from the profile's tables (a profile is data):
+
+    - ``cycling_speed`` / ``walking_speed``: the profile's speed on a residential street;
+    - ``use_roads`` (0 avoids roads, 1 does not mind): ``r ** -1.5``, ``r`` the mean factor of
+      tertiary, secondary and primary roads over the cycleway's (safe: 0.18; fast: 1.0);
+    - ``avoid_bad_surfaces``: ``1 - 1 / f``, ``f`` the profile's factor for gravel;
+    - ``use_living_streets``: 0.5 times residential's factor over living_street's;
+    - ``use_hills``: ``1 / (1 + 10 * uphill_slowdown + ascent cost at 6 % / 5)`` from the
+      climb table (1 without one). The tiles carry no heights here, so it has no effect yet;
+    - ``maneuver_penalty`` 0: bikemap's profiles cost no turns.
+
+    ``bicycle_type`` is ``Hybrid`` (a touring bike, slower on gravel, like bikemap's tables).
+
+    >>> from routes.profiles import get_profile
+    >>> costing_for(get_profile("fast"))[1]["use_roads"]
+    1.0
+    """
+    hw = profile.highway
+
+    def factor(cls: str, default: float = 1.0) -> float:
+        return float(hw[cls][1]) if cls in hw else default
+
+    speed = float(hw.get("residential", (profile.default_speed_kmh, 1.0))[0])
+    climb = profile.climb or {}
+    if climb:
+        bands = climb.get("ascent_cost", {}) or {}
+        at6 = max((float(v) for k, v in bands.items() if float(k) <= 6), default=0.0)
+        hills = 1 / (1 + 10 * float(climb.get("uphill_slowdown", 0.0)) + at6 / 5)
+    else:
+        hills = 1.0
+    if profile.mode == "foot":
+        return "pedestrian", {"walking_speed": round(speed, 2), "use_hills": round(hills, 3)}
+    roads = np.mean([factor(c, factor("residential")) for c in ("tertiary", "secondary", "primary")])
+    ratio = max(float(roads) / factor("cycleway"), 1.0)
+    gravel = float(profile.surface.get("gravel", profile.surface.get("unknown", (0, 1.0)))[1])
+    return "bicycle", {
+        "bicycle_type": "Hybrid",
+        "cycling_speed": round(speed, 2),
+        "use_roads": round(min(1.0, ratio**-1.5), 3),
+        "avoid_bad_surfaces": round(max(0.0, 1 - 1 / gravel), 3),
+        "use_living_streets": round(min(1.0, 0.5 * factor("residential") / factor("living_street")), 3),
+        "use_hills": round(hills, 3),
+        "maneuver_penalty": 0,
+    }
+
+
+class ValhallaBackend:
+    """Valhalla searching bikemap's legs on one network; see the module's notes."""
+
+    def __init__(self, network: Network, *, folder: str | None = None):
+        if network.meta.get("kind") != "pbf" or not network.meta.get("source"):
+            raise EngineUnavailableError(
+                f"the valhalla engine builds its tiles from an .osm.pbf file; {network.name} is not one"
+            )
+        self.network = network
+        self.source = Path(network.meta["source"])
+        self.root = Path(folder or settings.cache_folder) / "valhalla"
+        self.fallbacks = 0
+        #: Costing per profile name, overriding `costing_for` (``scripts/bench_quality.py``: Valhalla's defaults).
+        self.costing: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._pairs = segment_pairs(network)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._config: Path | None = None
+        self._tree: Any = None
+        self._polygons: dict[tuple[str, int], tuple[weakref.ref, list]] = {}
+
+    # ------------------------------------------------------------------ data
+
+    def folder(self) -> Path:
+        """Where this network's Valhalla tiles live (keyed by the extract's content and Valhalla's version)."""
+        h = hashlib.sha256()
+        h.update(_valhalla_version().encode())
+        h.update(json.dumps(_MJOLNIR, sort_keys=True).encode())
+        with self.source.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return self.root / f"{self.source.name.split('.')[0]}-{h.hexdigest()[:20]}"
+
+    def prepare(self, router: Router | None = None) -> Path:
+        """Build (once) the network's Valhalla tiles; the path of their config file (any profile: all share them)."""
+        if self._config is not None:
+            return self._config
+        with self._lock:
+            if self._config is None:
+                self._config = self._build()
+        return self._config
+
+    def _build(self) -> Path:
+        folder = self.folder()
+        config = folder / "valhalla.json"
+        if not (folder / "tiles").is_dir():
+            tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}-{threading.get_ident()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            (tmp / "valhalla.json").write_text(json.dumps(_config(tmp / "tiles")))
+            with stage(f"building Valhalla's tiles for {self.network.name}"):
+                _run([_bin("valhalla_build_tiles"), "-c", str(tmp / "valhalla.json"), str(self.source.resolve())])
+            try:
+                tmp.rename(folder)
+            except OSError:  # another process finished first: use its folder
+                shutil.rmtree(tmp, ignore_errors=True)
+        if not config.exists() or json.loads(config.read_text())["mjolnir"]["tile_dir"] != str(folder / "tiles"):
+            part = folder / f"valhalla.json.{os.getpid()}-{threading.get_ident()}"
+            part.write_text(json.dumps(_config(folder / "tiles")))
+            part.replace(config)
+        return config
+
+    def actor(self) -> Any:
+        """This thread's `valhalla.Actor` (an actor serves one request at a time)."""
+        actor = getattr(self._local, "actor", None)
+        if actor is None:
+            actor = self._local.actor = _valhalla().Actor(str(self.prepare()))
+        return actor
+
+    # ------------------------------------------------------------------ requests
+
+    def request(self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> dict[str, Any]:
+        """Valhalla's route request for one leg of ``router``'s profile under the closures in ``edge_cost``."""
+        costing, options = self.costing.get(router.profile.name) or costing_for(router.profile)
+        req: dict[str, Any] = {
+            "locations": [{"lat": a.lat, "lon": a.lon, "type": "break"}, {"lat": b.lat, "lon": b.lon, "type": "break"}],
+            "costing": costing,
+            "costing_options": {costing: options},
+            "directions_type": "none",
+            "shape_format": "polyline6",
+        }
+        polygons = self.closure_polygons(router, edge_cost)
+        if polygons:
+            req["exclude_polygons"] = polygons
+        return req
+
+    def closure_polygons(self, router: Router, edge_cost: np.ndarray | None) -> list[list[list[float]]]:
+        """Valhalla's ``exclude_polygons`` for the segments ``edge_cost`` closes (kept while the array lives)."""
+        if edge_cost is None or edge_cost is router.cost:
+            return []
+        key = (router.profile.name, id(edge_cost))
+        known = self._polygons.get(key)
+        if known is not None and known[0]() is edge_cost:
+            return known[1]
+        closed = np.isinf(edge_cost) & np.isfinite(router.cost)
+        segs = np.unique(np.flatnonzero(closed) // 2)
+        rings = [self._square(int(s)) for s in segs.tolist()]
+        with self._lock:
+            self._polygons = {k: v for k, v in self._polygons.items() if v[0]() is not None}
+            self._polygons[key] = (weakref.ref(edge_cost), rings)
+        return rings
+
+    def _square(self, s: int) -> list[list[float]]:
+        """A ring of `CLOSURE_HALF_M` around the middle of segment ``s``'s longest straight stretch.
+
+        Valhalla leaves out every edge the ring touches: the middle of a stretch is no node, so
+        no crossing street is touched with it.
+        """
+        net = self.network
+        xy = net.xy[net.offsets[s] : net.offsets[s + 1]]
+        k = int(np.argmax(np.hypot(*(xy[1:] - xy[:-1]).T))) if len(xy) > 1 else 0
+        cx, cy = (xy[k] + xy[min(k + 1, len(xy) - 1)]) / 2
+        h = CLOSURE_HALF_M
+        xs = np.array([cx - h, cx + h, cx + h, cx - h, cx - h])
+        ys = np.array([cy - h, cy - h, cy + h, cy + h, cy - h])
+        lon, lat = net.unproject(xs, ys)
+        return [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon, lat, strict=True)]
+
+    # ------------------------------------------------------------------ search
+
+    def leg(
+        self, router: Router, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None
+    ) -> tuple[float, list[Piece]]:
+        """Cheapest legal way from ``a`` to ``b`` as Valhalla finds it: (bikemap's cost, pieces), as `Router.leg`."""
+        cost = router.cost if edge_cost is None else edge_cost
+        if router.piece_of(a) is not None or router.piece_of(b) is not None:
+            # a point on a small cut-off piece: bikemap decides that in `route_pieces`, so it stays here
+            return router.own_leg(a, b, edge_cost=edge_cost)
+        try:
+            answer = self.actor().route(self.request(router, a, b, edge_cost=edge_cost))
+        except RuntimeError as exc:  # valhalla.ValhallaError: no route, no street near a point
+            # bikemap's search says whether there truly is none (NoRouteError)
+            found = router.own_leg(a, b, edge_cost=edge_cost)
+            self._fell_back(f"Valhalla found no route ({exc}); bikemap's engine did")
+            return found
+        leg = answer["trip"]["legs"][0]
+        distance = 1000 * float(leg["summary"]["length"])
+        pieces = self.pieces(a, b, leg["shape"], distance, cost)
+        total = sum(p.value(cost) for p in pieces) if pieces is not None else np.inf
+        if pieces is None or not np.isfinite(total):
+            self._fell_back("Valhalla's leg does not map onto the network; searched by bikemap's engine")
+            return router.own_leg(a, b, edge_cost=edge_cost)
+        return float(total), [p for p in pieces if p.share > 0] or pieces[:1]
+
+    def _fell_back(self, why: str) -> None:
+        with self._lock:
+            self.fallbacks += 1
+        log.info("valhalla: %s", why)
+
+    def pieces(self, a: Snap, b: Snap, shape: str, distance: float, cost: np.ndarray) -> list[Piece] | None:
+        """Valhalla's route shape (polyline6) as bikemap pieces; None when it does not fit the network.
+
+        The pieces' length must be Valhalla's ``distance`` (metres) within `LENGTH_TOLERANCE`.
+        """
+        net = self.network
+        from valhalla.midgard.utils import decode_polyline
+
+        pts = np.asarray(decode_polyline(shape, 6, "lnglat"), dtype=np.float64)
+        if len(pts) == 0:
+            return None
+        steps = haversine_m(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]) if len(pts) > 1 else np.zeros(0)
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        x, y = net.project(pts[:, 0], pts[:, 1])
+        gap, node = self._junctions().query(np.column_stack([x, y]), distance_upper_bound=JUNCTION_M)
+        junctions: list[tuple[int, float]] = []
+        for k in np.flatnonzero(np.isfinite(gap)).tolist():
+            n = int(node[k])
+            if not junctions or junctions[-1][0] != n:
+                junctions.append((n, float(along[k])))
+        pieces = pieces_along(net, self._pairs, a, b, junctions, distance, cost)
+        if pieces is None:
+            return None
+        length = sum(float(net.seg_length[p.seg]) * p.share for p in pieces)
+        if abs(length - distance) > LENGTH_SLACK_M + LENGTH_TOLERANCE * distance:
+            log.info("valhalla: mapped leg %.0f m, Valhalla's %.0f m", length, distance)
+            return None
+        return pieces
+
+    def _junctions(self) -> Any:
+        """A k-d tree of the network's junctions in local metres."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            x, y = self.network.project(self.network.node_lon, self.network.node_lat)
+            self._tree = cKDTree(np.column_stack([x, y]))
+        return self._tree
+
+
+def _config(tiles: Path) -> dict[str, Any]:
+    """Valhalla's configuration for tiles in ``tiles``: ``valhalla_build_config``'s defaults, quiet, and room
+    for bikemap's closures (many small ``exclude_polygons``) and a country's distances."""
+    config = _valhalla().get_config(tile_extract="", tile_dir="", verbose=False)
+    config["mjolnir"].update(_MJOLNIR, tile_dir=str(tiles), tile_extract="")
+    limits = config["service_limits"]
+    limits["max_exclude_polygons_length"] = 10_000_000
+    limits["max_exclude_polygons_vertices"] = 1_000_000
+    for mode in ("bicycle", "pedestrian"):
+        limits[mode]["max_distance"] = max(float(limits[mode]["max_distance"]), 5_000_000.0)
+    return config  # type: ignore[no-any-return]
+
+
+def _bin(name: str) -> str:
+    return str(Path(_valhalla().__file__).parent / "bin" / name)
+
+
+def _run(cmd: list[str]) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise EngineUnavailableError(f"{Path(cmd[0]).name} failed: {tail[0]}")
+
+
+def _valhalla_version() -> str:
+    from importlib.metadata import version
+
+    return version("pyvalhalla")
