@@ -13,7 +13,7 @@ import numpy as np
 from ..network import Network
 from ..routing import Piece, Snap, direct_piece
 
-__all__ = ["pieces_along", "segment_pairs"]
+__all__ = ["pieces_along", "segment_between", "segment_pairs"]
 
 
 def segment_pairs(net: Network) -> dict[tuple[int, int], list[int]]:
@@ -57,14 +57,14 @@ def pieces_along(
     last = Piece(b.seg, 0.0 if junctions[k_end][0] == ends_b[0] else 1.0, b.frac)
     middle = []
     for (x, mx), (y, my) in zip(junctions[i:k_end], junctions[i + 1 : k_end + 1], strict=True):
-        piece = _segment_between(net, pairs, x, y, my - mx, cost)
+        piece = segment_between(net, pairs, x, y, my - mx, cost)
         if piece is None:
             return None
         middle.append(piece)
     return [first, *middle, last]
 
 
-def _segment_between(
+def segment_between(
     net: Network, pairs: dict[tuple[int, int], list[int]], x: int, y: int, metres: float, cost: np.ndarray
 ) -> Piece | None:
     """The rideable segment from junction ``x`` to ``y`` whose length is nearest ``metres``."""

@@ -82,10 +82,12 @@ def test_valhalla_legs_map_onto_the_network(valhalla_net, profile):
             continue  # Valhalla found no route, or one over a way bikemap's network lacks or forbids
         if router.piece_of(a) is not None or router.piece_of(b) is not None:
             continue  # a point on a small piece cut off from the network: bikemap's search, by design
-        answer = backend.actor().route(backend.request(router, a, b))
-        valhalla_m = 1000 * answer["trip"]["summary"]["length"]
-        assert _length(net, legs[0]) == pytest.approx(valhalla_m, rel=0.01, abs=2.0)  # Valhalla's route, mapped
+        leg = backend.actor().route(backend.request(router, a, b))["trip"]["legs"][0]
+        valhalla_m = 1000 * leg["summary"]["length"]
         mapped += 1
+        if backend.pieces(a, b, leg["shape"], valhalla_m, router.cost)[0] is None:
+            continue  # Valhalla's first answer rode a way bikemap forbids: asked again without it (RETRIES)
+        assert _length(net, legs[0]) == pytest.approx(valhalla_m, rel=0.01, abs=2.0)  # Valhalla's route, mapped
     assert asked >= 25
     assert mapped >= 0.85 * asked, f"only {mapped} of {asked} legs are Valhalla's"
     # Valhalla minimises its own costs, not bikemap's: dearer in bikemap's terms, but not by much
@@ -157,7 +159,7 @@ def test_costing_comes_from_the_profiles():
     fast = costing_for(get_profile("fast"))
     walk = costing_for(get_profile("walk"))
     assert safe[0] == fast[0] == "bicycle" and walk[0] == "pedestrian"
-    assert safe[1]["use_roads"] < 0.3 < fast[1]["use_roads"] == 1.0
+    assert safe[1]["use_roads"] < 0.1 < fast[1]["use_roads"] == 1.0
     assert safe[1]["avoid_bad_surfaces"] > fast[1]["avoid_bad_surfaces"] == 0.0
     assert safe[1]["cycling_speed"] == get_profile("safe").highway["residential"][0]
     assert safe[1]["use_hills"] < fast[1]["use_hills"] < 1.0
