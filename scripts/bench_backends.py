@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"same cost {same}/{len(both)}; dearer {len(worse)} (p50 +{np.median(worse) if worse else 0:.1%}, "
             f"max +{max(worse, default=0):.1%}); "
-            f"fallbacks {backend.fallbacks}"  # type: ignore[union-attr]
+            f"fallbacks {backend.fallbacks}; stitched {getattr(backend, 'stitched', 0)}"  # type: ignore[union-attr]
         )
         # one closure: the middle whole segment of the first pair's route
         _, _, legs = route_pieces(net, list(pairs[0]), profile=args.profile)

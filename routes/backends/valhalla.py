@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from .. import settings
-from ..errors import EngineUnavailableError
+from ..errors import BikemapError, EngineUnavailableError
 from ..network import Network, haversine_m
 from ..profiles import Profile
 from ..progress import stage
@@ -139,6 +139,7 @@ class ValhallaBackend:
         self.source = Path(network.meta["source"])
         self.root = Path(folder or settings.cache_folder) / "valhalla"
         self.fallbacks = 0
+        self.stitched = 0  # legs Valhalla began or ended elsewhere, joined to their points by bikemap's search
         #: Costing per profile name, overriding `costing_for` (``scripts/bench_quality.py``: Valhalla's defaults).
         self.costing: dict[str, tuple[str, dict[str, Any]]] = {}
         self._pairs = segment_pairs(network)
@@ -281,10 +282,60 @@ class ValhallaBackend:
                 total = sum(p.value(cost) for p in pieces)
                 return float(total), [p for p in pieces if p.share > 0] or pieces[:1]
             if not unusable:
+                stitched = self._stitched(router, a, b, leg["shape"], cost)
+                if stitched is not None:
+                    return stitched
                 break
             avoid += unusable
         self._fell_back("Valhalla's leg does not map onto the network; searched by bikemap's engine")
         return router.own_leg(a, b, edge_cost=edge_cost)
+
+    def _stitched(self, router: Router, a: Snap, b: Snap, shape: str, cost: np.ndarray) -> tuple | None:
+        """Valhalla's route joined to ``a`` and ``b`` by bikemap's search, where Valhalla started or ended elsewhere.
+
+        A point bikemap places on a way Valhalla does not let a bicycle use (a footway bikemap
+        pushes along, a tunnel) is left by Valhalla from the nearest street it may use. Then
+        bikemap's engine rides from ``a`` to the first of bikemap's junctions on Valhalla's
+        route (and from the last to ``b``), and Valhalla's route between them is mapped as
+        always (its length checked against the same stretch of Valhalla's shape). Counted in
+        ``stitched``; None when it does not fit either.
+        """
+        net = self.network
+        junctions, along, _, _ = self._shape_junctions(shape)
+        if len(junctions) < 2:
+            return None
+        nodes = {n for n, _ in junctions}
+        ends_a = {int(net.seg_u[a.seg]), int(net.seg_v[a.seg])}
+        ends_b = {int(net.seg_u[b.seg]), int(net.seg_v[b.seg])}
+        start = a if ends_a & nodes else self._snap_at(junctions[0][0])
+        end = b if ends_b & nodes else self._snap_at(junctions[-1][0])
+        if start is a and end is b:
+            return None
+        m0 = 0.0 if start is a else junctions[0][1]
+        m1 = along[-1] if end is b else junctions[-1][1]
+        middle = pieces_along(net, self._pairs, start, end, junctions, m1 - m0, cost)
+        if middle is None or not self._fits(middle, m1 - m0, cost):
+            return None
+        try:
+            head = router.own_leg(a, start, edge_cost=cost)[1] if start is not a else []
+            tail = router.own_leg(end, b, edge_cost=cost)[1] if end is not b else []
+        except BikemapError:
+            return None
+        pieces = [p for p in (*head, *middle, *tail) if p.share > 0] or middle[:1]
+        total = sum(p.value(cost) for p in pieces)
+        if not np.isfinite(total):
+            return None
+        with self._lock:
+            self.stitched += 1
+        return float(total), pieces
+
+    def _snap_at(self, node: int) -> Snap:
+        """A snap on junction ``node`` (at the end of a segment that meets it)."""
+        net = self.network
+        out = np.flatnonzero(net.seg_u == node)
+        s, frac = (int(out[0]), 0.0) if len(out) else (int(np.flatnonzero(net.seg_v == node)[0]), 1.0)
+        lon, lat = float(net.node_lon[node]), float(net.node_lat[node])
+        return Snap(s, frac, lon, lat, lon, lat, 0.0)
 
     def _fell_back(self, why: str) -> None:
         with self._lock:
@@ -300,23 +351,8 @@ class ValhallaBackend:
         every piece be allowed by ``cost``. The stretches (rings for ``exclude_polygons``) are
         those between two junctions that no segment of bikemap's joins under ``cost``.
         """
-        from valhalla.midgard.utils import decode_polyline
-
         net = self.network
-        pts = np.asarray(decode_polyline(shape, 6, "lnglat"), dtype=np.float64)
-        if len(pts) == 0:
-            return None, []
-        steps = haversine_m(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]) if len(pts) > 1 else np.zeros(0)
-        along = np.concatenate([[0.0], np.cumsum(steps)])
-        xy = np.column_stack(net.project(pts[:, 0], pts[:, 1]))
-        gap, node = self._junctions().query(xy, distance_upper_bound=JUNCTION_M)
-        junctions: list[tuple[int, float]] = []
-        at: list[int] = []  # index of each junction in the shape
-        for k in np.flatnonzero(np.isfinite(gap)).tolist():
-            n = int(node[k])
-            if not junctions or junctions[-1][0] != n:
-                junctions.append((n, float(along[k])))
-                at.append(k)
+        junctions, _, xy, at = self._shape_junctions(shape)
         pieces = pieces_along(net, self._pairs, a, b, junctions, distance, cost)
         if pieces is None:
             unusable = [
@@ -325,13 +361,36 @@ class ValhallaBackend:
                 if segment_between(net, self._pairs, junctions[i][0], junctions[i + 1][0], 0.0, cost) is None
             ]
             return None, unusable
-        length = sum(float(net.seg_length[p.seg]) * p.share for p in pieces)
+        return (pieces if self._fits(pieces, distance, cost) else None), []
+
+    def _fits(self, pieces: list[Piece], distance: float, cost: np.ndarray) -> bool:
+        """Whether ``pieces`` are as long as Valhalla's ``distance`` (`LENGTH_TOLERANCE`) and allowed by ``cost``."""
+        length = sum(float(self.network.seg_length[p.seg]) * p.share for p in pieces)
         if abs(length - distance) > LENGTH_SLACK_M + LENGTH_TOLERANCE * distance:
             log.info("valhalla: mapped leg %.0f m, Valhalla's %.0f m", length, distance)
-            return None, []
-        if not np.isfinite(sum(p.value(cost) for p in pieces)):
-            return None, []
-        return pieces, []
+            return False
+        return bool(np.isfinite(sum(p.value(cost) for p in pieces)))
+
+    def _shape_junctions(self, shape: str) -> tuple[list[tuple[int, float]], np.ndarray, np.ndarray, list[int]]:
+        """bikemap's junctions on Valhalla's shape: (node, metres along), metres at each shape point,
+        the shape in local metres, and the shape index of each junction."""
+        from valhalla.midgard.utils import decode_polyline
+
+        net = self.network
+        pts = np.asarray(decode_polyline(shape, 6, "lnglat"), dtype=np.float64).reshape(-1, 2)
+        steps = haversine_m(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]) if len(pts) > 1 else np.zeros(0)
+        along = np.concatenate([[0.0], np.cumsum(steps)])
+        xy = np.column_stack(net.project(pts[:, 0], pts[:, 1])) if len(pts) else np.zeros((0, 2))
+        junctions: list[tuple[int, float]] = []
+        at: list[int] = []
+        if len(pts):
+            gap, node = self._junctions().query(xy, distance_upper_bound=JUNCTION_M)
+            for k in np.flatnonzero(np.isfinite(gap)).tolist():
+                n = int(node[k])
+                if not junctions or junctions[-1][0] != n:
+                    junctions.append((n, float(along[k])))
+                    at.append(k)
+        return junctions, along, xy, at
 
     def _junctions(self) -> Any:
         """A k-d tree of the network's junctions in local metres."""

@@ -73,13 +73,16 @@ def test_valhalla_legs_map_onto_the_network(valhalla_net, profile):
             own, *_ = _route(net, points, profile, "bikemap")
         except BikemapError:
             continue
-        fell = backend.fallbacks
+        fell, stitched = backend.fallbacks, backend.stitched
         theirs, legs, (a, b) = _route(net, points, profile, "valhalla")
         asked += 1
         assert theirs >= own - 1e-6 * own  # bikemap's search is exact for bikemap's costs: nothing is cheaper
         ratios.append(theirs / own)
         if backend.fallbacks > fell:
             continue  # Valhalla found no route, or one over a way bikemap's network lacks or forbids
+        if backend.stitched > stitched:
+            mapped += 1  # Valhalla's route, joined to a point on a way Valhalla does not ride (next test)
+            continue
         if router.piece_of(a) is not None or router.piece_of(b) is not None:
             continue  # a point on a small piece cut off from the network: bikemap's search, by design
         leg = backend.actor().route(backend.request(router, a, b))["trip"]["legs"][0]
@@ -92,6 +95,27 @@ def test_valhalla_legs_map_onto_the_network(valhalla_net, profile):
     assert mapped >= 0.85 * asked, f"only {mapped} of {asked} legs are Valhalla's"
     # Valhalla minimises its own costs, not bikemap's: dearer in bikemap's terms, but not by much
     assert 1.0 <= np.median(ratios) < 1.15, f"median {np.median(ratios):.3f}"
+
+
+@needs_valhalla
+def test_start_on_a_footway_is_stitched(demo_net, tmp_path):
+    """A start bikemap places on a footway (pushed) Valhalla does not ride: Valhalla's route from the nearest
+    street it rides, joined to the start by bikemap's search, instead of a whole leg searched by bikemap."""
+    from routes.backends.valhalla import ValhallaBackend
+
+    backend = ValhallaBackend(demo_net, folder=str(tmp_path))
+    router = demo_net.router("safe")
+    _, (a, b), _ = route_pieces(demo_net, [(60.1650, 24.9422), (60.1703, 24.9360)], profile="safe")  # bikemap's snaps
+    assert demo_net.tags[a.seg]["highway"] == "footway"
+    total, pieces = backend.leg(router, a, b)
+    assert (backend.stitched, backend.fallbacks) == (1, 0)
+    assert pieces[0].seg == a.seg and pieces[0].f0 == a.frac and pieces[-1].seg == b.seg and pieces[-1].f1 == b.frac
+    for p, q in zip(pieces, pieces[1:], strict=False):  # one connected line: each piece ends where the next begins
+        end = demo_net.seg_v[p.seg] if p.f1 == 1.0 else demo_net.seg_u[p.seg]
+        start = demo_net.seg_u[q.seg] if q.f0 == 0.0 else demo_net.seg_v[q.seg]
+        assert end == start
+    own, _ = router.own_leg(a, b)
+    assert own <= total < 1.5 * own
 
 
 @needs_valhalla
