@@ -479,7 +479,11 @@ def run(
         f"{time.perf_counter() - t0:.0f} s"
     )
     for engine in engines:
-        print(f"legs searched by bikemap's engine instead of {engine}: {backend_for(net, engine).fallbacks}")
+        other = backend_for(net, engine)
+        print(
+            f"legs searched by bikemap's engine instead of {engine}: {other.fallbacks}"  # type: ignore[union-attr]
+            f"; joined to their points by it: {getattr(other, 'stitched', 0)}"
+        )
     return totals
 
 

@@ -20,9 +20,14 @@ How bikemap's pieces map onto Valhalla's:
   their OSM positions; each shape point within `JUNCTION_M` of a junction names it,
   and `routes.backends._mapback` turns the junctions into bikemap's segments, as for
   OSRM. The mapped leg must be as long as Valhalla's own (`LENGTH_TOLERANCE`), else
-  it does not count. A leg Valhalla cannot route, or whose route rides a way bikemap's
-  network does not hold (or forbids), is searched by bikemap's engine, counted in
-  ``fallbacks``; so is a leg from or to a small piece cut off from the network.
+  it does not count.
+- **Where the rules differ.** A stretch of Valhalla's route no segment of bikemap's
+  may ride (``bicycle=use_sidepath``) is excluded and Valhalla asked again (`RETRIES`).
+  A route Valhalla starts or ends away from the point (bikemap placed it on a footway
+  Valhalla's bicycle does not use) is joined to it by bikemap's search (``stitched``).
+  A leg Valhalla cannot route, or whose route still does not map, is searched by
+  bikemap's engine, counted in ``fallbacks``; so is a leg from or to a small piece cut
+  off from the network (by design, as with OSRM).
 """
 
 from __future__ import annotations
