@@ -9,9 +9,10 @@ How bikemap's pieces map onto Valhalla's:
   OSRM's generated Lua profile does: its routes follow Valhalla's own idea of a good
   street, and which ways a bicycle may use is Valhalla's rule, not bikemap's.
 - **Data.** ``valhalla_build_tiles`` (inside the wheel) reads the network's
-  ``.osm.pbf`` once, into a folder beside the network cache keyed by the file's
-  content, the Valhalla version and the tile settings; every profile and every
-  closure share the one set of tiles (costing is per request).
+  ``.osm.pbf`` once, and ``valhalla_build_extract`` packs the tiles into one tar that
+  Valhalla memory-maps (one copy for every thread and process), in a folder beside the
+  network cache keyed by the file's content, the Valhalla version and the tile
+  settings; every profile and every closure share it (costing is per request).
 - **Closures** (a cost array that is ``inf`` where the profile's is finite) become
   ``exclude_polygons`` on the request: a square of a metre around the middle of the
   longest straight stretch of each closed segment. No rebuild. Hazards (a finite
@@ -38,6 +39,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import weakref
 from pathlib import Path
@@ -73,6 +75,10 @@ RETRIES = 2
 
 #: Valhalla's tile settings bikemap changes from ``valhalla_build_config``'s defaults (part of the cache key).
 _MJOLNIR = {"concurrency": 2, "include_driving": True, "include_bicycle": True, "include_pedestrian": True}
+
+
+#: What the folder holds (part of the cache key, so a folder of another layout is never read as this one).
+_LAYOUT = "tiles.tar (valhalla_build_extract), valhalla.json"
 
 
 def _valhalla() -> Any:
@@ -161,6 +167,7 @@ class ValhallaBackend:
         h = hashlib.sha256()
         h.update(_valhalla_version().encode())
         h.update(json.dumps(_MJOLNIR, sort_keys=True).encode())
+        h.update(_LAYOUT.encode())
         with self.source.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
@@ -178,20 +185,24 @@ class ValhallaBackend:
     def _build(self) -> Path:
         folder = self.folder()
         config = folder / "valhalla.json"
-        if not (folder / "tiles").is_dir():
+        if not (folder / "tiles.tar").is_file():
             tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}-{threading.get_ident()}")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            (tmp / "valhalla.json").write_text(json.dumps(_config(tmp / "tiles")))
+            (tmp / "valhalla.json").write_text(json.dumps(_config(tmp)))
             with stage(f"building Valhalla's tiles for {self.network.name}"):
                 _run([_bin("valhalla_build_tiles"), "-c", str(tmp / "valhalla.json"), str(self.source.resolve())])
+                # one tar of every tile: memory-mapped, so every actor (thread) and process shares one copy
+                _run([sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(tmp / "valhalla.json"), "-O"])
+            shutil.rmtree(tmp / "tiles")
             try:
                 tmp.rename(folder)
             except OSError:  # another process finished first: use its folder
                 shutil.rmtree(tmp, ignore_errors=True)
-        if not config.exists() or json.loads(config.read_text())["mjolnir"]["tile_dir"] != str(folder / "tiles"):
+        written = json.loads(config.read_text())["mjolnir"]["tile_extract"] if config.exists() else None
+        if written != str(folder / "tiles.tar"):
             part = folder / f"valhalla.json.{os.getpid()}-{threading.get_ident()}"
-            part.write_text(json.dumps(_config(folder / "tiles")))
+            part.write_text(json.dumps(_config(folder)))
             part.replace(config)
         return config
 
@@ -407,11 +418,12 @@ class ValhallaBackend:
         return self._tree
 
 
-def _config(tiles: Path) -> dict[str, Any]:
-    """Valhalla's configuration for tiles in ``tiles``: ``valhalla_build_config``'s defaults, quiet, and room
-    for bikemap's closures (many small ``exclude_polygons``) and a country's distances."""
+def _config(folder: Path) -> dict[str, Any]:
+    """Valhalla's configuration for the tiles in ``folder`` (``tiles/``, then ``tiles.tar``):
+    ``valhalla_build_config``'s defaults, quiet, and room for bikemap's closures (many small
+    ``exclude_polygons``) and a country's distances."""
     config = _valhalla().get_config(tile_extract="", tile_dir="", verbose=False)
-    config["mjolnir"].update(_MJOLNIR, tile_dir=str(tiles), tile_extract="")
+    config["mjolnir"].update(_MJOLNIR, tile_dir=str(folder / "tiles"), tile_extract=str(folder / "tiles.tar"))
     limits = config["service_limits"]
     limits["max_exclude_polygons_length"] = 10_000_000
     limits["max_exclude_polygons_vertices"] = 1_000_000
