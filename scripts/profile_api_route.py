@@ -75,13 +75,16 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", action="store_true", help="also cProfile the default request")
     ap.add_argument("--top", type=int, default=40)
     args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="profile_api_route-") as tmp:  # the network's cache and the database
+        return _run(args, tmp)
 
+
+def _run(args, tmp: str) -> int:
     from werkzeug.test import EnvironBuilder
 
     from routes import route
     from webapp import create_app
 
-    tmp = tempfile.mkdtemp(prefix="profile_api_route-")
     app = create_app(
         config_overrides={
             "SOURCE": args.source,
