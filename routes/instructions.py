@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from .i18n import LANGUAGES, N_, translate
 
-__all__ = ["LANGUAGES", "build_instructions"]
+__all__ = ["LANGUAGES", "Stretches", "build_instructions"]
 
 _TURN_NEW_STEP_DEG = 50  # a turn this sharp starts a new instruction even on the same street
 # A step shorter than this is no instruction of its own: its two turns become one (a jog across a
@@ -120,72 +121,148 @@ def _key(step: dict[str, Any]) -> tuple:
     return (tags.get("name") or tags.get("ref") or f"<{step['cls']}>", step["push"])
 
 
-def build_instructions(
-    steps: list[dict[str, Any]], network, *, lang: str = "en", n_legs: int = 1
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Stretches:
+    """A route's pieces in travel order, as arrays: what the directions are made of.
+
+    Per piece: its segment ``seg`` (into ``tags`` and ``classes``, the network's lists),
+    ``leg``, ``push`` (ridden on foot), ``push_turn`` (reached by a banned turn made on
+    foot), ``distance`` (m), ``duration`` (s), and the compass bearings ``head`` and
+    ``tail`` of its first and last step (meaningful where ``count >= 2``). Its positions
+    are ``coords[start:start + count]`` (lon, lat first).
+    """
+
+    seg: np.ndarray
+    leg: np.ndarray
+    push: np.ndarray
+    push_turn: np.ndarray
+    distance: np.ndarray
+    duration: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    coords: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    tags: list[dict[str, str]]
+    classes: list[Any]
+
+
+def street_ids(network) -> np.ndarray:
+    """Per segment, a number standing for its street (`_key` without the push flag): equal numbers, equal streets.
+
+    Worked out once per network; consecutive pieces on one street with no sharp turn make one instruction.
+    """
+
+    def build() -> np.ndarray:
+        ids: dict[str, int] = {}
+        memo: dict[tuple[int, int], int] = {}  # segments of one way share one tag dict and one class
+        out = np.empty(network.n_segments, np.int64)
+        for s, (tags, cls) in enumerate(zip(network.tags, network.classes, strict=True)):
+            k = memo.get((id(tags), id(cls)))
+            if k is None:
+                name = tags.get("name") or tags.get("ref") or f"<{cls.cls}>"
+                k = memo[(id(tags), id(cls))] = ids.setdefault(name, len(ids))
+            out[s] = k
+        return out
+
+    return network._cached("street_ids", build)
+
+
+def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_legs: int = 1) -> list[dict[str, Any]]:
     """Group route stretches into instructions ("Turn left onto Aeulestrasse").
 
     Each instruction has ``type`` (depart, turn, via, arrive), ``modifier``,
     ``text``, ``name``, ``distance_m`` and ``duration_s`` (of the ride that
     follows it) and ``location`` ([lon, lat] where it applies).
+
+    Which stretches start an instruction (a new leg, another street, a sharp
+    turn, a pushed turn) is worked out as arrays; Python runs once per
+    instruction and adds up the distances of its stretches.
     """
     words = wording(lang)
+    st = stretches
+    keep = np.flatnonzero((st.count >= 2) & (st.distance > 0))  # a stretch with no length says nothing
+    if not len(keep):
+        keep = np.arange(min(1, len(st.seg)))
+    n = len(keep)
+    if not n:
+        return []
+    seg, leg, push = st.seg[keep], st.leg[keep], st.push[keep]
+    street = street_ids(network)[seg]
+    delta = np.zeros(n)
+    delta[1:] = (st.head[keep[1:]] - st.tail[keep[:-1]] + 540) % 360 - 180  # change of bearing, -180..180
+    new_leg = np.ones(n, bool)
+    new_leg[1:] = leg[1:] != leg[:-1]
+    same = np.zeros(n, bool)
+    same[1:] = (street[1:] == street[:-1]) & (push[1:] == push[:-1])
+    goes_on = ~new_leg & same & (np.abs(delta) < _TURN_NEW_STEP_DEG) & ~st.push_turn[keep]
+    firsts = np.flatnonzero(~goes_on).tolist()
+    dist, dur = st.distance[keep].tolist(), st.duration[keep].tolist()
+    legs, deltas, heads = leg.tolist(), delta.tolist(), st.head[keep].tolist()
+    at = keep[firsts]  # the stretches that start an instruction
+    starts = st.coords[st.start[at], :2].tolist()
+    steps = _stretches(st, at)
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
-    steps = [s for s in steps if len(s["coords"]) >= 2 and s["distance"] > 0] or steps[:1]
-    ends = [st["bearings"] if "bearings" in st else _end_bearings(st["coords"]) for st in steps]
-    keys = [_key(st) for st in steps]  # once per stretch, not once per comparison
-    prev = None
-    for i, st in enumerate(steps):
-        bearings = ends[i]
-        start = st.get("start") or [round(float(st["coords"][0][0]), 7), round(float(st["coords"][0][1]), 7)]
-        if prev is None or prev["leg"] != st["leg"]:
+    for g, (i, step, (x, y)) in enumerate(zip(firsts, steps, starts, strict=True)):
+        start = [round(x, 7), round(y, 7)]
+        if new_leg[i]:
             # a via point at every leg boundary passed, zero-length legs included
-            for n in range(1 if prev is None else prev["leg"] + 1, st["leg"] + 1):
-                out.append(_instruction(words, "via", "", st, start, n=n))
+            for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
+                out.append(_instruction(words, "via", "", step, start, n=v))
                 meta.append({})
-            heading = bearings[0] if bearings else 0.0
+            heading = heads[i] if len(step["coords"]) >= 2 else 0.0
             compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
-            out.append(_instruction(words, "depart", "", st, start, direction=compass))
-            meta.append({"st": st, "delta": 0.0})
+            out.append(_instruction(words, "depart", "", step, start, direction=compass))
+            meta.append({"st": step, "delta": 0.0})
         else:
-            pb = ends[i - 1]
-            delta = 0.0
-            if pb and bearings:
-                delta = (bearings[0] - pb[1] + 540) % 360 - 180
-            if keys[i - 1] == keys[i] and abs(delta) < _TURN_NEW_STEP_DEG and not st.get("push_turn"):
-                out[-1]["distance_m"] += st["distance"]
-                out[-1]["duration_s"] += st["duration"]
-                prev = st
-                continue
-            out.append(_instruction(words, "turn", _modifier(delta), st, start))
-            meta.append({"st": st, "delta": delta})
-        out[-1]["distance_m"] += st["distance"]
-        out[-1]["duration_s"] += st["duration"]
-        prev = st
-    if steps:
-        end = steps[-1]["coords"][-1]
-        end_loc = [round(float(end[0]), 7), round(float(end[1]), 7)]
-        for n in range(steps[-1]["leg"] + 1, n_legs):  # vias on the destination itself
-            out.append(_instruction(words, "via", "", steps[-1], end_loc, n=n))
-            meta.append({})
-        out.append(
-            {
-                "type": "arrive",
-                "modifier": "",
-                "text": words["arrive"],
-                "name": "",
-                "distance_m": 0.0,
-                "duration_s": 0.0,
-                "location": [round(float(end[0]), 7), round(float(end[1]), 7)],
-            }
-        )
+            out.append(_instruction(words, "turn", _modifier(deltas[i]), step, start))
+            meta.append({"st": step, "delta": deltas[i]})
+        d = t = 0.0
+        for j in range(i, firsts[g + 1] if g + 1 < len(firsts) else n):  # in travel order, as they are ridden
+            d += dist[j]
+            t += dur[j]
+        out[-1]["distance_m"] += d
+        out[-1]["duration_s"] += t
+    last = int(keep[-1])
+    end = st.coords[st.start[last] + st.count[last] - 1, :2].tolist()
+    end_loc = [round(end[0], 7), round(end[1], 7)]
+    for v in range(legs[-1] + 1, n_legs):  # vias on the destination itself
+        out.append(_instruction(words, "via", "", steps[-1], end_loc, n=v))
         meta.append({})
-        _merge_short_steps(out, meta, words)
+    out.append(
+        {
+            "type": "arrive",
+            "modifier": "",
+            "text": words["arrive"],
+            "name": "",
+            "distance_m": 0.0,
+            "duration_s": 0.0,
+            "location": list(end_loc),
+        }
+    )
+    meta.append({})
+    _merge_short_steps(out, meta, words)
     for ins in out:
         ins["distance_m"] = round(ins["distance_m"], 1)
         ins["duration_s"] = round(ins["duration_s"], 1)
     return out
+
+
+def _stretches(st: Stretches, at: np.ndarray) -> list[dict[str, Any]]:
+    """Stretches ``at`` as the dicts instructions are worded from."""
+    tags, classes, coords = st.tags, st.classes, st.coords
+    return [
+        {"coords": coords[a : a + c, :2], "tags": tags[s], "cls": classes[s].cls, "push": p, "push_turn": pt}
+        for s, a, c, p, pt in zip(
+            st.seg[at].tolist(),
+            st.start[at].tolist(),
+            st.count[at].tolist(),
+            st.push[at].tolist(),
+            st.push_turn[at].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], words: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ from ._turns import TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
-from .instructions import build_instructions
+from .instructions import Stretches, build_instructions
 from .network import Network
 from .profiles import PUSH, Profile, get_profile, is_main_road, pushed_turn_cost
 from .restrictions import turn_bans
@@ -931,15 +931,15 @@ def feature_from_legs(
     }
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
-    steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count) if steps else []
+    piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
+    push_turn = np.zeros(len(flat), bool)
     n_turns = 0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
         at, arc = router.turns.banned_turns(edge, leg_of)
         extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
         totals["cost"] += float(extra[np.isfinite(extra)].sum())
         if router.profile.mode == "bicycle":  # the instruction says so
-            for k in at.tolist() if steps else ():
-                steps_in[k]["push_turn"] = True
+            push_turn[at] = True
             n_turns = len(at)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
@@ -983,7 +983,8 @@ def feature_from_legs(
         "waypoints": waypoints,
     }
     if steps:
-        props["instructions"] = build_instructions(steps_in, net, lang=lang, n_legs=len(legs))
+        stretches = _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, piece_c, start, count)
+        props["instructions"] = build_instructions(stretches, net, lang=lang, n_legs=len(legs))
     geometry = None if overview == "false" else {"type": "LineString", "coordinates": line}
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
@@ -1070,45 +1071,27 @@ def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndar
     return out, start, count
 
 
-def _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count) -> list[dict[str, Any]]:
-    """The stretches `build_instructions` groups, with their end bearings worked out as arrays."""
+def _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, allc, start, count) -> Stretches:
+    """The pieces as `build_instructions` groups them, with their end bearings worked out as arrays."""
     ok = count >= 2
     s0, s1 = start, np.where(ok, start + 1, start)
     e1 = start + np.maximum(count, 1) - 1
     e0 = np.where(ok, e1 - 1, e1)
-    head = _bearings(allc[s0], allc[s1]).tolist()
-    tail = _bearings(allc[e0], allc[e1]).tolist()
-    firsts = allc[s0, :2].tolist()
-    classes, tags = net.classes, net.tags
-    flat_lists = zip(
-        seg.tolist(),
-        start.tolist(),
-        count.tolist(),
-        dist.tolist(),
-        dur.tolist(),
-        pushed.tolist(),
-        leg_of.tolist(),
-        head,
-        tail,
-        firsts,
-        strict=True,
+    return Stretches(
+        seg=seg,
+        leg=leg_of,
+        push=pushed,
+        push_turn=push_turn,
+        distance=dist,
+        duration=dur,
+        head=_bearings(allc[s0], allc[s1]),
+        tail=_bearings(allc[e0], allc[e1]),
+        coords=allc,
+        start=start,
+        count=count,
+        tags=net.tags,
+        classes=net.classes,
     )
-    steps = []
-    for sg, s, n, d, t, pu, lg, h, e, (x, y) in flat_lists:  # plain Python values: no numpy scalar per field
-        steps.append(
-            {
-                "coords": allc[s : s + n, :2],
-                "bearings": (h, e) if n >= 2 else None,
-                "start": [round(x, 7), round(y, 7)],
-                "tags": tags[sg],
-                "cls": classes[sg].cls,
-                "push": pu,
-                "distance": d,
-                "duration": t,
-                "leg": lg,
-            }
-        )
-    return steps
 
 
 def _bearings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
