@@ -204,9 +204,10 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     steps = _stretches(st, at)
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
-    for g, (i, step, (x, y)) in enumerate(zip(firsts, steps, starts, strict=True)):
+    ends = [*firsts[1:], n]
+    for i, j_end, step, (x, y), leg_starts in zip(firsts, ends, steps, starts, new_leg[firsts].tolist(), strict=True):
         start = [round(x, 7), round(y, 7)]
-        if new_leg[i]:
+        if leg_starts:
             # a via point at every leg boundary passed, zero-length legs included
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
                 out.append(_instruction(words, "via", "", step, start, n=v))
@@ -219,7 +220,7 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
             out.append(_instruction(words, "turn", _modifier(deltas[i]), step, start))
             meta.append({"st": step, "delta": deltas[i]})
         d = t = 0.0
-        for j in range(i, firsts[g + 1] if g + 1 < len(firsts) else n):  # in travel order, as they are ridden
+        for j in range(i, j_end):  # in travel order, as they are ridden
             d += dist[j]
             t += dur[j]
         out[-1]["distance_m"] += d

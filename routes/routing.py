@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -57,9 +57,12 @@ class Snap:
     distance_m: float
 
 
-@dataclass(frozen=True)
-class Piece:
-    """A stretch of one segment from fraction ``f0`` to ``f1`` (``f0 > f1``: against the way)."""
+class Piece(NamedTuple):
+    """A stretch of one segment from fraction ``f0`` to ``f1`` (``f0 > f1``: against the way).
+
+    A named tuple: a route makes one per street it rides, and a tuple is made in half
+    the time of a frozen dataclass.
+    """
 
     seg: int
     f0: float
@@ -908,9 +911,8 @@ def feature_from_legs(
     cost_of = router.cost if edge_cost is None else edge_cost
     flat = [p for pieces in legs for p in pieces]
     leg_of = np.repeat(np.arange(len(legs)), [len(pieces) for pieces in legs])
-    seg = np.fromiter((p.seg for p in flat), np.int64, len(flat))
-    f0 = np.fromiter((p.f0 for p in flat), np.float64, len(flat))
-    f1 = np.fromiter((p.f1 for p in flat), np.float64, len(flat))
+    segs, f0s, f1s = zip(*flat, strict=True) if flat else ((), (), ())  # pieces are tuples: one pass in C
+    seg, f0, f1 = np.array(segs, np.int64), np.array(f0s, np.float64), np.array(f1s, np.float64)
     edge = 2 * seg + (f1 < f0)
     share = np.abs(f1 - f0)
     some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
