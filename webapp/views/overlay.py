@@ -5,7 +5,7 @@ base map is there (`webapp.views.basemap`, MapLibre). Without them (tilemaker
 missing, ``BASEMAP=none``, a city's raster ``TILES_URL``, or a browser without
 WebGL) ``static/js/overlay.js`` asks this endpoint for the part of the network
 in view whenever the map moves: one MultiLineString per drawing class
-(`webapp.mapview.network_layers` of the segments whose box meets ``bbox``),
+(`webapp.netstyle.network_layers` of the segments whose box meets ``bbox``),
 simplified to half a pixel at ``zoom``. A view that holds more than
 `MAX_VIEW_SEGMENTS` segments gets the main classes first (pushed ways, then
 quiet streets are left out; ``partial: true``), so that no answer grows with
@@ -26,7 +26,7 @@ from routes.overlay import segment_kinds
 from ..destinations import parse_bbox
 from ..errors import InvalidValueError
 from ..http import geojson, query
-from ..mapview import SIMPLIFY_DEG, network_layers
+from ..netstyle import SIMPLIFY_DEG, network_layers
 from ..network import get_network
 from ..openapi import BBOX, ERROR_RESPONSES, param
 
