@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 #: Bump when the build changes what a cached network holds.
 #: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
 #: 5: turn restrictions (`Network.restrictions`); their via nodes are junctions.
-BUILD_VERSION = 5
+#: 6: the snapping index (`Network.snap_starts`, `snap_pieces`: `routes._snapgrid`).
+BUILD_VERSION = 6
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -222,6 +223,9 @@ def load_network(
     report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
     with stage("ordering the junctions for the routing hierarchy"):
         net.node_order = _node_order(net)
+    report("indexing the streets for snapping")
+    with stage("indexing the streets for snapping"):
+        _add_snap_grid(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
         report("writing the cache")
@@ -240,6 +244,15 @@ def _node_order(net: Network) -> np.ndarray:
     return compute_order(net.n_nodes, src, dst, net.node_lat, net.node_lon)
 
 
+def _add_snap_grid(net: Network) -> None:
+    from ._snapgrid import build_grid
+
+    net.meta["bounds"] = net.bounds  # kept: reading them again would page in every coordinate at start
+    grid = build_grid(net)
+    net.snap_starts, net.snap_pieces = grid.starts, grid.pieces
+    net.meta["snap_grid"] = grid.meta()
+
+
 #: Network fields kept as ``.npy`` files in the cache folder (memory-mapped when read).
 _ARRAYS = (
     "node_id",
@@ -255,6 +268,8 @@ _ARRAYS = (
     "ele",
     "node_order",
     "restrictions",
+    "snap_starts",
+    "snap_pieces",
 )
 
 
