@@ -34,7 +34,16 @@ import numpy as np
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["CELL_M", "SnapGrid", "build_grid", "grid_of", "nearest_distance", "nearest_segment", "piece_distances"]
+__all__ = [
+    "CELL_M",
+    "SnapGrid",
+    "build_grid",
+    "grid_of",
+    "network_grid",
+    "nearest_distance",
+    "nearest_segment",
+    "piece_distances",
+]
 
 #: Side of a grid cell in metres. The first search looks within half a cell, which covers the
 #: usual snap (a few metres to a street): one to four cells, some 40 pieces in a town. A
@@ -84,6 +93,11 @@ class SnapGrid:
             and x + r >= self.x0 + self.nx * self.cell
             and y + r >= self.y0 + self.ny * self.cell
         )
+
+
+def network_grid(net: Network) -> SnapGrid:
+    """The grid of ``net``: the cache's, or made once (per network and process) for a network made by hand."""
+    return net._cached("snap_grid", lambda: grid_of(net) or build_grid(net))
 
 
 def grid_of(net: Network) -> SnapGrid | None:

@@ -22,7 +22,7 @@ import shapely
 
 from . import settings
 from ._csr import csr
-from ._snapgrid import build_grid, grid_of, nearest_distance, nearest_segment
+from ._snapgrid import nearest_distance, nearest_segment, network_grid
 from ._turns import TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
@@ -122,7 +122,7 @@ class _Shared:
         self.f_ptr, self.f_adj, self.f_edge = csr(n, src, dst, every)
         self.b_ptr, self.b_adj, self.b_edge = csr(n, dst, src, every)
         # snapping: the cache's memory-mapped grid (routes._snapgrid), made now for a network built by hand
-        self.grid = grid_of(network) or build_grid(network)
+        self.grid = network_grid(network)
         self._network = network
         self.n = n
         self._hierarchy: Any = None
@@ -863,7 +863,7 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
         if network.ele is not None:
             c = np.column_stack([c, network.ele[span]])
         return c[::-1] if piece.f1 < piece.f0 else c
-    xy = network.xy[span]
+    xy = network.segment_xy(piece.seg)  # not all of `xy`: a request must not make an array of the network's size
     if network.ele is not None:  # heights ride along as a third column
         xy = np.column_stack([xy, network.ele[span]])
     lo, hi = sorted((piece.f0, piece.f1))

@@ -110,3 +110,30 @@ def test_snap_matches_the_old_shapely_snap(liechtenstein_net):
         assert snap.frac == min(max(float(along / line.length), 0.0), 1.0)
         on = line.interpolate(along)
         assert (snap.lon, snap.lat) == tuple(float(v) for v in net.unproject(on.x, on.y))
+
+
+def test_street_names_found_on_the_grid_are_the_kd_trees(liechtenstein_net):
+    """`PlaceIndex._street_at` (grid) names a point as a k-d tree of every named street point did."""
+    from scipy.spatial import cKDTree
+
+    from routes._placerows import _xy
+    from routes.geocode import STREET_REACH_M, PlaceIndex
+
+    net = liechtenstein_net
+    named = [s for s, t in enumerate(net.tags) if t.get("name")]
+    points = np.concatenate([np.arange(net.offsets[s], net.offsets[s + 1]) for s in named])
+    names = np.repeat([net.tags[s]["name"] for s in named], np.diff(net.offsets)[named])
+    tree = cKDTree(_xy(net.coords[points, 1], net.coords[points, 0]))
+    index = PlaceIndex.__new__(PlaceIndex).attach_network(net)  # only the street part is asked here
+    rng = np.random.default_rng(2)
+    ends = rng.integers(0, len(net.coords), 300)
+    lats = np.concatenate([rng.uniform(47.05, 47.27, 700), net.coords[ends, 1] + rng.normal(0, 2e-4, 300)])
+    lons = np.concatenate([rng.uniform(9.47, 9.64, 700), net.coords[ends, 0] + rng.normal(0, 3e-4, 300)])
+    found = 0
+    for lat, lon in zip(lats, lons, strict=True):
+        d, i = tree.query(_xy([lat], [lon])[0], k=8)
+        nearest = {str(names[j]) for j, dj in zip(i, d, strict=True) if dj - d[0] < 1e-9}  # equally near: any
+        got = index._street_at(float(lat), float(lon))
+        assert got in nearest if d[0] <= STREET_REACH_M else got == ""
+        found += bool(got)
+    assert found > 200
