@@ -57,6 +57,9 @@ class Network:
         The turn restrictions read from the source that bind a bicycle: one row per
         (from way, via node, to way), columns `routes.restrictions.COLUMNS`
         (OSM ids); None where the source carries none (OSMnx graphs, Overpass).
+    way_restrictions
+        Those over one or more via ways: one row per (from way, to way), columns
+        `routes.restrictions.WAY_COLUMNS` then the via ways' ids (padded with 0).
     node_order
         The contraction order of the junctions for the routing hierarchy
         (`routes._cch`); computed when the network is built, None in networks
@@ -85,6 +88,7 @@ class Network:
     ele: np.ndarray | None = None
     node_order: np.ndarray | None = None
     restrictions: np.ndarray | None = None
+    way_restrictions: np.ndarray | None = None
     snap_starts: np.ndarray | None = None
     snap_pieces: np.ndarray | None = None
 
@@ -101,6 +105,7 @@ class Network:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("node_order", None)
         state.setdefault("restrictions", None)
+        state.setdefault("way_restrictions", None)
         state.setdefault("snap_starts", None)
         state.setdefault("snap_pieces", None)
         self.__dict__.update(state)

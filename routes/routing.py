@@ -181,13 +181,15 @@ class _Shared:
             setattr(self._local, f"ws{n}", ws)
         return ws
 
-    def tree_workspace(self) -> TreeWorkspace:
-        """This thread's labels for one-to-many searches (allocated once per thread)."""
-        ws = getattr(self._local, "tree", None)
+    def tree_workspace(self, n: int | None = None) -> TreeWorkspace:
+        """This thread's labels for one-to-many searches on ``n`` nodes (allocated once per thread and size)."""
+        n = len(self.f_ptr) - 1 if n is None else n
+        ws = getattr(self._local, f"tree{n}", None)
         if ws is None:
             from ._search import TreeWorkspace
 
-            ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
+            ws = TreeWorkspace(n)
+            setattr(self._local, f"tree{n}", ws)
         return ws
 
     def node_order(self) -> np.ndarray:
@@ -715,14 +717,16 @@ class Router:
         return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
     def costs_from(
-        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=False
+        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=True
     ):
-        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
+        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``, on the plain graph.
 
-        Returns the cost array over all nodes and the predecessor edge array (-1 at seeds
-        and unreached nodes). With ``sparse=True``: ``(nodes, cost, pred)`` of only the
-        nodes the search reached, so a search costs what it settles, not the size of the
-        network (the labels are this thread's, versioned: nothing is allocated per search).
+        Returns ``(nodes, cost, pred)`` of only the nodes the search reached, so a search
+        costs what it settles, not the size of the network (the labels are this thread's,
+        versioned: nothing is allocated per search). With ``sparse=False``: the cost array
+        over all nodes and the predecessor edge array (-1 at seeds and unreached nodes), for
+        a caller that reads them whole (`routes.alternatives`). Searches between snapped
+        points that must follow turn restrictions use `routes._trees` instead.
         """
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
@@ -744,6 +748,9 @@ class Router:
             ws.settled,
             ws.target,
             ws.next_version(),
+            _NO_VALUES,
+            _NO_VALUES,
+            ws.acc,
         )
         if sparse:
             return nodes, ws.dist[nodes], ws.pred[nodes]
@@ -751,6 +758,9 @@ class Router:
         pred = np.full(self.n, -1, np.int64)
         dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
         return dist, pred
+
+
+_NO_VALUES = np.zeros(0)
 
 
 def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:
