@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 #: 5: turn restrictions (`Network.restrictions`); their via nodes are junctions.
 #: 6: turn restrictions over via ways (`Network.way_restrictions`); their ways' ends are junctions.
 #: 7: in XML sources too (OSMnx's simplification merged a way split only to map a restriction).
-BUILD_VERSION = 7
+#: 8: the snapping index (`Network.snap_starts`, `snap_pieces`: `routes._snapgrid`).
+BUILD_VERSION = 8
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -224,6 +225,9 @@ def load_network(
     report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
     with stage("ordering the junctions for the routing hierarchy"):
         net.node_order = _node_order(net)
+    report("indexing the streets for snapping")
+    with stage("indexing the streets for snapping"):
+        _add_snap_grid(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
         report("writing the cache")
@@ -242,6 +246,15 @@ def _node_order(net: Network) -> np.ndarray:
     return compute_order(net.n_nodes, src, dst, net.node_lat, net.node_lon)
 
 
+def _add_snap_grid(net: Network) -> None:
+    from ._snapgrid import build_grid
+
+    net.meta["bounds"] = net.bounds  # kept: reading them again would page in every coordinate at start
+    grid = build_grid(net)
+    net.snap_starts, net.snap_pieces = grid.starts, grid.pieces
+    net.meta["snap_grid"] = grid.meta()
+
+
 #: Network fields kept as ``.npy`` files in the cache folder (memory-mapped when read).
 _ARRAYS = (
     "node_id",
@@ -258,6 +271,8 @@ _ARRAYS = (
     "node_order",
     "restrictions",
     "way_restrictions",
+    "snap_starts",
+    "snap_pieces",
 )
 
 
