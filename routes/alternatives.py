@@ -31,7 +31,7 @@ from .budget import check_budget
 from .errors import InvalidValueError
 from .network import Network
 from .profiles import Profile
-from .routing import Piece, Router, Snap, feature_from_legs, route_pieces
+from .routing import Piece, Router, Snap, feature_from_legs, route_pieces, whole_pieces
 
 __all__ = ["MAX_ALTERNATIVES", "find_alternatives", "route_alternatives"]
 
@@ -51,8 +51,7 @@ class _Candidate:
 
     @property
     def pieces(self) -> list[Piece]:
-        inner = (Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in self.edges.tolist())
-        return [p for p in (self.start, *inner, self.end) if p.share > 0]
+        return [p for p in (self.start, *whole_pieces(self.edges.tolist()), self.end) if p.share > 0]
 
 
 def route_alternatives(

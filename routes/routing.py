@@ -86,6 +86,15 @@ class Piece(NamedTuple):
         return float(per_edge[self.edge]) * self.share if self.share > 0 else 0.0
 
 
+_WAYS = ((0.0, 1.0), (1.0, 0.0))  # a whole segment along its way (even edge ids), against it (odd)
+
+
+def whole_pieces(edges: Sequence[int]) -> list[Piece]:
+    """The pieces riding directed ``edges`` whole, in order (tuples made directly: a route has one per street)."""
+    new = tuple.__new__
+    return [new(Piece, (e >> 1, *_WAYS[e & 1])) for e in edges]
+
+
 def direct_piece(a: Snap, b: Snap, cost: np.ndarray) -> Piece | None:
     """The piece from ``a`` to ``b`` along their one segment, if they share one and may ride it."""
     if a.seg != b.seg:
@@ -489,17 +498,17 @@ class Router:
                     pairs = [(o, i) for o in out for i in inn if o[0] == i[0]]
                     start, end = min(pairs, key=lambda p: p[0][1] + p[1][1])
                 best = total
-                pieces = [
-                    start[2],
-                    *(Piece(e // 2, 0.0, 1.0) if e % 2 == 0 else Piece(e // 2, 1.0, 0.0) for e in edges),
-                    end[2],
-                ]
+                pieces = [start[2], *whole_pieces(edges), end[2]]
         if not math.isfinite(best):
             raise NoRouteError(
                 f"no legal route with the '{self.profile.name}' profile between "
                 f"({a.input_lat:.6f},{a.input_lon:.6f}) and ({b.input_lat:.6f},{b.input_lon:.6f})"
             )
-        return float(best), [p for p in pieces if p.share > 0] or pieces[:1]
+        if len(pieces) > 1:  # whole pieces between the ends; an empty end (a point on a junction) is dropped
+            kept = pieces[int(pieces[0].share == 0) : len(pieces) - int(pieces[-1].share == 0)]
+        else:
+            kept = [p for p in pieces if p.share > 0]
+        return float(best), kept or pieces[:1]
 
     def _turn_seeds_out(self, seeds: list[tuple[int, float, Piece]]) -> list[tuple[int, float, Piece]]:
         """Start seeds: riding a piece of a street up to its end arrives where that street arrives."""

@@ -96,7 +96,8 @@ def seen(liechtenstein_net):
         for i in range(60):
             idx = rng.integers(0, net.n_nodes, 2 + i % 3)
             jitter = rng.uniform(-0.0005, 0.0005, (len(idx), 2))
-            pts = [(float(net.node_lat[j] + a), float(net.node_lon[j] + b)) for j, (a, b) in zip(idx, jitter)]
+            lat, lon = net.node_lat[idx] + jitter[:, 0], net.node_lon[idx] + jitter[:, 1]
+            pts = list(zip(lat.tolist(), lon.tolist(), strict=True))
             profile = ("safe", "fast", "ebike", "walk")[i % 4]
             route(net, pts, profile=profile, lang=("en", "id")[i % 2], max_snap_m=2000)
     finally:
