@@ -1107,6 +1107,8 @@ def _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, allc, start, coun
     s0, s1 = start, np.where(ok, start + 1, start)
     e1 = start + np.maximum(count, 1) - 1
     e0 = np.where(ok, e1 - 1, e1)
+    n = len(start)
+    both = _bearings(allc[np.concatenate([s0, e0])], allc[np.concatenate([s1, e1])])  # first steps, then last steps
     return Stretches(
         seg=seg,
         leg=leg_of,
@@ -1114,8 +1116,8 @@ def _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, allc, start, coun
         push_turn=push_turn,
         distance=dist,
         duration=dur,
-        head=_bearings(allc[s0], allc[s1]),
-        tail=_bearings(allc[e0], allc[e1]),
+        head=both[:n],
+        tail=both[n:],
         coords=allc,
         start=start,
         count=count,
