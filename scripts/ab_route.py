@@ -60,7 +60,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="ab_route-") as tmp:
         shutil.copytree(Path(args.before) / "routes", Path(tmp) / "routes_before")
         sys.path.insert(0, tmp)
-        return _run(args, tmp)
+        from routes.errors import BikemapError
+
+        try:
+            return _run(args, tmp)
+        except BikemapError as exc:  # a source that cannot be read: one line, no traceback
+            print(f"ab_route: {exc}", file=sys.stderr)
+            return 2
 
 
 def _run(args, tmp: str) -> int:
