@@ -46,7 +46,6 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -71,8 +70,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Seconds allowed for one whole feed request (connect, headers and body).
-DEFAULT_TIMEOUT_S: float = float(os.environ.get("BIKEMAP_GBFS_TIMEOUT", "5"))
+#: Seconds allowed for one whole feed request (connect, headers and body). The web app's
+#: setting ``BIKEMAP_GBFS_TIMEOUT`` (checked at start-up, see ``webapp.config``) and the CLI's
+#: ``--timeout`` pass their own; the library reads no environment variable, so a bad value
+#: can never fail an import.
+DEFAULT_TIMEOUT_S: float = 5.0
 #: Never ask a feed again sooner than this, whatever its ``ttl`` (``ttl`` 0 is common).
 MIN_REFRESH_S: float = 10.0
 #: After a failed request, wait this long before trying that feed again.
