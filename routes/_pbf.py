@@ -14,8 +14,10 @@ or where the cycling tags change; the stretches between junctions are merged
 into one segment. Differences: a node where two overlapping ways run both ways
 (OSMnx's "degree 4 with two neighbours" case) is kept as a junction, and
 points of interest mapped as relations (multipolygons) are not read. The same
-pass reads the turn restrictions (`routes.restrictions`); their via nodes are
-kept as junctions, so every restricted turn happens at a junction of the network.
+pass reads the turn restrictions (`routes.restrictions`); their via nodes, and
+both ends of every way of a restriction over via ways, are kept as junctions, so
+every restricted turn happens at a junction of the network and a via way's
+segments are its own.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from numba import njit
 from . import settings
 from .network import EARTH_RADIUS_M
 from .progress import stage
-from .restrictions import restriction_array, rules_of
+from .restrictions import restriction_array, rules_of, way_restriction_array, way_rules_of
 
 __all__ = ["read_pbf"]
 
@@ -64,12 +66,17 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
     say = progress or (lambda text: None)
     say("reading ways and nodes")
     with stage(f"reading {Path(path).name}"):
-        refs, lons, lats, way_ids, way_tag, tag_table, pois, rules = _read(path, poi_match)
+        refs, lons, lats, way_ids, way_tag, tag_table, pois, rules, way_rules = _read(path, poi_match)
     if not refs:
         return None
     say(f"simplifying {sum(len(r) for r in refs):,} way nodes of {len(refs):,} ways")
     tag_dicts = [dict(k) for k in tag_table]  # one dict per distinct tag set, shared by its segments
     restrictions = restriction_array(rules)
+    way_restrictions = way_restriction_array(way_rules)
+    # the via-node junctions, and both ends of every member way of a via-way restriction
+    members = set(way_restrictions[:, 2:].ravel().tolist()) - {0}
+    ends = [r[[0, -1]] for r, w in zip(refs, way_ids, strict=True) if w in members] if members else []
+    keep = np.concatenate([restrictions[:, 3], *ends])
     with stage("building the cycling network"):
         fields = _simplify(
             refs,
@@ -79,9 +86,10 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
             np.asarray(way_tag, np.int64),
             tag_dicts,
             pois,
-            restrictions[:, 3],
+            keep,
         )
     fields["restrictions"] = restrictions
+    fields["way_restrictions"] = way_restrictions
     return fields
 
 
@@ -100,6 +108,7 @@ def _read(path: str, poi_match):
     tag_table: dict[tuple[tuple[str, str], ...], int] = {}
     pois: list[dict[str, Any]] = []
     rules: list[tuple[int, int, int, int, int]] = []
+    way_rules: list[tuple[int, ...]] = []
     fp = (
         osmium.FileProcessor(path)
         .with_locations()
@@ -110,7 +119,9 @@ def _read(path: str, poi_match):
     for obj in fp:
         tags = obj.tags
         if obj.is_relation():
-            rules.extend(rules_of(dict(tags), [(m.type, m.ref, m.role) for m in obj.members]))
+            members = [(m.type, m.ref, m.role) for m in obj.members]
+            rules.extend(rules_of(dict(tags), members))
+            way_rules.extend(way_rules_of(dict(tags), members))
             continue
         if obj.is_way():
             hw = tags.get("highway")
@@ -147,7 +158,7 @@ def _read(path: str, poi_match):
                         "tags": poi_tags,
                     }
                 )
-    return refs, lons, lats, way_ids, way_tag, tag_table, pois, rules
+    return refs, lons, lats, way_ids, way_tag, tag_table, pois, rules, way_rules
 
 
 def _located(nodes) -> tuple[list[int], list[float], list[float]]:
@@ -199,6 +210,7 @@ def _simplify(refs, lons, lats, way_ids, way_tag, tag_dicts, pois, via_nodes) ->
     n = len(node_id)
     junction = _junctions(n, eu, ev, et)
     # a turn restriction's via node is a junction, even where two ways merely continue each other there
+    # (and so are the ends of a via-way restriction's ways: ``via_nodes`` holds them too)
     via = np.searchsorted(node_id, via_nodes)
     via = via[(via < n) & (node_id[np.minimum(via, n - 1)] == via_nodes)]
     junction[via] = True

@@ -22,6 +22,7 @@ __all__ = [
     "bidirectional",
     "bidirectional_ws",
     "csr",
+    "edge_starts",
     "one_to_many",
     "one_to_many_ws",
 ]
@@ -219,14 +220,15 @@ def one_to_many(n, ptr, adj, edge, edge_cost, src_nodes, src_costs, targets, lim
 class TreeWorkspace:
     """Labels of one thread's one-to-many searches (`one_to_many_ws`), versioned like `Workspace`.
 
-    ``dist[u]`` and ``pred[u]`` count only where ``label[u] == version``; ``settled`` and
-    ``target`` are stamped the same way, so nothing of the network's size is cleared or
-    allocated per search.
+    ``dist[u]``, ``pred[u]`` and ``acc[u]`` count only where ``label[u] == version``;
+    ``settled`` and ``target`` are stamped the same way, so nothing of the network's size is
+    cleared or allocated per search.
     """
 
     def __init__(self, n: int):
         self.dist = np.empty(n)
         self.pred = np.empty(n, np.int64)
+        self.acc = np.empty(n)
         self.label = np.zeros(n, np.int64)
         self.settled = np.zeros(n, np.int64)
         self.target = np.zeros(n, np.int64)
@@ -239,13 +241,32 @@ class TreeWorkspace:
 
 @njit(cache=True)
 def one_to_many_ws(
-    ptr, adj, edge, edge_cost, src_nodes, src_costs, targets, limit, dist, pred, label, settled, target, ver
+    ptr,
+    adj,
+    edge,
+    edge_cost,
+    src_nodes,
+    src_costs,
+    targets,
+    limit,
+    dist,
+    pred,
+    label,
+    settled,
+    target,
+    ver,
+    edge_val,
+    src_vals,
+    acc,
 ):
     """`one_to_many` on versioned labels: returns the nodes it labelled, in the order it first reached them.
 
     Their ``dist`` and ``pred`` are the answer (every other node: unreached); the same
-    pops, relaxations and ties as `one_to_many`, so the same costs and tree.
+    pops, relaxations and ties as `one_to_many`, so the same costs and tree. Unless
+    ``edge_val`` is empty, ``acc[u]`` sums it along the tree path to ``u`` from the
+    seed's ``src_vals`` (a duration beside the cost searched on): final where ``u`` is settled.
     """
+    summing = len(edge_val) > 0
     inf = np.inf
     touched = np.empty(max(16, 4 * len(src_nodes)), np.int64)
     k = 0
@@ -268,6 +289,8 @@ def one_to_many_ws(
             k += 1
         if src_costs[i] < dist[s]:
             dist[s] = src_costs[i]
+            if summing:
+                acc[s] = src_vals[i]
             heapq.heappush(h, (src_costs[i], np.int64(s)))
     while len(h) > 0:
         d, u = heapq.heappop(h)
@@ -289,6 +312,8 @@ def one_to_many_ws(
                 label[w] = ver
                 dist[w] = nd
                 pred[w] = edge[j]
+                if summing:
+                    acc[w] = acc[u] + edge_val[edge[j]]
                 if k == len(touched):
                     touched = np.concatenate((touched, np.empty(len(touched), np.int64)))
                 touched[k] = w
@@ -297,5 +322,39 @@ def one_to_many_ws(
             elif nd < dist[w]:
                 dist[w] = nd
                 pred[w] = edge[j]
+                if summing:
+                    acc[w] = acc[u] + edge_val[edge[j]]
                 heapq.heappush(h, (nd, w))
     return touched[:k]
+
+
+@njit(cache=True)
+def edge_starts(nodes, dist, limit, f_ptr, f_edge, arc_edge, extra, m, times, stamp, ver):
+    """Stamp the start time of every directed edge leaving a node reached within ``limit``; the segments touched."""
+    segs = np.empty(16, np.int64)
+    k = 0
+    for i in range(len(nodes)):
+        u = nodes[i]
+        t = dist[u]
+        if not t <= limit:
+            continue  # labelled but beyond the limit (every node within it was settled: its time is final)
+        for j in range(f_ptr[u], f_ptr[u + 1]):
+            a = f_edge[j]
+            e = a
+            s = t
+            if a >= m:  # an arc of a junction's copy: its turn may add a push
+                e = arc_edge[a]
+                s = t + extra[a - m]
+            if not s <= limit:
+                continue
+            if stamp[e] != ver:
+                if stamp[e ^ 1] != ver:  # the segment's first edge reached
+                    if k == len(segs):
+                        segs = np.concatenate((segs, np.empty(len(segs), np.int64)))
+                    segs[k] = e // 2
+                    k += 1
+                stamp[e] = ver
+                times[e] = s
+            elif s < times[e]:
+                times[e] = s
+    return segs[:k]

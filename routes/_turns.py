@@ -4,15 +4,25 @@ A node-based graph cannot say "not from this street onto that one". The usual
 answer, an edge-based (turn-expanded) graph, has a node per directed edge: three
 to four times the nodes everywhere, for a few dozen restricted junctions. Here
 only the restricted ones change (the "local expansion" OSRM and GraphHopper
-describe for via-node restrictions):
+describe for turn restrictions, via nodes and via ways alike):
 
-- each directed edge ``a`` that has a banned turn at its end ``v`` arrives at a
-  *copy* of ``v`` of its own instead of ``v``;
-- the copy gets one arc per edge leaving ``v``, except the way back along ``a``
-  (no U-turn at the copy, unless it is a dead end), each with that edge's cost;
-  a banned turn's arc costs the pushed turn (profile ``turn_push_m``) or nothing
-  may use it (an infinite cost);
-- every other edge, and ``v`` itself with all its turns, stays as it was.
+- each banned manoeuvre has a *history*: the directed edge ``a`` it turns from,
+  after the ``from`` edge and the via ways' edges for a restriction over via ways
+  (`routes.restrictions.TurnBans`); every non-empty prefix of a history is a
+  *state*, a copy of the junction its last edge reaches;
+- a directed edge that starts a history arrives at that state's copy instead of
+  its junction; a copy has one arc per edge leaving its junction, each with that
+  edge's cost, leading to the copy of the longest history the ride now ends
+  with, or to the plain junction when it ends with none (an Aho-Corasick
+  automaton over the histories: a rider on a via way who did not come from the
+  ``from`` way is on the plain graph);
+- the arc of a banned turn costs the pushed turn (profile ``turn_push_m``) or
+  nothing may use it (an infinite cost);
+- every other edge, and every junction itself with all its turns, stays as it was.
+
+For a via-node restriction this is one copy of the via junction per ``from``
+edge; for one over a via way, one copy of each junction along the via way, for
+riders who came from the ``from`` way.
 
 The result is again a node-based graph (``n + copies`` nodes; arcs are the
 ``2 * n_segments`` directed edges, same ids, then the copies' arcs), so the
@@ -39,26 +49,53 @@ class TurnGraph:
 
     def __init__(self, n: int, src: np.ndarray, dst: np.ndarray, bans: TurnBans, order: np.ndarray):
         m = len(src)
-        restricted = np.unique(bans.a)
-        k = len(restricted)
+        paths = bans.paths()
+        state: dict[tuple[int, ...], int] = {}  # history prefix -> copy number
+        for p in paths:
+            for k in range(1, len(p) + 1):
+                state.setdefault(p[:k], len(state))
+        banned: dict[tuple[int, ...], dict[int, int]] = {}  # history -> {edge it may not turn onto: ban}
+        for i, (p, b) in enumerate(zip(paths, bans.b.tolist(), strict=True)):
+            banned.setdefault(p, {}).setdefault(b, i)
+        keys = list(state)
+        k = len(keys)
         self.n_junctions, self.n = n, n + k
-        self.junction = np.concatenate([np.arange(n, dtype=np.int64), dst[restricted]])
+        last = np.asarray([q[-1] for q in keys], np.int64)
+        self.junction = np.concatenate([np.arange(n, dtype=np.int64), dst[last]])
         entry = dst.astype(np.int64, copy=True)
-        entry[restricted] = n + np.arange(k)
-        ban_of = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(bans.a, bans.b, strict=True))}
+        firsts = [q[0] for q in keys if len(q) == 1]
+        entry[firsts] = [n + state[(e,)] for e in firsts]
+
+        def step(q: tuple[int, ...], e: int) -> int:
+            """The node a rider with history ``q`` reaches along ``e``: the longest history it now ends with."""
+            h = (*q, e)
+            for j in range(len(h)):
+                s = state.get(h[j:])
+                if s is not None:
+                    return n + s
+            return int(dst[e])
+
+        def ban(q: tuple[int, ...], e: int) -> int:
+            for j in range(len(q)):
+                i = banned.get(q[j:], {}).get(e)
+                if i is not None:
+                    return i
+            return -1
+
         outs = _by_node(n, src)
         xs: list[int] = []
         xe: list[int] = []
+        xd: list[int] = []
         xban: list[int] = []
-        for i, a in enumerate(restricted.tolist()):
-            leave = [e for e in outs(int(dst[a])) if e != a ^ 1] or [a ^ 1]  # a dead end: back the way it came
-            for e in leave:
-                xs.append(n + i)
+        for c, q in enumerate(keys):
+            for e in outs(int(dst[q[-1]])):  # every street leaving the junction, as the junction itself has
+                xs.append(n + c)
                 xe.append(e)
-                xban.append(ban_of.get((a, e), -1))
+                xd.append(step(q, e))
+                xban.append(ban(q, e))
         x_edge = np.asarray(xe, np.int64)
         self.arc_src = np.concatenate([src, np.asarray(xs, np.int64)])
-        self.arc_dst = np.concatenate([entry, entry[x_edge]])
+        self.arc_dst = np.concatenate([entry, np.asarray(xd, np.int64)])
         self.arc_edge = np.concatenate([np.arange(m, dtype=np.int64), x_edge])
         self.x_ban = np.asarray(xban, np.int64)
         self.bans = bans
@@ -75,13 +112,9 @@ class TurnGraph:
         for c, v in enumerate(self.junction[n:].tolist()):
             self._copies.setdefault(v, []).append(n + c)
         self.split = frozenset(self._copies)  # the junctions that have copies
-        # the banned turns as (from edge * n_edges + onto edge), sorted, and each one's copy arc
-        banned = np.flatnonzero(self.x_ban >= 0)
-        codes = bans.a[self.x_ban[banned]] * m + x_edge[banned]
-        order = np.argsort(codes)
-        self._ban_codes, self._ban_arcs = codes[order], banned[order]
-        self._bans_from = np.zeros(m, bool)
-        self._bans_from[bans.a] = True
+        self._starts = np.zeros(m, bool)  # the edges that start a history (leave the plain graph)
+        self._starts[firsts] = True
+        self._arc_at = {(s, e): j for j, (s, e) in enumerate(zip(xs, xe, strict=True))}  # (copy, edge) -> its arc
         self._leave: dict[int, list[int]] = {}  # per directed edge, the copies' arcs that ride it
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)
@@ -136,19 +169,44 @@ class TurnGraph:
 
     def banned_turns(self, edges: np.ndarray, leg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Banned turns along a path of directed edges: positions ``k`` (the turn from ``edges[k - 1]``
-        onto ``edges[k]``; with ``leg``, only within one leg) and the index of each one's copy arc."""
+        onto ``edges[k]``; with ``leg``, only within one leg, each leg starting on the plain graph) and
+        the index of each one's copy arc.
+
+        The path is followed through the copies only from an edge that starts a history (rare).
+        """
         none = np.zeros(0, np.int64)
         if len(edges) < 2:
             return none, none
-        k = np.flatnonzero(self._bans_from[edges[:-1]])  # edges with a banned turn at their end: rare
-        if not len(k):
+        starts = np.flatnonzero(self._starts[edges[:-1]])
+        if not len(starts):
             return none, none
-        code = edges[k] * self.n_edges + edges[k + 1]
-        at = np.minimum(np.searchsorted(self._ban_codes, code), len(self._ban_codes) - 1)
-        hit = self._ban_codes[at] == code
-        if leg is not None:
-            hit &= leg[k] == leg[k + 1]
-        return k[hit] + 1, self._ban_arcs[at[hit]]
+        n, m, arc_dst, arc_at = self.n_junctions, self.n_edges, self.arc_dst, self._arc_at
+        path = edges.tolist()
+        legs = None if leg is None else leg.tolist()
+        at, arcs = [], []
+        i = int(starts[0])
+        node = int(arc_dst[path[i]])  # along the first edge that starts a history, from the plain graph
+        i += 1
+        while i < len(path):
+            e = path[i]
+            if node >= n and (legs is None or legs[i] == legs[i - 1]):
+                j = arc_at.get((node, e))
+                if j is not None:  # on from a copy
+                    if self.x_ban[j] >= 0:
+                        at.append(i)
+                        arcs.append(j)
+                    node = int(arc_dst[m + j])
+                    i += 1
+                    continue
+            elif node < n:  # on the plain graph: on to the next edge that starts a history
+                nxt = int(np.searchsorted(starts, i))
+                if nxt == len(starts):
+                    break
+                i = int(starts[nxt])
+                e = path[i]
+            node = int(arc_dst[e])  # along e from the plain graph (a new leg starts there too)
+            i += 1
+        return np.asarray(at, np.int64), np.asarray(arcs, np.int64)
 
     def penalty(self, edges: np.ndarray, extra: np.ndarray, leg: np.ndarray | None = None) -> float:
         """What the turns along a path of directed edges add (inf if it makes a banned, unpushed turn)."""

@@ -135,8 +135,12 @@ def find_alternatives(
     out, inn = _seeds(router, a, cost, forward=True), _seeds(router, b, cost, forward=False)
     if not out or not inn:
         return []
-    df, pf = router.costs_from([s[0] for s in out], [s[1] for s in out], [], edge_cost=cost, limit=limit)
-    db, pb = router.costs_from([s[0] for s in inn], [s[1] for s in inn], [], reverse=True, edge_cost=cost, limit=limit)
+    # dense answers: the plateaus are found with array operations over both trees read whole; the
+    # searches are most of the time (scripts/bench_labels.py: sparse/dense 0.92 on scale_200k)
+    df, pf = router.costs_from([s[0] for s in out], [s[1] for s in out], [], edge_cost=cost, limit=limit, sparse=False)
+    db, pb = router.costs_from(
+        [s[0] for s in inn], [s[1] for s in inn], [], reverse=True, edge_cost=cost, limit=limit, sparse=False
+    )
     chains = _plateaus(router, df, pf, db, pb, limit)
     seg_len = net.seg_length
     kept = [_metres_by_seg(best, net.n_segments, seg_len)]

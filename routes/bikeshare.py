@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ._trees import end_seeds, start_seeds, tree_costs
 from .budget import check_budget
 from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
 from .geo import check_latlon
@@ -72,7 +73,12 @@ class Choice:
 
 
 class _Tree:
-    """One one-to-many search, with the duration of the cheapest path to any settled node."""
+    """One one-to-many search, with the cost and duration of the cheapest way to each target's ends.
+
+    It runs on the graph `Router.leg` searches (turn restrictions included, `routes._trees`):
+    forward from the point's start seeds to the targets' end seeds, or (``reverse``) backward
+    from the point's end seeds to the targets' start seeds.
+    """
 
     def __init__(
         self,
@@ -85,56 +91,31 @@ class _Tree:
     ):
         self.router, self.snap, self.reverse = router, snap, reverse
         self.cost = cost = router.cost if edge_cost is None else edge_cost
-        seeds = router._in_seeds(snap, cost) if reverse else router._out_seeds(snap, cost)
-        self.seed_s: dict[int, tuple[float, float]] = {}  # node -> (cost, duration) of its seed piece
-        for node, c, piece in seeds:
-            if node not in self.seed_s or c < self.seed_s[node][0]:
-                self.seed_s[node] = (c, piece.value(router.duration))
-        nodes = [
-            n for t in targets for n, _, _ in (router._out_seeds(t, cost) if reverse else router._in_seeds(t, cost))
-        ]
-        if seeds:
+        seeds = end_seeds(router, snap, cost) if reverse else start_seeds(router, snap, cost)
+        ends = start_seeds if reverse else end_seeds
+        nodes = np.unique(np.asarray([n for t in targets for n, _, _ in ends(router, t, cost)], np.int64))
+        self._at: dict[int, tuple[float, float]] = {}
+        if seeds and len(nodes):
             check_budget("this bike-share trip")  # routes.budget: the caller's time cap, between searches
-            self.dist, self.pred = router.costs_from(
-                list(self.seed_s),
-                [v[0] for v in self.seed_s.values()],
-                nodes or [seeds[0][0]],
-                reverse=reverse,
-                edge_cost=cost,
+            dur = router.duration
+            c, t = tree_costs(
+                router, [(n, c, p.value(dur)) for n, c, p in seeds], nodes, reverse=reverse, edge_cost=cost
             )
-        else:
-            self.dist, self.pred = np.full(router.n, np.inf), np.full(router.n, -1, np.int64)
-        self._dur: dict[int, float] = {}
-
-    def _node_s(self, node: int) -> float:
-        """Duration of the tree path from the search's point to ``node`` (or from ``node``, reversed)."""
-        chain = []
-        r = self.router
-        while node not in self._dur:
-            e = int(self.pred[node])
-            if e < 0:
-                self._dur[node] = self.seed_s[node][1] if node in self.seed_s else math.inf
-                break
-            chain.append((node, e))
-            node = int(r.dst[e]) if self.reverse else int(r.src[e])
-        t = self._dur[node]
-        for n, e in reversed(chain):
-            t += float(r.duration[e])
-            self._dur[n] = t
-        return self._dur[chain[0][0]] if chain else t
+            self._at = dict(zip(nodes.tolist(), zip(c.tolist(), t.tolist(), strict=True), strict=True))
 
     def to(self, other: Snap) -> tuple[float, float]:
-        """(cost, duration) of the cheapest way between the search's point and ``other``."""
+        """(cost, duration) of the cheapest way between the search's point and ``other`` (one of the targets)."""
         r, cost = self.router, self.cost
         a, b = (other, self.snap) if self.reverse else (self.snap, other)
         best = (math.inf, math.inf)
         direct = direct_piece(a, b, cost)  # along one segment
         if direct is not None:
             best = (direct.value(cost), direct.value(r.duration))
-        ends = r._out_seeds(other, cost) if self.reverse else r._in_seeds(other, cost)
+        ends = start_seeds(r, other, cost) if self.reverse else end_seeds(r, other, cost)
         for node, c, piece in ends:
-            if np.isfinite(self.dist[node]) and self.dist[node] + c < best[0]:
-                best = (float(self.dist[node] + c), self._node_s(node) + piece.value(r.duration))
+            at = self._at.get(node)
+            if at is not None and at[0] + c < best[0]:
+                best = (at[0] + c, at[1] + piece.value(r.duration))
         return best
 
 

@@ -20,7 +20,7 @@ def add_source_argument(parser: argparse.ArgumentParser, *, default: str | None 
     parser.add_argument(
         "--engine",
         default=None,
-        help="routing engine: bikemap (default, or BIKEMAP_ENGINE) or osrm (OSRM in-process; Python 3.12+)",
+        help="routing engine: bikemap (default, or BIKEMAP_ENGINE), osrm or valhalla (in-process; Python 3.12+)",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines on stderr while the network is read and built"

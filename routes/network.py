@@ -57,6 +57,9 @@ class Network:
         The turn restrictions read from the source that bind a bicycle: one row per
         (from way, via node, to way), columns `routes.restrictions.COLUMNS`
         (OSM ids); None where the source carries none (OSMnx graphs, Overpass).
+    way_restrictions
+        Those over one or more via ways: one row per (from way, to way), columns
+        `routes.restrictions.WAY_COLUMNS` then the via ways' ids (padded with 0).
     node_order
         The contraction order of the junctions for the routing hierarchy
         (`routes._cch`); computed when the network is built, None in networks
@@ -80,6 +83,7 @@ class Network:
     ele: np.ndarray | None = None
     node_order: np.ndarray | None = None
     restrictions: np.ndarray | None = None
+    way_restrictions: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -94,6 +98,7 @@ class Network:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("node_order", None)
         state.setdefault("restrictions", None)
+        state.setdefault("way_restrictions", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()

@@ -1,7 +1,9 @@
 """Reachability (isochrones): where a rider can get within some minutes.
 
 One search from the start point over riding times, limited to the largest time
-asked (`Router.costs_from`), gives the time at which every junction is reached.
+asked (`routes._trees.edge_start_times`: on the graph routes are searched on, so
+it follows turn restrictions, a banned turn pushed taking the push's time),
+gives the time at which a rider may start along every street it reaches.
 Each street is then reached in full, or part of the way in from either end
 (points every 30 m along it get the time they are reached at); the reached
 points, drawn on a grid of `CELL_M` cells and widened by one cell (about
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from ._trees import EdgeTimes, edge_start_times, riding_times, start_seeds
 from .errors import InvalidValueError, TooBigError
 from .geo import check_latlon
 from .network import Network
@@ -116,19 +119,11 @@ def reach(
     if not router.seg_big[snap.seg]:  # a small piece cut off from the streets reaches nowhere
         snap = router.snap(lat, lon, what="from", max_snap_m=max_snap_m, edge_cost=edge_cost, avoid_small=True)
     cost = router.cost if edge_cost is None else edge_cost
-    dur = np.where(np.isfinite(cost), router.duration, np.inf)
-    seeds = []
-    if np.isfinite(dur[2 * snap.seg]):
-        seeds.append((int(network.seg_v[snap.seg]), float(dur[2 * snap.seg]) * (1 - snap.frac)))
-    if np.isfinite(dur[2 * snap.seg + 1]):
-        seeds.append((int(network.seg_u[snap.seg]), float(dur[2 * snap.seg + 1]) * snap.frac))
+    dur = riding_times(router, cost)
     limit = times[-1] * 60.0
-    if seeds:
-        dist, _ = router.costs_from([s[0] for s in seeds], [s[1] for s in seeds], [], edge_cost=dur, limit=limit)
-    else:
-        dist = np.full(network.n_nodes, np.inf)
+    reached = edge_start_times(router, start_seeds(router, snap, dur), dur, limit)
     x0, y0 = (float(v) for v in network.project(snap.lon, snap.lat))
-    features = _features(router, dist, dur, times, (x0, y0))
+    features = _features(router, reached, dur, times, (x0, y0))
     return {
         "type": "FeatureCollection",
         "start": [round(snap.lon, 7), round(snap.lat, 7)],
@@ -137,8 +132,9 @@ def reach(
     }
 
 
-def _sample_points(router) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points every ``0.75 * CELL_M`` along every street: (xy, segment, fraction along it), made once per router."""
+def _sample_points(router) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Points every ``0.75 * CELL_M`` along every street: (xy, segment, fraction along it, where each
+    segment's points start), made once per router."""
     cached = _SAMPLES.get(router)
     if cached is not None:
         return cached
@@ -150,26 +146,30 @@ def _sample_points(router) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     along -= along[np.searchsorted(idx, idx)]  # from each line's first point
     length = router._proj_len[idx]
     frac = np.divide(along, length, out=np.zeros_like(along), where=length > 0)
-    _SAMPLES[router] = out = (xy, idx.astype(np.int64), frac)
+    ptr = np.searchsorted(idx, np.arange(len(router._lines) + 1))
+    _SAMPLES[router] = out = (xy, idx.astype(np.int64), frac, ptr)
     return out
 
 
 _SAMPLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _samples(router, dist: np.ndarray, dur: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
-    """Points along every street touched within ``limit`` s, and the time each is reached."""
-    net = router.network
-    u, v = net.seg_u, net.seg_v
-    xy, seg, frac = _sample_points(router)
-    touched = (dist[u] <= limit) | (dist[v] <= limit)
-    keep = touched[seg]
-    xy, seg, frac = xy[keep], seg[keep], frac[keep]
+def _samples(router, reached: EdgeTimes, dur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points along the streets the search reached, and the time each is reached.
+
+    Only the reached streets' points are looked at (`routes._trees.EdgeTimes`), not the network's.
+    """
+    xy_all, _, frac_all, ptr = _sample_points(router)
+    segs = reached.segments
+    count = ptr[segs + 1] - ptr[segs]
+    first = np.repeat(ptr[segs] - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+    pick = first + np.arange(int(count.sum()))
+    seg, frac = np.repeat(segs, count), frac_all[pick]
     with np.errstate(invalid="ignore"):
-        t_u = dist[u[seg]] + frac * dur[2 * seg]  # riding in from the u end ...
-        t_v = dist[v[seg]] + (1 - frac) * dur[2 * seg + 1]  # ... or from the v end
+        t_u = reached.at(2 * seg) + frac * dur[2 * seg]  # riding in from the u end ...
+        t_v = reached.at(2 * seg + 1) + (1 - frac) * dur[2 * seg + 1]  # ... or from the v end
     when = np.fmin(np.nan_to_num(t_u, nan=np.inf), np.nan_to_num(t_v, nan=np.inf))
-    return xy, when
+    return xy_all[pick], when
 
 
 def _area(xy: np.ndarray, origin: np.ndarray, shape: tuple[int, int]):
@@ -204,9 +204,9 @@ def _area(xy: np.ndarray, origin: np.ndarray, shape: tuple[int, int]):
     return shapely.simplify(area, CELL_M / 2)
 
 
-def _features(router, dist, dur, times: list[float], start_xy: tuple[float, float]) -> list[dict[str, Any]]:
+def _features(router, reached, dur, times: list[float], start_xy: tuple[float, float]) -> list[dict[str, Any]]:
     net = router.network
-    xy, when = _samples(router, dist, dur, times[-1] * 60.0)
+    xy, when = _samples(router, reached, dur)
     xy = np.vstack([xy, [start_xy]])
     when = np.concatenate([when, [0.0]])
     ok = when <= times[-1] * 60.0

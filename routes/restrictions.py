@@ -8,14 +8,19 @@ What binds a bicycle (`restriction_value`), as OSM's wiki and OSRM's bicycle pro
 
 ``no_*`` forbids the turn from the ``from`` way over the ``via`` node onto the
 ``to`` way; ``only_*`` forbids every other turn from the ``from`` way at that
-node. Restrictions over a via *way* (a chain of turns) are not read: none of the
-extracts bikemap is tested on has one, and a via node covers almost all.
+node. Over one or more via *ways* (`way_rules_of`), the manoeuvre is the chain
+``from`` way, the via ways end to end, ``to`` way: ``no_*`` forbids riding onto
+the ``to`` way at the end of that chain, ``only_*`` every other street there, for
+a rider who came along the whole chain (as OSRM and GraphHopper read them);
+riding the via ways without coming from the ``from`` way is allowed.
 
-`turn_bans` resolves the relations on a `Network` into pairs of directed edges
-(edge ``2 * s`` along segment ``s``, ``2 * s + 1`` against it), which
-`routes._turns` turns into a routing graph. A banned turn may still be made on
-foot, pushing, where pedestrians may use both streets and the profile pushes at
-all (see ``turn_push_m`` in ``routes/data/profiles.toml``).
+`turn_bans` resolves the relations on a `Network` into banned manoeuvres on
+directed edges (edge ``2 * s`` along segment ``s``, ``2 * s + 1`` against it):
+the turn from edge ``a`` onto edge ``b``, after the edges ``lead`` for a via-way
+restriction. `routes._turns` turns them into a routing graph. A banned turn may
+still be made on foot, pushing, where pedestrians may use both streets of the
+last turn and the profile pushes at all (see ``turn_push_m`` in
+``routes/data/profiles.toml``).
 """
 
 from __future__ import annotations
@@ -25,10 +30,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TurnBans", "read_restrictions", "restriction_array", "restriction_value", "rules_of", "turn_bans"]
+__all__ = [
+    "TurnBans",
+    "read_restrictions",
+    "restriction_array",
+    "restriction_value",
+    "rules_of",
+    "turn_bans",
+    "way_restriction_array",
+    "way_rules_of",
+]
 
 #: Columns of `Network.restrictions`: only (1) or no (0), direction, from way, via node, to way (OSM ids).
 COLUMNS = ("only", "direction", "from_way", "via_node", "to_way")
+#: First columns of `Network.way_restrictions` (restrictions over via ways); the via ways' ids follow,
+#: in the relation's order, padded with 0 to the longest chain of the file.
+WAY_COLUMNS = ("only", "direction", "from_way", "to_way")
 #: Direction codes; 0 (``entry``, ``exit``): every turn between the members.
 _DIRECTION = {"entry": 0, "exit": 0, "left_turn": 1, "right_turn": 2, "straight_on": 3, "u_turn": 4}
 #: The turn angle (degrees, right positive) each direction means, to pick a turn where a member way
@@ -58,34 +75,65 @@ def restriction_value(tags: dict[str, str]) -> str | None:
     return value.strip() if value else None
 
 
-def rules_of(tags: dict[str, str], members: list[tuple[str, int, str]]) -> list[tuple[int, int, int, int, int]]:
-    """Rows of `COLUMNS` for one relation (``members``: (type ``n``/``w``/``r``, id, role)); [] if none binds."""
+def _kind(tags: dict[str, str]) -> tuple[int, int] | None:
+    """(only, direction code) of the restriction a bicycle obeys, or None."""
     value = restriction_value(tags)
     if value is None:
-        return []
+        return None
     kind, _, what = value.partition("_")
     if kind not in ("no", "only") or what not in _DIRECTION:
-        return []
+        return None
+    return int(kind == "only"), _DIRECTION[what]
+
+
+def rules_of(tags: dict[str, str], members: list[tuple[str, int, str]]) -> list[tuple[int, int, int, int, int]]:
+    """Rows of `COLUMNS` for one relation over a via node (``members``: (type ``n``/``w``/``r``, id, role)).
+
+    [] if none binds, or if the relation's via is a chain of ways (`way_rules_of`).
+    """
+    kind = _kind(tags)
     vias = [(t, ref) for t, ref, role in members if role == "via"]
-    if len(vias) != 1 or vias[0][0] != "n":
-        return []  # via ways (or a broken relation): not read
+    if kind is None or len(vias) != 1 or vias[0][0] != "n":
+        return []
     froms = [ref for t, ref, role in members if role == "from" and t == "w"]
     tos = [ref for t, ref, role in members if role == "to" and t == "w"]
-    return [(int(kind == "only"), _DIRECTION[what], f, vias[0][1], t) for f in froms for t in tos]
+    return [(*kind, f, vias[0][1], t) for f in froms for t in tos]
 
 
-def read_restrictions(path: str) -> np.ndarray | None:
-    """The rules of every restriction relation in an OSM file (XML or PBF, libosmium), None if unreadable."""
+def way_rules_of(tags: dict[str, str], members: list[tuple[str, int, str]]) -> list[tuple[int, ...]]:
+    """Rows of `WAY_COLUMNS` and the via ways' ids for one relation over via ways; [] if none binds.
+
+    >>> members = [("w", 1, "from"), ("w", 2, "via"), ("w", 3, "to")]
+    >>> way_rules_of({"type": "restriction", "restriction": "no_u_turn"}, members)
+    [(0, 4, 1, 3, 2)]
+    """
+    kind = _kind(tags)
+    vias = [(t, ref) for t, ref, role in members if role == "via"]
+    if kind is None or not vias or any(t != "w" for t, _ in vias):
+        return []  # a via node (`rules_of`), or a broken relation
+    froms = [ref for t, ref, role in members if role == "from" and t == "w"]
+    tos = [ref for t, ref, role in members if role == "to" and t == "w"]
+    return [(*kind, f, t, *(ref for _, ref in vias)) for f in froms for t in tos]
+
+
+def read_restrictions(path: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rules of every restriction relation in an OSM file (XML or PBF, libosmium), None if unreadable.
+
+    Returns the via-node rules (`restriction_array`) and the via-way ones (`way_restriction_array`).
+    """
     import osmium
 
     rules: list[tuple[int, int, int, int, int]] = []
+    way_rules: list[tuple[int, ...]] = []
     r: Any  # a relation: the filter lets nothing else through
     try:
         for r in osmium.FileProcessor(path).with_filter(osmium.filter.EntityFilter(osmium.osm.RELATION)):
-            rules.extend(rules_of(dict(r.tags), [(m.type, m.ref, m.role) for m in r.members]))
+            tags, members = dict(r.tags), [(m.type, m.ref, m.role) for m in r.members]
+            rules.extend(rules_of(tags, members))
+            way_rules.extend(way_rules_of(tags, members))
     except (RuntimeError, OSError, ValueError):  # a file OSMnx could read but libosmium cannot: no restrictions
         return None
-    return restriction_array(rules)
+    return restriction_array(rules), way_restriction_array(way_rules)
 
 
 def restriction_array(rules: list[tuple[int, int, int, int, int]]) -> np.ndarray:
@@ -93,10 +141,21 @@ def restriction_array(rules: list[tuple[int, int, int, int, int]]) -> np.ndarray
     return np.asarray(rules, dtype=np.int64).reshape(-1, len(COLUMNS))
 
 
+def way_restriction_array(rules: list[tuple[int, ...]]) -> np.ndarray:
+    """Via-way rules as the ``(k, 4 + longest chain)`` int64 array a `Network` keeps (via ids padded with 0)."""
+    width = max((len(r) for r in rules), default=len(WAY_COLUMNS) + 1)
+    out = np.zeros((len(rules), width), np.int64)
+    for i, r in enumerate(rules):
+        out[i, : len(r)] = r
+    return out
+
+
 @dataclass(frozen=True)
 class TurnBans:
-    """Banned turns of a network: from directed edge ``a[i]`` onto directed edge ``b[i]``.
+    """Banned manoeuvres of a network: from directed edge ``a[i]`` onto directed edge ``b[i]``.
 
+    ``lead[i]``: the directed edges ridden just before ``a[i]`` for the ban to hold (the
+    ``from`` edge and the via ways' edges of a via-way restriction; ``()`` for a via node).
     ``push[i]``: a pedestrian may make the turn (both streets allow walking), so a
     bicycle may push it. ``relations``: restriction rows read from the source;
     ``resolved``: those found on the network.
@@ -107,60 +166,154 @@ class TurnBans:
     push: np.ndarray
     relations: int = 0
     resolved: int = 0
+    lead: tuple[tuple[int, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.lead) != len(self.a):
+            object.__setattr__(self, "lead", ((),) * len(self.a))
 
     def __len__(self) -> int:
         return len(self.a)
 
+    def paths(self) -> list[tuple[int, ...]]:
+        """Each ban's history: ``lead[i] + (a[i],)``, the edges after which ``b[i]`` may not be ridden."""
+        return [(*lead, int(a)) for lead, a in zip(self.lead, self.a.tolist(), strict=True)]
+
 
 def turn_bans(network) -> TurnBans:
-    """Resolve ``network.restrictions`` into banned pairs of directed edges (cached on the network)."""
+    """Resolve the network's restrictions into banned manoeuvres on directed edges (cached on the network)."""
     return network._cached("turn_bans", lambda: _resolve(network))
+
+
+class _Edges:
+    """The network's directed edges by node and by way, for resolving relations' OSM ids."""
+
+    def __init__(self, net):
+        m = 2 * net.n_segments
+        self.src = np.empty(m, np.int64)
+        self.dst = np.empty(m, np.int64)
+        self.src[0::2], self.src[1::2] = net.seg_u, net.seg_v
+        self.dst[0::2], self.dst[1::2] = net.seg_v, net.seg_u
+        self.way = np.repeat(np.asarray(net.seg_way), 2)
+        self.outs = _by_node(net.n_nodes, self.src)
+        self.ins = _by_node(net.n_nodes, self.dst)
+        self._by_id = np.argsort(net.node_id, kind="stable")
+        self._ids = net.node_id[self._by_id]
+        self._way_order = np.argsort(self.way, kind="stable")
+        self._ways = self.way[self._way_order]
+
+    def node(self, osm_id: int) -> int:
+        """The junction of an OSM node id, or -1 (not on the network)."""
+        k = int(np.searchsorted(self._ids, osm_id))
+        return int(self._by_id[k]) if k < len(self._ids) and self._ids[k] == osm_id else -1
+
+    def of_way(self, way: int) -> list[int]:
+        """The directed edges along an OSM way."""
+        lo, hi = np.searchsorted(self._ways, [way, way + 1])
+        return self._way_order[lo:hi].tolist()
 
 
 def _resolve(net) -> TurnBans:
     rows = net.restrictions
+    way_rows = getattr(net, "way_restrictions", None)
+    n_rows = (0 if rows is None else len(rows)) + (0 if way_rows is None else len(way_rows))
     empty = np.zeros(0, np.int64)
-    if rows is None or len(rows) == 0 or net.n_segments == 0:
-        return TurnBans(empty, empty, np.zeros(0, bool), 0 if rows is None else len(rows), 0)
+    if n_rows == 0 or net.n_segments == 0:
+        return TurnBans(empty, empty, np.zeros(0, bool), n_rows, 0)
     from .profiles import NO
 
-    m = 2 * net.n_segments
-    src = np.empty(m, np.int64)
-    dst = np.empty(m, np.int64)
-    src[0::2], src[1::2] = net.seg_u, net.seg_v
-    dst[0::2], dst[1::2] = net.seg_v, net.seg_u
-    way = np.repeat(np.asarray(net.seg_way), 2)
-    outs = _by_node(net.n_nodes, src)
-    ins = _by_node(net.n_nodes, dst)
-    by_id = np.argsort(net.node_id, kind="stable")
-    sorted_ids = net.node_id[by_id]
-    pairs: dict[tuple[int, int], None] = {}
+    g = _Edges(net)
+    bans: dict[tuple[tuple[int, ...], int, int], None] = {}  # (lead, a, b)
     resolved = 0
-    for only, direction, from_way, via_node, to_way in rows.tolist():
-        k = int(np.searchsorted(sorted_ids, via_node))
-        if k >= len(sorted_ids) or sorted_ids[k] != via_node:
+    for only, direction, from_way, via_node, to_way in [] if rows is None else rows.tolist():
+        v = g.node(via_node)
+        if v < 0:
             continue  # the via node is on no street of the network (cut off by the extract)
-        v = int(by_id[k])
-        cand_in = [e for e in ins(v) if way[e] == from_way]
-        cand_out = [e for e in outs(v) if way[e] == to_way]
+        cand_in = [e for e in g.ins(v) if g.way[e] == from_way]
+        cand_out = [e for e in g.outs(v) if g.way[e] == to_way]
         turns = [(a, b) for a in cand_in for b in cand_out if b != a ^ 1 or direction in (0, 4)]
-        if not turns:
-            continue
-        if direction in _ANGLE and len(turns) > 1:
-            want = _ANGLE[direction]
-            turns = [min(turns, key=lambda t: abs(_wrap(_turn_angle(net, *t) - want)))]
-        resolved += 1
-        for a, b in turns:
-            banned = [e for e in outs(v) if e != b] if only else [b]
-            for e in banned:
-                pairs[(a, e)] = None
-        if only:  # several turns allowed from one edge (an only_ to a way leaving both ways): none of them banned
-            for a, b in turns:
-                pairs.pop((a, b), None)
-    a = np.fromiter((p[0] for p in pairs), np.int64, len(pairs))
-    b = np.fromiter((p[1] for p in pairs), np.int64, len(pairs))
+        if _ban(net, g, bans, (), v, turns, only, direction, None):
+            resolved += 1
+    for row in [] if way_rows is None else way_rows.tolist():
+        only, direction, from_way, to_way = row[:4]
+        chain = _via_chain(g, from_way, [w for w in row[4:] if w], to_way)
+        if chain is None:
+            continue  # a member cut off by the extract, or ways that do not meet end to end
+        froms, via, tos = chain
+        v = int(g.dst[via[-1]])
+        turns = [(via[-1], b) for b in tos if b != via[-1] ^ 1 or direction in (0, 4)]
+        hit = False
+        for f in froms:
+            hit |= _ban(net, g, bans, (f, *via[:-1]), v, turns, only, direction, f)
+        resolved += hit
+    lead = tuple(k[0] for k in bans)
+    a = np.fromiter((k[1] for k in bans), np.int64, len(bans))
+    b = np.fromiter((k[2] for k in bans), np.int64, len(bans))
     foot = np.fromiter((c.foot != NO for c in net.classes), bool, net.n_segments)
-    return TurnBans(a, b, foot[a // 2] & foot[b // 2], len(rows), resolved)
+    return TurnBans(a, b, foot[a // 2] & foot[b // 2], n_rows, resolved, lead)
+
+
+def _ban(net, g: _Edges, bans: dict, lead: tuple[int, ...], v: int, turns, only: int, direction: int, whole) -> bool:
+    """Add the bans of one restriction's turns at junction ``v`` (after ``lead``); False if it has none.
+
+    Where several turns fit the members, the one whose angle fits the direction is meant: the angle
+    of the turn itself, but for a ``u_turn`` over via ways (``whole``: its ``from`` edge), where the
+    whole manoeuvre turns back while its last turn is a left or a right one.
+    """
+    if not turns:
+        return False
+    if direction in _ANGLE and len(turns) > 1:
+        want = _ANGLE[direction]
+        first = whole if whole is not None and direction == 4 else None
+        turns = [min(turns, key=lambda t: abs(_wrap(_turn_angle(net, t[0] if first is None else first, t[1]) - want)))]
+    for a, b in turns:
+        for e in [e for e in g.outs(v) if e != b] if only else [b]:
+            bans[(lead, a, e)] = None
+    if only:  # several turns allowed from one edge (an only_ to a way leaving both ways): none of them banned
+        for a, b in turns:
+            bans.pop((lead, a, b), None)
+    return True
+
+
+def _via_chain(g: _Edges, from_way: int, vias: list[int], to_way: int):
+    """The via ways as one chain of directed edges from where the ``from`` way meets them to where the
+    ``to`` way leaves them: (from edges arriving at its start, the chain, to edges leaving its end), or None.
+
+    The chain rides every via way whole (the relation may list them in any order); the shortest such
+    chain, by number of edges, is the one meant.
+    """
+    via_edges = {e for w in vias for e in g.of_way(w)}
+    if not via_edges or from_way in vias or to_way in vias:
+        return None
+    from_nodes = {int(g.dst[e]) for e in g.of_way(from_way)}
+    to_nodes = {int(g.src[e]) for e in g.of_way(to_way)}
+    best = None
+    for start in sorted(from_nodes):
+        chain = _walk(g, start, via_edges, set(vias), to_nodes)
+        if chain is not None and (best is None or len(chain) < len(best)):
+            best = chain
+    if best is None:
+        return None
+    first, last = best[0], best[-1]
+    froms = [e for e in g.ins(int(g.src[first])) if g.way[e] == from_way]
+    tos = [e for e in g.outs(int(g.dst[last])) if g.way[e] == to_way]
+    return (froms, best, tos) if froms and tos else None
+
+
+def _walk(g: _Edges, start: int, via_edges: set[int], vias: set[int], ends: set[int]) -> list[int] | None:
+    """Breadth-first along the via ways' edges from ``start`` to a node of ``ends``, riding every via way."""
+    seen = {start}
+    queue: list[tuple[int, list[int]]] = [(start, [])]
+    while queue:
+        node, path = queue.pop(0)
+        if path and node in ends and {int(g.way[e]) for e in path} == vias:
+            return path
+        for e in g.outs(node):
+            w = int(g.dst[e])
+            if e in via_edges and w not in seen:
+                seen.add(w)
+                queue.append((w, [*path, e]))
+    return None
 
 
 def _by_node(n: int, node_of_edge: np.ndarray):

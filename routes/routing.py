@@ -151,13 +151,15 @@ class _Shared:
             setattr(self._local, f"ws{n}", ws)
         return ws
 
-    def tree_workspace(self) -> TreeWorkspace:
-        """This thread's labels for one-to-many searches (allocated once per thread)."""
-        ws = getattr(self._local, "tree", None)
+    def tree_workspace(self, n: int | None = None) -> TreeWorkspace:
+        """This thread's labels for one-to-many searches on ``n`` nodes (allocated once per thread and size)."""
+        n = len(self.f_ptr) - 1 if n is None else n
+        ws = getattr(self._local, f"tree{n}", None)
         if ws is None:
             from ._search import TreeWorkspace
 
-            ws = self._local.tree = TreeWorkspace(len(self.f_ptr) - 1)
+            ws = TreeWorkspace(n)
+            setattr(self._local, f"tree{n}", ws)
         return ws
 
     def node_order(self) -> np.ndarray:
@@ -696,14 +698,16 @@ class Router:
         return reach + 2 * float(self.cost[fin].max(initial=0.0))
 
     def costs_from(
-        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=False
+        self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=True
     ):
-        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``.
+        """One-to-many (``reverse=True``: many-to-one) costs from seed nodes to ``targets``, on the plain graph.
 
-        Returns the cost array over all nodes and the predecessor edge array (-1 at seeds
-        and unreached nodes). With ``sparse=True``: ``(nodes, cost, pred)`` of only the
-        nodes the search reached, so a search costs what it settles, not the size of the
-        network (the labels are this thread's, versioned: nothing is allocated per search).
+        Returns ``(nodes, cost, pred)`` of only the nodes the search reached, so a search
+        costs what it settles, not the size of the network (the labels are this thread's,
+        versioned: nothing is allocated per search). With ``sparse=False``: the cost array
+        over all nodes and the predecessor edge array (-1 at seeds and unreached nodes), for
+        a caller that reads them whole (`routes.alternatives`). Searches between snapped
+        points that must follow turn restrictions use `routes._trees` instead.
         """
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
@@ -725,6 +729,9 @@ class Router:
             ws.settled,
             ws.target,
             ws.next_version(),
+            _NO_VALUES,
+            _NO_VALUES,
+            ws.acc,
         )
         if sparse:
             return nodes, ws.dist[nodes], ws.pred[nodes]
@@ -732,6 +739,9 @@ class Router:
         pred = np.full(self.n, -1, np.int64)
         dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
         return dist, pred
+
+
+_NO_VALUES = np.zeros(0)
 
 
 def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:
@@ -809,6 +819,8 @@ def route(
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
     max_snap_m: float | None = None,
+    overview: str = "full",
+    steps: bool = True,
 ) -> dict[str, Any]:
     """Plan a route through ``points`` and return it as a GeoJSON Feature.
 
@@ -826,6 +838,12 @@ def route(
         Optional per-directed-edge cost array replacing the profile's (closures).
     max_snap_m
         Farthest a point may lie from a street (default `routes.settings.max_snap_m`).
+    overview
+        The line drawn (as OSRM's option of that name): ``full`` (every position of the
+        streets), ``simplified`` (`simplify_line`: what a map showing the whole route draws)
+        or ``false`` (no geometry; the Feature's ``geometry`` is null).
+    steps
+        With False, no turn-by-turn ``instructions`` (as OSRM's ``steps=false``).
 
     Returns
     -------
@@ -833,7 +851,7 @@ def route(
         A GeoJSON Feature with a LineString and the route's properties.
     """
     router, snaps, legs = route_pieces(network, points, profile=profile, edge_cost=edge_cost, max_snap_m=max_snap_m)
-    return feature_from_legs(router, snaps, legs, lang=lang, edge_cost=edge_cost)
+    return feature_from_legs(router, snaps, legs, lang=lang, edge_cost=edge_cost, overview=overview, steps=steps)
 
 
 def piece_coords(network: Network, piece: Piece) -> np.ndarray:
@@ -872,13 +890,19 @@ def feature_from_legs(
     *,
     lang: str = "en",
     edge_cost: np.ndarray | None = None,
+    overview: str = "full",
+    steps: bool = True,
 ) -> dict[str, Any]:
     """Assemble the GeoJSON Feature of a routed plan (``cost`` under ``edge_cost`` when given).
+
+    ``overview`` and ``steps`` as in `route`.
 
     Per piece only a few attribute reads run in Python; the coordinates of the
     whole route are gathered, de-duplicated and rounded as arrays (a long route
     has thousands of them).
     """
+    if overview not in OVERVIEWS:
+        raise InvalidValueError(f"overview must be one of {', '.join(OVERVIEWS)}, got {str(overview)[:20]!r}")
     net = router.network
     table = router._shared.segment_table()
     cost_of = router.cost if edge_cost is None else edge_cost
@@ -907,13 +931,13 @@ def feature_from_legs(
     }
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
-    steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count)
+    steps_in = _steps(net, seg, leg_of, dist, dur, pushed, allc, start, count) if steps else []
     n_turns = 0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
         at, arc = router.turns.banned_turns(edge, leg_of)
         totals["cost"] += float(router._turn_extra[arc].sum())
         if router.profile.mode == "bicycle":  # the instruction says so
-            for k in at.tolist():
+            for k in at.tolist() if steps else ():
                 steps_in[k]["push_turn"] = True
             n_turns = len(at)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
@@ -921,7 +945,8 @@ def feature_from_legs(
         allc = allc[np.concatenate([[True], moved])]
     if len(allc) == 1:
         allc = np.vstack([allc, allc])
-    line = np.round(allc[:, :2], 7).tolist()
+    keep = simplify_line(allc[:, :2]) if overview == "simplified" else None  # indices of the positions drawn
+    line = np.round((allc if keep is None else allc[keep])[:, :2], 7).tolist()
     if line:  # the ends exactly as the waypoints' locations are rounded
         for k, (lon, lat) in zip((0, -1), allc[[0, -1], :2].tolist(), strict=True):
             line[k] = [round(lon, 7), round(lat, 7)]
@@ -939,28 +964,62 @@ def feature_from_legs(
         }
         for r, s in zip(roles, snaps, strict=False)
     ]
-    hills = _hills(line, allc.tolist()) if net.ele is not None else {}
-    return {
-        "type": "Feature",
-        "geometry": {"type": "LineString", "coordinates": line},
-        "properties": {
-            "profile": router.profile.name,
-            "distance_m": round(totals["distance"], 1),
-            "duration_s": round(totals["duration"], 1),
-            "cost": round(totals["cost"], 1),
-            "highway_m": highway_m,
-            "surface_m": surface_m,
-            **surface_summary(table.surface_class[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
-            "cycle_infra_m": round(totals["infra"], 1),
-            "main_road_m": round(totals["main"], 1),
-            "push_m": round(totals["push"], 1),
-            "pushed_turns": n_turns,
-            **hills,
-            "legs": leg_props,
-            "waypoints": waypoints,
-            "instructions": build_instructions(steps_in, net, lang=lang, n_legs=len(legs)),
-        },
+    hills = _hills(line, allc.tolist(), keep) if net.ele is not None else {}
+    props: dict[str, Any] = {
+        "profile": router.profile.name,
+        "distance_m": round(totals["distance"], 1),
+        "duration_s": round(totals["duration"], 1),
+        "cost": round(totals["cost"], 1),
+        "highway_m": highway_m,
+        "surface_m": surface_m,
+        **surface_summary(table.surface_class[seg], dist),  # paved, gravel, unpaved, unknown: routes.surfaces
+        "cycle_infra_m": round(totals["infra"], 1),
+        "main_road_m": round(totals["main"], 1),
+        "push_m": round(totals["push"], 1),
+        "pushed_turns": n_turns,
+        **hills,
+        "legs": leg_props,
+        "waypoints": waypoints,
     }
+    if steps:
+        props["instructions"] = build_instructions(steps_in, net, lang=lang, n_legs=len(legs))
+    geometry = None if overview == "false" else {"type": "LineString", "coordinates": line}
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+#: The ``overview`` options of `route` (OSRM's names).
+OVERVIEWS = ("full", "simplified", "false")
+
+#: A simplified line is drawn to within this share of the route's extent: a pixel when the whole route
+#: fills a map 1,000 pixels across, which is what a map fitted to the route shows (Leaflet itself drops
+#: detail under a pixel at the zoom drawn).
+SIMPLIFY_SHARE = 1 / 1000
+
+
+def simplify_line(lonlat: np.ndarray, *, share: float = SIMPLIFY_SHARE, min_m: float = 1.0) -> np.ndarray:
+    """Indices of the positions a Douglas-Peucker simplification keeps (always the first and the last).
+
+    The tolerance is ``share`` of the line's extent (the longer side of its box, in metres),
+    at least ``min_m``. Positions are projected on a local equirectangular plane, which at
+    route sizes is exact to well under the tolerance. GEOS does the simplification (shapely's
+    `simplify`); the positions' indices ride along as their third coordinate, so the kept
+    positions are exactly the route's.
+
+    >>> simplify_line(np.array([[0.0, 0.0], [0.00001, 0.000001], [0.01, 0.0]])).tolist()
+    [0, 2]
+    """
+    n = len(lonlat)
+    if n <= 2:
+        return np.arange(n)
+    lat0 = math.radians(float(lonlat[:, 1].mean()))
+    x = lonlat[:, 0] * (111_320.0 * math.cos(lat0))
+    y = lonlat[:, 1] * 110_574.0
+    tol = max(min_m, share * max(float(np.ptp(x)), float(np.ptp(y))))
+    line = shapely.linestrings(x, y, np.arange(n, dtype=np.float64))
+    kept = shapely.get_coordinates(shapely.simplify(line, tol, preserve_topology=False), include_z=True)
+    if len(kept) < 2:  # nothing left (a loop back onto its start): the ends
+        return np.array([0, n - 1])
+    return kept[:, 2].astype(np.int64)
 
 
 def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
@@ -973,10 +1032,10 @@ def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: n
 def _metres_by(code: np.ndarray, names: list[str], seg: np.ndarray, dist: np.ndarray) -> dict[str, float]:
     """Metres per value (highway, surface), longest first; ties in order of first appearance."""
     codes = code[seg]
-    metres = np.bincount(codes, weights=dist, minlength=len(names))
-    seen, first = np.unique(codes, return_index=True)
-    order = sorted(seen[np.argsort(first, kind="stable")].tolist(), key=lambda c: -metres[c])
-    return {names[c]: round(float(metres[c]), 1) for c in order}
+    metres = np.bincount(codes, weights=dist, minlength=len(names)).tolist()
+    seen = dict.fromkeys(codes.tolist())  # in order of first appearance (a route has tens of pieces, not thousands)
+    order = sorted(seen, key=lambda c: -metres[c])
+    return {names[c]: round(metres[c], 1) for c in order}
 
 
 def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1057,13 +1116,17 @@ def _bearings(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(dx, b[:, 1] - a[:, 1])) % 360
 
 
-def _hills(line: list[list[float]], coords: list[list[float]]) -> dict[str, Any]:
-    """Climbing properties of a route; puts the height on every position of ``line``."""
+def _hills(line: list[list[float]], coords: list[list[float]], keep: np.ndarray | None = None) -> dict[str, Any]:
+    """Climbing properties of a route; puts the height on every position of ``line``.
+
+    ``line`` holds the positions of ``coords`` numbered ``keep`` (all when None).
+    """
     from .elevation import route_elevation
 
     hills = route_elevation(coords)
     if hills is None:
         return {"ascent_m": None, "descent_m": None, "max_grade_pct": None, "elevation_profile": None}
-    for pos, z in zip(line, hills.pop("ele"), strict=False):
+    ele = hills.pop("ele")
+    for pos, z in zip(line, ele if keep is None else [ele[k] for k in keep.tolist()], strict=False):
         pos.append(round(float(z), 1))
     return hills

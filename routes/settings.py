@@ -40,8 +40,9 @@ cache_folder: Path = Path(
 #: Off for the library; the ``bikemap`` commands turn it on unless ``--quiet``.
 progress: bool = False
 
-#: The routing engine: ``bikemap`` (the library's own) or ``osrm`` (OSRM in-process, from the
-#: ``osrm-bindings`` package, Python 3.12+), see `routes.backends`. ``bikemap --engine`` sets it.
+#: The routing engine: ``bikemap`` (the library's own), ``osrm`` (OSRM in-process, from the
+#: ``osrm-bindings`` package) or ``valhalla`` (from ``pyvalhalla``); both Python 3.12+, see
+#: `routes.backends`. ``bikemap --engine`` sets it.
 engine: str = os.environ.get("BIKEMAP_ENGINE", "bikemap")
 
 #: Whether built networks are written to and read from ``cache_folder``.

@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 #: Bump when the build changes what a cached network holds.
 #: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
 #: 5: turn restrictions (`Network.restrictions`); their via nodes are junctions.
-BUILD_VERSION = 5
+#: 6: turn restrictions over via ways (`Network.way_restrictions`); their ways' ends are junctions.
+BUILD_VERSION = 6
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -255,6 +256,7 @@ _ARRAYS = (
     "ele",
     "node_order",
     "restrictions",
+    "way_restrictions",
 )
 
 
@@ -341,7 +343,7 @@ def _build(src: Source, progress: Progress | None = None) -> Network:
     if src.kind == "xml":  # OSMnx reads no relations: the turn restrictions come from a pass of libosmium
         from .restrictions import read_restrictions
 
-        net.restrictions = read_restrictions(src.spec)
+        net.restrictions, net.way_restrictions = read_restrictions(src.spec) or (None, None)
     return net
 
 

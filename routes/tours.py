@@ -37,9 +37,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from numba import njit
 
 from ._hours import open_windows
+from ._trees import end_seeds, start_seeds, tree_costs
 from ._tsp import held_karp, order_heuristic, orienteering, schedule
 from .budget import check_budget
 from .errors import (
@@ -274,57 +274,30 @@ def _start_time(start_time: dt.datetime | str | None, tz: ZoneInfo) -> dt.dateti
 # --------------------------------------------------------------------------- travel times
 
 
-@njit(cache=True)
-def _path_values(targets, pred, src, val, seed_val):
-    """Sum of ``val`` along the search tree from the seeds to each target node."""
-    known = np.full(len(pred), np.nan)
-    stack = np.empty(len(pred), np.int64)
-    out = np.full(len(targets), np.inf)
-    for ti in range(len(targets)):
-        u = targets[ti]
-        k = 0
-        while np.isnan(known[u]):
-            e = pred[u]
-            if e < 0:
-                known[u] = seed_val[u]
-                break
-            stack[k] = u
-            k += 1
-            u = src[e]
-        for q in range(k - 1, -1, -1):
-            w = stack[q]
-            known[w] = known[src[pred[w]]] + val[pred[w]]
-        out[ti] = known[targets[ti]]
-    return out
-
-
 def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarray | None = None):
     """Riding times and costs between snapped points: ``(T, C)``, ``inf`` where unreachable.
 
     One one-to-many search per point (on the profile's cost, the way the rider
-    will actually go), with the riding time summed along each cheapest path.
+    will actually go), with the riding time summed along each cheapest path. The
+    searches run on the graph the legs are searched on, turn restrictions
+    included (`routes._trees`), so ``C[i, j]`` is what the leg from ``i`` to ``j``
+    costs.
     """
     cost = router.cost if edge_cost is None else edge_cost
     dur = router.duration
     m = len(snaps)
     T = np.full((m, m), np.inf)
     C = np.full((m, m), np.inf)
-    ins = [router._in_seeds(s, cost) for s in snaps]
-    in_nodes = np.array([n for seeds in ins for n, _, _ in seeds] or [0], np.int64)
+    ins = [end_seeds(router, s, cost) for s in snaps]
+    in_nodes = np.unique(np.array([n for seeds in ins for n, _, _ in seeds] or [0], np.int64))
     for i, a in enumerate(snaps):
         check_budget("this tour")  # routes.budget: the caller's time cap, between rows
         T[i, i] = C[i, i] = 0.0
-        out = router._out_seeds(a, cost)
+        out = start_seeds(router, a, cost)
         if not out:
             continue
-        dist, pred = router.costs_from([n for n, _, _ in out], [c for _, c, _ in out], in_nodes, edge_cost=cost)
-        seed_dur = np.full(router.n, np.inf)
-        seed_cost = np.full(router.n, np.inf)
-        for n, c, piece in out:
-            if c < seed_cost[n]:
-                seed_cost[n], seed_dur[n] = c, piece.value(dur)
-        node_dur = _path_values(in_nodes, pred, router.src, dur, seed_dur)
-        at = dict(zip(in_nodes.tolist(), node_dur.tolist(), strict=False))
+        node_c, node_t = tree_costs(router, [(n, c, p.value(dur)) for n, c, p in out], in_nodes, edge_cost=cost)
+        at = dict(zip(in_nodes.tolist(), zip(node_c.tolist(), node_t.tolist(), strict=True), strict=True))
         for j, b in enumerate(snaps):
             if i == j:
                 continue
@@ -333,9 +306,9 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
             if direct is not None:
                 best_c, best_t = direct.value(cost), direct.value(dur)
             for n, c, piece in ins[j]:
-                cc = dist[n] + c
+                cc = at[n][0] + c
                 if cc < best_c:
-                    best_c, best_t = cc, at[n] + piece.value(dur)
+                    best_c, best_t = cc, at[n][1] + piece.value(dur)
             C[i, j], T[i, j] = best_c, best_t
     return T, C
 

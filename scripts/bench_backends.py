@@ -1,14 +1,16 @@
-"""Routing backends side by side: bikemap's own engine and OSRM in-process (`routes.backends`).
+"""Routing backends side by side: bikemap's own engine and OSRM or Valhalla in-process (`routes.backends`).
 
     python scripts/bench_backends.py --source ../shared/data/liechtenstein-latest.osm.pbf --pairs 200
+    python scripts/bench_backends.py --source ../shared/data/liechtenstein-latest.osm.pbf --pairs 200 --engine valhalla
 
-Builds the OSRM data of the ``safe`` profile into a fresh folder (timed: extract,
-partition, customise, and the first reading of the extract's ways), then routes the
-same random pairs (`bench_quality.pick_pairs`: 1 to 8 km apart) with both engines,
-twice (the first pass touches every page of the data), and prints per-route time
-p50/p95, how many answers cost the same, how many OSRM legs fell back to bikemap's
-engine, and the time of the first route under a new closure (one MLD
-re-customisation) and of the next one.
+Builds the engine's data for the ``safe`` profile into a fresh folder (timed; OSRM:
+extract, partition, customise, and the first reading of the extract's ways; Valhalla:
+its tiles), then routes the same random pairs (`bench_quality.pick_pairs`: 1 to 8 km
+apart) with both engines, twice (the first pass touches every page of the data), and
+prints per-route time p50/p95, how many answers cost the same (in bikemap's costs),
+how many legs fell back to bikemap's engine, and the time of the first route under a
+new closure (OSRM: one MLD re-customisation; Valhalla: ``exclude_polygons``) and of
+the next one.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default="safe")
+    ap.add_argument("--engine", default="osrm", help="the other engine: osrm (default) or valhalla")
     ap.add_argument("--cache-dir", default=None, help="folder of built networks (default .cache/networks)")
     args = ap.parse_args(argv)
     from bench_quality import pick_pairs
@@ -58,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     from routes import load_network
     from routes.backends import check_engine, use_engine
     from routes.closures import closure_edge_cost
+    from routes.errors import InvalidValueError
     from routes.routing import route_pieces
 
     try:
-        check_engine("osrm")
+        if args.engine == "bikemap":
+            raise InvalidValueError("--engine: name another engine than bikemap (osrm or valhalla)")
+        check_engine(args.engine)
     except BikemapError as exc:
         print(f"bench_backends: {exc}", file=sys.stderr)
         return 2
@@ -71,28 +77,31 @@ def main(argv: list[str] | None = None) -> int:
     pairs, lo, hi = pick_pairs(net, router, args.pairs, args.seed)
     print(f"source {net.name}: {net.n_nodes} junctions, {net.n_segments} segments; {len(pairs)} pairs")
     print(f"pairs {lo:.0f}-{hi:.0f} m apart, seed {args.seed}")
-    with tempfile.TemporaryDirectory(prefix="bikemap-osrm-") as folder:
+    engine = args.engine
+    with tempfile.TemporaryDirectory(prefix=f"bikemap-{engine}-") as folder:
         t = time.perf_counter()
-        backend = use_engine(net, "osrm", cache_folder=folder, profiles=[args.profile])
-        print(f"osrm data for '{args.profile}' (ways, extract, partition, customise): {time.perf_counter() - t:.1f} s")
+        backend = use_engine(net, engine, cache_folder=folder, profiles=[args.profile])
+        what = "ways, extract, partition, customise" if engine == "osrm" else "valhalla_build_tiles"
+        print(f"{engine} data for '{args.profile}' ({what}): {time.perf_counter() - t:.1f} s")
         settings.engine = "bikemap"
         # a first pass touches every page of both engines' data (OSRM memory-maps its files): reported,
         # then a second pass is the warm figure
-        for name in ("bikemap", "osrm"):
+        for name in ("bikemap", engine):
             ts, _ = _timed(net, pairs, args.profile, name)
             p50, p95 = np.percentile(np.array(ts) * 1000, [50, 95])
             print(f"{name:8} first pass  route p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
         own_t, own_c = _timed(net, pairs, args.profile, "bikemap")
-        osrm_t, osrm_c = _timed(net, pairs, args.profile, "osrm")
-        for name, ts in (("bikemap", own_t), ("osrm", osrm_t)):
+        other_t, other_c = _timed(net, pairs, args.profile, engine)
+        for name, ts in (("bikemap", own_t), (engine, other_t)):
             p50, p95 = np.percentile(np.array(ts) * 1000, [50, 95])
             print(f"{name:8} warm        route p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
-        both = [(a, b) for a, b in zip(own_c, osrm_c, strict=True) if a is not None and b is not None]
+        both = [(a, b) for a, b in zip(own_c, other_c, strict=True) if a is not None and b is not None]
         same = sum(abs(a - b) <= 1e-3 * max(a, 1.0) for a, b in both)
         worse = [b / a - 1 for a, b in both if b > a * (1 + 1e-3)]
         print(
-            f"same cost {same}/{len(both)}; dearer {len(worse)} (max +{max(worse, default=0):.1%}); "
-            f"fallbacks {backend.fallbacks}"  # type: ignore[union-attr]
+            f"same cost {same}/{len(both)}; dearer {len(worse)} (p50 +{np.median(worse) if worse else 0:.1%}, "
+            f"max +{max(worse, default=0):.1%}); "
+            f"fallbacks {backend.fallbacks}; stitched {getattr(backend, 'stitched', 0)}"  # type: ignore[union-attr]
         )
         # one closure: the middle whole segment of the first pair's route
         _, _, legs = route_pieces(net, list(pairs[0]), profile=args.profile)
@@ -100,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         seg = whole[len(whole) // 2].seg
         line = net.coords[net.offsets[seg] : net.offsets[seg + 1]].tolist()
         cost = closure_edge_cost(router, [{"kind": "closure", "geometry": {"type": "LineString", "coordinates": line}}])
-        settings.engine = "osrm"
-        for what in ("first route under a new closure (re-customise)", "next route under it"):
+        settings.engine = engine
+        for what in ("first route under a new closure", "next route under it"):
             t = time.perf_counter()
             route_pieces(net, list(pairs[0]), profile=args.profile, edge_cost=cost)
             print(f"{what}: {1000 * (time.perf_counter() - t):.0f} ms")

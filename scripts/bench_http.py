@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import posixpath
 import random
 import re
@@ -76,7 +77,10 @@ def start_server(args, port: int) -> subprocess.Popen:
         cmd += ["--connection-limit", str(args.connection_limit)]
     # the server's log goes to a file: an unread pipe fills up and blocks the server
     log = tempfile.NamedTemporaryFile("w+", prefix="bench_http-", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    # ``args.root``: serve another checkout of bikemap (a "before" tree), with its own code first on the path
+    root = Path(getattr(args, "root", None) or ROOT)
+    env = {**os.environ, "PYTHONPATH": str(root)} if root != ROOT else None
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     proc.log_path = log.name
     deadline = time.monotonic() + args.startup_timeout
     while time.monotonic() < deadline:

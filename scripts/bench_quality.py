@@ -1,10 +1,12 @@
 """Route quality: bikemap's ``safe`` and ``fast`` profiles side by side with OSRM.
 
     python scripts/bench_quality.py --source ../shared/data/paris_bss.osm.pbf --pairs 200
-    python scripts/bench_quality.py --source ../shared/data/liechtenstein-latest.osm.pbf --engine osrm
+    python scripts/bench_quality.py --source ../shared/data/liechtenstein-latest.osm.pbf --engine osrm,valhalla
 
 ``--engine osrm`` adds rows ``safe@osrm`` and ``fast@osrm``: bikemap's profiles searched
-by OSRM in-process (`routes.backends`), measured the same way.
+by OSRM in-process (`routes.backends`), measured the same way; ``valhalla`` adds
+``safe@valhalla``, ``fast@valhalla`` and ``valhalla`` (Valhalla's own bicycle costing, its
+defaults), each mapped back onto bikemap's segments.
 
 Picks random origin/destination pairs on the network (1 to 8 km apart where
 the extract allows, shorter on small extracts), routes each with bikemap's
@@ -393,8 +395,18 @@ def use_profiles(path: str | Path) -> None:
     load_profiles.cache_clear()
 
 
+def _engine_rows(engines: list[str]) -> dict[str, tuple[str, str, tuple | None]]:
+    """Rows routed by other engines: name -> (bikemap profile, engine, costing override or None)."""
+    rows: dict[str, tuple[str, str, tuple | None]] = {}
+    for e in engines:
+        rows.update({f"{p}@{e}": (p, e, None) for p in ("safe", "fast")})
+    if "valhalla" in engines:  # Valhalla's own bicycle costing, mapped back onto fast's (legal) segments
+        rows["valhalla"] = ("fast", "valhalla", ("bicycle", {}))
+    return rows
+
+
 def run(
-    source: str, pairs_n: int, seed: int, osrm_url: str | None, *, engine: str = "bikemap", bicycle: bool = True
+    source: str, pairs_n: int, seed: int, osrm_url: str | None, *, engines: list[str] = (), bicycle: bool = True
 ) -> dict[str, Totals]:
     from routes import load_network
     from routes.routing import route_pieces
@@ -413,7 +425,9 @@ def run(
     url = osrm_url or (server.url if server else "")
     ways = WayIndex.from_pbf(source)
     # "safe@osrm": bikemap's profile searched by another engine (routes.backends, --engine)
-    backend = [f"{p}@{engine}" for p in ("safe", "fast")] if engine != "bikemap" else []
+    from routes.backends import backend_for
+
+    backend = _engine_rows(list(engines))
     names = ("safe", "fast", *backend, *(("osrm",) if bicycle else ()))
     results: dict[str, list] = {k: [] for k in names}
     shortest: list[float | None] = []
@@ -430,8 +444,9 @@ def run(
                     results[profile].append(bikemap_stats(router, legs))
                 except BikemapError:
                     results[profile].append(None)
-            for name in backend:
-                profile = name.split("@")[0]
+            for name, (profile, engine, costing) in backend.items():
+                if costing:
+                    backend_for(net, engine).costing[profile] = costing  # type: ignore[union-attr]
                 try:
                     settings.engine = engine
                     router, _, legs = route_pieces(net, [a, b], profile=profile)
@@ -440,6 +455,8 @@ def run(
                     results[name].append(None)
                 finally:
                     settings.engine = "bikemap"
+                    if costing:
+                        backend_for(net, engine).costing.pop(profile, None)  # type: ignore[union-attr]
             if bicycle:
                 got = osrm_route(url, a, b)
                 results["osrm"].append(osrm_stats(got, ways) if got else None)
@@ -461,6 +478,12 @@ def run(
         f"{len(common)} pairs routed by all {len(names)}; safe missed {missed} pair(s) {ref} routed; "
         f"{time.perf_counter() - t0:.0f} s"
     )
+    for engine in engines:
+        other = backend_for(net, engine)
+        print(
+            f"legs searched by bikemap's engine instead of {engine}: {other.fallbacks}"  # type: ignore[union-attr]
+            f"; joined to their points by it: {getattr(other, 'stitched', 0)}"
+        )
     return totals
 
 
@@ -473,7 +496,7 @@ def _ratio(a: float, b: float) -> float:
 
 def report(totals: dict[str, Totals], n_pairs: int) -> None:
     head = (
-        f"{'router':9} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} "
+        f"{'router':13} {'found':>7} {'len p50':>8} {'len p95':>8} {'infra':>7} {'quiet':>7} "
         f"{'main':>7} {'push':>7} {'illegal':>8} {'unmapped':>9}"
     )
     print(head)
@@ -481,7 +504,7 @@ def report(totals: dict[str, Totals], n_pairs: int) -> None:
         s = t.shares()
         p50, p95 = np.percentile(t.ratios, [50, 95]) if t.ratios else (math.nan, math.nan)
         print(
-            f"{k:9} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} "
+            f"{k:13} {t.found:>3}/{n_pairs:<3} {p50:8.3f} {p95:8.3f} "
             f"{s['infra']:7.1%} {s['quiet']:7.1%} "
             f"{s['main']:7.1%} {s['push']:7.1%} {s['illegal']:8.2%} {s['unmapped']:9.2%}"
         )
@@ -507,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--osrm-url", help="use a running osrm-routed (bicycle profile, same file) instead")
     ap.add_argument("--profiles", help="a profiles TOML file to use instead of routes/data/profiles.toml")
-    ap.add_argument("--engine", default="bikemap", help="also route safe and fast with this engine (osrm)")
+    ap.add_argument("--engine", default="bikemap", help="also route with these engines (osrm, valhalla; commas)")
     ap.add_argument("--no-bicycle", action="store_true", help="leave out OSRM's own bicycle profile (osrm-routed)")
     args = ap.parse_args(argv)
     if not Path(args.source).is_file() or not args.source.endswith(".osm.pbf"):
@@ -524,15 +547,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_quality: no such profiles file: {args.profiles}", file=sys.stderr)
             return 2
         use_profiles(args.profiles)
-    if args.engine != "bikemap":
-        from routes.backends import check_engine
+    engines = [e for e in args.engine.split(",") if e != "bikemap"]
+    from routes.backends import check_engine
 
-        try:
-            check_engine(args.engine)
-        except BikemapError as exc:
-            print(f"bench_quality: {exc}", file=sys.stderr)
-            return 2
-    totals = run(args.source, args.pairs, args.seed, args.osrm_url, engine=args.engine, bicycle=not args.no_bicycle)
+    try:
+        for engine in engines:
+            check_engine(engine)
+    except BikemapError as exc:
+        print(f"bench_quality: {exc}", file=sys.stderr)
+        return 2
+    totals = run(args.source, args.pairs, args.seed, args.osrm_url, engines=engines, bicycle=not args.no_bicycle)
     report(totals, args.pairs)
     return 0
 

@@ -13,9 +13,13 @@ strongly connected piece, fixed seed):
 3. with ``--osrm``: OSRM's ``osrm-routed`` (bicycle profile, CH; see
    ``scripts/osrm_setup.sh``) over HTTP on the same coordinates, one
    keep-alive client, both its default request (simplified overview, no steps)
-   and one with the full geometry and steps, as ``/api/route`` answers; with
-   ``--http`` bikemap's own ``GET /api/route`` (``bikemap serve``, one worker)
-   the same way;
+   and one with the full geometry and steps, as ``/api/route`` answers by default;
+   with ``--http`` bikemap's own ``GET /api/route`` (``bikemap serve``, one worker)
+   the same way, both as the page asks it and as OSRM's default
+   (``overview=simplified&steps=false``); with ``--before TREE`` also the
+   ``/api/route`` of another checkout served beside it (before/after in one run).
+   The kinds of request take turns pass by pass (``--passes``), and each
+   server's CPU time per request is read from /proc;
 4. with ``--memory``: the resident memory of ``bikemap serve`` with 1 and with
    4 workers after loading, after the map page and after 40 routes (RSS summed
    over the processes, and PSS, which counts each shared page once);
@@ -32,7 +36,7 @@ Last line: ``p50_ms=... p95_ms=... reference_p50_ms=... speedup=...`` plus the
 OSRM ratios when measured.
 
 Usage: python scripts/bench_routing.py --source FILE [--pairs N] [--profile safe] [--seed 42]
-       [--osrm] [--http] [--memory] [--osmnx] [--turns [--rounds 3]]
+       [--osrm] [--http [--before TREE]] [--passes 3] [--memory] [--osmnx] [--turns [--rounds 3]]
 """
 
 from __future__ import annotations
@@ -137,26 +141,14 @@ def cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def timed(base: str, paths: list[str], pid: int, rounds: int = 3) -> tuple[list[float], int, float]:
-    """`http_p50` over ``rounds`` passes of ``paths``, plus the server's CPU milliseconds per request (`cpu_s`).
-
-    The CPU clock ticks in hundredths of a second: a few passes make it count a few hundred ticks.
-    """
-    c0 = cpu_s(pid)
-    times, bad = [], 0
-    for _ in range(rounds):  # a connection per pass: osrm-routed closes one after 512 requests
-        t, b = http_p50(base, paths)
-        times, bad = times + t, bad + b
-    return times, bad, (cpu_s(pid) - c0) * 1000 / ((len(paths) + min(5, len(paths))) * rounds)
-
-
-def serve(source: str, cache: str, workers: int):
-    """``bikemap serve`` (scripts/bench_http.py's start-up), ready to answer."""
+def serve(source: str, cache: str, workers: int, *, root: str | None = None):
+    """``bikemap serve`` (scripts/bench_http.py's start-up), ready to answer; ``root``: another checkout's."""
     from bench_http import free_port, start_server
 
     port = free_port()
     opts = argparse.Namespace(
-        source=source,
+        root=root,
+        source=str(Path(source).resolve()) if Path(source).exists() else source,
         port=port,
         threads=8,
         workers=workers,
@@ -194,6 +186,13 @@ def main(argv=None) -> int:
     ap.add_argument("--osmnx", action="store_true", help="also time osmnx.routing.shortest_path")
     ap.add_argument("--turns", action="store_true", help="time searches and routes with turn restrictions off and on")
     ap.add_argument("--rounds", type=int, default=3, help="rounds over the pairs for --turns")
+    ap.add_argument("--passes", type=int, default=3, help="passes over the pairs of each HTTP request kind")
+    ap.add_argument(
+        "--before",
+        metavar="TREE",
+        help="with --http: also serve another checkout of bikemap (e.g. `git worktree add /tmp/before main`) "
+        "and time its /api/route beside this one",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as cache:
         try:
@@ -241,56 +240,8 @@ def main(argv=None) -> int:
             f"speedup={pct(ref_ms, 50) / pct(ours, 50):.1f}"
         )
         coords = [((lat[a], lon[a]), (lat[b], lon[b])) for a, b in pairs]
-        osrm_p50 = osrm_full_p50 = None
-        osrm_cpu = osrm_full_cpu = math.nan
-        if args.osrm:
-            from bench_quality import OsrmServer
-
-            server = OsrmServer(Path(args.source))
-            try:
-                osrm_loaded, _ = memory(server.proc.pid)
-                plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
-                times, bad, osrm_cpu = timed(server.url, plain, server.proc.pid)
-                full, _, osrm_full_cpu = timed(
-                    server.url, [p + "?overview=full&geometries=geojson&steps=true" for p in plain], server.proc.pid
-                )
-                osrm_rss, _ = memory(server.proc.pid)
-            finally:
-                server.close()
-            osrm_p50, osrm_full_p50 = pct(times, 50), pct(full, 50)
-            print(
-                f"OSRM CH over HTTP, default request: p50={osrm_p50:.2f} p95={pct(times, 95):.2f} ms, "
-                f"server CPU {osrm_cpu:.2f} ms per request"
-            )
-            print(
-                f"OSRM CH over HTTP, full geometry and steps (what /api/route sends): "
-                f"p50={osrm_full_p50:.2f} p95={pct(full, 95):.2f} ms, server CPU {osrm_full_cpu:.2f} ms per request"
-            )
-            print(
-                f"  not found by OSRM: {bad}; osrm-routed RSS after loading {osrm_loaded:.0f} MB, "
-                f"after the requests {osrm_rss:.0f} MB"
-            )
-            summary += f" osrm_http_p50_ms={osrm_p50:.3f} search_vs_osrm={pct(ours, 50) / osrm_p50:.2f}"
-            summary += f" osrm_rss_mb={osrm_rss:.0f}"
-        if args.http:
-            proc, base = serve(args.source, cache, 1)
-            try:
-                paths = [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords]
-                times, bad, cpu = timed(base, paths, proc.pid)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
-            print(
-                f"bikemap GET /api/route over HTTP: p50={pct(times, 50):.2f} p95={pct(times, 95):.2f} ms "
-                f"({bad} not 200), server CPU {cpu:.2f} ms per request"
-            )
-            summary += f" api_route_p50_ms={pct(times, 50):.2f} api_route_cpu_ms={cpu:.2f}"
-            if osrm_p50:
-                summary += (
-                    f" api_vs_osrm={pct(times, 50) / osrm_p50:.2f}"
-                    f" api_vs_osrm_full={pct(times, 50) / osrm_full_p50:.2f}"
-                    f" cpu_vs_osrm={cpu / osrm_cpu:.2f} cpu_vs_osrm_full={cpu / osrm_full_cpu:.2f}"
-                )
+        if args.osrm or args.http:
+            summary += http_comparison(args, cache, coords)
         if args.memory:
             for workers in (1, 4):
                 proc, base = serve(args.source, cache, workers)
@@ -317,6 +268,107 @@ def main(argv=None) -> int:
             summary += turns_ratio(net, args.profile, pairs, args.rounds)
     print(summary)
     return 1 if mismatches else 0
+
+
+def http_comparison(args, cache: str, coords) -> str:
+    """OSRM and bikemap over HTTP on the same pairs, every kind of request interleaved pass by pass.
+
+    The requests (each its own p50 and server CPU per request):
+
+    - OSRM's default request (simplified overview, no steps) and OSRM asked for the full
+      geometry and steps;
+    - bikemap's ``/api/route`` as the page asks it (full geometry and directions) and as OSRM's
+      default (``overview=simplified&steps=false``);
+    - with ``--before TREE``: the default ``/api/route`` of another checkout (the code before a
+      change), served beside this one, so a before/after pair shares the machine's load.
+
+    Passes of the kinds take turns (``--passes`` rounds), so a busy moment of the shared machine
+    falls on all of them rather than on one.
+    """
+    kinds: list[tuple[str, str, list[str], int]] = []  # (name, base URL, paths, server pid)
+    stop = []
+    try:
+        if args.osrm:
+            from bench_quality import OsrmServer
+
+            server = OsrmServer(Path(args.source))
+            stop.append(server.close)
+            osrm_loaded, _ = memory(server.proc.pid)
+            plain = [f"/route/v1/bicycle/{a[1]:.6f},{a[0]:.6f};{b[1]:.6f},{b[0]:.6f}" for a, b in coords]
+            full = [p + "?overview=full&geometries=geojson&steps=true" for p in plain]
+            kinds += [("osrm", server.url, plain, server.proc.pid), ("osrm_full", server.url, full, server.proc.pid)]
+        if args.http:
+            paths = [f"/api/route?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}" for a, b in coords]
+            proc, base = serve(args.source, cache, 1)
+            stop.append(lambda p=proc: (p.terminate(), p.wait(timeout=30)))
+            kinds += [
+                ("api", base, paths, proc.pid),
+                ("api_simple", base, [p + "&overview=simplified&steps=false" for p in paths], proc.pid),
+            ]
+            if args.before:
+                before_cache = Path(cache) / "before"
+                before_cache.mkdir(exist_ok=True)
+                proc_b, base_b = serve(args.source, str(before_cache), 1, root=args.before)
+                stop.append(lambda p=proc_b: (p.terminate(), p.wait(timeout=30)))
+                kinds.append(("before", base_b, paths, proc_b.pid))
+        times: dict[str, list[float]] = {k[0]: [] for k in kinds}
+        cpu: dict[str, float] = dict.fromkeys(times, 0.0)
+        bad: dict[str, int] = dict.fromkeys(times, 0)
+        for _ in range(args.passes):  # a connection per pass: osrm-routed closes one after 512 requests
+            for name, base, paths, pid in kinds:
+                c0 = cpu_s(pid)
+                t, b = http_p50(base, paths)
+                cpu[name] += cpu_s(pid) - c0
+                times[name] += t
+                bad[name] += b
+        if args.osrm:
+            osrm_rss, _ = memory(server.proc.pid)
+    finally:
+        for close in reversed(stop):
+            close()
+    per_request = {k[0]: cpu[k[0]] * 1000 / ((len(k[2]) + min(5, len(k[2]))) * args.passes) for k in kinds}
+    p50 = {name: pct(t, 50) for name, t in times.items()}
+    line = {
+        name: f"p50={p50[name]:.2f} p95={pct(t, 95):.2f} ms, server CPU {per_request[name]:.2f} ms per request"
+        for name, t in times.items()
+    }
+    out = ""
+    if args.osrm:
+        print(f"OSRM CH over HTTP, default request (simplified overview, no steps): {line['osrm']}")
+        print(f"OSRM CH over HTTP, full geometry and steps (what /api/route sends by default): {line['osrm_full']}")
+        print(
+            f"  not found by OSRM: {bad['osrm']}; osrm-routed RSS after loading {osrm_loaded:.0f} MB, "
+            f"after the requests {osrm_rss:.0f} MB"
+        )
+        out += f" osrm_http_p50_ms={p50['osrm']:.3f} osrm_full_p50_ms={p50['osrm_full']:.3f} osrm_rss_mb={osrm_rss:.0f}"
+    if args.http:
+        print(f"bikemap GET /api/route (full geometry and directions): {line['api']} ({bad['api']} not 200)")
+        print(
+            f"bikemap GET /api/route?overview=simplified&steps=false (like OSRM's default): {line['api_simple']} "
+            f"({bad['api_simple']} not 200)"
+        )
+        out += f" api_route_p50_ms={p50['api']:.2f} api_route_cpu_ms={per_request['api']:.2f}"
+        out += f" api_simple_p50_ms={p50['api_simple']:.2f} api_simple_cpu_ms={per_request['api_simple']:.2f}"
+        if args.before:
+            print(f"before ({args.before}) GET /api/route: {line['before']} ({bad['before']} not 200)")
+            out += f" before_p50_ms={p50['before']:.2f} before_cpu_ms={per_request['before']:.2f}"
+        if args.osrm:
+            pairs = [("api", "osrm_full", "full vs full"), ("api_simple", "osrm", "simplified, no steps vs default")]
+            if args.before:
+                pairs.append(("before", "osrm_full", "before: full vs full"))
+            for ours, theirs, label in pairs:
+                print(
+                    f"  {label}: p50 {p50[ours] / p50[theirs]:.2f}x OSRM's, "
+                    f"server CPU {per_request[ours] / per_request[theirs]:.2f}x"
+                )
+            out += (
+                f" api_vs_osrm_full={p50['api'] / p50['osrm_full']:.2f}"
+                f" cpu_vs_osrm_full={per_request['api'] / per_request['osrm_full']:.2f}"
+                f" api_simple_vs_osrm={p50['api_simple'] / p50['osrm']:.2f}"
+                f" cpu_simple_vs_osrm={per_request['api_simple'] / per_request['osrm']:.2f}"
+                f" api_vs_osrm={p50['api'] / p50['osrm']:.2f}"
+            )
+    return out
 
 
 def turns_ratio(net, profile: str, pairs, rounds: int) -> str:

@@ -249,4 +249,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter = Limiter(get_remote_address, app=app)
     app.extensions[_LIMITER] = limiter
+    if not any(app.config.get(k) for k in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")):
+        # no limit applies to every request (the throttles above count in the limiter's storage
+        # themselves): its per-request check, about a tenth of a cheap route's time, has nothing to do
+        # Flask-Limiter 4 has no public switch for this (3.x's auto_check is gone); the name is
+        # private, so a release that renames it only keeps the check (a test asserts it is gone)
+        check = getattr(limiter, "_check_request_limit", None)
+        hooks = app.before_request_funcs.get(None, [])
+        if check in hooks:
+            hooks.remove(check)
     app.jinja_env.globals["csrf_token"] = csrf_token

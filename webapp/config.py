@@ -19,7 +19,7 @@ CACHE_DIR                 folder of built networks                              
 NETWORK                   an already loaded routes.Network (tests, scripts)      none
 DEM                       elevation data (.hgt/.hgt.zip, folder, GeoTIFF)        none
 WARM_PROFILES             build every profile's router at start                  true
-ENGINE                    routing engine: bikemap, or osrm (Python 3.12+)        bikemap
+ENGINE                    routing engine: bikemap, osrm or valhalla (3.12+)      bikemap
 DATABASE_URL              destination database (SQLAlchemy URL)                  instance SQLite file
 SEED_DESTINATIONS         add the network's OSM destinations to the database     true
 GBFS_URL                  gbfs.json of the bike-share system (live stations)     none

@@ -98,7 +98,10 @@ class _GuardedRequest(Request):
 def _check_query() -> None:
     from flask import request
 
-    check_value({k: request.args.getlist(k) for k in request.args}, "query")
+    # a query holds only text: the walk of `problem` (and its message) only when some text is bad
+    for key, values in request.args.lists():
+        if _BAD_CHARS.search(key) or any(_BAD_CHARS.search(v) for v in values):
+            check_value({k: request.args.getlist(k) for k in request.args}, "query")
 
 
 def init_app(app: Flask) -> None:

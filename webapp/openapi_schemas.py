@@ -79,6 +79,8 @@ _BASE: dict[str, Any] = {
             "type": {"type": "string", "enum": ["Feature"]},
             "geometry": {
                 "type": "object",
+                "nullable": True,
+                "description": "null with overview=false",
                 "properties": {
                     "type": {"type": "string", "enum": ["LineString"]},
                     "coordinates": {
@@ -146,6 +148,7 @@ _BASE: dict[str, Any] = {
                     },
                     "instructions": {
                         "type": "array",
+                        "description": "turn-by-turn directions (absent with steps=false)",
                         "items": {"$ref": "#/components/schemas/Instruction"},
                     },
                 },

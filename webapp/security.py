@@ -19,6 +19,7 @@ always ``HttpOnly`` and ``SameSite=Lax``.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from urllib.parse import urlsplit
@@ -105,6 +106,19 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
 
+    def open_session(self, app: Flask, request):  # type: ignore[no-untyped-def]
+        """As Flask's, without building the cookie's signer for a request that has no cookie (the JSON API's)."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:  # type: ignore[no-untyped-def]
+        """As Flask's: nothing to write for a session that stayed empty and untouched."""
+        if session or session.modified:
+            super().save_session(app, session, response)
+        elif session.accessed:  # what Flask's does then (Flask-Login looks into every session)
+            response.vary.add("Cookie")
+
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -134,6 +148,12 @@ def init_app(app: Flask) -> None:
             resp.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}")
         policy = app.config.get("CSP")
         if policy:
-            tiles = tiles_origin(app.config.get("TILES_URL") or "")
-            resp.headers["Content-Security-Policy"] = policy.format(nonce=csp_nonce(), tiles=tiles).replace("  ", " ")
+            template = _csp_template(policy, app.config.get("TILES_URL") or "")
+            resp.headers["Content-Security-Policy"] = template.replace("\0", csp_nonce())
         return resp
+
+
+@functools.lru_cache(maxsize=8)
+def _csp_template(policy: str, tiles_url: str) -> str:
+    """The ``CSP`` setting filled in but for the nonce (a NUL in its place): made once, not per response."""
+    return policy.format(nonce="\0", tiles=tiles_origin(tiles_url)).replace("  ", " ")

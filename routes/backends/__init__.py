@@ -1,6 +1,6 @@
 """Routing backends: bikemap's own engine, or an existing engine that searches for it.
 
-`routes.settings.engine` names the engine (``bikemap`` or ``osrm``;
+`routes.settings.engine` names the engine (``bikemap``, ``osrm`` or ``valhalla``;
 ``BIKEMAP_ENGINE``, ``bikemap --engine``). With ``bikemap`` (the default) nothing
 here runs. With another engine, `routes.routing.Router.leg` hands every leg whose
 costs are the profile's, or the profile's raised by closures and hazards, to the
@@ -33,11 +33,10 @@ if TYPE_CHECKING:
 __all__ = ["ENGINES", "Backend", "backend_for", "check_engine", "use_engine"]
 
 #: The engines `routes.settings.engine` may name; ``bikemap`` is the library's own.
-#: (Valhalla, the other engine with Python wheels, is not wired in yet: docs/backends.md.)
-ENGINES = ("bikemap", "osrm")
+ENGINES = ("bikemap", "osrm", "valhalla")
 
-#: The Python package each other engine needs, and why it may be missing.
-_PACKAGES = {"osrm": ("osrm", "osrm-bindings")}
+#: The Python module and package each other engine needs (both publish wheels for Python 3.12+ only).
+_PACKAGES = {"osrm": ("osrm", "osrm-bindings"), "valhalla": ("valhalla", "pyvalhalla")}
 
 
 class Backend(Protocol):
@@ -80,9 +79,14 @@ def backend_for(network: Network, engine: str | None = None) -> Backend | None:
     check_engine(engine)
 
     def build() -> Any:
+        folder = network.meta.get("engine_folder")
+        if engine == "valhalla":
+            from .valhalla import ValhallaBackend
+
+            return ValhallaBackend(network, folder=folder)
         from .osrm import OsrmBackend
 
-        return OsrmBackend(network, folder=network.meta.get("engine_folder"))
+        return OsrmBackend(network, folder=folder)
 
     return network._cached(f"backend:{engine}", build)  # type: ignore[no-any-return]
 

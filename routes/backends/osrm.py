@@ -45,7 +45,8 @@ from .. import settings
 from ..errors import EngineUnavailableError
 from ..network import Network
 from ..progress import stage
-from ..routing import Piece, Router, Snap, direct_piece
+from ..routing import Piece, Router, Snap
+from ._mapback import pieces_along, segment_pairs
 
 __all__ = ["OsrmBackend"]
 
@@ -117,10 +118,7 @@ class OsrmBackend:
         self.root = Path(folder or settings.cache_folder) / "osrm"
         self.fallbacks = 0
         self._node_index: dict[int, int] = dict(zip(network.node_id.tolist(), range(network.n_nodes), strict=True))
-        pairs: dict[tuple[int, int], list[int]] = {}
-        for s, (u, v) in enumerate(zip(network.seg_u.tolist(), network.seg_v.tolist(), strict=True)):
-            pairs.setdefault((min(u, v), max(u, v)), []).append(s)
-        self._pairs = pairs
+        self._pairs = segment_pairs(network)
         self._lock = threading.Lock()
         self._engines: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._seg_nodes: list[np.ndarray] | None = None
@@ -362,50 +360,13 @@ class OsrmBackend:
 
     def _pieces(self, router, a: Snap, b: Snap, ids, dists, distance: float, cost) -> list[Piece] | None:
         """OSRM's node ids of a leg as bikemap pieces; None when they do not fit the network."""
-        net = self.network
-        direct = direct_piece(a, b, cost)
-        if direct is not None and abs(direct.share * net.seg_length[a.seg] - distance) <= 1.0 + 0.01 * distance:
-            return [direct]
         cum = np.concatenate([[0.0], np.cumsum(dists)]) if dists else np.zeros(len(ids))
         junctions: list[tuple[int, float]] = []  # (node index, metres along OSRM's route)
         for k, osm in enumerate(ids):
             node = self._node_index.get(osm)
             if node is not None and (not junctions or junctions[-1][0] != node):
                 junctions.append((node, float(cum[min(k, len(cum) - 1)])))
-        ends_a = (int(net.seg_u[a.seg]), int(net.seg_v[a.seg]))
-        ends_b = (int(net.seg_u[b.seg]), int(net.seg_v[b.seg]))
-        i = next((k for k, (n, _) in enumerate(junctions) if n in ends_a), None)
-        k_end = next((k for k in range(len(junctions) - 1, -1, -1) if junctions[k][0] in ends_b), None)
-        if i is None or k_end is None:
-            return None
-        if i + 1 < len(junctions) and {junctions[i][0], junctions[i + 1][0]} == set(ends_a):
-            i += 1  # OSRM's nodes began behind the start, at the segment's other end
-        if k_end - 1 >= i and {junctions[k_end - 1][0], junctions[k_end][0]} == set(ends_b):
-            k_end -= 1
-        if k_end < i:
-            return None
-        first = Piece(a.seg, a.frac, 0.0 if junctions[i][0] == ends_a[0] else 1.0)
-        last = Piece(b.seg, 0.0 if junctions[k_end][0] == ends_b[0] else 1.0, b.frac)
-        middle = []
-        for (x, mx), (y, my) in zip(junctions[i:k_end], junctions[i + 1 : k_end + 1], strict=True):
-            piece = self._segment_between(x, y, my - mx, cost)
-            if piece is None:
-                return None
-            middle.append(piece)
-        return [first, *middle, last]
-
-    def _segment_between(self, x: int, y: int, metres: float, cost: np.ndarray) -> Piece | None:
-        """The rideable segment from junction ``x`` to ``y`` whose length is nearest ``metres``."""
-        net = self.network
-        best: tuple[float, Piece] | None = None
-        for s in self._pairs.get((min(x, y), max(x, y)), []):
-            piece = Piece(s, 0.0, 1.0) if int(net.seg_u[s]) == x else Piece(s, 1.0, 0.0)
-            if not np.isfinite(cost[piece.edge]):
-                continue
-            miss = abs(float(net.seg_length[s]) - metres)
-            if best is None or miss < best[0]:
-                best = (miss, piece)
-        return None if best is None else best[1]
+        return pieces_along(self.network, self._pairs, a, b, junctions, distance, cost)
 
 
 def _way_rows(router: Router, ways: dict[int, tuple[int, bool]]) -> str:

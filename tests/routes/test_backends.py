@@ -176,7 +176,7 @@ def test_cli_route_with_osrm(capsys, gpx_schema, tmp_path, shared_data):
 def test_unknown_engine_is_one_line(capsys):
     from routes.cli import main
 
-    with pytest.raises(InvalidValueError, match="unknown engine 'graphhopper'; choose one of: bikemap, osrm"):
+    with pytest.raises(InvalidValueError, match="unknown engine 'graphhopper'; choose one of: bikemap, osrm, valhalla"):
         check_engine("graphhopper")
     assert main(["route", "--engine", "graphhopper", "--from", "60.17,24.94", "--to", "60.16,24.95"]) == 2
     err = capsys.readouterr().err

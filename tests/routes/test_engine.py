@@ -155,7 +155,9 @@ def test_one_to_many_on_versioned_labels_equals_fresh_labels(liechtenstein_net):
             (router.b_ptr, router.b_adj, router.b_edge) if reverse else (router.f_ptr, router.f_adj, router.f_edge)
         )
         want_d, want_p = one_to_many(router.n, ptr, adj, edge, cost, src, src_c, targets, limit)
-        got_d, got_p = router.costs_from(src, src_c, targets, reverse=reverse, edge_cost=cost, limit=limit)
+        got_d, got_p = router.costs_from(
+            src, src_c, targets, reverse=reverse, edge_cost=cost, limit=limit, sparse=False
+        )
         np.testing.assert_array_equal(got_d, want_d)
         np.testing.assert_array_equal(got_p, want_p)
         nodes, d, p = router.costs_from(src, src_c, targets, reverse=reverse, edge_cost=cost, limit=limit, sparse=True)

@@ -9,6 +9,7 @@ off at the border and cannot.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ from conftest import shared_file
 from routes import settings
 from routes.alternatives import find_alternatives, route_alternatives
 from routes.profiles import get_profile, pushed_turn_cost
-from routes.restrictions import read_restrictions, restriction_value, rules_of, turn_bans
+from routes.restrictions import read_restrictions, restriction_value, rules_of, turn_bans, way_rules_of
 from routes.routing import Router, route, route_pieces
 
 
@@ -69,7 +70,9 @@ def test_what_binds_a_bicycle():
     assert restriction_value({"type": "restriction", "restriction:hgv": "no_left_turn"}) is None
     members = [("w", 1, "from"), ("n", 2, "via"), ("w", 3, "to")]
     assert rules_of(tags, members) == [(0, 1, 1, 2, 3)]
-    assert rules_of(tags, [("w", 1, "from"), ("w", 5, "via"), ("w", 3, "to")]) == []  # via way: not read
+    via_ways = [("w", 1, "from"), ("w", 5, "via"), ("w", 6, "via"), ("w", 3, "to")]
+    assert rules_of(tags, via_ways) == [] and way_rules_of(tags, members) == []  # each reads its own kind
+    assert way_rules_of({**tags, "restriction": "only_straight_on"}, via_ways) == [(1, 3, 1, 3, 5, 6)]
 
 
 def test_the_network_keeps_every_relation_pyosmium_finds(net):
@@ -78,7 +81,8 @@ def test_the_network_keeps_every_relation_pyosmium_finds(net):
     assert len(found) == 3
     rows = sorted(tuple(r) for r in net.restrictions.tolist())
     assert rows == sorted(row for tags, members in found for row in rules_of(tags, members))
-    assert np.array_equal(read_restrictions(str(path)), net.restrictions)  # the XML sources' reader agrees
+    nodes, ways = read_restrictions(str(path))  # the XML sources' reader agrees
+    assert np.array_equal(nodes, net.restrictions) and len(ways) == len(net.way_restrictions) == 0
     for name in ("andorra.osm.pbf", "paris_bss.osm.pbf"):
         assert _osm_restrictions(shared_file(name)) == []
 
@@ -217,3 +221,54 @@ def test_closures_on_the_way_around_keep_the_turn_banned(net, bans):
     edges = [p.edge for p in pieces]
     assert not _turns(edges) & banned and around[len(around) // 2] not in edges
     assert total > router.leg(snaps[0], snaps[1])[0]
+
+
+@pytest.mark.parametrize("push", [True, False])
+def test_tour_matrix_and_bikeshare_trees_cost_what_the_legs_cost(net, bans, push, restrictions_off):
+    """Near each restricted junction: every entry of a tour's matrix, and the bike-share search trees
+    (forward and reverse), cost what `Router.leg` costs, banned turns and pushes included."""
+    from routes.bikeshare import _Tree
+    from routes.tours import travel_matrix
+
+    profile = get_profile("safe") if push else dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    settings.turn_restrictions = True
+    router = net.router(profile)
+    points = [_mid(net, int(e) // 2) for pair in zip(bans.a, bans.b, strict=True) for e in pair]
+    snaps = [router.snap(*p) for p in points]
+    T, C = travel_matrix(router, snaps)
+    for i, j in itertools.permutations(range(len(snaps)), 2):
+        cost, pieces = router.leg(snaps[i], snaps[j])
+        assert C[i, j] == pytest.approx(cost, rel=1e-6)
+        assert T[i, j] == pytest.approx(sum(p.value(router.duration) for p in pieces), rel=1e-6)
+        assert _Tree(router, snaps[i], [snaps[j]]).to(snaps[j])[0] == pytest.approx(cost, rel=1e-6)
+        assert _Tree(router, snaps[j], [snaps[i]], reverse=True).to(snaps[i])[0] == pytest.approx(cost, rel=1e-6)
+    settings.turn_restrictions = False  # the plain graph's matrix takes the banned turns: cheaper
+    plain = net.router(profile)
+    _, C_free = travel_matrix(plain, [plain.snap(*p) for p in points])
+    assert all(C[2 * k, 2 * k + 1] > C_free[2 * k, 2 * k + 1] + 1 for k in range(len(bans)))
+
+
+@pytest.mark.parametrize("push", [True, False])
+def test_reach_follows_the_banned_turns(net, bans, push, restrictions_off):
+    """From the `from` street, the `to` street starts later with restrictions on: around, or after the push."""
+    from routes._trees import edge_start_times, riding_times, start_seeds
+
+    profile = get_profile("safe") if push else dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    when = {}
+    for on in (False, True):
+        settings.turn_restrictions = on
+        router = net.router(profile)
+        dur = riding_times(router, router.cost)
+        for a, b in zip(bans.a.tolist(), bans.b.tolist(), strict=True):
+            snap = router.snap(*_mid(net, a // 2))
+            reached = edge_start_times(router, start_seeds(router, snap, dur), dur, 1800.0)
+            when[on, a, b] = float(reached.at(np.asarray([a, b]))[1])
+            if not on:  # straight on from the start along a, then the turn
+                seed = [s for s in router._out_seeds(snap, dur) if s[2].edge == a][0][1]
+                assert when[on, a, b] == pytest.approx(seed)
+    p = get_profile("safe")
+    push_s = p.turn_push_m / (p.push_speed_kmh / 3.6)
+    for a, b in zip(bans.a.tolist(), bans.b.tolist(), strict=True):
+        assert when[True, a, b] > when[False, a, b] + 1
+        if push:
+            assert when[True, a, b] <= when[False, a, b] + push_s + 1e-9

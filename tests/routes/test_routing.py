@@ -306,3 +306,27 @@ def test_route_cost_counts_closures_and_hazards(demo_net):
     assert route(demo_net, [HELSINKI_A, HELSINKI_B], edge_cost=doubled)["properties"]["cost"] == pytest.approx(
         2 * plain["cost"], rel=1e-3
     )
+
+
+def test_simplified_overview_stays_within_its_tolerance(demo_net):
+    """Douglas-Peucker keeps the ends and drops only positions within the tolerance of the line it keeps."""
+    import shapely
+
+    from routes.routing import SIMPLIFY_SHARE, simplify_line
+
+    full = route(demo_net, [HELSINKI_A, HELSINKI_B])
+    line = np.asarray(full["geometry"]["coordinates"])[:, :2]
+    keep = simplify_line(line)
+    assert keep[0] == 0 and keep[-1] == len(line) - 1 and np.all(np.diff(keep) > 0) and len(keep) < len(line)
+    lat0 = math.radians(line[:, 1].mean())
+    xy = np.column_stack([line[:, 0] * 111_320.0 * math.cos(lat0), line[:, 1] * 110_574.0])
+    tol = max(1.0, SIMPLIFY_SHARE * np.ptp(xy, axis=0).max())
+    kept = shapely.LineString(xy[keep])
+    assert max(shapely.distance(kept, shapely.points(xy))) <= tol * 1.001
+    simple = route(demo_net, [HELSINKI_A, HELSINKI_B], overview="simplified", steps=False)
+    assert simple["geometry"]["coordinates"] == np.asarray(full["geometry"]["coordinates"])[keep].tolist()
+    assert "instructions" not in simple["properties"]
+    assert simple["properties"]["distance_m"] == full["properties"]["distance_m"]
+    assert route(demo_net, [HELSINKI_A, HELSINKI_B], overview="false")["geometry"] is None
+    with pytest.raises(ValueError, match="overview"):
+        route(demo_net, [HELSINKI_A, HELSINKI_B], overview="some")

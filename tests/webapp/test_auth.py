@@ -245,3 +245,23 @@ def test_limits_are_shared_through_redis(tmp_path, demo_net):
     assert [_login(two.test_client(), "ada", "x").status_code for _ in range(2)] == [401, 429]
     for app in (one, two):
         app.extensions["bikemap_db"].dispose()
+
+
+def _limiter_hooks(app) -> list:
+    from webapp.auth import get_limiter
+
+    with app.app_context():
+        limiter = get_limiter()
+    return [f for f in app.before_request_funcs.get(None, []) if getattr(f, "__self__", None) is limiter]
+
+
+def test_limiter_checks_requests_only_when_a_limit_applies_to_every_request(tmp_path, demo_net):
+    """Without a default limit the per-request check is dropped (the throttles still count, above);
+    an operator's ``RATELIMIT_DEFAULT`` keeps it, and it answers 429."""
+    plain = make_staff_app(f"sqlite:///{tmp_path / 'plain.sqlite3'}", demo_net)
+    assert _limiter_hooks(plain) == []
+    limited = make_staff_app(f"sqlite:///{tmp_path / 'limited.sqlite3'}", demo_net, RATELIMIT_DEFAULT="2 per minute")
+    assert len(_limiter_hooks(limited)) == 1
+    client = limited.test_client()
+    codes = [client.get("/api/profiles").status_code for _ in range(3)]
+    assert codes[:2] == [200, 200] and codes[2] == 429, codes

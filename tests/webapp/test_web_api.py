@@ -254,6 +254,8 @@ def test_openapi_document(client, app):
         "names",
         "alternatives",  # webapp.routing_extras
         "pick",
+        "overview",  # as OSRM's
+        "steps",
     }
     assert {"200", "400", "422"} <= set(route["responses"])
     assert "safe" in next(p for p in route["parameters"] if p["name"] == "profile")["schema"]["enum"]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from . import get_db
 from .models import Closure, ClosureHistory, utcnow
 from .versioned import Versioned
 
@@ -91,22 +93,45 @@ def on_street(net, geometry: dict[str, Any]) -> bool:
 
 
 _cost_lock = threading.Lock()
-#: Ids and versions of the active closures, the statement made once (``now`` bound per request).
-_ACTIVE_KEYS = select(Closure.id, Closure.version).where(*_active(bindparam("now"))).order_by(Closure.id)
+#: Ids, versions and ends of the active closures, the statement made once (``now`` bound per request).
+_ACTIVE_KEYS = (
+    select(Closure.id, Closure.version, Closure.ends_at).where(*_active(bindparam("now"))).order_by(Closure.id)
+)
 
 
-def closure_edge_cost_for(session: Session, net, profile: str):
+def _active_keys(session: Callable[[], Session]) -> tuple[tuple[int, int], ...]:
+    """Ids and versions of the active closures: read from the database only when it may have changed.
+
+    Remembered per serving thread with the database's change token (`webapp.storage.changes`:
+    SQLite's ``data_version``, which any commit of any instance on the file changes) and
+    until the first of those closures ends; without a token (PostgreSQL) every call asks.
+    """
+    db = get_db()
+    token, now = db.changes.token(), utcnow()
+    memo = db.changes.memo() if token is not None else None
+    seen = memo.get("closures") if memo is not None else None
+    if seen is not None and seen[0] == token and (seen[1] is None or now < seen[1]):
+        return seen[2]
+    rows = session().execute(_ACTIVE_KEYS, {"now": now}).all()
+    keys = tuple((int(i), int(v)) for i, v, _ in rows)
+    if memo is not None:
+        ends = [e for _, _, e in rows if e is not None]
+        memo["closures"] = (token, min(ends) if ends else None, keys)
+    return keys
+
+
+def closure_edge_cost_for(session: Session | Callable[[], Session], net, profile: str):
     """The ``edge_cost`` array for routing on ``net`` with ``profile`` under the active closures.
 
     None when no closure or hazard is active. Cached per set of active closures
     (their ids and versions), so a new, removed or expired closure counts on the
-    next request while unchanged ones cost one small query.
+    next request; while the database is unchanged (`_active_keys`) no query is made.
+    ``session``: a session, or a function that opens one when needed (`webapp.storage.get_session`).
     """
     from routes.closures import closure_edge_cost
 
-    # every route request asks: only the ids and versions (one small Core query, no ORM rows);
-    # the rows themselves are read when that set is new
-    keys = tuple((int(i), int(v)) for i, v in session.execute(_ACTIVE_KEYS, {"now": utcnow()}))
+    opener = session if callable(session) else lambda: session
+    keys = _active_keys(opener)
     if not keys:
         return None
     key = (id(net), profile, keys)
@@ -115,7 +140,7 @@ def closure_edge_cost_for(session: Session, net, profile: str):
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    rows = session.scalars(select(Closure).where(Closure.id.in_([k[0] for k in keys])).order_by(Closure.id))
+    rows = opener().scalars(select(Closure).where(Closure.id.in_([k[0] for k in keys])).order_by(Closure.id))
     closures = [{"kind": r.kind, "geometry": r.geometry} for r in rows]
     cost = closure_edge_cost(net.router(profile), closures)
     with _cost_lock:

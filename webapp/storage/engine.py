@@ -9,7 +9,7 @@ column) is one `webapp.errors.SettingError` line naming the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import SettingError
+from .changes import DataVersion
 from .models import Base
 
 __all__ = ["MIGRATIONS", "Database", "default_url", "make_engine", "normalise_url", "open_database", "upgrade"]
@@ -130,6 +131,11 @@ class Database:
     url: str
     engine: Engine
     session: sessionmaker[Session]
+    #: Whether anyone committed since a thread last looked (`webapp.storage.changes`).
+    changes: DataVersion = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changes = DataVersion(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

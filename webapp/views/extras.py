@@ -36,7 +36,7 @@ GEOJSON = "application/geo+json"
 
 
 def _edge_cost(profile: str):
-    return closure_edge_cost_for(get_session(), get_network(), profile)  # closures: webapp.storage.closures
+    return closure_edge_cost_for(get_session, get_network(), profile)  # closures: webapp.storage.closures
 
 
 # ----------------------------------------------------------------------------- alternatives

@@ -14,6 +14,7 @@ from routes import get_profile, parse_latlon, parse_points, profile_names, route
 from routes.alternatives import MAX_ALTERNATIVES, route_alternatives
 from routes.errors import InvalidValueError, TooBigError
 from routes.gpx import feature_to_gpx
+from routes.routing import OVERVIEWS
 
 from ..bikeshare import bikeshare_feature
 from ..http import GPX, geojson, query, query_lang
@@ -47,7 +48,7 @@ def route_feature_with_alternatives(start, end, *, n: int, pick: int, profile: s
         n=n,
         profile=profile,
         lang=lang,
-        edge_cost=closure_edge_cost_for(get_session(), get_network(), profile),
+        edge_cost=closure_edge_cost_for(get_session, get_network(), profile),
     )
     if pick >= len(routes):
         raise InvalidValueError(f"pick must be below the number of routes found ({len(routes)}), got {pick}")
@@ -56,15 +57,45 @@ def route_feature_with_alternatives(start, end, *, n: int, pick: int, profile: s
     return chosen
 
 
+def parse_overview_steps(q: dict[str, str], fmt: str) -> tuple[str, bool]:
+    """The checked ``overview`` (full, simplified, false) and ``steps`` (true, false) query parameters.
+
+    OSRM's names and meanings; the defaults (full, true) are what the page draws and the GPX holds.
+    """
+    overview = (q.get("overview") or "full").strip()
+    if overview not in OVERVIEWS:
+        raise InvalidValueError(f"overview must be one of {', '.join(OVERVIEWS)}, got {overview[:20]!r}")
+    steps = (q.get("steps") or "true").strip()
+    if steps not in ("true", "false"):
+        raise InvalidValueError(f"steps must be true or false, got {steps[:20]!r}")
+    if fmt == "gpx" and overview == "false":
+        raise InvalidValueError("a GPX file holds the route's line: overview=false cannot be a GPX download")
+    return overview, steps == "true"
+
+
 @bp.get("/route")
 def api_route():
     q = query(
-        {"from", "to", "via", "profile", "lang", "format", "mode", "names", "alternatives", "pick"},
+        {
+            "from",
+            "to",
+            "via",
+            "profile",
+            "lang",
+            "format",
+            "mode",
+            "names",
+            "alternatives",
+            "pick",
+            "overview",
+            "steps",
+        },
         required=("from", "to"),
     )
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
         raise InvalidValueError(f"format must be geojson or gpx, got {fmt[:20]!r}")
+    overview, steps = parse_overview_steps(q, fmt)
     lang = query_lang(q)
     profile = get_profile(q.get("profile") or "safe").name
     start = parse_latlon(q["from"], what="from")
@@ -75,6 +106,8 @@ def api_route():
     vias = parse_points(";".join(parts), what="via")
     net = get_network()
     n_alt, pick = parse_alternatives(q)
+    if (overview, steps) != ("full", True) and ((q.get("mode") or "bike") != "bike" or n_alt or pick):
+        raise InvalidValueError("overview and steps are for a route of your own bike (mode=bike) without alternatives")
     if (q.get("mode") or "bike") != "bike":  # mode=bikeshare: webapp.bikeshare
         if n_alt or pick:
             raise InvalidValueError("alternatives are for the own bike (mode=bike), not a bike-share trip")
@@ -84,8 +117,10 @@ def api_route():
             raise InvalidValueError("alternative routes go from a start to a destination: via points are not allowed")
         feature = route_feature_with_alternatives(start, end, n=max(n_alt, pick), pick=pick, profile=profile, lang=lang)
     else:
-        cost = closure_edge_cost_for(get_session(), net, profile)  # closures: webapp.storage.closures
-        feature = route(net, [start, *vias, end], profile=profile, lang=lang, edge_cost=cost)
+        cost = closure_edge_cost_for(get_session, net, profile)  # closures: webapp.storage.closures
+        feature = route(
+            net, [start, *vias, end], profile=profile, lang=lang, edge_cost=cost, overview=overview, steps=steps
+        )
     if q.get("names") and (q.get("mode") or "bike") == "bike":
         _name_waypoints(feature, q["names"])
     if fmt == "gpx":
@@ -179,6 +214,20 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "properties.alternatives: each costs at most 1.3 times the best, shares at most 60 % of its "
                     "length with every other, and is locally optimal (no via points)",
                     {"type": "integer", "minimum": 0, "maximum": MAX_ALTERNATIVES, "default": 0},
+                ),
+                param(
+                    "overview",
+                    "The line answered, as OSRM's option: full (default, every position of the streets), "
+                    "simplified (Douglas-Peucker to a pixel of a map showing the whole route, about a "
+                    "thousandth of its extent) or false (geometry null). Only for mode=bike without "
+                    "alternatives; a GPX download cannot be overview=false",
+                    {"type": "string", "enum": list(OVERVIEWS), "default": "full"},
+                ),
+                param(
+                    "steps",
+                    "true (default): turn-by-turn properties.instructions; false: none (as OSRM's steps=false). "
+                    "Only for mode=bike without alternatives",
+                    {"type": "string", "enum": ["true", "false"], "default": "true"},
                 ),
                 param(
                     "pick",

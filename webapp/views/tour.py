@@ -153,7 +153,7 @@ def api_tour():
         destinations=tour_destinations(lang),
         start_time=q.get("start_time") or None,
         lang=lang,
-        edge_cost=closure_edge_cost_for(get_session(), get_network(), profile),  # closures
+        edge_cost=closure_edge_cost_for(get_session, get_network(), profile),  # closures
         included_minutes=included,
     )
     if fmt == "gpx":

@@ -1,0 +1,227 @@
+"""One-to-many searches between snapped points, on the graph a route is searched on.
+
+The travel-time matrices of tours (`routes.tours.travel_matrix`) and the station
+choice of bike-share trips (`routes.bikeshare`) compare many trips at once, one
+search per row. They search the graph `Router.leg` searches: split at the
+junctions where a turn is banned (`routes._turns`), seeded the same way (a first
+piece arrives where its street arrives; a last piece is entered from every node
+that may turn onto it, a pushed turn adding its cost), so each entry of a matrix
+is the cost of the leg a route between the two points takes.
+
+Each search sums a second value (the riding time) along its tree in the same
+compiled pass, and answers only for its targets: nothing of the network's size
+is allocated per search (versioned labels, `routes._search.TreeWorkspace`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from .routing import Piece, Router, Snap
+
+__all__ = ["end_seeds", "start_seeds", "tree_costs"]
+
+Seed = tuple[int, float, Piece]
+
+
+def start_seeds(router: Router, snap: Snap, cost: np.ndarray) -> list[Seed]:
+    """Where a trip from ``snap`` enters the searched graph: (node, cost so far, first piece)."""
+    seeds = router._out_seeds(snap, cost)
+    return router._turn_seeds_out(seeds) if router.turns is not None else seeds
+
+
+def end_seeds(router: Router, snap: Snap, cost: np.ndarray) -> list[Seed]:
+    """Where a trip to ``snap`` leaves the searched graph: (node, cost still to go, last piece)."""
+    seeds = router._in_seeds(snap, cost)
+    return router._turn_seeds_in(seeds) if router.turns is not None else seeds
+
+
+def tree_costs(
+    router: Router,
+    seeds: Sequence[tuple[int, float, float]],
+    targets: np.ndarray,
+    *,
+    reverse: bool = False,
+    edge_cost: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+    limit: float = math.inf,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cheapest cost from the seeds to each target node (``reverse``: from each target to the seeds).
+
+    ``seeds``: (node, cost, value) on the searched graph (`start_seeds`, or `end_seeds` reversed);
+    ``values``: per directed edge, summed along each cheapest path from the seed's value
+    (default the router's durations). Returns (cost, value) per target, ``inf`` where not
+    reached (within ``limit``).
+    """
+    from ._search import one_to_many_ws
+
+    cost = router.cost if edge_cost is None else edge_cost
+    n, _, _, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = router._graph()
+    ptr, adj, edge = (b_ptr, b_adj, b_edge) if reverse else (f_ptr, f_adj, f_edge)
+    targets = np.asarray(targets, np.int64)
+    out_cost = np.full(len(targets), np.inf)
+    out_val = np.full(len(targets), np.inf)
+    if not len(seeds) or not len(targets):
+        return out_cost, out_val
+    ws = router._shared.tree_workspace(n)
+    ver = ws.next_version()
+    one_to_many_ws(
+        ptr,
+        adj,
+        edge,
+        router._arc_cost(cost),
+        np.asarray([s[0] for s in seeds], np.int64),
+        np.asarray([s[1] for s in seeds], np.float64),
+        targets,
+        float(limit),
+        ws.dist,
+        ws.pred,
+        ws.label,
+        ws.settled,
+        ws.target,
+        ver,
+        _arc_values(router, router.duration if values is None else values),
+        np.asarray([s[2] for s in seeds], np.float64),
+        ws.acc,
+    )
+    done = ws.settled[targets] == ver
+    out_cost[done] = ws.dist[targets[done]]
+    out_val[done] = ws.acc[targets[done]]
+    return out_cost, out_val
+
+
+def _arc_values(router: Router, values: np.ndarray) -> np.ndarray:
+    """Per arc of the searched graph, its directed edge's value (kept for the router's durations)."""
+    turns = router.turns
+    if turns is None:
+        return values
+    kept = getattr(router, "_arc_values", None)
+    if kept is not None and kept[0] is values:
+        return kept[1]
+    arc_values = values[turns.arc_edge]
+    if values is router.duration:  # the one asked again and again
+        router._arc_values = (values, arc_values)  # type: ignore[attr-defined]
+    return arc_values
+
+
+def riding_times(router: Router, cost: np.ndarray) -> np.ndarray:
+    """Per directed edge, its riding time where ``cost`` lets it be ridden, else inf (kept for the router's own)."""
+    kept = getattr(router, "_riding_times", None)
+    if kept is not None and kept[0] is cost:
+        return kept[1]
+    dur = np.where(np.isfinite(cost), router.duration, np.inf)
+    if cost is router.cost:
+        router._riding_times = (cost, dur)  # type: ignore[attr-defined]
+    return dur
+
+
+class EdgeTimes:
+    """When a rider may start along each directed edge a search reached (`edge_start_times`).
+
+    ``segments``: the segments those edges ride (each once). ``at(edges)``: their start
+    times, inf for edges not reached. The times live in this thread's per-edge labels,
+    valid for this search only (versioned like `routes._search.TreeWorkspace`): read them
+    before the next search.
+    """
+
+    def __init__(self, segments: np.ndarray, times: np.ndarray, stamp: np.ndarray, version: int):
+        self.segments = segments
+        self._times, self._stamp, self._version = times, stamp, version
+
+    def at(self, edges: np.ndarray) -> np.ndarray:
+        return np.where(self._stamp[edges] == self._version, self._times[edges], np.inf)
+
+
+def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], dur: np.ndarray, limit: float):
+    """When a rider from the seeds may start along each directed edge within ``limit`` seconds (`EdgeTimes`).
+
+    One search over riding times ``dur`` (`riding_times`) on the searched graph: a banned turn
+    takes the time of pushing it (``turn_push_m`` at the pushing speed) where the profile pushes
+    it, and is not made where it does not. It costs what it reaches, not the network's size.
+    """
+    from ._search import edge_starts, one_to_many_ws
+
+    n, _, _, f_ptr, f_adj, f_edge, *_ = router._graph()
+    ws = router._shared.tree_workspace(n)
+    m = 2 * router.network.n_segments
+    labels = router._shared.__dict__.setdefault("_edge_labels", threading.local())
+    times, stamp = getattr(labels, "times", None), getattr(labels, "stamp", None)
+    if times is None or stamp is None or len(times) != m:
+        times, stamp = labels.times, labels.stamp = np.empty(m), np.zeros(m, np.int64)
+        labels.version = 0
+    labels.version += 1  # the edges' own count: searches on graphs of other sizes share these labels
+    edge_ver = labels.version
+    if not seeds:
+        return EdgeTimes(np.zeros(0, np.int64), times, stamp, edge_ver)
+    turns = router.turns
+    extra = _turn_seconds(router) if turns is not None else None
+    nodes = one_to_many_ws(
+        f_ptr,
+        f_adj,
+        f_edge,
+        _arc_times(router, dur, extra),
+        np.asarray([s[0] for s in seeds], np.int64),
+        np.asarray([s[1] for s in seeds], np.float64),
+        np.zeros(0, np.int64),
+        float(limit),
+        ws.dist,
+        ws.pred,
+        ws.label,
+        ws.settled,
+        ws.target,
+        ws.next_version(),
+        _NO_VALUES,
+        _NO_VALUES,
+        ws.acc,
+    )
+    segments = edge_starts(
+        nodes,
+        ws.dist,
+        float(limit),
+        f_ptr,
+        f_edge,
+        _NO_EDGES if turns is None else turns.arc_edge,
+        _NO_VALUES if extra is None else extra,
+        m,
+        times,
+        stamp,
+        edge_ver,
+    )
+    return EdgeTimes(segments, times, stamp, edge_ver)
+
+
+def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+    """Per arc of the searched graph, its riding time (with the copies' turns; kept for the router's own)."""
+    turns = router.turns
+    if turns is None or extra is None:
+        return dur
+    kept = getattr(router, "_arc_times", None)
+    if kept is not None and kept[0] is dur:
+        return kept[1]
+    arc_t = turns.arc_cost(dur, extra)
+    if dur is riding_times(router, router.cost):  # the router's own: asked again and again
+        router._arc_times = (dur, arc_t)  # type: ignore[attr-defined]
+    return arc_t
+
+
+_NO_VALUES = np.zeros(0)
+_NO_EDGES = np.zeros(0, np.int64)
+
+
+def _turn_seconds(router: Router) -> np.ndarray | None:
+    """Per arc of a junction's copy, the seconds its turn adds: 0, a pushed banned turn's, inf if not made."""
+    extra = router._turn_extra
+    if extra is None:
+        return None
+    kept = getattr(router, "_turn_s", None)
+    if kept is not None and kept[0] is extra:
+        return kept[1]
+    p = router.profile
+    push_s = p.turn_push_m / (p.push_speed_kmh / 3.6) if p.push_speed_kmh > 0 else math.inf
+    seconds = np.where(np.isfinite(extra) & (extra > 0), push_s, extra)
+    router._turn_s = (extra, seconds)  # type: ignore[attr-defined]
+    return seconds
