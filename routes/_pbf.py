@@ -33,7 +33,7 @@ from numba import njit
 from . import settings
 from .network import EARTH_RADIUS_M
 from .progress import stage
-from .restrictions import restriction_array, rules_of, way_restriction_array, way_rules_of
+from .restrictions import junction_ids, member_ways, restriction_array, rules_of, way_restriction_array, way_rules_of
 
 __all__ = ["read_pbf"]
 
@@ -73,10 +73,9 @@ def read_pbf(path: str, *, poi_match: Callable[[dict[str, str]], bool], progress
     tag_dicts = [dict(k) for k in tag_table]  # one dict per distinct tag set, shared by its segments
     restrictions = restriction_array(rules)
     way_restrictions = way_restriction_array(way_rules)
-    # the via-node junctions, and both ends of every member way of a via-way restriction
-    members = set(way_restrictions[:, 2:].ravel().tolist()) - {0}
+    members = member_ways(way_restrictions)
     ends = [r[[0, -1]] for r, w in zip(refs, way_ids, strict=True) if w in members] if members else []
-    keep = np.concatenate([restrictions[:, 3], *ends])
+    keep = junction_ids(restrictions, ends)
     with stage("building the cycling network"):
         fields = _simplify(
             refs,

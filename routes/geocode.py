@@ -49,6 +49,9 @@ from .errors import InvalidValueError
 from .network import Network
 from .sources import resolve_source
 
+#: How near a named street's geometry point must be for `PlaceIndex.reverse` to name a point by it.
+STREET_REACH_M = 60.0
+
 __all__ = [
     "KINDS",
     "PLACES_VERSION",
@@ -285,28 +288,49 @@ class PlaceIndex:
             return {"kind": "place", "label": place}
         return None
 
-    #: The network's named streets near a point (set by `attach_network`).
-    _street_tree: cKDTree | None = None
-    _street_names: list[str] = []
+    #: The network whose named streets name a point (set by `attach_network`), and which segments have a name.
+    _net: Network | None = None
+    _named: np.ndarray | None = None
 
     def attach_network(self, net: Network) -> PlaceIndex:
         """Use the network's street geometry to name a point on a street (more exact than the index's centres)."""
-        named = [s for s, t in enumerate(net.tags) if t.get("name")]
-        if not named:
-            return self
-        counts = np.diff(net.offsets)[named]
-        idx = np.concatenate([np.arange(net.offsets[s], net.offsets[s + 1]) for s in named])
-        pts = net.coords[idx]
-        # densify: a point every ~15 m along each segment would be exact; the geometry points suffice for 60 m
-        self._street_tree = cKDTree(_xy(pts[:, 1], pts[:, 0]))
-        self._street_names = list(np.repeat(np.array([net.tags[s]["name"] for s in named], dtype=object), counts))
+        named = np.fromiter((bool(t.get("name")) for t in net.tags), dtype=bool, count=net.n_segments)
+        if named.any():
+            self._net, self._named = net, named
         return self
 
     def _street_at(self, lat: float, lon: float) -> str:
-        if self._street_tree is None:
+        """The name of the named street's geometry point nearest to (lat, lon) within `STREET_REACH_M` (on `_xy`).
+
+        The candidates come from the network's snapping grid (`routes._snapgrid`, memory-mapped
+        from the cache): a k-d tree of every point of every named street cost about 45 MB of
+        each server process on a 100k-junction network (issue #19).
+        """
+        net, named = self._net, self._named
+        if net is None or named is None:
             return ""
-        dist, i = self._street_tree.query(_xy([lat], [lon])[0])
-        return self._street_names[int(i)] if dist <= 60.0 else ""
+        from ._snapgrid import network_grid
+
+        grid = network_grid(net)
+        # a box (metres of Network.project) holding every point within STREET_REACH_M on _xy's plane,
+        # whose x depends on each point's own latitude: widened by |lon| times the latitude span
+        dlat = STREET_REACH_M / 110_574.0
+        dlon = (STREET_REACH_M / 111_320.0 + abs(lon) * math.radians(dlat)) / max(
+            math.cos(math.radians(min(90.0, abs(lat) + dlat))), 1e-9
+        )
+        kx, ky = net._scale
+        x, y = net.project(lon, lat)
+        pieces = grid.candidates(float(x), float(y), max(dlon * kx, dlat * ky) + 1.0)
+        pieces = pieces[named[np.searchsorted(net.offsets, pieces, side="right") - 1]]
+        if not len(pieces):
+            return ""
+        points = np.unique(np.concatenate([pieces, pieces + 1]))  # every point of a named street in the box
+        where = _xy(net.coords[points, 1], net.coords[points, 0]) - _xy([lat], [lon])[0]
+        dist = np.sqrt((where * where).sum(axis=1))
+        k = int(np.argmin(dist))
+        if dist[k] > STREET_REACH_M:
+            return ""
+        return net.tags[int(np.searchsorted(net.offsets, points[k], side="right") - 1)]["name"]
 
 
 def name_waypoints(feature: dict[str, Any], index: PlaceIndex) -> dict[str, Any]:

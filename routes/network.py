@@ -64,6 +64,11 @@ class Network:
         The contraction order of the junctions for the routing hierarchy
         (`routes._cch`); computed when the network is built, None in networks
         made by hand (then computed on first use).
+    snap_starts, snap_pieces
+        The snapping index (`routes._snapgrid`: the streets' straight pieces by grid
+        cell; its extent is ``meta["snap_grid"]``); made when the network is built
+        and memory-mapped from the cache, None in networks made by hand (then made
+        on first use).
     """
 
     name: str
@@ -84,6 +89,8 @@ class Network:
     node_order: np.ndarray | None = None
     restrictions: np.ndarray | None = None
     way_restrictions: np.ndarray | None = None
+    snap_starts: np.ndarray | None = None
+    snap_pieces: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -99,6 +106,8 @@ class Network:
         state.setdefault("node_order", None)
         state.setdefault("restrictions", None)
         state.setdefault("way_restrictions", None)
+        state.setdefault("snap_starts", None)
+        state.setdefault("snap_pieces", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()
@@ -118,6 +127,9 @@ class Network:
         """(west, south, east, north) of all geometry."""
 
         def build():
+            kept = self.meta.get("bounds")  # written by the build: a cached network's coordinates stay on disk
+            if kept is not None and len(kept) == 4:
+                return tuple(float(v) for v in kept)
             lon, lat = self.coords[:, 0], self.coords[:, 1]
             return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
@@ -202,6 +214,14 @@ class Network:
 
     def segment_coords(self, s: int) -> np.ndarray:
         return self.coords[self.offsets[s] : self.offsets[s + 1]]
+
+    def segment_xy(self, s: int) -> np.ndarray:
+        """Segment ``s``'s geometry in local metres: the rows of `xy`, without making all of `xy`."""
+        xy = self._derived.get("xy")
+        if xy is not None:
+            return xy[self.offsets[s] : self.offsets[s + 1]]
+        c = self.segment_coords(s)
+        return np.column_stack(self.project(c[:, 0], c[:, 1]))
 
     def router(self, profile="safe"):
         """The warm routing structure for a profile (built once, then reused).

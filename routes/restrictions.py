@@ -32,6 +32,8 @@ import numpy as np
 
 __all__ = [
     "TurnBans",
+    "junction_ids",
+    "member_ways",
     "read_restrictions",
     "restriction_array",
     "restriction_value",
@@ -134,6 +136,42 @@ def read_restrictions(path: str) -> tuple[np.ndarray, np.ndarray] | None:
     except (RuntimeError, OSError, ValueError):  # a file OSMnx could read but libosmium cannot: no restrictions
         return None
     return restriction_array(rules), way_restriction_array(way_rules)
+
+
+def member_ways(way_restrictions: np.ndarray | None) -> set[int]:
+    """The OSM ids of every way of a restriction over via ways: its ``from``, ``to`` and via ways."""
+    if way_restrictions is None or not len(way_restrictions):
+        return set()
+    return set(way_restrictions[:, 2:].ravel().tolist()) - {0}
+
+
+def junction_ids(restrictions: np.ndarray | None, way_ends: list[np.ndarray]) -> np.ndarray:
+    """The OSM nodes a network keeps as junctions for its restrictions, whatever the simplification.
+
+    The via nodes, and both ends of every way of a restriction over via ways (``way_ends``: the
+    first and last node ids of each `member_ways`), so every restricted turn happens at a
+    junction and a via way's segments are its own, even where a way was split only to map a
+    restriction (its two parts merely continue each other).
+    """
+    via = np.zeros(0, np.int64) if restrictions is None else np.asarray(restrictions, np.int64)[:, 3]
+    return np.unique(np.concatenate([via, *(np.asarray(e, np.int64) for e in way_ends)]))
+
+
+def way_ends(path: str, ways: set[int]) -> list[np.ndarray]:
+    """The first and last node ids of each of ``ways`` in an OSM file (libosmium; [] if unreadable)."""
+    if not ways:
+        return []
+    import osmium
+
+    ends: list[np.ndarray] = []
+    w: Any  # a way: the filter lets nothing else through
+    try:
+        for w in osmium.FileProcessor(path).with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)):
+            if w.id in ways and len(w.nodes) >= 2:
+                ends.append(np.asarray([w.nodes[0].ref, w.nodes[-1].ref], np.int64))
+    except (RuntimeError, OSError, ValueError):
+        return []
+    return ends
 
 
 def restriction_array(rules: list[tuple[int, int, int, int, int]]) -> np.ndarray:

@@ -22,6 +22,7 @@ import shapely
 
 from . import settings
 from ._csr import csr
+from ._snapgrid import nearest_distance, nearest_segment, network_grid
 from ._turns import TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
@@ -120,15 +121,44 @@ class _Shared:
         every = np.arange(len(src), dtype=np.int64)
         self.f_ptr, self.f_adj, self.f_edge = csr(n, src, dst, every)
         self.b_ptr, self.b_adj, self.b_edge = csr(n, dst, src, every)
-        xy, off = network.xy, network.offsets
-        self.lines = shapely.linestrings(xy, indices=np.repeat(np.arange(network.n_segments), np.diff(off)))
-        self.tree = shapely.STRtree(self.lines)
-        self.proj_len = shapely.length(self.lines)
+        # snapping: the cache's memory-mapped grid (routes._snapgrid), made now for a network built by hand
+        self.grid = network_grid(network)
         self._network = network
         self.n = n
         self._hierarchy: Any = None
         self._lock = threading.Lock()
         self._local = threading.local()
+
+    @property
+    def lines(self) -> np.ndarray:
+        """Every segment as a shapely LineString in local metres (map matching and reach areas only).
+
+        Made on first use, not at start: snapping uses the grid, and these objects are
+        about 80 MB of a 100k-junction network's memory with their tree (issue #19).
+        """
+        return self._geometry()[0]
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree of `lines` (map matching), made on first use."""
+        return self._geometry()[1]
+
+    @property
+    def proj_len(self) -> np.ndarray:
+        """Length of every segment in local metres (of `lines`)."""
+        return self._geometry()[2]
+
+    def _geometry(self) -> tuple[np.ndarray, shapely.STRtree, np.ndarray]:
+        geometry = getattr(self, "_lines_tree", None)
+        if geometry is None:
+            with self._lock:
+                geometry = getattr(self, "_lines_tree", None)
+                if geometry is None:
+                    net = self._network
+                    index = np.repeat(np.arange(net.n_segments), np.diff(net.offsets))
+                    lines = shapely.linestrings(net.xy, indices=index)
+                    geometry = self._lines_tree = (lines, shapely.STRtree(lines), shapely.length(lines))
+        return geometry
 
     def segment_table(self) -> _SegmentTable:
         """Per segment: highway and surface codes, cycle infrastructure and main-road flags (for route summaries)."""
@@ -328,16 +358,15 @@ class Router:
         if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         x, y = self.network.project(lon, lat)
-        pt = shapely.Point(float(x), float(y))
+        x, y = float(x), float(y)
         for mask in (self._seg_big, self._seg_ok) if avoid_small else (self._seg_ok,):
-            seg, dist = self._nearest(pt, mask, limit, edge_cost)
+            seg, dist = self._nearest(x, y, mask, limit, edge_cost)
             if seg >= 0:
                 break
         else:
-            _, far_m = self._nearest(pt, self._seg_ok, 20 * limit, None)
-            if far_m == math.inf:  # farther still: how far the nearest street of any kind is (one cheap query)
-                _, any_m = self._shared.tree.query_nearest(pt, return_distance=True)
-                far_m = float(any_m[0]) if len(any_m) else math.inf
+            _, far_m = self._nearest(x, y, self._seg_ok, 20 * limit, None)
+            if far_m == math.inf:  # farther still: how far the nearest street of any kind is
+                far_m = nearest_distance(self.network, self._shared.grid, x, y)
             far = f"{far_m:.0f} m" if far_m < math.inf else "far"
             exc = OffNetworkError(
                 f"{point_name(what)} ({lat:.6f},{lon:.6f}) is {far} from the nearest street the "
@@ -346,9 +375,11 @@ class Router:
             )
             exc.details = {"distance_m": round(far_m, 1) if far_m < math.inf else None}  # how far (the page)
             raise exc
-        line = self._lines[seg]
+        # the point on the chosen segment: shapely on its one line, exactly as when every line was kept
+        line = shapely.LineString(self.network.segment_xy(seg))
+        pt = shapely.Point(x, y)
         along = line.project(pt)
-        length = self._proj_len[seg]
+        length = line.length
         frac = float(along / length) if length > 0 else 0.0
         on = line.interpolate(along)
         slon, slat = self.network.unproject(on.x, on.y)
@@ -361,34 +392,22 @@ class Router:
         u, v = self.network.seg_u[s.seg], self.network.seg_v[s.seg]
         return int(self._piece[v if self._big_node[u] else u])  # the end off the big network
 
-    @staticmethod
-    def _open(seg: int, edge_cost: np.ndarray) -> bool:
-        return bool(np.isfinite(edge_cost[2 * seg]) or np.isfinite(edge_cost[2 * seg + 1]))
-
-    def _nearest(self, pt, mask: np.ndarray, limit: float, edge_cost: np.ndarray | None) -> tuple[int, float]:
+    def _nearest(
+        self, x: float, y: float, mask: np.ndarray, limit: float, edge_cost: np.ndarray | None
+    ) -> tuple[int, float]:
         """Nearest segment within ``limit`` that ``mask`` allows and ``edge_cost`` leaves open: (seg, m), or (-1, inf).
 
-        One spatial index serves every profile: the nearest segment of all is
-        usually allowed; when it is not, the candidates within the limit are
-        checked in order of distance.
+        One spatial index (`routes._snapgrid`) serves every profile; equal distances go to
+        the lowest segment id.
         """
-        tree = self._shared.tree
-        hit, dist = tree.query_nearest(pt, max_distance=limit, return_distance=True, all_matches=True)
-        if len(hit) == 0:
-            return -1, math.inf
-        for k in np.argsort(hit, kind="stable"):  # equal distances: the lowest segment id, as before
-            seg = int(hit[k])
-            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
-                return seg, float(dist[k])
-        cand = tree.query(pt, predicate="dwithin", distance=limit)
-        if len(cand) == 0:
-            return -1, math.inf
-        d = shapely.distance(self._shared.lines[cand], pt)
-        for k in np.lexsort((cand, d)):
-            seg = int(cand[k])
-            if mask[seg] and (edge_cost is None or self._open(seg, edge_cost)):
-                return seg, float(d[k])
-        return -1, math.inf
+
+        def allowed(seg: np.ndarray) -> np.ndarray:
+            ok = mask[seg]
+            if edge_cost is not None:
+                ok &= np.isfinite(edge_cost[2 * seg]) | np.isfinite(edge_cost[2 * seg + 1])
+            return ok
+
+        return nearest_segment(self.network, self._shared.grid, x, y, limit, allowed)
 
     # ------------------------------------------------------------------ search
 
@@ -862,7 +881,7 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
         if network.ele is not None:
             c = np.column_stack([c, network.ele[span]])
         return c[::-1] if piece.f1 < piece.f0 else c
-    xy = network.xy[span]
+    xy = network.segment_xy(piece.seg)  # not all of `xy`: a request must not make an array of the network's size
     if network.ele is not None:  # heights ride along as a third column
         xy = np.column_stack([xy, network.ele[span]])
     lo, hi = sorted((piece.f0, piece.f1))
@@ -935,7 +954,8 @@ def feature_from_legs(
     n_turns = 0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
         at, arc = router.turns.banned_turns(edge, leg_of)
-        totals["cost"] += float(router._turn_extra[arc].sum())
+        extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
+        totals["cost"] += float(extra[np.isfinite(extra)].sum())
         if router.profile.mode == "bicycle":  # the instruction says so
             for k in at.tolist() if steps else ():
                 steps_in[k]["push_turn"] = True

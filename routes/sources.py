@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 #: 4: .osm.pbf read with pyosmium; the cache is a folder of .npy arrays (memory-mapped) and a pickle.
 #: 5: turn restrictions (`Network.restrictions`); their via nodes are junctions.
 #: 6: turn restrictions over via ways (`Network.way_restrictions`); their ways' ends are junctions.
-BUILD_VERSION = 6
+#: 7: in XML sources too (OSMnx's simplification merged a way split only to map a restriction).
+#: 8: the snapping index (`Network.snap_starts`, `snap_pieces`: `routes._snapgrid`).
+BUILD_VERSION = 8
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -223,6 +225,9 @@ def load_network(
     report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")
     with stage("ordering the junctions for the routing hierarchy"):
         net.node_order = _node_order(net)
+    report("indexing the streets for snapping")
+    with stage("indexing the streets for snapping"):
+        _add_snap_grid(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
         report("writing the cache")
@@ -241,6 +246,15 @@ def _node_order(net: Network) -> np.ndarray:
     return compute_order(net.n_nodes, src, dst, net.node_lat, net.node_lon)
 
 
+def _add_snap_grid(net: Network) -> None:
+    from ._snapgrid import build_grid
+
+    net.meta["bounds"] = net.bounds  # kept: reading them again would page in every coordinate at start
+    grid = build_grid(net)
+    net.snap_starts, net.snap_pieces = grid.starts, grid.pieces
+    net.meta["snap_grid"] = grid.meta()
+
+
 #: Network fields kept as ``.npy`` files in the cache folder (memory-mapped when read).
 _ARRAYS = (
     "node_id",
@@ -257,6 +271,8 @@ _ARRAYS = (
     "node_order",
     "restrictions",
     "way_restrictions",
+    "snap_starts",
+    "snap_pieces",
 )
 
 
@@ -338,12 +354,16 @@ def _build(src: Source, progress: Progress | None = None) -> Network:
             G, pois = _fetch_online(src)
     if G.number_of_edges() == 0:
         raise SourceError(f"no streets found in {src.label}")
-    with stage("building the cycling network"):
-        net = _network_from_graph(G, name=src.label, pois=pois)
+    rows = way_rows = None
+    keep = np.zeros(0, np.int64)
     if src.kind == "xml":  # OSMnx reads no relations: the turn restrictions come from a pass of libosmium
-        from .restrictions import read_restrictions
+        from .restrictions import junction_ids, member_ways, read_restrictions, way_ends
 
-        net.restrictions, net.way_restrictions = read_restrictions(src.spec) or (None, None)
+        rows, way_rows = read_restrictions(src.spec) or (None, None)
+        keep = junction_ids(rows, way_ends(src.spec, member_ways(way_rows)))
+    with stage("building the cycling network"):
+        net = _network_from_graph(G, name=src.label, pois=pois, keep=keep)
+    net.restrictions, net.way_restrictions = rows, way_rows
     return net
 
 
@@ -526,12 +546,25 @@ def _pois_from_gdf(gdf) -> list[dict[str, Any]]:
     return pois
 
 
-def _network_from_graph(G: nx.MultiDiGraph, *, name: str, pois: list[dict]) -> Network:
-    """Merge chains of segments between junctions and pack the result in arrays."""
+#: The node attribute that makes OSMnx's simplification keep a node as a junction.
+_KEEP = "bikemap_junction"
+
+
+def _network_from_graph(G: nx.MultiDiGraph, *, name: str, pois: list[dict], keep: np.ndarray | None = None) -> Network:
+    """Merge chains of segments between junctions and pack the result in arrays.
+
+    ``keep``: OSM node ids that stay junctions wherever they are (the turn restrictions' nodes,
+    `routes.restrictions.junction_ids`), as the .osm.pbf reader keeps them (`routes._pbf`).
+    """
     import osmnx as ox
 
     G.graph.setdefault("crs", "epsg:4326")
-    G = ox.simplify_graph(G, edge_attrs_differ=list(settings.way_tags), remove_rings=False)
+    kept = [n for n in ([] if keep is None else keep.tolist()) if n in G]
+    for n in kept:
+        G.nodes[n][_KEEP] = True
+    G = ox.simplify_graph(
+        G, node_attrs_include=[_KEEP] if kept else None, edge_attrs_differ=list(settings.way_tags), remove_rings=False
+    )
     node_ids = np.fromiter(G.nodes, dtype=np.int64, count=G.number_of_nodes())
     index = {int(n): i for i, n in enumerate(node_ids)}
     node_lon = np.array([G.nodes[n]["x"] for n in node_ids], dtype=np.float64)

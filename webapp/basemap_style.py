@@ -12,7 +12,7 @@ the local ``name`` (tilemaker writes it as ``name:latin``).
 
 With the network's own tiles (`routes.overlay`), the safety-coloured network
 is drawn here too, in the colours, widths and dashes of
-`webapp.mapview.NETWORK_STYLES`, above the roads and under every label: town,
+`webapp.netstyle.NETWORK_STYLES`, above the roads and under every label: town,
 village and street names stay readable on top of it at every zoom (issue #18).
 Its layers are ``network-<class>``; ``static/js/overlay.js`` switches them.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .mapview import NETWORK_STYLES
+from .netstyle import NETWORK_STYLES
 
 __all__ = ["FONT_BOLD", "FONT_REGULAR", "basemap_style", "network_layers_style"]
 

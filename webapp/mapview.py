@@ -1,4 +1,4 @@
-"""The Folium map of a network: the frame of the map page, and the drawn network's geometry.
+"""The Folium map of a network: the frame of the map page (the drawn network: `webapp.netstyle`).
 
 `build_map` makes the `folium.Map`; `render_map` turns it into the three
 pieces a page template needs (header, map element, script), with CDN links
@@ -21,93 +21,27 @@ from typing import Any
 
 import folium
 import folium.plugins
-import numpy as np
-import shapely
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from routes import Network
-from routes.overlay import segment_kinds, segment_style_class
+from routes.overlay import segment_style_class
 
 from .assets import localize_header
+from .netstyle import NETWORK_STYLES, network_layers
 
 __all__ = [
-    "NETWORK_STYLES",
+    "NETWORK_STYLES",  # re-exported: its home is webapp.netstyle
     "NONCE",
     "build_map",
     "closures_map_layer",
-    "network_layers",
+    "network_layers",  # re-exported: its home is webapp.netstyle
     "render_map",
     "segment_style_class",  # re-exported: its home is routes.overlay
 ]
 
 #: Placeholder written where the per-request CSP nonce goes.
 NONCE = "__BIKEMAP_CSP_NONCE__"
-
-#: Style of each street class (Leaflet path options); the panel legend uses the same colours.
-NETWORK_STYLES: dict[str, dict[str, Any]] = {
-    "cycleway": {"color": "#1a9850", "weight": 3.5, "opacity": 0.9},
-    "quiet": {"color": "#4575b4", "weight": 2.5, "opacity": 0.75},
-    "main": {"color": "#d73027", "weight": 3.5, "opacity": 0.85},
-    "push": {"color": "#7f7f7f", "weight": 1.5, "opacity": 0.8, "dashArray": "4 4"},
-}
-
-#: Tolerance of the drawn network's simplification, in degrees (~1 m).
-SIMPLIFY_DEG = 1e-5
-
-#: Most points of the drawn network before it is simplified harder (about 10 bytes each).
-MAX_DRAWN_COORDS = 20_000
-
-#: Coarsest simplification of the drawn network, in degrees (~8 m): still on the right street.
-MAX_SIMPLIFY_DEG = 8e-5
-
-
-def network_layers(
-    net: Network,
-    *,
-    tolerance: float = SIMPLIFY_DEG,
-    max_coords: int = MAX_DRAWN_COORDS,
-    segments: np.ndarray | None = None,
-) -> dict[str, dict[str, Any]]:
-    """One GeoJSON Feature (MultiLineString, simplified and merged) per drawing class.
-
-    The simplification tolerance starts at ``tolerance`` and doubles (up to
-    `MAX_SIMPLIFY_DEG`) while the drawing has more than ``max_coords`` points,
-    so a whole region stays a page a phone can load. ``segments`` (indices)
-    draws only those segments (the ones in view), else all.
-    """
-    kinds = segment_kinds(net)
-    counts = np.diff(net.offsets)
-    if segments is None:
-        segments = np.arange(net.n_segments)
-    segments = np.asarray(segments, dtype=np.int64)
-    lens = counts[segments]
-    first = np.repeat(net.offsets[segments] - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    points = net.coords[first + np.arange(int(lens.sum()))]
-    index = np.repeat(np.arange(len(segments)), lens)
-    lines = shapely.linestrings(points, indices=index) if len(lens) else np.array([])
-    kinds = kinds[segments]
-    merged = {}
-    for kind in NETWORK_STYLES:
-        chosen = lines[kinds == kind]
-        if len(chosen):
-            merged[kind] = shapely.line_merge(shapely.multilinestrings(chosen))
-    while True:
-        simple = {k: shapely.simplify(g, tolerance, preserve_topology=False) for k, g in merged.items()}
-        total = sum(int(shapely.get_num_coordinates(g)) for g in simple.values())
-        if total <= max_coords or tolerance * 2 > MAX_SIMPLIFY_DEG:
-            break
-        tolerance *= 2
-    out = {}
-    for kind, geom in simple.items():
-        parts = shapely.get_parts(geom)
-        coords = [np.round(shapely.get_coordinates(p), 5).tolist() for p in parts if not p.is_empty]
-        out[kind] = {
-            "type": "Feature",
-            "properties": {"class": kind, "tolerance_deg": tolerance},
-            "geometry": {"type": "MultiLineString", "coordinates": coords},
-        }
-    return out
 
 
 class _Hook(MacroElement):

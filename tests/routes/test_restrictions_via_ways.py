@@ -175,3 +175,66 @@ def test_hierarchy_equals_reference_on_every_pair(net):
                 assert fast == pytest.approx(ref, rel=1e-6, abs=1e-9)
                 assert not any(_rides(edges, chain) for chain in banned)
                 assert router.cost[edges].sum() == pytest.approx(fast, rel=1e-9)
+
+
+#: Haldenweg, split where a mapper splits a way to map a restriction on part of it: its first
+#: stretch goes on into the rest at a node no other street touches, with the same tags.
+HALDENWEG, SPLIT_AT, REST, BECKAGAESSLI = 29596053, 3, -29596053, 28712184
+
+
+def _split_haldenweg(path: Path) -> None:
+    """The fixture, Haldenweg split at its fourth node, with a ``no_straight_on`` from Beckagässli over
+    the first stretch onto the rest, and one over the split node itself."""
+    import osmium
+
+    with osmium.SimpleWriter(str(path)) as writer:
+        for obj in osmium.FileProcessor(str(FIXTURE)):
+            if obj.is_way() and obj.id == HALDENWEG:
+                refs, tags = [n.ref for n in obj.nodes], dict(obj.tags)
+                split = refs[SPLIT_AT]
+                writer.add_way(obj.replace(nodes=refs[: SPLIT_AT + 1], tags=tags))
+                writer.add_way(obj.replace(id=REST, nodes=refs[SPLIT_AT:], tags=tags))
+            else:
+                writer.add(obj)
+        tags = {"type": "restriction", "restriction": "no_straight_on"}
+        members = [[("w", BECKAGAESSLI, "from"), ("w", HALDENWEG, "via"), ("w", REST, "to")]]
+        members.append([("w", HALDENWEG, "from"), ("n", split, "via"), ("w", REST, "to")])
+        for rid, m in zip((-3, -4), members, strict=True):
+            writer.add_relation(osmium.osm.mutable.Relation(id=rid, tags=tags, members=m))
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+def test_a_restriction_on_a_split_way_keeps_its_junctions(tmp_path, suffix):
+    """The split node, where two ways with the same tags merely continue each other, stays a junction
+    in XML sources as in .osm.pbf ones (OSMnx's simplification would merge the two stretches), so a
+    restriction over the first stretch, or over the node, resolves."""
+    path = tmp_path / f"split{suffix}"
+    _split_haldenweg(path)
+    split = load_network(str(path), use_cache=False)
+    bans = turn_bans(split)
+    assert (bans.relations, bans.resolved) == (4, 4)
+    chains = {_ways(split, (*le, a, b)) for le, a, b in zip(bans.lead, bans.a, bans.b, strict=True)}
+    assert {(BECKAGAESSLI, HALDENWEG, REST), (HALDENWEG, REST)} <= chains
+    whole = load_network(str(FIXTURE), use_cache=False)
+    assert split.n_segments == whole.n_segments + 1  # one more junction: the split node
+
+
+def test_a_track_ridden_through_a_banned_manoeuvre_matches_with_a_finite_cost(net, bans):
+    """A GPX track is what was ridden: through a turn the profile may not even push (``turn_push_m = 0``),
+    the matched route still has a cost (it was ``inf``, and the API's JSON said ``Infinity``)."""
+    import json
+
+    from routes.matching import match_track
+
+    profile = dataclasses.replace(get_profile("safe"), turn_push_m=0.0)
+    lead, a, b = bans.lead[0], int(bans.a[0]), int(bans.b[0])
+    points = []
+    for e in (*lead, a, b):
+        c = net.segment_coords(e // 2)[:: 1 if e % 2 == 0 else -1]
+        t = np.linspace(0.0, 1.0, max(2, int(net.seg_length[e // 2] / 20)))
+        along = np.linspace(0.0, 1.0, len(c))
+        points += [(float(np.interp(x, along, c[:, 1])), float(np.interp(x, along, c[:, 0]))) for x in t]
+    feature = match_track(net, points, profile=profile)
+    props = feature["properties"]
+    assert props["pushed_turns"] == 1 and math.isfinite(props["cost"]) and props["cost"] > 0
+    json.dumps(feature, allow_nan=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
 import sys
 
 import pytest
@@ -33,6 +34,35 @@ def test_migrations_create_every_table(database):
     with database.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []  # models == migrations
     upgrade(database.engine)  # running again changes nothing
+
+
+def test_head_revision_is_the_migrations_head():
+    """The start-up check without Alembic (`engine.HEAD_REVISION`) names the migrations folder's one head."""
+    from alembic.script import ScriptDirectory
+
+    from webapp.storage.engine import HEAD_REVISION, _alembic_config
+
+    assert ScriptDirectory.from_config(_alembic_config()).get_heads() == [HEAD_REVISION]
+
+
+def test_a_database_at_head_opens_without_alembic(tmp_path):
+    from webapp.storage.engine import at_head, make_engine, open_database
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    open_database(url).dispose()  # created and migrated (Alembic)
+    code = (
+        "import sys; from webapp.storage.engine import open_database; "
+        f"open_database({url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"
+    engine = make_engine(url)
+    assert at_head(engine)
+    with engine.begin() as conn:  # a database one migration behind is not at head: Alembic migrates it
+        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    assert not at_head(engine)
+    engine.dispose()
+    assert not at_head(make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
 
 
 def test_sqlite_file_settings(tmp_path):

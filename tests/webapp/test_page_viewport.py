@@ -71,6 +71,27 @@ def test_network_in_a_box(client, demo_net):
     assert client.get("/api/network?bbox=0,0,1,1").get_json()["features"] == []
 
 
+def test_segments_in_a_box_are_the_strtrees(app, demo_net):
+    """The overlay's boxes array picks exactly the segments an STRtree of the lines picked."""
+    import numpy as np
+    import shapely
+
+    from webapp.views import overlay
+
+    with app.app_context():
+        boxes, _ = overlay._index(demo_net)
+    counts = np.diff(demo_net.offsets)
+    lines = shapely.linestrings(demo_net.coords, indices=np.repeat(np.arange(demo_net.n_segments), counts))
+    tree = shapely.STRtree(lines)
+    rng = np.random.default_rng(4)
+    w0, s0, e0, n0 = demo_net.bounds
+    for _ in range(200):
+        w, e = np.sort(rng.uniform(w0 - 0.01, e0 + 0.01, 2))
+        s, n = np.sort(rng.uniform(s0 - 0.01, n0 + 0.01, 2))
+        got = np.flatnonzero((boxes[0] <= e) & (boxes[2] >= w) & (boxes[1] <= n) & (boxes[3] >= s))
+        assert got.tolist() == np.sort(tree.query(shapely.box(w, s, e, n))).tolist()
+
+
 def test_network_box_with_too_many_segments_keeps_the_main_classes(client, demo_net, monkeypatch):
     from webapp.views import overlay
 

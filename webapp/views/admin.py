@@ -27,7 +27,7 @@ from ..errors import (
     WebError,
     status_of,
 )
-from ..mapview import NETWORK_STYLES, network_layers
+from ..netstyle import NETWORK_STYLES, network_layers
 from ..network import get_network
 from ..staff_pages import check_form_csrf, form_int, localise, map_config, page, require_page, t, template_globals
 from ..storage import get_session
@@ -131,7 +131,7 @@ def network_json():
     """The streets the staff maps draw under their markers (with or without tiles).
 
     The same merged, simplified class layers as the public map
-    (`webapp.mapview.network_layers`), built and compressed once per network and app.
+    (`webapp.netstyle.network_layers`), built and compressed once per network and app.
     """
     require_page("editor")
     net = get_network()

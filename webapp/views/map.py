@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
+from types import ModuleType
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
@@ -25,7 +27,7 @@ from routes import get_profile, profile_names, settings
 
 from ..compress import cached_response, packed
 from ..i18n import get_lang, gettext, strings_json, strings_url
-from ..mapview import NETWORK_STYLES, NONCE, build_map, closures_map_layer, render_map
+from ..netstyle import NETWORK_STYLES
 from ..network import get_network
 from ..photos import FORMATS as PHOTO_FORMATS
 from ..storage import get_session
@@ -37,9 +39,32 @@ __all__ = ["bp", "map_parts"]
 bp = Blueprint("map", __name__)
 
 _lock = threading.Lock()
+_import_lock = threading.Lock()
 _KEY = "bikemap.map_parts"
 _STRINGS_KEY = "bikemap.strings_packed"
-_INLINE = re.compile(rf'<script nonce="{NONCE}">(.*?)</script>', re.S)
+
+
+def _mapview() -> ModuleType:
+    """`webapp.mapview` (Folium), imported by the first page built rather than at start (issue #19).
+
+    Folium tries ``import pandas`` only to accept DataFrames as locations (``folium.utilities``:
+    an optional import, checked with ``pd is not None``), which bikemap never passes. Pandas is
+    about 27 MB in every server process, so it is kept out of this one import: a ``None`` in
+    ``sys.modules`` makes ``import pandas`` raise ImportError, then the entry is removed again.
+    The serving process imports pandas nowhere else (geopandas and OSMnx are build-time only).
+    """
+    if "folium" not in sys.modules and "pandas" not in sys.modules:
+        with _import_lock:  # not _lock: map_parts holds it while building
+            if "folium" not in sys.modules:
+                sys.modules["pandas"] = None  # type: ignore[assignment]
+                try:
+                    import folium  # noqa: F401
+                finally:
+                    if sys.modules.get("pandas", False) is None:
+                        del sys.modules["pandas"]
+    from .. import mapview
+
+    return mapview
 
 
 def map_parts(lang: str) -> dict[str, Any]:
@@ -71,23 +96,25 @@ def _reports() -> dict[str, object]:
 
 
 def _build(lang: str, session) -> dict[str, Any]:
+    mv = _mapview()
+    inline = re.compile(rf'<script nonce="{mv.NONCE}">(.*?)</script>', re.S)
     cfg = current_app.config
     t = lambda k: gettext(k, lang)  # noqa: E731
     closures = public_closures(session)
-    m = build_map(
+    m = mv.build_map(
         get_network(),
         t,
         lang=lang,
         tiles_url=cfg.get("TILES_URL") or "",
         tiles_attribution=cfg.get("TILES_ATTRIBUTION") or "",
         data_attribution=cfg.get("DATA_ATTRIBUTION") or "",
-        extra_layers={"closures": closures_map_layer(closures, t)} if closures["features"] else None,
+        extra_layers={"closures": mv.closures_map_layer(closures, t)} if closures["features"] else None,
     )
-    parts = render_map(m, lambda path: url_for("static", filename=path))
+    parts = mv.render_map(m, lambda path: url_for("static", filename=path))
     # Folium's inline scripts (header and body) become one script file: the page needs no nonce
-    script = "\n".join(_INLINE.findall(parts["header"])) + "\n" + parts["script"]
+    script = "\n".join(inline.findall(parts["header"])) + "\n" + parts["script"]
     # styles need no nonce: the policy allows inline styles (style-src 'unsafe-inline', webapp.config)
-    header = _INLINE.sub("", parts["header"]).replace(f'<style nonce="{NONCE}">', "<style>")
+    header = inline.sub("", parts["header"]).replace(f'<style nonce="{mv.NONCE}">', "<style>")
     script_key = hashlib.sha256(script.encode()).hexdigest()[:16]
     net = get_network()
     html = render_template(

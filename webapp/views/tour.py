@@ -14,7 +14,6 @@ from flask import Blueprint, Response, jsonify
 from routes import get_profile, parse_latlon
 from routes.errors import FeedError, InvalidValueError
 from routes.places import category_label, load_categories
-from routes.tours import DEFAULT_BUDGET_MIN, destinations_from_network, plan_tour, tour_to_gpx
 
 from ..bikeshare import gbfs_client
 from ..http import GPX, geojson, query, query_lang
@@ -92,11 +91,15 @@ def _budget(q: dict[str, str], included: float | None) -> tuple[float | None, fl
             "budget=included needs a bike-share feed whose pricing plans say how many "
             "minutes a ride includes; give budget_min instead"
         )
+    from routes.tours import DEFAULT_BUDGET_MIN  # numba: imported by the first tour, not at start (issue #19)
+
     return (max(DEFAULT_BUDGET_MIN, included) if budget_min is None else budget_min), included
 
 
 def tour_destinations(lang: str = "en") -> list[dict[str, Any]]:
     """The destinations tours may visit, as plain dicts for `routes.tours` (ids: database ids)."""
+    from routes.tours import destinations_from_network
+
     return stored_destinations(get_session(), lang=lang) or destinations_from_network(get_network())
 
 
@@ -129,6 +132,8 @@ def api_tour_destinations():
 
 @bp.get("/tour")
 def api_tour():
+    from routes.tours import plan_tour, tour_to_gpx
+
     q = query(_PARAMS, required=("start",))
     fmt = q.get("format") or "geojson"
     if fmt not in ("geojson", "json", "gpx"):
