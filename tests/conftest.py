@@ -87,10 +87,39 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
-#: The longest test files, started first: on two processes (./dev test: pytest-xdist, a file each) the
-#: others then share the second process instead of one long file running alone at the end.
-_LONGEST_FIRST = ("tests/webapp/test_schema.py", "tests/webapp/test_crash_import.py")
+#: The longest test files, longest first (CPU seconds of each, `--durations` and a per-file timer, December
+#: 2026; a new long file belongs here too). ./dev test runs a file per process (pytest-xdist --dist loadfile):
+#: started first, they run beside the many short files, so no long file is left running alone at the end
+#: (longest processing time first); the files not listed keep their order after them.
+_LONGEST_FIRST = (
+    "tests/webapp/test_schema.py",  # ~70 s
+    "tests/webapp/test_crash_import.py",  # ~55 s, mostly waiting on the server it kills
+    # not a browser file among the first three: they start together, cold and loaded, and a tour's first
+    # search on the cold live server then took longer than the page waits (20 s)
+    "tests/routes/test_tours.py",
+    "tests/webapp/test_visitor_browser.py",  # ~75 s, chromium and the server
+    "tests/webapp/test_browser.py",
+    "tests/webapp/test_concurrency.py",
+    "tests/webapp/test_bikeshare_planner_browser.py",
+    "tests/webapp/test_xss.py",
+    "tests/webapp/test_featured_browser.py",
+    "tests/webapp/test_web_api.py",
+    "tests/webapp/test_tours_browser.py",
+    "tests/webapp/test_elevation_web.py",
+    "tests/webapp/test_routing_extras_browser.py",
+    "tests/webapp/test_featured.py",
+    "tests/webapp/test_basemap_browser.py",  # tilemaker builds
+    "tests/webapp/test_basemap.py",
+    "tests/webapp/test_admin_browser.py",
+    "tests/webapp/test_hostile_input.py",
+    "tests/webapp/test_admin.py",
+    "tests/test_docs.py",  # mkdocs build --strict
+    "tests/test_wheel.py",  # builds and installs the wheel
+    "tests/webapp/test_web_cli.py",
+)
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: not item.nodeid.startswith(_LONGEST_FIRST))  # stable: the rest keep their order
+    rank = {name: i for i, name in enumerate(_LONGEST_FIRST)}
+    # stable: the tests of a file keep their order, and so do the files not listed
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

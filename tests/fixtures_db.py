@@ -72,6 +72,7 @@ def make_staff_app(db_url, net, **config):
         "WARM_PROFILES": False,
         "TILES_URL": "",
         "SEED_DESTINATIONS": False,
+        "COST_TIME_S": 30,  # wall-clock: see fixtures_web.TEST_COST_TIME_S
         # tests sign in often from one address: the throttle's own tests set their limits
         "LOGIN_LIMIT_ADDRESS": "1000 per minute",
         "LOGIN_LIMIT_ACCOUNT": "1000 per minute",
