@@ -21,9 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .profiles import pushed_turn_seconds
 from .routing import Piece, Router, Snap
 
-__all__ = ["end_seeds", "start_seeds", "tree_costs"]
+__all__ = ["end_seeds", "seed_time", "start_seeds", "tree_costs"]
 
 Seed = tuple[int, float, Piece]
 
@@ -54,8 +55,8 @@ def tree_costs(
 
     ``seeds``: (node, cost, value) on the searched graph (`start_seeds`, or `end_seeds` reversed);
     ``values``: per directed edge, summed along each cheapest path from the seed's value
-    (default the router's durations). Returns (cost, value) per target, ``inf`` where not
-    reached (within ``limit``).
+    (default the router's durations, with the time of each pushed banned turn). Returns
+    (cost, value) per target, ``inf`` where not reached (within ``limit``).
     """
     from ._search import one_to_many_ws
 
@@ -103,6 +104,9 @@ def _arc_values(router: Router, values: np.ndarray) -> np.ndarray:
     if kept is not None and kept[0] is values:
         return kept[1]
     arc_values = values[turns.arc_edge]
+    seconds = _turn_seconds(router) if values is router.duration else None
+    if seconds is not None:  # a pushed banned turn takes its time (an unmade one is never on a cheapest path)
+        arc_values[turns.n_edges :] += np.where(np.isfinite(seconds), seconds, 0.0)
     if values is router.duration:  # the one asked again and again
         router._arc_values = (values, arc_values)  # type: ignore[attr-defined]
     return arc_values
@@ -220,8 +224,18 @@ def _turn_seconds(router: Router) -> np.ndarray | None:
     kept = getattr(router, "_turn_s", None)
     if kept is not None and kept[0] is extra:
         return kept[1]
-    p = router.profile
-    push_s = p.turn_push_m / (p.push_speed_kmh / 3.6) if p.push_speed_kmh > 0 else math.inf
-    seconds = np.where(np.isfinite(extra) & (extra > 0), push_s, extra)
+    seconds = np.where(np.isfinite(extra) & (extra > 0), pushed_turn_seconds(router.profile), extra)
     router._turn_s = (extra, seconds)  # type: ignore[attr-defined]
     return seconds
+
+
+def seed_time(router: Router, seed_cost: float, piece: Piece, cost: np.ndarray) -> float:
+    """The riding time of a seed's piece, with the pushed turn onto it when its cost includes one.
+
+    A last piece entered from a junction's copy (`Router._turn_seeds_in`) costs the piece plus,
+    for a banned turn made on foot, the pushed turn: that turn takes `pushed_turn_seconds` too.
+    """
+    t = piece.value(router.duration)
+    if router.turns is not None and seed_cost > piece.value(cost) * (1 + 1e-9) + 1e-9:
+        t += pushed_turn_seconds(router.profile)
+    return t

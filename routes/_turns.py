@@ -158,6 +158,18 @@ class TurnGraph:
         """The node an arrival along directed ``edge`` reaches (its junction, or the copy for it)."""
         return int(self.arc_dst[edge])
 
+    def leave(self, node: int, edge: int, extra: np.ndarray) -> tuple[int, float]:
+        """Where riding ``edge`` from ``node`` of this graph leads, and what its turn adds (inf: banned).
+
+        From a junction (or ``node < 0``: a ride with no history), the plain arc; from a copy, its arc.
+        """
+        if node < self.n_junctions:
+            return int(self.arc_dst[edge]), 0.0
+        j = self._arc_at.get((node, edge))
+        if j is None:  # not a street of the copy's junction: no history carries over
+            return int(self.arc_dst[edge]), 0.0
+        return int(self.arc_dst[self.n_edges + j]), float(extra[j])
+
     def departures(self, edge: int, extra: np.ndarray) -> list[tuple[int, float]]:
         """The nodes from which ``edge`` may be ridden, with what the turn onto it adds (0 or a pushed turn)."""
         out = [(int(self.arc_src[edge]), 0.0)]
@@ -167,10 +179,10 @@ class TurnGraph:
                 out.append((int(self.arc_src[arc]), add))
         return out
 
-    def banned_turns(self, edges: np.ndarray, leg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def banned_turns(self, edges: np.ndarray, reset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Banned turns along a path of directed edges: positions ``k`` (the turn from ``edges[k - 1]``
-        onto ``edges[k]``; with ``leg``, only within one leg, each leg starting on the plain graph) and
-        the index of each one's copy arc.
+        onto ``edges[k]``) and the index of each one's copy arc. ``reset``: per position, True where
+        the ride starts anew on the plain graph (a rider who turned round in the middle of a street).
 
         The path is followed through the copies only from an edge that starts a history (rare).
         """
@@ -182,14 +194,14 @@ class TurnGraph:
             return none, none
         n, m, arc_dst, arc_at = self.n_junctions, self.n_edges, self.arc_dst, self._arc_at
         path = edges.tolist()
-        legs = None if leg is None else leg.tolist()
+        anew = None if reset is None else reset.tolist()
         at, arcs = [], []
         i = int(starts[0])
         node = int(arc_dst[path[i]])  # along the first edge that starts a history, from the plain graph
         i += 1
         while i < len(path):
             e = path[i]
-            if node >= n and (legs is None or legs[i] == legs[i - 1]):
+            if node >= n and (anew is None or not anew[i]):
                 j = arc_at.get((node, e))
                 if j is not None:  # on from a copy
                     if self.x_ban[j] >= 0:
@@ -204,11 +216,11 @@ class TurnGraph:
                     break
                 i = int(starts[nxt])
                 e = path[i]
-            node = int(arc_dst[e])  # along e from the plain graph (a new leg starts there too)
+            node = int(arc_dst[e])  # along e from the plain graph (a ride turned round starts there too)
             i += 1
         return np.asarray(at, np.int64), np.asarray(arcs, np.int64)
 
-    def penalty(self, edges: np.ndarray, extra: np.ndarray, leg: np.ndarray | None = None) -> float:
+    def penalty(self, edges: np.ndarray, extra: np.ndarray, reset: np.ndarray | None = None) -> float:
         """What the turns along a path of directed edges add (inf if it makes a banned, unpushed turn)."""
-        _, j = self.banned_turns(edges, leg)
+        _, j = self.banned_turns(edges, reset)
         return float(extra[j].sum()) if len(j) else 0.0

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ._trees import end_seeds, start_seeds, tree_costs
+from ._trees import end_seeds, seed_time, start_seeds, tree_costs
 from .budget import check_budget
 from .errors import FeedError, InvalidValueError, NoRouteError, OffNetworkError
 from .geo import check_latlon
@@ -97,10 +97,8 @@ class _Tree:
         self._at: dict[int, tuple[float, float]] = {}
         if seeds and len(nodes):
             check_budget("this bike-share trip")  # routes.budget: the caller's time cap, between searches
-            dur = router.duration
-            c, t = tree_costs(
-                router, [(n, c, p.value(dur)) for n, c, p in seeds], nodes, reverse=reverse, edge_cost=cost
-            )
+            timed = [(n, c, seed_time(router, c, p, cost)) for n, c, p in seeds]
+            c, t = tree_costs(router, timed, nodes, reverse=reverse, edge_cost=cost)
             self._at = dict(zip(nodes.tolist(), zip(c.tolist(), t.tolist(), strict=True), strict=True))
 
     def to(self, other: Snap) -> tuple[float, float]:
@@ -115,7 +113,7 @@ class _Tree:
         for node, c, piece in ends:
             at = self._at.get(node)
             if at is not None and at[0] + c < best[0]:
-                best = (at[0] + c, at[1] + piece.value(r.duration))
+                best = (at[0] + c, at[1] + seed_time(r, c, piece, cost))
         return best
 
 

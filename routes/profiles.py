@@ -332,7 +332,14 @@ def pushed_turn_cost(p: Profile) -> float:
     """
     if p.mode != "bicycle" or p.push_speed_kmh <= 0 or p.turn_push_m <= 0:
         return float("inf")
-    return p.turn_push_m / (p.push_speed_kmh / 3.6) * p.push_factor
+    return pushed_turn_seconds(p) * p.push_factor
+
+
+def pushed_turn_seconds(p: Profile) -> float:
+    """How long a banned turn made on foot takes: ``turn_push_m`` at the pushing speed; inf where not pushed."""
+    if p.mode != "bicycle" or p.push_speed_kmh <= 0 or p.turn_push_m <= 0:
+        return float("inf")
+    return p.turn_push_m / (p.push_speed_kmh / 3.6)
 
 
 def _segment_speed_factor(p: Profile, c: SegmentClass, access: int, infra: str | None = None) -> tuple[float, float]:

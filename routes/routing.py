@@ -29,14 +29,14 @@ from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigErro
 from .geo import check_latlon
 from .instructions import Stretches, build_instructions
 from .network import Network
-from .profiles import PUSH, Profile, get_profile, is_main_road, pushed_turn_cost
+from .profiles import PUSH, Profile, get_profile, is_main_road, pushed_turn_cost, pushed_turn_seconds
 from .restrictions import turn_bans
 from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
 
 if TYPE_CHECKING:
     from ._search import TreeWorkspace, Workspace
 
-__all__ = ["Piece", "Router", "Snap", "route", "route_pieces"]
+__all__ = ["Piece", "Ride", "Router", "Snap", "route", "route_legs", "route_pieces"]
 
 #: Strongly connected pieces smaller than this many junctions (or than half the
 #: largest piece, on a small extract) are avoided when snapping: they are mapping
@@ -84,6 +84,20 @@ class Piece(NamedTuple):
         whichever way its segment may be ridden.
         """
         return float(per_edge[self.edge]) * self.share if self.share > 0 else 0.0
+
+
+class Ride(NamedTuple):
+    """Where a leg left the rider on the graph split at restricted junctions (`routes._turns`).
+
+    ``edge``: the directed edge of the leg's last piece; ``node``: the node of the split graph that
+    piece was entered from (a junction's copy carries the ride's history); ``mid``: the piece ends
+    inside its street (a via point there), not at its end junction. The next leg starts from it,
+    so a via point does not wipe the history a turn restriction reads.
+    """
+
+    node: int
+    edge: int
+    mid: bool
 
 
 _WAYS = ((0.0, 1.0), (1.0, 0.0))  # a whole segment along its way (even edge ids), against it (odd)
@@ -454,8 +468,13 @@ class Router:
             return [(int(self.network.seg_v[s.seg]), 0.0, Piece(s.seg, 1.0, 1.0))]
         return []
 
-    def leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+    def leg(
+        self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None, ride: Ride | None = None
+    ) -> tuple[float, list[Piece]]:
         """Cheapest legal way from snap ``a`` to snap ``b``: (cost, pieces).
+
+        ``ride``: where the leg before left the rider (`ride_after`), so the turn restrictions
+        hold across a via point; None: the ride starts at ``a``.
 
         With another engine (`routes.settings.engine`, `routes.backends`) the search is
         that engine's, for the profile's costs and for costs closures and hazards raise;
@@ -467,18 +486,20 @@ class Router:
             backend = backend_for(self.network)
             if backend is not None:
                 return backend.leg(self, a, b, edge_cost=edge_cost)
-        return self.own_leg(a, b, edge_cost=edge_cost)
+        return self.own_leg(a, b, edge_cost=edge_cost, ride=ride)
 
-    def own_leg(self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None) -> tuple[float, list[Piece]]:
+    def own_leg(
+        self, a: Snap, b: Snap, *, edge_cost: np.ndarray | None = None, ride: Ride | None = None
+    ) -> tuple[float, list[Piece]]:
         """`leg` searched by bikemap's own engine (CCH, or the reference search), whatever the setting."""
         cost = self.cost if edge_cost is None else edge_cost
         out, inn = self._out_seeds(a, cost), self._in_seeds(b, cost)
         if self.turns is not None:  # seeds on the graph with the restricted junctions split
-            out, inn = self._turn_seeds_out(out), self._turn_seeds_in(inn)
+            out, inn = self._turn_seeds_out(out, ride), self._turn_seeds_in(inn)
         best, pieces = math.inf, []
         direct = direct_piece(a, b, cost)  # both on one segment: maybe just ride along it
         if direct is not None:
-            best, pieces = direct.value(cost), [direct]
+            best, pieces = self._direct_cost(direct, out, cost, ride), [direct]
         if out and inn:
             total, arcs, edges = self._arc_path(
                 np.asarray([s[0] for s in out], np.int64),
@@ -510,11 +531,66 @@ class Router:
             kept = [p for p in pieces if p.share > 0]
         return float(best), kept or pieces[:1]
 
-    def _turn_seeds_out(self, seeds: list[tuple[int, float, Piece]]) -> list[tuple[int, float, Piece]]:
-        """Start seeds: riding a piece of a street up to its end arrives where that street arrives."""
-        turns = self.turns
-        assert turns is not None
-        return [(turns.entry(p.edge) if p.share > 0 else n, c, p) for n, c, p in seeds]
+    def _turn_seeds_out(
+        self, seeds: list[tuple[int, float, Piece]], ride: Ride | None = None
+    ) -> list[tuple[int, float, Piece]]:
+        """Start seeds: riding a piece of a street up to its end arrives where that street arrives.
+
+        After a leg that left the rider in ``ride``: riding on along the same street arrives where
+        that leg's last piece leads; at a junction, the rider stands at the node the leg reached
+        (a copy, with its history), and a first piece leaving it turns from there (a banned turn
+        adds its push, or is not made); turning round inside a street starts a new history.
+        """
+        turns, extra = self.turns, self._turn_extra
+        assert turns is not None and extra is not None
+        if ride is None:
+            return [(turns.entry(p.edge) if p.share > 0 else n, c, p) for n, c, p in seeds]
+        out: list[tuple[int, float, Piece]] = []
+        for n, c, p in seeds:
+            if p.share == 0:
+                here = -1 if ride.mid else turns.leave(ride.node, ride.edge, extra)[0]
+                out.append((here if here >= 0 and int(turns.junction[here]) == n else n, c, p))
+                continue
+            tail, paid = self._tail(ride, p)
+            node, add = turns.leave(tail, p.edge, extra)
+            if paid:
+                add = 0.0  # on along the street the last leg turned onto: that turn is paid
+            if math.isfinite(add):
+                out.append((node, c + add, p))
+        return out
+
+    def _tail(self, ride: Ride | None, p: Piece) -> tuple[int, bool]:
+        """The node of the split graph a piece after ``ride`` is entered from (-1: none, a fresh history),
+        and whether it rides on along the ride's own street (the turn onto it already made)."""
+        turns, extra = self.turns, self._turn_extra
+        assert turns is not None and extra is not None
+        if ride is None:
+            return -1, False
+        if ride.mid:  # inside a street: on along it, or turned round (no junction, no turn)
+            return (ride.node, True) if p.edge == ride.edge else (-1, False)
+        here = turns.leave(ride.node, ride.edge, extra)[0]
+        start = int(self.src[p.edge])
+        return (here, False) if int(turns.junction[here]) == start else (-1, False)
+
+    def ride_after(self, pieces: Sequence[Piece], ride: Ride | None = None) -> Ride | None:
+        """Where riding ``pieces`` (a leg found by `leg` from ``ride``) leaves the rider (None: no split graph)."""
+        if self.turns is None or self._turn_extra is None:
+            return None
+        for p in pieces:
+            if p.share == 0:
+                continue
+            tail, _ = self._tail(ride, p)
+            ride = Ride(tail, p.edge, 0.0 < p.f1 < 1.0)
+        return ride
+
+    def _direct_cost(self, direct: Piece, out: list[tuple[int, float, Piece]], cost: np.ndarray, ride) -> float:
+        """The cost of riding ``direct`` (one segment) from the start: inf where its turn is banned."""
+        if ride is None or self.turns is None or direct.share == 0:
+            return direct.value(cost)
+        for _, c, p in out:
+            if p.share > 0 and p.edge == direct.edge:
+                return direct.value(cost) + max(0.0, c - p.value(cost))  # with the seed's pushed turn
+        return math.inf  # the turn onto it is banned (its seed was dropped)
 
     def _turn_seeds_in(self, seeds: list[tuple[int, float, Piece]]) -> list[tuple[int, float, Piece]]:
         """End seeds: a last piece may be entered from every node that may turn onto it (a pushed turn adds)."""
@@ -815,9 +891,7 @@ def route_pieces(
     for _ in range(len(snaps)):
         legs: list[list[Piece]] = []
         try:
-            for a, b in zip(snaps, snaps[1:], strict=False):
-                check_budget("this route")  # routes.budget: the caller's time cap, between legs
-                legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
+            legs = route_legs(router, snaps, edge_cost=edge_cost)
             break
         except NoRouteError:
             # the nearest street may lie on a small piece cut off from the other point (a footway
@@ -835,11 +909,24 @@ def route_pieces(
             if snaps == before:  # nowhere better within reach: the trip truly has no route
                 raise
     else:
-        legs = []
-        for a, b in zip(snaps, snaps[1:], strict=False):
-            check_budget("this route")
-            legs.append(router.leg(a, b, edge_cost=edge_cost)[1])
+        legs = route_legs(router, snaps, edge_cost=edge_cost)
     return router, snaps, legs
+
+
+def route_legs(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarray | None = None) -> list[list[Piece]]:
+    """The pieces of every leg between consecutive ``snaps``, each leg starting where the one before left
+    the rider (`Router.ride_after`): the turn restrictions hold across via points.
+
+    Each leg is still the cheapest from that start, not the cheapest for the legs after it.
+    """
+    legs: list[list[Piece]] = []
+    ride: Ride | None = None
+    for a, b in zip(snaps, snaps[1:], strict=False):
+        check_budget("this route")  # routes.budget: the caller's time cap, between legs
+        pieces = router.leg(a, b, edge_cost=edge_cost, ride=ride)[1]
+        legs.append(pieces)
+        ride = router.ride_after(pieces, ride)
+    return legs
 
 
 def route(
@@ -949,12 +1036,24 @@ def feature_from_legs(
     pushed = router.access[edge] == PUSH
     infra = ~pushed & table.infra[seg]
     main = ~pushed & ~table.infra[seg] & table.main[seg]
+    push_turn = np.zeros(len(flat), bool)
+    turn_cost = 0.0
+    if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
+        at, arc = _banned_turns(router.turns, edge, f1, share)
+        extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
+        made = np.isfinite(extra)
+        turn_cost = float(extra[made].sum())
+        if router.profile.mode == "bicycle":  # the instruction says so, and the push takes its time
+            push_turn[at] = True
+            on_foot = at[made & (extra > 0)]
+            np.add.at(dur, on_foot, pushed_turn_seconds(router.profile))
+    n_turns = int(push_turn.sum())
     leg_d = np.bincount(leg_of, weights=dist, minlength=len(legs))
     leg_t = np.bincount(leg_of, weights=dur, minlength=len(legs))
     totals = {
         "distance": float(leg_d.sum()),
         "duration": float(leg_t.sum()),
-        "cost": float(_share_of(cost_of, edge, share, some).sum()),
+        "cost": float(_share_of(cost_of, edge, share, some).sum()) + turn_cost,
         "infra": float(dist[infra].sum()),
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
@@ -962,15 +1061,6 @@ def feature_from_legs(
     leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
-    push_turn = np.zeros(len(flat), bool)
-    n_turns = 0
-    if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
-        at, arc = router.turns.banned_turns(edge, leg_of)
-        extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
-        totals["cost"] += float(extra[np.isfinite(extra)].sum())
-        if router.profile.mode == "bicycle":  # the instruction says so
-            push_turn[at] = True
-            n_turns = len(at)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
         moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
         allc = allc[np.concatenate([[True], moved])]
@@ -1052,6 +1142,21 @@ def simplify_line(lonlat: np.ndarray, *, share: float = SIMPLIFY_SHARE, min_m: f
     if len(kept) < 2:  # nothing left (a loop back onto its start): the ends
         return np.array([0, n - 1])
     return kept[:, 2].astype(np.int64)
+
+
+def _banned_turns(turns: TurnGraph, edge: np.ndarray, f1: np.ndarray, share: np.ndarray):
+    """`TurnGraph.banned_turns` along a route's pieces (positions among them, copy arcs), as `route_legs`
+    rides them: on along the same street past a via point is one ride, turning round inside a street
+    starts a new history, and a via point at a junction is a turn there like any other."""
+    idx = np.flatnonzero(share > 0)
+    e = edge[idx]
+    end = f1[idx[:-1]]
+    mid = (end > 0.0) & (end < 1.0)  # a piece ending inside its street: the last of a leg, at a via point
+    on = np.concatenate([[False], mid & (e[1:] == e[:-1])])
+    anew = np.concatenate([[False], mid & (e[1:] != e[:-1])])
+    keep = ~on
+    at, arc = turns.banned_turns(e[keep], anew[keep])
+    return idx[keep][at], arc
 
 
 def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:

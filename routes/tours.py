@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ._hours import open_windows
-from ._trees import end_seeds, start_seeds, tree_costs
+from ._trees import end_seeds, seed_time, start_seeds, tree_costs
 from ._tsp import held_karp, order_heuristic, orienteering, schedule
 from .budget import check_budget
 from .errors import (
@@ -55,7 +55,7 @@ from .i18n import translate
 from .network import Network, haversine_m
 from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
-from .routing import Piece, Router, Snap, direct_piece, feature_from_legs
+from .routing import Piece, Router, Snap, direct_piece, feature_from_legs, route_legs
 
 __all__ = [
     "EXACT_MAX_STOPS",
@@ -308,7 +308,7 @@ def travel_matrix(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarra
             for n, c, piece in ins[j]:
                 cc = at[n][0] + c
                 if cc < best_c:
-                    best_c, best_t = cc, at[n][1] + piece.value(dur)
+                    best_c, best_t = cc, at[n][1] + seed_time(router, c, piece, cost)
             C[i, j], T[i, j] = best_c, best_t
     return T, C
 
@@ -852,7 +852,7 @@ def _tour_feature(
     """Route the legs of ``start -> seq... -> end`` and build the tour Feature."""
     path = [snaps[0], *(snaps[k] for k in seq), snaps[e]]
     if legs is None:
-        legs = [router.leg(a, b, edge_cost=edge_cost)[1] for a, b in zip(path, path[1:], strict=False)]
+        legs = route_legs(router, path, edge_cost=edge_cost)
     feature = feature_from_legs(router, path, legs, lang=lang, edge_cost=edge_cost)
     p = feature["properties"]
     t = 0.0
