@@ -1149,6 +1149,8 @@ def _banned_turns(turns: TurnGraph, edge: np.ndarray, f1: np.ndarray, share: np.
     rides them: on along the same street past a via point is one ride, turning round inside a street
     starts a new history, and a via point at a junction is a turn there like any other."""
     idx = np.flatnonzero(share > 0)
+    if len(idx) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     e = edge[idx]
     end = f1[idx[:-1]]
     mid = (end > 0.0) & (end < 1.0)  # a piece ending inside its street: the last of a leg, at a via point
