@@ -55,7 +55,7 @@ from .i18n import translate
 from .network import Network, haversine_m
 from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
-from .routing import Piece, Router, Snap, direct_piece, feature_from_legs, route_legs
+from .routing import Piece, Ride, Router, Snap, direct_piece, feature_from_legs, route_legs
 
 __all__ = [
     "EXACT_MAX_STOPS",
@@ -807,12 +807,14 @@ def _loop(
     cost = base.copy()
     legs, seq = [], [s0, *snaps, s0]
     used: dict[int, float] = {}
+    state: Ride | None = None  # where the leg before left the rider: restrictions hold across the stops
     for a, b in zip(seq, seq[1:], strict=False):
         try:
-            _, pieces = router.leg(a, b, edge_cost=cost)
+            _, pieces = router.leg(a, b, edge_cost=cost, ride=state)
         except BikemapError:
             return None
         legs.append(pieces)
+        state = router.ride_after(pieces, state)
         for p in pieces:
             cost[2 * p.seg] *= 5.0
             cost[2 * p.seg + 1] *= 5.0
