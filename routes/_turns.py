@@ -59,6 +59,8 @@ class TurnGraph:
             banned.setdefault(p, {}).setdefault(b, i)
         keys = list(state)
         k = len(keys)
+        #: the longest history: the node a ride reaches depends on its last ``depth`` edges only
+        self.depth = max((len(q) for q in keys), default=0)
         self.n_junctions, self.n = n, n + k
         last = np.asarray([q[-1] for q in keys], np.int64)
         self.junction = np.concatenate([np.arange(n, dtype=np.int64), dst[last]])

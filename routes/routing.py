@@ -576,9 +576,12 @@ class Router:
         """Where riding ``pieces`` (a leg found by `leg` from ``ride``) leaves the rider (None: no split graph)."""
         if self.turns is None or self._turn_extra is None:
             return None
-        for p in pieces:
-            if p.share == 0:
-                continue
+        ridden = [p for p in pieces if p.share > 0]
+        if len(ridden) > self.turns.depth + 1:
+            # a node of the split graph is the longest history the edges ridden end with (`routes._turns`):
+            # the last ``depth + 1`` pieces, from a fresh start, reach the same two nodes as the whole leg
+            ridden, ride = ridden[-(self.turns.depth + 1) :], None
+        for p in ridden:
             tail, _ = self._tail(ride, p)
             ride = Ride(tail, p.edge, 0.0 < p.f1 < 1.0)
         return ride
@@ -925,7 +928,8 @@ def route_legs(router: Router, snaps: Sequence[Snap], *, edge_cost: np.ndarray |
         check_budget("this route")  # routes.budget: the caller's time cap, between legs
         pieces = router.leg(a, b, edge_cost=edge_cost, ride=ride)[1]
         legs.append(pieces)
-        ride = router.ride_after(pieces, ride)
+        if len(legs) < len(snaps) - 1:  # a leg follows
+            ride = router.ride_after(pieces, ride)
     return legs
 
 

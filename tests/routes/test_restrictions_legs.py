@@ -18,7 +18,7 @@ import pytest
 from routes import load_network
 from routes.profiles import get_profile, pushed_turn_cost, pushed_turn_seconds
 from routes.restrictions import turn_bans
-from routes.routing import route, route_pieces
+from routes.routing import Ride, route, route_pieces
 
 FIXTURE = Path(__file__).parent / "data" / "vaduz_via_ways.osm"
 
@@ -60,7 +60,12 @@ def _legs_agree(router, snaps, legs) -> None:
         ref, _, _ = router._arc_path(*args, router.cost, "reference")
         assert fast == pytest.approx(ref, rel=1e-6)
         assert router.leg(a, b, ride=ride)[0] <= ref * (1 + 1e-9)  # or along the one street, cheaper
+        whole = ride
+        for p in pieces:  # every piece walked (`ride_after` walks the last few only)
+            if p.share > 0:
+                whole = Ride(router._tail(whole, p)[0], p.edge, 0.0 < p.f1 < 1.0)
         ride = router.ride_after(pieces, ride)
+        assert ride == whole
 
 
 def _check_route(net, points, profile, chain, push):
@@ -151,3 +156,20 @@ def test_a_pushed_turn_takes_its_time_in_the_route_and_the_matrices(liechtenstei
     assert _Tree(router, snaps[1], [snaps[0]], reverse=True).to(snaps[0])[1] == pytest.approx(ride + push_s, rel=1e-6)
     for i, j in itertools.permutations(range(2), 2):
         assert C[i, j] == pytest.approx(router.leg(snaps[i], snaps[j])[0], rel=1e-6)
+
+
+def test_long_legs_carry_the_same_ride(vaduz):
+    """From streets all over the cut through a via point on each via way: whatever way the first leg
+    comes (long legs: `ride_after` walks only their last pieces), no route rides a banned chain."""
+    profile = _profile(False)
+    bans = turn_bans(vaduz)
+    long = 0
+    for lead, a, b in zip(bans.lead, bans.a.tolist(), bans.b.tolist(), strict=True):
+        if b == a ^ 1:
+            continue
+        for start in range(0, vaduz.n_segments, max(1, vaduz.n_segments // 12)):
+            points = [_mid(vaduz, start), _mid(vaduz, a // 2), _mid(vaduz, b // 2)]
+            _, _, legs = route_pieces(vaduz, points, profile=profile)
+            long += len(legs[0]) > 4
+            _check_route(vaduz, points, profile, (*lead, a, b), False)
+    assert long >= 5
