@@ -181,6 +181,10 @@ class TurnGraph:
                 out.append((int(self.arc_src[arc]), add))
         return out
 
+    def enters(self, edges: np.ndarray) -> bool:
+        """Whether any of the directed ``edges`` starts a history (leaves the plain graph): rare."""
+        return bool(self._starts[edges].any())
+
     def banned_turns(self, edges: np.ndarray, reset: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Banned turns along a path of directed edges: positions ``k`` (the turn from ``edges[k - 1]``
         onto ``edges[k]``) and the index of each one's copy arc. ``reset``: per position, True where

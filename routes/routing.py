@@ -1152,6 +1152,8 @@ def _banned_turns(turns: TurnGraph, edge: np.ndarray, f1: np.ndarray, share: np.
     """`TurnGraph.banned_turns` along a route's pieces (positions among them, copy arcs), as `route_legs`
     rides them: on along the same street past a via point is one ride, turning round inside a street
     starts a new history, and a via point at a junction is a turn there like any other."""
+    if not turns.enters(edge):  # the route never leaves the plain graph (most routes)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     idx = np.flatnonzero(share > 0)
     if len(idx) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
