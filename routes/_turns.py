@@ -35,13 +35,30 @@ shows: geometry, directions, GPX.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from ._csr import csr
 from .restrictions import TurnBans, _by_node
 
-__all__ = ["TurnGraph"]
+__all__ = ["Ride", "TurnGraph"]
+
+
+class Ride(NamedTuple):
+    """Where a leg left the rider on the split graph (`TurnGraph.ride_after`).
+
+    ``edge``: the directed edge of the leg's last piece; ``node``: the node of the split graph that
+    piece was entered from (a junction's copy carries the ride's history; -1: none); ``mid``: the
+    piece ends inside its street (a via point there), not at its end junction. The next leg starts
+    from it (`routes.routing.route_legs`), so a via point does not wipe the history a turn
+    restriction reads.
+    """
+
+    node: int
+    edge: int
+    mid: bool
 
 
 class TurnGraph:
@@ -180,6 +197,57 @@ class TurnGraph:
             if math.isfinite(add):
                 out.append((int(self.arc_src[arc]), add))
         return out
+
+    def tail(self, ride: Ride | None, edge: int) -> tuple[int, bool]:
+        """The node ``edge`` is entered from after ``ride`` (-1: a fresh history), and whether it rides
+        on along the ride's own street (inside it: the turn onto it is already made)."""
+        if ride is None:
+            return -1, False
+        if ride.mid:  # inside a street: on along it, or turned round (no junction, no turn)
+            return (ride.node, True) if edge == ride.edge else (-1, False)
+        here = self.head(ride.node, ride.edge)
+        return (here, False) if int(self.junction[here]) == int(self.arc_src[edge]) else (-1, False)
+
+    def head(self, node: int, edge: int) -> int:
+        """The node riding ``edge`` from ``node`` reaches (`leave` without the turn's cost)."""
+        if node < self.n_junctions:
+            return int(self.arc_dst[edge])
+        j = self._arc_at.get((node, edge))
+        return int(self.arc_dst[edge if j is None else self.n_edges + j])
+
+    def ride_after(self, pieces: Sequence[tuple[int, float]], ride: Ride | None = None) -> Ride | None:
+        """Where riding ``pieces`` ((directed edge, fraction it ends at), none empty) from ``ride`` leaves
+        the rider.
+
+        A node of this graph is the longest history the edges ridden end with (an Aho-Corasick
+        state), so the last ``depth + 1`` pieces, from a fresh start, reach the same two nodes as
+        the whole leg: a long leg costs no more than a short one.
+        """
+        if len(pieces) > self.depth + 1:
+            pieces, ride = pieces[-(self.depth + 1) :], None
+        for edge, f1 in pieces:
+            ride = Ride(self.tail(ride, edge)[0], edge, 0.0 < f1 < 1.0)
+        return ride
+
+    def route_turns(self, edge: np.ndarray, f1: np.ndarray, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`banned_turns` along a route's pieces (directed edges, the fractions they end at, their
+        shares): positions among the pieces and copy arcs, as `routes.routing.route_legs` rides them.
+        On along one street past a via point is one ride, turning round inside a street starts a new
+        history, and a via point at a junction is a turn there like any other."""
+        none = np.zeros(0, np.int64)
+        if not self.enters(edge):  # the route never leaves the plain graph (most routes)
+            return none, none
+        idx = np.flatnonzero(share > 0)
+        if len(idx) < 2:
+            return none, none
+        e = edge[idx]
+        end = f1[idx[:-1]]
+        mid = (end > 0.0) & (end < 1.0)  # a piece ending inside its street: the last of a leg, at a via point
+        on = np.concatenate([[False], mid & (e[1:] == e[:-1])])
+        anew = np.concatenate([[False], mid & (e[1:] != e[:-1])])
+        keep = ~on
+        at, arc = self.banned_turns(e[keep], anew[keep])
+        return idx[keep][at], arc
 
     def enters(self, edges: np.ndarray) -> bool:
         """Whether any of the directed ``edges`` starts a history (leaves the plain graph): rare."""

@@ -23,7 +23,7 @@ import shapely
 from . import settings
 from ._csr import csr
 from ._snapgrid import nearest_distance, nearest_segment, network_grid
-from ._turns import TurnGraph
+from ._turns import Ride, TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
 from .geo import check_latlon
@@ -84,20 +84,6 @@ class Piece(NamedTuple):
         whichever way its segment may be ridden.
         """
         return float(per_edge[self.edge]) * self.share if self.share > 0 else 0.0
-
-
-class Ride(NamedTuple):
-    """Where a leg left the rider on the graph split at restricted junctions (`routes._turns`).
-
-    ``edge``: the directed edge of the leg's last piece; ``node``: the node of the split graph that
-    piece was entered from (a junction's copy carries the ride's history); ``mid``: the piece ends
-    inside its street (a via point there), not at its end junction. The next leg starts from it,
-    so a via point does not wipe the history a turn restriction reads.
-    """
-
-    node: int
-    edge: int
-    mid: bool
 
 
 _WAYS = ((0.0, 1.0), (1.0, 0.0))  # a whole segment along its way (even edge ids), against it (odd)
@@ -548,10 +534,10 @@ class Router:
         out: list[tuple[int, float, Piece]] = []
         for n, c, p in seeds:
             if p.share == 0:
-                here = -1 if ride.mid else turns.leave(ride.node, ride.edge, extra)[0]
+                here = -1 if ride.mid else turns.head(ride.node, ride.edge)
                 out.append((here if here >= 0 and int(turns.junction[here]) == n else n, c, p))
                 continue
-            tail, paid = self._tail(ride, p)
+            tail, paid = turns.tail(ride, p.edge)
             node, add = turns.leave(tail, p.edge, extra)
             if paid:
                 add = 0.0  # on along the street the last leg turned onto: that turn is paid
@@ -559,32 +545,17 @@ class Router:
                 out.append((node, c + add, p))
         return out
 
-    def _tail(self, ride: Ride | None, p: Piece) -> tuple[int, bool]:
-        """The node of the split graph a piece after ``ride`` is entered from (-1: none, a fresh history),
-        and whether it rides on along the ride's own street (the turn onto it already made)."""
-        turns, extra = self.turns, self._turn_extra
-        assert turns is not None and extra is not None
-        if ride is None:
-            return -1, False
-        if ride.mid:  # inside a street: on along it, or turned round (no junction, no turn)
-            return (ride.node, True) if p.edge == ride.edge else (-1, False)
-        here = turns.leave(ride.node, ride.edge, extra)[0]
-        start = int(self.src[p.edge])
-        return (here, False) if int(turns.junction[here]) == start else (-1, False)
-
     def ride_after(self, pieces: Sequence[Piece], ride: Ride | None = None) -> Ride | None:
         """Where riding ``pieces`` (a leg found by `leg` from ``ride``) leaves the rider (None: no split graph)."""
-        if self.turns is None or self._turn_extra is None:
+        if self.turns is None:
             return None
-        ridden = [p for p in pieces if p.share > 0]
-        if len(ridden) > self.turns.depth + 1:
-            # a node of the split graph is the longest history the edges ridden end with (`routes._turns`):
-            # the last ``depth + 1`` pieces, from a fresh start, reach the same two nodes as the whole leg
-            ridden, ride = ridden[-(self.turns.depth + 1) :], None
-        for p in ridden:
-            tail, _ = self._tail(ride, p)
-            ride = Ride(tail, p.edge, 0.0 < p.f1 < 1.0)
-        return ride
+        ridden: list[tuple[int, float]] = []  # the last depth + 2 at most: `TurnGraph.ride_after` reads no more
+        for p in reversed(pieces):
+            if p.share > 0:
+                ridden.append((p.edge, p.f1))
+                if len(ridden) > self.turns.depth + 1:
+                    break
+        return self.turns.ride_after(ridden[::-1], ride)
 
     def _direct_cost(self, direct: Piece, out: list[tuple[int, float, Piece]], cost: np.ndarray, ride) -> float:
         """The cost of riding ``direct`` (one segment) from the start: inf where its turn is banned."""
@@ -1043,7 +1014,7 @@ def feature_from_legs(
     push_turn = np.zeros(len(flat), bool)
     turn_cost = 0.0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
-        at, arc = _banned_turns(router.turns, edge, f1, share)
+        at, arc = router.turns.route_turns(edge, f1, share)
         extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
         made = np.isfinite(extra)
         turn_cost = float(extra[made].sum())
@@ -1146,25 +1117,6 @@ def simplify_line(lonlat: np.ndarray, *, share: float = SIMPLIFY_SHARE, min_m: f
     if len(kept) < 2:  # nothing left (a loop back onto its start): the ends
         return np.array([0, n - 1])
     return kept[:, 2].astype(np.int64)
-
-
-def _banned_turns(turns: TurnGraph, edge: np.ndarray, f1: np.ndarray, share: np.ndarray):
-    """`TurnGraph.banned_turns` along a route's pieces (positions among them, copy arcs), as `route_legs`
-    rides them: on along the same street past a via point is one ride, turning round inside a street
-    starts a new history, and a via point at a junction is a turn there like any other."""
-    if not turns.enters(edge):  # the route never leaves the plain graph (most routes)
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    idx = np.flatnonzero(share > 0)
-    if len(idx) < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    e = edge[idx]
-    end = f1[idx[:-1]]
-    mid = (end > 0.0) & (end < 1.0)  # a piece ending inside its street: the last of a leg, at a via point
-    on = np.concatenate([[False], mid & (e[1:] == e[:-1])])
-    anew = np.concatenate([[False], mid & (e[1:] != e[:-1])])
-    keep = ~on
-    at, arc = turns.banned_turns(e[keep], anew[keep])
-    return idx[keep][at], arc
 
 
 def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from routes import load_network
+from routes._turns import Ride
 from routes.profiles import get_profile, pushed_turn_cost, pushed_turn_seconds
 from routes.restrictions import turn_bans
-from routes.routing import Ride, route, route_pieces
+from routes.routing import route, route_pieces
 
 FIXTURE = Path(__file__).parent / "data" / "vaduz_via_ways.osm"
 
@@ -63,7 +64,7 @@ def _legs_agree(router, snaps, legs) -> None:
         whole = ride
         for p in pieces:  # every piece walked (`ride_after` walks the last few only)
             if p.share > 0:
-                whole = Ride(router._tail(whole, p)[0], p.edge, 0.0 < p.f1 < 1.0)
+                whole = Ride(router.turns.tail(whole, p.edge)[0], p.edge, 0.0 < p.f1 < 1.0)
         ride = router.ride_after(pieces, ride)
         assert ride == whole
 
