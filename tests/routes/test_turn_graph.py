@@ -45,7 +45,9 @@ def _random_bans(rng, src, dst, cost, k: int) -> TurnBans:
     paths: list[list[int]] = []
     while len(paths) < k:
         s, t = rng.choice(9, 2, replace=False)
-        _, pred = one_to_many(9, *_csr(src, dst), cost, [int(s)], [0.0], np.zeros(0, np.int64), math.inf)
+        _, pred = one_to_many(
+            9, *_csr(src, dst), cost, np.array([int(s)], np.int64), np.zeros(1), np.zeros(0, np.int64), math.inf
+        )
         path = [int(pred[t])]
         while src[path[0]] != s:
             path.insert(0, int(pred[src[path[0]]]))
@@ -109,6 +111,16 @@ def test_the_split_graph_costs_what_the_histories_cost(seed):
     arc_cost = turns.arc_cost(cost, turns.extra(PUSH))
     none = np.zeros(0, np.int64)
     for s in range(9):
-        dist, _ = one_to_many(turns.n, turns.f_ptr, turns.f_adj, turns.f_edge, arc_cost, [s], [0.0], none, math.inf)
+        dist, _ = one_to_many(
+            turns.n,
+            turns.f_ptr,
+            turns.f_adj,
+            turns.f_edge,
+            arc_cost,
+            np.array([s], np.int64),
+            np.zeros(1),
+            none,
+            math.inf,
+        )
         got = np.array([min([dist[v], *(dist[c] for c in turns.copies(v))]) for v in range(9)])
         np.testing.assert_allclose(got, _oracle(src, dst, cost, bans, s), rtol=1e-12)
