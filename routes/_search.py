@@ -238,6 +238,33 @@ class TreeWorkspace:
         self.version += 1
         return self.version
 
+    def search(self, ptr, adj, edge, edge_cost, seeds, seed_costs, targets, limit, edge_val=None, seed_vals=None):
+        """`one_to_many_ws` on these labels under a new version (then ``self.version``); returns
+        the nodes it labelled. ``edge_val``/``seed_vals``: a value summed along each cheapest
+        path into ``acc`` (none by default)."""
+        return one_to_many_ws(
+            ptr,
+            adj,
+            edge,
+            edge_cost,
+            np.asarray(seeds, np.int64),
+            np.asarray(seed_costs, np.float64),
+            np.asarray(targets, np.int64),
+            float(limit),
+            self.dist,
+            self.pred,
+            self.label,
+            self.settled,
+            self.target,
+            self.next_version(),
+            _NO_VALUES if edge_val is None else edge_val,
+            _NO_VALUES if seed_vals is None else np.asarray(seed_vals, np.float64),
+            self.acc,
+        )
+
+
+_NO_VALUES = np.zeros(0)
+
 
 @njit(cache=True)
 def one_to_many_ws(

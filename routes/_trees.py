@@ -58,7 +58,6 @@ def tree_costs(
     (default the router's durations, with the time of each pushed banned turn). Returns
     (cost, value) per target, ``inf`` where not reached (within ``limit``).
     """
-    from ._search import one_to_many_ws
 
     cost = router.cost if edge_cost is None else edge_cost
     n, _, _, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = router._graph()
@@ -69,26 +68,19 @@ def tree_costs(
     if not len(seeds) or not len(targets):
         return out_cost, out_val
     ws = router._shared.tree_workspace(n)
-    ver = ws.next_version()
-    one_to_many_ws(
+    ws.search(
         ptr,
         adj,
         edge,
         router._arc_cost(cost),
-        np.asarray([s[0] for s in seeds], np.int64),
-        np.asarray([s[1] for s in seeds], np.float64),
+        [s[0] for s in seeds],
+        [s[1] for s in seeds],
         targets,
-        float(limit),
-        ws.dist,
-        ws.pred,
-        ws.label,
-        ws.settled,
-        ws.target,
-        ver,
+        limit,
         _arc_values(router, router.duration if values is None else values),
-        np.asarray([s[2] for s in seeds], np.float64),
-        ws.acc,
+        [s[2] for s in seeds],
     )
+    ver = ws.version
     done = ws.settled[targets] == ver
     out_cost[done] = ws.dist[targets[done]]
     out_val[done] = ws.acc[targets[done]]
@@ -147,7 +139,7 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
     takes the time of pushing it (``turn_push_m`` at the pushing speed) where the profile pushes
     it, and is not made where it does not. It costs what it reaches, not the network's size.
     """
-    from ._search import edge_starts, one_to_many_ws
+    from ._search import edge_starts
 
     n, _, _, f_ptr, f_adj, f_edge, *_ = router._graph()
     ws = router._shared.tree_workspace(n)
@@ -163,24 +155,15 @@ def edge_start_times(router: Router, seeds: Sequence[tuple[int, float, Piece]], 
         return EdgeTimes(np.zeros(0, np.int64), times, stamp, edge_ver)
     turns = router.turns
     extra = _turn_seconds(router) if turns is not None else None
-    nodes = one_to_many_ws(
+    nodes = ws.search(
         f_ptr,
         f_adj,
         f_edge,
         _arc_times(router, dur, extra),
-        np.asarray([s[0] for s in seeds], np.int64),
-        np.asarray([s[1] for s in seeds], np.float64),
-        np.zeros(0, np.int64),
-        float(limit),
-        ws.dist,
-        ws.pred,
-        ws.label,
-        ws.settled,
-        ws.target,
-        ws.next_version(),
-        _NO_VALUES,
-        _NO_VALUES,
-        ws.acc,
+        [s[0] for s in seeds],
+        [s[1] for s in seeds],
+        (),
+        limit,
     )
     segments = edge_starts(
         nodes,

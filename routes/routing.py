@@ -793,36 +793,13 @@ class Router:
         cost = self.cost if edge_cost is None else edge_cost
         ptr, adj, edge = (self.b_ptr, self.b_adj, self.b_edge) if reverse else (self.f_ptr, self.f_adj, self.f_edge)
         ws = self._shared.tree_workspace()
-        from ._search import one_to_many_ws
-
-        nodes = one_to_many_ws(
-            ptr,
-            adj,
-            edge,
-            cost,
-            np.asarray(seeds_nodes, np.int64),
-            np.asarray(seeds_costs, np.float64),
-            np.asarray(targets, np.int64),
-            float(limit),
-            ws.dist,
-            ws.pred,
-            ws.label,
-            ws.settled,
-            ws.target,
-            ws.next_version(),
-            _NO_VALUES,
-            _NO_VALUES,
-            ws.acc,
-        )
+        nodes = ws.search(ptr, adj, edge, cost, seeds_nodes, seeds_costs, targets, limit)
         if sparse:
             return nodes, ws.dist[nodes], ws.pred[nodes]
         dist = np.full(self.n, np.inf)
         pred = np.full(self.n, -1, np.int64)
         dist[nodes], pred[nodes] = ws.dist[nodes], ws.pred[nodes]
         return dist, pred
-
-
-_NO_VALUES = np.zeros(0)
 
 
 def values_at(nodes: np.ndarray, values: np.ndarray, want, missing) -> np.ndarray:
