@@ -17,7 +17,7 @@ import pytest
 from routes import BikemapError, settings
 from routes.backends import check_engine, use_engine
 from routes.closures import closure_edge_cost
-from routes.errors import EngineUnavailableError, InvalidValueError
+from routes.errors import EngineUnavailableError
 from routes.profiles import get_profile
 from routes.routing import route, route_pieces
 
@@ -189,36 +189,6 @@ def test_costing_comes_from_the_profiles():
     assert safe[1]["use_hills"] < fast[1]["use_hills"] < 1.0
     for _, options in (safe, fast, walk):
         assert all(0.0 <= v <= 1.0 for k, v in options.items() if k.startswith(("use_", "avoid_")))
-
-
-@needs_valhalla
-def test_cli_route_with_valhalla(valhalla_net, capsys, gpx_schema, tmp_path, shared_data):
-    """``bikemap route --engine valhalla`` (the network and its tiles are the module's, already built)."""
-    from lxml import etree
-
-    from routes.cli import main
-
-    gpx = tmp_path / "r.gpx"
-    source = str(shared_data / "liechtenstein-latest.osm.pbf")
-    was = settings.engine
-    try:
-        args = ["--source", source, "--engine", "valhalla", "--from", "47.1410,9.5209", "--to", "47.1700,9.5100"]
-        code = main(["route", *args, "--gpx", str(gpx), "-q"])
-    finally:
-        settings.engine = was
-    assert code == 0
-    assert "km" in capsys.readouterr().out
-    gpx_schema.assertValid(etree.parse(str(gpx)))
-
-
-def test_unknown_engine_names_valhalla(capsys):
-    from routes.cli import main
-
-    with pytest.raises(InvalidValueError, match="choose one of: bikemap, osrm, valhalla"):
-        check_engine("valhala")
-    assert main(["route", "--engine", "valhala", "--from", "60.17,24.94", "--to", "60.16,24.95"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unknown engine 'valhala'" in err
 
 
 def test_valhalla_without_its_package_is_one_line(capsys, monkeypatch):

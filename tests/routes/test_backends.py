@@ -154,8 +154,18 @@ def test_directions_gpx_and_tour_on_osrm(osrm_net, gpx_schema):
     assert tour["properties"]["duration_s"] == pytest.approx(own_tour["properties"]["duration_s"], rel=0.02)
 
 
-@needs_osrm
-def test_cli_route_with_osrm(capsys, gpx_schema, tmp_path, shared_data):
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("osrm", marks=needs_osrm),
+        pytest.param(
+            "valhalla",
+            marks=pytest.mark.skipif(importlib.util.find_spec("valhalla") is None, reason="pyvalhalla: Python 3.12+"),
+        ),
+    ],
+)
+def test_cli_route_with_an_engine(engine, capsys, gpx_schema, tmp_path, shared_data):
+    """``bikemap route --engine osrm|valhalla`` rides and writes a valid GPX."""
     from lxml import etree
 
     from routes.cli import main
@@ -164,7 +174,7 @@ def test_cli_route_with_osrm(capsys, gpx_schema, tmp_path, shared_data):
     source = str(shared_data / "liechtenstein-latest.osm.pbf")
     was = settings.engine
     try:
-        args = ["--source", source, "--engine", "osrm", "--from", "47.1410,9.5209", "--to", "47.1700,9.5100"]
+        args = ["--source", source, "--engine", engine, "--from", "47.1410,9.5209", "--to", "47.1700,9.5100"]
         code = main(["route", *args, "--gpx", str(gpx), "-q"])
     finally:
         settings.engine = was
