@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -92,27 +92,26 @@ def _arc_values(router: Router, values: np.ndarray) -> np.ndarray:
     turns = router.turns
     if turns is None:
         return values
-    kept = getattr(router, "_arc_values", None)
-    if kept is not None and kept[0] is values:
-        return kept[1]
-    arc_values = values[turns.arc_edge]
-    seconds = _turn_seconds(router) if values is router.duration else None
-    if seconds is not None:  # a pushed banned turn takes its time (an unmade one is never on a cheapest path)
-        arc_values[turns.n_edges :] += np.where(np.isfinite(seconds), seconds, 0.0)
-    if values is router.duration:  # the one asked again and again
-        router._arc_values = (values, arc_values)  # type: ignore[attr-defined]
-    return arc_values
+
+    def make() -> np.ndarray:
+        arc_values = values[turns.arc_edge]
+        seconds = _turn_seconds(router) if values is router.duration else None
+        if seconds is not None:  # a pushed banned turn takes its time (an unmade one is never on a cheapest path)
+            arc_values[turns.n_edges :] += np.where(np.isfinite(seconds), seconds, 0.0)
+        return arc_values
+
+    return _kept(router, "_arc_values", values, make, keep=values is router.duration)  # the one asked again and again
 
 
 def riding_times(router: Router, cost: np.ndarray) -> np.ndarray:
     """Per directed edge, its riding time where ``cost`` lets it be ridden, else inf (kept for the router's own)."""
-    kept = getattr(router, "_riding_times", None)
-    if kept is not None and kept[0] is cost:
-        return kept[1]
-    dur = np.where(np.isfinite(cost), router.duration, np.inf)
-    if cost is router.cost:
-        router._riding_times = (cost, dur)  # type: ignore[attr-defined]
-    return dur
+    return _kept(
+        router,
+        "_riding_times",
+        cost,
+        lambda: np.where(np.isfinite(cost), router.duration, np.inf),
+        keep=cost is router.cost,
+    )
 
 
 class EdgeTimes:
@@ -186,13 +185,8 @@ def _arc_times(router: Router, dur: np.ndarray, extra: np.ndarray | None) -> np.
     turns = router.turns
     if turns is None or extra is None:
         return dur
-    kept = getattr(router, "_arc_times", None)
-    if kept is not None and kept[0] is dur:
-        return kept[1]
-    arc_t = turns.arc_cost(dur, extra)
-    if dur is riding_times(router, router.cost):  # the router's own: asked again and again
-        router._arc_times = (dur, arc_t)  # type: ignore[attr-defined]
-    return arc_t
+    own = dur is riding_times(router, router.cost)  # the router's own: asked again and again
+    return _kept(router, "_arc_times", dur, lambda: turns.arc_cost(dur, extra), keep=own)
 
 
 _NO_VALUES = np.zeros(0)
@@ -204,12 +198,24 @@ def _turn_seconds(router: Router) -> np.ndarray | None:
     extra = router._turn_extra
     if extra is None:
         return None
-    kept = getattr(router, "_turn_s", None)
-    if kept is not None and kept[0] is extra:
+    return _kept(
+        router,
+        "_turn_s",
+        extra,
+        lambda: np.where(np.isfinite(extra) & (extra > 0), pushed_turn_seconds(router.profile), extra),
+    )
+
+
+def _kept(router: Router, name: str, key: np.ndarray, make: Callable[[], np.ndarray], keep: bool = True) -> np.ndarray:
+    """``make()``, remembered on ``router`` as ``name`` while it is asked for the same ``key`` array
+    (the very object). ``keep=False``: made afresh, not remembered (an array other than the router's own)."""
+    kept = getattr(router, name, None)
+    if kept is not None and kept[0] is key:
         return kept[1]
-    seconds = np.where(np.isfinite(extra) & (extra > 0), pushed_turn_seconds(router.profile), extra)
-    router._turn_s = (extra, seconds)  # type: ignore[attr-defined]
-    return seconds
+    value = make()
+    if keep:
+        setattr(router, name, (key, value))  # one tuple: a reader on another thread sees the old or the new pair
+    return value
 
 
 def seed_time(router: Router, seed_cost: float, piece: Piece, cost: np.ndarray) -> float:
