@@ -29,10 +29,8 @@ How bikemap's pieces map onto OSRM's:
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import shutil
-import subprocess
 import threading
 import weakref
 from collections import OrderedDict
@@ -41,16 +39,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import settings
-from ..errors import EngineUnavailableError
 from ..network import Network
 from ..progress import stage
 from ..routing import Piece, Router, Snap
-from ._mapback import pieces_along, segment_pairs
+from ._base import PbfBackend, run_tool
+from ._mapback import pieces_along
 
 __all__ = ["OsrmBackend"]
 
-log = logging.getLogger(__name__)
 
 #: Customised closure sets kept loaded per profile (each is an OSRM engine over its own metric).
 KEEP_VARIANTS = 4
@@ -105,21 +101,15 @@ def _bin(name: str) -> str:
     return str(Path(_osrm().__file__).parent / "bin" / name)
 
 
-class OsrmBackend:
+class OsrmBackend(PbfBackend):
     """OSRM (MLD) searching bikemap's legs on one network; see the module's notes."""
 
+    name = "osrm"
+    builds = "its data"
+
     def __init__(self, network: Network, *, folder: str | None = None):
-        if network.meta.get("kind") != "pbf" or not network.meta.get("source"):
-            raise EngineUnavailableError(
-                f"the osrm engine builds its data from an .osm.pbf file; {network.name} is not one"
-            )
-        self.network = network
-        self.source = Path(network.meta["source"])
-        self.root = Path(folder or settings.cache_folder) / "osrm"
-        self.fallbacks = 0
+        super().__init__(network, folder=folder)
         self._node_index: dict[int, int] = dict(zip(network.node_id.tolist(), range(network.n_nodes), strict=True))
-        self._pairs = segment_pairs(network)
-        self._lock = threading.Lock()
         self._engines: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._seg_nodes: list[np.ndarray] | None = None
         self._ways: dict[int, np.ndarray] = {}
@@ -158,8 +148,8 @@ class OsrmBackend:
         (tmp / "profile.lua").write_text(_LUA.format(name=name, ways=_way_rows(router, self.table_ways())))
         os.symlink(self.source.resolve(), tmp / "map.osm.pbf")
         with stage(f"building OSRM data for the '{name}' profile (extract, partition)"):
-            _run([_bin("osrm-extract"), "-p", str(tmp / "profile.lua"), str(tmp / "map.osm.pbf")])
-            _run([_bin("osrm-partition"), str(tmp / "map.osrm")])
+            run_tool([_bin("osrm-extract"), "-p", str(tmp / "profile.lua"), str(tmp / "map.osm.pbf")])
+            run_tool([_bin("osrm-partition"), str(tmp / "map.osrm")])
         (tmp / "map.osm.pbf").unlink()
         try:
             tmp.rename(base)
@@ -188,7 +178,7 @@ class OsrmBackend:
             (tmp / "speeds.csv").write_text(speeds)
             cmd += ["--segment-speed-file", str(tmp / "speeds.csv")]
         with stage(f"customising OSRM's metric for the '{router.profile.name}' profile"):
-            _run(cmd)
+            run_tool(cmd)
         try:
             tmp.rename(folder)
         except OSError:
@@ -353,11 +343,6 @@ class OsrmBackend:
             return router.own_leg(a, b, edge_cost=edge_cost)
         return float(total), [p for p in pieces if p.share > 0] or pieces[:1]
 
-    def _fell_back(self, why: str) -> None:
-        with self._lock:
-            self.fallbacks += 1
-        log.info("osrm: %s", why)
-
     def _pieces(self, router, a: Snap, b: Snap, ids, dists, distance: float, cost) -> list[Piece] | None:
         """OSRM's node ids of a leg as bikemap pieces; None when they do not fit the network."""
         cum = np.concatenate([[0.0], np.cumsum(dists)]) if dists else np.zeros(len(ids))
@@ -418,13 +403,6 @@ def _position_keys(coords: np.ndarray) -> np.ndarray:
     lon = np.round(coords[:, 0] * 1e7).astype(np.int64)
     lat = np.round(coords[:, 1] * 1e7).astype(np.int64)
     return lon * 4_000_000_000 + lat
-
-
-def _run(cmd: list[str]) -> None:
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise EngineUnavailableError(f"{Path(cmd[0]).name} failed: {tail[0]}")
 
 
 def _osrm_version() -> str:

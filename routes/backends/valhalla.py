@@ -38,7 +38,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import weakref
@@ -47,13 +46,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import settings
-from ..errors import BikemapError, EngineUnavailableError
+from ..errors import BikemapError
 from ..network import Network, haversine_m
 from ..profiles import Profile
 from ..progress import stage
 from ..routing import Piece, Router, Snap
-from ._mapback import pieces_along, segment_between, segment_pairs
+from ._base import PbfBackend, run_tool
+from ._mapback import pieces_along, segment_between
 
 __all__ = ["JUNCTION_M", "LENGTH_TOLERANCE", "RETRIES", "ValhallaBackend", "costing_for"]
 
@@ -138,23 +137,17 @@ def costing_for(profile: Profile) -> tuple[str, dict[str, Any]]:
     }
 
 
-class ValhallaBackend:
+class ValhallaBackend(PbfBackend):
     """Valhalla searching bikemap's legs on one network; see the module's notes."""
 
+    name = "valhalla"
+    builds = "its tiles"
+
     def __init__(self, network: Network, *, folder: str | None = None):
-        if network.meta.get("kind") != "pbf" or not network.meta.get("source"):
-            raise EngineUnavailableError(
-                f"the valhalla engine builds its tiles from an .osm.pbf file; {network.name} is not one"
-            )
-        self.network = network
-        self.source = Path(network.meta["source"])
-        self.root = Path(folder or settings.cache_folder) / "valhalla"
-        self.fallbacks = 0
+        super().__init__(network, folder=folder)
         self.stitched = 0  # legs Valhalla began or ended elsewhere, joined to their points by bikemap's search
         #: Costing per profile name, overriding `costing_for` (``scripts/bench_quality.py``: Valhalla's defaults).
         self.costing: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._pairs = segment_pairs(network)
-        self._lock = threading.Lock()
         self._local = threading.local()
         self._config: Path | None = None
         self._tree: Any = None
@@ -191,9 +184,11 @@ class ValhallaBackend:
             tmp.mkdir(parents=True)
             (tmp / "valhalla.json").write_text(json.dumps(_config(tmp)))
             with stage(f"building Valhalla's tiles for {self.network.name}"):
-                _run([_bin("valhalla_build_tiles"), "-c", str(tmp / "valhalla.json"), str(self.source.resolve())])
+                run_tool([_bin("valhalla_build_tiles"), "-c", str(tmp / "valhalla.json"), str(self.source.resolve())])
                 # one tar of every tile: memory-mapped, so every actor (thread) and process shares one copy
-                _run([sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(tmp / "valhalla.json"), "-O"])
+                run_tool(
+                    [sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(tmp / "valhalla.json"), "-O"]
+                )
             shutil.rmtree(tmp / "tiles")
             try:
                 tmp.rename(folder)
@@ -353,11 +348,6 @@ class ValhallaBackend:
         lon, lat = float(net.node_lon[node]), float(net.node_lat[node])
         return Snap(s, frac, lon, lat, lon, lat, 0.0)
 
-    def _fell_back(self, why: str) -> None:
-        with self._lock:
-            self.fallbacks += 1
-        log.info("valhalla: %s", why)
-
     def pieces(
         self, a: Snap, b: Snap, shape: str, distance: float, cost: np.ndarray
     ) -> tuple[list[Piece] | None, list[list[list[float]]]]:
@@ -434,13 +424,6 @@ def _config(folder: Path) -> dict[str, Any]:
 
 def _bin(name: str) -> str:
     return str(Path(_valhalla().__file__).parent / "bin" / name)
-
-
-def _run(cmd: list[str]) -> None:
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise EngineUnavailableError(f"{Path(cmd[0]).name} failed: {tail[0]}")
 
 
 def _valhalla_version() -> str:
