@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -71,6 +72,24 @@ class FeedServer:
     def clear(self, path: str) -> None:
         with self._lock:
             self.overrides.pop(path, None)
+
+    @contextmanager
+    def serving(self, path: str, body, **how):
+        """Serve ``body`` at ``path`` inside the ``with`` block, then what was served there before.
+
+        ``clear`` would drop a module fixture's own document too, and the tests after it would get a 404.
+        """
+        with self._lock:
+            before = self.overrides.get(path)
+        self.set(path, body, **how)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                if before is None:
+                    self.overrides.pop(path, None)
+                else:
+                    self.overrides[path] = before
 
     def load(self, path: str) -> dict:
         """A fixture file as JSON (to modify and `set` again)."""

@@ -89,17 +89,17 @@ def test_bikeshare_route_errors(live_client, more, text):
 def test_stale_feed_is_served_with_the_flag(paris_net, feed):
     client = _app(paris_net, GBFS_URL=feed.url("paris/gbfs.json")).test_client()
     assert client.get("/api/stations").get_json()["stale"] is False
-    feed.set("paris/station_status.json", b"{oops")
     try:
-        client_for(feed.url("paris/gbfs.json")).refresh()
-        fc = client.get("/api/stations").get_json()
-        assert fc["stale"] and "not valid JSON" in fc["stale_reason"] and len(fc["features"]) == 46
-        assert fc["features"][0]["properties"]["num_bikes_available"] == 4  # the last good counts
-        resp = client.get("/api/route", query_string=_q(TRIPS[0], mode="bikeshare"))
-        assert resp.status_code == 200 and resp.get_json()["properties"]["stale"]
+        with feed.serving("paris/station_status.json", b"{oops"):
+            client_for(feed.url("paris/gbfs.json")).refresh()
+            fc = client.get("/api/stations").get_json()
+            assert fc["stale"] and "not valid JSON" in fc["stale_reason"] and len(fc["features"]) == 46
+            assert fc["features"][0]["properties"]["num_bikes_available"] == 4  # the last good counts
+            resp = client.get("/api/route", query_string=_q(TRIPS[0], mode="bikeshare"))
+            assert resp.status_code == 200 and resp.get_json()["properties"]["stale"]
     finally:
-        feed.clear("paris/station_status.json")
         client_for(feed.url("paris/gbfs.json")).refresh()
+    assert client.get("/api/stations").get_json()["stale"] is False  # the feed is whole again for the tests after
 
 
 def test_unreachable_feed_falls_back_to_osm(paris_net):
