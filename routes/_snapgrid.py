@@ -20,6 +20,14 @@ The distance of a point to a piece is computed exactly as GEOS computes it
 (``Distance::pointToSegment``, which shapely's ``distance`` and STRtree use),
 so the nearest segment, ties included, is the one shapely would find
 (tests/routes/test_snapgrid.py compares them on many random points).
+
+Why a Python loop as well as numpy: a snap looks at some 20 pieces, and on arrays that small
+each numpy call costs about as much as measuring two pieces one by one in Python. So a
+search starts with a square just wider than the usual snap (`FIRST_R_M`, one or two cells)
+and measures up to `LOOP_MAX` pieces in a loop of the same arithmetic; wider searches use
+the arrays. The point on the chosen segment (`locate_on_segment`) is GEOS's
+``project``/``interpolate`` done the same way in Python, not through shapely objects made
+per request (about 70 us a point before, issue #17).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ __all__ = [
     "grid_of",
     "network_grid",
     "nearest_distance",
+    "locate_on_segment",
     "nearest_segment",
     "piece_distances",
 ]
@@ -49,6 +58,16 @@ __all__ = [
 #: usual snap (a few metres to a street): one to four cells, some 40 pieces in a town. A
 #: 150 km wide region is about 2 million cells (7 MB of starts, read only where asked).
 CELL_M = 100.0
+
+#: Half-side of the first square a snap searches: wider than the usual snap of a point clicked on
+#: a street or placed at a junction, narrow enough to read one or two cells (some 20 pieces).
+FIRST_R_M = CELL_M / 8
+
+#: Up to this many candidate pieces their distances are measured in a Python loop, beyond it as
+#: arrays (where the loop's per-piece cost passes numpy's per-call cost; measured on Liechtenstein).
+LOOP_MAX = 48
+
+_BOTH_ENDS = np.array([0, 1])
 
 #: Version of the arrays' layout, kept in the network's ``meta`` beside the grid's extent.
 GRID_VERSION = 2
@@ -72,6 +91,10 @@ class SnapGrid:
     def candidates(self, x: float, y: float, r: float) -> np.ndarray:
         """The pieces listed in the cells that meet the square of half-side ``r`` about (x, y): a superset
         of every piece within ``r`` metres. Sorted, without repeats."""
+        return np.unique(self.pieces_near(x, y, r)).astype(np.int64)
+
+    def pieces_near(self, x: float, y: float, r: float) -> np.ndarray:
+        """`candidates` as the grid lists them: unsorted, a piece once per cell of the square it passes."""
         c = self.cell
         cx0 = max(0, math.floor((x - r - self.x0) / c))
         cx1 = min(self.nx - 1, math.floor((x + r - self.x0) / c))
@@ -79,11 +102,12 @@ class SnapGrid:
         cy1 = min(self.ny - 1, math.floor((y + r - self.y0) / c))
         if cx0 > cx1 or cy0 > cy1:
             return np.empty(0, np.int64)
-        rows = [
-            self.pieces[self.starts[cy * self.nx + cx0] : self.starts[cy * self.nx + cx1 + 1]]
-            for cy in range(cy0, cy1 + 1)
-        ]  # a row of cells is one slice of `pieces`
-        return np.unique(np.concatenate(rows)).astype(np.int64)
+        starts, nx = self.starts, self.nx
+        if cy0 == cy1:  # one row of cells is one slice of `pieces`
+            return self.pieces[starts[cy0 * nx + cx0] : starts[cy0 * nx + cx1 + 1]]
+        return np.concatenate(
+            [self.pieces[starts[cy * nx + cx0] : starts[cy * nx + cx1 + 1]] for cy in range(cy0, cy1 + 1)]
+        )
 
     def covers(self, x: float, y: float, r: float) -> bool:
         """Whether the square of half-side ``r`` about (x, y) contains the whole grid."""
@@ -181,26 +205,121 @@ def nearest_segment(
     """The nearest segment within ``limit`` metres of (x, y) that ``allowed`` (segment ids -> bools) keeps.
 
     Returns ``(segment, metres)``, or ``(-1, inf)``. Equal distances: the lowest segment id (as
-    before, with the STRtree). The square searched starts at one cell and grows fourfold up to
+    before, with the STRtree). The square searched starts at `FIRST_R_M` and grows fourfold up to
     ``limit``: a best segment no farther than the square's half-side is the answer, because every
-    piece that near was among the candidates.
+    piece that near was among the candidates (so the answer does not depend on the squares tried).
     """
-    r = min(grid.cell / 2, limit)
+    r = min(FIRST_R_M * grid.cell / CELL_M, limit)
     while True:
-        cand = grid.candidates(x, y, r)
+        cand = grid.pieces_near(x, y, r)
         if len(cand):
-            d = piece_distances(net, cand, x, y)
             seg = np.searchsorted(net.offsets, cand, side="right") - 1
-            keep = d <= limit
-            keep[keep] = allowed(seg[keep])
-            if keep.any():
-                d, seg = d[keep], seg[keep]
-                k = np.lexsort((seg, d))[0]
-                if d[k] <= r:
-                    return int(seg[k]), float(d[k])
+            ok = allowed(seg)
+            if not ok.all():
+                cand, seg = cand[ok], seg[ok]
+            if len(cand):
+                best_seg, best_d = _closest(net, cand, seg, x, y)
+                if best_d <= r:
+                    return best_seg, best_d
         if r >= limit or grid.covers(x, y, r):
             return -1, math.inf
         r = min(limit, 4 * r)
+
+
+def _closest(net: Network, pieces: np.ndarray, seg: np.ndarray, x: float, y: float) -> tuple[int, float]:
+    """The (segment, metres) of the piece nearest to (x, y); equal distances: the lowest segment id."""
+    if len(pieces) > LOOP_MAX:
+        d = piece_distances(net, pieces, x, y)
+        k = int(np.lexsort((seg, d))[0])
+        return int(seg[k]), float(d[k])
+    (lon0, lat0), (kx, ky) = net.origin, net._scale
+    coords = net.coords
+    best_d, best_s = math.inf, -1
+    ends = coords[pieces[:, None] + _BOTH_ENDS].reshape(-1, 4)  # per piece: lon, lat of its start, then of its end
+    for (alon, alat, blon, blat), s in zip(ends.tolist(), seg.tolist(), strict=True):
+        d = _point_to_piece(x, y, (alon - lon0) * kx, (alat - lat0) * ky, (blon - lon0) * kx, (blat - lat0) * ky)
+        if d < best_d or (d == best_d and s < best_s):
+            best_d, best_s = d, s
+    return best_s, best_d
+
+
+def _point_to_piece(px: float, py: float, ax: float, ay: float, bx: float, by: float) -> float:
+    """`piece_distances` of one piece, on Python floats (the same IEEE arithmetic, so the same number)."""
+    qx, qy = px - ax, py - ay
+    if ax == bx and ay == by:
+        return math.sqrt(qx * qx + qy * qy)
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    r = (qx * dx + qy * dy) / len2
+    if r <= 0.0:
+        return math.sqrt(qx * qx + qy * qy)
+    if r >= 1.0:
+        fx, fy = px - bx, py - by
+        return math.sqrt(fx * fx + fy * fy)
+    return abs((qx * dy - qy * dx) / len2) * math.sqrt(len2)
+
+
+def locate_on_segment(net: Network, seg: int, x: float, y: float) -> tuple[float, float, float]:
+    """Where (x, y) falls on segment ``seg``: ``(fraction of its length, x, y of the point on it)``.
+
+    What shapely answers for the segment's line as ``project`` (the length along it to the
+    nearest point; the first of equally near pieces), ``length`` and ``interpolate`` (GEOS's
+    ``LengthIndexOfPoint`` and ``LengthLocationMap``), worked out with the same arithmetic on
+    Python floats: a segment has a handful of points, too few for arrays to pay.
+    The fraction is not clamped (``along / length``; 0 for a segment of no length).
+    """
+    (lon0, lat0), (kx, ky) = net.origin, net._scale
+    lo, hi = int(net.offsets[seg]), int(net.offsets[seg + 1])
+    pts = [((lon - lon0) * kx, (lat - lat0) * ky) for lon, lat in net.coords[lo:hi].tolist()]
+    best, along, start = math.inf, -1.0, 0.0
+    lengths = []
+    for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+        d = _point_to_piece(x, y, ax, ay, bx, by)
+        ex, ey = ax - bx, ay - by
+        seglen = math.sqrt(ex * ex + ey * ey)
+        lengths.append(seglen)
+        if d < best:
+            best = d
+            along = start + _projection_measure(x, y, ax, ay, bx, by, seglen)
+        start += seglen
+    length = start  # GEOS's Length::ofLine adds the same lengths in the same order
+    frac = along / length if length > 0 else 0.0
+    px, py = _point_along(pts, lengths, along)
+    return frac, px, py
+
+
+def _projection_measure(x: float, y: float, ax: float, ay: float, bx: float, by: float, seglen: float) -> float:
+    """How far along a piece its point nearest to (x, y) lies (GEOS's ``segmentNearestMeasure``)."""
+    if x == ax and y == ay:
+        return 0.0
+    if x == bx and y == by:
+        return seglen
+    dx, dy = bx - ax, by - ay
+    len2 = dx * dx + dy * dy
+    f = ((x - ax) * dx + (y - ay) * dy) / len2 if len2 else math.nan  # 0/0 in C: NaN, the piece's end
+    if f <= 0.0:
+        return 0.0
+    if f <= 1.0:
+        return f * seglen
+    return seglen
+
+
+def _point_along(pts: list[tuple[float, float]], lengths: list[float], along: float) -> tuple[float, float]:
+    """The point ``along`` metres along the line ``pts`` (GEOS's ``LengthIndexedLine.extractPoint``)."""
+    if along <= 0.0:
+        return pts[0]
+    total = 0.0
+    for i, seglen in enumerate(lengths):
+        if total + seglen > along:
+            frac = min(max((along - total) / seglen, 0.0), 1.0)
+            if frac == 1.0:  # GEOS's LinearLocation moves on to the next point
+                return pts[i + 1]
+            (ax, ay), (bx, by) = pts[i], pts[i + 1]
+            if frac <= 0.0:
+                return ax, ay
+            return (bx - ax) * frac + ax, (by - ay) * frac + ay
+        total += seglen
+    return pts[-1]
 
 
 def nearest_distance(net: Network, grid: SnapGrid, x: float, y: float) -> float:

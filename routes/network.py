@@ -173,8 +173,12 @@ class Network:
     @property
     def origin(self) -> tuple[float, float]:
         """(lon, lat) of the local projection's origin: the centre of the bounds."""
-        w, s, e, n = self.bounds
-        return (w + e) / 2, (s + n) / 2
+
+        def build():
+            w, s, e, n = self.bounds
+            return (w + e) / 2, (s + n) / 2
+
+        return self._cached("origin", build)  # every projection asks: a request snaps and cuts pieces
 
     @property
     def _scale(self) -> tuple[float, float]:

@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import weakref
@@ -22,7 +23,7 @@ import shapely
 
 from . import settings
 from ._csr import csr
-from ._snapgrid import nearest_distance, nearest_segment, network_grid
+from ._snapgrid import locate_on_segment, nearest_distance, nearest_segment, network_grid
 from ._turns import Ride, TurnGraph
 from .budget import check_budget
 from .errors import InvalidValueError, NoRouteError, OffNetworkError, TooBigError
@@ -387,14 +388,10 @@ class Router:
             )
             exc.details = {"distance_m": round(far_m, 1) if far_m < math.inf else None}  # how far (the page)
             raise exc
-        # the point on the chosen segment: shapely on its one line, exactly as when every line was kept
-        line = shapely.LineString(self.network.segment_xy(seg))
-        pt = shapely.Point(x, y)
-        along = line.project(pt)
-        length = line.length
-        frac = float(along / length) if length > 0 else 0.0
-        on = line.interpolate(along)
-        slon, slat = self.network.unproject(on.x, on.y)
+        # the point on the chosen segment: GEOS's project and interpolate on its line, exactly as
+        # shapely answered when every line was kept (routes._snapgrid.locate_on_segment)
+        frac, sx, sy = locate_on_segment(self.network, seg, x, y)
+        slon, slat = self.network.unproject(sx, sy)
         return Snap(seg, min(max(frac, 0.0), 1.0), float(slon), float(slat), lon, lat, float(dist))
 
     def piece_of(self, s: Snap) -> int | None:
@@ -925,32 +922,45 @@ def route(
 
 
 def piece_coords(network: Network, piece: Piece) -> np.ndarray:
-    """(lon, lat) coordinates of a piece, in travel order; (lon, lat, ele) if the network has heights."""
-    span = slice(network.offsets[piece.seg], network.offsets[piece.seg + 1])
+    """(lon, lat) coordinates of a piece, in travel order; (lon, lat, ele) if the network has heights.
+
+    A part of a segment is cut where its length along the projected line (`Network.project`'s
+    metres, the pieces' lengths by ``np.hypot``) reaches the piece's fractions, interpolated as
+    ``np.interp`` does. A route cuts two such pieces per leg: each step is one numpy call on the
+    segment's few points (a call costs more than the arithmetic at this size).
+    """
+    lo, hi = int(network.offsets[piece.seg]), int(network.offsets[piece.seg + 1])
     if piece.share == 1.0:  # a whole segment: its own coordinates, exactly
-        c = network.coords[span]
+        c = network.coords[lo:hi]
         if network.ele is not None:
-            c = np.column_stack([c, network.ele[span]])
+            c = np.column_stack([c, network.ele[lo:hi]])
         return c[::-1] if piece.f1 < piece.f0 else c
-    xy = network.segment_xy(piece.seg)  # not all of `xy`: a request must not make an array of the network's size
+    origin, scale = _projection(network)
+    xy = (network.coords[lo:hi] - origin) * scale  # `Network.project`'s arithmetic, both columns at once
     if network.ele is not None:  # heights ride along as a third column
-        xy = np.column_stack([xy, network.ele[span]])
-    lo, hi = sorted((piece.f0, piece.f1))
-    seglen = np.hypot(*np.diff(xy[:, :2], axis=0).T)
-    cum = np.concatenate([[0.0], np.cumsum(seglen)])
-    total = cum[-1]
+        xy = np.column_stack([xy, network.ele[lo:hi]])
+    lo_f, hi_f = sorted((piece.f0, piece.f1))
+    step = np.diff(xy[:, :2], axis=0)
+    cum = np.zeros(len(xy))
+    np.cumsum(np.hypot(step[:, 0], step[:, 1]), out=cum[1:])
+    total = float(cum[-1])
     if total <= 0:
         out = xy[:1]
     else:
-        a, b = lo * total, hi * total
-        inner = xy[(cum > a) & (cum < b)]
-        start = [np.interp(a, cum, col) for col in xy.T]
-        end = [np.interp(b, cum, col) for col in xy.T]
-        out = np.vstack([start, inner, end]) if len(inner) else np.array([start, end])
+        a, b = lo_f * total, hi_f * total
+        at = cum.tolist()
+        inner = xy[bisect.bisect_right(at, a) : bisect.bisect_left(at, b)]  # the points with a < cum < b
+        ends = np.array([np.interp((a, b), cum, col) for col in xy.T]).T  # the cut points, start then end
+        out = np.concatenate([ends[:1], inner, ends[1:]])
     if piece.f1 < piece.f0:
         out = out[::-1]
-    lon, lat = network.unproject(out[:, 0], out[:, 1])
-    return np.column_stack([lon, lat, *out.T[2:]])
+    lonlat = out[:, :2] / scale + origin  # `Network.unproject`'s arithmetic
+    return np.column_stack([lonlat, out[:, 2]]) if out.shape[1] > 2 else lonlat
+
+
+def _projection(network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """`Network.project`'s origin and metres per degree as (lon, lat) arrays, to project rows of `coords` at once."""
+    return network._cached("projection_rows", lambda: (np.array(network.origin), np.array(network._scale)))
 
 
 def feature_from_legs(

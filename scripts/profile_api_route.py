@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--plain", action="store_true", help="only the default request (a checkout without options)")
     ap.add_argument("--profile", action="store_true", help="also cProfile the default request")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--sort", default="cumulative", help="cProfile order: cumulative or tottime")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="profile_api_route-") as tmp:  # the network's cache and the database
         return _run(args, tmp)
@@ -174,7 +175,7 @@ def _run(args, tmp: str) -> int:
             call(env)
         prof.disable()
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(prof, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
     return 0
 

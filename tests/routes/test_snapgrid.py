@@ -10,7 +10,7 @@ import pytest
 import shapely
 from conftest import shared_file
 
-from routes._snapgrid import build_grid, grid_of, nearest_distance, nearest_segment
+from routes._snapgrid import build_grid, grid_of, locate_on_segment, nearest_distance, nearest_segment
 
 
 def _shapely_nearest(lines, tree, points, limit, allowed):
@@ -92,13 +92,17 @@ def test_the_cached_grid_is_the_one_the_build_makes(liechtenstein_net):
 
 
 def test_snap_matches_the_old_shapely_snap(liechtenstein_net):
-    """The whole `Router.snap` (segment, fraction, point) against shapely's project/interpolate on all lines."""
+    """The whole `Router.snap` (segment, fraction, point) against shapely's project/interpolate on all lines:
+    random points, points exactly at junctions and bends, and points a few metres off them."""
     router = liechtenstein_net.router("safe")
     net = liechtenstein_net
     lines = router._shared.lines  # the shapely lines, made on demand
     rng = np.random.default_rng(5)
     w, s, e, n = net.bounds
-    for lat, lon in zip(rng.uniform(s, n, 200), rng.uniform(w, e, 200), strict=True):
+    at = rng.integers(0, len(net.coords), 300)
+    lats = np.concatenate([rng.uniform(s, n, 300), net.coords[at, 1], net.coords[at, 1] + rng.normal(0, 5e-5, 300)])
+    lons = np.concatenate([rng.uniform(w, e, 300), net.coords[at, 0], net.coords[at, 0] + rng.normal(0, 5e-5, 300)])
+    for lat, lon in zip(lats, lons, strict=True):
         try:
             snap = router.snap(float(lat), float(lon), max_snap_m=400)
         except ValueError:
@@ -137,3 +141,45 @@ def test_street_names_found_on_the_grid_are_the_kd_trees(liechtenstein_net):
         assert got in nearest if d[0] <= STREET_REACH_M else got == ""
         found += bool(got)
     assert found > 200
+
+
+def test_locate_on_segment_is_geos(liechtenstein_net):
+    """`locate_on_segment` answers what shapely's project, length and interpolate answer, to the last bit,
+    on segments of many points, at their points, on them and off them."""
+    net = liechtenstein_net
+    rng = np.random.default_rng(8)
+    long = np.flatnonzero(np.diff(net.offsets) >= 4)
+    segs = np.concatenate([rng.integers(0, net.n_segments, 150), rng.choice(long, 150)])
+    checked = 0
+    for seg in segs.tolist():
+        xy = net.segment_xy(seg)
+        line = shapely.LineString(xy)
+        k = int(rng.integers(0, len(xy)))
+        t = float(rng.random())
+        on = xy[max(k - 1, 0)] * t + xy[k] * (1 - t)
+        for x, y in [xy[k], on, on + rng.normal(0, 20, 2), xy[0] - 30.0, xy[-1] + 30.0]:
+            along = line.project(shapely.Point(x, y))
+            frac, px, py = locate_on_segment(net, seg, float(x), float(y))
+            assert frac == (along / line.length if line.length > 0 else 0.0)
+            point = line.interpolate(along)
+            assert (px, py) == (point.x, point.y)
+            checked += 1
+    assert checked == 5 * len(segs)
+
+
+def test_the_loop_and_the_arrays_choose_alike(liechtenstein_net, monkeypatch):
+    """Candidates measured in the Python loop and as arrays give the same segment and the same distance."""
+    from routes import _snapgrid
+
+    net = liechtenstein_net
+    grid = grid_of(net)
+    px, py = _points(net, 300, seed=4)
+    allowed = np.random.default_rng(1).random(net.n_segments) < 0.5
+    answers = []
+    for loop_max in (0, 10**9):
+        monkeypatch.setattr(_snapgrid, "LOOP_MAX", loop_max)
+        pick = lambda s: allowed[s]  # noqa: E731
+        points = zip(px.tolist(), py.tolist(), strict=True)
+        answers.append([nearest_segment(net, grid, a, b, 300.0, pick) for a, b in points])
+    assert answers[0] == answers[1]
+    assert sum(seg >= 0 for seg, _ in answers[0]) > 100
