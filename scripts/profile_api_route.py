@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where the time of one ``GET /api/route`` goes, in the serving process (no HTTP server).
 
-Builds the app as ``bikemap serve`` does (``create_app``, then ``gc.freeze()``), picks
+Builds the app as ``bikemap serve`` does (``create_app``, then its ``gc.freeze()``), picks
 ``--pairs`` random junction pairs of the largest piece that route (``--min-km``/``--max-km``
 apart in a straight line; short trips show the fixed per-request costs), and calls the
 WSGI app directly for each kind of request, the kinds taking turns pair by pair, ``--rounds``
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import io
 import math
 import pstats
@@ -85,6 +84,7 @@ def _run(args, tmp: str) -> int:
 
     from routes import route
     from webapp import create_app
+    from webapp.cli.serve import _freeze_heap
 
     app = create_app(
         config_overrides={
@@ -95,7 +95,7 @@ def _run(args, tmp: str) -> int:
             "BASEMAP": "none",
         }
     )
-    gc.freeze()  # as `bikemap serve` does after loading
+    _freeze_heap()  # as `bikemap serve` does after loading: gc.freeze() and the young generation's threshold
     net = app.extensions["bikemap.network"]
     pts = pairs_that_route(net, args.pairs, args.min_km, args.max_km, args.seed)
     n = len(pts)

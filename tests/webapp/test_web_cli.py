@@ -106,3 +106,19 @@ def test_serve_port_in_use(capsys):
         port = s.getsockname()[1]
         assert cli_main(["serve", "--source", "demo", "--port", str(port), "--workers", "2"]) == 2
     assert "cannot listen" in capsys.readouterr().err
+
+
+def test_freezing_the_heap_raises_the_young_generations_threshold():
+    """`bikemap serve` freezes what it loaded and lets a route's few thousand live objects pass without a collection."""
+    import gc
+
+    from webapp.cli.serve import GC_YOUNG, _freeze_heap
+
+    before = gc.get_threshold()
+    try:
+        _freeze_heap()
+        assert gc.get_threshold() == (GC_YOUNG, *before[1:])
+        assert GC_YOUNG > 2_000 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
