@@ -229,9 +229,9 @@ def nearest_segment(
 def _closest(net: Network, pieces: np.ndarray, seg: np.ndarray, x: float, y: float) -> tuple[int, float]:
     """The (segment, metres) of the piece nearest to (x, y); equal distances: the lowest segment id."""
     if len(pieces) > LOOP_MAX:
-        d = piece_distances(net, pieces, x, y)
-        k = int(np.lexsort((seg, d))[0])
-        return int(seg[k]), float(d[k])
+        dist = piece_distances(net, pieces, x, y)
+        k = int(np.lexsort((seg, dist))[0])
+        return int(seg[k]), float(dist[k])
     (lon0, lat0), (kx, ky) = net.origin, net._scale
     coords = net.coords
     best_d, best_s = math.inf, -1
