@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
         raise InvalidValueError("--workers needs a POSIX system and cannot be used with --debug")
+    from webapp.heap import limit_arenas
+
+    limit_arenas()  # before any thread starts: waitress's threads share two malloc arenas (webapp.heap)
     if args.workers > 1:
         return _serve_forked(args)
     from webapp import create_app
@@ -206,11 +209,15 @@ def _freeze_heap() -> None:
     added to some requests on ``scale_200k`` (p50 24 -> 12 ms in-process, measured with
     ``cProfile``). Frozen objects are never walked, and, before a fork, never written by
     the collector either, so the workers keep sharing their pages instead of copying them.
+    Then the C heap's free pages go back to the system (`webapp.heap.release_freed`).
     """
     import gc
 
+    from webapp.heap import release_freed
+
     gc.collect()
     gc.freeze()
+    release_freed()  # what loading freed in the middle of the C heap (webapp.heap)
 
 
 def _announce(args: argparse.Namespace, net) -> None:
