@@ -22,6 +22,7 @@ import shapely
 
 from . import settings
 from ._csr import csr
+from ._pieces import SMALL_COMPONENT, big_pieces, cost_bound, strong_pieces
 from ._snapgrid import nearest_distance, nearest_segment, network_grid
 from ._turns import Ride, TurnGraph
 from .budget import check_budget
@@ -36,13 +37,7 @@ from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
 if TYPE_CHECKING:
     from ._search import TreeWorkspace, Workspace
 
-__all__ = ["Piece", "Ride", "Router", "Snap", "route", "route_legs", "route_pieces"]
-
-#: Strongly connected pieces smaller than this many junctions (or than half the
-#: largest piece, on a small extract) are avoided when snapping: they are mapping
-#: errors or places cut off from the streets (an isolated footway, a car park, an
-#: underground mall). OSRM's default for the same rule is 1000.
-SMALL_COMPONENT = 1000
+__all__ = ["SMALL_COMPONENT", "Piece", "Ride", "Router", "Snap", "route", "route_legs", "route_pieces"]
 
 
 @dataclass(frozen=True)
@@ -300,15 +295,9 @@ class Router:
         self.src, self.dst = shared.src, shared.dst
         self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
         self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
-        usable = np.flatnonzero(np.isfinite(self.cost))
-        # strongly connected components: prefer snapping onto the big ones
-        from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
-        from scipy.sparse.csgraph import connected_components
-
-        graph = csr_matrix((np.ones(len(usable)), (self.src[usable], self.dst[usable])), shape=(n, n))
-        _, labels = connected_components(graph, directed=True, connection="strong")
-        sizes = np.bincount(labels)
-        big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
+        # strongly connected components: prefer snapping onto the big ones (the cache's, see `add_router_facts`)
+        labels = strong_pieces(network, self.src, self.dst, np.isfinite(self.cost))
+        big_node, self._hub = big_pieces(labels)
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
         seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
@@ -316,9 +305,6 @@ class Router:
         self.seg_big = seg_big
         self._piece = labels  # per node, its strongly connected piece
         self._big_node = big_node
-        self._ids_all = np.flatnonzero(seg_ok)
-        self._ids_big = np.flatnonzero(seg_big)
-        self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
         self._metric: Any = None
         self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
         self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
@@ -759,24 +745,18 @@ class Router:
         return m
 
     def _cost_bound(self) -> float:
-        """An upper bound on the cost of any cheapest path in the largest piece (through its hub junction).
+        """An upper bound on the cost of any cheapest path in the largest piece (`cost_bound`)."""
+        return cost_bound(self.network, self.src, self.dst, self.cost, self._hub)
 
-        ``d(a, b) <= d(a, hub) + d(hub, b)``: two one-to-all searches from the hub, in SciPy's compiled Dijkstra.
-        """
-        if self._hub < 0:
-            return 0.0
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import dijkstra
+    @property
+    def _ids_all(self) -> np.ndarray:
+        """The segments this profile may use (ids)."""
+        return np.flatnonzero(self._seg_ok)
 
-        fin = np.isfinite(self.cost)
-        usable = np.flatnonzero(fin)
-        reach = 0.0
-        for a, b in ((self.src, self.dst), (self.dst, self.src)):
-            graph = csr_matrix((self.cost[usable], (a[usable], b[usable])), shape=(self.n, self.n))
-            graph.sum_duplicates()  # parallel edges: summed, so still an upper bound of either
-            dist = dijkstra(graph, indices=self._hub)
-            reach += float(dist[np.isfinite(dist)].max(initial=0.0))
-        return reach + 2 * float(self.cost[fin].max(initial=0.0))
+    @property
+    def _ids_big(self) -> np.ndarray:
+        """The segments of the big strongly connected pieces (ids)."""
+        return np.flatnonzero(self._seg_big)
 
     def costs_from(
         self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=True
