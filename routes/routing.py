@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 
 from . import settings
-from ._csr import csr
+from ._csr import csr, index_type
 from ._pieces import SMALL_COMPONENT, big_pieces, cost_bound, strong_pieces
 from ._snapgrid import nearest_distance, nearest_segment, network_grid
 from ._turns import Ride, TurnGraph
@@ -120,14 +120,11 @@ class _Shared:
 
     def __init__(self, network: Network):
         n = network.n_nodes
-        src = np.empty(2 * network.n_segments, dtype=np.int64)
+        src = np.empty(2 * network.n_segments, dtype=index_type(n))  # 32-bit ids where they fit (issue #19)
         dst = np.empty_like(src)
         src[0::2], src[1::2] = network.seg_u, network.seg_v
         dst[0::2], dst[1::2] = network.seg_v, network.seg_u
         self.src, self.dst = src, dst
-        every = np.arange(len(src), dtype=np.int64)
-        self.f_ptr, self.f_adj, self.f_edge = csr(n, src, dst, every)
-        self.b_ptr, self.b_adj, self.b_edge = csr(n, dst, src, every)
         # snapping: the cache's memory-mapped grid (routes._snapgrid), made now for a network built by hand
         self.grid = network_grid(network)
         self._network = network
@@ -135,6 +132,23 @@ class _Shared:
         self._hierarchy: Any = None
         self._lock = threading.Lock()
         self._local = threading.local()
+
+    def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The plain graph's forward and backward CSR: (f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge).
+
+        Made on first use: where turns are restricted the searches between points walk the split
+        graph (`routes._turns`), and only one-to-many searches (tours, alternatives, reach) walk
+        this one, so a server that answers routes never makes it (issue #19).
+        """
+        adj = getattr(self, "_adjacency", None)
+        if adj is None:
+            with self._lock:
+                adj = getattr(self, "_adjacency", None)
+                if adj is None:
+                    src, dst = self.src, self.dst
+                    every = np.arange(len(src), dtype=index_type(len(src)))
+                    adj = self._adjacency = (*csr(self.n, src, dst, every), *csr(self.n, dst, src, every))
+        return adj
 
     @property
     def lines(self) -> np.ndarray:
@@ -179,7 +193,7 @@ class _Shared:
 
     def workspace(self, n: int | None = None) -> Workspace:
         """This thread's labels for the reference search on ``n`` nodes (allocated once per thread and size)."""
-        n = len(self.f_ptr) - 1 if n is None else n
+        n = self.n if n is None else n
         ws = getattr(self._local, f"ws{n}", None)
         if ws is None:
             from ._search import Workspace  # numba: imported by the first reference search, not by a CLI route
@@ -190,7 +204,7 @@ class _Shared:
 
     def tree_workspace(self, n: int | None = None) -> TreeWorkspace:
         """This thread's labels for one-to-many searches on ``n`` nodes (allocated once per thread and size)."""
-        n = len(self.f_ptr) - 1 if n is None else n
+        n = self.n if n is None else n
         ws = getattr(self._local, f"tree{n}", None)
         if ws is None:
             from ._search import TreeWorkspace
@@ -253,7 +267,8 @@ class _SegmentTable:
                 k = memo[key] = len(rows)
                 rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
             which[s] = k
-        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        # small codes: one per distinct highway or surface tag (2 bytes a segment instead of 8, issue #19)
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5).astype(np.int16 if len(rows) < 2**15 else np.int32)
         self.highway, self.surface = distinct[which, 0], distinct[which, 1]
         self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
         self.surface_class = distinct[which, 4]  # position in routes.surfaces.SURFACE_CLASSES
@@ -293,8 +308,6 @@ class Router:
         self.n = n
         shared = self._shared = shared_structures(network)
         self.src, self.dst = shared.src, shared.dst
-        self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
-        self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
         # strongly connected components: prefer snapping onto the big ones (the cache's, see `add_router_facts`)
         labels = strong_pieces(network, self.src, self.dst, np.isfinite(self.cost))
         big_node, self._hub = big_pieces(labels)
@@ -321,6 +334,14 @@ class Router:
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
+
+    # the plain graph's CSR, shared by every profile (`_Shared.adjacency`, made on first use)
+    f_ptr = property(lambda self: self._shared.adjacency()[0])
+    f_adj = property(lambda self: self._shared.adjacency()[1])
+    f_edge = property(lambda self: self._shared.adjacency()[2])
+    b_ptr = property(lambda self: self._shared.adjacency()[3])
+    b_adj = property(lambda self: self._shared.adjacency()[4])
+    b_edge = property(lambda self: self._shared.adjacency()[5])
 
     @property
     def _lines(self) -> np.ndarray:
@@ -482,7 +503,7 @@ class Router:
                 "auto",
             )
             if total < best:
-                g = self._graph()
+                g = self._ends()
                 if arcs:
                     first, last = g[1][arcs[0]], g[2][arcs[-1]]
                     start = min((s for s in out if s[0] == first), key=lambda s: s[1])
@@ -603,6 +624,11 @@ class Router:
             self._g = g
         return g
 
+    def _ends(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """The searched graph's node count, arc tails and arc heads (without its CSR, which `_graph` makes)."""
+        t = self.turns
+        return (self.n, self.src, self.dst) if t is None else (t.n, t.arc_src, t.arc_dst)
+
     def _edges(self, arcs: list[int]) -> list[int]:
         """The directed edges the arcs of a searched path ride (the same ids without turn restrictions)."""
         if self.turns is None or not arcs:
@@ -636,7 +662,7 @@ class Router:
         first, arcs = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
         if first < 0:
             return math.inf, [], []  # unreachable on the profile's costs, so on any raised ones too
-        _, tails, heads, *_ = self._graph()
+        _, tails, heads = self._ends()
         edges = arcs
         if arcs:
             arr = np.asarray(arcs, np.int64)
@@ -740,7 +766,11 @@ class Router:
                 if m is None or self._metric_of is not self.cost:
                     base = self.cost
                     hierarchy = self._shared.hierarchy(self.turns)
-                    m = hierarchy.customise(self._arc_cost(base), self._cost_bound())
+                    arc = self._arc_cost(base)
+                    if arc is not base:  # the split graph's arc costs start with every edge's: one array for both
+                        base = self.cost = arc[: len(base)]
+                        self._arc_costs = (base, arc)
+                    m = hierarchy.customise(arc, self._cost_bound())
                     self._metric, self._metric_of = m, base
         return m
 
