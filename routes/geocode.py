@@ -204,9 +204,10 @@ class PlaceIndex:
         self.store: PlaceStore = SqliteStore(source) if isinstance(source, (str, Path)) else source
         rows = self.store.items(("address", "street"))
         self._ids = {k: np.array([r[0] for r in rows if r[1] == k], dtype=np.int64) for k in ("address", "street")}
-        self._labels = {r[0]: r[3] for r in rows}
+        # reverse lookups name an address by its label; a street is named from the network (`attach_network`)
+        self._labels = {r[0]: r[3] for r in rows if r[1] == "address"}
         self._trees: dict[str, Nearest | None] = {}
-        for kind in self._ids:
+        for kind in ("address",):  # streets: named from the network's geometry instead
             pts = [(r[4], r[5]) for r in rows if r[1] == kind]
             self._trees[kind] = Nearest(_xy(*zip(*pts, strict=True))) if pts else None
         places = self.store.items(SETTLEMENTS)

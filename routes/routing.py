@@ -298,12 +298,15 @@ class Router:
     """
 
     def __init__(self, network: Network, profile: Profile):
-        from .profiles import edge_costs_indexed
+        from .profiles import class_speeds, edge_costs_indexed
 
         self.network = network
         self.profile = profile
         distinct, idx = network.class_index
-        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        _, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        # durations: made whole on first use (tours, reach, other engines), per route edge until then (issue #19)
+        self._speeds = class_speeds(distinct, profile)[0]
+        self._duration: np.ndarray | None = None
         n = network.n_nodes
         self.n = n
         shared = self._shared = shared_structures(network)
@@ -334,6 +337,29 @@ class Router:
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
+
+    @property
+    def duration(self) -> np.ndarray:
+        """Riding time in seconds of every directed edge (`routes.profiles.edge_costs`; inf where not usable)."""
+        if self._duration is None:
+            from .profiles import edge_durations
+
+            self._duration = edge_durations(
+                np.arange(len(self.cost)), self.network.class_index[1], self.network.seg_length, self._speeds
+            )
+        return self._duration
+
+    @duration.setter
+    def duration(self, value: np.ndarray) -> None:
+        self._duration = value
+
+    def durations(self, edges: np.ndarray) -> np.ndarray:
+        """`duration` of some directed edges, without making the whole array (a route's few hundred)."""
+        if self._duration is not None:
+            return self._duration[edges]
+        from .profiles import edge_durations
+
+        return edge_durations(edges, self.network.class_index[1], self.network.seg_length, self._speeds)
 
     # the plain graph's CSR, shared by every profile (`_Shared.adjacency`, made on first use)
     f_ptr = property(lambda self: self._shared.adjacency()[0])
@@ -994,7 +1020,8 @@ def feature_from_legs(
     share = np.abs(f1 - f0)
     some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
     dist = net.seg_length[seg] * share
-    dur = _share_of(router.duration, edge, share, some)
+    dur = np.zeros(len(edge))
+    dur[some] = router.durations(edge[some]) * share[some]  # `_share_of`, without making every edge's duration
     pushed = router.access[edge] == PUSH
     infra = ~pushed & table.infra[seg]
     main = ~pushed & ~table.infra[seg] & table.main[seg]
