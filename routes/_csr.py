@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["csr"]
+__all__ = ["csr", "index_type"]
+
+
+def index_type(count: int) -> type[np.signedinteger]:
+    """The integer type for ids below ``count``: 32 bits where they fit, half the memory of 64 (issue #19)."""
+    return np.int32 if count < 2**31 else np.int64
 
 
 def csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):
-    """Compact adjacency of arcs ``a[i] -> b[i]`` named ``ids[i]``: (ptr, neighbour, id), grouped by ``a``."""
+    """Compact adjacency of arcs ``a[i] -> b[i]`` named ``ids[i]``: (ptr, neighbour, id), grouped by ``a``.
+
+    32-bit arrays where the node and arc counts fit (`index_type`).
+    """
     order = np.argsort(a, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr = np.zeros(n + 1, dtype=index_type(len(a) + 1))
     np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
-    return ptr, b[order].astype(np.int64), ids[order].astype(np.int64)
+    node = index_type(n + 1)
+    return ptr, b[order].astype(node), ids[order].astype(index_type(int(ids.max(initial=0)) + 1))

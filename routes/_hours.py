@@ -21,15 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from opening_hours import (  # type: ignore[attr-defined]  # the package's stubs omit its exceptions
-    InvalidCoordinatesError,
-    OpeningHours,
-    ParserError,
-    State,
-    UnknownCountryError,
-)
+if TYPE_CHECKING:  # the extension (3 MB) is loaded by the first value checked or read, not by the web app's start
+    from opening_hours import OpeningHours
 
 __all__ = ["OPENING_HOURS_EXAMPLES", "check_opening_hours", "open_windows", "parse_opening_hours"]
 
@@ -69,6 +65,8 @@ def check_opening_hours(value: str) -> str | None:
         return f"is empty; leave opening_hours out, or write it as {OPENING_HOURS_EXAMPLES}"
     if len(text) > MAX_LENGTH:
         return f"is longer than {MAX_LENGTH} characters"
+    from opening_hours import OpeningHours, ParserError  # type: ignore[attr-defined]  # stubs omit the exceptions
+
     try:
         OpeningHours(text)
     except ParserError as exc:
@@ -91,6 +89,13 @@ def _zone(tz: dt.tzinfo | None) -> ZoneInfo:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str, zone: ZoneInfo, coords: tuple[float, float] | None) -> OpeningHours | None:
+    from opening_hours import (  # type: ignore[attr-defined]  # the package's stubs omit its exceptions
+        InvalidCoordinatesError,
+        OpeningHours,
+        ParserError,
+        UnknownCountryError,
+    )
+
     try:
         # coords with a time zone: sunrise/sunset at the place and the country's public holidays
         return OpeningHours(text, timezone=zone, coords=coords)
@@ -142,6 +147,8 @@ def open_windows(
     oh = parse_opening_hours(value, tz=start.tzinfo, coords=coords)
     if oh is None:
         return None
+    from opening_hours import State
+
     if horizon_s <= 0:
         return []
     zone = _zone(start.tzinfo)

@@ -148,7 +148,7 @@ def bidirectional_ws(
                     vf[w] = ver
                     df[w] = nd
                     f_pred[w] = e
-                    heapq.heappush(hf, (nd, w))
+                    heapq.heappush(hf, (nd, np.int64(w)))
                     if vb[w] == ver and nd + db[w] < best:
                         best = nd + db[w]
                         meet = w
@@ -164,7 +164,7 @@ def bidirectional_ws(
                     vb[w] = ver
                     db[w] = nd
                     b_pred[w] = e
-                    heapq.heappush(hb, (nd, w))
+                    heapq.heappush(hb, (nd, np.int64(w)))
                     if vf[w] == ver and nd + df[w] < best:
                         best = nd + df[w]
                         meet = w
@@ -213,7 +213,7 @@ def one_to_many(n, ptr, adj, edge, edge_cost, src_nodes, src_costs, targets, lim
             if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = edge[k]
-                heapq.heappush(h, (nd, w))
+                heapq.heappush(h, (nd, np.int64(w)))
     return dist, pred
 
 
@@ -345,13 +345,13 @@ def one_to_many_ws(
                     touched = np.concatenate((touched, np.empty(len(touched), np.int64)))
                 touched[k] = w
                 k += 1
-                heapq.heappush(h, (nd, w))
+                heapq.heappush(h, (nd, np.int64(w)))
             elif nd < dist[w]:
                 dist[w] = nd
                 pred[w] = edge[j]
                 if summing:
                     acc[w] = acc[u] + edge_val[edge[j]]
-                heapq.heappush(h, (nd, w))
+                heapq.heappush(h, (nd, np.int64(w)))
     return touched[:k]
 
 

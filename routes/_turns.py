@@ -34,13 +34,14 @@ shows: geometry, directions, GPX.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from ._csr import csr
+from ._csr import csr, index_type
 from .restrictions import TurnBans, _by_node
 
 __all__ = ["Ride", "TurnGraph"]
@@ -113,15 +114,14 @@ class TurnGraph:
                 xd.append(step(q, e))
                 xban.append(ban(q, e))
         x_edge = np.asarray(xe, np.int64)
-        self.arc_src = np.concatenate([src, np.asarray(xs, np.int64)])
-        self.arc_dst = np.concatenate([entry, np.asarray(xd, np.int64)])
-        self.arc_edge = np.concatenate([np.arange(m, dtype=np.int64), x_edge])
+        node, arc = index_type(self.n), index_type(m + len(xe))  # 32-bit ids where they fit (issue #19)
+        self.junction = self.junction.astype(node)
+        self.arc_src = np.concatenate([src, np.asarray(xs, np.int64)]).astype(node)
+        self.arc_dst = np.concatenate([entry, np.asarray(xd, np.int64)]).astype(node)
+        self.arc_edge = np.concatenate([np.arange(m, dtype=np.int64), x_edge]).astype(arc)
         self.x_ban = np.asarray(xban, np.int64)
         self.bans = bans
         self.n_edges = m
-        every = np.arange(len(self.arc_src), dtype=np.int64)
-        self.f_ptr, self.f_adj, self.f_edge = csr(self.n, self.arc_src, self.arc_dst, every)
-        self.b_ptr, self.b_adj, self.b_edge = csr(self.n, self.arc_dst, self.arc_src, every)
         # each copy ranks just below its junction: contracting it adds the shortcuts the junction's would
         rank = np.empty(n, np.int64)
         rank[np.asarray(order, np.int64)] = np.arange(n)
@@ -137,6 +137,23 @@ class TurnGraph:
         self._leave: dict[int, list[int]] = {}  # per directed edge, the copies' arcs that ride it
         for j, e in enumerate(xe):
             self._leave.setdefault(e, []).append(m + j)
+
+    @functools.cached_property
+    def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Forward and backward CSR of the arcs: (f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge).
+
+        Made on first use: only the reference search walks it (the contraction hierarchy is made
+        from the arcs), so a server whose routes the hierarchy answers never makes it (issue #19).
+        """
+        every = np.arange(len(self.arc_src), dtype=index_type(len(self.arc_src)))
+        return (*csr(self.n, self.arc_src, self.arc_dst, every), *csr(self.n, self.arc_dst, self.arc_src, every))
+
+    f_ptr = property(lambda self: self.adjacency[0])
+    f_adj = property(lambda self: self.adjacency[1])
+    f_edge = property(lambda self: self.adjacency[2])
+    b_ptr = property(lambda self: self.adjacency[3])
+    b_adj = property(lambda self: self.adjacency[4])
+    b_edge = property(lambda self: self.adjacency[5])
 
     def extra(self, penalty: float, *, bound: bool = True) -> np.ndarray:
         """Per copy arc, the cost added to its edge's: 0, ``penalty`` for a pushed banned turn, inf if banned.

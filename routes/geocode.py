@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from . import settings
 from ._placerows import (
     KINDS,
     PLACE_REACH_M,
     SETTLEMENTS,
+    Nearest,
     _km,
     _Near,
     _xy,
@@ -204,11 +204,12 @@ class PlaceIndex:
         self.store: PlaceStore = SqliteStore(source) if isinstance(source, (str, Path)) else source
         rows = self.store.items(("address", "street"))
         self._ids = {k: np.array([r[0] for r in rows if r[1] == k], dtype=np.int64) for k in ("address", "street")}
-        self._labels = {r[0]: r[3] for r in rows}
-        self._trees = {}
-        for kind in self._ids:
+        # reverse lookups name an address by its label; a street is named from the network (`attach_network`)
+        self._labels = {r[0]: r[3] for r in rows if r[1] == "address"}
+        self._trees: dict[str, Nearest | None] = {}
+        for kind in ("address",):  # streets: named from the network's geometry instead
             pts = [(r[4], r[5]) for r in rows if r[1] == kind]
-            self._trees[kind] = cKDTree(_xy(*zip(*pts, strict=True))) if pts else None
+            self._trees[kind] = Nearest(_xy(*zip(*pts, strict=True))) if pts else None
         places = self.store.items(SETTLEMENTS)
         self._near = _Near([{"kind": k, "name": n, "lat": lat, "lon": lon} for _i, k, n, _l, lat, lon in places])
 
@@ -278,7 +279,7 @@ class PlaceIndex:
         if tree is not None:
             dist, i = tree.query(_xy([lat], [lon])[0])
             if dist <= 40.0:
-                label = self._labels[int(self._ids["address"][int(i)])]
+                label = self._labels[int(self._ids["address"][i])]
                 return {"kind": "address", "label": label, "distance_m": round(float(dist))}
         street = self._street_at(lat, lon)
         place = self._near.name(lat, lon, max_m=PLACE_REACH_M)

@@ -64,6 +64,10 @@ class Network:
         The contraction order of the junctions for the routing hierarchy
         (`routes._cch`); computed when the network is built, None in networks
         made by hand (then computed on first use).
+    pieces
+        Per distinct set of usable edges among the profiles, the strongly connected piece of every
+        junction (rows keyed by ``meta["pieces"]``; `routes._pieces`); made when the network is
+        built, None in networks made by hand (then each router computes its own).
     snap_starts, snap_pieces
         The snapping index (`routes._snapgrid`: the streets' straight pieces by grid
         cell; its extent is ``meta["snap_grid"]``); made when the network is built
@@ -91,6 +95,7 @@ class Network:
     way_restrictions: np.ndarray | None = None
     snap_starts: np.ndarray | None = None
     snap_pieces: np.ndarray | None = None
+    pieces: np.ndarray | None = None
 
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
@@ -108,6 +113,7 @@ class Network:
         state.setdefault("way_restrictions", None)
         state.setdefault("snap_starts", None)
         state.setdefault("snap_pieces", None)
+        state.setdefault("pieces", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()

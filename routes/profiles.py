@@ -387,6 +387,34 @@ def edge_costs(
     return edge_costs_indexed(distinct, idx, lengths, profile)
 
 
+def class_speeds(distinct: list[SegmentClass], profile: str | Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct class and direction (along, against): speed in km/h (0: not usable), cost factor, access."""
+    p = get_profile(profile)
+    speed = np.zeros((len(distinct), 2))
+    factor = np.ones((len(distinct), 2))
+    acc_of = np.zeros((len(distinct), 2), dtype=np.int8)
+    for k, c in enumerate(distinct):
+        dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
+        for d, acc in enumerate(dirs):
+            if acc == NO:
+                continue
+            kmh, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
+            if kmh > 0:
+                speed[k, d], factor[k, d], acc_of[k, d] = kmh, fac, acc
+    return speed, factor, acc_of
+
+
+def edge_durations(edges: np.ndarray, idx: np.ndarray, lengths: np.ndarray, speed: np.ndarray) -> np.ndarray:
+    """`edge_costs_indexed`'s durations of some directed edges only, to the last bit (``speed``: `class_speeds`)."""
+    edges = np.asarray(edges, np.int64)
+    seg = edges >> 1
+    sp = speed[idx[seg], edges & 1]
+    out = np.full(len(edges), np.inf)
+    ok = sp > 0
+    out[ok] = np.asarray(lengths, dtype=np.float64)[seg[ok]] / (sp[ok] / 3.6)
+    return out
+
+
 def class_index(classes: list[SegmentClass]) -> tuple[list[SegmentClass], np.ndarray]:
     """The distinct classes, and each segment's position among them (the same few hundred repeat everywhere)."""
     index: dict[SegmentClass, int] = {}
@@ -404,20 +432,8 @@ def edge_costs_indexed(
     distinct: list[SegmentClass], idx: np.ndarray, lengths: np.ndarray, profile: str | Profile
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`edge_costs` from `class_index`'s result: each distinct class is worked out once, then gathered."""
-    p = get_profile(profile)
+    speed, factor, acc_of = class_speeds(distinct, profile)
     n = len(idx)
-    index = {c: k for k, c in enumerate(distinct)}
-    speed = np.zeros((len(index), 2))
-    factor = np.ones((len(index), 2))
-    acc_of = np.zeros((len(index), 2), dtype=np.int8)
-    for c, k in index.items():
-        dirs = (c.foot, c.foot) if p.mode == "foot" else (c.fwd, c.bwd)
-        for d, acc in enumerate(dirs):
-            if acc == NO:
-                continue
-            kmh, fac = _segment_speed_factor(p, c, acc, c.infra_bwd if d else c.infra_fwd)
-            if kmh > 0:
-                speed[k, d], factor[k, d], acc_of[k, d] = kmh, fac, acc
     sp = speed[idx].ravel()  # directed edge 2 * i + d
     ok = sp > 0
     duration = np.full(2 * n, np.inf)

@@ -22,7 +22,8 @@ import numpy as np
 import shapely
 
 from . import settings
-from ._csr import csr
+from ._csr import csr, index_type
+from ._pieces import SMALL_COMPONENT, big_pieces, cost_bound, strong_pieces
 from ._snapgrid import locate_on_segment, nearest_distance, nearest_segment, network_grid
 from ._turns import Ride, TurnGraph
 from .budget import check_budget
@@ -37,13 +38,7 @@ from .surfaces import SURFACE_CLASSES, surface_class, surface_summary
 if TYPE_CHECKING:
     from ._search import TreeWorkspace, Workspace
 
-__all__ = ["Piece", "Ride", "Router", "Snap", "route", "route_legs", "route_pieces"]
-
-#: Strongly connected pieces smaller than this many junctions (or than half the
-#: largest piece, on a small extract) are avoided when snapping: they are mapping
-#: errors or places cut off from the streets (an isolated footway, a car park, an
-#: underground mall). OSRM's default for the same rule is 1000.
-SMALL_COMPONENT = 1000
+__all__ = ["SMALL_COMPONENT", "Piece", "Ride", "Router", "Snap", "route", "route_legs", "route_pieces"]
 
 
 @dataclass(frozen=True)
@@ -126,14 +121,11 @@ class _Shared:
 
     def __init__(self, network: Network):
         n = network.n_nodes
-        src = np.empty(2 * network.n_segments, dtype=np.int64)
+        src = np.empty(2 * network.n_segments, dtype=index_type(n))  # 32-bit ids where they fit (issue #19)
         dst = np.empty_like(src)
         src[0::2], src[1::2] = network.seg_u, network.seg_v
         dst[0::2], dst[1::2] = network.seg_v, network.seg_u
         self.src, self.dst = src, dst
-        every = np.arange(len(src), dtype=np.int64)
-        self.f_ptr, self.f_adj, self.f_edge = csr(n, src, dst, every)
-        self.b_ptr, self.b_adj, self.b_edge = csr(n, dst, src, every)
         # snapping: the cache's memory-mapped grid (routes._snapgrid), made now for a network built by hand
         self.grid = network_grid(network)
         self._network = network
@@ -141,6 +133,23 @@ class _Shared:
         self._hierarchy: Any = None
         self._lock = threading.Lock()
         self._local = threading.local()
+
+    def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The plain graph's forward and backward CSR: (f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge).
+
+        Made on first use: where turns are restricted the searches between points walk the split
+        graph (`routes._turns`), and only one-to-many searches (tours, alternatives, reach) walk
+        this one, so a server that answers routes never makes it (issue #19).
+        """
+        adj = getattr(self, "_adjacency", None)
+        if adj is None:
+            with self._lock:
+                adj = getattr(self, "_adjacency", None)
+                if adj is None:
+                    src, dst = self.src, self.dst
+                    every = np.arange(len(src), dtype=index_type(len(src)))
+                    adj = self._adjacency = (*csr(self.n, src, dst, every), *csr(self.n, dst, src, every))
+        return adj
 
     @property
     def lines(self) -> np.ndarray:
@@ -185,7 +194,7 @@ class _Shared:
 
     def workspace(self, n: int | None = None) -> Workspace:
         """This thread's labels for the reference search on ``n`` nodes (allocated once per thread and size)."""
-        n = len(self.f_ptr) - 1 if n is None else n
+        n = self.n if n is None else n
         ws = getattr(self._local, f"ws{n}", None)
         if ws is None:
             from ._search import Workspace  # numba: imported by the first reference search, not by a CLI route
@@ -196,7 +205,7 @@ class _Shared:
 
     def tree_workspace(self, n: int | None = None) -> TreeWorkspace:
         """This thread's labels for one-to-many searches on ``n`` nodes (allocated once per thread and size)."""
-        n = len(self.f_ptr) - 1 if n is None else n
+        n = self.n if n is None else n
         ws = getattr(self._local, f"tree{n}", None)
         if ws is None:
             from ._search import TreeWorkspace
@@ -259,7 +268,8 @@ class _SegmentTable:
                 k = memo[key] = len(rows)
                 rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
             which[s] = k
-        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        # small codes: one per distinct highway or surface tag (2 bytes a segment instead of 8, issue #19)
+        distinct = np.array(rows, dtype=np.int64).reshape(-1, 5).astype(np.int16 if len(rows) < 2**15 else np.int32)
         self.highway, self.surface = distinct[which, 0], distinct[which, 1]
         self.infra, self.main = distinct[which, 2].astype(bool), distinct[which, 3].astype(bool)
         self.surface_class = distinct[which, 4]  # position in routes.surfaces.SURFACE_CLASSES
@@ -289,27 +299,22 @@ class Router:
     """
 
     def __init__(self, network: Network, profile: Profile):
-        from .profiles import edge_costs_indexed
+        from .profiles import class_speeds, edge_costs_indexed
 
         self.network = network
         self.profile = profile
         distinct, idx = network.class_index
-        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        _, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        # durations: made whole on first use (tours, reach, other engines), per route edge until then (issue #19)
+        self._speeds = class_speeds(distinct, profile)[0]
+        self._duration: np.ndarray | None = None
         n = network.n_nodes
         self.n = n
         shared = self._shared = shared_structures(network)
         self.src, self.dst = shared.src, shared.dst
-        self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
-        self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
-        usable = np.flatnonzero(np.isfinite(self.cost))
-        # strongly connected components: prefer snapping onto the big ones
-        from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
-        from scipy.sparse.csgraph import connected_components
-
-        graph = csr_matrix((np.ones(len(usable)), (self.src[usable], self.dst[usable])), shape=(n, n))
-        _, labels = connected_components(graph, directed=True, connection="strong")
-        sizes = np.bincount(labels)
-        big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
+        # strongly connected components: prefer snapping onto the big ones (the cache's, see `add_router_facts`)
+        labels = strong_pieces(network, self.src, self.dst, np.isfinite(self.cost))
+        big_node, self._hub = big_pieces(labels)
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
         seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
@@ -317,9 +322,6 @@ class Router:
         self.seg_big = seg_big
         self._piece = labels  # per node, its strongly connected piece
         self._big_node = big_node
-        self._ids_all = np.flatnonzero(seg_ok)
-        self._ids_big = np.flatnonzero(seg_big)
-        self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
         self._metric: Any = None
         self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
         self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
@@ -336,6 +338,37 @@ class Router:
         self._lock = threading.Lock()
         self._raises: dict[int, tuple[weakref.ref, bool]] = {}
         shared.segment_table()  # built once per network, here rather than in the first request
+
+    @property
+    def duration(self) -> np.ndarray:
+        """Riding time in seconds of every directed edge (`routes.profiles.edge_costs`; inf where not usable)."""
+        if self._duration is None:
+            from .profiles import edge_durations
+
+            self._duration = edge_durations(
+                np.arange(len(self.cost)), self.network.class_index[1], self.network.seg_length, self._speeds
+            )
+        return self._duration
+
+    @duration.setter
+    def duration(self, value: np.ndarray) -> None:
+        self._duration = value
+
+    def durations(self, edges: np.ndarray) -> np.ndarray:
+        """`duration` of some directed edges, without making the whole array (a route's few hundred)."""
+        if self._duration is not None:
+            return self._duration[edges]
+        from .profiles import edge_durations
+
+        return edge_durations(edges, self.network.class_index[1], self.network.seg_length, self._speeds)
+
+    # the plain graph's CSR, shared by every profile (`_Shared.adjacency`, made on first use)
+    f_ptr = property(lambda self: self._shared.adjacency()[0])
+    f_adj = property(lambda self: self._shared.adjacency()[1])
+    f_edge = property(lambda self: self._shared.adjacency()[2])
+    b_ptr = property(lambda self: self._shared.adjacency()[3])
+    b_adj = property(lambda self: self._shared.adjacency()[4])
+    b_edge = property(lambda self: self._shared.adjacency()[5])
 
     @property
     def _lines(self) -> np.ndarray:
@@ -493,7 +526,7 @@ class Router:
                 "auto",
             )
             if total < best:
-                g = self._graph()
+                g = self._ends()
                 if arcs:
                     first, last = g[1][arcs[0]], g[2][arcs[-1]]
                     start = min((s for s in out if s[0] == first), key=lambda s: s[1])
@@ -614,6 +647,11 @@ class Router:
             self._g = g
         return g
 
+    def _ends(self) -> tuple[int, np.ndarray, np.ndarray]:
+        """The searched graph's node count, arc tails and arc heads (without its CSR, which `_graph` makes)."""
+        t = self.turns
+        return (self.n, self.src, self.dst) if t is None else (t.n, t.arc_src, t.arc_dst)
+
     def _edges(self, arcs: list[int]) -> list[int]:
         """The directed edges the arcs of a searched path ride (the same ids without turn restrictions)."""
         if self.turns is None or not arcs:
@@ -647,7 +685,7 @@ class Router:
         first, arcs = self.metric().path(src_nodes, src_costs, dst_nodes, dst_costs)
         if first < 0:
             return math.inf, [], []  # unreachable on the profile's costs, so on any raised ones too
-        _, tails, heads, *_ = self._graph()
+        _, tails, heads = self._ends()
         edges = arcs
         if arcs:
             arr = np.asarray(arcs, np.int64)
@@ -751,29 +789,27 @@ class Router:
                 if m is None or self._metric_of is not self.cost:
                     base = self.cost
                     hierarchy = self._shared.hierarchy(self.turns)
-                    m = hierarchy.customise(self._arc_cost(base), self._cost_bound())
+                    arc = self._arc_cost(base)
+                    if arc is not base:  # the split graph's arc costs start with every edge's: one array for both
+                        base = self.cost = arc[: len(base)]
+                        self._arc_costs = (base, arc)
+                    m = hierarchy.customise(arc, self._cost_bound())
                     self._metric, self._metric_of = m, base
         return m
 
     def _cost_bound(self) -> float:
-        """An upper bound on the cost of any cheapest path in the largest piece (through its hub junction).
+        """An upper bound on the cost of any cheapest path in the largest piece (`cost_bound`)."""
+        return cost_bound(self.network, self.src, self.dst, self.cost, self._hub)
 
-        ``d(a, b) <= d(a, hub) + d(hub, b)``: two one-to-all searches from the hub, in SciPy's compiled Dijkstra.
-        """
-        if self._hub < 0:
-            return 0.0
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import dijkstra
+    @property
+    def _ids_all(self) -> np.ndarray:
+        """The segments this profile may use (ids)."""
+        return np.flatnonzero(self._seg_ok)
 
-        fin = np.isfinite(self.cost)
-        usable = np.flatnonzero(fin)
-        reach = 0.0
-        for a, b in ((self.src, self.dst), (self.dst, self.src)):
-            graph = csr_matrix((self.cost[usable], (a[usable], b[usable])), shape=(self.n, self.n))
-            graph.sum_duplicates()  # parallel edges: summed, so still an upper bound of either
-            dist = dijkstra(graph, indices=self._hub)
-            reach += float(dist[np.isfinite(dist)].max(initial=0.0))
-        return reach + 2 * float(self.cost[fin].max(initial=0.0))
+    @property
+    def _ids_big(self) -> np.ndarray:
+        """The segments of the big strongly connected pieces (ids)."""
+        return np.flatnonzero(self._seg_big)
 
     def costs_from(
         self, seeds_nodes, seeds_costs, targets, *, reverse=False, edge_cost=None, limit=math.inf, sparse=True
@@ -994,7 +1030,8 @@ def feature_from_legs(
     share = np.abs(f1 - f0)
     some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
     dist = net.seg_length[seg] * share
-    dur = _share_of(router.duration, edge, share, some)
+    dur = np.zeros(len(edge))
+    dur[some] = router.durations(edge[some]) * share[some]  # `_share_of`, without making every edge's duration
     pushed = router.access[edge] == PUSH
     infra = ~pushed & table.infra[seg]
     main = ~pushed & ~table.infra[seg] & table.main[seg]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import settings
+from ._pieces import add_router_facts
 from .errors import SourceError
 from .network import Network
 from .places import OSM_TAGS, SKIP_TOURISM, keep_poi
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 #: 6: turn restrictions over via ways (`Network.way_restrictions`); their ways' ends are junctions.
 #: 7: in XML sources too (OSMnx's simplification merged a way split only to map a restriction).
 #: 8: the snapping index (`Network.snap_starts`, `snap_pieces`: `routes._snapgrid`).
-BUILD_VERSION = 8
+#: 9: each profile's strongly connected pieces and cost bound (`Network.pieces`, ``meta["cost_bounds"]``:
+#:    `routes._pieces`), so a serving process needs no SciPy.
+BUILD_VERSION = 9
 
 _HIGHWAY_FILTER = (
     '["highway"]["area"!~"yes"]'
@@ -228,6 +231,9 @@ def load_network(
     report("indexing the streets for snapping")
     with stage("indexing the streets for snapping"):
         _add_snap_grid(net)
+    report("finding each profile's connected streets and cost bound")
+    with stage("finding each profile's connected streets and cost bound"):
+        add_router_facts(net)
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
         report("writing the cache")
@@ -273,6 +279,7 @@ _ARRAYS = (
     "way_restrictions",
     "snap_starts",
     "snap_pieces",
+    "pieces",
 )
 
 
@@ -335,6 +342,7 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
     t0 = time.perf_counter()
     with stage("adding elevation to the network"):
         add_elevation(net, model)
+        add_router_facts(net)  # heights change the costs, so the bounds
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
         _write_cache(path, net)

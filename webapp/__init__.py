@@ -8,7 +8,7 @@ Application factory in the manner of Flask's tutorial (flaskr)::
 
 Everything the app is made of is set up here, in order, in plain code:
 settings (`webapp.config`, checked before anything else), errors, security
-headers, languages, compression, the network, storage, authentication; then
+headers, languages, compression, the C heap, the network, storage, authentication; then
 every blueprint of `webapp.views`; last the OpenAPI document, built from the
 registered views. To add a feature, write its blueprint and register it here.
 """
@@ -91,7 +91,21 @@ def create_app(
     """
     from flask import Flask
 
-    from . import auth, bikeshare, compress, config, cost, errors, i18n, inputguard, network, openapi, security, storage
+    from . import (
+        auth,
+        bikeshare,
+        compress,
+        config,
+        cost,
+        errors,
+        heap,
+        i18n,
+        inputguard,
+        network,
+        openapi,
+        security,
+        storage,
+    )
     from .views import basemap, search
 
     app = Flask(__name__, instance_relative_config=True)
@@ -107,6 +121,7 @@ def create_app(
     inputguard.init_app(app)  # after security: on top of its request class
     i18n.init_app(app)
     compress.init_app(app)
+    heap.init_app(app)  # the C heap's freed pages returned after responses
     network.init_app(app)
     storage.init_app(app)
     auth.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from routes.errors import UnknownProfileError
@@ -67,3 +68,18 @@ def test_access_rules_on_real_tags(liechtenstein_net):
             assert t.get("bicycle") in ("yes", "designated", "permissive", "official", "destination")
         if t.get("oneway") == "yes" and "oneway:bicycle" not in t and not any(k.startswith("cycleway") for k in t):
             assert c.bwd == NO
+
+
+def test_durations_of_some_edges_are_the_whole_arrays_to_the_last_bit(liechtenstein_net):
+    from routes import load_network, route
+    from routes.profiles import edge_costs
+
+    fresh = load_network(liechtenstein_net.meta["source"])  # routers of its own, durations not yet made
+    for name in ("safe", "walk"):
+        router = fresh.router(name)
+        route(fresh, [(47.166, 9.51), (47.14, 9.52)], profile=name)
+        assert router._duration is None  # a route reads its own edges' durations only (issue #19)
+        edges = np.arange(len(router.cost))
+        some = router.durations(edges[::7])
+        whole = edge_costs(fresh.classes, fresh.seg_length, name)[0]
+        assert np.array_equal(router.duration, whole) and np.array_equal(some, whole[::7])

@@ -226,11 +226,19 @@ def test_build_reports_progress_and_cache_is_memory_mapped(tmp_path):
     src.write_bytes(shared_file("andorra.osm.pbf").read_bytes())
     stages: list[str] = []
     built = load_network(src, cache_folder=tmp_path / "c", progress=stages.append)
-    assert [s.split()[0] for s in stages] == ["reading", "simplifying", "ordering", "indexing", "writing", "done:"]
+    assert [s.split()[0] for s in stages] == [
+        "reading",
+        "simplifying",
+        "ordering",
+        "indexing",
+        "finding",
+        "writing",
+        "done:",
+    ]
     assert built.node_order is not None and sorted(built.node_order.tolist()) == list(range(built.n_nodes))
     again = load_network(src, cache_folder=tmp_path / "c", progress=stages.append)
-    assert again.meta["from_cache"] and len(stages) == 6  # nothing built, nothing reported
-    for name in ("coords", "seg_u", "node_order", "snap_starts", "snap_pieces"):
+    assert again.meta["from_cache"] and len(stages) == 7  # nothing built, nothing reported
+    for name in ("coords", "seg_u", "node_order", "snap_starts", "snap_pieces", "pieces"):
         arr = getattr(again, name)
         owner = arr
         while owner is not None and not isinstance(owner, mmap.mmap):

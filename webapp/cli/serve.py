@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
         raise InvalidValueError("--workers needs a POSIX system and cannot be used with --debug")
+    from webapp.heap import limit_arenas
+
+    limit_arenas()  # before any thread starts: waitress's threads share two malloc arenas (webapp.heap)
     if args.workers > 1:
         return _serve_forked(args)
     from webapp import create_app
@@ -218,12 +221,17 @@ def _freeze_heap() -> None:
     about every third Liechtenstein request and walked only live objects (some 60-90 us a
     request, issue 17). Nearly all of a request's objects are freed by reference counting
     when it ends, so the collections still come when garbage cycles pile up.
+
+    Then the C heap's free pages go back to the system (`webapp.heap.release_freed`).
     """
     import gc
+
+    from webapp.heap import release_freed
 
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+    release_freed()  # what loading freed in the middle of the C heap (webapp.heap)
 
 
 def _announce(args: argparse.Namespace, net) -> None:
