@@ -320,6 +320,7 @@ def add_elevation(network, dem: str | Path | DEM):
         "max_m": _nan_round(np.nanmax(ele) if np.isfinite(ele).any() else np.nan),
     }
     network._derived.clear()  # routers built before now know nothing of the heights
+    network.cache_path = None  # nor do those kept beside the cache it came from (`routes._routerstore`)
     return network
 
 

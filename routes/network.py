@@ -4,8 +4,8 @@ A `Network` is what every source turns into (see `routes.sources`): nodes with
 coordinates, and segments (one per stretch of OSM way between junctions, in the
 way's own direction) with their geometry, length and the cycling tags. Each
 segment gives two directed edges: ``2 * s`` along the way and ``2 * s + 1``
-against it. Per-profile routing structures are derived from it on demand and
-never stored.
+against it. Per-profile routing structures are derived from it on demand; those
+of a cached network are kept beside it (`routes._routerstore`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,11 @@ class Network:
     snap_starts: np.ndarray | None = None
     snap_pieces: np.ndarray | None = None
 
+    #: The cache folder it was read from or written to (`routes.sources.load_network`); None for one made by hand.
+    #: Its routers' own arrays are kept there too (`routes._routerstore`).
+    #: Not copied by `dataclasses.replace`, and forgotten by a change in place (`routes.elevation.add_elevation`):
+    #: the store holds the routers of the network that was cached there, no other.
+    cache_path: Path | None = field(default=None, init=False, repr=False, compare=False)
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -100,6 +106,7 @@ class Network:
         state = dict(self.__dict__)
         state.pop("_derived", None)
         state.pop("_lock", None)
+        state.pop("cache_path", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -108,6 +115,7 @@ class Network:
         state.setdefault("way_restrictions", None)
         state.setdefault("snap_starts", None)
         state.setdefault("snap_pieces", None)
+        state.setdefault("cache_path", None)
         self.__dict__.update(state)
         self._derived = {}
         self._lock = threading.RLock()
@@ -235,17 +243,24 @@ class Network:
 
         p = get_profile(profile)
         named = load_profiles().get(p.name)
-        key = p.name if named is p or named == p else f"{p.name}:{hash(repr(p))}"
+        is_named = named is p or named == p
+        key = p.name if is_named else f"{p.name}:{hash(repr(p))}"
         if not settings.turn_restrictions:
             key += ":no-turn-restrictions"
 
         def build():
-            router = Router(self, p)
-            if self.ele is not None:  # grade-dependent speeds and climb costs
-                from .elevation import apply_climbs
+            from . import _routerstore
 
-                apply_climbs(router)
+            router = _routerstore.load_router(self, p) if is_named else None  # a changed copy is not kept
+            if router is None:
+                router = Router(self, p)
+                if self.ele is not None:  # grade-dependent speeds and climb costs
+                    from .elevation import apply_climbs
+
+                    apply_climbs(router)
             router.metric()  # customise the contraction hierarchy now, on the final costs
+            if is_named and not router.from_store:
+                _routerstore.save_router(self, router)
             return router
 
         return self._cached(f"router:{key}", build)

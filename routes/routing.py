@@ -230,6 +230,28 @@ class _Shared:
                         setattr(self, key, Hierarchy(turns.order, turns.arc_src, turns.arc_dst))
         return getattr(self, key)
 
+    def stored_parts(self, network: Network) -> dict[str, Any]:
+        """What `routes._routerstore` keeps of these structures: the classes' index, the segment table and the
+        split graph (the last only where turn restrictions are on)."""
+        parts: dict[str, Any] = {"class_index": network.class_index, "table": self.segment_table()}
+        if settings.turn_restrictions:
+            parts["turns"] = self.turn_graph()
+        return parts
+
+    def has_stored_parts(self) -> bool:
+        return getattr(self, "_table", None) is not None
+
+    def use_stored_parts(self, network: Network, parts: dict[str, Any]) -> None:
+        """Take `stored_parts` read back from the store instead of working them out."""
+        distinct, idx = parts["class_index"]
+        with self._lock:
+            network._derived.setdefault("class_index", (distinct, idx))
+            network._derived.setdefault("classes", [distinct[k] for k in idx.tolist()])
+            if "turns" in parts and not hasattr(self, "_turns"):
+                self._turns = parts["turns"]
+            if getattr(self, "_table", None) is None:
+                self._table = parts["table"]
+
     def turn_graph(self) -> TurnGraph | None:
         """The graph with the restricted junctions split (`routes._turns`), or None where nothing is banned."""
         if not hasattr(self, "_turns"):
@@ -287,19 +309,52 @@ class Router:
     rides an edge they raise.
     """
 
-    def __init__(self, network: Network, profile: Profile):
-        from .profiles import edge_costs_indexed
+    #: What `routes._routerstore` keeps of a router beside the cached network: this profile's arrays (after
+    #: `routes.elevation.apply_climbs`) and its cost bound. The rest is the network's shared structures, or
+    #: made again in a moment (the customised hierarchy is RoutingKit's, which cannot be saved).
+    STORED = ("duration", "cost", "access", "_piece", "_big_node", "_seg_ok", "_seg_big", "_turn_extra", "_bound")
 
+    def __init__(self, network: Network, profile: Profile, *, stored: dict[str, Any] | None = None):
+        """``stored``: the `STORED` values of this network and profile (`routes._routerstore`), else worked out."""
         self.network = network
         self.profile = profile
-        distinct, idx = network.class_index
-        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
         n = network.n_nodes
         self.n = n
         shared = self._shared = shared_structures(network)
         self.src, self.dst = shared.src, shared.dst
         self.f_ptr, self.f_adj, self.f_edge = shared.f_ptr, shared.f_adj, shared.f_edge
         self.b_ptr, self.b_adj, self.b_edge = shared.b_ptr, shared.b_adj, shared.b_edge
+        # the graph split at restricted junctions: every profile searches it (one hierarchy per network),
+        # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
+        self.turns = shared.turn_graph() if settings.turn_restrictions else None
+        self._bound: float | None = None  # `_cost_bound`, worked out when the hierarchy is customised
+        self.from_store = stored is not None
+        if stored is None:
+            self._work_out()
+        else:
+            for name in self.STORED:
+                setattr(self, name, stored[name])
+        self._bound_of: np.ndarray | None = self.cost if self._bound is not None else None  # the costs it bounds
+        self.seg_big = self._seg_big
+        self._ids_all = np.flatnonzero(self._seg_ok)
+        self._ids_big = np.flatnonzero(self._seg_big)
+        self._hub = int(np.argmax(self._big_node)) if n else -1  # a junction of the largest piece
+        self._metric: Any = None
+        self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
+        self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
+        self._arc_costs_other: tuple[weakref.ref, np.ndarray] | None = None
+        self._g: Any = None  # the searched graph's arrays (`_graph`)
+        self._lock = threading.Lock()
+        self._raises: dict[int, tuple[weakref.ref, bool]] = {}
+        shared.segment_table()  # built once per network, here rather than in the first request
+
+    def _work_out(self) -> None:
+        """This profile's costs, its strongly connected pieces and its turn costs (the `STORED` values)."""
+        from .profiles import edge_costs_indexed
+
+        network, profile, n = self.network, self.profile, self.n
+        distinct, idx = network.class_index
+        self.duration, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
         usable = np.flatnonzero(np.isfinite(self.cost))
         # strongly connected components: prefer snapping onto the big ones
         from scipy.sparse import csr_matrix  # imported here: a cached CLI route starts faster without it
@@ -311,30 +366,20 @@ class Router:
         big_node = sizes[labels] >= min(SMALL_COMPONENT, max(1, sizes.max() // 2))
         seg_ok = np.isfinite(self.cost[0::2]) | np.isfinite(self.cost[1::2])
         # both ends on the big piece: a oneway stub hanging off it (entered only from a dead end) is not
-        seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
-        self._seg_ok, self._seg_big = seg_ok, seg_big
-        self.seg_big = seg_big
+        self._seg_ok = seg_ok
+        self._seg_big = seg_ok & big_node[network.seg_u] & big_node[network.seg_v]
         self._piece = labels  # per node, its strongly connected piece
         self._big_node = big_node
-        self._ids_all = np.flatnonzero(seg_ok)
-        self._ids_big = np.flatnonzero(seg_big)
-        self._hub = int(np.argmax(big_node)) if n else -1  # a junction of the largest piece
-        self._metric: Any = None
-        self._metric_of: np.ndarray | None = None  # the cost array the metric was customised on
-        self._arc_costs: tuple[np.ndarray, np.ndarray] | None = None
-        self._arc_costs_other: tuple[weakref.ref, np.ndarray] | None = None
-        self._g: Any = None  # the searched graph's arrays (`_graph`)
-        # the graph split at restricted junctions: every profile searches it (one hierarchy per network),
-        # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
-        self.turns = shared.turn_graph() if settings.turn_restrictions else None
         self._turn_extra = None
         if self.turns is not None:
             bound = profile.mode == "bicycle"
             push = pushed_turn_cost(profile) if bound else 0.0
             self._turn_extra = self.turns.extra(push, bound=bound)  # nosec B610: this is TurnGraph.extra, not Django's QuerySet.extra
-        self._lock = threading.Lock()
-        self._raises: dict[int, tuple[weakref.ref, bool]] = {}
-        shared.segment_table()  # built once per network, here rather than in the first request
+
+    def stored(self) -> dict[str, Any]:
+        """The `STORED` values, for `routes._routerstore` (the cost bound worked out now if it was not yet)."""
+        self._cost_bound()
+        return {name: getattr(self, name) for name in self.STORED}
 
     @property
     def _lines(self) -> np.ndarray:
@@ -762,7 +807,14 @@ class Router:
         """An upper bound on the cost of any cheapest path in the largest piece (through its hub junction).
 
         ``d(a, b) <= d(a, hub) + d(hub, b)``: two one-to-all searches from the hub, in SciPy's compiled Dijkstra.
+        Worked out once for the profile's costs (kept with them by `routes._routerstore`); again for costs
+        that replaced them (`routes.elevation.apply_climbs` on a router made by hand).
         """
+        if self._bound is None or self._bound_of is not self.cost:
+            self._bound, self._bound_of = self._work_out_bound(), self.cost
+        return self._bound
+
+    def _work_out_bound(self) -> float:
         if self._hub < 0:
             return 0.0
         from scipy.sparse import csr_matrix

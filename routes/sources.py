@@ -211,6 +211,7 @@ def load_network(
             net = _read_cache(path)
             net.meta["load_s"] = time.perf_counter() - t0
             net.meta["from_cache"] = True
+            net.cache_path = path
             return net
         except Exception as exc:  # a damaged cache is rebuilt, never fatal
             log.warning("ignoring unreadable cache %s: %s", path, exc)
@@ -231,7 +232,7 @@ def load_network(
     net.meta.update(build_s=time.perf_counter() - t0, from_cache=False, source=src.spec, kind=src.kind)
     if path is not None:
         report("writing the cache")
-        _write_cache(path, net)
+        net.cache_path = _write_cache(path, net)
     report(f"done: {net.n_nodes:,} junctions, {net.n_segments:,} segments")
     return net
 
@@ -289,8 +290,10 @@ def _read_cache(path: Path) -> Network:
     return net
 
 
-def _write_cache(path: Path, net: Network) -> None:
-    """Write the cache folder under a temporary name, then rename it: readers never see half of it."""
+def _write_cache(path: Path, net: Network) -> Path | None:
+    """Write the cache folder under a temporary name, then rename it: readers never see half of it.
+
+    Returns ``path``, or None when it could not be written."""
     import shutil
 
     tmp = None
@@ -308,8 +311,10 @@ def _write_cache(path: Path, net: Network) -> None:
             shutil.rmtree(path, ignore_errors=True)
         os.replace(tmp, path)
         tmp = None
+        return path
     except OSError as exc:
         log.warning("could not write network cache %s: %s", path, exc)
+        return None
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -329,6 +334,7 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
             try:
                 cached = _read_cache(path)
                 cached.meta["from_cache"] = True
+                cached.cache_path = path
                 return cached
             except Exception as exc:  # a damaged cache file is rebuilt, never fatal
                 log.warning("ignoring unreadable cache file %s: %s", path, exc)
@@ -337,7 +343,7 @@ def _load_with_dem(source, dem, *, cache_folder, use_cache) -> Network:
         add_elevation(net, model)
     net.meta["elevation_s"] = time.perf_counter() - t0
     if path is not None:
-        _write_cache(path, net)
+        net.cache_path = _write_cache(path, net)
     return net
 
 
