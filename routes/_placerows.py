@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .errors import SourceError
 from .network import Network
@@ -150,9 +149,16 @@ class _Near:
 
     def __init__(self, places: list[dict[str, Any]]):
         self.places = [p for p in places if p["kind"] in SETTLEMENTS]
-        self.tree = (
-            cKDTree(_xy([p["lat"] for p in self.places], [p["lon"] for p in self.places])) if self.places else None
-        )
+        self._tree: Any = None
+
+    @property
+    def tree(self) -> Any:
+        """A k-d tree of the places, made by the first lookup (SciPy's spatial module is not imported at start)."""
+        if self._tree is None and self.places:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(_xy([p["lat"] for p in self.places], [p["lon"] for p in self.places]))
+        return self._tree
 
     def name(self, lat: float, lon: float, max_m: float = math.inf) -> str:
         if self.tree is None:

@@ -50,12 +50,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from .errors import FeedError
+
+if TYPE_CHECKING:  # requests is imported by the first client: a server without GBFS_URL never needs it (issue #19)
+    import requests
 
 __all__ = [
     "GbfsClient",
@@ -552,7 +553,11 @@ class GbfsClient:
         self.timeout = DEFAULT_TIMEOUT_S if timeout is None else float(timeout)
         self.language = language
         self.clock = clock
-        self._session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self._session = session
         self._session.headers.setdefault("User-Agent", "bikemap (GBFS client)")
         self._lock = threading.Lock()
         self._discovery = _Feed("gbfs", url)
@@ -805,6 +810,8 @@ class GbfsClient:
             done.set()
 
     def _fetch(self, url: str, deadline: float, cancel: threading.Event) -> bytearray:
+        import requests  # imported already by the client (a session passed in may be any object with get())
+
         origin = urlsplit(self.url)
         for _hop in range(MAX_REDIRECTS + 1):
             wait = max(0.01, min(self.timeout, deadline - time.monotonic()))

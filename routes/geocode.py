@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from . import settings
 from ._placerows import (
@@ -205,10 +204,12 @@ class PlaceIndex:
         rows = self.store.items(("address", "street"))
         self._ids = {k: np.array([r[0] for r in rows if r[1] == k], dtype=np.int64) for k in ("address", "street")}
         self._labels = {r[0]: r[3] for r in rows}
-        self._trees = {}
+        self._points: dict[str, np.ndarray] = {}
         for kind in self._ids:
             pts = [(r[4], r[5]) for r in rows if r[1] == kind]
-            self._trees[kind] = cKDTree(_xy(*zip(*pts, strict=True))) if pts else None
+            if pts:
+                self._points[kind] = _xy(*zip(*pts, strict=True))
+        self._trees: dict[str, Any] = {}
         places = self.store.items(SETTLEMENTS)
         self._near = _Near([{"kind": k, "name": n, "lat": lat, "lon": lon} for _i, k, n, _l, lat, lon in places])
 
@@ -274,7 +275,7 @@ class PlaceIndex:
 
     def reverse(self, lat: float, lon: float) -> dict[str, Any] | None:
         """The name of what is at a point: an address, else street and place, else the place; None far away."""
-        tree = self._trees.get("address")
+        tree = self._tree("address")
         if tree is not None:
             dist, i = tree.query(_xy([lat], [lon])[0])
             if dist <= 40.0:
@@ -287,6 +288,16 @@ class PlaceIndex:
         if place:
             return {"kind": "place", "label": place}
         return None
+
+    def _tree(self, kind: str) -> Any:
+        """The k-d tree of a kind's entries, made by the first lookup: SciPy's spatial module and the tree
+        cost a server's start about 0.3 s (issue #19), for the first visitor who asks what is at a point."""
+        tree = self._trees.get(kind)
+        if tree is None and kind in self._points:
+            from scipy.spatial import cKDTree
+
+            tree = self._trees.setdefault(kind, cKDTree(self._points[kind]))
+        return tree
 
     #: The network whose named streets name a point (set by `attach_network`), and which segments have a name.
     _net: Network | None = None
