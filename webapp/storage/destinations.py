@@ -202,7 +202,8 @@ SEED_KEY = "seed"
 def seed_input(pois: list[dict[str, Any]]) -> str:
     """A digest of everything seeding reads but the database: the OSM features, and the code and tables
     that make destinations of them (the ``routes`` package with its data, and this storage package)."""
-    code = files_digest(Path(routes.__file__).parent, Path(settings.data_folder), Path(__file__).parent)
+    # the routes package's digest is the one the router store already asked for (`files_digest` keeps it)
+    code = files_digest(Path(routes.__file__).parent, Path(settings.data_folder)) + files_digest(Path(__file__).parent)
     return hashlib.sha256(f"{code}|{value_digest(pois)}".encode()).hexdigest()
 
 
