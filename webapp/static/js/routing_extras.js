@@ -260,10 +260,13 @@
     var lat = parseFloat(box.getAttribute("data-lat")), lon = parseFloat(box.getAttribute("data-lon"));
     map.closePopup();
     // the ticket's included minutes come from the live feed; without one, the minutes typed here
+    // (without a feed at all the page knows it, and asks for no ticket the server would refuse)
+    function typed() {
+      reachFrom(lat, lon, minutesWanted(), t("reach_no_ticket", {min: minutesWanted()})).catch(function () {});
+    }
+    if (bm.config.liveStations === false) { typed(); return; }
     reachFrom(lat, lon, "ticket").catch(function (err) {
-      if (err && err.code === "InvalidValue") {
-        reachFrom(lat, lon, minutesWanted(), t("reach_no_ticket", {min: minutesWanted()})).catch(function () {});
-      }
+      if (err && err.code === "InvalidValue") typed();
     });
   });
 
