@@ -10,9 +10,10 @@ results that change only with the network, the profile or bikemap itself.
 They are kept in the network's cache folder, under ``routers-<fingerprint>/``: ``shared.pkl``
 (the profile-independent part) and one ``<profile>.pkl`` per named profile (`Router.STORED`).
 The fingerprint covers everything else they are worked out from: every file of the ``routes``
-package and of the profiles' data folder (any change to the code or the tables makes new ones),
-the versions of Python and NumPy (the pickles' format), and whether turn restrictions are on; the file of a
-profile is named by a digest of the profile's values too. A store that is missing, unreadable
+package and of the profiles' data folder (any change to the code or the tables makes new ones)
+and the versions of Python and NumPy (the pickles' format). The file of a profile is named by a
+digest of the profile's values and by whether turn restrictions are on (its turn costs; the
+shared part holds the split graph when they are). A store that is missing, unreadable
 or written by another fingerprint is worked out again and rewritten; one that cannot be
 written (a read-only cache folder) is only worked out, as before.
 
@@ -52,7 +53,7 @@ _PACKAGE = Path(__file__).resolve().parent
 def fingerprint() -> str:
     """What the stored routers were worked out with, besides the network and the profile (see the module's text)."""
     h = hashlib.sha256(files_digest(_PACKAGE, Path(settings.data_folder)).encode())
-    h.update(f"|{platform.python_version()}|{np.__version__}|{settings.turn_restrictions}".encode())
+    h.update(f"|{platform.python_version()}|{np.__version__}".encode())
     return h.hexdigest()[:16]
 
 
@@ -63,9 +64,10 @@ def store_folder(net: Network) -> Path | None:
 
 
 def _profile_file(folder: Path, profile: Profile) -> Path:
+    """A profile's file: named by its values, and by whether turn restrictions are on (its turn costs)."""
     digest = hashlib.sha256(repr(profile).encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in profile.name)
-    return folder / f"{safe}-{digest}.pkl"
+    return folder / f"{safe}-{digest}{'' if settings.turn_restrictions else '-no-turn-restrictions'}.pkl"
 
 
 def _signature(net: Network) -> tuple[int, int, bool]:

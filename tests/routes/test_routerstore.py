@@ -80,15 +80,24 @@ def test_another_fingerprint_works_them_out_again(cached, monkeypatch):
     assert cached().router("safe").from_store
 
 
-def test_the_fingerprint_follows_the_code_and_the_settings(monkeypatch):
+def test_the_fingerprint_follows_the_code_and_a_profile_file_the_turn_setting(cached, monkeypatch):
     from routes import settings
 
     base = _routerstore.fingerprint()
-    monkeypatch.setattr(settings, "turn_restrictions", not settings.turn_restrictions)
-    assert _routerstore.fingerprint() != base
-    monkeypatch.undo()
     monkeypatch.setattr(_routerstore, "files_digest", lambda *folders: "other files")
     assert _routerstore.fingerprint() != base
+    monkeypatch.undo()
+    net = cached()
+    with_turns = net.router("safe")
+    monkeypatch.setattr(settings, "turn_restrictions", False)
+    without = cached().router("safe")
+    assert with_turns.turns is not None and without.turns is None
+    assert not without.from_store and without._turn_extra is None  # its own file, not the other's
+    again = cached().router("safe")
+    assert again.from_store and again.turns is None and again._turn_extra is None
+    monkeypatch.undo()
+    assert cached().router("safe").from_store  # both kept side by side
+    assert len(list(_routerstore.store_folder(net).glob("safe-*.pkl"))) == 2
 
 
 def test_a_damaged_store_is_worked_out_again_and_rewritten(cached, caplog):
