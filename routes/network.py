@@ -235,7 +235,9 @@ class Network:
         """The warm routing structure for a profile (built once, then reused).
 
         ``profile`` is a name from ``routes/data/profiles.toml`` or a `Profile` object
-        (a changed copy of a named profile gets a router of its own).
+        (a changed copy of a named profile gets a router of its own). A named profile's
+        router of a cached network is read from beside the cache when it was kept there
+        by an earlier start, and kept there otherwise (`routes._routerstore`).
         """
         from . import settings
         from .profiles import get_profile, load_profiles

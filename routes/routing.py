@@ -328,7 +328,7 @@ class Router:
         # and only bicycles' banned turns cost more (pushed) or are closed; walking makes every turn
         self.turns = shared.turn_graph() if settings.turn_restrictions else None
         self._bound: float | None = None  # `_cost_bound`, worked out when the hierarchy is customised
-        self.from_store = stored is not None
+        self.from_store = stored is not None  # read from `routes._routerstore` rather than worked out
         if stored is None:
             self._work_out()
         else:
