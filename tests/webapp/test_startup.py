@@ -113,7 +113,7 @@ def test_database_of_another_area_is_refused(monkeypatch, capsys, tmp_path, demo
 @pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
 @pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="OpenBLAS makes no pool on one core")
 def test_the_bikemap_command_gives_blas_one_thread_unless_told():
-    """NumPy's OpenBLAS pool cost a start about 0.3 s of CPU (issue #19): the command sets one thread before
+    """NumPy's OpenBLAS pool cost a start 0.1-0.3 s of CPU (issue #19): the command sets one thread before
     NumPy is imported, and an OPENBLAS_NUM_THREADS already set is kept."""
     import os
     import subprocess

@@ -7,7 +7,7 @@ database's destination ids (`webapp.cli.tours`). ``[project.scripts]`` points at
 
 NumPy's BLAS (OpenBLAS) is given one thread unless ``OPENBLAS_NUM_THREADS`` says otherwise, set
 here because it must be before NumPy is first imported: nothing bikemap does is a matrix product
-big enough to share, and the pool cost every start about 0.3 s of CPU (its threads made at
+big enough to share, and the pool cost every start 0.1-0.3 s of CPU (its threads made at
 import, then spinning after each small product), and a server's workers CPU each other's
 requests could use (docs/operations.md).
 """
