@@ -202,14 +202,8 @@ class PlaceIndex:
     def __init__(self, source: str | Path | PlaceStore):
         """``source``: the path of an index file (`build_place_index`), or any `PlaceStore`."""
         self.store: PlaceStore = SqliteStore(source) if isinstance(source, (str, Path)) else source
-        rows = self.store.items(("address", "street"))
-        self._ids = {k: np.array([r[0] for r in rows if r[1] == k], dtype=np.int64) for k in ("address", "street")}
-        # reverse lookups name an address by its label; a street is named from the network (`attach_network`)
-        self._labels = {r[0]: r[3] for r in rows if r[1] == "address"}
-        self._trees: dict[str, Nearest | None] = {}
-        for kind in ("address",):  # streets: named from the network's geometry instead
-            pts = [(r[4], r[5]) for r in rows if r[1] == kind]
-            self._trees[kind] = Nearest(_xy(*zip(*pts, strict=True))) if pts else None
+        self._lock = threading.Lock()
+        self._addresses: tuple[list[str], Any] | None = None  # `_address_tree`, made by the first `reverse`
         places = self.store.items(SETTLEMENTS)
         self._near = _Near([{"kind": k, "name": n, "lat": lat, "lon": lon} for _i, k, n, _l, lat, lon in places])
 
@@ -275,11 +269,11 @@ class PlaceIndex:
 
     def reverse(self, lat: float, lon: float) -> dict[str, Any] | None:
         """The name of what is at a point: an address, else street and place, else the place; None far away."""
-        tree = self._trees.get("address")
+        labels, tree = self._address_tree()
         if tree is not None:
             dist, i = tree.query(_xy([lat], [lon])[0])
             if dist <= 40.0:
-                label = self._labels[int(self._ids["address"][i])]
+                label = labels[int(i)]
                 return {"kind": "address", "label": label, "distance_m": round(float(dist))}
         street = self._street_at(lat, lon)
         place = self._near.name(lat, lon, max_m=PLACE_REACH_M)
@@ -289,16 +283,39 @@ class PlaceIndex:
             return {"kind": "place", "label": place}
         return None
 
+    def _address_tree(self) -> tuple[list[str], Any]:
+        """The addresses' labels and a nearest-point scan of them (`Nearest`), made by the first `reverse`.
+
+        Not at start: reading every address and its points cost a server's
+        start about 0.2 s on ``scale_200k`` (issue #19), for the first visitor who asks what is at a point.
+        """
+        found = self._addresses
+        if found is None:
+            with self._lock:
+                found = self._addresses
+                if found is None:
+                    rows = self.store.items(("address",))
+                    tree = None
+                    if rows:
+                        tree = Nearest(_xy([r[4] for r in rows], [r[5] for r in rows]))
+                    found = self._addresses = ([r[3] for r in rows], tree)
+        return found
+
     #: The network whose named streets name a point (set by `attach_network`), and which segments have a name.
     _net: Network | None = None
     _named: np.ndarray | None = None
 
     def attach_network(self, net: Network) -> PlaceIndex:
         """Use the network's street geometry to name a point on a street (more exact than the index's centres)."""
-        named = np.fromiter((bool(t.get("name")) for t in net.tags), dtype=bool, count=net.n_segments)
-        if named.any():
-            self._net, self._named = net, named
+        self._net = net
         return self
+
+    def _named_segments(self) -> np.ndarray | None:
+        """Which segments of the attached network have a name (worked out by the first `reverse`, not at start)."""
+        if self._named is None and self._net is not None:
+            net = self._net
+            self._named = np.fromiter((bool(t.get("name")) for t in net.tags), dtype=bool, count=net.n_segments)
+        return self._named
 
     def _street_at(self, lat: float, lon: float) -> str:
         """The name of the named street's geometry point nearest to (lat, lon) within `STREET_REACH_M` (on `_xy`).
@@ -307,8 +324,8 @@ class PlaceIndex:
         from the cache): a k-d tree of every point of every named street cost about 45 MB of
         each server process on a 100k-junction network (issue #19).
         """
-        net, named = self._net, self._named
-        if net is None or named is None:
+        net, named = self._net, self._named_segments()
+        if net is None or named is None or not named.any():
             return ""
         from ._snapgrid import network_grid
 

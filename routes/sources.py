@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import bz2
+import functools
 import hashlib
 import json
 import logging
@@ -70,15 +71,25 @@ class Source:
     label: str
 
     def cache_key(self) -> str:
-        h = hashlib.sha256()
-        h.update(f"v{BUILD_VERSION}|{self.kind}|{','.join(settings.way_tags)}|{_builder_fingerprint()}|".encode())
-        if self.kind in ("pbf", "xml"):
-            with open(self.spec, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-        else:
-            h.update(self.spec.encode())
-        return h.hexdigest()[:24]
+        stat = os.stat(self.spec) if self.kind in ("pbf", "xml") else None
+        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns) if stat else None
+        return _cache_key(self, tuple(settings.way_tags), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _cache_key(src: Source, way_tags: tuple[str, ...], _file_stamp: tuple[int, ...] | None) -> str:
+    """`Source.cache_key`, worked out once per process while the file stays the same one, of the same size and
+    times (a server's start asks twice, for the network's cache folder and for the place index's: each read
+    the whole file)."""
+    h = hashlib.sha256()
+    h.update(f"v{BUILD_VERSION}|{src.kind}|{','.join(way_tags)}|{_builder_fingerprint()}|".encode())
+    if src.kind in ("pbf", "xml"):
+        with open(src.spec, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    else:
+        h.update(src.spec.encode())
+    return h.hexdigest()[:24]
 
 
 def _builder_fingerprint() -> str:

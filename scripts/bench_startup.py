@@ -109,6 +109,8 @@ def main() -> None:
     ap.add_argument("--tiles", default=None, help="passed to bikemap serve (none: no built-in base map)")
     ap.add_argument("--cache-dir", default=None, help="a cache folder holding the built network (with --cold-runs 0)")
     args = ap.parse_args()
+    if Path(args.source).exists():  # a path, made absolute: `bikemap route` runs in the temporary folder
+        args.source = str(Path(args.source).resolve())
     points = (args.start, args.end)
     with tempfile.TemporaryDirectory() as tmp:
         cold = []

@@ -108,3 +108,20 @@ def test_database_of_another_area_is_refused(monkeypatch, capsys, tmp_path, demo
     # the same area starts again
     app = create_app({"NETWORK": demo_net, "DATABASE_URL": url, "WARM_PROFILES": False})
     app.extensions["bikemap_db"].dispose()
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="OpenBLAS makes no pool on one core")
+def test_the_bikemap_command_gives_blas_one_thread_unless_told():
+    """NumPy's OpenBLAS pool cost a start 0.1-0.3 s of CPU (issue #19): the command sets one thread before
+    NumPy is imported, and an OPENBLAS_NUM_THREADS already set is kept."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import os, webapp.cli, numpy; print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    run = [sys.executable, "-c", code]
+    assert subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout.split() == ["1", "1"]
+    told = {**env, "OPENBLAS_NUM_THREADS": "2"}
+    assert subprocess.run(run, env=told, capture_output=True, text=True, check=True).stdout.split() == ["2", "2"]

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import SettingError
-from .destinations import seed_destinations
+from .destinations import seed_if_changed
 from .engine import Database, default_url, open_database
 from .models import Meta
 
@@ -40,7 +40,8 @@ _KEY = "bikemap_db"
 def init_app(app: Flask) -> Database:
     """Open the app's database (creating/migrating it) and close sessions after requests.
 
-    Also seeds destinations from the network's OSM features (``SEED_DESTINATIONS``)
+    Also seeds destinations from the network's OSM features (``SEED_DESTINATIONS``;
+    not again while neither they nor the seeded rows changed, `seed_if_changed`)
     and gives the app a persistent secret key (instance/secret_key) when none is set.
     """
     url = app.config.get("DATABASE_URL")
@@ -60,7 +61,7 @@ def init_app(app: Flask) -> Database:
             check_area(session, net, db.url)
             if app.config.get("SEED_DESTINATIONS"):
                 try:
-                    seed_destinations(session, net.pois)
+                    seed_if_changed(session, net.pois)  # skipped when nothing it reads changed
                 except IntegrityError:  # another process seeded the same rows at the same moment
                     session.rollback()
                     log.warning("destinations were being seeded by another process; skipped")

@@ -8,16 +8,21 @@ a guarded update, a history row, a new version.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import routes
+from routes import settings
+from routes._digest import files_digest, value_digest
 from routes.places import destination_places, place_names
 
-from .models import EDITABLE, Destination, DestinationHistory, utcnow
+from .models import EDITABLE, Destination, DestinationHistory, Meta, utcnow
 from .validation import check_opening_hours, clean_destination, clean_url
 from .versioned import Versioned
 
@@ -30,6 +35,7 @@ __all__ = [
     "history",
     "restore_destination",
     "seed_destinations",
+    "seed_if_changed",
     "staff_destinations",
     "update_destination",
 ]
@@ -186,4 +192,48 @@ def seed_destinations(session: Session, pois: Iterable[dict[str, Any]], *, user:
                 counts["merged"] += 1
     session.commit()
     log.info("seeded destinations: %s", counts)
+    return counts
+
+
+#: The `Meta` row of what the destinations were last seeded from (`seed_if_changed`).
+SEED_KEY = "seed"
+
+
+def seed_input(pois: list[dict[str, Any]]) -> str:
+    """A digest of everything seeding reads but the database: the OSM features, and the code and tables
+    that make destinations of them (the ``routes`` package with its data, and this storage package)."""
+    code = files_digest(Path(routes.__file__).parent, Path(settings.data_folder)) + files_digest(Path(__file__).parent)
+    return hashlib.sha256(f"{code}|{value_digest(pois)}".encode()).hexdigest()
+
+
+def _osm_rows(session: Session) -> list[int]:
+    """How many rows came from OSM, the sum of their versions and their largest id: a staff edit, a row
+    removed by hand or a restored backup changes one of them."""
+    counts = session.execute(
+        select(
+            func.count(), func.coalesce(func.sum(Destination.version), 0), func.coalesce(func.max(Destination.id), 0)
+        ).where(Destination.osm_id.is_not(None))
+    ).one()
+    return [int(v) for v in counts]
+
+
+def seed_if_changed(session: Session, pois: Iterable[dict[str, Any]], *, user: str = "osm") -> dict[str, int] | None:
+    """`seed_destinations`, unless it would find what it found the last time: returns its counts, or None.
+
+    Seeding again from the same features into the same rows changes nothing (a staff edit is
+    never overwritten either way), but reads every feature and every seeded row: half a second
+    of every ``bikemap serve`` start on ``scale_200k`` (issue #19). So the database keeps what it
+    was last seeded from (`seed_input`) and the state of its OSM rows (`_osm_rows`) after it; a
+    start where both are the same skips the seed. Anything else seeds: other features, other
+    code or tables, or OSM rows that changed since (edited, removed).
+    """
+    pois = list(pois)
+    wanted = {"input": seed_input(pois), "rows": None}
+    kept = session.get(Meta, SEED_KEY)
+    if kept is not None and kept.value == {**wanted, "rows": _osm_rows(session)}:
+        log.info("destinations: seeded from these features already, nothing changed since; not seeded again")
+        return None
+    counts = seed_destinations(session, pois, user=user)
+    session.merge(Meta(key=SEED_KEY, value={**wanted, "rows": _osm_rows(session)}))
+    session.commit()
     return counts

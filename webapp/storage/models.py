@@ -492,7 +492,8 @@ class ReportHistory(_Change, Base):
 
 
 class Meta(Base):
-    """Facts about the database itself: ``area`` (the bounds of the network it was seeded for)."""
+    """Facts about the database itself: ``area`` (the bounds of the network it was seeded for) and ``seed``
+    (what the destinations were last seeded from, `webapp.storage.destinations.seed_if_changed`)."""
 
     __tablename__ = "bikemap_meta"
 
