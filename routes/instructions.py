@@ -155,15 +155,14 @@ def street_ids(network) -> np.ndarray:
 
     def build() -> np.ndarray:
         ids: dict[str, int] = {}
-        memo: dict[tuple[int, int], int] = {}  # segments of one way share one tag dict and one class
-        out = np.empty(network.n_segments, np.int32)  # fewer streets than 2**31 (issue #19: half the memory)
-        for s, (tags, cls) in enumerate(zip(network.tags, network.classes, strict=True)):
-            k = memo.get((id(tags), id(cls)))
-            if k is None:
-                name = tags.get("name") or tags.get("ref") or f"<{cls.cls}>"
-                k = memo[(id(tags), id(cls))] = ids.setdefault(name, len(ids))
-            out[s] = k
-        return out
+        groups, which, first = network.tag_groups  # segments of one way share one tag dict and so one class
+        classes = network.classes
+        keys = []
+        for tags, s in zip(groups, first.tolist(), strict=True):
+            name = tags.get("name") or tags.get("ref") or f"<{classes[s].cls}>"
+            keys.append(ids.setdefault(name, len(ids)))
+        # fewer streets than 2**31 (issue #19: half the memory)
+        return np.asarray(keys, np.int32)[which] if keys else np.empty(0, np.int32)
 
     return network._cached("street_ids", build)
 

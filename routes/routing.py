@@ -255,19 +255,13 @@ class _SegmentTable:
         classes = network.classes
         hw: dict[str, int] = {}
         sf: dict[str, int] = {}
-        n = network.n_segments
-        memo: dict[tuple[int, int], int] = {}
+        groups, which, first = network.tag_groups  # one row per distinct tag dict (its class comes with it)
         rows: list[tuple[int, int, bool, bool, int]] = []
-        which = np.empty(n, np.int64)
-        for s, (tags, cls) in enumerate(zip(network.tags, classes, strict=True)):
-            key = (id(tags), id(cls))  # one shared object per distinct tag set and class
-            k = memo.get(key)
-            if k is None:
-                h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
-                f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
-                k = memo[key] = len(rows)
-                rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
-            which[s] = k
+        for tags, s in zip(groups, first.tolist(), strict=True):
+            cls = classes[s]
+            h = hw.setdefault(tags.get("highway", "unknown"), len(hw))
+            f = sf.setdefault(tags.get("surface", "unknown"), len(sf))
+            rows.append((h, f, bool(cls.infra), is_main_road(cls.cls), SURFACE_CLASSES.index(surface_class(tags))))
         # small codes: one per distinct highway or surface tag (2 bytes a segment instead of 8, issue #19)
         distinct = np.array(rows, dtype=np.int64).reshape(-1, 5).astype(np.int16 if len(rows) < 2**15 else np.int32)
         self.highway, self.surface = distinct[which, 0], distinct[which, 1]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from routes.errors import UnknownProfileError
-from routes.profiles import NO, PUSH, RIDE, classify_segment, get_profile, load_profiles, profile_names
+from routes.profiles import NO, PUSH, RIDE, classify_segment, get_profile, is_main_road, load_profiles, profile_names
 
 
 def test_profiles_are_data():
@@ -83,3 +83,31 @@ def test_durations_of_some_edges_are_the_whole_arrays_to_the_last_bit(liechtenst
         some = router.durations(edges[::7])
         whole = edge_costs(fresh.classes, fresh.seg_length, name)[0]
         assert np.array_equal(router.duration, whole) and np.array_equal(some, whole[::7])
+
+
+def test_what_the_tags_give_is_worked_out_once_per_tag_dict(andorra_net):
+    """`Network.tag_groups` (issue #19): classes, class index, summary codes and street ids, gathered per group,
+    equal a walk over every segment, numbered in the order the segments first show them."""
+    import dataclasses
+
+    from routes.instructions import street_ids
+    from routes.profiles import class_index
+    from routes.routing import shared_structures
+
+    net = dataclasses.replace(andorra_net)  # its own derived values
+    groups, which, first = net.tag_groups
+    assert len(groups) < net.n_segments and all(groups[k] is net.tags[s] for s, k in enumerate(which.tolist()))
+    assert np.array_equal(first, np.sort(first)) and all(groups[k] is net.tags[first[k]] for k in range(len(groups)))
+    walked = [classify_segment(t) for t in net.tags]
+    assert net.classes == walked
+    distinct, idx = class_index(walked)
+    assert net.class_index[0] == distinct and np.array_equal(net.class_index[1], idx)
+    names: dict[str, int] = {}
+    streets = [
+        names.setdefault(t.get("name") or t.get("ref") or f"<{c.cls}>", len(names))
+        for t, c in zip(net.tags, walked, strict=True)
+    ]
+    assert street_ids(net).tolist() == streets
+    table = shared_structures(net).segment_table()
+    assert [table.highway_names[h] for h in table.highway.tolist()] == [t.get("highway", "unknown") for t in net.tags]
+    assert table.main.tolist() == [is_main_road(c.cls) for c in walked]
