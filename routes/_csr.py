@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["csr", "index_type"]
+__all__ = ["csr", "edge_ends", "index_type"]
 
 
 def index_type(count: int) -> type[np.signedinteger]:
     """The integer type for ids below ``count``: 32 bits where they fit, half the memory of 64 (issue #19)."""
     return np.int32 if count < 2**31 else np.int64
+
+
+def edge_ends(network) -> tuple[np.ndarray, np.ndarray]:
+    """Tail and head junction of every directed edge: ``2 * s`` along segment ``s``, ``2 * s + 1`` against it."""
+    src = np.empty(2 * network.n_segments, dtype=index_type(network.n_nodes))
+    dst = np.empty_like(src)
+    src[0::2], src[1::2] = network.seg_u, network.seg_v
+    dst[0::2], dst[1::2] = network.seg_v, network.seg_u
+    return src, dst
 
 
 def csr(n: int, a: np.ndarray, b: np.ndarray, ids: np.ndarray):

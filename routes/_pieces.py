@@ -121,13 +121,12 @@ def add_router_facts(net: Network) -> None:
     """
     from types import SimpleNamespace
 
+    from ._csr import edge_ends
     from .elevation import apply_climbs
     from .profiles import edge_costs_indexed, load_profiles
 
-    n, m = net.n_nodes, 2 * net.n_segments
-    src, dst = np.empty(m, np.int64), np.empty(m, np.int64)
-    src[0::2], src[1::2] = net.seg_u, net.seg_v
-    dst[0::2], dst[1::2] = net.seg_v, net.seg_u
+    n = net.n_nodes
+    src, dst = edge_ends(net)
     distinct, idx = net.class_index
     keys: list[str] = []
     rows: list[np.ndarray] = []

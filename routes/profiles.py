@@ -429,10 +429,18 @@ def class_index(classes: list[SegmentClass]) -> tuple[list[SegmentClass], np.nda
 
 
 def edge_costs_indexed(
-    distinct: list[SegmentClass], idx: np.ndarray, lengths: np.ndarray, profile: str | Profile
+    distinct: list[SegmentClass],
+    idx: np.ndarray,
+    lengths: np.ndarray,
+    profile: str | Profile,
+    *,
+    speeds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`edge_costs` from `class_index`'s result: each distinct class is worked out once, then gathered."""
-    speed, factor, acc_of = class_speeds(distinct, profile)
+    """`edge_costs` from `class_index`'s result: each distinct class is worked out once, then gathered.
+
+    ``speeds``: `class_speeds` of ``distinct`` and ``profile``, when the caller has them already.
+    """
+    speed, factor, acc_of = class_speeds(distinct, profile) if speeds is None else speeds
     n = len(idx)
     sp = speed[idx].ravel()  # directed edge 2 * i + d
     ok = sp > 0

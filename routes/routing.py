@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from . import settings
-from ._csr import csr, index_type
+from ._csr import csr, edge_ends, index_type
 from ._pieces import SMALL_COMPONENT, big_pieces, cost_bound, strong_pieces
 from ._snapgrid import locate_on_segment, nearest_distance, nearest_segment, network_grid
 from ._turns import Ride, TurnGraph
@@ -121,11 +121,7 @@ class _Shared:
 
     def __init__(self, network: Network):
         n = network.n_nodes
-        src = np.empty(2 * network.n_segments, dtype=index_type(n))  # 32-bit ids where they fit (issue #19)
-        dst = np.empty_like(src)
-        src[0::2], src[1::2] = network.seg_u, network.seg_v
-        dst[0::2], dst[1::2] = network.seg_v, network.seg_u
-        self.src, self.dst = src, dst
+        self.src, self.dst = edge_ends(network)  # 32-bit ids where they fit (issue #19)
         # snapping: the cache's memory-mapped grid (routes._snapgrid), made now for a network built by hand
         self.grid = network_grid(network)
         self._network = network
@@ -298,9 +294,10 @@ class Router:
         self.network = network
         self.profile = profile
         distinct, idx = network.class_index
-        _, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile)
+        speeds = class_speeds(distinct, profile)
+        _, self.cost, self.access = edge_costs_indexed(distinct, idx, network.seg_length, profile, speeds=speeds)
         # durations: made whole on first use (tours, reach, other engines), per route edge until then (issue #19)
-        self._speeds = class_speeds(distinct, profile)[0]
+        self._speeds = speeds[0]
         self._duration: np.ndarray | None = None
         n = network.n_nodes
         self.n = n
@@ -337,11 +334,7 @@ class Router:
     def duration(self) -> np.ndarray:
         """Riding time in seconds of every directed edge (`routes.profiles.edge_costs`; inf where not usable)."""
         if self._duration is None:
-            from .profiles import edge_durations
-
-            self._duration = edge_durations(
-                np.arange(len(self.cost)), self.network.class_index[1], self.network.seg_length, self._speeds
-            )
+            self._duration = self.durations(np.arange(len(self.cost)))
         return self._duration
 
     @duration.setter
