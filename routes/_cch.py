@@ -70,10 +70,11 @@ class Metric:
 
         self.cost = cost
         self.scale = _scale(bound)
-        fin = np.isfinite(cost)
-        w = np.full(len(cost), INF_WEIGHT, dtype=np.int64)
-        w[fin] = np.minimum(np.rint(cost[fin] * self.scale), INF_WEIGHT - 1)
-        self.metric = rk.CCHMetric(hierarchy.cch, w.tolist())
+        w = np.asarray(cost, np.float64) * self.scale  # in place from here: no masked copies (issue #19)
+        np.rint(w, out=w)
+        np.minimum(w, INF_WEIGHT - 1, out=w)
+        w[~np.isfinite(cost)] = INF_WEIGHT
+        self.metric = rk.CCHMetric(hierarchy.cch, w.astype(np.int64).tolist())
         self._local = threading.local()
 
     def _query(self) -> Any:

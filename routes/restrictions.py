@@ -25,6 +25,7 @@ last turn and the profile pushes at all (see ``turn_push_m`` in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,31 +225,48 @@ def turn_bans(network) -> TurnBans:
 
 
 class _Edges:
-    """The network's directed edges by node and by way, for resolving relations' OSM ids."""
+    """The network's directed edges by node and by way, for resolving relations' OSM ids.
 
-    def __init__(self, net):
+    Each index is made on first use, and the junctions only for the OSM ids the relations name: a network's
+    few dozen restrictions needed no sort of its 100k junctions' ids nor of its ways (issue #19).
+    """
+
+    def __init__(self, net, node_ids):
         m = 2 * net.n_segments
+        self.n = net.n_nodes
         self.src = np.empty(m, np.int64)
         self.dst = np.empty(m, np.int64)
         self.src[0::2], self.src[1::2] = net.seg_u, net.seg_v
         self.dst[0::2], self.dst[1::2] = net.seg_v, net.seg_u
         self.way = np.repeat(np.asarray(net.seg_way), 2)
-        self.outs = _by_node(net.n_nodes, self.src)
-        self.ins = _by_node(net.n_nodes, self.dst)
-        self._by_id = np.argsort(net.node_id, kind="stable")
-        self._ids = net.node_id[self._by_id]
-        self._way_order = np.argsort(self.way, kind="stable")
-        self._ways = self.way[self._way_order]
+        ids = np.asarray(net.node_id)
+        hits = np.flatnonzero(np.isin(ids, np.asarray(node_ids, ids.dtype)))
+        self._junction: dict[int, int] = {}
+        for k, osm_id in zip(hits.tolist(), ids[hits].tolist(), strict=True):
+            self._junction.setdefault(osm_id, k)  # the first junction of an id, as a sorted search found it
+
+    @functools.cached_property
+    def outs(self):
+        return _by_node(self.n, self.src)
+
+    @functools.cached_property
+    def ins(self):
+        return _by_node(self.n, self.dst)
+
+    @functools.cached_property
+    def _by_way(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.way, kind="stable")
+        return order, self.way[order]
 
     def node(self, osm_id: int) -> int:
-        """The junction of an OSM node id, or -1 (not on the network)."""
-        k = int(np.searchsorted(self._ids, osm_id))
-        return int(self._by_id[k]) if k < len(self._ids) and self._ids[k] == osm_id else -1
+        """The junction of an OSM node id given when made, or -1 (not on the network)."""
+        return self._junction.get(int(osm_id), -1)
 
     def of_way(self, way: int) -> list[int]:
         """The directed edges along an OSM way."""
-        lo, hi = np.searchsorted(self._ways, [way, way + 1])
-        return self._way_order[lo:hi].tolist()
+        order, ways = self._by_way
+        lo, hi = np.searchsorted(ways, [way, way + 1])
+        return order[lo:hi].tolist()
 
 
 def _resolve(net) -> TurnBans:
@@ -260,7 +278,7 @@ def _resolve(net) -> TurnBans:
         return TurnBans(empty, empty, np.zeros(0, bool), n_rows, 0)
     from .profiles import NO
 
-    g = _Edges(net)
+    g = _Edges(net, [] if rows is None or not len(rows) else rows[:, 3])  # the via nodes
     bans: dict[tuple[tuple[int, ...], int, int], None] = {}  # (lead, a, b)
     resolved = 0
     for only, direction, from_way, via_node, to_way in [] if rows is None else rows.tolist():
@@ -287,8 +305,9 @@ def _resolve(net) -> TurnBans:
     lead = tuple(k[0] for k in bans)
     a = np.fromiter((k[1] for k in bans), np.int64, len(bans))
     b = np.fromiter((k[2] for k in bans), np.int64, len(bans))
-    foot = np.fromiter((c.foot != NO for c in net.classes), bool, net.n_segments)
-    return TurnBans(a, b, foot[a // 2] & foot[b // 2], n_rows, resolved, lead)
+    distinct, idx = net.class_index  # a few hundred classes, not a walk of every segment's (issue #19)
+    foot = np.fromiter((c.foot != NO for c in distinct), bool, len(distinct))
+    return TurnBans(a, b, foot[idx[a // 2]] & foot[idx[b // 2]], n_rows, resolved, lead)
 
 
 def _ban(net, g: _Edges, bans: dict, lead: tuple[int, ...], v: int, turns, only: int, direction: int, whole) -> bool:

@@ -7,10 +7,11 @@ Application factory in the manner of Flask's tutorial (flaskr)::
     app = create_app({"SOURCE": "demo"})   # tests: defaults, then this mapping
 
 Everything the app is made of is set up here, in order, in plain code:
-settings (`webapp.config`, checked before anything else), errors, security
-headers, languages, compression, the C heap, the network, storage, authentication; then
-every blueprint of `webapp.views`; last the OpenAPI document, built from the
-registered views. To add a feature, write its blueprint and register it here.
+settings (`webapp.config`, checked before anything else), the network (its routers
+made in a thread meanwhile, `webapp.network`), errors, security headers, languages,
+compression, the C heap, storage, authentication; then every blueprint of
+`webapp.views`; then the OpenAPI document, built from the registered views; last
+the wait for the routers. To add a feature, write its blueprint and register it here.
 """
 
 from __future__ import annotations
@@ -91,22 +92,7 @@ def create_app(
     """
     from flask import Flask
 
-    from . import (
-        auth,
-        bikeshare,
-        compress,
-        config,
-        cost,
-        errors,
-        heap,
-        i18n,
-        inputguard,
-        network,
-        openapi,
-        security,
-        storage,
-    )
-    from .views import basemap, search
+    from . import config, network
 
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config, config_overrides)
@@ -115,22 +101,43 @@ def create_app(
         os.makedirs(app.instance_path, exist_ok=True)
     except OSError:
         pass
-
-    errors.init_app(app)
-    security.init_app(app)
-    inputguard.init_app(app)  # after security: on top of its request class
-    i18n.init_app(app)
-    compress.init_app(app)
-    heap.init_app(app)  # the C heap's freed pages returned after responses
+    # the network first: its routers are made in a thread while the rest of the app is imported and set up
     network.init_app(app)
-    storage.init_app(app)
-    auth.init_app(app)
-    bikeshare.init_app(app)  # the feed read once at start, then in the background only
-    cost.init_app(app)  # the budget of expensive requests
-    basemap.init_app(app)  # the built-in base map's tiles (BASEMAP)
-    search.init_app(app)  # the place index of the network
 
-    for view in blueprint_modules():
-        app.register_blueprint(view.bp)
-    openapi.init_app(app)
+    try:
+        from . import (
+            auth,
+            bikeshare,
+            compress,
+            cost,
+            errors,
+            heap,
+            i18n,
+            inputguard,
+            openapi,
+            security,
+            storage,
+        )
+        from .views import basemap, search
+
+        errors.init_app(app)
+        security.init_app(app)
+        inputguard.init_app(app)  # after security: on top of its request class
+        i18n.init_app(app)
+        compress.init_app(app)
+        heap.init_app(app)  # the C heap's freed pages returned after responses
+        storage.init_app(app)
+        auth.init_app(app)
+        bikeshare.init_app(app)  # the feed read once at start, then in the background only
+        cost.init_app(app)  # the budget of expensive requests
+        basemap.init_app(app)  # the built-in base map's tiles (BASEMAP)
+        search.init_app(app)  # the place index of the network
+
+        for view in blueprint_modules():
+            app.register_blueprint(view.bp)
+        openapi.init_app(app)
+    except BaseException:
+        network.wait_ready(app, check=False)  # no thread left making routers behind the error
+        raise
+    network.wait_ready(app)  # every profile's router made before the app is handed over (and serves)
     return app

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, jsonify
 from routes import get_profile, parse_latlon, parse_points, profile_names, route, settings
 from routes.alternatives import MAX_ALTERNATIVES, route_alternatives
 from routes.errors import InvalidValueError, TooBigError
-from routes.gpx import feature_to_gpx
 from routes.routing import OVERVIEWS
 
 from ..bikeshare import bikeshare_feature
@@ -124,6 +123,8 @@ def api_route():
     if q.get("names") and (q.get("mode") or "bike") == "bike":
         _name_waypoints(feature, q["names"])
     if fmt == "gpx":
+        from routes.gpx import feature_to_gpx  # gpxpy: imported by the first download, not at start (issue #19)
+
         body = feature_to_gpx(feature, name=_gpx_name(feature, lang), lang=lang)
         return Response(
             body,
