@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._rounding import rounded
 from .i18n import LANGUAGES, N_, translate
 
 __all__ = ["LANGUAGES", "Stretches", "build_instructions"]
@@ -231,14 +232,14 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     dist, dur = st.distance[keep].tolist(), st.duration[keep].tolist()
     legs, deltas, heads = leg.tolist(), delta.tolist(), st.head[keep].tolist()
     at = keep[firsts]  # the stretches that start an instruction
-    starts = st.coords[st.start[at], :2].tolist()
+    xy = rounded(st.coords[st.start[at], :2].ravel(), 7)  # round(x, 7) of every start at once
+    starts = [xy[k : k + 2] for k in range(0, len(xy), 2)]
     steps = _steps(st, network, lang, at)
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     ends = [*firsts[1:], n]
     compass_words = words["dir"]
-    for i, j_end, step, (x, y), leg_starts in zip(firsts, ends, steps, starts, new_leg[firsts].tolist(), strict=True):
-        start = [round(x, 7), round(y, 7)]
+    for i, j_end, step, start, leg_starts in zip(firsts, ends, steps, starts, new_leg[firsts].tolist(), strict=True):
         if leg_starts:
             # a via point at every leg boundary passed, zero-length legs included
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
@@ -277,9 +278,9 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     )
     meta.append({})
     _merge_short_steps(out, meta, words)
-    for ins in out:
-        ins["distance_m"] = round(ins["distance_m"], 1)
-        ins["duration_s"] = round(ins["duration_s"], 1)
+    sums = rounded([v for ins in out for v in (ins["distance_m"], ins["duration_s"])], 1)
+    for k, ins in enumerate(out):
+        ins["distance_m"], ins["duration_s"] = sums[2 * k], sums[2 * k + 1]
     return out
 
 

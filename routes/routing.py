@@ -1044,7 +1044,10 @@ def feature_from_legs(
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
     }
-    leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
+    # NumPy's rounding of NumPy floats, as round(np.float64, 1) does, for every leg at once
+    leg_props = [
+        {"distance_m": d, "duration_s": t} for d, t in zip(np.round(leg_d, 1), np.round(leg_t, 1), strict=True)
+    ]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
@@ -1149,31 +1152,37 @@ def _metres_by(code: np.ndarray, names: list[str], seg: np.ndarray, dist: np.nda
 def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions of every piece in travel order, one block per piece: (positions, block starts, block sizes).
 
-    Whole segments (all but the ends of each leg) are gathered from the network's
-    arrays in one indexing; partial ones are cut by `piece_coords`.
+    Whole segments (all but the ends of each leg) are views of the network's arrays (reversed
+    against the way), partial ones are cut by `piece_coords`; one concatenation joins them
+    (a route has tens of pieces: a slice each costs less than building an index of every position).
     """
-    whole = (np.minimum(f0, f1) == 0.0) & (np.maximum(f0, f1) == 1.0)
-    lo, hi = net.offsets[seg], net.offsets[seg + 1]
-    partial = {k: piece_coords(net, flat[k]) for k in np.flatnonzero(~whole).tolist()}
-    count = np.where(whole, hi - lo, 0)
-    for k, pc in partial.items():
-        count[k] = len(pc)
-    start = np.zeros(len(flat), np.int64)
+    coords, ele = net.coords, net.ele
+    los, his = net.offsets[seg].tolist(), net.offsets[seg + 1].tolist()
+    blocks: list[np.ndarray] = []
+    heights: list[np.ndarray] = []
+    for piece, lo, hi in zip(flat, los, his, strict=True):
+        ends = (piece.f0, piece.f1)
+        if ends == (0.0, 1.0):
+            blocks.append(coords[lo:hi])
+            if ele is not None:
+                heights.append(ele[lo:hi])
+        elif ends == (1.0, 0.0):
+            blocks.append(coords[lo:hi][::-1])
+            if ele is not None:
+                heights.append(ele[lo:hi][::-1])
+        else:
+            pc = piece_coords(net, piece)
+            blocks.append(pc[:, :2])
+            if ele is not None:
+                heights.append(pc[:, 2])
+    count = np.fromiter(map(len, blocks), np.int64, count=len(blocks))
+    start = np.zeros(len(blocks), np.int64)
     np.cumsum(count[:-1], out=start[1:])
-    total = int(count.sum())
-    cols = 3 if net.ele is not None else 2
-    out = np.empty((total, cols))
-    rev = f1 < f0
-    within = np.arange(total) - np.repeat(start, count)
-    base = np.repeat(np.where(rev, hi - 1, lo), count)
-    sign = np.repeat(np.where(rev, -1, 1), count)
-    take = np.repeat(whole, count)
-    src = (base + sign * within)[take]
-    out[take, :2] = net.coords[src]
-    if net.ele is not None:
-        out[take, 2] = net.ele[src]
-    for k, pc in partial.items():
-        out[start[k] : start[k] + count[k]] = pc
+    if not blocks:
+        return np.empty((0, 3 if ele is not None else 2)), start, count
+    out = np.concatenate(blocks)
+    if ele is not None:
+        out = np.column_stack([out, np.concatenate(heights)])
     return out, start, count
 
 
