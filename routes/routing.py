@@ -1051,12 +1051,16 @@ def feature_from_legs(
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
-        moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
-        allc = allc[np.concatenate([[True], moved])]
+        step = allc[1:, :2] - allc[:-1, :2]
+        np.abs(step, out=step)
+        moved = np.empty(len(allc), bool)
+        moved[0] = True
+        np.logical_or(step[:, 0] > 1e-9, step[:, 1] > 1e-9, out=moved[1:])  # either coordinate moved
+        allc = allc[moved]
     if len(allc) == 1:
         allc = np.vstack([allc, allc])
     keep = simplify_line(allc[:, :2]) if overview == "simplified" else None  # indices of the positions drawn
-    line = np.round((allc if keep is None else allc[keep])[:, :2], 7).tolist()
+    line = _round7((allc if keep is None else allc[keep])[:, :2]).tolist()
     if line:  # the ends exactly as the waypoints' locations are rounded
         for k, (lon, lat) in zip((0, -1), allc[[0, -1], :2].tolist(), strict=True):
             line[k] = [round(lon, 7), round(lat, 7)]
@@ -1133,6 +1137,14 @@ def simplify_line(lonlat: np.ndarray, *, share: float = SIMPLIFY_SHARE, min_m: f
     return kept[:, 2].astype(np.int64)
 
 
+def _round7(lonlat: np.ndarray) -> np.ndarray:
+    """``np.round(lonlat, 7)`` in a new array, its three steps (times 1e7, ``rint``, divided by 1e7) in place."""
+    out = lonlat * 1e7
+    np.rint(out, out=out)
+    out /= 1e7
+    return out
+
+
 def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
     """`Piece.value` of every piece at once (0 for an empty piece, even on an edge that may not be ridden)."""
     out = np.zeros(len(edge))
@@ -1152,37 +1164,31 @@ def _metres_by(code: np.ndarray, names: list[str], seg: np.ndarray, dist: np.nda
 def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions of every piece in travel order, one block per piece: (positions, block starts, block sizes).
 
-    Whole segments (all but the ends of each leg) are views of the network's arrays (reversed
-    against the way), partial ones are cut by `piece_coords`; one concatenation joins them
-    (a route has tens of pieces: a slice each costs less than building an index of every position).
+    Whole segments (all but the ends of each leg) are gathered from the network's
+    arrays in one indexing; partial ones are cut by `piece_coords`.
     """
-    coords, ele = net.coords, net.ele
-    los, his = net.offsets[seg].tolist(), net.offsets[seg + 1].tolist()
-    blocks: list[np.ndarray] = []
-    heights: list[np.ndarray] = []
-    for piece, lo, hi in zip(flat, los, his, strict=True):
-        ends = (piece.f0, piece.f1)
-        if ends == (0.0, 1.0):
-            blocks.append(coords[lo:hi])
-            if ele is not None:
-                heights.append(ele[lo:hi])
-        elif ends == (1.0, 0.0):
-            blocks.append(coords[lo:hi][::-1])
-            if ele is not None:
-                heights.append(ele[lo:hi][::-1])
-        else:
-            pc = piece_coords(net, piece)
-            blocks.append(pc[:, :2])
-            if ele is not None:
-                heights.append(pc[:, 2])
-    count = np.fromiter(map(len, blocks), np.int64, count=len(blocks))
-    start = np.zeros(len(blocks), np.int64)
+    whole = (np.minimum(f0, f1) == 0.0) & (np.maximum(f0, f1) == 1.0)
+    lo, hi = net.offsets[seg], net.offsets[seg + 1]
+    partial = {k: piece_coords(net, flat[k]) for k in np.flatnonzero(~whole).tolist()}
+    count = np.where(whole, hi - lo, 0)
+    for k, pc in partial.items():
+        count[k] = len(pc)
+    start = np.zeros(len(flat), np.int64)
     np.cumsum(count[:-1], out=start[1:])
-    if not blocks:
-        return np.empty((0, 3 if ele is not None else 2)), start, count
-    out = np.concatenate(blocks)
-    if ele is not None:
-        out = np.column_stack([out, np.concatenate(heights)])
+    total = int(count.sum())
+    cols = 3 if net.ele is not None else 2
+    out = np.empty((total, cols))
+    rev = f1 < f0
+    within = np.arange(total) - np.repeat(start, count)
+    base = np.repeat(np.where(rev, hi - 1, lo), count)
+    sign = np.repeat(np.where(rev, -1, 1), count)
+    take = np.repeat(whole, count)
+    src = (base + sign * within)[take]
+    out[take, :2] = net.coords[src]
+    if net.ele is not None:
+        out[take, 2] = net.ele[src]
+    for k, pc in partial.items():
+        out[start[k] : start[k] + count[k]] = pc
     return out, start, count
 
 

@@ -34,9 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-_OPTIONS = [
-    {"overview": o, "steps": s} for o in ("full", "simplified", "false") for s in (True, False)
-]
+_OPTIONS = [{"overview": o, "steps": s} for o in ("full", "simplified", "false") for s in (True, False)]
 
 
 def _answer(fn):
@@ -74,8 +72,7 @@ def compare(name: str, net, net_b, new, old, trips: int, seed: int) -> int:
         idx = rng.integers(0, n_nodes, size=n_pts)
         off = (t % 2) * 3e-4  # half the trips start up to ~30 m off a junction
         pts = [
-            (float(lat[i]) + float(rng.uniform(-off, off)), float(lon[i]) + float(rng.uniform(-off, off)))
-            for i in idx
+            (float(lat[i]) + float(rng.uniform(-off, off)), float(lon[i]) + float(rng.uniform(-off, off))) for i in idx
         ]
         profile = profiles[t % len(profiles)]
         lang = ("en", "id")[(t // 2) % 2]

@@ -89,8 +89,6 @@ def create_app(
     webapp.errors.SettingError
         A setting (or the database it names) cannot be used; the message names it.
     """
-    from flask import Flask
-
     from . import (
         auth,
         bikeshare,
@@ -106,9 +104,10 @@ def create_app(
         security,
         storage,
     )
+    from .flaskapp import BikemapFlask
     from .views import basemap, search
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = BikemapFlask(__name__, instance_relative_config=True)
     config.load(app, test_config, config_overrides)
     config.init_app(app)
     try:

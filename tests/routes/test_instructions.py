@@ -13,10 +13,10 @@ from routes.instructions import (
     _TURN_NEW_STEP_DEG,
     Stretches,
     _instruction,
-    _Step,
     _key,
     _merge_short_steps,
     _modifier,
+    _Step,
     build_instructions,
     wording,
 )
