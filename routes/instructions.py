@@ -108,6 +108,20 @@ def _modifier(delta: float) -> str:
     return "uturn"
 
 
+#: `_modifier`'s bounds (degrees of ``abs(delta)``) and its names between them, turning left then right.
+_MOD_BOUNDS = np.array([20.0, 60.0, 130.0, 170.0])
+_MOD_NAMES = (
+    ("continue", "slight_left", "left", "sharp_left", "uturn"),
+    ("continue", "slight_right", "right", "sharp_right", "uturn"),
+)
+
+
+def _modifiers(delta: np.ndarray) -> list[str]:
+    """`_modifier` of every change of bearing at once."""
+    band = np.searchsorted(_MOD_BOUNDS, np.abs(delta), side="right").tolist()
+    return [_MOD_NAMES[r][b] for r, b in zip((delta > 0).tolist(), band, strict=True)]
+
+
 class _Step(NamedTuple):
     """The stretch an instruction is worded from: its street's ``name`` (as `street_names` words it),
     ``street`` (`street_ids`: equal numbers, equal streets), whether it is pushed (``push``) or
@@ -238,27 +252,44 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     ends = [*firsts[1:], n]
-    compass_words = words["dir"]
-    for i, j_end, step, start, leg_starts in zip(firsts, ends, steps, starts, new_leg[firsts].tolist(), strict=True):
+    compass_words, depart, push_turn, pushed = words["dir"], words["depart"], words["push_turn"], words["push"]
+    mods = _modifiers(delta[firsts])
+    for i, j_end, step, start, leg_starts, mod in zip(
+        firsts, ends, steps, starts, new_leg[firsts].tolist(), mods, strict=True
+    ):
+        name = step.name
         if leg_starts:
             # a via point at every leg boundary passed, zero-length legs included
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
                 out.append(_via(words, start, v))
                 meta.append({})
             heading = heads[i] if step.count >= 2 else 0.0
-            compass = compass_words[int(((heading + 22.5) % 360) // 45)]
-            ins = _instruction(words, "depart", "", step, start, direction=compass)
-            meta.append({"st": step, "delta": 0.0})
+            text = depart.format(dir=compass_words[int(((heading + 22.5) % 360) // 45)], name=name)
+            kind, mod, turn = "depart", "", 0.0
         else:
-            ins = _instruction(words, "turn", _modifier(deltas[i]), step, start)
-            meta.append({"st": step, "delta": deltas[i]})
-        out.append(ins)
+            text = words[mod].format(name=name)
+            kind, turn = "turn", deltas[i]
+        if step.push_turn:  # a turn bicycles may not make (routes.restrictions), made on foot
+            text += push_turn
+        elif step.push:
+            text += pushed
         d = t = 0.0
         for j in range(i, j_end):  # in travel order, as they are ridden
             d += dist[j]
             t += dur[j]
-        ins["distance_m"] += d
-        ins["duration_s"] += t
+        # as `_instruction` words it, with the ride that follows added up
+        out.append(
+            {
+                "type": kind,
+                "modifier": mod,
+                "text": text,
+                "name": name,
+                "distance_m": d,
+                "duration_s": t,
+                "location": start,
+            }
+        )
+        meta.append({"st": step, "delta": turn})
     last = int(keep[-1])
     end = st.coords[st.start[last] + st.count[last] - 1, :2].tolist()
     end_loc = [round(end[0], 7), round(end[1], 7)]
