@@ -125,7 +125,7 @@ def _modifiers(delta: np.ndarray) -> list[str]:
 class _Step(NamedTuple):
     """The stretch an instruction is worded from: its street's ``name`` (as `street_names` words it),
     ``street`` (`street_ids`: equal numbers, equal streets), whether it is pushed (``push``) or
-    reached by a pushed turn (``push_turn``), and its positions ``coords[start:start + count]``
+    reached by a pushed turn (``push_turn``), and its positions ``coords[start:start + size]``
     (the whole route's array: a slice is cut only where a merged departure needs its bearing)."""
 
     name: str
@@ -134,7 +134,7 @@ class _Step(NamedTuple):
     push_turn: bool
     coords: np.ndarray
     start: int
-    count: int
+    size: int
 
 
 def _key(step: _Step) -> tuple:
@@ -263,7 +263,7 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
                 out.append(_via(words, start, v))
                 meta.append({})
-            heading = heads[i] if step.count >= 2 else 0.0
+            heading = heads[i] if step.size >= 2 else 0.0
             text = depart.format(dir=compass_words[int(((heading + 22.5) % 360) // 45)], name=name)
             kind, mod, turn = "depart", "", 0.0
         else:
@@ -352,7 +352,7 @@ def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], wo
             continue
         if ins["type"] == "depart":  # leave on the street that follows, heading its way
             st = meta[i + 1]["st"]
-            bearings = _end_bearings(st.coords[st.start : st.start + st.count, :2])
+            bearings = _end_bearings(st.coords[st.start : st.start + st.size, :2])
             compass = words["dir"][int((((bearings[0] if bearings else 0.0) + 22.5) % 360) // 45)]
             merged = _instruction(words, "depart", "", st, ins["location"], direction=compass)
             merged["distance_m"] = ins["distance_m"] + nxt["distance_m"]

@@ -57,7 +57,7 @@ def _one_by_one(st: Stretches, *, lang: str, n_legs: int) -> list[dict]:
             push_turn=s["push_turn"],
             coords=st.coords,
             start=s["start"],
-            count=s["count"],
+            size=s["count"],
         )
     out: list[dict] = []
     meta: list[dict] = []
