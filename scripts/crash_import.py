@@ -152,21 +152,21 @@ def _zygote_process() -> int:
     from webapp import create_app
 
     net = load_network("demo")
+    config = {"SOURCE": "demo", "NETWORK": net, "WARM_PROFILES": False, "TILES_URL": ""}
+    # one app made and asked once here, on a scratch database, so that what the app imports on its first
+    # start and first request is imported once, not again in every forked server (about 0.8 s each)
+    with tempfile.TemporaryDirectory(prefix="crash_import-warm-") as scratch:
+        warm = create_app(config_overrides={**config, "DATABASE_URL": f"sqlite:///{scratch}/warm.sqlite3"})
+        warm.test_client().get("/api/profiles")
+        warm.extensions["bikemap_db"].dispose()
+        del warm
     for line in sys.stdin:
         db_path, port = line.rstrip("\n").split("\t")
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                app = create_app(
-                    config_overrides={
-                        "SOURCE": "demo",
-                        "NETWORK": net,
-                        "DATABASE_URL": f"sqlite:///{db_path}",
-                        "WARM_PROFILES": False,
-                        "TILES_URL": "",
-                    }
-                )
+                app = create_app(config_overrides={**config, "DATABASE_URL": f"sqlite:///{db_path}"})
                 waitress.serve(app, host="127.0.0.1", port=int(port), threads=4, ident="bikemap")
                 code = 0
             finally:
