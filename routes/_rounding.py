@@ -30,7 +30,8 @@ def rounded(values, ndigits: int) -> list[float]:
     scale = 10.0**ndigits
     y = values * scale
     out = (np.rint(y) / scale).tolist()
-    doubt = ~(np.abs(y) < _BIG) | (np.abs(y - np.floor(y) - 0.5) < _NEAR_HALF)
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN, which is never near a half (and is too big)
+        doubt = ~(np.abs(y) < _BIG) | (np.abs(y - np.floor(y) - 0.5) < _NEAR_HALF)
     if doubt.any():
         for k in np.flatnonzero(doubt).tolist():
             out[k] = round(float(values[k]), ndigits)

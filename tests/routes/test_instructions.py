@@ -135,3 +135,25 @@ def test_pushed_stretches_and_turns_start_instructions_as_the_rule_says(seen, li
         n = len(stretches.seg)
         changed = dataclasses.replace(stretches, push=rng.random(n) < 0.2, push_turn=rng.random(n) < 0.2)
         assert build_instructions(changed, liechtenstein_net, **kw) == _one_by_one(changed, **kw)
+
+
+def test_street_names_in_each_language_and_in_one_it_does_not_know(liechtenstein_net):
+    from routes.instructions import street_names
+
+    net = liechtenstein_net
+    segs = np.arange(net.n_segments)
+
+    def by_hand(lang: str) -> list[str]:  # the rule, segment by segment from its own tags and class
+        ways = wording(lang)["way"]
+        out = []
+        for tags, cls in zip(net.tags, net.classes, strict=True):
+            name = tags.get("name") or tags.get("ref")
+            out.append(name or ways.get(cls.cls, ways.get(tags.get("highway", ""), ways["default"])))
+        return out
+
+    en, id_ = street_names(net, "en", segs), street_names(net, "id", segs)
+    assert en == by_hand("en")
+    assert id_ == by_hand("id")
+    assert en != id_  # unnamed ways are called by a word of the language
+    assert street_names(net, "en", segs[::-3]) == en[::-3]  # any segments, in the order asked
+    assert street_names(net, "xx", segs[:500]) == en[:500]  # an unknown code: English, worded as it comes
