@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from routes import settings
+from webapp.storage import models as password_models
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("BIKEMAP_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -21,6 +22,13 @@ ARTIFACTS = ROOT / "artifacts"
 
 # built networks are cached across test runs (the cache is keyed by file content)
 settings.cache_folder = Path(os.environ.get("BIKEMAP_TEST_CACHE", ROOT / ".cache" / "networks"))
+
+# Passwords hashed in the tests' own processes cost 1/64 of scrypt's work (n = 2**8 instead of 2**14): the suite
+# hashes and checks about a thousand passwords, 60 ms each at the real cost, a minute of CPU that tests nothing
+# (Django's documentation gives its test settings a fast hasher for the same reason). The hash keeps its form
+# and its parameters in the string, so verifying works the same; servers the tests start in their own process
+# hash at the real cost, and test_password_hash_cost checks that a new process still does.
+password_models._SCRYPT = {**password_models._SCRYPT, "n": 2**8}
 
 # tests live in folders that mirror the packages (tests/routes, tests/webapp); a few share
 # helpers across them (``from test_bikeshare import TRIPS``), so both folders are importable

@@ -265,3 +265,15 @@ def test_limiter_checks_requests_only_when_a_limit_applies_to_every_request(tmp_
     client = limited.test_client()
     codes = [client.get("/api/profiles").status_code for _ in range(3)]
     assert codes[:2] == [200, 200] and codes[2] == 429, codes
+
+
+def test_password_hash_cost():
+    """A new process hashes at scrypt's real cost (n = 2**14, r = 8): the suite's cheaper hashes
+    (tests/conftest.py) are its own."""
+    import subprocess
+    import sys
+
+    code = "from webapp.storage.models import hash_password; print(hash_password('x'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    algo, n, r, p, salt, digest = out.strip().split("$")
+    assert (algo, n, r, p) == ("scrypt", "16384", "8", "1") and len(salt) == 32 and len(digest) == 64

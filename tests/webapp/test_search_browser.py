@@ -28,7 +28,9 @@ def _search_and_pick(p: Page, text: str, kind: str) -> str:
     box = p.page.locator("#bm-search")
     box.fill("")
     box.type(text, delay=20)
-    first = p.page.locator(f"#bm-place-results li[data-kind={kind}]").first
+    # the answer to the whole text: a key typed late on a loaded machine lets the page ask for a part of it
+    # first ("La"), and that list's first street is not the one wanted
+    first = p.page.locator(f'#bm-place-results[data-for="{text}"] li[data-kind={kind}]').first
     first.wait_for(timeout=10_000)
     label = first.evaluate("li => li.firstChild.textContent")
     first.click()

@@ -40,9 +40,10 @@
   }
   new MutationObserver(tidy).observe(destList, {childList: true});
 
-  function show(fc, mine) {
+  function show(fc, mine, q) {
     if (mine !== seq) return;  // an older answer after a newer query
     list.textContent = "";
+    list.setAttribute("data-for", q);  // the query these results answer (a test waits for its own)
     (fc.features || []).forEach(function (f) {
       var li = el("li", {role: "option", tabindex: "0", "class": "bm-place", "data-kind": f.properties.kind},
                   f.properties.label);
@@ -60,7 +61,7 @@
     if (!q) { list.textContent = ""; tidy(); return; }
     var c = bm.map.getCenter();
     bm.api("search", {q: q.slice(0, 100), near: c.lat.toFixed(5) + "," + c.lng.toFixed(5), lang: bm.lang, limit: 8})
-      .then(function (fc) { show(fc, mine); })
+      .then(function (fc) { show(fc, mine, q); })
       .catch(function () { if (mine === seq) list.textContent = ""; });
   }
 
