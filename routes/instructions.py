@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._rounding import rounded
 from .i18n import LANGUAGES, N_, translate
 
 __all__ = ["LANGUAGES", "Stretches", "build_instructions"]
@@ -107,18 +108,38 @@ def _modifier(delta: float) -> str:
     return "uturn"
 
 
-def _street(step: dict[str, Any], words: dict[str, Any]) -> str:
-    tags = step["tags"]
-    name = tags.get("name") or tags.get("ref")
-    if name:
-        return name
-    ways = words["way"]
-    return ways.get(step["cls"], ways.get(tags.get("highway", ""), ways["default"]))
+#: `_modifier`'s bounds (degrees of ``abs(delta)``) and its names between them, turning left then right.
+_MOD_BOUNDS = np.array([20.0, 60.0, 130.0, 170.0])
+_MOD_NAMES = (
+    ("continue", "slight_left", "left", "sharp_left", "uturn"),
+    ("continue", "slight_right", "right", "sharp_right", "uturn"),
+)
 
 
-def _key(step: dict[str, Any]) -> tuple:
-    tags = step["tags"]
-    return (tags.get("name") or tags.get("ref") or f"<{step['cls']}>", step["push"])
+def _modifiers(delta: np.ndarray) -> list[str]:
+    """`_modifier` of every change of bearing at once."""
+    band = np.searchsorted(_MOD_BOUNDS, np.abs(delta), side="right").tolist()
+    return [_MOD_NAMES[r][b] for r, b in zip((delta > 0).tolist(), band, strict=True)]
+
+
+class _Step(NamedTuple):
+    """The stretch an instruction is worded from: its street's ``name`` (as `street_names` words it),
+    ``street`` (`street_ids`: equal numbers, equal streets), whether it is pushed (``push``) or
+    reached by a pushed turn (``push_turn``), and its positions ``coords[start:start + size]``
+    (the whole route's array: a slice is cut only where a merged departure needs its bearing)."""
+
+    name: str
+    street: int
+    push: bool
+    push_turn: bool
+    coords: np.ndarray
+    start: int
+    size: int
+
+
+def _key(step: _Step) -> tuple:
+    """What makes two stretches the same street for the directions: the street and whether it is pushed."""
+    return (step.street, step.push)
 
 
 @dataclass(frozen=True)
@@ -167,6 +188,32 @@ def street_ids(network) -> np.ndarray:
     return network._cached("street_ids", build)
 
 
+def _street_name(tags: dict[str, str], cls: str, ways: dict[str, str]) -> str:
+    """A street's name, else its ref, else its way type's word in the language of ``ways``."""
+    return tags.get("name") or tags.get("ref") or ways.get(cls, ways.get(tags.get("highway", ""), ways["default"]))
+
+
+def street_names(network, lang: str, segs: np.ndarray) -> list[str]:
+    """What the directions call the streets of segments ``segs`` in ``lang`` (`_street_name`).
+
+    For the languages of `LANGUAGES` the names of every tag group (`Network.tag_groups`) are
+    worked out once per network, so an instruction reads its street's name with a list index
+    instead of looking at the tags; another code is worded as it comes.
+    """
+    ways = wording(lang)["way"]
+    groups, which, first = network.tag_groups
+    if lang not in LANGUAGES:
+        classes = network.classes
+        return [_street_name(network.tags[s], classes[s].cls, ways) for s in segs.tolist()]
+
+    def build() -> list[str]:
+        classes = network.classes  # a group shares one class
+        return [_street_name(tags, classes[s].cls, ways) for tags, s in zip(groups, first.tolist(), strict=True)]
+
+    names = network._cached(f"street_names_{lang}", build)
+    return [names[g] for g in which[segs].tolist()]
+
+
 def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_legs: int = 1) -> list[dict[str, Any]]:
     """Group route stretches into instructions ("Turn left onto Aeulestrasse").
 
@@ -199,36 +246,55 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     dist, dur = st.distance[keep].tolist(), st.duration[keep].tolist()
     legs, deltas, heads = leg.tolist(), delta.tolist(), st.head[keep].tolist()
     at = keep[firsts]  # the stretches that start an instruction
-    starts = st.coords[st.start[at], :2].tolist()
-    steps = _stretches(st, at)
+    xy = rounded(st.coords[st.start[at], :2].ravel(), 7)  # round(x, 7) of every start at once
+    starts = [xy[k : k + 2] for k in range(0, len(xy), 2)]
+    steps = _steps(st, network, lang, at)
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     ends = [*firsts[1:], n]
-    for i, j_end, step, (x, y), leg_starts in zip(firsts, ends, steps, starts, new_leg[firsts].tolist(), strict=True):
-        start = [round(x, 7), round(y, 7)]
+    compass_words, depart, push_turn, pushed = words["dir"], words["depart"], words["push_turn"], words["push"]
+    mods = _modifiers(delta[firsts])
+    for i, j_end, step, start, leg_starts, mod in zip(
+        firsts, ends, steps, starts, new_leg[firsts].tolist(), mods, strict=True
+    ):
+        name = step.name
         if leg_starts:
             # a via point at every leg boundary passed, zero-length legs included
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
-                out.append(_instruction(words, "via", "", step, start, n=v))
+                out.append(_via(words, start, v))
                 meta.append({})
-            heading = heads[i] if len(step["coords"]) >= 2 else 0.0
-            compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
-            out.append(_instruction(words, "depart", "", step, start, direction=compass))
-            meta.append({"st": step, "delta": 0.0})
+            heading = heads[i] if step.size >= 2 else 0.0
+            text = depart.format(dir=compass_words[int(((heading + 22.5) % 360) // 45)], name=name)
+            kind, mod, turn = "depart", "", 0.0
         else:
-            out.append(_instruction(words, "turn", _modifier(deltas[i]), step, start))
-            meta.append({"st": step, "delta": deltas[i]})
+            text = words[mod].format(name=name)
+            kind, turn = "turn", deltas[i]
+        if step.push_turn:  # a turn bicycles may not make (routes.restrictions), made on foot
+            text += push_turn
+        elif step.push:
+            text += pushed
         d = t = 0.0
         for j in range(i, j_end):  # in travel order, as they are ridden
             d += dist[j]
             t += dur[j]
-        out[-1]["distance_m"] += d
-        out[-1]["duration_s"] += t
+        # as `_instruction` words it, with the ride that follows added up
+        out.append(
+            {
+                "type": kind,
+                "modifier": mod,
+                "text": text,
+                "name": name,
+                "distance_m": d,
+                "duration_s": t,
+                "location": start,
+            }
+        )
+        meta.append({"st": step, "delta": turn})
     last = int(keep[-1])
     end = st.coords[st.start[last] + st.count[last] - 1, :2].tolist()
     end_loc = [round(end[0], 7), round(end[1], 7)]
     for v in range(legs[-1] + 1, n_legs):  # vias on the destination itself
-        out.append(_instruction(words, "via", "", steps[-1], end_loc, n=v))
+        out.append(_via(words, end_loc, v))
         meta.append({})
     out.append(
         {
@@ -243,23 +309,26 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     )
     meta.append({})
     _merge_short_steps(out, meta, words)
-    for ins in out:
-        ins["distance_m"] = round(ins["distance_m"], 1)
-        ins["duration_s"] = round(ins["duration_s"], 1)
+    sums = rounded([v for ins in out for v in (ins["distance_m"], ins["duration_s"])], 1)
+    for k, ins in enumerate(out):
+        ins["distance_m"], ins["duration_s"] = sums[2 * k], sums[2 * k + 1]
     return out
 
 
-def _stretches(st: Stretches, at: np.ndarray) -> list[dict[str, Any]]:
-    """Stretches ``at`` as the dicts instructions are worded from."""
-    tags, classes, coords = st.tags, st.classes, st.coords
+def _steps(st: Stretches, network, lang: str, at: np.ndarray) -> list[_Step]:
+    """Stretches ``at`` as the `_Step` instructions are worded from."""
+    seg = st.seg[at]
+    new = tuple.__new__
+    coords = st.coords
     return [
-        {"coords": coords[a : a + c, :2], "tags": tags[s], "cls": classes[s].cls, "push": p, "push_turn": pt}
-        for s, a, c, p, pt in zip(
-            st.seg[at].tolist(),
-            st.start[at].tolist(),
-            st.count[at].tolist(),
+        new(_Step, (name, k, p, pt, coords, a, c))
+        for name, k, p, pt, a, c in zip(
+            street_names(network, lang, seg),
+            street_ids(network)[seg].tolist(),
             st.push[at].tolist(),
             st.push_turn[at].tolist(),
+            st.start[at].tolist(),
+            st.count[at].tolist(),
             strict=True,
         )
     ]
@@ -283,7 +352,7 @@ def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], wo
             continue
         if ins["type"] == "depart":  # leave on the street that follows, heading its way
             st = meta[i + 1]["st"]
-            bearings = _end_bearings(st["coords"])
+            bearings = _end_bearings(st.coords[st.start : st.start + st.size, :2])
             compass = words["dir"][int((((bearings[0] if bearings else 0.0) + 22.5) % 360) // 45)]
             merged = _instruction(words, "depart", "", st, ins["location"], direction=compass)
             merged["distance_m"] = ins["distance_m"] + nxt["distance_m"]
@@ -310,26 +379,30 @@ def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], wo
         del out[i], meta[i]
 
 
-def _instruction(words, kind, mod, st, location, *, direction="", n=0) -> dict[str, Any]:
-    name = _street(st, words)
+def _via(words, location, n: int) -> dict[str, Any]:
+    """The instruction of via point ``n``, at ``location``."""
+    return {
+        "type": "via",
+        "modifier": "",
+        "text": words["via"].format(n=n),
+        "name": "",
+        "distance_m": 0.0,
+        "duration_s": 0.0,
+        "location": location,
+    }
+
+
+def _instruction(words, kind, mod, st: _Step, location, *, direction="", n=0) -> dict[str, Any]:
+    if kind == "via":
+        return _via(words, location, n)
+    name = st.name
     if kind == "depart":
         text = words["depart"].format(dir=direction, name=name)
-    elif kind == "via":
-        text = words["via"].format(n=n)
-        return {
-            "type": "via",
-            "modifier": "",
-            "text": text,
-            "name": "",
-            "distance_m": 0.0,
-            "duration_s": 0.0,
-            "location": location,
-        }
     else:
         text = words[mod].format(name=name)
-    if st.get("push_turn"):  # a turn bicycles may not make (routes.restrictions), made on foot
+    if st.push_turn:  # a turn bicycles may not make (routes.restrictions), made on foot
         text += words["push_turn"]
-    elif st["push"]:
+    elif st.push:
         text += words["push"]
     return {
         "type": kind,

@@ -1044,16 +1044,23 @@ def feature_from_legs(
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
     }
-    leg_props = [{"distance_m": round(d, 1), "duration_s": round(t, 1)} for d, t in zip(leg_d, leg_t, strict=True)]
+    # NumPy's rounding of NumPy floats, as round(np.float64, 1) does, for every leg at once
+    leg_props = [
+        {"distance_m": d, "duration_s": t} for d, t in zip(np.round(leg_d, 1), np.round(leg_t, 1), strict=True)
+    ]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
-        moved = np.abs(np.diff(allc[:, :2], axis=0)).max(axis=1) > 1e-9
-        allc = allc[np.concatenate([[True], moved])]
+        step = allc[1:, :2] - allc[:-1, :2]
+        np.abs(step, out=step)
+        moved = np.empty(len(allc), bool)
+        moved[0] = True
+        np.logical_or(step[:, 0] > 1e-9, step[:, 1] > 1e-9, out=moved[1:])  # either coordinate moved
+        allc = allc[moved]
     if len(allc) == 1:
         allc = np.vstack([allc, allc])
     keep = simplify_line(allc[:, :2]) if overview == "simplified" else None  # indices of the positions drawn
-    line = np.round((allc if keep is None else allc[keep])[:, :2], 7).tolist()
+    line = _round7((allc if keep is None else allc[keep])[:, :2]).tolist()
     if line:  # the ends exactly as the waypoints' locations are rounded
         for k, (lon, lat) in zip((0, -1), allc[[0, -1], :2].tolist(), strict=True):
             line[k] = [round(lon, 7), round(lat, 7)]
@@ -1128,6 +1135,14 @@ def simplify_line(lonlat: np.ndarray, *, share: float = SIMPLIFY_SHARE, min_m: f
     if len(kept) < 2:  # nothing left (a loop back onto its start): the ends
         return np.array([0, n - 1])
     return kept[:, 2].astype(np.int64)
+
+
+def _round7(lonlat: np.ndarray) -> np.ndarray:
+    """``np.round(lonlat, 7)`` in a new array, its three steps (times 1e7, ``rint``, divided by 1e7) in place."""
+    out = lonlat * 1e7
+    np.rint(out, out=out)
+    out /= 1e7
+    return out
 
 
 def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:

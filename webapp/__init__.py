@@ -90,11 +90,10 @@ def create_app(
     webapp.errors.SettingError
         A setting (or the database it names) cannot be used; the message names it.
     """
-    from flask import Flask
-
     from . import config, network
+    from .flaskapp import BikemapFlask
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = BikemapFlask(__name__, instance_relative_config=True)
     config.load(app, test_config, config_overrides)
     config.init_app(app)
     try:

@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
             not app.config.get("COMPRESS")
             or resp.status_code != 200
             or resp.mimetype not in COMPRESSIBLE
-            or "Content-Encoding" in resp.headers
+            or any(key.lower() == "content-encoding" for key, _ in resp.headers)  # `in` raises inside when absent
             or not _accepts_gzip()
         ):
             return resp

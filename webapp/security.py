@@ -108,7 +108,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app: Flask, request):  # type: ignore[no-untyped-def]
         """As Flask's, without building the cookie's signer for a request that has no cookie (the JSON API's)."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        cookies, name = request.cookies, self.get_cookie_name(app)
+        # `in` first: werkzeug's `get` of a missing key makes and catches an exception (a few us)
+        if app.secret_key and not (name in cookies and cookies.get(name)):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -140,12 +142,21 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(resp):
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", app.config.get("REFERRER_POLICY") or "same-origin")
-        resp.headers.setdefault("X-Frame-Options", app.config.get("FRAME_OPTIONS") or "SAMEORIGIN")
-        resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), payment=(), geolocation=(self)")
+        # what `Headers.setdefault` does, with one look at the headers a response already has: werkzeug's
+        # looks three times per header and makes and catches an exception for a missing one (issue #17)
+        headers = resp.headers
+        present = {key.lower() for key, _ in headers}
+        defaults = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", app.config.get("REFERRER_POLICY") or "same-origin"),
+            ("X-Frame-Options", app.config.get("FRAME_OPTIONS") or "SAMEORIGIN"),
+            ("Permissions-Policy", "camera=(), microphone=(), payment=(), geolocation=(self)"),
+        ]
         if request.is_secure and app.config.get("HSTS_SECONDS"):  # https only: browsers ignore it over http
-            resp.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}")
+            defaults.append(("Strict-Transport-Security", f"max-age={int(app.config['HSTS_SECONDS'])}"))
+        for key, value in defaults:
+            if key.lower() not in present:
+                headers.add(key, value)
         policy = app.config.get("CSP")
         if policy:
             template = _csp_template(policy, app.config.get("TILES_URL") or "")
