@@ -100,28 +100,30 @@ def artifacts_dir() -> Path:
 #: started first, they run beside the many short files, so no long file is left running alone at the end
 #: (longest processing time first); the files not listed keep their order after them.
 _LONGEST_FIRST = (
-    "tests/webapp/test_schema.py",  # ~70 s
-    "tests/webapp/test_crash_import.py",  # ~55 s, mostly waiting on the server it kills
+    "tests/webapp/test_schema.py",  # ~210 s beside the rest (schemathesis on SQLite and PostgreSQL)
     # not a browser file among the first three: they start together, cold and loaded, and a tour's first
     # search on the cold live server then took longer than the page waits (20 s)
-    "tests/routes/test_tours.py",
-    "tests/webapp/test_visitor_browser.py",  # ~75 s, chromium and the server
-    "tests/webapp/test_browser.py",
+    "tests/routes/test_tours.py",  # ~70 s, most of it numba compiling the solvers on a new clone
     "tests/webapp/test_concurrency.py",
+    "tests/webapp/test_visitor_browser.py",  # ~120 s, chromium and the server
     "tests/webapp/test_bikeshare_planner_browser.py",
+    "tests/webapp/test_browser.py",
     "tests/webapp/test_xss.py",
-    "tests/webapp/test_featured_browser.py",
-    "tests/webapp/test_web_api.py",
-    "tests/webapp/test_tours_browser.py",
-    "tests/webapp/test_elevation_web.py",
-    "tests/webapp/test_routing_extras_browser.py",
-    "tests/webapp/test_featured.py",
     "tests/webapp/test_basemap_browser.py",  # tilemaker builds
-    "tests/webapp/test_basemap.py",
-    "tests/webapp/test_admin_browser.py",
+    "tests/webapp/test_featured.py",
+    "tests/webapp/test_tours_browser.py",
+    "tests/webapp/test_crash_import.py",  # ~40 s, mostly waiting on the server it kills
+    "tests/webapp/test_routing_extras_browser.py",
+    "tests/webapp/test_featured_browser.py",
     "tests/webapp/test_hostile_input.py",
     "tests/webapp/test_admin.py",
+    "tests/webapp/test_web_api.py",
     "tests/test_docs.py",  # mkdocs build --strict
+    "tests/webapp/test_places_browser.py",
+    "tests/webapp/test_security.py",
+    "tests/webapp/test_reports_browser.py",
+    "tests/webapp/test_admin_browser.py",
+    "tests/webapp/test_elevation_web.py",
     "tests/test_wheel.py",  # builds and installs the wheel
     "tests/webapp/test_web_cli.py",
 )
