@@ -47,14 +47,21 @@ def empty_database(kind: str, folder, prefix: str = "bikemap_test"):
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bikemap.sqlite3'}"
         return
-    conn = _pg_admin()
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
+    yield from _pg_scratch(
+        f'CREATE SCHEMA "{schema}"', f"{PG_URL}{sep}options=-csearch_path%3D{schema}", f'DROP SCHEMA "{schema}" CASCADE'
+    )
+
+
+def _pg_scratch(create: str, url: str, drop: str):
+    """Run ``create`` on the test server, yield ``url`` (what it made), then run ``drop``."""
+    conn = _pg_admin()
+    conn.execute(create)
     try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        yield url
     finally:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.execute(drop)
         conn.close()
 
 
@@ -112,13 +119,11 @@ def migrated_database(kind: str, folder):
         yield f"sqlite:///{path}"
         return
     name = f"bikemap_test_{uuid.uuid4().hex[:12]}"
-    conn = _pg_admin()
-    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    try:
-        yield _pg_database_url(name)
-    finally:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.close()
+    yield from _pg_scratch(
+        f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+        _pg_database_url(name),
+        f'DROP DATABASE "{name}" WITH (FORCE)',
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
