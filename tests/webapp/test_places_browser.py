@@ -41,7 +41,12 @@ def _wait(pg, js: str, timeout_s: float = 30.0):
 
 def _options(pg, box: str, results: str, name: str) -> list[str]:
     pg.fill(box, name)
-    _wait(pg, f"document.querySelectorAll('{results} li[role=option]').length > 0")
+    # the list of this name, not the one of the name before still showing until the new answer comes
+    _wait(
+        pg,
+        f"Array.from(document.querySelectorAll('{results} li[role=option]'), li => li.firstChild.data)"
+        f".includes({name!r})",
+    )
     return pg.evaluate(
         f"() => Array.from(document.querySelectorAll('{results} li[role=option]'), li => li.firstChild.data)"
     )
