@@ -252,43 +252,28 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
     ends = [*firsts[1:], n]
-    compass_words, depart, push_turn, pushed = words["dir"], words["depart"], words["push_turn"], words["push"]
     mods = _modifiers(delta[firsts])
     for i, j_end, step, start, leg_starts, mod in zip(
         firsts, ends, steps, starts, new_leg[firsts].tolist(), mods, strict=True
     ):
-        name = step.name
         if leg_starts:
             # a via point at every leg boundary passed, zero-length legs included
             for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
                 out.append(_via(words, start, v))
                 meta.append({})
             heading = heads[i] if step.size >= 2 else 0.0
-            text = depart.format(dir=compass_words[int(((heading + 22.5) % 360) // 45)], name=name)
-            kind, mod, turn = "depart", "", 0.0
+            compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
+            ins = _instruction(words, "depart", "", step, start, direction=compass)
+            turn = 0.0
         else:
-            text = words[mod].format(name=name)
-            kind, turn = "turn", deltas[i]
-        if step.push_turn:  # a turn bicycles may not make (routes.restrictions), made on foot
-            text += push_turn
-        elif step.push:
-            text += pushed
+            ins = _instruction(words, "turn", mod, step, start)
+            turn = deltas[i]
         d = t = 0.0
         for j in range(i, j_end):  # in travel order, as they are ridden
             d += dist[j]
             t += dur[j]
-        # as `_instruction` words it, with the ride that follows added up
-        out.append(
-            {
-                "type": kind,
-                "modifier": mod,
-                "text": text,
-                "name": name,
-                "distance_m": d,
-                "duration_s": t,
-                "location": start,
-            }
-        )
+        ins["distance_m"], ins["duration_s"] = d, t  # the ride that follows, added up
+        out.append(ins)
         meta.append({"st": step, "delta": turn})
     last = int(keep[-1])
     end = st.coords[st.start[last] + st.count[last] - 1, :2].tolist()
