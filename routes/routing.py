@@ -789,11 +789,6 @@ class Router:
         return cost_bound(self.network, self.src, self.dst, self.cost, self._hub)
 
     @property
-    def _ids_all(self) -> np.ndarray:
-        """The segments this profile may use (ids)."""
-        return np.flatnonzero(self._seg_ok)
-
-    @property
     def _ids_big(self) -> np.ndarray:
         """The segments of the big strongly connected pieces (ids)."""
         return np.flatnonzero(self._seg_big)
@@ -1017,8 +1012,7 @@ def feature_from_legs(
     share = np.abs(f1 - f0)
     some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
     dist = net.seg_length[seg] * share
-    dur = np.zeros(len(edge))
-    dur[some] = router.durations(edge[some]) * share[some]  # `_share_of`, without making every edge's duration
+    dur = _share_of(router.durations(edge[some]), share, some)  # not every edge's duration: those of the route
     pushed = router.access[edge] == PUSH
     infra = ~pushed & table.infra[seg]
     main = ~pushed & ~table.infra[seg] & table.main[seg]
@@ -1039,7 +1033,7 @@ def feature_from_legs(
     totals = {
         "distance": float(leg_d.sum()),
         "duration": float(leg_t.sum()),
-        "cost": float(_share_of(cost_of, edge, share, some).sum()) + turn_cost,
+        "cost": float(_share_of(cost_of[edge[some]], share, some).sum()) + turn_cost,
         "infra": float(dist[infra].sum()),
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
@@ -1145,10 +1139,11 @@ def _round7(lonlat: np.ndarray) -> np.ndarray:
     return out
 
 
-def _share_of(per_edge: np.ndarray, edge: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
-    """`Piece.value` of every piece at once (0 for an empty piece, even on an edge that may not be ridden)."""
-    out = np.zeros(len(edge))
-    out[some] = per_edge[edge[some]] * share[some]
+def _share_of(values: np.ndarray, share: np.ndarray, some: np.ndarray) -> np.ndarray:
+    """`Piece.value` of every piece at once, from ``values``, the per-edge values of the pieces ``some`` (the
+    non-empty ones): 0 for an empty piece, even on an edge that may not be ridden."""
+    out = np.zeros(len(share))
+    out[some] = values * share[some]
     return out
 
 
