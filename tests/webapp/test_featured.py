@@ -1,6 +1,8 @@
 """Featured routes: ``/api/featured`` CRUD with each role, locking, public list, GPX, escaping.
 
-Every test runs on SQLite and on PostgreSQL (``staff`` fixture of tests/fixtures_db.py).
+Every test runs on SQLite and on PostgreSQL (``staff`` fixture of tests/fixtures_db.py). The tests that
+store nothing (refused bodies, the OpenAPI document) share one staff app per database (``shared_client``):
+a database of their own for each took most of their time (on PostgreSQL a ``CREATE DATABASE`` each).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import re
 import threading
 
 import pytest
+from fixtures_db import Staff, add_user, make_staff_app, migrated_database
 from lxml import etree
 
 START = "60.1699,24.9384"
@@ -18,6 +21,22 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture
 def client(staff):
     with staff.app.test_client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_staff(request, demo_net, tmp_path_factory):
+    """`staff` made once per database for the tests that store nothing (they check that they did not)."""
+    gen = migrated_database(request.param, tmp_path_factory.mktemp("featured"))
+    app = make_staff_app(next(gen), demo_net)
+    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
+    app.extensions["bikemap_db"].dispose()
+    gen.close()
+
+
+@pytest.fixture
+def shared_client(shared_staff):
+    with shared_staff.app.test_client() as c:
         yield c
 
 
@@ -160,7 +179,8 @@ def test_a_plain_route_and_edits(client, staff):
         ({"descriptions": {"id": "a\x00b"}}, "descriptions.id"),
     ],
 )
-def test_bad_values_are_422(client, staff, change, field):
+def test_bad_values_are_422(shared_client, shared_staff, change, field):
+    client, staff = shared_client, shared_staff
     base = {
         "type": "Feature",
         "geometry": {"type": "LineString", "coordinates": [[24.94, 60.17], [24.95, 60.16]]},
@@ -249,7 +269,8 @@ def test_session_save_needs_csrf(client, staff):
     assert resp.status_code == 201 and resp.get_json()["properties"]["name"] == "Museum ride"
 
 
-def test_openapi_lists_the_featured_paths(client):
+def test_openapi_lists_the_featured_paths(shared_client):
+    client = shared_client
     doc = client.get("/api/openapi.json").get_json()
     assert {"get", "post"} <= set(doc["paths"]["/api/featured"])
     assert {"get", "patch", "delete"} <= set(doc["paths"]["/api/featured/{featured_id}"])
