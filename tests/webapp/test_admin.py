@@ -1,4 +1,9 @@
-"""The staff UI at /admin: log in, roles, CSRF, rate limiting, forms, escaping."""
+"""The staff UI at /admin: log in, roles, CSRF, rate limiting, forms, escaping.
+
+Tests that only read, or add destinations of their own and look only at those, share one staff app per
+database (``shared_staff``); the ones that count what is stored, change users or passwords, or change the
+app's settings get their own (``staff``, tests/fixtures_db.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import re
 
 import pytest
+from fixtures_db import Staff, add_user, make_staff_app, migrated_database
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -50,7 +56,18 @@ def new_id(resp) -> int:
     return int(re.search(r"/admin/destinations/(\d+)", resp.headers["Location"]).group(1))
 
 
-def test_anonymous_is_sent_to_login(staff):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_staff(request, demo_net, tmp_path_factory):
+    """`staff` made once per database, for the tests that neither count rows nor change users or settings."""
+    gen = migrated_database(request.param, tmp_path_factory.mktemp("admin"))
+    app = make_staff_app(next(gen), demo_net)
+    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
+    app.extensions["bikemap_db"].dispose()
+    gen.close()
+
+
+def test_anonymous_is_sent_to_login(shared_staff):
+    staff = shared_staff
     client = staff.app.test_client()
     resp = client.get("/admin/")
     assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
@@ -70,7 +87,8 @@ def test_login_rate_limited(staff):
     login(client, "ada", "admin-pass")
 
 
-def test_csrf_required(staff):
+def test_csrf_required(shared_staff):
+    staff = shared_staff
     client, csrf = logged_in(staff, "editor")
     assert client.post("/admin/destinations/new", data=form("forged")).status_code == 400
     assert client.post("/admin/destinations/new", data=form(csrf)).status_code == 302
@@ -218,7 +236,8 @@ def test_closures_through_the_ui(staff, demo_net):
     assert staff.app.test_client().get("/api/closures").get_json()["features"] == []
 
 
-def test_admin_maps_draw_the_network(staff, demo_net):
+def test_admin_maps_draw_the_network(shared_staff, demo_net):
+    staff = shared_staff
     """Every staff map gets the public map's street classes (drawn with or without tiles)."""
     from webapp.mapview import NETWORK_STYLES, network_layers
 
@@ -275,7 +294,8 @@ def test_new_password_ends_sessions(staff, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("lang", ["en", "id"])
-def test_every_admin_page_fully_translated(staff, lang):
+def test_every_admin_page_fully_translated(shared_staff, lang):
+    staff = shared_staff
     client, csrf = logged_in(staff, "admin")
     dest_id = new_id(client.post("/admin/destinations/new", data=form(csrf)))
     pages = [
@@ -331,7 +351,8 @@ class _FormFields(__import__("html.parser").parser.HTMLParser):
             self.fields[self._textarea] += data
 
 
-def test_saving_the_edit_form_keeps_names_it_does_not_show(staff):
+def test_saving_the_edit_form_keeps_names_it_does_not_show(shared_staff):
+    staff = shared_staff
     """#13: a destination with names in de/fr/id/it, saved unchanged from /admin, kept only id."""
     api = staff.app.test_client()
     feat = {
