@@ -16,6 +16,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from fixtures_db import Staff, add_user, make_staff_app, migrated_database
 from test_admin import csrf_of, login
 
 #: Values sent as JSON (serialised with allow_nan: Infinity and NaN are what Python's reader accepts).
@@ -280,9 +281,20 @@ def test_no_hostile_input_answers_5xx(staff, demo_net):
     assert not tally.failures, "\n".join(tally.failures[:30])
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_staff(request, demo_net, tmp_path_factory):
+    """`staff` made once per database, for tests that store nothing (and check that they did not)."""
+    gen = migrated_database(request.param, tmp_path_factory.mktemp("hostile"))
+    app = make_staff_app(next(gen), demo_net)
+    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
+    app.extensions["bikemap_db"].dispose()
+    gen.close()
+
+
 @pytest.mark.parametrize("where", ["name", "names"])
-def test_a_lone_surrogate_is_refused_at_the_door(staff, where):
+def test_a_lone_surrogate_is_refused_at_the_door(shared_staff, where):
     """#13: ``names.id = "\\ud800"`` was stored (201) and broke the export, the public page and the edit page."""
+    staff = shared_staff
     api = staff.app.test_client()
     body = _point(**({"name": "x\ud800"} if where == "name" else {"names": {"id": "\ud800"}}))
     resp = api.post(
