@@ -1,8 +1,10 @@
 """Featured routes: ``/api/featured`` CRUD with each role, locking, public list, GPX, escaping.
 
-Every test runs on SQLite and on PostgreSQL (``staff`` fixture of tests/fixtures_db.py). The tests that
-store nothing (refused bodies, the OpenAPI document) share one staff app per database (``shared_client``):
-a database of their own for each took most of their time (on PostgreSQL a ``CREATE DATABASE`` each).
+Every test runs on SQLite and on PostgreSQL (``staff`` fixture of tests/fixtures_db.py). A database and an
+app of their own took most of the short tests' time (on PostgreSQL a ``CREATE DATABASE`` each), so the
+tests that store nothing (refused bodies, the OpenAPI document) share one staff app per database
+(``shared_staff``), and so do the tests that look only at the routes they saved themselves
+(``own_rows_staff``); the tests that read the whole list or change the app's settings get their own.
 """
 
 from __future__ import annotations
@@ -24,19 +26,35 @@ def client(staff):
         yield c
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared_staff(request, demo_net, tmp_path_factory):
-    """`staff` made once per database for the tests that store nothing (they check that they did not)."""
-    gen = migrated_database(request.param, tmp_path_factory.mktemp("featured"))
+def _staff_once(kind, demo_net, folder):
+    gen = migrated_database(kind, folder)
     app = make_staff_app(next(gen), demo_net)
     yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
     app.extensions["bikemap_db"].dispose()
     gen.close()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_staff(request, demo_net, tmp_path_factory):
+    """`staff` made once per database for the tests that store nothing (they check that they did not)."""
+    yield from _staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+
+
 @pytest.fixture
 def shared_client(shared_staff):
     with shared_staff.app.test_client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def own_rows_staff(request, demo_net, tmp_path_factory):
+    """`staff` made once per database for the tests that look only at the featured routes they saved."""
+    yield from _staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+
+
+@pytest.fixture
+def own_client(own_rows_staff):
+    with own_rows_staff.app.test_client() as c:
         yield c
 
 
@@ -141,7 +159,8 @@ def test_crud_with_each_role(client, staff):
     assert [x["id"] for x in client.get("/api/featured").get_json()["features"]] == [fid]
 
 
-def test_a_plain_route_and_edits(client, staff):
+def test_a_plain_route_and_edits(own_client, own_rows_staff):
+    client, staff = own_client, own_rows_staff
     route = client.get("/api/route?from=60.1699,24.9384&to=60.1618,24.9510").get_json()
     f = _create(client, staff, route, published=True).get_json()
     assert f["properties"]["kind"] == "route" and [s["name"] for s in f["properties"]["stops"]] == ["from", "to"]
@@ -197,7 +216,8 @@ def test_bad_values_are_422(shared_client, shared_staff, change, field):
     assert client.get("/api/featured?all=1", headers=staff.headers("editor")).get_json()["features"] == []
 
 
-def test_bad_requests(client, staff):
+def test_bad_requests(own_client, own_rows_staff):
+    client, staff = own_client, own_rows_staff
     assert client.post("/api/featured", data="nope", headers=staff.headers("editor")).status_code == 400
     assert client.get("/api/featured/999").status_code == 404
     assert client.get("/api/featured?lang=xx").status_code == 400
@@ -208,7 +228,8 @@ def test_bad_requests(client, staff):
     assert client.patch(f"/api/featured/{f['id']}", json={}, headers=staff.headers("editor", **etag)).status_code == 412
 
 
-def test_gpx_is_valid_with_stops_as_waypoints(client, staff, gpx_schema):
+def test_gpx_is_valid_with_stops_as_waypoints(own_client, own_rows_staff, gpx_schema):
+    client, staff = own_client, own_rows_staff
     tour = _tour(client)
     f = _create(client, staff, tour, published=True).get_json()
     resp = client.get(f"/api/featured/{f['id']}?format=gpx&lang=id")
@@ -254,8 +275,10 @@ def test_xss_is_stored_exactly_and_escaped(client, staff, gpx_schema):
     assert "innerHTML" not in js and "textContent" in js
 
 
-def test_session_save_needs_csrf(client, staff):
+def test_session_save_needs_csrf(own_client):
     from test_admin import csrf_of
+
+    client = own_client
 
     assert client.get("/api/featured/session").get_json() == {"staff": False}
     page = client.get("/admin/login").get_data(as_text=True)
@@ -287,7 +310,8 @@ def test_too_large_body_is_413(client, staff):
     assert client.get("/api/featured?all=1", headers=staff.headers("editor")).get_json()["features"] == []
 
 
-def test_two_editors_from_the_same_version_exactly_one_wins(client, staff):
+def test_two_editors_from_the_same_version_exactly_one_wins(own_client, own_rows_staff):
+    client, staff = own_client, own_rows_staff
     resp = _create(client, staff, _tour(client))
     url, etag = f"/api/featured/{resp.get_json()['id']}", resp.headers["ETag"]
     barrier = threading.Barrier(4)
