@@ -183,12 +183,18 @@ def build_basemap(
                 log.info("%s has ways with missing nodes; rewriting it without them", src.label)
                 out.unlink(missing_ok=True)
                 failure = _run_tilemaker(_clean_copy(src.spec, work / "input.osm.pbf"), out, work, bounds)
-            if failure:
-                raise BasemapError(f"tilemaker could not build the base map of {src.label}: {failure}")
-            _write_metadata(out, bounds)
-            os.replace(out, target)
+            _place(out, target, bounds, failure, f"the base map of {src.label}")
         log.info("base map of %s: %s (%.1f s)", src.label, target, time.perf_counter() - t0)
         return target
+
+
+def _place(out: Path, target: Path, bounds, failure: str | None, what: str) -> None:
+    """Tiles tilemaker wrote to ``out``, given their metadata and moved into place as ``target`` in one step;
+    `BasemapError` naming ``what`` when it failed."""
+    if failure:
+        raise BasemapError(f"tilemaker could not build {what}: {failure}")
+    _write_metadata(out, bounds)
+    os.replace(out, target)
 
 
 def _run_tilemaker(pbf: Path, out: Path, work: Path, bounds) -> str | None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ import shapely
 
 from . import settings
 from ._once import exclusive
-from .basemap import _run_tilemaker, _tilemaker_version, _write_metadata, tilemaker_missing
+from .basemap import _place, _run_tilemaker, _tilemaker_version, tilemaker_missing
 from .errors import BasemapError
 from .network import Network
 from .profiles import NO, PUSH, is_main_road
@@ -177,9 +176,6 @@ def build_network_tiles(net: Network, *, cache_folder: str | Path | None = None,
             (work / "process.lua").write_text(_LUA, encoding="utf-8")
             out = work / "out.mbtiles"
             failure = _run_tilemaker(_empty_pbf(work / "empty.osm.pbf"), out, work, box)
-            if failure:
-                raise BasemapError(f"tilemaker could not build the network tiles of {net.name}: {failure}")
-            _write_metadata(out, box)
-            os.replace(out, target)
+            _place(out, target, box, failure, f"the network tiles of {net.name}")
         log.info("network tiles of %s: %s (%.1f s)", net.name, target, time.perf_counter() - t0)
         return target
