@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from ._csr import csr  # re-exported: the arrays the searches walk
+from ._once import compiled_once
 
 __all__ = [
     "TreeWorkspace",
@@ -60,7 +61,7 @@ def bidirectional(n, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge, edge_cost, src_
     meaningful. `Router.node_path` reuses a per-thread `Workspace` instead.
     """
     ws = Workspace(n)
-    best, meet = bidirectional_ws(
+    best, meet = bidirectional_once(
         f_ptr,
         f_adj,
         f_edge,
@@ -242,7 +243,7 @@ class TreeWorkspace:
         """`one_to_many_ws` on these labels under a new version (then ``self.version``); returns
         the nodes it labelled. ``edge_val``/``seed_vals``: a value summed along each cheapest
         path into ``acc`` (none by default)."""
-        return one_to_many_ws(
+        return one_to_many_once(
             ptr,
             adj,
             edge,
@@ -385,3 +386,9 @@ def edge_starts(nodes, dist, limit, f_ptr, f_edge, arc_edge, extra, m, times, st
             elif s < times[e]:
                 times[e] = s
     return segs[:k]
+
+
+# called from Python: a process's first call compiles them, or loads what another compiled, under a lock the
+# machine's processes share (`routes._once`); compiled code calls the functions above directly
+bidirectional_once = compiled_once(bidirectional_ws)
+one_to_many_once = compiled_once(one_to_many_ws)

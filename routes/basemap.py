@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import settings
+from ._once import exclusive
 from .errors import BasemapError
 from .sources import Source, resolve_source
 
@@ -166,24 +167,34 @@ def build_basemap(
     if target.exists() and not rebuild:
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-basemap-") as tmp:
-        work = Path(tmp)
-        (work / "config.json").write_text(config, encoding="utf-8")
-        (work / "process.lua").write_text(lua, encoding="utf-8")
-        out = work / "out.mbtiles"
-        pbf = Path(src.spec) if src.kind == "pbf" else _clean_copy(src.spec, work / "input.osm.pbf")
-        failure = _run_tilemaker(pbf, out, work, bounds)
-        if failure and "Could not find" in failure and src.kind == "pbf":
-            log.info("%s has ways with missing nodes; rewriting it without them", src.label)
-            out.unlink(missing_ok=True)
-            failure = _run_tilemaker(_clean_copy(src.spec, work / "input.osm.pbf"), out, work, bounds)
-        if failure:
-            raise BasemapError(f"tilemaker could not build the base map of {src.label}: {failure}")
-        _write_metadata(out, bounds)
-        os.replace(out, target)
-    log.info("base map of %s: %s (%.1f s)", src.label, target, time.perf_counter() - t0)
-    return target
+    # one build at a time: a process that waited reads what the other built (routes._once)
+    with exclusive(folder / f"{target.name}.lock"):
+        if target.exists() and not rebuild:
+            return target
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-basemap-") as tmp:
+            work = Path(tmp)
+            (work / "config.json").write_text(config, encoding="utf-8")
+            (work / "process.lua").write_text(lua, encoding="utf-8")
+            out = work / "out.mbtiles"
+            pbf = Path(src.spec) if src.kind == "pbf" else _clean_copy(src.spec, work / "input.osm.pbf")
+            failure = _run_tilemaker(pbf, out, work, bounds)
+            if failure and "Could not find" in failure and src.kind == "pbf":
+                log.info("%s has ways with missing nodes; rewriting it without them", src.label)
+                out.unlink(missing_ok=True)
+                failure = _run_tilemaker(_clean_copy(src.spec, work / "input.osm.pbf"), out, work, bounds)
+            _place(out, target, bounds, failure, f"the base map of {src.label}")
+        log.info("base map of %s: %s (%.1f s)", src.label, target, time.perf_counter() - t0)
+        return target
+
+
+def _place(out: Path, target: Path, bounds, failure: str | None, what: str) -> None:
+    """Tiles tilemaker wrote to ``out``, given their metadata and moved into place as ``target`` in one step;
+    `BasemapError` naming ``what`` when it failed."""
+    if failure:
+        raise BasemapError(f"tilemaker could not build {what}: {failure}")
+    _write_metadata(out, bounds)
+    os.replace(out, target)
 
 
 def _run_tilemaker(pbf: Path, out: Path, work: Path, bounds) -> str | None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +33,8 @@ import numpy as np
 import shapely
 
 from . import settings
-from .basemap import _run_tilemaker, _tilemaker_version, _write_metadata, tilemaker_missing
+from ._once import exclusive
+from .basemap import _place, _run_tilemaker, _tilemaker_version, tilemaker_missing
 from .errors import BasemapError
 from .network import Network
 from .profiles import NO, PUSH, is_main_road
@@ -162,19 +162,20 @@ def build_network_tiles(net: Network, *, cache_folder: str | Path | None = None,
     if target.exists() and not rebuild:
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    w, s, e, n = net.bounds
-    box = (w - 1e-4, s - 1e-4, e + 1e-4, n + 1e-4)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-overlay-") as tmp:
-        work = Path(tmp)
-        _write_shapefiles(net, kinds, work)
-        (work / "config.json").write_text(json.dumps(_config(box), indent=1), encoding="utf-8")
-        (work / "process.lua").write_text(_LUA, encoding="utf-8")
-        out = work / "out.mbtiles"
-        failure = _run_tilemaker(_empty_pbf(work / "empty.osm.pbf"), out, work, box)
-        if failure:
-            raise BasemapError(f"tilemaker could not build the network tiles of {net.name}: {failure}")
-        _write_metadata(out, box)
-        os.replace(out, target)
-    log.info("network tiles of %s: %s (%.1f s)", net.name, target, time.perf_counter() - t0)
-    return target
+    # one build at a time: a process that waited reads what the other built (routes._once)
+    with exclusive(folder / f"{target.name}.lock"):
+        if target.exists() and not rebuild:
+            return target
+        t0 = time.perf_counter()
+        w, s, e, n = net.bounds
+        box = (w - 1e-4, s - 1e-4, e + 1e-4, n + 1e-4)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".tmp-overlay-") as tmp:
+            work = Path(tmp)
+            _write_shapefiles(net, kinds, work)
+            (work / "config.json").write_text(json.dumps(_config(box), indent=1), encoding="utf-8")
+            (work / "process.lua").write_text(_LUA, encoding="utf-8")
+            out = work / "out.mbtiles"
+            failure = _run_tilemaker(_empty_pbf(work / "empty.osm.pbf"), out, work, box)
+            _place(out, target, box, failure, f"the network tiles of {net.name}")
+        log.info("network tiles of %s: %s (%.1f s)", net.name, target, time.perf_counter() - t0)
+        return target

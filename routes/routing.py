@@ -695,9 +695,9 @@ class Router:
     def _reference_path(self, src_nodes, src_costs, dst_nodes, dst_costs, cost) -> tuple[float, list[int]]:
         n, tails, heads, f_ptr, f_adj, f_edge, b_ptr, b_adj, b_edge = self._graph()
         ws = self._shared.workspace(n)
-        from ._search import bidirectional_ws
+        from ._search import bidirectional_once
 
-        best, meet = bidirectional_ws(
+        best, meet = bidirectional_once(
             f_ptr,
             f_adj,
             f_edge,

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import settings
+from ._once import exclusive
 from ._pieces import add_router_facts
 from .errors import SourceError
 from .network import Network
@@ -234,6 +235,25 @@ def load_network(
         if progress is not None:
             progress(text)
 
+    if path is None:
+        return _build_whole(src, report, None)
+    # one process builds a network at a time, the others wait, then read what it wrote (routes._once)
+    with exclusive(
+        path.parent / f"{path.name}.lock", waiting=lambda: report("waiting for another process building it")
+    ):
+        if (path / "rest.pkl").exists():  # built by the process this one waited for
+            try:
+                t0 = time.perf_counter()
+                net = _read_cache(path)
+                net.meta.update(load_s=time.perf_counter() - t0, from_cache=True)
+                return net
+            except Exception as exc:  # a damaged cache is rebuilt, never fatal
+                log.warning("ignoring unreadable cache %s: %s", path, exc)
+        return _build_whole(src, report, path)
+
+
+def _build_whole(src: Source, report: Callable[[str], None], path: Path | None) -> Network:
+    """Build the network of ``src`` with everything routing needs, and write it to the cache folder ``path``."""
     t0 = time.perf_counter()
     net = _build(src, report)
     report(f"ordering {net.n_nodes:,} junctions for the routing hierarchy")

@@ -39,8 +39,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ._hours import open_windows
+from ._once import compiled_once
 from ._trees import end_seeds, seed_time, start_seeds, tree_costs
-from ._tsp import held_karp, order_heuristic, orienteering, schedule
+from ._tsp import held_karp as _held_karp
+from ._tsp import order_heuristic as _order_heuristic
+from ._tsp import orienteering as _orienteering
+from ._tsp import schedule as _schedule
 from .budget import check_budget
 from .errors import (
     BikemapError,
@@ -56,6 +60,13 @@ from .network import Network, haversine_m
 from .places import category_label, destinations_of, load_categories, place_description, place_name
 from .profiles import get_profile
 from .routing import Piece, Ride, Router, Snap, direct_piece, feature_from_legs, route_legs
+
+# the compiled solvers, called from here: a process's first call compiles one, or loads what another process
+# compiled, under a lock the machine's processes share (`routes._once`: about 40 s of compiling on a new install)
+held_karp = compiled_once(_held_karp)
+order_heuristic = compiled_once(_order_heuristic)
+orienteering = compiled_once(_orienteering)
+schedule = compiled_once(_schedule)
 
 __all__ = [
     "EXACT_MAX_STOPS",
