@@ -39,6 +39,19 @@ def _writer(db, stop: threading.Event, prefix: str, done: list) -> None:
         k += 1
 
 
+def _one_more_each(done: list[list[int]], seconds: float = 60) -> None:
+    """Wait until every writer has committed a transaction begun after the backup ended (so not in it).
+
+    The writers' counts are read after the backup; a writer's first count after that may be of a
+    transaction committed before, the second is of one begun after (polled instead of a fixed sleep).
+    """
+    marks = [len(d) for d in done]
+    deadline = time.monotonic() + seconds
+    while any(len(d) < m + 2 for d, m in zip(done, marks, strict=True)):
+        assert time.monotonic() < deadline, "a writer stopped"
+        time.sleep(0.005)
+
+
 def _batches(url: str) -> dict[str, int]:
     """Rows per writer transaction (name prefix) and the history rows of each."""
     from webapp.storage.engine import normalise_url
@@ -73,9 +86,10 @@ def _sqlite_check(path: Path) -> None:
         conn.close()
 
 
-def test_backup_during_writes_is_consistent_and_restores(db_url, tmp_path, capsys):
+def test_backup_during_writes_is_consistent_and_restores(migrated_db_url, tmp_path, capsys):
     from webapp.storage import open_database
 
+    db_url = migrated_db_url
     db = open_database(db_url)
     stop = threading.Event()
     done: list[list[int]] = [[], [], []]
@@ -89,7 +103,7 @@ def test_backup_during_writes_is_consistent_and_restores(db_url, tmp_path, capsy
         code, out, err = _main(["db", "backup", str(backup), "--db", db_url], capsys)
         assert code == 0, err
         assert "backed up" in out
-        time.sleep(0.2)  # more transactions after the backup
+        _one_more_each(done)  # more transactions after the backup
     finally:
         stop.set()
         for w in writers:
@@ -253,7 +267,7 @@ def test_pg_restore_into_another_schema_and_database_leaves_the_source_alone(tmp
                 time.sleep(0.01)
             code, out, err = _main(["db", "backup", str(tmp_path / "src.dump"), "--db", src_url], capsys)
             assert code == 0, err
-            time.sleep(0.2)
+            _one_more_each(done)  # more transactions after the backup
         finally:
             stop.set()
             for w in writers:

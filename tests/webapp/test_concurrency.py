@@ -169,18 +169,25 @@ def writer(ports: list[int], token: str, n: int, hot: list[int], log: list, erro
 
 
 def _setup(db_url: str) -> tuple[list[str], list[int]]:
-    """WRITERS editors with tokens and HOT destinations, written directly to the database."""
-    from fixtures_db import add_user
+    """WRITERS editors with tokens and HOT destinations, written directly to the database.
 
+    The writers sign in with their tokens only, so they share one password hash (scrypt is
+    made to be slow: eight of them cost about 0.6 s of CPU per test).
+    """
     from webapp.storage import open_database
     from webapp.storage.destinations import create_destination
+    from webapp.storage.models import ApiToken, User, hash_password, hash_token, new_token
 
     db = open_database(db_url)
-
-    class _App:  # add_user wants an object with the database in .extensions
-        extensions = {"bikemap_db": db}
-
-    tokens = [add_user(_App, f"writer{n}", "editor", "writer-pass") for n in range(WRITERS)]
+    password_hash = hash_password("writer-pass")
+    tokens = [new_token() for _ in range(WRITERS)]
+    with db.session() as s:
+        for n, token in enumerate(tokens):
+            user = User(name=f"writer{n}", role="editor", password_hash=password_hash, active=True)
+            s.add(user)
+            s.flush()
+            s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+        s.commit()
     with db.session() as s:
         hot = [
             create_destination(s, {"name": f"hot {i}", "category": "park", "lon": 24.95, "lat": 60.17}, user="setup").id
@@ -256,10 +263,11 @@ def check_versions(db_url: str, hot: list[int], log: list) -> None:
         db.dispose()
 
 
-def test_eight_writers_one_server(db_url, demo_net, artifacts_dir):
+def test_eight_writers_one_server(migrated_db_url, demo_net, artifacts_dir):
     """Waitress with 8 threads on SQLite and on PostgreSQL."""
     from fixtures_db import make_staff_app
 
+    db_url = migrated_db_url
     tokens, hot = _setup(db_url)
     app = make_staff_app(db_url, demo_net)
     try:
@@ -272,8 +280,9 @@ def test_eight_writers_one_server(db_url, demo_net, artifacts_dir):
     assert statuses[200] > 0 and statuses[201] == WRITERS * EDITS // 5
 
 
-def test_eight_writers_two_server_processes_on_one_sqlite_file(tmp_path, artifacts_dir):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+@pytest.mark.parametrize("migrated_db_url", ["sqlite"], indirect=True)
+def test_eight_writers_two_server_processes_on_one_sqlite_file(migrated_db_url, artifacts_dir):
+    url = migrated_db_url
     tokens, hot = _setup(url)
     with serve_process(url, threads=8) as a, serve_process(url, threads=8) as b:
         statuses = run_race(url, [a, b], tokens, hot, artifacts_dir / "concurrency-sqlite-2-processes.json")
@@ -286,10 +295,11 @@ def _patch_at_once(client, dest, etag, text, barrier, results, i) -> None:
 
 
 @pytest.mark.parametrize("rounds", [20])
-def test_two_writers_from_one_version(db_url, demo_net, rounds):
+def test_two_writers_from_one_version(migrated_db_url, demo_net, rounds):
     """Two writers PATCH from the same version at the same moment: one 200, one 412, every time."""
     from fixtures_db import make_staff_app
 
+    db_url = migrated_db_url
     tokens, hot = _setup(db_url)
     app = make_staff_app(db_url, demo_net)
     dest = hot[0]

@@ -54,8 +54,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 @pytest.fixture
-def instances(db_url, demo_net):
-    """Base URLs of two app instances on one database, with an editor (token) in it."""
+def instances(migrated_db_url, demo_net):
+    """Base URLs of two app instances on one database, with an editor (token) in it.
+
+    The database is a copy of a migrated one: migrating an empty one is
+    `test_instances_starting_at_once_migrate_once`'s subject.
+    """
     import secrets
 
     from fixtures_db import add_user, make_staff_app
@@ -66,7 +70,7 @@ def instances(db_url, demo_net):
         "RATELIMIT_KEY_PREFIX": f"bikemap-test-{secrets.token_hex(6)}",
         "LOGIN_LIMIT_ACCOUNT": "5 per minute",
     }
-    apps = [make_staff_app(db_url, demo_net, **limits), make_staff_app(db_url, demo_net, **limits)]
+    apps = [make_staff_app(migrated_db_url, demo_net, **limits), make_staff_app(migrated_db_url, demo_net, **limits)]
     token = add_user(apps[0], "eddie", "editor", "editor-pass")
     with ExitStack() as stack:
         ports = [stack.enter_context(serve_app(app, threads=4)) for app in apps]

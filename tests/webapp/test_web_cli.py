@@ -35,7 +35,7 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
             urllib.request.urlopen(url, timeout=2).read()
             return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     pytest.fail("server did not start")
 
 
