@@ -183,6 +183,16 @@ class Staff:
         return {"Authorization": f"Bearer {token}", **more}
 
 
+def staff_once(kind: str, net, folder):
+    """Yield a `Staff` on a fresh copy of the migrated database ``kind``, for a module-scoped fixture (one app
+    shared by the tests that store nothing, or look only at what they stored); closes it afterwards."""
+    gen = migrated_database(kind, folder)
+    app = make_staff_app(next(gen), net)
+    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
+    app.extensions["bikemap_db"].dispose()
+    gen.close()
+
+
 def add_user(app, name: str, role: str, password: str) -> str:
     """Create a user directly in the app's database; return a new API token."""
     from webapp.storage.models import ApiToken, User, hash_password, hash_token, new_token

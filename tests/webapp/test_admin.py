@@ -11,7 +11,7 @@ import json
 import re
 
 import pytest
-from fixtures_db import Staff, add_user, make_staff_app, migrated_database
+from fixtures_db import staff_once
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -59,11 +59,7 @@ def new_id(resp) -> int:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_staff(request, demo_net, tmp_path_factory):
     """`staff` made once per database, for the tests that neither count rows nor change users or settings."""
-    gen = migrated_database(request.param, tmp_path_factory.mktemp("admin"))
-    app = make_staff_app(next(gen), demo_net)
-    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
-    app.extensions["bikemap_db"].dispose()
-    gen.close()
+    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("admin"))
 
 
 def test_anonymous_is_sent_to_login(shared_staff):

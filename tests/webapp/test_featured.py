@@ -13,7 +13,7 @@ import re
 import threading
 
 import pytest
-from fixtures_db import Staff, add_user, make_staff_app, migrated_database
+from fixtures_db import staff_once
 from lxml import etree
 
 START = "60.1699,24.9384"
@@ -26,18 +26,10 @@ def client(staff):
         yield c
 
 
-def _staff_once(kind, demo_net, folder):
-    gen = migrated_database(kind, folder)
-    app = make_staff_app(next(gen), demo_net)
-    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
-    app.extensions["bikemap_db"].dispose()
-    gen.close()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_staff(request, demo_net, tmp_path_factory):
     """`staff` made once per database for the tests that store nothing (they check that they did not)."""
-    yield from _staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def shared_client(shared_staff):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def own_rows_staff(request, demo_net, tmp_path_factory):
     """`staff` made once per database for the tests that look only at the featured routes they saved."""
-    yield from _staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
 
 
 @pytest.fixture

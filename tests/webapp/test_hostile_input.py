@@ -16,7 +16,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from fixtures_db import Staff, add_user, make_staff_app, migrated_database
+from fixtures_db import staff_once
 from test_admin import csrf_of, login
 
 #: Values sent as JSON (serialised with allow_nan: Infinity and NaN are what Python's reader accepts).
@@ -284,11 +284,7 @@ def test_no_hostile_input_answers_5xx(staff, demo_net):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_staff(request, demo_net, tmp_path_factory):
     """`staff` made once per database, for tests that store nothing (and check that they did not)."""
-    gen = migrated_database(request.param, tmp_path_factory.mktemp("hostile"))
-    app = make_staff_app(next(gen), demo_net)
-    yield Staff(app, add_user(app, "eddie", "editor", "editor-pass"), add_user(app, "ada", "admin", "admin-pass"))
-    app.extensions["bikemap_db"].dispose()
-    gen.close()
+    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.mark.parametrize("where", ["name", "names"])
