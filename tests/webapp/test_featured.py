@@ -26,22 +26,26 @@ def client(staff):
         yield c
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared_staff(request, demo_net, tmp_path_factory):
-    """`staff` made once per database for the tests that store nothing (they check that they did not)."""
-    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+def _module_staff(name: str, doc: str):
+    """A module-scoped staff fixture ``name``: one app per database (`staff_once`)."""
+
+    @pytest.fixture(scope="module", params=["sqlite", "postgresql"], name=name)
+    def staff_fixture(request, demo_net, tmp_path_factory):
+        yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
+
+    staff_fixture.__doc__ = doc
+    return staff_fixture
+
+
+# the tests that store nothing (and check it), and those that look only at the routes they saved
+shared_staff = _module_staff("shared_staff", "`staff` once per database: tests that store nothing")
+own_rows_staff = _module_staff("own_rows_staff", "`staff` once per database: tests of their own routes")
 
 
 @pytest.fixture
 def shared_client(shared_staff):
     with shared_staff.app.test_client() as c:
         yield c
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def own_rows_staff(request, demo_net, tmp_path_factory):
-    """`staff` made once per database for the tests that look only at the featured routes they saved."""
-    yield from staff_once(request.param, demo_net, tmp_path_factory.mktemp("featured"))
 
 
 @pytest.fixture
