@@ -38,6 +38,7 @@ def server(paris_net):
                 "TESTING": True,
                 "NETWORK": paris_net,
                 "TILES_URL": "",
+                "BASEMAP": "none",  # the base map is test_basemap_browser's: here it would be drawn in software GL
                 "WARM_PROFILES": False,
                 "GBFS_URL": feed.url("paris/gbfs.json"),
             }
@@ -227,7 +228,9 @@ def test_no_switch_where_there_is_no_bike_share(browser, andorra_net):
 
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "NETWORK": andorra_net, "TILES_URL": "", "WARM_PROFILES": False})
+    app = create_app(
+        {"TESTING": True, "NETWORK": andorra_net, "TILES_URL": "", "BASEMAP": "none", "WARM_PROFILES": False}
+    )
     srv = create_server(app, host="127.0.0.1", port=0, threads=2)
     threading.Thread(target=srv.run, daemon=True).start()
     try:

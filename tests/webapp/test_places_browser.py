@@ -24,7 +24,9 @@ def li_server(liechtenstein_net):
 
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "NETWORK": liechtenstein_net, "TILES_URL": "", "WARM_PROFILES": False})
+    app = create_app(  # no base map: test_basemap_browser's, here it would be drawn in software GL
+        {"TESTING": True, "NETWORK": liechtenstein_net, "TILES_URL": "", "BASEMAP": "none", "WARM_PROFILES": False}
+    )
     server = create_server(app, host="127.0.0.1", port=_free_port(), threads=2)
     threading.Thread(target=server.run, daemon=True).start()
     yield f"http://127.0.0.1:{server.effective_port}"

@@ -289,6 +289,7 @@ def paris_server(paris_net):
                 "TESTING": True,
                 "NETWORK": paris_net,
                 "TILES_URL": "",
+                "BASEMAP": "none",  # the base map is test_basemap_browser's: here it would be drawn in software GL
                 "WARM_PROFILES": False,
                 "GBFS_URL": feed.url("paris/gbfs.json"),
             }
