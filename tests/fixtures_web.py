@@ -67,7 +67,9 @@ def web_app(demo_net, seeded_db, tmp_path_factory):
 
     path = tmp_path_factory.mktemp("live") / "bikemap.sqlite3"
     shutil.copyfile(seeded_db, path)
-    return create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False))
+    # no built-in base map: chromium draws it in software GL on every page, a fifth of a browser test's CPU;
+    # tests/webapp/test_basemap_browser.py serves an app with it (`serve_in_thread`)
+    return create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False, BASEMAP="none"))
 
 
 @pytest.fixture
@@ -89,9 +91,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(web_app):
     """Base URL of the app served by waitress on 127.0.0.1 in a background thread."""
+    yield from serve_in_thread(web_app)
+
+
+def serve_in_thread(app):
+    """Yield the base URL of ``app`` served by waitress on 127.0.0.1 in a background thread, once it answers."""
     from waitress.server import create_server
 
-    server = create_server(web_app, host="127.0.0.1", port=_free_port(), threads=4)
+    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
     port = server.effective_port
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

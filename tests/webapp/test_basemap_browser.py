@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from fixtures_web import _settings, serve_in_thread
 
 from routes.basemap import tilemaker_missing
 
@@ -38,6 +39,18 @@ SHARE_JS = """async ([png, colors]) => {
   }
   return other / (d.length / 4);
 }"""
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_net, seeded_db, tmp_path_factory):
+    """The demo app with its built-in base map (the shared live server has none), served in a thread."""
+    import shutil
+
+    from webapp import create_app
+
+    path = tmp_path_factory.mktemp("basemap-live") / "bikemap.sqlite3"
+    shutil.copyfile(seeded_db, path)
+    yield from serve_in_thread(create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False)))
 
 
 def _hex(color: str) -> tuple[int, int, int]:
