@@ -69,8 +69,8 @@ def test_glyphs_and_style_in_the_page_language(client):
 
 
 @needs_tilemaker
-def test_cached_file_covers_the_extract(web_app):
-    info = web_app.extensions["bikemap.basemap"]
+def test_cached_file_covers_the_extract(app):
+    info = app.extensions["bikemap.basemap"]
     again = basemap_info(info.path)
     assert again == info and info.maxzoom == 14 and info.minzoom == 0
     w, s, e, n = info.bounds
