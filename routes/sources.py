@@ -220,15 +220,9 @@ def load_network(
     src = resolve_source(source)
     use_cache = settings.use_cache if use_cache is None else use_cache
     path = network_cache_path(src, cache_folder) if use_cache else None
-    if path is not None and (path / "rest.pkl").exists():
-        t0 = time.perf_counter()
-        try:
-            net = _read_cache(path)
-            net.meta["load_s"] = time.perf_counter() - t0
-            net.meta["from_cache"] = True
-            return net
-        except Exception as exc:  # a damaged cache is rebuilt, never fatal
-            log.warning("ignoring unreadable cache %s: %s", path, exc)
+    cached = _from_cache(path) if path is not None else None
+    if cached is not None:
+        return cached
 
     def report(text: str) -> None:
         log.info("%s: %s", src.label, text)
@@ -241,15 +235,23 @@ def load_network(
     with exclusive(
         path.parent / f"{path.name}.lock", waiting=lambda: report("waiting for another process building it")
     ):
-        if (path / "rest.pkl").exists():  # built by the process this one waited for
-            try:
-                t0 = time.perf_counter()
-                net = _read_cache(path)
-                net.meta.update(load_s=time.perf_counter() - t0, from_cache=True)
-                return net
-            except Exception as exc:  # a damaged cache is rebuilt, never fatal
-                log.warning("ignoring unreadable cache %s: %s", path, exc)
-        return _build_whole(src, report, path)
+        cached = _from_cache(path)  # built by the process this one waited for
+        return cached if cached is not None else _build_whole(src, report, path)
+
+
+def _from_cache(path: Path) -> Network | None:
+    """The network kept in the cache folder ``path``, or None when there is none or it cannot be read (a damaged
+    cache is rebuilt, never fatal)."""
+    if not (path / "rest.pkl").exists():
+        return None
+    t0 = time.perf_counter()
+    try:
+        net = _read_cache(path)
+    except Exception as exc:
+        log.warning("ignoring unreadable cache %s: %s", path, exc)
+        return None
+    net.meta.update(load_s=time.perf_counter() - t0, from_cache=True)
+    return net
 
 
 def _build_whole(src: Source, report: Callable[[str], None], path: Path | None) -> Network:

@@ -195,17 +195,24 @@ def staff_once(kind: str, net, folder):
 
 def add_user(app, name: str, role: str, password: str) -> str:
     """Create a user directly in the app's database; return a new API token."""
-    from webapp.storage.models import ApiToken, User, hash_password, hash_token, new_token
+    from webapp.storage.models import hash_password
 
-    db = app.extensions["bikemap_db"]
-    token = new_token()
+    return add_users(app.extensions["bikemap_db"], [name], role, hash_password(password))[0]
+
+
+def add_users(db, names: list[str], role: str, password_hash: str) -> list[str]:
+    """Create users directly in the database ``db``, all with one password hash; return a new API token each."""
+    from webapp.storage.models import ApiToken, User, hash_token, new_token
+
+    tokens = [new_token() for _ in names]
     with db.session() as s:
-        user = User(name=name, role=role, password_hash=hash_password(password), active=True)
-        s.add(user)
-        s.flush()
-        s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
+        for name, token in zip(names, tokens, strict=True):
+            user = User(name=name, role=role, password_hash=password_hash, active=True)
+            s.add(user)
+            s.flush()
+            s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
         s.commit()
-    return token
+    return tokens
 
 
 @pytest.fixture

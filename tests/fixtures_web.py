@@ -51,11 +51,7 @@ def seeded_db(demo_net, tmp_path_factory) -> Path:
 @pytest.fixture
 def app(demo_net, seeded_db, tmp_path):
     """A fresh app for this test, with its own copy of the seeded database."""
-    from webapp import create_app
-
-    path = tmp_path / "bikemap.sqlite3"
-    shutil.copyfile(seeded_db, path)
-    app = create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False, WARM_PROFILES=False))
+    app = app_on_copy(demo_net, seeded_db, tmp_path, WARM_PROFILES=False)
     yield app
     app.extensions["bikemap_db"].dispose()
 
@@ -63,13 +59,18 @@ def app(demo_net, seeded_db, tmp_path):
 @pytest.fixture(scope="session")
 def web_app(demo_net, seeded_db, tmp_path_factory):
     """The app `live_server` serves to browser tests (they read pages; a test that writes uses `app`)."""
-    from webapp import create_app
-
-    path = tmp_path_factory.mktemp("live") / "bikemap.sqlite3"
-    shutil.copyfile(seeded_db, path)
     # no built-in base map: chromium draws it in software GL on every page, a fifth of a browser test's CPU;
     # tests/webapp/test_basemap_browser.py serves an app with it (`serve_in_thread`)
-    return create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False, BASEMAP="none"))
+    return app_on_copy(demo_net, seeded_db, tmp_path_factory.mktemp("live"), BASEMAP="none")
+
+
+def app_on_copy(demo_net, seeded_db: Path, folder: Path, **more):
+    """A test app of the demo network on a copy (in ``folder``) of the seeded database; ``more``: settings."""
+    from webapp import create_app
+
+    path = folder / "bikemap.sqlite3"
+    shutil.copyfile(seeded_db, path)
+    return create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False, **more))
 
 
 @pytest.fixture

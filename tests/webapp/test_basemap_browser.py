@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from fixtures_web import _settings, serve_in_thread
+from fixtures_web import app_on_copy, serve_in_thread
 
 from routes.basemap import tilemaker_missing
 
@@ -44,13 +44,7 @@ SHARE_JS = """async ([png, colors]) => {
 @pytest.fixture(scope="module")
 def live_server(demo_net, seeded_db, tmp_path_factory):
     """The demo app with its built-in base map (the shared live server has none), served in a thread."""
-    import shutil
-
-    from webapp import create_app
-
-    path = tmp_path_factory.mktemp("basemap-live") / "bikemap.sqlite3"
-    shutil.copyfile(seeded_db, path)
-    yield from serve_in_thread(create_app(_settings(demo_net, f"sqlite:///{path}", SEED_DESTINATIONS=False)))
+    yield from serve_in_thread(app_on_copy(demo_net, seeded_db, tmp_path_factory.mktemp("basemap-live")))
 
 
 def _hex(color: str) -> tuple[int, int, int]:

@@ -174,20 +174,14 @@ def _setup(db_url: str) -> tuple[list[str], list[int]]:
     The writers sign in with their tokens only, so they share one password hash (scrypt is
     made to be slow: eight of them cost about 0.6 s of CPU per test).
     """
+    from fixtures_db import add_users
+
     from webapp.storage import open_database
     from webapp.storage.destinations import create_destination
-    from webapp.storage.models import ApiToken, User, hash_password, hash_token, new_token
+    from webapp.storage.models import hash_password
 
     db = open_database(db_url)
-    password_hash = hash_password("writer-pass")
-    tokens = [new_token() for _ in range(WRITERS)]
-    with db.session() as s:
-        for n, token in enumerate(tokens):
-            user = User(name=f"writer{n}", role="editor", password_hash=password_hash, active=True)
-            s.add(user)
-            s.flush()
-            s.add(ApiToken(user_id=user.id, token_hash=hash_token(token)))
-        s.commit()
+    tokens = add_users(db, [f"writer{n}" for n in range(WRITERS)], "editor", hash_password("writer-pass"))
     with db.session() as s:
         hot = [
             create_destination(s, {"name": f"hot {i}", "category": "park", "lon": 24.95, "lat": 60.17}, user="setup").id
