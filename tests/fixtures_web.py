@@ -4,18 +4,24 @@ Every test gets its own `app` (flaskr style): the demo network (the session's
 `demo_net`, loaded once and shared read-only), no background tiles (no test touches
 the internet), and its own SQLite database, a copy of one seeded once per session
 (`seeded_db`), so a test may write and no other test sees it. `live_server` runs
-the production server (waitress) in a thread on 127.0.0.1 for browser tests; its
-app is the session's, for pages only.
+waitress in a thread on 127.0.0.1 for browser tests; its app is the session's, for
+pages only. `served_by_granian` serves an app as ``bikemap serve`` does (granian), in
+a process forked from the test's.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import sys
 import threading
 import time
+import traceback
 import urllib.request
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -112,6 +118,54 @@ def serve_in_thread(app):
             time.sleep(0.05)
     yield url
     server.close()
+
+
+@contextmanager
+def served_by_granian(app, **options):
+    """Yield the port of ``app`` served as ``bikemap serve`` serves it (`webapp.cli.serve.serve_granian`
+    with ``options``), by a process forked from this one, once it accepts connections.
+
+    The fork shares the app already made here (no second start of Python, no network loaded again);
+    granian forks its worker from it. SIGTERM stops both at the end."""
+    from webapp.cli.serve import serve_granian
+
+    port = _free_port()
+    with warnings.catch_warnings():  # other threads of the test process are not copied, and the child needs none
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the server: never back into pytest
+        code = 1
+        try:
+            serve_granian(app, "127.0.0.1", port, **options)
+            code = 0
+        except BaseException:
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            os._exit(code)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                pid = 0
+                raise RuntimeError("the granian server exited")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the granian server did not start") from None
+                time.sleep(0.02)
+        yield port
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while not os.waitpid(pid, os.WNOHANG)[0]:
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                time.sleep(0.02)
 
 
 # ----------------------------------------------------------------------------- chromium

@@ -1,12 +1,14 @@
-"""``BIKEMAP_PROXY_FIX=1`` under ``bikemap serve`` (waitress), through a real proxy hop.
+"""``BIKEMAP_PROXY_FIX=1`` under ``bikemap serve`` (granian, and waitress), through a real proxy hop.
 
 The finding (issue #13): waitress removed the ``X-Forwarded-*`` headers before the app
 saw them, so behind a TLS proxy there was no HSTS, no ``Secure`` cookie, and every
 visitor counted as the proxy's address (anyone's bad passwords locked the account
-for everyone). Here a tiny reverse proxy in the test forwards to waitress started
-with the settings ``bikemap serve`` uses (`webapp.cli.serve._proxy`), adding
-``X-Forwarded-For`` (appending its peer, as nginx's ``$proxy_add_x_forwarded_for``),
-``-Proto: https`` and ``-Host``. Clients connect from different loopback addresses.
+for everyone). Here a tiny reverse proxy in the test forwards to the server started
+as ``bikemap serve`` starts it (granian: `webapp.cli.serve.serve_granian`, which passes
+every header on and leaves the trust to the app's ProxyFix; waitress: with
+`webapp.cli.serve._proxy`), adding ``X-Forwarded-For`` (appending its peer, as nginx's
+``$proxy_add_x_forwarded_for``), ``-Proto: https`` and ``-Host``. Clients connect from
+different loopback addresses, and send ``X-Forwarded-For`` of their own.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 
 import pytest
 from fixtures_db import add_user, make_staff_app
+from fixtures_web import served_by_granian
 
 
 class _Proxy(http.server.BaseHTTPRequestHandler):
@@ -51,23 +54,36 @@ class _Proxy(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _serving(app):
-    """waitress with `bikemap serve`'s proxy settings, and the proxy in front: yields the proxy's port."""
+def _upstream(app, server: str):
+    """The app on ``server`` with `bikemap serve`'s settings: yields its port."""
+    if server == "granian":
+        with served_by_granian(app, threads=4) as port:
+            yield port
+        return
     from waitress.server import create_server
 
     from webapp.cli.serve import _proxy
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, **_proxy(app))
-    threading.Thread(target=server.run, daemon=True).start()
-    handler = type("Proxy", (_Proxy,), {"upstream": server.effective_port})
-    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    srv = create_server(app, host="127.0.0.1", port=0, threads=4, **_proxy(app))
+    threading.Thread(target=srv.run, daemon=True).start()
     try:
-        yield proxy.server_address[1]
+        yield srv.effective_port
     finally:
-        proxy.shutdown()
-        proxy.server_close()
-        server.close()
+        srv.close()
+
+
+@contextmanager
+def _serving(app, server: str):
+    """The app on ``server`` and the proxy in front: yields the proxy's port."""
+    with _upstream(app, server) as upstream:
+        handler = type("Proxy", (_Proxy,), {"upstream": upstream})
+        proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        try:
+            yield proxy.server_address[1]
+        finally:
+            proxy.shutdown()
+            proxy.server_close()
 
 
 def _request(port: int, source: str, method: str, path: str, **kw) -> http.client.HTTPResponse:
@@ -94,6 +110,11 @@ def _attempt(port: int, source: str, spoofed: str) -> int:
     return _request(port, source, "POST", "/admin/login", body=form, headers=headers).status
 
 
+@pytest.fixture(params=["granian", "waitress"])
+def server(request) -> str:
+    return request.param
+
+
 @pytest.fixture
 def proxied(tmp_path, demo_net):
     def make(proxies: int):
@@ -110,9 +131,9 @@ def proxied(tmp_path, demo_net):
     return make
 
 
-def test_behind_the_proxy_https_and_client_addresses_are_seen(proxied):
+def test_behind_the_proxy_https_and_client_addresses_are_seen(proxied, server):
     app = proxied(1)
-    with _serving(app) as port:
+    with _serving(app, server) as port:
         resp = _request(port, "127.0.0.2", "GET", "/admin/login")
         assert resp.status == 200
         assert resp.getheader("Strict-Transport-Security") == "max-age=31536000"
@@ -125,9 +146,9 @@ def test_behind_the_proxy_https_and_client_addresses_are_seen(proxied):
     app.extensions["bikemap_db"].dispose()
 
 
-def test_without_proxy_fix_forwarded_headers_are_ignored(proxied):
+def test_without_proxy_fix_forwarded_headers_are_ignored(proxied, server):
     app = proxied(0)
-    with _serving(app) as port:
+    with _serving(app, server) as port:
         resp = _request(port, "127.0.0.2", "GET", "/admin/login")
         assert resp.getheader("Strict-Transport-Security") is None
         assert "Secure" not in resp.getheader("Set-Cookie")

@@ -1,12 +1,15 @@
 """Slowloris (#13): idle connections that send a header line now and then stopped waitress accepting.
 
-waitress cannot bound a client that trickles its headers (each byte resets ``channel_timeout``),
-so production runs behind a buffering reverse proxy (docs/operations.md). This test
-runs nginx with the documented settings in front of the app on 127.0.0.1, opens more slow
-connections than waitress accepts, and checks that a normal request still answers; and,
-as the control, that the same slow connections straight at waitress do block it.
+granian (``bikemap serve``'s server) closes a connection whose request head has not all
+arrived within ``--channel-timeout`` seconds, however it trickles, and one that sends
+nothing: here more such clients than it accepts do not keep a normal request from an
+answer. What it cannot bound is a slowly sent body: the app's thread that reads it waits
+(the control below), and waitress cannot bound a client that trickles its headers (each
+byte resets ``channel_timeout``; the other control). So production runs behind a
+buffering reverse proxy (docs/operations.md): nginx with the documented settings in front
+of granian on 127.0.0.1 keeps the app answering under both.
 
-Skipped with the reason when nginx is not installed (``apt-get install nginx-light``).
+The nginx test is skipped with the reason when nginx is not installed (``apt-get install nginx-light``).
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import threading
 import time
 
 import pytest
+from fixtures_web import served_by_granian
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if shutil.which("/usr/sbin/nginx") else None)
-SLOW = 40  # slow connections: twice waitress's connection limit below
+SLOW = 40  # slow connections: twice the servers' connection limit below
 LIMIT = 20
+THREADS = 2  # granian's threads for the app: as many slow bodies hold them all
 
 
 def _free_port() -> int:
@@ -70,14 +75,25 @@ http {{
 """
 
 
-@pytest.fixture()
-def waitress_app(demo_net):
-    """The app under waitress with the settings of ``bikemap serve`` (a small connection limit)."""
-    import waitress
-
+def _app(demo_net):
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False})
+    return create_app({"TESTING": True, "NETWORK": demo_net, "TILES_URL": "", "WARM_PROFILES": False})
+
+
+@pytest.fixture()
+def granian_app(demo_net):
+    """The app under granian as ``bikemap serve`` runs it, with a small connection limit and a 1 s head timeout."""
+    with served_by_granian(_app(demo_net), threads=THREADS, connection_limit=LIMIT, header_timeout=1) as port:
+        yield port
+
+
+@pytest.fixture()
+def waitress_app(demo_net):
+    """The app under waitress with the settings of ``bikemap serve --server waitress`` (a small connection limit)."""
+    import waitress
+
+    app = _app(demo_net)
     port = _free_port()
     server = waitress.create_server(
         app, host="127.0.0.1", port=port, threads=4, connection_limit=LIMIT, channel_timeout=30, cleanup_interval=10
@@ -89,12 +105,12 @@ def waitress_app(demo_net):
 
 
 @pytest.fixture()
-def nginx(tmp_path, waitress_app):
+def nginx(tmp_path, granian_app):
     if NGINX is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light): the proxy set-up is not tested")
     port = _free_port()
     conf = tmp_path / "nginx.conf"
-    conf.write_text(nginx_config(tmp_path, port, waitress_app))
+    conf.write_text(nginx_config(tmp_path, port, granian_app))
     proc = subprocess.Popen(
         [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
@@ -113,14 +129,20 @@ def nginx(tmp_path, waitress_app):
     proc.wait(10)
 
 
-def _slow_clients(port: int, n: int) -> list[socket.socket]:
-    """``n`` connections that started a request and then send one header byte at a time, slowly."""
+def _slow_clients(port: int, n: int, start: bytes = b"GET /api/profiles HTTP/1.1\r\nHost: x\r\nX-a: ") -> list:
+    """``n`` connections that sent ``start`` (by default the start of a request's head) and then send one byte
+    at a time, slowly; ``b""``: connections that send nothing at all."""
     socks = []
     for _ in range(n):
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        s.sendall(b"GET /api/profiles HTTP/1.1\r\nHost: x\r\nX-a: ")
+        if start:
+            s.sendall(start)
         socks.append(s)
     return socks
+
+
+#: The head of a request whose body then comes a byte at a time (the app reads it: a sign-in form).
+SLOW_BODY = b"POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="
 
 
 def _trickle(socks: list[socket.socket], stop: threading.Event) -> None:
@@ -141,13 +163,13 @@ def _normal_request(port: int, timeout: float) -> int:
         conn.close()
 
 
-def _under_slowloris(port: int, timeout: float):
-    socks = _slow_clients(port, SLOW)
+def _under_slowloris(port: int, timeout: float, socks: list | None = None):
+    socks = _slow_clients(port, SLOW) if socks is None else socks
     stop = threading.Event()
     thread = threading.Thread(target=_trickle, args=(socks, stop), daemon=True)
     thread.start()
     try:
-        time.sleep(1.0)  # the slow clients are in: waitress has taken what it accepts
+        time.sleep(1.0)  # the slow clients are in: the server has taken what it accepts
         try:
             return _normal_request(port, timeout)
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
@@ -159,9 +181,25 @@ def _under_slowloris(port: int, timeout: float):
             s.close()
 
 
-def test_a_buffering_proxy_keeps_the_app_answering_under_slowloris(nginx, waitress_app):
+def test_granian_closes_slow_and_silent_clients(granian_app):
+    """As many clients as granian accepts, half trickling their heads, half silent: all closed after the
+    head timeout (1 s here), and a normal request, the one too many, answers."""
+    socks = _slow_clients(granian_app, LIMIT // 2) + _slow_clients(granian_app, LIMIT // 2, b"")
+    assert _under_slowloris(granian_app, 5, socks) == 200
+
+
+def test_a_slow_body_holds_a_granian_thread(granian_app):
+    """The control: as many bodies trickled straight at granian as it has threads for the app, and a
+    normal request waits (granian has no timeout for a body); it answers once they are gone."""
+    outcome = _under_slowloris(granian_app, 1, _slow_clients(granian_app, THREADS, SLOW_BODY))
+    assert not isinstance(outcome, int), outcome
+    assert _normal_request(granian_app, 10) == 200
+
+
+def test_a_buffering_proxy_keeps_the_app_answering_under_slowloris(nginx, granian_app):
     assert _normal_request(nginx, 10) == 200
-    assert _under_slowloris(nginx, 10) == 200  # nginx holds the slow ones; waitress never sees them
+    # nginx holds the slow heads and bodies; granian never sees them
+    assert _under_slowloris(nginx, 10, _slow_clients(nginx, SLOW) + _slow_clients(nginx, SLOW, SLOW_BODY)) == 200
 
 
 def test_without_the_proxy_slow_clients_block_waitress(waitress_app):

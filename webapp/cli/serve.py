@@ -1,13 +1,22 @@
-"""``bikemap serve``: run the web app on a production WSGI server (waitress).
+"""``bikemap serve``: run the web app on a production WSGI server (granian; waitress with ``--server waitress``).
 
 The network is built or loaded from the cache once, before the server starts
 listening. ``--debug`` runs Flask's development server (reloader off) instead.
 
-Waitress is one process, and route searches hold Python's GIL for most of
-their time, so one process uses about one core. ``--workers N`` (POSIX) loads
-the network once, opens the listening socket, then forks N waitress processes
-that share both (the network's arrays are shared copy-on-write; each worker
-builds its own app, so database connections are never shared across a fork).
+granian (the default, `serve_granian`) parses HTTP in Rust and calls the app in
+``--threads`` Python threads of each worker process. ``bikemap serve`` makes the
+app once (settings checked, network loaded, routers made, heap frozen), then
+granian forks ``--workers`` processes (default 1) that serve it: the network is
+shared copy-on-write, and each worker drops the database connections it
+inherited and opens its own (`_in_worker`). The first process stays as their
+supervisor: it stops them on SIGTERM/SIGINT and exits when one dies.
+
+waitress (``--server waitress``: pure Python, kept as a fallback) is one process;
+``--workers N`` (POSIX) loads the network once, opens the listening socket, then
+forks N waitress processes that share both, each with an app of its own.
+
+Route searches hold Python's GIL for most of their time, so a worker uses about
+one core whatever the server.
 """
 
 from __future__ import annotations
@@ -24,6 +33,9 @@ from routes.errors import InvalidValueError
 
 log = logging.getLogger(__name__)
 
+#: The servers of ``--server``, the default first.
+SERVERS = ("granian", "waitress")
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -38,20 +50,27 @@ def register(sub) -> None:
         help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)",
     )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--threads", type=int, default=8, help="threads per server process (default 8)")
+    p.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="granian",
+        help="HTTP server: granian (default; Rust) or waitress (pure Python)",
+    )
+    p.add_argument("--threads", type=int, default=8, help="threads per server process that run the app (default 8)")
     p.add_argument(
         "--connection-limit",
         type=int,
         default=500,
-        help="open connections per server process before waitress stops accepting more "
-        "(default 500; with waitress's default of 100 the 101st keep-alive client waits)",
+        help="open connections per server process before it stops accepting more (default 500; "
+        "granian's backpressure, waitress's connection_limit)",
     )
     p.add_argument(
         "--channel-timeout",
         type=int,
         default=30,
-        help="seconds a connection may stay silent before waitress closes it (default 30; waitress's own is 120). "
-        "It cannot bound a client that sends a byte now and then: put a buffering proxy in front (docs: operations)",
+        help="seconds a client has to send a request's head, and a kept-alive connection may stay idle "
+        "(default 30; with waitress: seconds of silence). Neither server bounds a slowly sent body: "
+        "put a buffering proxy in front (docs: operations)",
     )
     p.add_argument(
         "--workers",
@@ -129,9 +148,14 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
         raise InvalidValueError("--workers needs a POSIX system and cannot be used with --debug")
+    granian = getattr(args, "server", "granian") == "granian" and not args.debug
+    if granian and not hasattr(os, "fork"):
+        raise InvalidValueError("--server granian needs a POSIX system: use --server waitress")
     from webapp.heap import limit_arenas
 
-    limit_arenas()  # before any thread starts: waitress's threads share two malloc arenas (webapp.heap)
+    limit_arenas()  # before any thread starts: the server's threads share two malloc arenas (webapp.heap)
+    if granian:
+        return _serve_granian(args)
     if args.workers > 1:
         return _serve_forked(args)
     app = _create_app(_config(args))  # every setting is checked here, before listening
@@ -196,6 +220,171 @@ def _proxy(app) -> dict:
         "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
         "clear_untrusted_proxy_headers": True,
     }
+
+
+#: Seconds a granian worker has to finish its requests after SIGTERM/SIGINT before it is killed.
+STOP_SECONDS = 30
+
+#: The ``Server`` header of every answer under granian (waitress's ``ident``).
+SERVER_HEADER = ("Server", "bikemap")
+
+#: CGI variables a request may lack, that granian would then take from the server's environment.
+_CGI_KEYS = frozenset({"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTPS", "REMOTE_HOST", "REMOTE_USER"})
+
+
+def _serve_granian(args: argparse.Namespace) -> int:
+    """``bikemap serve`` on granian: the app made here once, then served by ``--workers`` forked processes."""
+    host = _listen_address(args.host, args.port)  # before the app is made: a busy port fails at once
+    app = _create_app(_config(args))  # every setting is checked here, before listening
+    _freeze_heap()
+    _announce(args, app.extensions["bikemap.network"])
+    serve_granian(
+        app,
+        host,
+        args.port,
+        workers=args.workers,
+        threads=args.threads,
+        connection_limit=getattr(args, "connection_limit", 500),
+        header_timeout=getattr(args, "channel_timeout", 30),
+        verbose=bool(getattr(args, "verbose", False)),
+    )
+    return 0
+
+
+def _listen_address(host: str, port: int) -> str:
+    """The numeric address of ``host`` (granian takes no names), checked free on ``port``.
+
+    granian's workers bind with ``SO_REUSEPORT``, so a second granian on a port (a ``bikemap serve`` left
+    running) would silently share its connections instead of failing. A plain bind fails on any listener,
+    granian's or not; it is closed again before granian binds."""
+    try:
+        family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no obstacle
+            probe.bind(sockaddr)
+    except OSError as exc:
+        raise InvalidValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return str(sockaddr[0])
+
+
+def serve_granian(
+    app,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    threads: int = 8,
+    connection_limit: int = 500,
+    header_timeout: int = 30,
+    verbose: bool = False,
+) -> None:
+    """Serve ``app``, made in this process, with granian on ``host`` (numeric) and ``port`` until SIGTERM/SIGINT.
+
+    granian forks ``workers`` processes (copies of this one, the app and its network included: `_in_worker`)
+    and calls the app in ``threads`` threads of each, over HTTP/1.1 only:
+
+    - ``header_timeout``: seconds from a connection's start (or its previous answer) until a request's whole
+      head has arrived; then the connection is closed. It bounds idle, silent and trickling clients alike
+      (granian's automatic HTTP/2 detection has no such bound, hence HTTP/1.1 only). A slowly sent *body*
+      is not bounded: it holds one of the ``threads`` while the app reads it (the proxy's job).
+    - ``connection_limit``: open connections per worker (granian's backpressure); more wait in the backlog.
+    - no access log; granian's own messages go to this process's log (errors only, unless ``verbose``).
+
+    ``X-Forwarded-*`` headers reach the app as sent: the app trusts them through its own ProxyFix only
+    with ``PROXY_FIX`` (`webapp.security`). Request bodies stream to the app, which enforces its own
+    limits (413), a chunked body's too (`webapp.security.Request`).
+    """
+    import multiprocessing
+
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import MPServer  # processes (granian.Granian is a thread server on free-threaded Python)
+
+    multiprocessing.set_start_method("fork", force=True)  # the workers must be copies of this process
+    parent = os.getpid()
+    served = _Served(app)
+
+    def load(_target: str):  # in each worker, before it serves
+        _in_worker(app, parent)
+        return served
+
+    server = MPServer(
+        "bikemap",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        backpressure=connection_limit,
+        backlog=1024,
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=header_timeout * 1000),
+        log_level=LogLevels.info if verbose else LogLevels.error,
+        # granian's messages through this process's handlers (stderr), none of its own on stdout
+        log_dictconfig={
+            "incremental": True,
+            "handlers": {},
+            "loggers": {"_granian": {"propagate": True}, "granian.access": {"propagate": True}},
+        },
+        log_access=False,
+        workers_kill_timeout=STOP_SECONDS,
+    )
+    try:
+        server.serve(target_loader=load)
+    except (RuntimeError, ValueError) as exc:  # granian's bind errors (OSError comes as RuntimeError)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise InvalidValueError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+def _in_worker(app, parent: int) -> None:
+    """What a granian worker does first, in the forked process.
+
+    It dies with its supervisor (Linux: a worker left behind would keep serving and holding the port),
+    and leaves the database connections it inherited to the supervisor (``dispose(close=False)``,
+    SQLAlchemy's way after a fork): it opens its own. An in-memory SQLite database (tests) is its one
+    connection and stays.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the supervisor died before that
+        os._exit(1)
+    db = app.extensions.get("bikemap_db")
+    if db is not None and db.engine.url.database not in (None, "", ":memory:"):
+        db.engine.dispose(close=False)
+
+
+class _Served:
+    """The app as granian calls it.
+
+    Every answer says ``Server: bikemap`` (granian's own would be ``granian``). granian also copies the
+    server's environment variables into every request's WSGI environ: those a request could carry
+    itself (``HTTP_*``, which would read as request headers, ``CONTENT_TYPE``...) are taken out again
+    where the request did not set them; there are usually none.
+    """
+
+    __slots__ = ("app", "leaked")
+
+    def __init__(self, app):
+        self.app = app
+        self.leaked = tuple((k, v) for k, v in os.environ.items() if k.startswith("HTTP_") or k in _CGI_KEYS)
+
+    def __call__(self, environ, start_response):
+        for key, value in self.leaked:
+            if environ.get(key) == value:
+                del environ[key]
+
+        def start(status, headers, exc_info=None):
+            headers.append(SERVER_HEADER)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 #: Net new objects between two collections of the youngest generation in a serving process
