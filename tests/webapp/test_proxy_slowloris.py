@@ -142,7 +142,10 @@ def _slow_clients(port: int, n: int, start: bytes = b"GET /api/profiles HTTP/1.1
 
 
 #: The head of a request whose body then comes a byte at a time (the app reads it: a sign-in form).
-SLOW_BODY = b"POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="
+SLOW_BODY = (
+    b"POST /admin/login HTTP/1.1\r\nHost: x\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname="
+)
 
 
 def _trickle(socks: list[socket.socket], stop: threading.Event) -> None:

@@ -39,8 +39,12 @@ def _wait(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
     pytest.fail("server did not start")
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_runs_waitress(demo_net, workers):
+@pytest.mark.parametrize(
+    "server, workers, stop",
+    [("granian", 1, signal.SIGTERM), ("granian", 2, signal.SIGINT), ("waitress", 2, signal.SIGTERM)],
+)
+def test_serve_runs_the_server(demo_net, server, workers, stop):
+    """``bikemap serve`` answers, with ``Server: bikemap``, and stops cleanly (exit 0) on SIGTERM or SIGINT."""
     port = _port()
     cmd = [
         sys.executable,
@@ -59,13 +63,15 @@ def test_serve_runs_waitress(demo_net, workers):
         str(workers),
         "--tiles",
         "none",
+        "--server",
+        server,
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base + "/api/profiles", proc)
         with urllib.request.urlopen(base + "/api/route?from=60.1716,24.9410&to=60.1660,24.9500") as r:
-            assert r.headers["Server"] == "bikemap"  # waitress (ident), not the development server
+            assert r.headers.get_all("Server") == ["bikemap"]  # not granian's, nor the development server's
             assert json.loads(r.read())["properties"]["distance_m"] > 500
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(base + "/api/route?from=1,2")
@@ -74,13 +80,15 @@ def test_serve_runs_waitress(demo_net, workers):
         page = urllib.request.urlopen(base + "/").read().decode()
         assert '<html lang="en">' in page and "L.tileLayer" not in page
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    assert "serving Helsinki (demo)" in proc.stderr.read()
+    err = proc.stderr.read()
+    assert "serving Helsinki (demo)" in err and "Traceback" not in err
+    assert proc.returncode == 0, err
 
 
 @pytest.mark.parametrize(
@@ -89,6 +97,7 @@ def test_serve_runs_waitress(demo_net, workers):
         (["--port", "0"], "--port"),
         (["--port", "70000"], "--port"),
         (["--threads", "0"], "--threads"),
+        (["--channel-timeout", "0"], "--channel-timeout"),
         (["--workers", "2", "--debug"], "--workers"),
         (["--source", "/no/such/file.osm.pbf"], "not found"),
     ],
@@ -99,26 +108,73 @@ def test_serve_bad_options(args, text, capsys):
     assert err.startswith("bikemap: error:") and text in err and "\n" not in err
 
 
-def test_serve_port_in_use(capsys):
+def test_serve_unknown_server(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli_main(["serve", "--server", "gunicorn"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bikemap: error:") and "--server" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_serve_port_in_use(capsys, server):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        assert cli_main(["serve", "--source", "demo", "--port", str(port), "--workers", "2"]) == 2
+        assert cli_main(["serve", "--source", "demo", "--port", str(port), "--workers", "2", "--server", server]) == 2
     assert "cannot listen" in capsys.readouterr().err
 
 
-def test_freezing_the_heap_raises_the_young_generations_threshold():
-    """`bikemap serve` freezes what it loaded and lets a route's few thousand live objects pass without a collection."""
-    import gc
+def test_serve_refuses_a_port_a_granian_server_listens_on(capsys):
+    """granian binds with SO_REUSEPORT: a second ``bikemap serve`` on its port must still fail, not share it."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert cli_main(["serve", "--source", "demo", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bikemap: error: cannot listen") and "\n" not in err
 
-    from webapp.cli.serve import GC_YOUNG, _freeze_heap
 
-    before = gc.get_threshold()
-    try:
-        _freeze_heap()
-        assert gc.get_threshold() == (GC_YOUNG, *before[1:])
-        assert GC_YOUNG > 2_000 and gc.get_freeze_count() > 0
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
+def test_a_granian_worker_opens_database_connections_of_its_own(tmp_path, demo_net):
+    """A granian worker is a fork of the process that made the app: its pool starts empty, and the
+    inherited one is left to the parent, not closed (`webapp.cli.serve._own_connections`)."""
+    from fixtures_db import make_staff_app
+
+    from webapp.cli.serve import _own_connections
+
+    app = make_staff_app(f"sqlite:///{tmp_path / 'w.sqlite3'}", demo_net)
+    engine = app.extensions["bikemap_db"].engine
+    with engine.connect() as conn:
+        inherited = conn.connection.dbapi_connection
+    _own_connections(app)
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection is not inherited
+    inherited.execute("select 1")  # still open
+    engine.dispose()
+
+
+def test_granian_sees_the_app_with_its_server_header_and_without_the_environment(monkeypatch):
+    """granian copies the server's environment into every request's environ: what would read as a request
+    header (``HTTP_*``) or a CGI variable is taken out unless the request set it; ``Server: bikemap``."""
+    from webapp.cli.serve import _Served
+
+    monkeypatch.setenv("HTTP_X_FROM_ENV", "env")
+    monkeypatch.setenv("CONTENT_TYPE", "text/env")
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    served = _Served(app)
+    answers = []
+    environ = {"HTTP_X_FROM_ENV": "env", "CONTENT_TYPE": "text/env", "HTTP_HOST": "x", "PATH": "/bin"}
+    assert served(environ, lambda status, headers, exc_info=None: answers.append(headers)) == [b"ok"]
+    assert "HTTP_X_FROM_ENV" not in seen and "CONTENT_TYPE" not in seen and seen["HTTP_HOST"] == "x"
+    assert answers == [[("Content-Type", "text/plain"), ("Server", "bikemap")]]
+    served({"HTTP_X_FROM_ENV": "sent", "HTTP_HOST": "x"}, lambda *a: None)
+    assert seen["HTTP_X_FROM_ENV"] == "sent"  # a header the request carries stays

@@ -342,9 +342,7 @@ def _in_worker(app, parent: int) -> None:
     """What a granian worker does first, in the forked process.
 
     It dies with its supervisor (Linux: a worker left behind would keep serving and holding the port),
-    and leaves the database connections it inherited to the supervisor (``dispose(close=False)``,
-    SQLAlchemy's way after a fork): it opens its own. An in-memory SQLite database (tests) is its one
-    connection and stays.
+    and opens database connections of its own (`_own_connections`).
     """
     if sys.platform.startswith("linux"):
         import ctypes
@@ -355,6 +353,13 @@ def _in_worker(app, parent: int) -> None:
             pass
     if os.getppid() != parent:  # the supervisor died before that
         os._exit(1)
+    _own_connections(app)
+
+
+def _own_connections(app) -> None:
+    """Forget the database connections this process inherited (a fork), without closing them, so that it
+    opens its own: SQLAlchemy's ``dispose(close=False)``. Not an in-memory SQLite database (tests): its one
+    connection is the database."""
     db = app.extensions.get("bikemap_db")
     if db is not None and db.engine.url.database not in (None, "", ":memory:"):
         db.engine.dispose(close=False)
