@@ -1,4 +1,4 @@
-"""Uploads: body limits (also chunked, through waitress over a socket), row limits, GPX import and XML attacks.
+"""Uploads: body limits (also chunked, through granian and waitress), row limits, GPX import and XML attacks.
 
 Limits: ``IMPORT_MAX_BYTES`` (5 MB) for ``POST /api/destinations/import`` and
 ``/admin/import``, ``STAFF_MAX_BYTES`` (256 KB) for the other staff API bodies,
@@ -139,11 +139,19 @@ def test_a_streamed_body_without_length_is_cut_at_the_limit(up, client):
     assert stream.read_bytes <= IMPORT_LIMIT + 2 * 64 * 1024  # read no further than the limit (and a buffer)
 
 
-# ----------------------------------------------------------------------------- waitress over a socket
+# ----------------------------------------------------------------------------- granian and waitress over a socket
 
 
-@pytest.fixture(scope="module")
-def server(up):
+@pytest.fixture(scope="module", params=["granian", "waitress"])
+def server(request, up):
+    """The port of ``up`` served by granian (as ``bikemap serve``: the body streams to the app, which
+    stops it at its limit) or waitress (which reads a chunked body whole before the app sees it)."""
+    if request.param == "granian":
+        from fixtures_web import served_by_granian
+
+        with served_by_granian(up, threads=2) as port:
+            yield port
+        return
     from waitress.server import create_server
 
     srv = create_server(up, host="127.0.0.1", port=0, threads=2)
@@ -189,7 +197,7 @@ def _chunked(total: int, piece: int = 64 * 1024, first: bytes = b'{"type": "Feat
 
 
 @pytest.mark.parametrize("path,limit", [("/api/destinations/import", IMPORT_LIMIT), ("/api/destinations", STAFF_LIMIT)])
-def test_chunked_upload_through_waitress(up, server, path, limit):
+def test_chunked_upload_through_the_server(up, server, path, limit):
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {up.config['EDITOR']['Authorization']}\r\n"
         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -199,6 +207,9 @@ def test_chunked_upload_through_waitress(up, server, path, limit):
     assert json.loads(body)["error"]["code"] == "RequestEntityTooLarge"
     status, body = _raw_request(server, head, _chunked(limit))
     assert status != 413 and status < 500, body[:300]
+    sized = head.replace("Transfer-Encoding: chunked", f"Content-Length: {limit + 1}")
+    status, body = _raw_request(server, sized, [b"{" + b" " * limit])  # the length alone says too large
+    assert status == 413, body[:300]
 
 
 # ----------------------------------------------------------------------------- rows
