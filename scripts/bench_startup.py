@@ -14,7 +14,8 @@ minimum and maximum over the runs:
   before it listens) and until ``GET /`` then answers (the map page is made by the first visit).
 
 ``--tiles none`` passes ``--tiles none`` to ``bikemap serve`` (no built-in base map, which a
-first start would otherwise build with tilemaker).
+first start would otherwise build with tilemaker); ``--server`` its server (granian or waitress).
+The server's CPU is summed over its processes (granian's worker too).
 """
 
 from __future__ import annotations
@@ -53,15 +54,18 @@ def _free_port() -> int:
 
 
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (Linux ``/proc``; NaN elsewhere)."""
+    """User + system CPU seconds a process and its children have used so far (Linux ``/proc``; NaN elsewhere)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(_cpu_s(c) for c in children)
 
 
-def _server_ready(source: str, cache: str, db: str, tiles: str | None = None) -> tuple[float, float, float]:
+def _server_ready(
+    source: str, cache: str, db: str, tiles: str | None = None, server: str | None = None
+) -> tuple[float, float, float]:
     """Seconds from starting ``bikemap serve`` until ``GET /api/profiles`` answers 200 (wall and the server's
     CPU), then until ``GET /`` does (wall)."""
     port = _free_port()
@@ -69,6 +73,8 @@ def _server_ready(source: str, cache: str, db: str, tiles: str | None = None) ->
     cmd = [*BIKEMAP, "serve", "--quiet", "--source", source, "--cache-dir", cache, "--port", str(port)]
     if tiles is not None:
         cmd += ["--tiles", tiles]
+    if server is not None:
+        cmd += ["--server", server]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
@@ -108,6 +114,7 @@ def main() -> None:
     ap.add_argument("--cold-runs", type=int, default=2)
     ap.add_argument("--tiles", default=None, help="passed to bikemap serve (none: no built-in base map)")
     ap.add_argument("--cache-dir", default=None, help="a cache folder holding the built network (with --cold-runs 0)")
+    ap.add_argument("--server", default=None, help="passed to bikemap serve (granian or waitress)")
     args = ap.parse_args()
     if Path(args.source).exists():  # a path, made absolute: `bikemap route` runs in the temporary folder
         args.source = str(Path(args.source).resolve())
@@ -119,11 +126,12 @@ def main() -> None:
         warm_cache = args.cache_dir or str(Path(tmp, "cold0"))
         cached = [_route(args.source, warm_cache, points) for _ in range(args.runs)]
         ready = [
-            _server_ready(args.source, warm_cache, str(Path(tmp, f"db{i}.sqlite3")), args.tiles)[2]
+            _server_ready(args.source, warm_cache, str(Path(tmp, f"db{i}.sqlite3")), args.tiles, args.server)[2]
             for i in range(args.runs)
         ]
         again = [
-            _server_ready(args.source, warm_cache, str(Path(tmp, "db0.sqlite3")), args.tiles) for _ in range(args.runs)
+            _server_ready(args.source, warm_cache, str(Path(tmp, "db0.sqlite3")), args.tiles, args.server)
+            for _ in range(args.runs)
         ]
     print(f"source {Path(args.source).name}, python {sys.version.split()[0]}, {os.cpu_count()} cores")
     if cold:

@@ -27,6 +27,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 
 from routes.cli import add_source_argument
 from routes.errors import InvalidValueError
@@ -235,7 +236,12 @@ _CGI_KEYS = frozenset({"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTPS", "
 def _serve_granian(args: argparse.Namespace) -> int:
     """``bikemap serve`` on granian: the app made here once, then served by ``--workers`` forked processes."""
     host = _listen_address(args.host, args.port)  # before the app is made: a busy port fails at once
+    # granian's modules (asyncio, multiprocessing: some 30 ms) imported while the app is made, in the
+    # moments its start waits for the routers' thread
+    preload = threading.Thread(target=_import_granian, name="bikemap-granian-import", daemon=True)
+    preload.start()
     app = _create_app(_config(args))  # every setting is checked here, before listening
+    preload.join()
     _freeze_heap()
     _announce(args, app.extensions["bikemap.network"])
     serve_granian(
@@ -249,6 +255,13 @@ def _serve_granian(args: argparse.Namespace) -> int:
         verbose=bool(getattr(args, "verbose", False)),
     )
     return 0
+
+
+def _import_granian() -> None:
+    try:
+        import granian.server  # noqa: F401
+    except Exception:  # imported again (and its error raised) where it is used
+        pass
 
 
 def _listen_address(host: str, port: int) -> str:
