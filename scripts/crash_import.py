@@ -1,6 +1,6 @@
 """Crash test: ``kill -9`` the server during a large staff import, again and again.
 
-For each iteration, starts the production server (``bikemap serve``, waitress,
+For each iteration, starts the production server (``bikemap serve``, granian,
 demo network) as a subprocess on an SQLite file, sends a GeoJSON import of
 ``--rows`` destinations through the staff API (``POST /api/destinations/import``),
 and kills the server with SIGKILL at a random moment of the import (the delay
@@ -14,9 +14,10 @@ every row of that import (destinations and their history rows) or none.
 Prints one line per iteration and, last, how many of the iterations passed.
 `tests/webapp/test_crash_import.py` runs the same code with a smaller import and
 ``--zygote``: one helper process imports the app and loads the network once,
-then forks each server (waitress, the same app) from it, which saves the 1.7 s
-of Python start-up per iteration; the server killed is still a process of its
-own with its own database connections.
+then forks each server (granian as ``bikemap serve`` runs it, the same app) from
+it, which saves the 1.7 s of Python start-up per iteration; the server killed is
+still a process of its own with its own database connections. A server is killed
+with its process group: granian's supervisor and the worker that does the import.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ def start_server(db_path: Path, log_path: Path, *, timeout: float = 120.0) -> tu
         "none",
     ]
     env = {**os.environ, "BIKEMAP_WARM_PROFILES": "false"}
-    with open(log_path, "a") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env)
+    with open(log_path, "a") as log:  # its own process group: killed with its worker (`_kill_and_wait`)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, env=env, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -103,7 +104,7 @@ def start_server(db_path: Path, log_path: Path, *, timeout: float = 120.0) -> tu
 
 
 class Zygote:
-    """A helper process that has imported the web app; forks a waitress server on request."""
+    """A helper process that has imported the web app; forks a server (granian) on request."""
 
     def __init__(self, log_path: Path):
         self.log = open(log_path, "a")
@@ -146,10 +147,9 @@ class Zygote:
 
 def _zygote_process() -> int:
     """Import everything once, then fork one server per line "DB_PATH<TAB>PORT" of stdin."""
-    import waitress
-
     from routes import load_network
     from webapp import create_app
+    from webapp.cli.serve import serve_granian
 
     net = load_network("demo")
     config = {"SOURCE": "demo", "NETWORK": net, "WARM_PROFILES": False, "TILES_URL": ""}
@@ -166,8 +166,9 @@ def _zygote_process() -> int:
         if pid == 0:
             code = 1
             try:
+                os.setsid()  # its own process group: killed with its worker (`_kill_and_wait`)
                 app = create_app(config_overrides={**config, "DATABASE_URL": f"sqlite:///{db_path}"})
-                waitress.serve(app, host="127.0.0.1", port=int(port), threads=4, ident="bikemap")
+                serve_granian(app, "127.0.0.1", int(port), threads=4)
                 code = 0
             finally:
                 os._exit(code)
@@ -183,14 +184,23 @@ def _zygote_process() -> int:
 
 
 def _kill_and_wait(pid: int) -> None:
-    """SIGKILL ``pid`` and wait until it is gone (or a zombie: its files are closed then)."""
-    os.kill(pid, signal.SIGKILL)
+    """SIGKILL the process group that ``pid`` leads (the server: granian's supervisor and its worker)
+    and wait until each of its processes is gone (or a zombie: its files are closed then)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
     while True:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            return
-        if state in ("Z", "X"):
+        alive = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                state, _, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue
+            if int(group) == pid and state not in ("Z", "X"):
+                alive = True
+                break
+        if not alive:
             return
         time.sleep(0.005)
 
@@ -303,10 +313,9 @@ def run(
         return proc.pid, port
 
     def kill(pid: int) -> None:
-        if pid in procs:
-            procs.pop(pid).kill()  # SIGKILL
-            return
         _kill_and_wait(pid)
+        if pid in procs:
+            procs.pop(pid).wait()
 
     procs: dict[int, subprocess.Popen] = {}
     try:
@@ -324,8 +333,8 @@ def run(
             echo=echo,
         )
     finally:
-        for proc in procs.values():
-            proc.kill()
+        for pid, proc in procs.items():
+            _kill_and_wait(pid)
             proc.wait()
         if forker is not None:
             forker.close()

@@ -293,8 +293,11 @@ def serve_granian(
 ) -> None:
     """Serve ``app``, made in this process, with granian on ``host`` (numeric) and ``port`` until SIGTERM/SIGINT.
 
-    granian forks ``workers`` processes (copies of this one, the app and its network included: `_in_worker`)
-    and calls the app in ``threads`` threads of each, over HTTP/1.1 only:
+    With one worker, the worker runs in this process (granian's thread server, which granian offers on
+    free-threaded Python only; with the GIL it works the same, the app's threads taking turns as under any
+    WSGI server): one process, no copy of the app. With more, granian forks ``workers`` processes (copies of
+    this one, the app and its network included: `_in_worker`). Each calls the app in ``threads`` threads,
+    over HTTP/1.1 only:
 
     - ``header_timeout``: seconds from a connection's start (or its previous answer) until a request's whole
       head has arrived; then the connection is closed. It bounds idle, silent and trickling clients alike
@@ -312,17 +315,26 @@ def serve_granian(
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
-    from granian.server import MPServer  # processes (granian.Granian is a thread server on free-threaded Python)
+    from granian.server import MPServer, MTServer
+    from granian.server.common import AbstractServer
 
-    multiprocessing.set_start_method("fork", force=True)  # the workers must be copies of this process
-    parent = os.getpid()
     served = _Served(app)
+    if workers == 1:  # the worker in this process, a thread beside the supervising main thread: no fork
+        # without MTServer's check that the GIL is off, and its note that free-threaded Python is experimental
+        server_class = type("InProcess", (MTServer,), {"_check_gil": lambda self: None, "serve": AbstractServer.serve})
 
-    def load(_target: str):  # in each worker, before it serves
-        _in_worker(app, parent)
-        return served
+        def load(_target: str):
+            return served
 
-    server = MPServer(
+    else:  # the workers forked from this process
+        multiprocessing.set_start_method("fork", force=True)  # copies of this process, whatever the default
+        server_class, parent = MPServer, os.getpid()
+
+        def load(_target: str):  # in each worker, before it serves
+            _in_worker(app, parent)
+            return served
+
+    server = server_class(
         "bikemap",
         address=host,
         port=port,
