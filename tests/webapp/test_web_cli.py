@@ -79,6 +79,9 @@ def test_serve_runs_the_server(demo_net, server, workers, stop):
         assert json.loads(err.value.read())["error"]["code"] == "InvalidQuery"
         page = urllib.request.urlopen(base + "/").read().decode()
         assert '<html lang="en">' in page and "L.tileLayer" not in page
+        if Path("/proc/self/task").is_dir():  # Linux
+            children = [c for t in Path(f"/proc/{proc.pid}/task").glob("*/children") for c in t.read_text().split()]
+            assert len(children) == (0 if workers == 1 else workers)  # granian's one worker runs in the process
     finally:
         proc.send_signal(stop)
         try:

@@ -4,12 +4,13 @@ The network is built or loaded from the cache once, before the server starts
 listening. ``--debug`` runs Flask's development server (reloader off) instead.
 
 granian (the default, `serve_granian`) parses HTTP in Rust and calls the app in
-``--threads`` Python threads of each worker process. ``bikemap serve`` makes the
-app once (settings checked, network loaded, routers made, heap frozen), then
-granian forks ``--workers`` processes (default 1) that serve it: the network is
-shared copy-on-write, and each worker drops the database connections it
-inherited and opens its own (`_in_worker`). The first process stays as their
-supervisor: it stops them on SIGTERM/SIGINT and exits when one dies.
+``--threads`` Python threads. ``bikemap serve`` makes the app once (settings
+checked, network loaded, routers made, heap frozen). With one worker (the
+default) granian serves it in this process. With ``--workers N`` granian forks N
+processes that serve it: the network is shared copy-on-write, and each worker
+drops the database connections it inherited and opens its own (`_in_worker`);
+the first process stays as their supervisor: it stops them on SIGTERM/SIGINT and
+exits when one dies.
 
 waitress (``--server waitress``: pure Python, kept as a fallback) is one process;
 ``--workers N`` (POSIX) loads the network once, opens the listening socket, then
@@ -27,7 +28,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 
 from routes.cli import add_source_argument
 from routes.errors import InvalidValueError
@@ -234,14 +234,9 @@ _CGI_KEYS = frozenset({"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTPS", "
 
 
 def _serve_granian(args: argparse.Namespace) -> int:
-    """``bikemap serve`` on granian: the app made here once, then served by ``--workers`` forked processes."""
+    """``bikemap serve`` on granian: the app made here once, then served (`serve_granian`)."""
     host = _listen_address(args.host, args.port)  # before the app is made: a busy port fails at once
-    # granian's modules (asyncio, multiprocessing: some 30 ms) imported while the app is made, in the
-    # moments its start waits for the routers' thread
-    preload = threading.Thread(target=_import_granian, name="bikemap-granian-import", daemon=True)
-    preload.start()
     app = _create_app(_config(args))  # every setting is checked here, before listening
-    preload.join()
     _freeze_heap()
     _announce(args, app.extensions["bikemap.network"])
     serve_granian(
@@ -255,13 +250,6 @@ def _serve_granian(args: argparse.Namespace) -> int:
         verbose=bool(getattr(args, "verbose", False)),
     )
     return 0
-
-
-def _import_granian() -> None:
-    try:
-        import granian.server  # noqa: F401
-    except Exception:  # imported again (and its error raised) where it is used
-        pass
 
 
 def _listen_address(host: str, port: int) -> str:
