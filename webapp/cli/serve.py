@@ -235,8 +235,8 @@ _CGI_KEYS = frozenset({"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTPS", "
 
 def _serve_granian(args: argparse.Namespace) -> int:
     """``bikemap serve`` on granian: the app made here once, then served (`serve_granian`)."""
-    host = _listen_address(args.host, args.port)  # before the app is made: a busy port fails at once
     app = _create_app(_config(args))  # every setting is checked here, before listening
+    host = _listen_address(args.host, args.port)
     _freeze_heap()
     _announce(args, app.extensions["bikemap.network"])
     serve_granian(
