@@ -329,6 +329,9 @@ def serve_granian(
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
+        # the app's threads keep their per-thread state (route queries, SQLite connections) through quiet
+        # spells: granian ends a thread idle this long (its longest; its default is 30 s)
+        blocking_threads_idle_timeout=600,
         backpressure=connection_limit,
         backlog=1024,
         http=HTTPModes.http1,
