@@ -166,13 +166,13 @@ def _normal_request(port: int, timeout: float) -> int:
         conn.close()
 
 
-def _under_slowloris(port: int, timeout: float, socks: list | None = None):
+def _under_slowloris(port: int, timeout: float, socks: list | None = None, settle: float = 1.0):
     socks = _slow_clients(port, SLOW) if socks is None else socks
     stop = threading.Event()
     thread = threading.Thread(target=_trickle, args=(socks, stop), daemon=True)
     thread.start()
     try:
-        time.sleep(1.0)  # the slow clients are in: the server has taken what it accepts
+        time.sleep(settle)  # the slow clients are in: the server has taken what it accepts
         try:
             return _normal_request(port, timeout)
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
@@ -188,13 +188,13 @@ def test_granian_closes_slow_and_silent_clients(granian_app):
     """As many clients as granian accepts, half trickling their heads, half silent: all closed after the
     head timeout (1 s here), and a normal request, the one too many, answers."""
     socks = _slow_clients(granian_app, LIMIT // 2) + _slow_clients(granian_app, LIMIT // 2, b"")
-    assert _under_slowloris(granian_app, 5, socks) == 200
+    assert _under_slowloris(granian_app, 5, socks, settle=0.3) == 200
 
 
 def test_a_slow_body_holds_a_granian_thread(granian_app):
     """The control: as many bodies trickled straight at granian as it has threads for the app, and a
     normal request waits (granian has no timeout for a body); it answers once they are gone."""
-    outcome = _under_slowloris(granian_app, 1, _slow_clients(granian_app, THREADS, SLOW_BODY))
+    outcome = _under_slowloris(granian_app, 0.7, _slow_clients(granian_app, THREADS, SLOW_BODY), settle=0.3)
     assert not isinstance(outcome, int), outcome
     assert _normal_request(granian_app, 10) == 200
 
@@ -208,7 +208,7 @@ def test_a_buffering_proxy_keeps_the_app_answering_under_slowloris(nginx, grania
 def test_without_the_proxy_slow_clients_block_waitress(waitress_app):
     """The control: the same slow clients straight at waitress (more than its connection limit)."""
     assert _normal_request(waitress_app, 10) == 200
-    outcome = _under_slowloris(waitress_app, 3)
+    outcome = _under_slowloris(waitress_app, 1.5, settle=0.5)
     assert not isinstance(outcome, int), outcome  # no answer: waitress stopped accepting
     time.sleep(0.5)
     assert _normal_request(waitress_app, 10) == 200  # and it recovers once they are gone
