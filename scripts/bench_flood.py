@@ -1,6 +1,6 @@
 """One client floods expensive requests; does a cheap request still answer quickly? (#13)
 
-Starts ``bikemap serve`` (waitress) on 127.0.0.1, then for ``--seconds``:
+Starts ``bikemap serve`` (granian) on 127.0.0.1, then for ``--seconds``:
 
 - ``--flood`` threads send legal expensive requests back to back: routes with ``--vias``
   via points (25, the most allowed) between random junctions, and tours;

@@ -1,6 +1,6 @@
 """Load test of the web app: route requests from concurrent clients against `bikemap serve`.
 
-Starts the production server (waitress, ``bikemap serve``) on 127.0.0.1 as a
+Starts the production server (``bikemap serve``, granian) on 127.0.0.1 as a
 subprocess, waits until the network is loaded, then runs ``--clients`` threads
 that each send ``GET /api/route`` requests (random pairs of junctions of the
 network, fixed seed) over a keep-alive connection for ``--seconds``. Prints the
