@@ -259,7 +259,9 @@ def _listen_address(host: str, port: int) -> str:
     running) would silently share its connections instead of failing. A plain bind fails on any listener,
     granian's or not; it is closed again before granian binds."""
     try:
-        family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        # one address (granian binds one): IPv4 first, as clients of "localhost" mostly try it
+        family, _, _, _, sockaddr = min(found, key=lambda info: info[0] != socket.AF_INET)
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no obstacle
             probe.bind(sockaddr)
