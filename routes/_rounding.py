@@ -29,10 +29,14 @@ def rounded(values, ndigits: int) -> list[float]:
     values = np.asarray(values, np.float64)
     scale = 10.0**ndigits
     y = values * scale
-    out = (np.rint(y) / scale).tolist()
-    with np.errstate(invalid="ignore"):  # inf - inf: NaN, which is never near a half (and is too big)
-        doubt = ~(np.abs(y) < _BIG) | (np.abs(y - np.floor(y) - 0.5) < _NEAR_HALF)
-    if doubt.any():
-        for k in np.flatnonzero(doubt).tolist():
-            out[k] = round(float(values[k]), ndigits)
+    r = np.rint(y)
+    out = (r / scale).tolist()
+    ok = np.abs(y) < _BIG  # False for inf and NaN too
+    if ok.all():  # y - r is exact here: the distance to the nearest integer, a half or less
+        doubt = np.abs(y - r) > 0.5 - _NEAR_HALF
+    else:
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, never near a half (and too big anyway)
+            doubt = ~ok | (np.abs(y - r) > 0.5 - _NEAR_HALF)
+    for k in doubt.nonzero()[0].tolist():
+        out[k] = round(float(values[k]), ndigits)
     return out

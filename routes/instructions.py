@@ -108,20 +108,6 @@ def _modifier(delta: float) -> str:
     return "uturn"
 
 
-#: `_modifier`'s bounds (degrees of ``abs(delta)``) and its names between them, turning left then right.
-_MOD_BOUNDS = np.array([20.0, 60.0, 130.0, 170.0])
-_MOD_NAMES = (
-    ("continue", "slight_left", "left", "sharp_left", "uturn"),
-    ("continue", "slight_right", "right", "sharp_right", "uturn"),
-)
-
-
-def _modifiers(delta: np.ndarray) -> list[str]:
-    """`_modifier` of every change of bearing at once."""
-    band = np.searchsorted(_MOD_BOUNDS, np.abs(delta), side="right").tolist()
-    return [_MOD_NAMES[r][b] for r, b in zip((delta > 0).tolist(), band, strict=True)]
-
-
 class _Step(NamedTuple):
     """The stretch an instruction is worded from: its street's ``name`` (as `street_names` words it),
     ``street`` (`street_ids`: equal numbers, equal streets), whether it is pushed (``push``) or
@@ -221,64 +207,84 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     ``text``, ``name``, ``distance_m`` and ``duration_s`` (of the ride that
     follows it) and ``location`` ([lon, lat] where it applies).
 
-    Which stretches start an instruction (a new leg, another street, a sharp
-    turn, a pushed turn) is worked out as arrays; Python runs once per
-    instruction and adds up the distances of its stretches.
+    A route has tens of stretches: each array is read into a list once and the
+    grouping (a new leg, another street, a sharp turn, a pushed turn) walks them
+    in Python, which at that size costs less than the many array calls it replaces
+    (each ~1 us, whatever its length). The distances of a step are added up in
+    travel order as the walk goes; the positions are rounded as one array.
     """
     words = wording(lang)
     st = stretches
-    keep = np.flatnonzero((st.count >= 2) & (st.distance > 0))  # a stretch with no length says nothing
-    if not len(keep):
-        keep = np.arange(min(1, len(st.seg)))
-    n = len(keep)
-    if not n:
-        return []
-    seg, leg, push = st.seg[keep], st.leg[keep], st.push[keep]
-    street = street_ids(network)[seg]
-    delta = np.zeros(n)
-    delta[1:] = (st.head[keep[1:]] - st.tail[keep[:-1]] + 540) % 360 - 180  # change of bearing, -180..180
-    new_leg = np.ones(n, bool)
-    new_leg[1:] = leg[1:] != leg[:-1]
-    same = np.zeros(n, bool)
-    same[1:] = (street[1:] == street[:-1]) & (push[1:] == push[:-1])
-    goes_on = ~new_leg & same & (np.abs(delta) < _TURN_NEW_STEP_DEG) & ~st.push_turn[keep]
-    firsts = np.flatnonzero(~goes_on).tolist()
-    dist, dur = st.distance[keep].tolist(), st.duration[keep].tolist()
-    legs, deltas, heads = leg.tolist(), delta.tolist(), st.head[keep].tolist()
-    at = keep[firsts]  # the stretches that start an instruction
-    xy = rounded(st.coords[st.start[at], :2].ravel(), 7)  # round(x, 7) of every start at once
-    starts = [xy[k : k + 2] for k in range(0, len(xy), 2)]
-    steps = _steps(st, network, lang, at)
+    keep = ((st.count >= 2) & (st.distance > 0)).nonzero()[0].tolist()  # a stretch with no length says nothing
+    if not keep:
+        keep = list(range(min(1, len(st.seg))))
+        if not keep:
+            return []
+    street = street_ids(network)[st.seg].tolist()
+    legs, push, push_turn = st.leg.tolist(), st.push.tolist(), st.push_turn.tolist()
+    head, tail = st.head.tolist(), st.tail.tolist()
+    dist, dur = st.distance.tolist(), st.duration.tolist()
+    # per instruction: its first stretch, the via points before it (a range), its turn, its metres and seconds
+    firsts: list[int] = []
+    vias: list[range | None] = []  # None: a turn (the leg goes on)
+    turns: list[float] = []
+    ds: list[float] = []
+    ts: list[float] = []
+    prev = -1
+    d = t = 0.0
+    for k in keep:
+        if prev >= 0 and legs[k] == legs[prev]:
+            delta = (head[k] - tail[prev] + 540) % 360 - 180  # change of bearing, -180..180
+            if (
+                street[k] == street[prev]
+                and push[k] == push[prev]
+                and abs(delta) < _TURN_NEW_STEP_DEG
+                and not push_turn[k]
+            ):  # on along the same street: the step goes on
+                d += dist[k]
+                t += dur[k]
+                prev = k
+                continue
+            vias.append(None)
+        else:  # a leg starts: a via point at every leg boundary passed, zero-length legs included
+            delta = 0.0
+            vias.append(range(1 if prev < 0 else legs[prev] + 1, legs[k] + 1))
+        if firsts:
+            ds.append(d)
+            ts.append(t)
+        firsts.append(k)
+        turns.append(delta)
+        d = 0.0 + dist[k]  # added up from 0.0, in travel order, as the ride is
+        t = 0.0 + dur[k]
+        prev = k
+    ds.append(d)
+    ts.append(t)
+    start, count = st.start.tolist(), st.count.tolist()
+    xy = rounded(st.coords[[start[k] for k in firsts], :2].ravel(), 7)  # round(x, 7) of every start at once
+    names = street_names(network, lang, st.seg[firsts])
+    coords = st.coords
+    new = tuple.__new__
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
-    ends = [*firsts[1:], n]
-    mods = _modifiers(delta[firsts])
-    for i, j_end, step, start, leg_starts, mod in zip(
-        firsts, ends, steps, starts, new_leg[firsts].tolist(), mods, strict=True
-    ):
-        if leg_starts:
-            # a via point at every leg boundary passed, zero-length legs included
-            for v in range(1 if i == 0 else legs[i - 1] + 1, legs[i] + 1):
-                out.append(_via(words, start, v))
+    for m, (k, via, delta, name) in enumerate(zip(firsts, vias, turns, names, strict=True)):
+        step = new(_Step, (name, street[k], push[k], push_turn[k], coords, start[k], count[k]))
+        loc = xy[2 * m : 2 * m + 2]
+        if via is not None:
+            for v in via:
+                out.append(_via(words, loc, v))
                 meta.append({})
-            heading = heads[i] if step.size >= 2 else 0.0
+            heading = head[k] if count[k] >= 2 else 0.0
             compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
-            ins = _instruction(words, "depart", "", step, start, direction=compass)
-            turn = 0.0
+            ins = _instruction(words, "depart", "", step, loc, direction=compass)
         else:
-            ins = _instruction(words, "turn", mod, step, start)
-            turn = deltas[i]
-        d = t = 0.0
-        for j in range(i, j_end):  # in travel order, as they are ridden
-            d += dist[j]
-            t += dur[j]
-        ins["distance_m"], ins["duration_s"] = d, t  # the ride that follows, added up
+            ins = _instruction(words, "turn", _modifier(delta), step, loc)
+        ins["distance_m"], ins["duration_s"] = ds[m], ts[m]  # the ride that follows, added up
         out.append(ins)
-        meta.append({"st": step, "delta": turn})
-    last = int(keep[-1])
-    end = st.coords[st.start[last] + st.count[last] - 1, :2].tolist()
+        meta.append({"st": step, "delta": delta})
+    last = keep[-1]
+    end = coords[start[last] + count[last] - 1, :2].tolist()
     end_loc = [round(end[0], 7), round(end[1], 7)]
-    for v in range(legs[-1] + 1, n_legs):  # vias on the destination itself
+    for v in range(legs[last] + 1, n_legs):  # vias on the destination itself
         out.append(_via(words, end_loc, v))
         meta.append({})
     out.append(
@@ -298,25 +304,6 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     for k, ins in enumerate(out):
         ins["distance_m"], ins["duration_s"] = sums[2 * k], sums[2 * k + 1]
     return out
-
-
-def _steps(st: Stretches, network, lang: str, at: np.ndarray) -> list[_Step]:
-    """Stretches ``at`` as the `_Step` instructions are worded from."""
-    seg = st.seg[at]
-    new = tuple.__new__
-    coords = st.coords
-    return [
-        new(_Step, (name, k, p, pt, coords, a, c))
-        for name, k, p, pt, a, c in zip(
-            street_names(network, lang, seg),
-            street_ids(network)[seg].tolist(),
-            st.push[at].tolist(),
-            st.push_turn[at].tolist(),
-            st.start[at].tolist(),
-            st.count[at].tolist(),
-            strict=True,
-        )
-    ]
 
 
 def _merge_short_steps(out: list[dict[str, Any]], meta: list[dict[str, Any]], words: dict[str, Any]) -> None:
