@@ -1005,43 +1005,51 @@ def feature_from_legs(
     table = router._shared.segment_table()
     cost_of = router.cost if edge_cost is None else edge_cost
     flat = [p for pieces in legs for p in pieces]
-    leg_of = np.repeat(np.arange(len(legs)), [len(pieces) for pieces in legs])
+    if len(legs) == 1:  # most plans: no via point
+        leg_of = np.zeros(len(flat), np.int64)
+    else:
+        leg_of = np.repeat(np.arange(len(legs)), [len(pieces) for pieces in legs])
     segs, f0s, f1s = zip(*flat, strict=True) if flat else ((), (), ())  # pieces are tuples: one pass in C
     seg, f0, f1 = np.array(segs, np.int64), np.array(f0s, np.float64), np.array(f1s, np.float64)
     edge = 2 * seg + (f1 < f0)
     share = np.abs(f1 - f0)
     some = share > 0  # an empty piece is worth 0, whichever way its segment may be ridden
+    every = bool(some.all())  # no empty piece (most routes): no mask to apply
     dist = net.seg_length[seg] * share
-    dur = _share_of(router.durations(edge[some]), share, some)  # not every edge's duration: those of the route
+    # not every edge's duration: those of the route
+    dur = router.durations(edge) * share if every else _share_of(router.durations(edge[some]), share, some)
     pushed = router.access[edge] == PUSH
-    infra = ~pushed & table.infra[seg]
-    main = ~pushed & ~table.infra[seg] & table.main[seg]
+    ridden = ~pushed
+    on_infra = table.infra[seg]
+    infra = ridden & on_infra
+    main = ridden & ~on_infra & table.main[seg]
     push_turn = np.zeros(len(flat), bool)
     turn_cost = 0.0
+    n_turns = 0
     if router.turns is not None and router._turn_extra is not None:  # banned turns made on foot
         at, arc = router.turns.route_turns(edge, f1, share)
-        extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
-        made = np.isfinite(extra)
-        turn_cost = float(extra[made].sum())
-        if router.profile.mode == "bicycle":  # the instruction says so, and the push takes its time
-            push_turn[at] = True
-            on_foot = at[made & (extra > 0)]
-            np.add.at(dur, on_foot, pushed_turn_seconds(router.profile))
-    n_turns = int(push_turn.sum())
+        if len(at):  # (most routes make none)
+            extra = router._turn_extra[arc]  # inf: a turn not even pushed (only a matched track makes one)
+            made = np.isfinite(extra)
+            turn_cost = float(extra[made].sum())
+            if router.profile.mode == "bicycle":  # the instruction says so, and the push takes its time
+                push_turn[at] = True
+                on_foot = at[made & (extra > 0)]
+                np.add.at(dur, on_foot, pushed_turn_seconds(router.profile))
+                n_turns = int(np.count_nonzero(push_turn))
     leg_d = np.bincount(leg_of, weights=dist, minlength=len(legs))
     leg_t = np.bincount(leg_of, weights=dur, minlength=len(legs))
     totals = {
         "distance": float(leg_d.sum()),
         "duration": float(leg_t.sum()),
-        "cost": float(_share_of(cost_of[edge[some]], share, some).sum()) + turn_cost,
+        "cost": float((cost_of[edge] * share if every else _share_of(cost_of[edge[some]], share, some)).sum())
+        + turn_cost,
         "infra": float(dist[infra].sum()),
         "main": float(dist[main].sum()),
         "push": float(dist[pushed].sum()),
     }
     # NumPy's rounding of NumPy floats, as round(np.float64, 1) does, for every leg at once
-    leg_props = [
-        {"distance_m": d, "duration_s": t} for d, t in zip(np.round(leg_d, 1), np.round(leg_t, 1), strict=True)
-    ]
+    leg_props = [{"distance_m": d, "duration_s": t} for d, t in zip(leg_d.round(1), leg_t.round(1), strict=True)]
     allc, start, count = _route_coords(net, flat, seg, f0, f1)
     piece_c = allc  # the pieces' own positions (`allc` loses the ones they share below)
     if len(allc) > 1:  # drop a position equal to the one before it (pieces share their ends)
@@ -1160,41 +1168,51 @@ def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndar
     """Positions of every piece in travel order, one block per piece: (positions, block starts, block sizes).
 
     Whole segments (all but the ends of each leg) are gathered from the network's
-    arrays in one indexing; partial ones are cut by `piece_coords`.
+    arrays in one indexing, their rows listed piece by piece in Python (a route has
+    tens of pieces: cheaper than the array calls that would work the list out);
+    partial ones are cut by `piece_coords` and put in their place.
     """
-    whole = (np.minimum(f0, f1) == 0.0) & (np.maximum(f0, f1) == 1.0)
-    lo, hi = net.offsets[seg], net.offsets[seg + 1]
-    partial = {k: piece_coords(net, flat[k]) for k in np.flatnonzero(~whole).tolist()}
-    count = np.where(whole, hi - lo, 0)
-    for k, pc in partial.items():
-        count[k] = len(pc)
+    src: list[int] = []  # per position, the network's row it is taken from (a placeholder in a cut piece)
+    counts: list[int] = []
+    partial: list[tuple[int, np.ndarray]] = []  # (first position, positions) of the cut pieces
+    for p, lo, hi in zip(flat, net.offsets[seg].tolist(), net.offsets[seg + 1].tolist(), strict=True):
+        a, b = p[1], p[2]
+        if a == 0.0 and b == 1.0:  # along the whole segment
+            src += range(lo, hi)
+            counts.append(hi - lo)
+        elif a == 1.0 and b == 0.0:  # against it
+            src += range(hi - 1, lo - 1, -1)
+            counts.append(hi - lo)
+        else:
+            pc = piece_coords(net, p)
+            partial.append((len(src), pc))
+            src += [lo] * len(pc)
+            counts.append(len(pc))
+    count = np.array(counts, np.int64)
     start = np.zeros(len(flat), np.int64)
     np.cumsum(count[:-1], out=start[1:])
-    total = int(count.sum())
-    cols = 3 if net.ele is not None else 2
-    out = np.empty((total, cols))
-    rev = f1 < f0
-    within = np.arange(total) - np.repeat(start, count)
-    base = np.repeat(np.where(rev, hi - 1, lo), count)
-    sign = np.repeat(np.where(rev, -1, 1), count)
-    take = np.repeat(whole, count)
-    src = (base + sign * within)[take]
-    out[take, :2] = net.coords[src]
+    rows = np.array(src, np.int64)
     if net.ele is not None:
-        out[take, 2] = net.ele[src]
-    for k, pc in partial.items():
-        out[start[k] : start[k] + count[k]] = pc
+        out = np.empty((len(rows), 3))
+        out[:, :2] = net.coords[rows]
+        out[:, 2] = net.ele[rows]
+    else:
+        out = net.coords[rows]
+    for at, pc in partial:
+        out[at : at + len(pc)] = pc
     return out, start, count
 
 
 def _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, allc, start, count) -> Stretches:
-    """The pieces as `build_instructions` groups them, with their end bearings worked out as arrays."""
-    ok = count >= 2
-    s0, s1 = start, np.where(ok, start + 1, start)
-    e1 = start + np.maximum(count, 1) - 1
-    e0 = np.where(ok, e1 - 1, e1)
-    n = len(start)
-    both = _bearings(allc[np.concatenate([s0, e0])], allc[np.concatenate([s1, e1])])  # first steps, then last steps
+    """The pieces as `build_instructions` groups them, with their end bearings worked out as arrays.
+
+    The bearing of every step of the route's positions at once, then each piece's first
+    (``start``) and last (``start + count - 2``); a piece of fewer than two positions gets
+    a meaningless one, which `build_instructions` never reads.
+    """
+    step = np.zeros(len(allc))
+    if len(allc) > 1:
+        step[:-1] = _bearings(allc[:-1], allc[1:])
     return Stretches(
         seg=seg,
         leg=leg_of,
@@ -1202,8 +1220,8 @@ def _stretches(net, seg, leg_of, dist, dur, pushed, push_turn, allc, start, coun
         push_turn=push_turn,
         distance=dist,
         duration=dur,
-        head=both[:n],
-        tail=both[n:],
+        head=step[start],
+        tail=step[start + count - 2],
         coords=allc,
         start=start,
         count=count,
