@@ -16,6 +16,7 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -944,8 +945,9 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
 
     A part of a segment is cut where its length along the projected line (`Network.project`'s
     metres, the pieces' lengths by ``np.hypot``) reaches the piece's fractions, interpolated as
-    ``np.interp`` does. A route cuts two such pieces per leg: each step is one numpy call on the
-    segment's few points (a call costs more than the arithmetic at this size).
+    ``np.interp`` does (`_interp`). A route cuts two such pieces per leg, each of a segment's few
+    points: past the lengths (one array call each step), the arithmetic runs on Python floats,
+    the same operations in the same order as the arrays did, and one array is made at the end.
     """
     lo, hi = int(network.offsets[piece.seg]), int(network.offsets[piece.seg + 1])
     if piece.share == 1.0:  # a whole segment: its own coordinates, exactly
@@ -955,25 +957,48 @@ def piece_coords(network: Network, piece: Piece) -> np.ndarray:
         return c[::-1] if piece.f1 < piece.f0 else c
     origin, scale = _projection(network)
     xy = (network.coords[lo:hi] - origin) * scale  # `Network.project`'s arithmetic, both columns at once
+    step = xy[1:] - xy[:-1]
+    cols = xy.T.tolist()
     if network.ele is not None:  # heights ride along as a third column
-        xy = np.column_stack([xy, network.ele[lo:hi]])
+        cols.append(network.ele[lo:hi].tolist())
+    cum = [0.0, *accumulate(np.hypot(step[:, 0], step[:, 1]).tolist())]  # np.cumsum's order
+    total = cum[-1]
     lo_f, hi_f = sorted((piece.f0, piece.f1))
-    step = np.diff(xy[:, :2], axis=0)
-    cum = np.zeros(len(xy))
-    np.cumsum(np.hypot(step[:, 0], step[:, 1]), out=cum[1:])
-    total = float(cum[-1])
     if total <= 0:
-        out = xy[:1]
+        rows = [[col[0] for col in cols]]
     else:
         a, b = lo_f * total, hi_f * total
-        at = cum.tolist()
-        inner = xy[bisect.bisect_right(at, a) : bisect.bisect_left(at, b)]  # the points with a < cum < b
-        ends = np.array([np.interp((a, b), cum, col) for col in xy.T]).T  # the cut points, start then end
-        out = np.concatenate([ends[:1], inner, ends[1:]])
+        i, j = bisect.bisect_right(cum, a), bisect.bisect_left(cum, b)  # the points with a < cum < b
+        rows = [
+            [_interp(a, cum, col) for col in cols],
+            *([col[k] for col in cols] for k in range(i, j)),
+            [_interp(b, cum, col) for col in cols],
+        ]
     if piece.f1 < piece.f0:
-        out = out[::-1]
-    lonlat = out[:, :2] / scale + origin  # `Network.unproject`'s arithmetic
-    return np.column_stack([lonlat, out[:, 2]]) if out.shape[1] > 2 else lonlat
+        rows.reverse()
+    (x0, y0), (kx, ky) = origin.tolist(), scale.tolist()
+    for row in rows:  # `Network.unproject`'s arithmetic
+        row[0] = row[0] / kx + x0
+        row[1] = row[1] / ky + y0
+    return np.array(rows, np.float64)
+
+
+def _interp(x: float, xp: list[float], fp: list[float]) -> float:
+    """``np.interp(x, xp, fp)`` of one ``x`` in ``[xp[0], xp[-1]]`` (``xp`` ascending), to the last bit.
+
+    NumPy's own steps (``arr_interp``): the last ``j`` with ``xp[j] <= x``; ``fp[j]`` at a point
+    itself; else the slope times the way from ``xp[j]``, from ``xp[j + 1]`` if that is NaN.
+    """
+    j = bisect.bisect_right(xp, x) - 1
+    if j == len(xp) - 1 or xp[j] == x:  # at the last point, or at a point
+        return fp[j]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    out = slope * (x - xp[j]) + fp[j]
+    if math.isnan(out):
+        out = slope * (x - xp[j + 1]) + fp[j + 1]
+        if math.isnan(out) and fp[j] == fp[j + 1]:
+            out = fp[j]
+    return out
 
 
 def _projection(network: Network) -> tuple[np.ndarray, np.ndarray]:
