@@ -266,6 +266,7 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     new = tuple.__new__
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
+    depart, compass, pushed, pushed_turn = words["depart"], words["dir"], words["push"], words["push_turn"]
     for m, (k, via, delta, name) in enumerate(zip(firsts, vias, turns, names, strict=True)):
         step = new(_Step, (name, street[k], push[k], push_turn[k], coords, start[k], count[k]))
         loc = xy[2 * m : 2 * m + 2]
@@ -274,12 +275,26 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
                 out.append(_via(words, loc, v))
                 meta.append({})
             heading = head[k] if count[k] >= 2 else 0.0
-            compass = words["dir"][int(((heading + 22.5) % 360) // 45)]
-            ins = _instruction(words, "depart", "", step, loc, direction=compass)
+            kind, mod = "depart", ""
+            text = depart.format(dir=compass[int(((heading + 22.5) % 360) // 45)], name=name)
         else:
-            ins = _instruction(words, "turn", _modifier(delta), step, loc)
-        ins["distance_m"], ins["duration_s"] = ds[m], ts[m]  # the ride that follows, added up
-        out.append(ins)
+            kind, mod = "turn", _modifier(delta)
+            text = words[mod].format(name=name)
+        if push_turn[k]:  # as `_instruction` words it
+            text += pushed_turn
+        elif push[k]:
+            text += pushed
+        out.append(
+            {
+                "type": kind,
+                "modifier": mod,
+                "text": text,
+                "name": name,
+                "distance_m": ds[m],  # the ride that follows, added up
+                "duration_s": ts[m],
+                "location": loc,
+            }
+        )
         meta.append({"st": step, "delta": delta})
     last = keep[-1]
     end = coords[start[last] + count[last] - 1, :2].tolist()

@@ -85,18 +85,33 @@ def surface_properties(network, legs: Sequence[Sequence[Any]]) -> dict[str, Any]
 
 
 def surface_summary(codes: np.ndarray, dist: np.ndarray) -> dict[str, Any]:
-    """`surface_properties` of pieces given by their class codes (`surface_codes`) and metres, in travel order."""
+    """`surface_properties` of pieces given by their class codes (`surface_codes`) and metres, in travel order.
+
+    A route has tens of pieces: its runs of rough ones are found walking the list of
+    their flags (cheaper than the array calls that would find them); each run's metres
+    are still added up by NumPy, as they always were.
+    """
     metres = np.bincount(codes, weights=dist, minlength=len(SURFACE_CLASSES))
-    rough = (codes == _GRAVEL_CODE) | (codes == _UNPAVED_CODE)
     longest = 0.0
+    rough = _ROUGH[codes]
     if rough.any():  # the runs of rough pieces: where a run starts and where it ends
-        edges = np.diff(np.concatenate([[False], rough, [False]]).astype(np.int8))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        longest = max(float(dist[a:b].sum()) for a, b in zip(starts.tolist(), ends.tolist(), strict=True))
+        runs = []
+        begin = -1
+        for k, r in enumerate(rough.tolist()):
+            if r:
+                if begin < 0:
+                    begin = k
+            elif begin >= 0:
+                runs.append((begin, k))
+                begin = -1
+        if begin >= 0:
+            runs.append((begin, len(rough)))
+        longest = max(float(dist[a:b].sum()) for a, b in runs)
     return {
-        "surface_classes_m": {k: round(float(v), 1) for k, v in zip(SURFACE_CLASSES, metres.tolist(), strict=True)},
+        "surface_classes_m": {k: round(v, 1) for k, v in zip(SURFACE_CLASSES, metres.tolist(), strict=True)},
         "longest_unpaved_m": round(longest, 1),
     }
 
 
-_GRAVEL_CODE, _UNPAVED_CODE = SURFACE_CLASSES.index("gravel"), SURFACE_CLASSES.index("unpaved")
+#: Per class code, whether it is rough (gravel or unpaved): the runs `surface_summary` measures.
+_ROUGH = np.array([c in ("gravel", "unpaved") for c in SURFACE_CLASSES])
