@@ -260,7 +260,7 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     ds.append(d)
     ts.append(t)
     start, count = st.start.tolist(), st.count.tolist()
-    xy = rounded(st.coords[[start[k] for k in firsts], :2].ravel(), 7)  # round(x, 7) of every start at once
+    xy = rounded(st.coords.take([start[k] for k in firsts], axis=0)[:, :2].ravel(), 7)  # round(x, 7) of the starts
     names = street_names(network, lang, st.seg[firsts])
     coords = st.coords
     new = tuple.__new__
