@@ -409,6 +409,8 @@ def edge_durations(edges: np.ndarray, idx: np.ndarray, lengths: np.ndarray, spee
     edges = np.asarray(edges, np.int64)
     seg = edges >> 1
     sp = speed[idx[seg], edges & 1]
+    if (sp > 0).all():  # every edge may be ridden (a route's): no mask
+        return np.asarray(lengths, dtype=np.float64)[seg] / (sp / 3.6)
     out = np.full(len(edges), np.inf)
     ok = sp > 0
     out[ok] = np.asarray(lengths, dtype=np.float64)[seg[ok]] / (sp[ok] / 3.6)
