@@ -276,7 +276,8 @@ def _closest_within(
     w, e = (x - m) / kx + lon0, (x + m) / kx + lon0
     s, n = (y - m) / ky + lat0, (y + m) / ky + lat0
     near_d, near_p = [], []
-    for p, (alon, alat, blon, blat) in zip(pieces.tolist(), ends[pieces].tolist(), strict=True):
+    flat = iter(ends[pieces].ravel().tolist())  # per piece: lon, lat of its start, then of its end
+    for p, alon, alat, blon, blat in zip(pieces.tolist(), flat, flat, flat, flat, strict=True):
         if alon < w:
             if blon < w:
                 continue
@@ -357,8 +358,8 @@ def locate_on_segment(net: Network, seg: int, x: float, y: float) -> tuple[float
     Python floats: a segment has a handful of points, too few for arrays to pay.
     The fraction is not clamped (``along / length``; 0 for a segment of no length).
     """
-    (lon0, lat0), (kx, ky) = net.origin, net._scale
-    lo, hi = int(net.offsets[seg]), int(net.offsets[seg + 1])
+    lon0, lat0, kx, ky, _, offsets = _frame(net)
+    lo, hi = offsets[seg : seg + 2].tolist()
     pts = [((lon - lon0) * kx, (lat - lat0) * ky) for lon, lat in net.coords[lo:hi].tolist()]
     best, along, start = math.inf, -1.0, 0.0
     lengths = []
