@@ -24,7 +24,8 @@ so the nearest segment, ties included, is the one shapely would find
 Why a Python loop as well as numpy: a snap looks at some 20 pieces, and on arrays that small
 each numpy call costs about as much as measuring two pieces one by one in Python. So a
 search starts with a square just wider than the usual snap (`FIRST_R_M`, one or two cells)
-and measures up to `LOOP_MAX` pieces in a loop of the same arithmetic; wider searches use
+and measures up to `LOOP_MAX` pieces in a loop of the same arithmetic, passing over on its
+degrees alone every piece whose box lies beyond the square (most of a cell's); wider searches use
 the arrays. The point on the chosen segment (`locate_on_segment`) is GEOS's
 ``project``/``interpolate`` done the same way in Python, not through shapely objects made
 per request (about 70 us a point before, issue #17).
@@ -64,8 +65,9 @@ CELL_M = 100.0
 FIRST_R_M = CELL_M / 8
 
 #: Up to this many candidate pieces their distances are measured in a Python loop, beyond it as
-#: arrays (where the loop's per-piece cost passes numpy's per-call cost; measured on Liechtenstein).
-LOOP_MAX = 48
+#: arrays (where the loop's per-piece cost passes numpy's per-call cost; measured on Liechtenstein:
+#: the loop passes over most pieces on their box, so it pays up to a few hundred).
+LOOP_MAX = 256
 
 _BOTH_ENDS = np.array([0, 1])
 
@@ -210,21 +212,108 @@ def nearest_segment(
     ``limit``: a best segment no farther than the square's half-side is the answer, because every
     piece that near was among the candidates (so the answer does not depend on the squares tried).
     """
+    frame = _frame(net)
     r = min(FIRST_R_M * grid.cell / CELL_M, limit)
     while True:
         cand = grid.pieces_near(x, y, r)
         if len(cand):
-            seg = np.searchsorted(net.offsets, cand, side="right") - 1
-            ok = allowed(seg)
-            if not ok.all():
-                cand, seg = cand[ok], seg[ok]
-            if len(cand):
-                best_seg, best_d = _closest(net, cand, seg, x, y)
-                if best_d <= r:
-                    return best_seg, best_d
+            if len(cand) <= LOOP_MAX and frame[4] is not None:
+                found = _closest_within(frame, cand, x, y, r, allowed)
+                if found is not None:
+                    return found
+            else:
+                seg = np.searchsorted(net.offsets, cand, side="right") - 1
+                ok = allowed(seg)
+                if not ok.all():
+                    cand, seg = cand[ok], seg[ok]
+                if len(cand):
+                    best_seg, best_d = _closest(net, cand, seg, x, y)
+                    if best_d <= r:
+                        return best_seg, best_d
         if r >= limit or grid.covers(x, y, r):
             return -1, math.inf
         r = min(limit, 4 * r)
+
+
+#: Per network: the projection's ``lon0, lat0, kx, ky`` (`Network.project`), the pieces' ends as
+#: rows ``lon, lat`` of the start, ``lon, lat`` of the end (a view of `Network.coords`, or None when
+#: its layout allows no view) and `Network.offsets`.
+_Frame = tuple[float, float, float, float, "np.ndarray | None", np.ndarray]
+
+
+def _frame(net: Network) -> _Frame:
+    def build() -> _Frame:
+        (lon0, lat0), (kx, ky) = net.origin, net._scale
+        coords = net.coords
+        ends = None
+        if coords.dtype == np.float64 and coords.ndim == 2 and coords.shape[1] == 2 and len(coords) >= 2:
+            if coords.flags.c_contiguous:  # row p of the view: coords[p] then coords[p + 1], no copy
+                ends = np.lib.stride_tricks.sliding_window_view(coords.reshape(-1), 4)[::2]
+        return float(lon0), float(lat0), float(kx), float(ky), ends, net.offsets
+
+    return net._cached("snap_frame", build)
+
+
+#: Metres a piece's box may lie beyond the searched square and still be measured (far more than the
+#: rounding of the projection and of the distance, some nanometres over a continent).
+_BOX_MARGIN_M = 1.0
+
+
+def _closest_within(
+    frame: _Frame, pieces: np.ndarray, x: float, y: float, r: float, allowed: Callable[[np.ndarray], np.ndarray]
+) -> tuple[int, float] | None:
+    """`_closest` of the allowed pieces no farther than ``r`` metres: (segment, metres), or None.
+
+    The same answer as measuring every piece and keeping the best when it is within ``r``, found
+    faster: a piece whose box lies wholly beyond the square of half-side ``r`` (and a margin) about
+    (x, y) is farther than ``r``, so it is passed over on its degrees, before projecting it; the
+    rest are measured with `_point_to_piece`'s arithmetic, and only those within ``r`` are asked
+    about (``allowed``). Equal distances: the lowest segment id.
+    """
+    lon0, lat0, kx, ky, ends, offsets = frame
+    assert ends is not None
+    m = r + _BOX_MARGIN_M
+    w, e = (x - m) / kx + lon0, (x + m) / kx + lon0
+    s, n = (y - m) / ky + lat0, (y + m) / ky + lat0
+    near_d, near_p = [], []
+    flat = iter(ends[pieces].ravel().tolist())  # per piece: lon, lat of its start, then of its end
+    for p, alon, alat, blon, blat in zip(pieces.tolist(), flat, flat, flat, flat, strict=True):
+        if alon < w:
+            if blon < w:
+                continue
+        elif alon > e and blon > e:
+            continue
+        if alat < s:
+            if blat < s:
+                continue
+        elif alat > n and blat > n:
+            continue
+        ax, ay, bx, by = (alon - lon0) * kx, (alat - lat0) * ky, (blon - lon0) * kx, (blat - lat0) * ky
+        qx, qy = x - ax, y - ay
+        if ax == bx and ay == by:
+            d = math.sqrt(qx * qx + qy * qy)
+        else:
+            dx, dy = bx - ax, by - ay
+            len2 = dx * dx + dy * dy
+            f = (qx * dx + qy * dy) / len2
+            if f <= 0.0:
+                d = math.sqrt(qx * qx + qy * qy)
+            elif f >= 1.0:
+                fx, fy = x - bx, y - by
+                d = math.sqrt(fx * fx + fy * fy)
+            else:
+                d = abs((qx * dy - qy * dx) / len2) * math.sqrt(len2)
+        if d <= r:
+            near_d.append(d)
+            near_p.append(p)
+    if not near_d:
+        return None
+    seg = np.searchsorted(offsets, near_p, side="right") - 1
+    best_d, best_s = math.inf, -1
+    for d, sg, ok in zip(near_d, seg.tolist(), allowed(seg).tolist(), strict=True):
+        if ok and (d < best_d or (d == best_d and sg < best_s)):
+            best_d, best_s = d, sg
+    return None if best_s < 0 else (best_s, best_d)
 
 
 def _closest(net: Network, pieces: np.ndarray, seg: np.ndarray, x: float, y: float) -> tuple[int, float]:
@@ -269,16 +358,30 @@ def locate_on_segment(net: Network, seg: int, x: float, y: float) -> tuple[float
     Python floats: a segment has a handful of points, too few for arrays to pay.
     The fraction is not clamped (``along / length``; 0 for a segment of no length).
     """
-    (lon0, lat0), (kx, ky) = net.origin, net._scale
-    lo, hi = int(net.offsets[seg]), int(net.offsets[seg + 1])
+    lon0, lat0, kx, ky, _, offsets = _frame(net)
+    lo, hi = offsets[seg : seg + 2].tolist()
     pts = [((lon - lon0) * kx, (lat - lat0) * ky) for lon, lat in net.coords[lo:hi].tolist()]
     best, along, start = math.inf, -1.0, 0.0
     lengths = []
     for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
-        d = _point_to_piece(x, y, ax, ay, bx, by)
-        ex, ey = ax - bx, ay - by
-        seglen = math.sqrt(ex * ex + ey * ey)
+        # `_point_to_piece` written out, its sqrt(len2) being the piece's length (the same number as
+        # GEOS's length of the piece, sqrt of the same squares: a difference negated is exact)
+        dx, dy = bx - ax, by - ay
+        len2 = dx * dx + dy * dy
+        seglen = math.sqrt(len2)
         lengths.append(seglen)
+        qx, qy = x - ax, y - ay
+        if ax == bx and ay == by:
+            d = math.sqrt(qx * qx + qy * qy)
+        else:
+            f = (qx * dx + qy * dy) / len2
+            if f <= 0.0:
+                d = math.sqrt(qx * qx + qy * qy)
+            elif f >= 1.0:
+                fx, fy = x - bx, y - by
+                d = math.sqrt(fx * fx + fy * fy)
+            else:
+                d = abs((qx * dy - qy * dx) / len2) * seglen
         if d < best:
             best = d
             along = start + _projection_measure(x, y, ax, ay, bx, by, seglen)
