@@ -364,24 +364,10 @@ def locate_on_segment(net: Network, seg: int, x: float, y: float) -> tuple[float
     best, along, start = math.inf, -1.0, 0.0
     lengths = []
     for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
-        # `_point_to_piece` written out, its sqrt(len2) being the piece's length (the same number as
-        # GEOS's length of the piece, sqrt of the same squares: a difference negated is exact)
         dx, dy = bx - ax, by - ay
-        len2 = dx * dx + dy * dy
-        seglen = math.sqrt(len2)
+        seglen = math.sqrt(dx * dx + dy * dy)
         lengths.append(seglen)
-        qx, qy = x - ax, y - ay
-        if ax == bx and ay == by:
-            d = math.sqrt(qx * qx + qy * qy)
-        else:
-            f = (qx * dx + qy * dy) / len2
-            if f <= 0.0:
-                d = math.sqrt(qx * qx + qy * qy)
-            elif f >= 1.0:
-                fx, fy = x - bx, y - by
-                d = math.sqrt(fx * fx + fy * fy)
-            else:
-                d = abs((qx * dy - qy * dx) / len2) * seglen
+        d = _point_to_piece(x, y, ax, ay, bx, by)
         if d < best:
             best = d
             along = start + _projection_measure(x, y, ax, ay, bx, by, seglen)
