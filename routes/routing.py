@@ -1227,7 +1227,7 @@ def _route_coords(net: Network, flat: list[Piece], seg, f0, f1) -> tuple[np.ndar
         out[:, :2] = net.coords[rows]
         out[:, 2] = net.ele[rows]
     else:
-        out = net.coords[rows]
+        out = net.coords[rows].astype(np.float64, copy=False)  # float64 whatever the network keeps: pieces cut in it
     for at, pc in partial:
         out[at : at + len(pc)] = pc
     return out, start, count

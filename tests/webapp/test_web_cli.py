@@ -65,8 +65,11 @@ def test_serve_runs_the_server(demo_net, server, workers, stop):
         "none",
         "--server",
         server,
+        "--graceful-timeout",
+        "1",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stuck = None
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base + "/api/profiles", proc)
@@ -82,16 +85,43 @@ def test_serve_runs_the_server(demo_net, server, workers, stop):
         if Path("/proc/self/task").is_dir():  # Linux
             children = [c for t in Path(f"/proc/{proc.pid}/task").glob("*/children") for c in t.read_text().split()]
             assert len(children) == (0 if workers == 1 else workers)  # granian's one worker runs in the process
+        # a request whose body never comes: the stop waits --graceful-timeout for it, not for ever
+        stuck = socket.create_connection(("127.0.0.1", port))
+        stuck.sendall(
+            b"POST /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\na="
+        )
+        time.sleep(0.3)  # in the app, reading the body
     finally:
         proc.send_signal(stop)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if stuck is not None:
+            stuck.close()
     err = proc.stderr.read()
     assert "serving Helsinki (demo)" in err and "Traceback" not in err
     assert proc.returncode == 0, err
+    if (server, workers) == ("granian", 1):  # its worker is a thread of the process: ended with the process
+        assert "stopped with requests still running after 1 s" in err
+
+
+def test_freezing_the_heap_raises_the_young_generations_threshold():
+    """`bikemap serve` freezes what it loaded and lets a route's few thousand live objects pass without a collection."""
+    import gc
+
+    from webapp.cli.serve import GC_YOUNG, _freeze_heap
+
+    before = gc.get_threshold()
+    try:
+        _freeze_heap()
+        assert gc.get_threshold() == (GC_YOUNG, *before[1:])
+        assert GC_YOUNG > 2_000 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 @pytest.mark.parametrize(
@@ -101,6 +131,7 @@ def test_serve_runs_the_server(demo_net, server, workers, stop):
         (["--port", "70000"], "--port"),
         (["--threads", "0"], "--threads"),
         (["--channel-timeout", "0"], "--channel-timeout"),
+        (["--graceful-timeout", "0"], "--graceful-timeout"),
         (["--workers", "2", "--debug"], "--workers"),
         (["--source", "/no/such/file.osm.pbf"], "not found"),
     ],

@@ -28,6 +28,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 
 from routes.cli import add_source_argument
 from routes.errors import InvalidValueError
@@ -72,6 +73,14 @@ def register(sub) -> None:
         help="seconds a client has to send a request's head, and a kept-alive connection may stay idle "
         "(default 30; with waitress: seconds of silence). Neither server bounds a slowly sent body: "
         "put a buffering proxy in front (docs: operations)",
+    )
+    p.add_argument(
+        "--graceful-timeout",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="seconds the requests in flight get to finish after SIGTERM/SIGINT before the server stops anyway "
+        "(default 30; granian)",
     )
     p.add_argument(
         "--workers",
@@ -145,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"--connection-limit must be 1..10000, got {args.connection_limit}")
     if not 1 <= getattr(args, "channel_timeout", 30) <= 3600:
         raise InvalidValueError(f"--channel-timeout must be 1..3600 seconds, got {args.channel_timeout}")
+    if not 1 <= getattr(args, "graceful_timeout", 30) <= 3600:
+        raise InvalidValueError(f"--graceful-timeout must be 1..3600 seconds, got {args.graceful_timeout}")
     if not 1 <= args.workers <= 64:
         raise InvalidValueError(f"--workers must be 1..64, got {args.workers}")
     if args.workers > 1 and (args.debug or not hasattr(os, "fork")):
@@ -223,21 +234,31 @@ def _proxy(app) -> dict:
     }
 
 
-#: Seconds a granian worker has to finish its requests after SIGTERM/SIGINT before it is killed.
-STOP_SECONDS = 30
-
 #: The ``Server`` header of every answer under granian (waitress's ``ident``).
 SERVER_HEADER = ("Server", "bikemap")
 
 #: CGI variables a request may lack, that granian would then take from the server's environment.
-_CGI_KEYS = frozenset({"AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTPS", "REMOTE_HOST", "REMOTE_USER"})
+_CGI_KEYS = frozenset(
+    {
+        "AUTH_TYPE",
+        "CONTENT_LENGTH",
+        "CONTENT_TYPE",
+        "HTTPS",
+        "RAW_URI",
+        "REMOTE_HOST",
+        "REMOTE_PORT",
+        "REMOTE_USER",
+        "REQUEST_URI",
+    }
+)
 
 
 def _serve_granian(args: argparse.Namespace) -> int:
     """``bikemap serve`` on granian: the app made here once, then served (`serve_granian`)."""
     app = _create_app(_config(args))  # every setting is checked here, before listening
-    host = _listen_address(args.host, args.port)
     _freeze_heap()
+    # checked free last, so that little happens between this check and granian's own bind
+    host = _listen_address(args.host, args.port)
     _announce(args, app.extensions["bikemap.network"])
     serve_granian(
         app,
@@ -247,6 +268,7 @@ def _serve_granian(args: argparse.Namespace) -> int:
         threads=args.threads,
         connection_limit=getattr(args, "connection_limit", 500),
         header_timeout=getattr(args, "channel_timeout", 30),
+        stop_seconds=getattr(args, "graceful_timeout", 30),
         verbose=bool(getattr(args, "verbose", False)),
     )
     return 0
@@ -279,6 +301,7 @@ def serve_granian(
     threads: int = 8,
     connection_limit: int = 500,
     header_timeout: int = 30,
+    stop_seconds: int = 30,
     verbose: bool = False,
 ) -> None:
     """Serve ``app``, made in this process, with granian on ``host`` (numeric) and ``port`` until SIGTERM/SIGINT.
@@ -347,13 +370,34 @@ def serve_granian(
             "loggers": {"_granian": {"propagate": True}, "granian.access": {"propagate": True}},
         },
         log_access=False,
-        workers_kill_timeout=STOP_SECONDS,
+        workers_kill_timeout=stop_seconds,
     )
     try:
         server.serve(target_loader=load)
     except (RuntimeError, ValueError) as exc:  # granian's bind errors (OSError comes as RuntimeError)
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InvalidValueError(f"cannot listen on {host}:{port}: {reason}") from None
+    if workers == 1:
+        _stop_left_requests(stop_seconds)
+
+
+def _stop_left_requests(stop_seconds: int) -> None:
+    """End this process if a request outlived the stop's ``stop_seconds`` in granian's in-process worker.
+
+    A forked worker is killed then; the thread of the in-process one is only told to stop, and Python's exit
+    would wait for it, for as long as a client keeps its request unfinished (a body that never comes).
+    """
+    left = [t for t in threading.enumerate() if t.name == "granian-worker" and t.is_alive()]
+    if not left:
+        return
+    print(
+        f"bikemap: stopped with requests still running after {stop_seconds} s (--graceful-timeout)",
+        file=sys.stderr,
+        flush=True,
+    )
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _in_worker(app, parent: int) -> None:
@@ -366,7 +410,7 @@ def _in_worker(app, parent: int) -> None:
         import ctypes
 
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, ctypes.c_ulong(signal.SIGKILL))  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
     if os.getppid() != parent:  # the supervisor died before that
