@@ -267,7 +267,7 @@ def _closest_within(
     The same answer as measuring every piece and keeping the best when it is within ``r``, found
     faster: a piece whose box lies wholly beyond the square of half-side ``r`` (and a margin) about
     (x, y) is farther than ``r``, so it is passed over on its degrees, before projecting it; the
-    rest are measured with `_point_to_piece`'s arithmetic, and only those within ``r`` are asked
+    rest are measured (`_point_to_piece`), and only those within ``r`` are asked
     about (``allowed``). Equal distances: the lowest segment id.
     """
     lon0, lat0, kx, ky, ends, offsets = frame
@@ -288,21 +288,7 @@ def _closest_within(
                 continue
         elif alat > n and blat > n:
             continue
-        ax, ay, bx, by = (alon - lon0) * kx, (alat - lat0) * ky, (blon - lon0) * kx, (blat - lat0) * ky
-        qx, qy = x - ax, y - ay
-        if ax == bx and ay == by:
-            d = math.sqrt(qx * qx + qy * qy)
-        else:
-            dx, dy = bx - ax, by - ay
-            len2 = dx * dx + dy * dy
-            f = (qx * dx + qy * dy) / len2
-            if f <= 0.0:
-                d = math.sqrt(qx * qx + qy * qy)
-            elif f >= 1.0:
-                fx, fy = x - bx, y - by
-                d = math.sqrt(fx * fx + fy * fy)
-            else:
-                d = abs((qx * dy - qy * dx) / len2) * math.sqrt(len2)
+        d = _point_to_piece(x, y, (alon - lon0) * kx, (alat - lat0) * ky, (blon - lon0) * kx, (blat - lat0) * ky)
         if d <= r:
             near_d.append(d)
             near_p.append(p)

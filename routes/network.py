@@ -235,6 +235,26 @@ class Network:
         kx, ky = self._scale
         return np.asarray(x) / kx + lon0, np.asarray(y) / ky + lat0
 
+    def project_point(self, lon: float, lat: float) -> tuple[float, float]:
+        """`project` of one point, as Python floats.
+
+        The same numbers as `project` (the same IEEE operations), without making arrays for a
+        Python float (a snap's point, issue #17); any other number (a NumPy float32 rounds
+        otherwise) goes through `project`.
+        """
+        if type(lon) is float and type(lat) is float:
+            lon0, lat0 = self.origin
+            kx, ky = self._scale
+            return (lon - lon0) * kx, (lat - lat0) * ky
+        x, y = self.project(lon, lat)
+        return float(x), float(y)
+
+    def unproject_point(self, x: float, y: float) -> tuple[float, float]:
+        """`unproject` of one point given as Python floats, as Python floats (the same numbers)."""
+        lon0, lat0 = self.origin
+        kx, ky = self._scale
+        return x / kx + lon0, y / ky + lat0
+
     @property
     def xy(self) -> np.ndarray:
         """Segment geometry in local metres, aligned with `coords`."""

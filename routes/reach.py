@@ -122,7 +122,7 @@ def reach(
     dur = riding_times(router, cost)
     limit = times[-1] * 60.0
     reached = edge_start_times(router, start_seeds(router, snap, dur), dur, limit)
-    x0, y0 = (float(v) for v in network.project(snap.lon, snap.lat))
+    x0, y0 = network.project_point(snap.lon, snap.lat)
     features = _features(router, reached, dur, times, (x0, y0))
     return {
         "type": "FeatureCollection",

@@ -392,12 +392,7 @@ class Router:
         if not (isinstance(limit, (int, float)) and math.isfinite(limit) and limit > 0):
             raise InvalidValueError(f"the snapping distance must be a positive number of metres, got {limit}")
         net = self.network
-        (lon0, lat0), (kx, ky) = net.origin, net._scale
-        if type(lon) is float and type(lat) is float:  # `Network.project`'s arithmetic, without arrays
-            x, y = (lon - lon0) * kx, (lat - lat0) * ky
-        else:
-            x, y = net.project(lon, lat)
-            x, y = float(x), float(y)
+        x, y = net.project_point(lon, lat)
         for mask in (self._seg_big, self._seg_ok) if avoid_small else (self._seg_ok,):
             seg, dist = self._nearest(x, y, mask, limit, edge_cost)
             if seg >= 0:
@@ -417,8 +412,8 @@ class Router:
         # the point on the chosen segment: GEOS's project and interpolate on its line, exactly as
         # shapely answered when every line was kept (routes._snapgrid.locate_on_segment)
         frac, sx, sy = locate_on_segment(net, seg, x, y)
-        # `Network.unproject`'s arithmetic on the floats it answers
-        return Snap(seg, min(max(frac, 0.0), 1.0), sx / kx + lon0, sy / ky + lat0, lon, lat, float(dist))
+        slon, slat = net.unproject_point(sx, sy)
+        return Snap(seg, min(max(frac, 0.0), 1.0), slon, slat, lon, lat, float(dist))
 
     def piece_of(self, s: Snap) -> int | None:
         """The small strongly connected piece a snap lies on (an id), or None on the big network."""

@@ -703,7 +703,7 @@ def plan_round_trip(
     start = check_latlon(float(start[0]), float(start[1]), what="start")
     s0 = router.snap(*start, what="start", edge_cost=edge_cost, avoid_small=True)
     target = target_km * 1000
-    x0, y0 = (float(v) for v in net.project(s0.lon, s0.lat))
+    x0, y0 = net.project_point(s0.lon, s0.lat)
     dlist = list(index.values())
     dxy = np.array([net.project(d["lon"], d["lat"]) for d in dlist], float).reshape(-1, 2)
     best = None
