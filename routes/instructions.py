@@ -266,7 +266,7 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
     new = tuple.__new__
     out: list[dict[str, Any]] = []
     meta: list[dict[str, Any]] = []  # per instruction: the stretch it starts on and its turn angle
-    depart, compass, pushed, pushed_turn = words["depart"], words["dir"], words["push"], words["push_turn"]
+    compass = words["dir"]
     for m, (k, via, delta, name) in enumerate(zip(firsts, vias, turns, names, strict=True)):
         step = new(_Step, (name, street[k], push[k], push_turn[k], coords, start[k], count[k]))
         loc = xy[2 * m : 2 * m + 2]
@@ -275,26 +275,12 @@ def build_instructions(stretches: Stretches, network, *, lang: str = "en", n_leg
                 out.append(_via(words, loc, v))
                 meta.append({})
             heading = head[k] if count[k] >= 2 else 0.0
-            kind, mod = "depart", ""
-            text = depart.format(dir=compass[int(((heading + 22.5) % 360) // 45)], name=name)
+            direction = compass[int(((heading + 22.5) % 360) // 45)]
+            ins = _instruction(words, "depart", "", step, loc, direction=direction)
         else:
-            kind, mod = "turn", _modifier(delta)
-            text = words[mod].format(name=name)
-        if push_turn[k]:  # as `_instruction` words it
-            text += pushed_turn
-        elif push[k]:
-            text += pushed
-        out.append(
-            {
-                "type": kind,
-                "modifier": mod,
-                "text": text,
-                "name": name,
-                "distance_m": ds[m],  # the ride that follows, added up
-                "duration_s": ts[m],
-                "location": loc,
-            }
-        )
+            ins = _instruction(words, "turn", _modifier(delta), step, loc)
+        ins["distance_m"], ins["duration_s"] = ds[m], ts[m]  # the ride that follows, added up
+        out.append(ins)
         meta.append({"st": step, "delta": delta})
     last = keep[-1]
     end = coords[start[last] + count[last] - 1, :2].tolist()
